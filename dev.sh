@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SciStack's two entry points on a fresh Debian 12 machine with Python 3.11.
+#
+#   ./dev.sh example   create the environment if needed, then run the example pipeline
+#   ./dev.sh test      create the environment if needed, then run every test
+#
+# Both are idempotent: the virtual environment (.venv) is rebuilt only when
+# pyproject.toml changes, and system packages are installed only when missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+VENV=$ROOT/.venv
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        echo "[dev] creating virtual environment in .venv"
+        "$PY" -m venv "$VENV"
+    fi
+    local stamp=$VENV/.stamp-pyproject
+    local want
+    want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "[dev] installing scistack and its test dependencies into .venv"
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip
+        "$VENV/bin/python" -m pip install --quiet -e ".[test,examples]"
+        echo "$want" > "$stamp"
+    fi
+}
+
+ensure_system_packages() {
+    # Later layers (the Octave bridge) add their system packages here.
+    if [ -f scripts/ensure-system.sh ]; then
+        bash scripts/ensure-system.sh
+    fi
+}
+
+case "${1:-}" in
+    example)
+        ensure_venv
+        shift
+        exec "$VENV/bin/python" examples/run_example.py "$@"
+        ;;
+    test)
+        ensure_system_packages
+        ensure_venv
+        shift
+        exec "$VENV/bin/python" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: ./dev.sh example | test [pytest args]" >&2
+        exit 2
+        ;;
+esac

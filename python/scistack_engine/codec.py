@@ -1,0 +1,543 @@
+"""The value model and its wire encoding: every value SciStack stores, as bytes.
+
+A *value* is anything a user may save, pass between MATLAB and Python, or hash: numeric
+arrays of any dtype and shape, Python and NumPy scalars, text, ``None``, lists, tuples,
+dicts, pandas DataFrames and Series, and datetimes. :func:`encode` turns a value into
+bytes and :func:`decode` turns the bytes back into an equal value of the same type, dtype
+and shape. Anything outside the model raises :class:`UnsupportedValueError`, never a
+lossy fallback.
+
+The byte layout is specified in ``docs/data-model.md`` (the MATLAB toolbox implements the
+other end from that text). In brief: a 4-byte header, then one *item*: a one-byte tag
+followed by a tag-specific body; integers are little-endian ``uint64`` unless stated.
+
+Values written by MATLAB may carry a *class hint* (tag ``h``) that lets MATLAB restore
+its own class (``string`` versus ``char``, a struct array, ...); Python reads the plain
+value beneath it.
+
+The same walk over a value produces the canonical form used by the content hash
+(:mod:`scistack_engine.hashing`): there, dict entries are sorted by the bytes of their
+encoded keys, so key order never changes a hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zoneinfo
+from typing import Any, Callable, List, Union
+
+import numpy as np
+import pandas as pd
+
+from .errors import UnsupportedValueError, WireFormatError
+
+__all__ = ["HEADER", "encode", "decode", "iter_chunks"]
+
+#: Every encoded value starts with these bytes: "SSW" and the format version.
+HEADER = b"SSW\x01"
+
+Chunk = Union[bytes, memoryview]
+
+_U64 = struct.Struct("<Q")
+_I64 = struct.Struct("<q")
+_F64 = struct.Struct("<d")
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
+_EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_ONE_MICROSECOND = dt.timedelta(microseconds=1)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+# dtype kinds stored as raw little-endian bytes: bool, signed, unsigned, float, complex,
+# datetime64, timedelta64 and fixed-width unicode (UTF-32).
+_RAW_KINDS = frozenset("biufcMmU")
+
+_SUPPORTED = (
+    "numpy arrays and scalars (bool, int, uint, float, complex, datetime64, timedelta64, "
+    "str), int, float, complex, bool, str, None, list, tuple, dict, pandas DataFrame, "
+    "Series, Timestamp, NA and NaT, datetime.datetime and datetime.date"
+)
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode(value: Any) -> bytes:
+    """Encode ``value`` as wire bytes (header included).
+
+    Raises
+    ------
+    UnsupportedValueError
+        When ``value``, or anything nested in it, lies outside the value model.
+    """
+    chunks: List[Chunk] = [HEADER]
+    _Encoder(chunks.append, canonical=False).item(value)
+    return b"".join(chunks)
+
+
+def iter_chunks(value: Any, sink: Callable[[Chunk], Any], *, canonical: bool) -> None:
+    """Feed the encoding of ``value`` (without header) to ``sink`` chunk by chunk.
+
+    With ``canonical=True`` dict entries are ordered by their encoded keys; this is the
+    form the content hash reads. Large array payloads are passed as memoryviews, never
+    copied.
+    """
+    _Encoder(sink, canonical=canonical).item(value)
+
+
+def _u64(n: int) -> bytes:
+    return _U64.pack(n)
+
+
+def _text(s: str) -> bytes:
+    raw = s.encode("utf-8")
+    return _U64.pack(len(raw)) + raw
+
+
+def _dtype_code(dtype: np.dtype) -> str:
+    """The wire name of a raw dtype: kind and item size, e.g. ``f8``, ``M8[ns]``, ``U5``."""
+    return dtype.str[1:]
+
+
+def _contiguous_le(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype.byteorder == ">":
+        arr = arr.astype(arr.dtype.newbyteorder("<"))
+    # not np.ascontiguousarray: it turns 0-d arrays into 1-d ones
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")
+
+
+class _Encoder:
+    """One walk over a value, emitting wire chunks to a sink."""
+
+    def __init__(self, sink: Callable[[Chunk], Any], canonical: bool) -> None:
+        self.emit = sink
+        self.canonical = canonical
+
+    def item(self, v: Any) -> None:  # noqa: C901 - one dispatch table, read top to bottom
+        emit = self.emit
+        t = type(v)
+        if v is None:
+            emit(b"n")
+        elif t is bool:
+            emit(b"?\x01" if v else b"?\x00")
+        elif t is int:
+            if _INT64_MIN <= v <= _INT64_MAX:
+                emit(b"i" + _I64.pack(v))
+            else:
+                emit(b"I" + _text(str(v)))
+        elif t is float:
+            emit(b"f" + _F64.pack(v))
+        elif t is complex:
+            emit(b"c" + _F64.pack(v.real) + _F64.pack(v.imag))
+        elif t is str:
+            emit(b"s" + _text(v))
+        elif t is np.ndarray:
+            self.array(v)
+        elif isinstance(v, np.generic):
+            self.numpy_scalar(v)
+        elif t is list or t is tuple:
+            emit((b"l" if t is list else b"u") + _u64(len(v)))
+            for x in v:
+                self.item(x)
+        elif t is dict:
+            self.mapping(v)
+        elif t is pd.DataFrame:
+            self.dataframe(v)
+        elif t is pd.Series:
+            emit(b"S")
+            self.item(v.name)
+            self.index(v.index)
+            self.column(v)
+        elif v is pd.NA:
+            emit(b"N")
+        elif v is pd.NaT:
+            emit(b"M")
+        elif t is pd.Timestamp:
+            emit(b"p" + _I64.pack(v.value) + _text(v.unit) + _text(_tz_name(v.tzinfo)))
+        elif t is dt.datetime:
+            self.datetime(v)
+        elif t is dt.date:
+            emit(b"D" + _I64.pack(v.toordinal() - _EPOCH_ORDINAL))
+        else:
+            raise UnsupportedValueError(
+                f"cannot store a value of type {t.__module__}.{t.__qualname__}; "
+                f"supported: {_SUPPORTED}"
+            )
+
+    def array(self, arr: np.ndarray) -> None:
+        kind = arr.dtype.kind
+        shape = b"".join(_u64(n) for n in arr.shape)
+        if kind == "O":
+            self.emit(b"O" + _u64(arr.ndim) + shape)
+            for x in arr.reshape(-1):
+                self.item(x)
+            return
+        if kind not in _RAW_KINDS or arr.dtype.fields is not None:
+            raise UnsupportedValueError(
+                f"cannot store a numpy array of dtype {arr.dtype}; supported dtypes: "
+                "bool, int8-64, uint8-64, float16-64, complex64/128, datetime64, "
+                "timedelta64, str (U) and object arrays of supported values"
+            )
+        arr = _contiguous_le(arr)
+        self.emit(b"a" + _text(_dtype_code(arr.dtype)) + b"C" + _u64(arr.ndim) + shape)
+        if arr.size:
+            self.emit(arr.reshape(-1).view(np.uint8).data)
+
+    def numpy_scalar(self, v: np.generic) -> None:
+        dtype = v.dtype
+        if dtype.kind not in _RAW_KINDS:
+            raise UnsupportedValueError(
+                f"cannot store a numpy scalar of dtype {dtype}; supported: {_SUPPORTED}"
+            )
+        raw = _contiguous_le(np.asarray(v)).tobytes()
+        self.emit(b"g" + _text(_dtype_code(dtype.newbyteorder("<"))) + raw)
+
+    def mapping(self, d: dict) -> None:
+        self.emit(b"d" + _u64(len(d)))
+        if not self.canonical:
+            for k, x in d.items():
+                self.item(k)
+                self.item(x)
+            return
+        entries = []
+        for k, x in d.items():
+            key_chunks: List[Chunk] = []
+            _Encoder(key_chunks.append, canonical=True).item(k)
+            entries.append((b"".join(key_chunks), x))
+        entries.sort(key=lambda e: e[0])
+        for key_bytes, x in entries:
+            self.emit(key_bytes)
+            self.item(x)
+
+    def datetime(self, v: dt.datetime) -> None:
+        if v.tzinfo is None:
+            micros = (v - _EPOCH_NAIVE) // _ONE_MICROSECOND
+        else:
+            micros = (v - _EPOCH_UTC) // _ONE_MICROSECOND
+        self.emit(b"t" + _I64.pack(micros) + _text(_tz_name(v.tzinfo)))
+
+    def dataframe(self, df: pd.DataFrame) -> None:
+        if isinstance(df.columns, pd.MultiIndex):
+            raise UnsupportedValueError(
+                "cannot store a DataFrame with MultiIndex columns; flatten the column "
+                "names first (e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns])"
+            )
+        self.emit(b"F" + _u64(len(df)) + _u64(df.shape[1]))
+        self.index(df.index)
+        for position, name in enumerate(df.columns):
+            self.item(name)
+            self.column(df.iloc[:, position])
+
+    def index(self, idx: pd.Index) -> None:
+        if isinstance(idx, pd.MultiIndex):
+            raise UnsupportedValueError(
+                "cannot store a DataFrame or Series with a MultiIndex; call reset_index() "
+                "to turn its levels into columns"
+            )
+        self.item(idx.name)
+        if type(idx) is pd.RangeIndex:
+            self.emit(b"r" + _I64.pack(idx.start) + _I64.pack(idx.stop) + _I64.pack(idx.step))
+        else:
+            self.column(pd.Series(idx, copy=False))
+
+    def column(self, s: pd.Series) -> None:
+        """One DataFrame column (or Series or Index values), by its pandas dtype."""
+        dtype = s.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            self.emit(b"k" + (b"\x01" if dtype.ordered else b"\x00"))
+            self.column(pd.Series(dtype.categories, copy=False))
+            self.array(np.asarray(s.cat.codes))
+        elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+            self.emit(b"o" + _u64(len(s)))
+            for x in s:
+                self.item(x)
+        elif isinstance(dtype, np.dtype):
+            self.emit(b"a")
+            self.array_body(np.asarray(s))
+        else:
+            self.extension_column(s)
+
+    def array_body(self, arr: np.ndarray) -> None:
+        """An ndarray item without its leading tag (the column tag stands for it)."""
+        chunks: List[Chunk] = []
+        _Encoder(chunks.append, self.canonical).array(arr)
+        first = chunks[0]
+        self.emit(first[1:])
+        for c in chunks[1:]:
+            self.emit(c)
+
+    def extension_column(self, s: pd.Series) -> None:
+        dtype = s.dtype
+        mask = np.asarray(s.isna(), dtype=bool)
+        if isinstance(dtype, pd.StringDtype):
+            spec = f"{'str' if dtype.na_value is not pd.NA else 'string'}[{dtype.storage}]"
+            texts = [None if m else x for x, m in zip(s.tolist(), mask)]
+            self.emit(b"e" + _text(spec))
+            self.array(mask)
+            self.item(texts)
+            return
+        if isinstance(dtype, pd.DatetimeTZDtype):
+            values = np.asarray(s.dt.tz_convert("UTC").dt.tz_localize(None))
+        elif getattr(dtype, "kind", "") in "biuf" and hasattr(s.array, "_mask"):
+            fill = False if dtype.kind == "b" else 0
+            values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
+        else:
+            raise UnsupportedValueError(
+                f"cannot store a pandas column of dtype {dtype}; supported: numpy dtypes, "
+                "object, category, string/str, Int8-64, UInt8-64, Float32/64, boolean, "
+                "and timezone-aware datetime64"
+            )
+        self.emit(b"e" + _text(str(dtype)))
+        self.array(mask)
+        self.array(values)
+
+
+def _tz_name(tz: dt.tzinfo | None) -> str:
+    """The wire name of a time zone: '' (naive), 'UTC', '+HH:MM[:SS]' or an IANA key."""
+    if tz is None:
+        return ""
+    if tz is dt.timezone.utc:
+        return "UTC"
+    key = getattr(tz, "key", None) or getattr(tz, "zone", None)
+    if isinstance(key, str):
+        return key
+    if isinstance(tz, dt.timezone):
+        offset = tz.utcoffset(None)
+        sign = "-" if offset < dt.timedelta(0) else "+"
+        seconds = abs(int(offset.total_seconds()))
+        hh, rem = divmod(seconds, 3600)
+        mm, ss = divmod(rem, 60)
+        return f"{sign}{hh:02d}:{mm:02d}" + (f":{ss:02d}" if ss else "")
+    raise UnsupportedValueError(
+        f"cannot store a datetime whose time zone {tz!r} has no name; use "
+        "zoneinfo.ZoneInfo('Region/City') or datetime.timezone"
+    )
+
+
+def _tz_from_name(name: str) -> dt.tzinfo | None:
+    if not name:
+        return None
+    if name == "UTC":
+        return dt.timezone.utc
+    if name[0] in "+-":
+        parts = [int(p) for p in name[1:].split(":")]
+        offset = dt.timedelta(hours=parts[0], minutes=parts[1],
+                              seconds=parts[2] if len(parts) > 2 else 0)
+        return dt.timezone(-offset if name[0] == "-" else offset)
+    return zoneinfo.ZoneInfo(name)
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _exact_dtype(values: Any) -> Any:
+    """Object arrays stay object: pandas would otherwise infer a text dtype from them."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "O":
+        return object
+    return None
+
+
+def _series(values: Any, index: pd.Index, name: Any = None) -> pd.Series:
+    return pd.Series(values, index=index, name=name, dtype=_exact_dtype(values), copy=False)
+
+
+def decode(data: bytes | bytearray | memoryview) -> Any:
+    """Decode wire bytes produced by :func:`encode` (or by the MATLAB toolbox).
+
+    Raises
+    ------
+    WireFormatError
+        When ``data`` is not a complete, well-formed encoding.
+    """
+    buf = memoryview(data)
+    if bytes(buf[:4]) != HEADER:
+        raise WireFormatError(
+            f"not SciStack wire data: expected header {HEADER!r}, got {bytes(buf[:4])!r}"
+        )
+    reader = _Reader(buf, 4)
+    try:
+        value = reader.item()
+    except (struct.error, IndexError, ValueError, UnicodeDecodeError) as exc:
+        raise WireFormatError(f"malformed wire data at byte {reader.pos}: {exc}") from exc
+    if reader.pos != len(buf):
+        raise WireFormatError(
+            f"{len(buf) - reader.pos} trailing bytes after the value at byte {reader.pos}"
+        )
+    return value
+
+
+class _Reader:
+    """A cursor over wire bytes that rebuilds values."""
+
+    def __init__(self, buf: memoryview, pos: int) -> None:
+        self.buf = buf
+        self.pos = pos
+
+    def take(self, n: int) -> memoryview:
+        end = self.pos + n
+        if end > len(self.buf):
+            raise WireFormatError(f"wire data ends early: need {n} bytes at byte {self.pos}")
+        out = self.buf[self.pos:end]
+        self.pos = end
+        return out
+
+    def u64(self) -> int:
+        return _U64.unpack(self.take(8))[0]
+
+    def i64(self) -> int:
+        return _I64.unpack(self.take(8))[0]
+
+    def f64(self) -> float:
+        return _F64.unpack(self.take(8))[0]
+
+    def text(self) -> str:
+        return str(self.take(self.u64()), "utf-8")
+
+    def tag(self) -> bytes:
+        return bytes(self.take(1))
+
+    def item(self) -> Any:  # noqa: C901 - mirrors _Encoder.item
+        tag = self.tag()
+        if tag == b"n":
+            return None
+        if tag == b"?":
+            return self.take(1)[0] != 0
+        if tag == b"i":
+            return self.i64()
+        if tag == b"I":
+            return int(self.text())
+        if tag == b"f":
+            return self.f64()
+        if tag == b"c":
+            return complex(self.f64(), self.f64())
+        if tag == b"s":
+            return self.text()
+        if tag == b"a":
+            return self.array()
+        if tag == b"O":
+            shape = tuple(self.u64() for _ in range(self.u64()))
+            out = np.empty(shape, dtype=object)
+            flat = out.reshape(-1)
+            for i in range(flat.size):
+                flat[i] = self.item()
+            return out
+        if tag == b"g":
+            dtype = np.dtype("<" + self.text())
+            return np.frombuffer(self.take(dtype.itemsize), dtype=dtype)[0]
+        if tag == b"l":
+            return [self.item() for _ in range(self.u64())]
+        if tag == b"u":
+            return tuple(self.item() for _ in range(self.u64()))
+        if tag == b"d":
+            n = self.u64()
+            out = {}
+            for _ in range(n):
+                key = self.item()
+                out[key] = self.item()
+            return out
+        if tag == b"F":
+            return self.dataframe()
+        if tag == b"S":
+            name = self.item()
+            index = self.index()
+            return _series(self.column(), index=index, name=name)
+        if tag == b"N":
+            return pd.NA
+        if tag == b"M":
+            return pd.NaT
+        if tag == b"p":
+            value, unit, tz = self.i64(), self.text(), self.text()
+            ts = pd.Timestamp(value, unit="ns", tz="UTC" if tz else None)
+            if tz:
+                ts = ts.tz_convert(_tz_from_name(tz))
+            return ts.as_unit(unit)
+        if tag == b"t":
+            micros, tz = self.i64(), _tz_from_name(self.text())
+            if tz is None:
+                return _EPOCH_NAIVE + dt.timedelta(microseconds=micros)
+            return (_EPOCH_UTC + dt.timedelta(microseconds=micros)).astimezone(tz)
+        if tag == b"D":
+            return dt.date.fromordinal(self.i64() + _EPOCH_ORDINAL)
+        if tag == b"h":
+            self.text()  # a MATLAB class hint: Python reads the plain value beneath it
+            return self.item()
+        raise WireFormatError(f"unknown tag {tag!r} at byte {self.pos - 1}")
+
+    def array(self) -> np.ndarray:
+        dtype = np.dtype("<" + self.text())
+        order = self.tag()
+        if order not in (b"C", b"F"):
+            raise WireFormatError(f"array order must be b'C' or b'F', got {order!r}")
+        shape = tuple(self.u64() for _ in range(self.u64()))
+        count = int(np.prod(shape, dtype=np.int64))
+        raw = self.take(count * dtype.itemsize)
+        flat = np.frombuffer(raw, dtype=dtype, count=count)
+        return np.array(flat.reshape(shape, order=order.decode()), order="C")
+
+    def dataframe(self) -> pd.DataFrame:
+        nrows, ncols = self.u64(), self.u64()
+        index = self.index()
+        names, columns = [], []
+        for _ in range(ncols):
+            names.append(self.item())
+            columns.append(self.column())
+        df = pd.DataFrame({i: _series(c, index=index) for i, c in enumerate(columns)},
+                          index=index, copy=False)
+        if not ncols:
+            df = pd.DataFrame(index=index)
+        df.columns = pd.Index(names) if names else df.columns
+        if len(df) != nrows:
+            raise WireFormatError(f"DataFrame declares {nrows} rows but holds {len(df)}")
+        return df
+
+    def index(self) -> pd.Index:
+        name = self.item()
+        if bytes(self.buf[self.pos:self.pos + 1]) == b"r":
+            self.take(1)
+            return pd.RangeIndex(self.i64(), self.i64(), self.i64(), name=name)
+        values = self.column()
+        return pd.Index(values, name=name, dtype=_exact_dtype(values), copy=False)
+
+    def column(self) -> Any:
+        """Column values: an ndarray, list or pandas array, to wrap in a Series."""
+        tag = self.tag()
+        if tag == b"a":
+            return self.array()
+        if tag == b"o":
+            values = [self.item() for _ in range(self.u64())]
+            out = np.empty(len(values), dtype=object)
+            out[:] = values
+            return out
+        if tag == b"k":
+            ordered = self.take(1)[0] != 0
+            values = self.column()
+            categories = pd.Index(values, dtype=_exact_dtype(values), copy=False)
+            codes = self.expect_array()
+            return pd.Categorical.from_codes(
+                codes, dtype=pd.CategoricalDtype(categories, ordered=ordered)
+            )
+        if tag == b"e":
+            return self.extension_column()
+        raise WireFormatError(f"unknown column tag {tag!r} at byte {self.pos - 1}")
+
+    def expect_array(self) -> np.ndarray:
+        if self.tag() != b"a":
+            raise WireFormatError(f"expected an array at byte {self.pos - 1}")
+        return self.array()
+
+    def extension_column(self) -> Any:
+        spec = self.text()
+        mask = self.expect_array()
+        if spec.startswith(("str[", "string[")):
+            storage = spec[spec.index("[") + 1:-1]
+            na_value = np.nan if spec.startswith("str[") else pd.NA
+            texts = self.item()
+            return pd.array(texts, dtype=pd.StringDtype(storage=storage, na_value=na_value))
+        values = self.expect_array()
+        if spec.startswith("datetime64["):
+            dtype = pd.api.types.pandas_dtype(spec)
+            utc = pd.DatetimeIndex(values).tz_localize("UTC")
+            return utc.tz_convert(dtype.tz).astype(dtype).array
+        arr = pd.array(values, dtype=spec)
+        arr[mask] = pd.NA
+        return arr
