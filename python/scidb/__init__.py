@@ -1,0 +1,63 @@
+"""scidb: typed, versioned storage of analysis data in one DuckDB file, and for_each over it.
+
+Configure a database once, name variable types with one-line subclasses, then save and load
+values by their experimental metadata::
+
+    from scidb import BaseVariable, configure_database, for_each
+
+    db = configure_database("experiment.duckdb", ["subject", "session"])
+
+    class RawEMG(BaseVariable):
+        pass
+
+    RawEMG.save(signal, subject=1, session="pre")
+    raw = RawEMG.load(subject=1, session="pre")
+
+Each variable also has a SQL view of its latest records (``SELECT * FROM RawEMG``). The
+storage rules are in ``docs/storage.md``.
+"""
+
+from scistack_engine.errors import ScistackError, UnsupportedValueError
+from scistack_engine.metadata import MetadataError
+from scistack_engine.planner import PlanError
+from scistack_engine.store import (
+    DatabaseError,
+    DatabaseLockedError,
+    NotADatabaseError,
+    NotFoundError,
+    ReadOnlyError,
+    SchemaMismatchError,
+    UnknownVariableError,
+)
+
+from .database import Database, NotConfiguredError, close, configure_database, get_database
+from .filters import ColumnRef, Sql
+from .foreach import for_each
+from .inputs import Fixed, Merge, PathTemplate
+from .variable import BaseVariable
+
+__all__ = [
+    "BaseVariable",
+    "configure_database",
+    "get_database",
+    "close",
+    "Database",
+    "for_each",
+    "Fixed",
+    "Merge",
+    "PathTemplate",
+    "Sql",
+    "ColumnRef",
+    "ScistackError",
+    "UnsupportedValueError",
+    "MetadataError",
+    "PlanError",
+    "DatabaseError",
+    "DatabaseLockedError",
+    "NotADatabaseError",
+    "NotFoundError",
+    "ReadOnlyError",
+    "SchemaMismatchError",
+    "UnknownVariableError",
+    "NotConfiguredError",
+]

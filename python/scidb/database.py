@@ -1,0 +1,93 @@
+"""The current database: configure it once, and every call without ``db=`` uses it.
+
+``configure_database(path, schema_keys)`` opens (or creates) a DuckDB file and makes it the
+current database of the process; ``get_database()`` returns it and ``close()`` closes it.
+A second database can be used alongside by passing its object as ``db=`` to any call.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Optional, Sequence
+
+from scistack_engine.errors import ScistackError
+from scistack_engine.store import Database as _EngineDatabase
+
+__all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
+
+
+class NotConfiguredError(ScistackError, RuntimeError):
+    """No database is configured in this process."""
+
+    identifier = "scistack:db:notConfigured"
+
+
+class Database(_EngineDatabase):
+    """An open SciStack database (see :class:`scistack_engine.store.Database`).
+
+    Use it as a context manager to close it at the end of a block::
+
+        with configure_database("study.duckdb", ["subject", "session"]) as db:
+            ...
+    """
+
+    def __exit__(self, *exc: Any) -> None:
+        close(self)
+
+
+_current: Optional[Database] = None
+
+
+def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
+                       read_only: bool = False) -> Database:
+    """Open or create a database file and make it the current database.
+
+    Parameters
+    ----------
+    path
+        A DuckDB file (created when missing) or ``":memory:"``.
+    schema_keys
+        The metadata keys that identify the experiment's conditions, in order, e.g.
+        ``["subject", "session"]``. Fixed when the file is created; reopening with other
+        keys is an error.
+    read_only
+        Open for inspection only (no saves); allowed while no other process writes.
+
+    Returns
+    -------
+    Database
+        The opened database, now current.
+    """
+    global _current
+    target = str(path)
+    if _current is not None and _current.is_open and target != ":memory:" and _same_file(_current.path, target):
+        _current.close()
+    db = Database(target, schema_keys, read_only=read_only)
+    _current = db
+    return db
+
+
+def _same_file(a: str, b: str) -> bool:
+    return a != ":memory:" and os.path.abspath(a) == os.path.abspath(b)
+
+
+def get_database(db: Optional[Database] = None) -> Database:
+    """``db`` if given, else the current database; a clear error when there is none."""
+    if db is not None:
+        return db
+    if _current is None or not _current.is_open:
+        raise NotConfiguredError(
+            "no database is configured; call configure_database(\"study.duckdb\", "
+            "[\"subject\", \"session\"]) first, or pass db=..."
+        )
+    return _current
+
+
+def close(db: Optional[Database] = None) -> None:
+    """Close ``db`` (default: the current database); closing twice is harmless."""
+    global _current
+    target = db if db is not None else _current
+    if target is not None:
+        target.close()
+    if target is _current:
+        _current = None

@@ -1,0 +1,94 @@
+"""for_each input specifications over the database: Fixed, Merge and path templates.
+
+Each input of ``scidb.for_each`` is one of
+
+* a variable type (``RawEMG``): its record at each combination's metadata;
+* ``RawEMG["col"]`` / ``RawEMG[["a", "b"]]``: selected columns of a DataFrame variable;
+* ``Fixed(RawEMG, session="baseline")``: the record with some metadata pinned, whatever
+  the combination says;
+* ``Merge(RawEMG, Force["fz"], ...)``: several inputs joined column-wise into one
+  DataFrame;
+* ``PathTemplate("raw/{subject}/{session}.csv")``: a file path made from the metadata (a
+  combination whose file does not exist is skipped);
+* anything else: a constant, passed unchanged to every call.
+
+:func:`input_spec` turns one of these into the engine's language-neutral input spec.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Union
+
+from .filters import ColumnRef
+from .variable import BaseVariable, VariableMeta
+
+__all__ = ["Fixed", "Merge", "PathTemplate", "input_spec"]
+
+
+class Fixed:
+    """An input whose metadata is pinned: ``Fixed(RawEMG, session="baseline")``."""
+
+    def __init__(self, variable: Union[type, ColumnRef], **metadata: Any) -> None:
+        if not metadata:
+            raise ValueError("Fixed(...) needs at least one pinned key, e.g. session='baseline'")
+        self.variable = variable
+        self.metadata = metadata
+
+    def __repr__(self) -> str:
+        pinned = ", ".join(f"{k}={v!r}" for k, v in self.metadata.items())
+        return f"Fixed({self.variable!r}, {pinned})"
+
+
+class Merge:
+    """Several variable inputs combined column-wise into one DataFrame per combination.
+
+    DataFrame values contribute their columns; arrays and scalars contribute one column
+    named after their variable (or selected column).
+    """
+
+    def __init__(self, *parts: Union[type, ColumnRef, Fixed]) -> None:
+        if len(parts) < 2:
+            raise ValueError("Merge(...) needs at least two inputs")
+        self.parts = parts
+
+    def __repr__(self) -> str:
+        return "Merge(" + ", ".join(map(repr, self.parts)) + ")"
+
+
+class PathTemplate:
+    """A file path built from each combination's metadata with ``str.format``."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+
+    def __repr__(self) -> str:
+        return f"PathTemplate({self.template!r})"
+
+
+def _variable_spec(spec: Any) -> Dict[str, Any]:
+    fixed: Dict[str, Any] = {}
+    if isinstance(spec, Fixed):
+        fixed, spec = dict(spec.metadata), spec.variable
+    if isinstance(spec, ColumnRef):
+        return {"kind": "variable", "variable": spec.variable.__name__, "fixed": fixed,
+                "columns": spec.columns}
+    return {"kind": "variable", "variable": spec.__name__, "fixed": fixed, "columns": None}
+
+
+def _is_variable(value: Any) -> bool:
+    return isinstance(value, (ColumnRef, Fixed)) or (
+        isinstance(value, VariableMeta) and issubclass(value, BaseVariable))
+
+
+def input_spec(value: Any) -> Dict[str, Any]:
+    """The engine spec of one for_each input."""
+    if isinstance(value, Merge):
+        bad = [p for p in value.parts if not _is_variable(p)]
+        if bad:
+            raise TypeError(f"Merge parts must be variable types, selections or Fixed(...), not {bad!r}")
+        return {"kind": "merge", "parts": [_variable_spec(p) for p in value.parts]}
+    if isinstance(value, PathTemplate):
+        return {"kind": "path", "template": value.template}
+    if _is_variable(value):
+        return _variable_spec(value)
+    return {"kind": "constant", "value": value}

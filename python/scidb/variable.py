@@ -1,0 +1,252 @@
+"""Variable types: ``class RawEMG(BaseVariable): pass`` names a kind of data in the database.
+
+A variable type is a one-line subclass of :class:`BaseVariable`; its class name is the
+variable's name in the database and the name of its SQL view. Values are saved and loaded
+by metadata through class methods::
+
+    RawEMG.save(signal, subject=1, session="pre")        # -> record id
+    raw = RawEMG.load(subject=1, session="pre")           # -> RawEMG instance
+    raw.data, raw.metadata, raw.record_id, raw.version
+
+A loaded instance is one version of one record. Instances also act as for_each input
+specifications: ``RawEMG["col"]`` selects DataFrame columns and ``RawEMG == v``,
+``RawEMG["col"] > v`` build ``where=`` filters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+
+import pandas as pd
+
+from scistack_engine.index import RecordInfo
+from scistack_engine.metadata import MetadataError, validate_identifier
+from scistack_engine.store import SaveItem
+
+from .database import Database, get_database
+from .filters import ColumnRef, VariableFilter
+
+__all__ = ["BaseVariable", "variable_class", "VariableMeta"]
+
+_registry: Dict[str, type] = {}
+
+#: Records fetched per query when iterating over many records.
+LOAD_BATCH = 2000
+
+
+class VariableMeta(type):
+    """Metaclass of variable types: registers them and gives the class-level operators."""
+
+    def __new__(mcls, name: str, bases: tuple, namespace: dict, **kw: Any) -> type:
+        cls = super().__new__(mcls, name, bases, namespace, **kw)
+        if bases and any(isinstance(b, VariableMeta) for b in bases):
+            if name.startswith("_"):
+                raise MetadataError(f"variable type name {name!r} may not start with '_'")
+            validate_identifier(name, "variable type name")
+            _registry[name] = cls
+        return cls
+
+    def __getitem__(cls, columns: Union[str, Sequence[str]]) -> ColumnRef:
+        """``Var["col"]`` or ``Var[["a", "b"]]``: a column selection (also filterable)."""
+        return ColumnRef(cls, columns)
+
+    def __eq__(cls, other: Any) -> Any:
+        if isinstance(other, type):
+            return cls is other
+        return VariableFilter(ColumnRef(cls, None), "==", other)
+
+    def __ne__(cls, other: Any) -> Any:
+        if isinstance(other, type):
+            return cls is not other
+        return VariableFilter(ColumnRef(cls, None), "!=", other)
+
+    def __lt__(cls, other: Any) -> VariableFilter:
+        return VariableFilter(ColumnRef(cls, None), "<", other)
+
+    def __le__(cls, other: Any) -> VariableFilter:
+        return VariableFilter(ColumnRef(cls, None), "<=", other)
+
+    def __gt__(cls, other: Any) -> VariableFilter:
+        return VariableFilter(ColumnRef(cls, None), ">", other)
+
+    def __ge__(cls, other: Any) -> VariableFilter:
+        return VariableFilter(ColumnRef(cls, None), ">=", other)
+
+    def isin(cls, values: Sequence[Any]) -> VariableFilter:
+        return VariableFilter(ColumnRef(cls, None), "isin", list(values))
+
+    __hash__ = type.__hash__
+
+
+def variable_class(name: str) -> type:
+    """The variable type called ``name`` (created on the fly if no class defines it)."""
+    cls = _registry.get(name)
+    if cls is None:
+        cls = VariableMeta(name, (BaseVariable,), {"__module__": __name__})
+    return cls
+
+
+class BaseVariable(metaclass=VariableMeta):
+    """Base class of variable types. Subclass it with an empty body to name a variable.
+
+    Attributes of a loaded instance
+    -------------------------------
+    data
+        The value, exactly as saved (type, dtype and shape).
+    metadata
+        The record's metadata, e.g. ``{"subject": 1, "session": "pre"}``.
+    record_id
+        The id of this version of the record.
+    version
+        The version number at its address (1 for the first save).
+    """
+
+    __slots__ = ("data", "metadata", "record_id", "version", "content_hash", "_lineage")
+
+    def __init__(self, data: Any = None, metadata: Optional[Mapping[str, Any]] = None,
+                 record_id: Optional[str] = None, version: Optional[int] = None,
+                 content_hash: Optional[str] = None) -> None:
+        self.data = data
+        self.metadata = dict(metadata or {})
+        self.record_id = record_id
+        self.version = version
+        self.content_hash = content_hash
+
+    def __repr__(self) -> str:
+        meta = ", ".join(f"{k}={v!r}" for k, v in self.metadata.items())
+        return f"{type(self).__name__}({meta}, version={self.version}, record_id={self.record_id!r})"
+
+    @property
+    def __scistack_record__(self) -> Dict[str, Any]:
+        """The saved-record reference that lineage records for this input."""
+        return {"variable": type(self).__name__, "metadata": dict(self.metadata),
+                "record_id": self.record_id, "version": self.version,
+                "content_hash": self.content_hash}
+
+    @classmethod
+    def name(cls) -> str:
+        """The variable's name in the database (the class name)."""
+        return cls.__name__
+
+    @classmethod
+    def _from_record(cls, info: RecordInfo, data: Any) -> "BaseVariable":
+        return cls(data, info.metadata, info.record_id, info.version, info.content_hash)
+
+    # ------------------------------------------------------------------ saving
+
+    @classmethod
+    def save(cls, value: Any, *, db: Optional[Database] = None, **metadata: Any) -> str:
+        """Save ``value`` under ``metadata``; return the record id.
+
+        Saving content that differs from the latest version at this address adds a new
+        version; saving the same content again adds nothing and returns the existing id.
+        ``value`` may be a plain value, a loaded variable (its data is saved) or a lineage
+        result (its lineage is stored with the record).
+        """
+        item = _save_item(cls.__name__, value, metadata)
+        return get_database(db).save_batch([item])[0].record_id
+
+    @classmethod
+    def save_from_dataframe(cls, df: pd.DataFrame, data_column: str,
+                            metadata_columns: Sequence[str], *,
+                            db: Optional[Database] = None) -> List[str]:
+        """Save one record per row of ``df`` in one transaction; return the record ids.
+
+        ``data_column`` holds the values; ``metadata_columns`` name the columns that
+        address each record.
+        """
+        missing = [c for c in [data_column, *metadata_columns] if c not in df.columns]
+        if missing:
+            raise KeyError(f"{cls.__name__}.save_from_dataframe: columns {missing} are not in "
+                           f"the DataFrame (it has {list(df.columns)})")
+        values = df[data_column].tolist()
+        meta_lists = {c: df[c].tolist() for c in metadata_columns}
+        items = [SaveItem(cls.__name__, {c: meta_lists[c][i] for c in metadata_columns}, values[i])
+                 for i in range(len(df))]
+        return [info.record_id for info in get_database(db).save_batch(items)]
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, *, version: Optional[int] = None, db: Optional[Database] = None,
+             **metadata: Any) -> Union["BaseVariable", List["BaseVariable"]]:
+        """Load the latest version (or ``version``) of the record at ``metadata``.
+
+        With every schema key given as a single value, one match is returned as an
+        instance; otherwise (a partial address, list values, or several records that
+        differ in other keys) a list is returned. Raises ``NotFoundError`` when nothing
+        matches, naming the values that do exist.
+        """
+        database = get_database(db)
+        infos = database.select(cls.__name__, metadata, version)
+        values = database.fetch_values([i.record_id for i in infos])
+        loaded = [cls._from_record(i, values[i.record_id]) for i in infos]
+        full = all(k in metadata and not isinstance(metadata[k], (list, tuple, range, set))
+                   for k in database.schema_keys)
+        return loaded[0] if full and len(loaded) == 1 else loaded
+
+    @classmethod
+    def load_all(cls, *, as_df: bool = False, version: Optional[int] = None,
+                 db: Optional[Database] = None,
+                 **metadata: Any) -> Union[Iterator["BaseVariable"], pd.DataFrame]:
+        """Every record matching ``metadata`` (all when empty), latest versions.
+
+        List values mean "any of". Returns an iterator of instances, or with
+        ``as_df=True`` a DataFrame with one column per metadata key and a ``data``
+        column.
+        """
+        database = get_database(db)
+        infos = database.select(cls.__name__, metadata, version)
+        if as_df:
+            values = database.fetch_values([i.record_id for i in infos])
+            return _records_frame(database.schema_keys, infos, [values[i.record_id] for i in infos])
+        return cls._iterate(database, infos)
+
+    @classmethod
+    def _iterate(cls, database: Database, infos: List[RecordInfo]) -> Iterator["BaseVariable"]:
+        for start in range(0, len(infos), LOAD_BATCH):
+            batch = infos[start:start + LOAD_BATCH]
+            values = database.fetch_values([i.record_id for i in batch])
+            for info in batch:
+                yield cls._from_record(info, values[info.record_id])
+
+    @classmethod
+    def list_versions(cls, *, db: Optional[Database] = None, **metadata: Any) -> List[Dict[str, Any]]:
+        """Every version at every matching address, oldest first per address.
+
+        Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash`` and
+        ``cache_key`` (set when lineage produced it).
+        """
+        return [
+            {"record_id": v.record_id, "version": v.version, "metadata": dict(v.metadata),
+             "content_hash": v.content_hash, "cache_key": v.cache_key}
+            for v in get_database(db).versions(cls.__name__, metadata)
+        ]
+
+
+def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveItem:
+    """A save request for ``value``: unwraps loaded variables and lineage results."""
+    if isinstance(value, BaseVariable):
+        value = value.data
+    return SaveItem(variable, metadata, value)
+
+
+def _records_frame(schema_keys: Sequence[str], infos: Sequence[RecordInfo],
+                   values: Sequence[Any]) -> pd.DataFrame:
+    """The tidy DataFrame of ``load_all(as_df=True)``: metadata columns, then ``data``."""
+    keys = list(schema_keys)
+    for info in infos:
+        keys += [k for k in info.metadata if k not in keys]
+    columns: Dict[str, Any] = {k: [i.metadata.get(k) for i in infos] for k in keys}
+    present = {k: v for k, v in columns.items() if any(x is not None for x in v)}
+    data = pd.Series(list(values), dtype=object) if values else pd.Series([], dtype=object)
+    frame = pd.DataFrame(present)
+    frame["data"] = _tidy_data(data)
+    return frame
+
+
+def _tidy_data(data: pd.Series) -> pd.Series:
+    """Scalar data columns get their natural dtype; anything else stays object."""
+    if len(data) and all(isinstance(v, (int, float, bool, str)) for v in data):
+        return pd.Series(data.tolist())
+    return data

@@ -1,0 +1,103 @@
+"""One for_each run against the database: plan, batches of inputs, batched commits, log.
+
+:class:`ForEachRun` is the protocol both fronts drive. The engine plans
+(:mod:`scistack_engine.planner`) and reads each batch's inputs with one query; the front
+calls the user's function for each combination of the batch, in its own language; the
+engine then commits the batch's outputs *and* its run-log rows in one transaction. A
+process killed mid-run therefore loses at most the batch in flight, and a rerun finds
+every committed output in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from .errors import ScistackError
+from .planner import Combo, Plan, load_batch, make_plan
+from .runlog import ComboOutcome, RunLog
+from .store import Database, SaveItem
+
+__all__ = ["ComboResult", "ForEachRun", "OutputCountMismatch"]
+
+
+class OutputCountMismatch(ScistackError, ValueError):
+    identifier = "scistack:foreach:outputCount"
+
+
+@dataclass
+class ComboResult:
+    """What the front reports for one executed combination."""
+
+    combo: Combo
+    outputs: Optional[Sequence[Any]] = None  # one value per output variable
+    error: Optional[str] = None
+    duration_s: float = 0.0
+    lineage: Optional[Mapping[str, Any]] = None
+    wires: Optional[Sequence[Optional[bytes]]] = None  # MATLAB: outputs as wire bytes
+    record_ids: List[str] = field(default_factory=list)
+
+
+class ForEachRun:
+    """A planned for_each over ``db``; see the module docstring for the protocol."""
+
+    def __init__(self, db: Database, spec: Mapping[str, Any], *, language: str = "python",
+                 save: bool = True, dry_run: bool = False) -> None:
+        self.db = db
+        self.spec = spec
+        self.outputs: List[str] = list(spec.get("outputs") or [])
+        self.save = save and not dry_run and bool(self.outputs)
+        self.plan: Plan = make_plan(db, spec)
+        self.log: Optional[RunLog] = None
+        if self.save:
+            options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size")}
+            self.log = RunLog(db.con, spec.get("function") or "?", language,
+                              len(self.plan.combos), options)
+            preset = [ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
+                      else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
+                      for c in self.plan.combos if c.status != "run"]
+            with db.transaction():
+                self.log.add_combos(preset)
+
+    @property
+    def run_id(self) -> Optional[str]:
+        return self.log.run_id if self.log else None
+
+    def batches(self, size: Optional[int] = None) -> Iterator[Tuple[List[Combo], List[Dict[str, Any]]]]:
+        """Each batch of combinations to run, with their input values (one query each)."""
+        for batch in self.plan.batches(size):
+            yield batch, load_batch(self.db, self.plan, batch)
+
+    def commit(self, results: Sequence[ComboResult]) -> None:
+        """Save a batch's outputs and log its combinations, in one transaction.
+
+        Fills each result's ``record_ids``. A result whose output count is wrong is logged
+        as failed and saves nothing.
+        """
+        items: List[SaveItem] = []
+        owners: List[ComboResult] = []
+        for result in results:
+            if result.error is None and self.save:
+                values = list(result.outputs or [])
+                wires = list(result.wires) if result.wires is not None else [None] * len(values)
+                if len(values) != len(self.outputs):
+                    result.error = (f"returned {len(values)} output(s) for {len(self.outputs)} "
+                                    f"output variable(s) {self.outputs}")
+                    continue
+                for variable, value, wire in zip(self.outputs, values, wires):
+                    items.append(SaveItem(variable, result.combo.metadata, value, wire,
+                                          (result.lineage or {}).get("cache_key"), result.lineage))
+                    owners.append(result)
+        with self.db.transaction():
+            infos = self.db.save_batch(items) if items else []
+            for owner, info in zip(owners, infos):
+                owner.record_ids.append(info.record_id)
+            if self.log:
+                self.log.add_combos([
+                    ComboOutcome(r.combo.index, r.combo.metadata,
+                                 "failed" if r.error else "done", r.error, r.duration_s, r.record_ids)
+                    for r in results])
+
+    def finish(self, status: str = "finished") -> None:
+        if self.log:
+            self.log.finish(status)

@@ -1,0 +1,113 @@
+"""The in-process index of a variable's records: addresses, versions, content hashes.
+
+DuckDB lets one process write a database file, or several read it, never both at once;
+the process that has the file open therefore sees every change to it. So each open
+database keeps, per variable, an index of what its records are (address, versions, record
+ids, content hashes, cache keys) loaded with one query the first time the variable is
+touched and kept current by every save. Questions such as "what is the latest version
+here?", "is this content already stored?" and "which records match subject=1?" are
+answered from it without a database round trip; only values are read from DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
+
+from .metadata import MetaValue, parse_address
+
+__all__ = ["RecordInfo", "AddressEntry", "VariableIndex"]
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """One stored version of a record (no value)."""
+
+    record_id: str
+    variable: str
+    address: str
+    metadata: Mapping[str, MetaValue]
+    version: int
+    content_hash: str
+    kind: str
+    cache_key: Optional[str] = None
+
+
+@dataclass
+class AddressEntry:
+    """All versions stored at one address, oldest first."""
+
+    address: str
+    metadata: Dict[str, MetaValue]
+    versions: List[RecordInfo] = field(default_factory=list)
+
+    @property
+    def latest(self) -> RecordInfo:
+        return self.versions[-1]
+
+
+class VariableIndex:
+    """Addresses and versions of one variable's records."""
+
+    def __init__(self, variable: str) -> None:
+        self.variable = variable
+        self.addresses: Dict[str, AddressEntry] = {}
+        self.kinds: Counter = Counter()
+        self.key_types: Dict[str, Set[str]] = {}
+        self.by_cache_key: Dict[str, List[RecordInfo]] = {}
+        # metadata key -> (type, value) -> addresses: answers queries by set intersection
+        self._postings: Dict[str, Dict[tuple, Set[str]]] = {}
+        self._order: Dict[str, int] = {}
+
+    @classmethod
+    def from_rows(cls, variable: str, rows: Iterable[Sequence]) -> "VariableIndex":
+        """Build from ``(address, version, record_id, content_hash, kind, cache_key)`` rows
+        ordered by version."""
+        index = cls(variable)
+        parsed: Dict[str, Dict[str, MetaValue]] = {}
+        for address, version, record_id, digest, kind, cache_key in rows:
+            metadata = parsed.get(address)
+            if metadata is None:
+                metadata = parsed[address] = parse_address(address)
+            index.add(RecordInfo(record_id, variable, address, metadata, version, digest,
+                                 kind, cache_key))
+        return index
+
+    def add(self, info: RecordInfo) -> None:
+        entry = self.addresses.get(info.address)
+        if entry is None:
+            entry = self.addresses[info.address] = AddressEntry(info.address, dict(info.metadata))
+            self._order[info.address] = len(self._order)
+            for key, value in info.metadata.items():
+                self.key_types.setdefault(key, set()).add(type(value).__name__)
+                postings = self._postings.setdefault(key, {})
+                postings.setdefault((type(value), value), set()).add(info.address)
+        entry.versions.append(info)
+        self.kinds[info.kind] += 1
+        if info.cache_key:
+            self.by_cache_key.setdefault(info.cache_key, []).append(info)
+
+    def latest_at(self, address: str) -> Optional[RecordInfo]:
+        entry = self.addresses.get(address)
+        return entry.latest if entry else None
+
+    def find(self, query: Mapping[str, Sequence[MetaValue]]) -> List[AddressEntry]:
+        """Address entries whose metadata satisfies ``query`` (all when it is empty)."""
+        if not query:
+            return list(self.addresses.values())
+        candidates: Optional[Set[str]] = None
+        for key, options in query.items():
+            postings = self._postings.get(key, {})
+            hits: Set[str] = set()
+            for option in options:
+                hits |= postings.get((type(option), option), set())
+            candidates = hits if candidates is None else candidates & hits
+            if not candidates:
+                return []
+        # report entries in the order their addresses were first saved
+        order = self._order
+        return [self.addresses[a] for a in sorted(candidates, key=order.__getitem__)]
+
+    def __len__(self) -> int:
+        return sum(len(e.versions) for e in self.addresses.values())

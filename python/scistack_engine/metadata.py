@@ -1,0 +1,141 @@
+"""Metadata: the experimental address of a record, its keys, values and canonical form.
+
+A record is addressed by its variable and a set of metadata pairs (``subject=1,
+session="pre"``). Keys are identifiers; the database's *schema keys* name the dimensions
+of the experiment, and other keys are allowed and are part of the address too. Values are
+numbers, text or booleans. This module validates keys and values, normalises values so
+that equal addresses have one form, and turns an address into its canonical JSON text (the
+``address`` column of the records table).
+
+The rule for values (also in ``docs/storage.md``):
+
+* numbers compare by value: ``1``, ``1.0``, ``np.int64(1)`` and MATLAB's ``1`` are the same
+  value (stored as the integer ``1``); ``1.5`` stays ``1.5``;
+* text is text: ``"1"`` is not the number ``1``;
+* booleans are their own kind: ``True`` is not ``1``;
+* ``None``, NaN, infinities and any other type are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import re
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
+
+import numpy as np
+
+from .errors import ScistackError
+
+__all__ = [
+    "MetadataError",
+    "RESERVED_KEYS",
+    "validate_identifier",
+    "normalize_value",
+    "normalize_metadata",
+    "address_of",
+    "parse_address",
+    "normalize_query",
+]
+
+MetaValue = Any  # int | float | str | bool after normalisation
+
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+
+#: Names that may not be metadata keys: the arguments of the public calls and the
+#: columns every record and view already has.
+RESERVED_KEYS = frozenset(
+    {
+        "version", "db", "as_df", "record_id", "value", "data", "metadata", "address",
+        "variable", "kind", "content_hash", "created_at", "payload", "shape", "where",
+        "inputs", "outputs", "dry_run", "save", "force", "lineage", "select",
+    }
+)
+
+
+class MetadataError(ScistackError, ValueError):
+    """Invalid metadata: a bad or reserved key, or a value that cannot address a record."""
+
+    identifier = "scistack:metadata:invalid"
+
+
+def validate_identifier(name: str, what: str) -> str:
+    """Check that ``name`` can be a SQL column/view name; return it."""
+    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+        raise MetadataError(
+            f"invalid {what} {name!r}: use a letter followed by letters, digits or "
+            "underscores (at most 63 characters)"
+        )
+    return name
+
+
+def _validate_key(key: str) -> str:
+    validate_identifier(key, "metadata key")
+    if key.lower() in RESERVED_KEYS:
+        raise MetadataError(
+            f"metadata key {key!r} is reserved (reserved: {', '.join(sorted(RESERVED_KEYS))}); "
+            "choose another name"
+        )
+    return key
+
+
+def normalize_value(key: str, value: Any) -> MetaValue:
+    """The canonical form of one metadata value (see the module docstring)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        f = float(value)
+        if not math.isfinite(f):
+            raise MetadataError(f"metadata {key}={value!r}: the value must be finite")
+        return int(f) if f.is_integer() and abs(f) < 2**63 else f
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return normalize_value(key, value.item())
+    raise MetadataError(
+        f"metadata {key}={value!r}: a value must be a number, text or a boolean, "
+        f"not {type(value).__name__}"
+    )
+
+
+def normalize_metadata(metadata: Mapping[str, Any]) -> Dict[str, MetaValue]:
+    """Validated, normalised metadata of one record (every value a single value)."""
+    if not metadata:
+        raise MetadataError("a record needs at least one metadata key, e.g. subject=1")
+    return {_validate_key(k): normalize_value(k, v) for k, v in metadata.items()}
+
+
+def address_of(metadata: Mapping[str, MetaValue]) -> str:
+    """Canonical JSON text of normalised metadata: keys sorted, no spaces."""
+    return json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_address(address: str) -> Dict[str, MetaValue]:
+    return json.loads(address)
+
+
+def normalize_query(metadata: Mapping[str, Any]) -> Dict[str, Tuple[MetaValue, ...]]:
+    """Metadata of a query: each key maps to the tuple of values it may take.
+
+    A list, tuple, range or array value means "any of these"; a single value means itself.
+    """
+    out: Dict[str, Tuple[MetaValue, ...]] = {}
+    for key, value in metadata.items():
+        _validate_key(key)
+        if isinstance(value, (list, tuple, range, set, frozenset, np.ndarray)) and not (
+            isinstance(value, np.ndarray) and value.ndim == 0
+        ):
+            options = tuple(normalize_value(key, v) for v in _iterate(value))
+            if not options:
+                raise MetadataError(f"metadata {key}=[] matches nothing; give at least one value")
+        else:
+            options = (normalize_value(key, value),)
+        out[key] = options
+    return out
+
+
+def _iterate(value: Iterable[Any]) -> List[Any]:
+    return list(value.tolist() if isinstance(value, np.ndarray) else value)

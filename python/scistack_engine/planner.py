@@ -1,0 +1,411 @@
+"""for_each planning: which combinations exist, what each one loads, and what it may skip.
+
+A for_each over the database is *plan → execute → commit*. This module is the plan, for
+both languages: given a language-neutral *spec* (plain dicts, so MATLAB sends the same), it
+
+1. resolves the iterables (an empty or missing list means every value the inputs have),
+2. forms the combinations (their Cartesian product, in the order the iterables were
+   given) and drops those the ``where`` filter rejects,
+3. resolves each input of each combination to records through the variables' indexes
+   (no value is read): a combination with a missing input is skipped with its reason,
+4. when the spec carries a function fingerprint, computes each combination's cache key
+   from the inputs' content hashes and marks it *cached* when every output already has a
+   record with that key,
+5. hands out the remaining combinations in batches whose input values are read with one
+   query per batch.
+
+Spec format (all keys but ``inputs`` optional)::
+
+    {"function": "bandpass_filter",
+     "inputs": {"signal": {"kind": "variable", "variable": "RawEMG",
+                           "fixed": {"session": "baseline"}, "columns": None},
+                "both": {"kind": "merge", "parts": [<variable input>, ...]},
+                "low_hz": {"kind": "constant", "value": 20},
+                "path": {"kind": "path", "template": "raw/{subject}/{session}.csv"}},
+     "outputs": ["FilteredEMG"],
+     "iterables": {"subject": [1, 2, 3], "session": None},
+     "where": <filter>, "as_table": False | True | ["signal"],
+     "fingerprint": None | "<hex>", "batch_size": 500}
+
+A filter is ``{"op": "cmp", "variable": V, "column": C | None, "cmp": "==", "value": x}``
+(``cmp`` one of ``== != < <= > >= isin``), ``{"op": "and" | "or", "args": [...]}``,
+``{"op": "not", "arg": f}`` or ``{"op": "sql", "sql": "subject > 2"}`` (a SQL condition
+over the combination's metadata columns).
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from .errors import ScistackError
+from .hashing import content_hash
+from .index import RecordInfo
+from .lineage import cache_key
+from .metadata import normalize_value
+from .store import Database
+
+__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch"]
+
+DEFAULT_BATCH_SIZE = 500
+
+
+class PlanError(ScistackError, ValueError):
+    """A for_each spec that cannot be planned (bad input, unknown iterable, ...)."""
+
+    identifier = "scistack:foreach:badSpec"
+
+
+@dataclass
+class Combo:
+    """One combination of iterable values and what it needs."""
+
+    index: int
+    metadata: Dict[str, Any]
+    records: Dict[str, List[RecordInfo]] = field(default_factory=dict)  # input -> records
+    missing: Optional[str] = None
+    cache_key: Optional[str] = None
+    cached_records: List[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.missing:
+            return "skipped"
+        return "cached" if self.cached_records else "run"
+
+
+@dataclass
+class Plan:
+    """The combinations of a for_each, in order, with their planned status."""
+
+    spec: Mapping[str, Any]
+    keys: List[str]
+    combos: List[Combo]
+
+    def runnable(self) -> List[Combo]:
+        return [c for c in self.combos if c.status == "run"]
+
+    def batches(self, size: Optional[int] = None) -> Iterator[List[Combo]]:
+        todo = self.runnable()
+        size = size or int(self.spec.get("batch_size") or DEFAULT_BATCH_SIZE)
+        for start in range(0, len(todo), size):
+            yield todo[start:start + size]
+
+
+# ------------------------------------------------------------------ spec helpers
+
+
+def _variable_inputs(spec: Mapping[str, Any]) -> Iterator[Tuple[str, Mapping[str, Any]]]:
+    """(input name, variable input spec) for every variable read, merge parts included."""
+    for name, inp in spec["inputs"].items():
+        if inp["kind"] == "variable":
+            yield name, inp
+        elif inp["kind"] == "merge":
+            for part in inp["parts"]:
+                yield name, part
+
+
+def _check_spec(db: Database, spec: Mapping[str, Any]) -> None:
+    if not spec.get("inputs") and not spec.get("iterables"):
+        raise PlanError("for_each needs inputs or iterables")
+    for name, inp in spec["inputs"].items():
+        kind = inp.get("kind")
+        if kind not in ("variable", "merge", "constant", "path"):
+            raise PlanError(f"input {name!r} has unknown kind {kind!r}")
+        if kind == "merge" and not inp.get("parts"):
+            raise PlanError(f"Merge input {name!r} has no parts")
+    for _, inp in _variable_inputs(spec):
+        db.require_variable(inp["variable"])
+
+
+def _resolve_iterables(db: Database, spec: Mapping[str, Any]) -> Dict[str, List[Any]]:
+    resolved: Dict[str, List[Any]] = {}
+    for key, values in (spec.get("iterables") or {}).items():
+        if values is None or (isinstance(values, (list, tuple)) and len(values) == 0):
+            present = set()
+            for _, inp in _variable_inputs(spec):
+                if key in (inp.get("fixed") or {}):
+                    continue
+                for entry in db.index(inp["variable"]).addresses.values():
+                    if key in entry.metadata:
+                        present.add((type(entry.metadata[key]).__name__, entry.metadata[key]))
+            if not present:
+                raise PlanError(
+                    f"{key}=[] means every value of {key!r} in the inputs, but no input "
+                    f"variable has records with the key {key!r}"
+                )
+            resolved[key] = [v for _, v in sorted(present, key=lambda p: (p[0], p[1]))]
+        else:
+            resolved[key] = [normalize_value(key, v) for v in _as_list(values)]
+    return resolved
+
+
+def _as_list(values: Any) -> List[Any]:
+    if isinstance(values, np.ndarray):
+        return values.reshape(-1).tolist()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        return [values]
+    return list(values)
+
+
+# ------------------------------------------------------------------ planning
+
+
+def _records_for(db: Database, inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> List[RecordInfo]:
+    index = db.index(inp["variable"])
+    fixed = inp.get("fixed") or {}
+    query = {k: (v,) for k, v in metadata.items() if k in index.key_types and k not in fixed}
+    query.update({k: (normalize_value(k, v),) for k, v in fixed.items()})
+    return [e.latest for e in index.find(query)]
+
+
+def _describe(inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> str:
+    fixed = inp.get("fixed") or {}
+    where = {**{k: v for k, v in metadata.items()}, **fixed}
+    return f"no {inp['variable']} record at " + ", ".join(f"{k}={v!r}" for k, v in where.items())
+
+
+def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
+    """Plan a for_each: combinations, their input records, and skips. Reads no values."""
+    _check_spec(db, spec)
+    iterables = _resolve_iterables(db, spec)
+    keys = list(iterables)
+    metadata_list = [dict(zip(keys, values)) for values in itertools.product(*iterables.values())]
+    if spec.get("where"):
+        keep = evaluate_filter(db, spec["where"], metadata_list, keys)
+        metadata_list = [m for m, k in zip(metadata_list, keep) if k]
+    combos = [Combo(i, m) for i, m in enumerate(metadata_list)]
+    fingerprint = spec.get("fingerprint")
+    outputs = list(spec.get("outputs") or [])
+    constants = {name: content_hash(inp["value"]) for name, inp in spec["inputs"].items()
+                 if inp["kind"] == "constant"} if fingerprint else {}
+    output_indexes = [db.index(o) for o in outputs]
+    for combo in combos:
+        for name, inp in spec["inputs"].items():
+            if inp["kind"] == "variable":
+                found = _records_for(db, inp, combo.metadata)
+                if not found:
+                    combo.missing = _describe(inp, combo.metadata)
+                    break
+                combo.records[name] = found
+            elif inp["kind"] == "merge":
+                for position, part in enumerate(inp["parts"]):
+                    found = _records_for(db, part, combo.metadata)
+                    if not found:
+                        combo.missing = _describe(part, combo.metadata)
+                        break
+                    combo.records[f"{name}\x00{position}"] = found
+                if combo.missing:
+                    break
+            elif inp["kind"] == "path":
+                path = _format_path(inp["template"], combo.metadata)
+                if not os.path.exists(path):
+                    combo.missing = f"file {path} does not exist"
+                    break
+        if fingerprint and not combo.missing:
+            combo.cache_key = _combo_cache_key(fingerprint, spec, combo, constants, len(outputs))
+            combo.cached_records = _cached_outputs(output_indexes, combo)
+    return Plan(spec, keys, combos)
+
+
+def _format_path(template: str, metadata: Mapping[str, Any]) -> str:
+    try:
+        return template.format(**metadata)
+    except KeyError as exc:
+        raise PlanError(f"path template {template!r} names {exc}, which is not an iterable "
+                        f"(iterables: {list(metadata)})") from None
+
+
+def _combo_cache_key(fingerprint: str, spec: Mapping[str, Any], combo: Combo,
+                     constants: Mapping[str, str], n_outputs: int) -> str:
+    inputs: Dict[str, str] = {}
+    for name, inp in spec["inputs"].items():
+        if inp["kind"] == "variable":
+            inputs[name] = _input_hash(inp, combo.records[name], spec, name)
+        elif inp["kind"] == "merge":
+            parts = [_input_hash(part, combo.records[f"{name}\x00{i}"], spec, name)
+                     for i, part in enumerate(inp["parts"])]
+            inputs[name] = content_hash(["merge", parts])
+        elif inp["kind"] == "path":
+            inputs[name] = content_hash(["path", _format_path(inp["template"], combo.metadata)])
+    return cache_key(fingerprint, inputs, constants, n_outputs)
+
+
+def _input_hash(inp: Mapping[str, Any], records: List[RecordInfo], spec: Mapping[str, Any],
+                name: str) -> str:
+    """What an input's value depends on: its records' content, its columns, its form."""
+    hashes = [r.content_hash for r in records]
+    if len(records) == 1 and not _wants_table(spec, name) and not inp.get("columns"):
+        return hashes[0]
+    return content_hash(["input", hashes, inp.get("columns"), _wants_table(spec, name),
+                         [dict(r.metadata) for r in records] if len(records) > 1 else None])
+
+
+def _cached_outputs(output_indexes: Sequence[Any], combo: Combo) -> List[str]:
+    """Record ids holding every output of ``combo`` under its cache key, else []."""
+    found: List[str] = []
+    address_items = combo.metadata.items()
+    for index in output_indexes:
+        hit = None
+        for info in index.by_cache_key.get(combo.cache_key, ()):
+            if all(info.metadata.get(k) == v and type(info.metadata.get(k)) is type(v)
+                   for k, v in address_items) and len(info.metadata) == len(combo.metadata):
+                hit = info
+        if hit is None:
+            return []
+        found.append(hit.record_id)
+    return found
+
+
+def _wants_table(spec: Mapping[str, Any], name: str) -> bool:
+    as_table = spec.get("as_table")
+    return bool(as_table) if isinstance(as_table, bool) or as_table is None else name in as_table
+
+
+# ------------------------------------------------------------------ loading a batch
+
+
+def load_batch(db: Database, plan: Plan, batch: Sequence[Combo]) -> List[Dict[str, Any]]:
+    """The input values of each combination of a batch (one value query for the batch)."""
+    ids = sorted({r.record_id for c in batch for recs in c.records.values() for r in recs})
+    values = db.fetch_values(ids)
+    spec = plan.spec
+    out: List[Dict[str, Any]] = []
+    for combo in batch:
+        kwargs: Dict[str, Any] = {}
+        for name, inp in spec["inputs"].items():
+            kind = inp["kind"]
+            if kind == "constant":
+                kwargs[name] = inp["value"]
+            elif kind == "path":
+                kwargs[name] = _format_path(inp["template"], combo.metadata)
+            elif kind == "variable":
+                kwargs[name] = _input_value(inp, combo.records[name], values, _wants_table(spec, name))
+            else:
+                parts = [(part, _input_value(part, combo.records[f"{name}\x00{i}"], values, False))
+                         for i, part in enumerate(inp["parts"])]
+                kwargs[name] = _merge(name, parts)
+        out.append(kwargs)
+    return out
+
+
+def _input_value(inp: Mapping[str, Any], records: List[RecordInfo], values: Mapping[str, Any],
+                 as_table: bool) -> Any:
+    """One input's value: the record's value, or a list/table when several records match."""
+    if len(records) == 1 and not as_table:
+        return _select_columns(inp, values[records[0].record_id])
+    if not as_table:
+        return [_select_columns(inp, values[r.record_id]) for r in records]
+    frame = pd.DataFrame([dict(r.metadata) for r in records])
+    frame["data"] = pd.Series([_select_columns(inp, values[r.record_id]) for r in records], dtype=object)
+    return frame
+
+
+def _select_columns(inp: Mapping[str, Any], value: Any) -> Any:
+    columns = inp.get("columns")
+    if columns is None:
+        return value
+    if not isinstance(value, pd.DataFrame):
+        raise PlanError(f"{inp['variable']}[{columns!r}] selects columns, but the value is a "
+                        f"{type(value).__name__}, not a DataFrame")
+    missing = [c for c in _as_list(columns) if c not in value.columns]
+    if missing:
+        raise PlanError(f"{inp['variable']} has no column(s) {missing}; it has {list(value.columns)}")
+    if isinstance(columns, str):
+        return value[columns].to_numpy()
+    return value[list(columns)]
+
+
+def _merge(name: str, parts: Sequence[Tuple[Mapping[str, Any], Any]]) -> pd.DataFrame:
+    """Merge inputs column-wise: DataFrames give their columns, other values one column."""
+    frames = []
+    for part, value in parts:
+        if isinstance(value, pd.DataFrame):
+            frames.append(value.reset_index(drop=True))
+        else:
+            label = part["variable"] if part.get("columns") is None else str(part["columns"])
+            arr = np.asarray(value) if not np.isscalar(value) else np.array([value])
+            frames.append(pd.DataFrame({label: list(arr) if arr.ndim > 1 else arr}))
+    lengths = {len(f) for f in frames}
+    if len(lengths - {1}) > 1:
+        raise PlanError(f"Merge input {name!r}: parts have different lengths {sorted(lengths)}")
+    n = max(lengths)
+    frames = [f if len(f) == n else pd.concat([f] * n, ignore_index=True) for f in frames]
+    return pd.concat(frames, axis=1)
+
+
+# ------------------------------------------------------------------ filters
+
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+            ">": operator.gt, ">=": operator.ge}
+
+
+def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[Dict[str, Any]],
+                    keys: Sequence[str]) -> List[bool]:
+    """Whether each combination passes a filter (one value query per variable filtered)."""
+    op = spec.get("op")
+    if op == "and":
+        results = [evaluate_filter(db, a, metadata_list, keys) for a in spec["args"]]
+        return [all(r) for r in zip(*results)] if results else [True] * len(metadata_list)
+    if op == "or":
+        results = [evaluate_filter(db, a, metadata_list, keys) for a in spec["args"]]
+        return [any(r) for r in zip(*results)] if results else [False] * len(metadata_list)
+    if op == "not":
+        return [not r for r in evaluate_filter(db, spec["arg"], metadata_list, keys)]
+    if op == "sql":
+        return _sql_filter(db, spec["sql"], metadata_list, keys)
+    if op == "cmp":
+        return _compare_filter(db, spec, metadata_list)
+    raise PlanError(f"unknown filter {spec!r}")
+
+
+def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[Dict[str, Any]]) -> List[bool]:
+    db.require_variable(spec["variable"])
+    per_combo = [_records_for(db, spec, m) for m in metadata_list]
+    values = db.fetch_values(sorted({r.record_id for recs in per_combo for r in recs}))
+    cmp, target = spec["cmp"], spec["value"]
+
+    def passes(value: Any) -> bool:
+        if isinstance(value, pd.DataFrame):
+            column = spec.get("column")
+            if column is None:
+                return False
+            return any(passes(v) for v in value[column].tolist())
+        if cmp == "isin":
+            return any(_equal(value, t) for t in target)
+        if cmp in ("==", "!="):
+            return _equal(value, target) == (cmp == "==")
+        try:
+            return bool(_COMPARE[cmp](value, target))
+        except TypeError:
+            return False
+
+    return [any(passes(values[r.record_id]) for r in recs) for recs in per_combo]
+
+
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _sql_filter(db: Database, sql: str, metadata_list: List[Dict[str, Any]], keys: Sequence[str]) -> List[bool]:
+    if not metadata_list:
+        return []
+    frame = pd.DataFrame(metadata_list, columns=list(keys))
+    frame["_combo"] = np.arange(len(frame))
+    rel = db.con.from_df(frame)
+    try:
+        kept = rel.filter(sql).project("_combo").fetchall()
+    except Exception as exc:  # duckdb raises several error classes for bad SQL
+        raise PlanError(f"where=Sql({sql!r}) is not a valid condition over the columns {list(keys)}: {exc}") from exc
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[[row[0] for row in kept]] = True
+    return keep.tolist()

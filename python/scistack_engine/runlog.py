@@ -1,0 +1,103 @@
+"""The run log: what each for_each run did, and why, kept in the database for users to query.
+
+Two tables (documented in ``docs/storage.md``):
+
+* ``_runs`` — one row per run: the function, language, host, user, start and end, status
+  (``running``, ``finished``, ``failed``, ``interrupted``) and counts by outcome;
+* ``_run_combos`` — one row per combination of a run: its metadata, status (``done``,
+  ``cached``, ``skipped``, ``failed``, ``dry_run``), the reason for a skip or the error
+  message, the duration and the record ids it saved.
+
+A run row is written when the run starts, so a run killed midway is visible as
+``running`` with the combinations committed before the kill; combination rows are written
+in the same transaction as the outputs of their batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, List, Mapping, Optional
+
+import duckdb
+
+__all__ = ["create_runlog_tables", "ComboOutcome", "RunLog"]
+
+COMBO_STATUSES = ("done", "cached", "skipped", "failed", "dry_run")
+
+
+def create_runlog_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "CREATE TABLE _runs (run_id VARCHAR PRIMARY KEY, function VARCHAR, language VARCHAR, "
+        "host VARCHAR, \"user\" VARCHAR, pid INTEGER, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
+        "status VARCHAR, n_combos INTEGER, n_done INTEGER, n_cached INTEGER, n_skipped INTEGER, "
+        "n_failed INTEGER, options VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE _run_combos (run_id VARCHAR, combo INTEGER, metadata VARCHAR, "
+        "status VARCHAR, reason VARCHAR, duration_s DOUBLE, record_ids VARCHAR, "
+        "finished_at TIMESTAMPTZ)"
+    )
+
+
+@dataclass
+class ComboOutcome:
+    """What happened to one combination."""
+
+    combo: int
+    metadata: Mapping[str, Any]
+    status: str
+    reason: Optional[str] = None
+    duration_s: float = 0.0
+    record_ids: List[str] = field(default_factory=list)
+
+    def row(self, run_id: str, now: dt.datetime) -> tuple:
+        return (run_id, self.combo, json.dumps(dict(self.metadata), sort_keys=True, default=str),
+                self.status, self.reason, self.duration_s,
+                json.dumps(self.record_ids) if self.record_ids else None, now)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+class RunLog:
+    """Writes one run's rows; combination rows go in with their batch's transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, function: str, language: str,
+                 n_combos: int, options: Mapping[str, Any]) -> None:
+        self.con = con
+        self.run_id = uuid.uuid4().hex
+        self.counts = {status: 0 for status in COMBO_STATUSES}
+        con.execute(
+            "INSERT INTO _runs VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'running', ?, 0, 0, 0, 0, ?)",
+            [self.run_id, function, language, socket.gethostname(), _user(), os.getpid(),
+             dt.datetime.now(dt.timezone.utc), n_combos, json.dumps(dict(options), default=str)],
+        )
+
+    def add_combos(self, outcomes: List[ComboOutcome]) -> None:
+        """Insert combination rows (call inside the batch's transaction)."""
+        if not outcomes:
+            return
+        now = dt.datetime.now(dt.timezone.utc)
+        self.con.executemany("INSERT INTO _run_combos VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             [o.row(self.run_id, now) for o in outcomes])
+        for o in outcomes:
+            self.counts[o.status] += 1
+
+    def finish(self, status: str) -> None:
+        c = self.counts
+        self.con.execute(
+            "UPDATE _runs SET finished_at = ?, status = ?, n_done = ?, n_cached = ?, "
+            "n_skipped = ?, n_failed = ? WHERE run_id = ?",
+            [dt.datetime.now(dt.timezone.utc), status, c["done"], c["cached"], c["skipped"],
+             c["failed"], self.run_id],
+        )

@@ -1,0 +1,518 @@
+"""The database: one DuckDB file holding every variable's records, versions and lineage.
+
+A :class:`Database` is an open DuckDB file with fixed *schema keys* (the dimensions of the
+experiment, checked on every reopen). Records live in one table, ``_records``: one row per
+version, addressed by variable and canonical metadata, with the value in the columns chosen
+by :mod:`scistack_engine.payload`. Saving content that differs from the latest version at
+an address adds a version; saving the latest content again (with the same lineage) adds
+nothing; nothing is ever overwritten.
+
+Writes are batched: :meth:`Database.save_batch` commits any number of records, for any
+variables, in one transaction with one bulk insert, and :meth:`Database.fetch_values` reads
+the values of any number of records with one query. Point calls (:meth:`save`,
+:meth:`load`) are the same paths with one element. Which versions exist is answered from
+the per-variable index (:mod:`scistack_engine.index`), not from SQL.
+
+Every table and view is documented in ``docs/storage.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .errors import ScistackError
+from .index import AddressEntry, RecordInfo, VariableIndex
+from .metadata import (
+    MetadataError,
+    address_of,
+    normalize_metadata,
+    normalize_query,
+    validate_identifier,
+    RESERVED_KEYS,
+)
+from .runlog import create_runlog_tables
+from .payload import StoredValue, from_columns, to_stored
+from .views import append_frame_rows, quote_identifier, view_signature, view_sql
+
+__all__ = [
+    "Database",
+    "SaveItem",
+    "DatabaseError",
+    "DatabaseLockedError",
+    "NotADatabaseError",
+    "SchemaMismatchError",
+    "ReadOnlyError",
+    "NotFoundError",
+    "UnknownVariableError",
+    "FORMAT_VERSION",
+]
+
+FORMAT_VERSION = "1"
+
+
+class DatabaseError(ScistackError):
+    """A database cannot be opened or used as asked."""
+
+    identifier = "scistack:db:error"
+
+
+class DatabaseLockedError(DatabaseError):
+    identifier = "scistack:db:locked"
+
+
+class NotADatabaseError(DatabaseError):
+    identifier = "scistack:db:notADatabase"
+
+
+class SchemaMismatchError(DatabaseError):
+    identifier = "scistack:db:schemaMismatch"
+
+
+class ReadOnlyError(DatabaseError):
+    identifier = "scistack:db:readOnly"
+
+
+class NotFoundError(ScistackError, LookupError):
+    identifier = "scistack:load:notFound"
+
+
+class UnknownVariableError(NotFoundError):
+    identifier = "scistack:load:unknownVariable"
+
+
+@dataclass
+class SaveItem:
+    """One record to save: a value (or MATLAB wire bytes) at an address, with lineage."""
+
+    variable: str
+    metadata: Mapping[str, Any]
+    value: Any = None
+    wire: Optional[bytes] = None
+    cache_key: Optional[str] = None
+    lineage: Optional[Mapping[str, Any]] = None
+
+
+_RECORD_COLUMNS = [
+    ("record_id", pa.string()), ("variable", pa.string()), ("address", pa.string()),
+    ("version", pa.int32()),
+]
+_VALUE_COLUMNS = [
+    ("kind", pa.string()), ("content_hash", pa.string()), ("value_num", pa.float64()),
+    ("value_int", pa.int64()), ("value_txt", pa.string()), ("value_arr", pa.list_(pa.float64())),
+    ("shape", pa.string()), ("payload", pa.binary()), ("cache_key", pa.string()),
+    ("lineage", pa.string()), ("created_at", pa.timestamp("us", tz="UTC")),
+]
+_VALUE_SELECT = "kind, value_num, value_int, value_txt, value_arr, shape, payload"
+
+
+def _display(value: Any) -> Optional[str]:
+    """Text of a metadata value in its schema-key column."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else repr(value)
+
+
+def _record_id(variable: str, address: str, version: int, digest: str) -> str:
+    text = f"{variable}\x00{address}\x00{version}\x00{digest}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            pid = re.search(r"PID (\d+)", message)
+            holder = f"process {pid.group(1)}" if pid else "another process"
+            raise DatabaseLockedError(
+                f"database {path!r} is open for writing in {holder}; DuckDB allows one "
+                "writing process at a time. Close it there (db.close() or end that "
+                "MATLAB/Python session), or open with read_only=True once no process "
+                f"writes. ({message.splitlines()[0]})"
+            ) from exc
+        if read_only and not os.path.exists(path):
+            raise DatabaseError(f"database {path!r} does not exist (read_only=True never creates one)") from exc
+        raise NotADatabaseError(
+            f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
+            "check the path, or restore the file from a backup"
+        ) from exc
+
+
+class Database:
+    """An open SciStack database file.
+
+    Parameters
+    ----------
+    path
+        The DuckDB file (created if missing), or ``":memory:"``.
+    schema_keys
+        The metadata keys that name the experiment's dimensions, e.g.
+        ``["subject", "session"]``; fixed when the file is created and checked on reopen.
+    read_only
+        Open for inspection only; several processes may do so while none writes.
+    """
+
+    def __init__(self, path: str, schema_keys: Sequence[str], *, read_only: bool = False) -> None:
+        keys = list(schema_keys)
+        if not keys:
+            raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
+        for key in keys:
+            validate_identifier(key, "schema key")
+            if key.lower() in RESERVED_KEYS or key.lower().startswith("value"):
+                raise MetadataError(f"schema key {key!r} is reserved; choose another name")
+        if len(set(keys)) != len(keys):
+            raise MetadataError(f"schema keys repeat a name: {keys}")
+        self.path = str(path)
+        self.schema_keys: List[str] = keys
+        self.read_only = read_only
+        self._con: Optional[duckdb.DuckDBPyConnection] = _connect(self.path, read_only)
+        try:
+            self._init_schema()
+        except BaseException:
+            self._con.close()
+            self._con = None
+            raise
+        self._indexes: Dict[str, VariableIndex] = {}
+        self._tx_callbacks: Optional[List[Callable[[], None]]] = None
+        self._views: Dict[str, tuple] = {
+            name: (signature, json.loads(columns or "[]"))
+            for name, signature, columns in self.con.execute(
+                "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise DatabaseError(f"database {self.path!r} is closed; configure it again")
+        return self._con
+
+    @property
+    def is_open(self) -> bool:
+        return self._con is not None
+
+    def close(self) -> None:
+        """Close the file (idempotent). Committed data is already durable."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "read-only" if self.read_only else "open" if self.is_open else "closed"
+        return f"<Database {self.path!r} schema_keys={self.schema_keys} {state}>"
+
+    def _init_schema(self) -> None:
+        con = self.con
+        tables = {row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if "_scistack" in tables:
+            stored = dict(con.execute("SELECT key, value FROM _scistack").fetchall())
+            stored_keys = json.loads(stored.get("schema_keys", "[]"))
+            if stored_keys != self.schema_keys:
+                raise SchemaMismatchError(
+                    f"database {self.path!r} was created with schema keys {stored_keys}, not "
+                    f"{self.schema_keys}; open it with {stored_keys} or use another file"
+                )
+            return
+        if tables - {"_scistack"} and not tables & {"_records"}:
+            raise NotADatabaseError(
+                f"{self.path!r} is a DuckDB file but not a SciStack database (it has tables "
+                f"{sorted(tables)[:5]}); use another file"
+            )
+        if self.read_only:
+            raise DatabaseError(f"{self.path!r} holds no SciStack database yet; open it read-write first")
+        key_columns = "".join(f", {quote_identifier(k)} VARCHAR" for k in self.schema_keys)
+        con.execute("BEGIN")
+        con.execute("CREATE TABLE _scistack (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.execute("INSERT INTO _scistack VALUES ('schema_keys', ?), ('format_version', ?)",
+                    [json.dumps(self.schema_keys), FORMAT_VERSION])
+        con.execute("CREATE TABLE _variables (name VARCHAR PRIMARY KEY, created_at TIMESTAMPTZ, "
+                    "view_signature VARCHAR, frame_columns VARCHAR)")
+        con.execute(
+            "CREATE TABLE _records (record_id VARCHAR PRIMARY KEY, variable VARCHAR NOT NULL, "
+            "address VARCHAR NOT NULL, version INTEGER NOT NULL" + key_columns + ", "
+            "kind VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, value_num DOUBLE, "
+            "value_int BIGINT, value_txt VARCHAR, value_arr DOUBLE[], shape VARCHAR, "
+            "payload BLOB, cache_key VARCHAR, lineage VARCHAR, created_at TIMESTAMPTZ NOT NULL)"
+        )
+        create_runlog_tables(con)
+        con.execute("COMMIT")
+
+    # ------------------------------------------------------------------ index
+
+    def index(self, variable: str) -> VariableIndex:
+        """The index of ``variable``'s records (loaded with one query on first use)."""
+        index = self._indexes.get(variable)
+        if index is None:
+            rows = self.con.execute(
+                "SELECT address, version, record_id, content_hash, kind, cache_key "
+                "FROM _records WHERE variable = ? ORDER BY version", [variable]).fetchall()
+            index = self._indexes[variable] = VariableIndex.from_rows(variable, rows)
+        return index
+
+    def variables(self) -> List[str]:
+        """Names of the variables that have records, sorted."""
+        return sorted(self._views)
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, variable: str, value: Any, metadata: Mapping[str, Any], *,
+             wire: Optional[bytes] = None, cache_key: Optional[str] = None,
+             lineage: Optional[Mapping[str, Any]] = None) -> RecordInfo:
+        """Save one value; return the record it is stored as (new or already there)."""
+        return self.save_batch([SaveItem(variable, metadata, value, wire, cache_key, lineage)])[0]
+
+    def save_batch(self, items: Sequence[SaveItem]) -> List[RecordInfo]:
+        """Save many records in one transaction; return one :class:`RecordInfo` per item.
+
+        Every value is validated and encoded before anything is written, so a bad item
+        changes nothing. An item whose content (and cache key) equals the latest version
+        at its address is not written again; its existing record is returned.
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with read_only=False to save")
+        now = dt.datetime.now(dt.timezone.utc)
+        results: List[RecordInfo] = []
+        new: List[tuple] = []  # (RecordInfo, StoredValue, lineage json)
+        pending: Dict[tuple, RecordInfo] = {}
+        for item in items:
+            validate_identifier(item.variable, "variable name")
+            metadata = normalize_metadata(item.metadata)
+            address = address_of(metadata)
+            stored = to_stored(item.value, item.wire)
+            latest = pending.get((item.variable, address)) or self.index(item.variable).latest_at(address)
+            if latest and latest.content_hash == stored.content_hash and latest.cache_key == item.cache_key:
+                results.append(latest)
+                continue
+            version = latest.version + 1 if latest else 1
+            info = RecordInfo(_record_id(item.variable, address, version, stored.content_hash),
+                              item.variable, address, metadata, version, stored.content_hash,
+                              stored.kind, item.cache_key)
+            pending[(item.variable, address)] = info
+            lineage = json.dumps(item.lineage, sort_keys=True, default=str) if item.lineage else None
+            new.append((info, stored, lineage))
+            results.append(info)
+        if new:
+            self._write(new, now)
+        return results
+
+    def _write(self, new: List[tuple], now: dt.datetime) -> None:
+        table = self._arrow_rows(new, now)
+        with self.transaction() as on_commit:
+            for info, _, _ in new:
+                self.index(info.variable)  # load it before the new rows land
+            self.con.from_arrow(table).insert_into("_records")
+            touched = self._write_frames(new)
+
+            def apply() -> None:
+                for info, _, _ in new:
+                    self._indexes[info.variable].add(info)
+                for variable, columns in touched.items():
+                    self._views[variable] = (self._views.get(variable, (None, []))[0], columns)
+                self._refresh_views({info.variable for info, _, _ in new}, set(touched))
+
+            on_commit.append(apply)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[List[Callable[[], None]]]:
+        """One transaction around a block; nested blocks join the outer one.
+
+        Yields a list to which the block appends callbacks that run after the outermost
+        COMMIT succeeds (index and view updates); on error everything is rolled back and
+        the callbacks are dropped.
+        """
+        if self._tx_callbacks is not None:
+            yield self._tx_callbacks
+            return
+        callbacks: List[Callable[[], None]] = []
+        self._tx_callbacks = callbacks
+        con = self.con
+        con.execute("BEGIN")
+        try:
+            yield callbacks
+            con.execute("COMMIT")
+        except BaseException:
+            if self._con is not None:
+                con.execute("ROLLBACK")
+            raise
+        finally:
+            self._tx_callbacks = None
+        for callback in callbacks:
+            callback()
+
+    def _arrow_rows(self, new: List[tuple], now: dt.datetime) -> pa.Table:
+        n = len(new)
+        infos = [row[0] for row in new]
+        values: List[StoredValue] = [row[1] for row in new]
+        arrays: Dict[str, pa.Array] = {
+            "record_id": pa.array([i.record_id for i in infos], pa.string()),
+            "variable": pa.array([i.variable for i in infos], pa.string()),
+            "address": pa.array([i.address for i in infos], pa.string()),
+            "version": pa.array([i.version for i in infos], pa.int32()),
+        }
+        for key in self.schema_keys:
+            arrays[key] = pa.array([_display(i.metadata.get(key)) for i in infos], pa.string())
+        flat = [v.arr for v in values if v.arr is not None]
+        lengths = [0 if v.arr is None else len(v.arr) for v in values]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        mask = pa.array([v.arr is None for v in values], pa.bool_())
+        list_values = pa.array(np.concatenate(flat) if flat else np.zeros(0), pa.float64())
+        arrays.update(
+            kind=pa.array([v.kind for v in values], pa.string()),
+            content_hash=pa.array([v.content_hash for v in values], pa.string()),
+            value_num=pa.array([v.num for v in values], pa.float64()),
+            value_int=pa.array([v.int_ for v in values], pa.int64()),
+            value_txt=pa.array([v.txt for v in values], pa.string()),
+            value_arr=pa.LargeListArray.from_arrays(pa.array(offsets), list_values, mask=mask)
+            .cast(pa.list_(pa.float64())) if n else pa.array([], pa.list_(pa.float64())),
+            shape=pa.array([v.shape for v in values], pa.string()),
+            payload=pa.array([v.payload for v in values], pa.binary()),
+            cache_key=pa.array([i.cache_key for i in infos], pa.string()),
+            lineage=pa.array([row[2] for row in new], pa.string()),
+            created_at=pa.array([now] * n, pa.timestamp("us", tz="UTC")),
+        )
+        return pa.table(arrays)
+
+    def _write_frames(self, new: List[tuple]) -> Dict[str, List[str]]:
+        """Append DataFrame rows to their variables' row tables.
+
+        Returns the row-table columns of each variable touched, to record after commit.
+        """
+        columns_of: Dict[str, List[str]] = {}
+        for info, stored, _ in new:
+            if stored.frame is None:
+                continue
+            columns = columns_of.get(info.variable, self._views.get(info.variable, (None, []))[1])
+            columns_of[info.variable] = append_frame_rows(
+                self.con, info.variable, info.record_id, stored.frame, columns)
+        return columns_of
+
+    def _refresh_views(self, variables: Iterable[str], frames_touched: set) -> None:
+        for variable in variables:
+            signature, columns = self._views.get(variable, (None, []))
+            new_signature = view_signature(self.index(variable), self.schema_keys, columns)
+            if new_signature == signature and variable not in frames_touched:
+                continue
+            with self.transaction():
+                self.con.execute(view_sql(self.index(variable), self.schema_keys, columns))
+                self.con.execute(
+                    "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                    "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
+                    [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
+            self._views[variable] = (new_signature, columns)
+
+    # ------------------------------------------------------------------ finding and loading
+
+    def require_variable(self, variable: str) -> VariableIndex:
+        """The index of a variable that has records, or a clear error naming what exists."""
+        index = self.index(variable)
+        if not len(index):
+            known = ", ".join(self.variables()) or "none yet"
+            raise UnknownVariableError(
+                f"no records of variable {variable!r} in {self.path!r} (variables with "
+                f"records: {known}); save some first"
+            )
+        return index
+
+    def find(self, variable: str, metadata: Mapping[str, Any]) -> List[AddressEntry]:
+        """Address entries of ``variable`` matching ``metadata`` (values may be lists)."""
+        return self.require_variable(variable).find(normalize_query(metadata))
+
+    def select(self, variable: str, metadata: Mapping[str, Any],
+               version: Optional[int] = None) -> List[RecordInfo]:
+        """The latest (or the given) version at each matching address.
+
+        Raises :class:`NotFoundError`, naming nearby metadata, when nothing matches.
+        """
+        entries = self.find(variable, metadata)
+        if version is None:
+            chosen = [e.latest for e in entries]
+        else:
+            chosen = [v for e in entries for v in e.versions if v.version == version]
+        if not chosen:
+            raise NotFoundError(self._not_found_message(variable, metadata, version))
+        return chosen
+
+    def _not_found_message(self, variable: str, metadata: Mapping[str, Any],
+                           version: Optional[int]) -> str:
+        index = self.index(variable)
+        query = normalize_query(metadata)
+        asked = ", ".join(f"{k}={v!r}" for k, v in metadata.items()) or "(no metadata)"
+        if version is not None and index.find(query):
+            versions = sorted({v.version for e in index.find(query) for v in e.versions})
+            return f"{variable} has no version {version} at {asked}; versions there: {versions}"
+        hints = []
+        for key, options in query.items():
+            present = sorted({repr(e.metadata[key]) for e in index.addresses.values() if key in e.metadata})
+            if not present:
+                hints.append(f"no {variable} record has the key {key!r}")
+            elif not any(index.find({key: (o,)}) for o in options):
+                shown = ", ".join(present[:10]) + (" ..." if len(present) > 10 else "")
+                hints.append(f"{key} takes the values {shown}")
+        detail = "; ".join(hints) or "no single record has all of these values together"
+        return f"no {variable} record matches {asked}: {detail}"
+
+    def fetch_values(self, record_ids: Sequence[str]) -> Dict[str, Any]:
+        """Values of the given records, read with one query, by record id."""
+        if not record_ids:
+            return {}
+        con = self.con
+        if len(record_ids) == 1:
+            table = con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
+                            params={"id": record_ids[0]}).to_arrow_table()
+        else:
+            ids = con.from_arrow(pa.table({"record_id": pa.array(list(record_ids), pa.string())}))
+            table = ids.join(con.table("_records"), "record_id").select(
+                "record_id, " + _VALUE_SELECT).to_arrow_table()
+        return _values_from_arrow(table)
+
+    def versions(self, variable: str, metadata: Mapping[str, Any]) -> List[RecordInfo]:
+        """Every version at every matching address, oldest first per address."""
+        entries = self.find(variable, metadata)
+        return [v for e in entries for v in e.versions]
+
+
+def _values_from_arrow(table: pa.Table) -> Dict[str, Any]:
+    columns = {name: table.column(name).combine_chunks() if table.num_rows else table.column(name)
+               for name in table.column_names}
+    ids = columns["record_id"].to_pylist()
+    kinds = columns["kind"].to_pylist()
+    nums = columns["value_num"].to_pylist()
+    ints = columns["value_int"].to_pylist()
+    txts = columns["value_txt"].to_pylist()
+    shapes = columns["shape"].to_pylist()
+    payloads = columns["payload"]
+    arr_col = columns["value_arr"]
+    out: Dict[str, Any] = {}
+    flat = offsets = None
+    if "array:f8" in kinds:
+        flat = arr_col.values.to_numpy(zero_copy_only=False)
+        offsets = arr_col.offsets.to_numpy()
+    for i, record_id in enumerate(ids):
+        kind = kinds[i]
+        arr = flat[offsets[i]:offsets[i + 1]] if kind == "array:f8" else None
+        payload = payloads[i].as_py() if kind in ("wire", "frame") else None
+        out[record_id] = from_columns(kind, nums[i], ints[i], txts[i], arr, shapes[i], payload)
+    return out

@@ -1,0 +1,170 @@
+"""The human-readable SQL view of each variable, and the row tables behind DataFrame views.
+
+Every variable type gets a view named after it holding the latest version of each record:
+its schema keys (and any other metadata keys its records use) as typed columns, then its
+value, then ``version`` and ``record_id``. How ``value`` appears depends on what the
+variable holds:
+
+* numbers → ``DOUBLE`` (``BIGINT`` when every value is an integer), booleans → ``BOOLEAN``,
+  text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order);
+* DataFrames → no ``value`` column: the view has one row per DataFrame row and the
+  DataFrame's own columns, read from the variable's row table ``_rows_<Variable>``;
+* a mix of kinds, or values with no SQL form → ``value`` as text where one exists, else
+  NULL (load such values from Python or MATLAB).
+
+A view's definition is derived from the variable's index (what kinds and key types its
+records have) and is replaced when that changes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import List, Optional, Sequence
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from .index import VariableIndex
+from .payload import BOOL_KINDS, FLOAT_KINDS, INT_KINDS
+
+__all__ = ["quote_identifier", "view_signature", "view_sql", "rows_table", "append_frame_rows"]
+
+
+def quote_identifier(name: str) -> str:
+    """A double-quoted SQL identifier (embedded quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def rows_table(variable: str) -> str:
+    """Name of the table holding the rows of a variable's DataFrame values."""
+    return f"_rows_{variable}"
+
+
+def _key_cast(types: set) -> Optional[str]:
+    if types == {"int"}:
+        return "BIGINT"
+    if types <= {"int", "float"}:
+        return "DOUBLE"
+    if types == {"bool"}:
+        return "BOOLEAN"
+    return None
+
+
+def _value_expression(kinds: set) -> Optional[str]:
+    if kinds <= INT_KINDS:
+        return "value_int"
+    if kinds <= FLOAT_KINDS:
+        return "value_num"
+    if kinds <= FLOAT_KINDS | INT_KINDS:
+        return "COALESCE(value_num, CAST(value_int AS DOUBLE))"
+    if kinds <= BOOL_KINDS:
+        return "CAST(value_int AS BOOLEAN)"
+    if kinds == {"str"}:
+        return "value_txt"
+    if kinds == {"array:f8"}:
+        return "value_arr"
+    if kinds == {"frame"}:
+        return None
+    return ("COALESCE(CAST(value_num AS VARCHAR), CAST(value_int AS VARCHAR), value_txt, "
+            "CAST(value_arr AS VARCHAR))")
+
+
+def view_signature(index: VariableIndex, schema_keys: Sequence[str],
+                   frame_columns: Sequence[str]) -> str:
+    """What the view's text depends on; the view is rebuilt when this changes."""
+    return json.dumps(
+        {
+            "kinds": sorted(index.kinds),
+            "keys": {k: sorted(v) for k, v in sorted(index.key_types.items())},
+            "schema": list(schema_keys),
+            "frame": list(frame_columns),
+        },
+        sort_keys=True,
+    )
+
+
+def view_sql(index: VariableIndex, schema_keys: Sequence[str],
+             frame_columns: Sequence[str]) -> str:
+    """``CREATE OR REPLACE VIEW`` text for a variable."""
+    variable = index.variable
+    columns: List[str] = []
+    key_names = list(schema_keys) + sorted(k for k in index.key_types if k not in schema_keys)
+    for key in key_names:
+        types = index.key_types.get(key, {"str"})
+        source = (quote_identifier(key) if key in schema_keys
+                  else f"json_extract_string(address, {_literal('$.' + key)})")
+        cast = _key_cast(types)
+        columns.append(f"{'CAST(' + source + ' AS ' + cast + ')' if cast else source} "
+                       f"AS {quote_identifier(key)}")
+    latest = (
+        "SELECT * FROM _records WHERE variable = " + _literal(variable) +
+        " QUALIFY row_number() OVER (PARTITION BY address ORDER BY version DESC) = 1"
+    )
+    value = _value_expression(set(index.kinds))
+    if value is None:
+        keep = [c for c in frame_columns if c not in key_names and c not in ("version", "record_id")]
+        selected = ", ".join(columns + [f"f.{quote_identifier(c)}" for c in keep]
+                             + ["latest.version", "latest.record_id"])
+        body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
+                "ON f._record_id = latest.record_id ORDER BY latest.address, f._row")
+    else:
+        selected = ", ".join(columns + [f"{value} AS value", "version", "record_id"])
+        body = f"SELECT {selected} FROM latest ORDER BY address"
+    return (f"CREATE OR REPLACE VIEW {quote_identifier(variable)} AS "
+            f"WITH latest AS ({latest}) {body}")
+
+
+def _arrow_frame(frame: pd.DataFrame, record_id: str) -> pa.Table:
+    """A DataFrame's rows as Arrow, every column SQL-typed (text where nothing else fits)."""
+    data = {"_record_id": pa.array([record_id] * len(frame), pa.string()),
+            "_row": pa.array(range(len(frame)), pa.int64())}
+    for position, name in enumerate(frame.columns):
+        column = frame.iloc[:, position]
+        try:
+            arr = pa.array(column, from_pandas=True)
+            if pa.types.is_null(arr.type) or pa.types.is_dictionary(arr.type):
+                raise pa.ArrowInvalid("no SQL type")
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            arr = pa.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                            else str(v) for v in column], pa.string())
+        data[str(name)] = arr
+    return pa.table(data)
+
+
+def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: str,
+                      frame: pd.DataFrame, existing: Sequence[str]) -> List[str]:
+    """Append a DataFrame's rows to the variable's row table; return its column names.
+
+    New columns are added to the table; a column whose type no longer fits becomes text.
+    Runs inside the caller's transaction.
+    """
+    table = quote_identifier(rows_table(variable))
+    rows = _arrow_frame(frame, record_id)
+    if not existing:
+        con.from_arrow(rows).create(rows_table(variable))
+        return [c for c in rows.column_names if not c.startswith("_")]
+    con.register("_scistack_frame_rows", rows)
+    try:
+        described = con.execute(f"DESCRIBE {table}").fetchall()
+        have = {row[0]: row[1] for row in described}
+        incoming = con.execute("DESCRIBE _scistack_frame_rows").fetchall()
+        for name, sql_type, *_ in incoming:
+            if name not in have:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_identifier(name)} {sql_type}")
+            elif have[name] != sql_type and have[name] != "VARCHAR":
+                try:
+                    con.execute(f"SELECT CAST({quote_identifier(name)} AS {have[name]}) "
+                                "FROM _scistack_frame_rows")
+                except duckdb.Error:
+                    con.execute(f"ALTER TABLE {table} ALTER {quote_identifier(name)} TYPE VARCHAR")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _scistack_frame_rows")
+    finally:
+        con.unregister("_scistack_frame_rows")
+    columns = list(existing)
+    columns += [c for c in rows.column_names if not c.startswith("_") and c not in columns]
+    return columns
