@@ -8,10 +8,13 @@ A second database can be used alongside by passing its object as ``db=`` to any 
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
+from scistack_engine.cache_store import DatabaseCacheStore
 from scistack_engine.errors import ScistackError
-from scistack_engine.store import Database as _EngineDatabase
+from scistack_engine.lineage import get_cache_store, set_cache_store
+from scistack_engine.provenance import provenance, provenance_chain, version_history
+from scistack_engine.store import Database as _EngineDatabase, SchemaMismatchError
 
 __all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
 
@@ -33,6 +36,29 @@ class Database(_EngineDatabase):
 
     def __exit__(self, *exc: Any) -> None:
         close(self)
+
+    def get_provenance(self, variable: type, version: Optional[int] = None,
+                       **metadata: Any) -> Dict[str, Any]:
+        """How a record was produced: function, fingerprint, language, inputs, constants.
+
+        ``db.get_provenance(FilteredEMG, subject=1, session="pre")`` describes the latest
+        version (or ``version=``); ``function_name`` is None for a value saved without
+        lineage. Inputs name their variable, metadata, record id and version.
+        """
+        return provenance(self, _name(variable), metadata, version)
+
+    def get_provenance_chain(self, variable: type, version: Optional[int] = None,
+                             **metadata: Any) -> List[Dict[str, Any]]:
+        """The record's provenance followed upstream through every input, each once."""
+        return provenance_chain(self, _name(variable), metadata, version)
+
+    def version_history(self, variable: type, **metadata: Any) -> List[Dict[str, Any]]:
+        """Every version at the matching addresses, oldest first, with what produced each."""
+        return version_history(self, _name(variable), metadata)
+
+
+def _name(variable: Any) -> str:
+    return variable if isinstance(variable, str) else variable.__name__
 
 
 _current: Optional[Database] = None
@@ -61,9 +87,16 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
     global _current
     target = str(path)
     if _current is not None and _current.is_open and target != ":memory:" and _same_file(_current.path, target):
+        if list(schema_keys) != _current.schema_keys:
+            # the open file's keys are the stored ones: refuse before closing anything
+            raise SchemaMismatchError(
+                f"database {target!r} was created with schema keys {_current.schema_keys}, "
+                f"not {list(schema_keys)}; open it with {_current.schema_keys} or use another file"
+            )
         _current.close()
     db = Database(target, schema_keys, read_only=read_only)
     _current = db
+    set_cache_store(DatabaseCacheStore(db))
     return db
 
 
@@ -89,5 +122,8 @@ def close(db: Optional[Database] = None) -> None:
     target = db if db is not None else _current
     if target is not None:
         target.close()
+        store = get_cache_store()
+        if isinstance(store, DatabaseCacheStore) and store.db is target:
+            set_cache_store(None)
     if target is _current:
         _current = None

@@ -31,18 +31,14 @@ from .database import Database, get_database
 from .filters import Filter, Sql
 from .inputs import input_spec
 
-__all__ = ["for_each", "build_spec", "LineageHook"]
+__all__ = ["for_each", "build_spec", "run_for_each"]
 
 log = logging.getLogger("scidb.for_each")
-
-#: Builds the lineage (a dict with "cache_key") of one combination's outputs, or None.
-LineageHook = Callable[[Combo, Mapping[str, Any]], Optional[Mapping[str, Any]]]
-
 
 def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
                iterables: Mapping[str, Any], where: Union[Filter, str, None],
                as_table: Union[bool, Sequence[str]], batch_size: int,
-               fingerprint: Optional[str] = None) -> Dict[str, Any]:
+               fingerprint: Optional[str] = None, skip_computed: bool = True) -> Dict[str, Any]:
     """The engine's language-neutral spec of a for_each call."""
     if isinstance(where, str):
         where = Sql(where)
@@ -59,6 +55,7 @@ def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seque
         "as_table": list(as_table) if isinstance(as_table, (list, tuple)) else bool(as_table),
         "batch_size": batch_size,
         "fingerprint": fingerprint,
+        "skip_computed": skip_computed,
     }
 
 
@@ -120,17 +117,19 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
                  iterables: Mapping[str, Any], *, where: Union[Filter, str, None], dry_run: bool,
                  save: bool, as_table: Union[bool, Sequence[str]], batch_size: int,
                  on_error: str, progress: Optional[bool], db: Optional[Database],
-                 fingerprint: Optional[str] = None, lineage_hook: Optional[LineageHook] = None,
+                 fingerprint: Optional[str] = None, skip_computed: bool = True,
                  call: Optional[Callable[..., Any]] = None) -> pd.DataFrame:
-    """The for_each driver shared by scidb and scihist (which adds lineage and caching).
+    """The for_each driver shared by scidb and scihist.
 
-    ``call`` is what runs per combination (default ``fn``); ``lineage_hook`` returns the
-    lineage saved with a combination's outputs.
+    scihist passes the function's ``fingerprint`` (outputs are then saved with lineage,
+    and with ``skip_computed`` combinations already computed are not run) and ``call``,
+    what runs per combination (default ``fn``).
     """
     if on_error not in ("continue", "raise"):
         raise ValueError(f"on_error must be 'continue' or 'raise', not {on_error!r}")
     database = get_database(db)
-    spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint)
+    spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
+                      skip_computed)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
     names = spec["outputs"]
     rows: Dict[int, Dict[str, Any]] = {}
@@ -150,7 +149,7 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
         for batch, kwargs_list in run.batches():
             results = []
             for combo, kwargs in zip(batch, kwargs_list):
-                result = _execute(call, combo, kwargs, len(names), lineage_hook)
+                result = _execute(call, combo, kwargs, len(names))
                 results.append(result)
                 bar.update(1)
                 if result.error and on_error == "raise":
@@ -177,13 +176,12 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     return frame
 
 
-def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any], n_outputs: int,
-             lineage_hook: Optional[LineageHook]) -> ComboResult:
+def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any],
+             n_outputs: int) -> ComboResult:
     start = time.perf_counter()
     try:
         returned = call(**kwargs)
         outputs = _split_outputs(returned, n_outputs)
-        lineage = lineage_hook(combo, kwargs) if lineage_hook else None
     except Exception as exc:  # the user's function may raise anything: it is logged
         where = ", ".join(f"{k}={v!r}" for k, v in combo.metadata.items())
         log.debug("combination %s failed:\n%s", where, traceback.format_exc())
@@ -191,7 +189,7 @@ def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any], 
                              duration_s=time.perf_counter() - start)
         result.exception = exc  # type: ignore[attr-defined]
         return result
-    return ComboResult(combo, outputs, None, time.perf_counter() - start, lineage)
+    return ComboResult(combo, outputs, None, time.perf_counter() - start)
 
 
 def _split_outputs(returned: Any, n_outputs: int) -> List[Any]:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, validate_identifier
+from scistack_engine.provenance import select_by_constants, split_constant_filters
 from scistack_engine.store import SaveItem
 
 from .database import Database, get_database
@@ -178,7 +179,7 @@ class BaseVariable(metaclass=VariableMeta):
         matches, naming the values that do exist.
         """
         database = get_database(db)
-        infos = database.select(cls.__name__, metadata, version)
+        infos = _select(database, cls.__name__, metadata, version)
         values = database.fetch_values([i.record_id for i in infos])
         loaded = [cls._from_record(i, values[i.record_id]) for i in infos]
         full = all(k in metadata and not isinstance(metadata[k], (list, tuple, range, set))
@@ -196,7 +197,7 @@ class BaseVariable(metaclass=VariableMeta):
         column.
         """
         database = get_database(db)
-        infos = database.select(cls.__name__, metadata, version)
+        infos = _select(database, cls.__name__, metadata, version)
         if as_df:
             values = database.fetch_values([i.record_id for i in infos])
             return _records_frame(database.schema_keys, infos, [values[i.record_id] for i in infos])
@@ -215,7 +216,8 @@ class BaseVariable(metaclass=VariableMeta):
         """Every version at every matching address, oldest first per address.
 
         Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash`` and
-        ``cache_key`` (set when lineage produced it).
+        ``cache_key`` (set when lineage produced it); ``db.version_history(Var, ...)``
+        also says what produced each version.
         """
         return [
             {"record_id": v.record_id, "version": v.version, "metadata": dict(v.metadata),
@@ -225,10 +227,30 @@ class BaseVariable(metaclass=VariableMeta):
 
 
 def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveItem:
-    """A save request for ``value``: unwraps loaded variables and lineage results."""
+    """A save request for ``value``: unwraps loaded variables and lineage results.
+
+    A lineage result (anything with ``data``, ``lineage.to_dict()`` and ``output_index``)
+    is saved as its data, with its lineage, cache key and output index.
+    """
     if isinstance(value, BaseVariable):
-        value = value.data
+        return SaveItem(variable, metadata, value.data)
+    lineage = getattr(value, "lineage", None)
+    if lineage is not None and hasattr(lineage, "to_dict") and hasattr(value, "output_index"):
+        record = lineage.to_dict()
+        record["output_index"] = value.output_index
+        return SaveItem(variable, metadata, value.data, cache_key=lineage.cache_key,
+                        lineage=record, output_index=value.output_index)
     return SaveItem(variable, metadata, value)
+
+
+def _select(database: Database, variable: str, metadata: Mapping[str, Any],
+            version: Optional[int]) -> List[RecordInfo]:
+    """Records at ``metadata``; keywords that are not metadata keys select by lineage
+    constant (``low_hz=20``: the latest version produced with that constant)."""
+    address, constants = split_constant_filters(database, variable, metadata)
+    if constants and version is None:
+        return select_by_constants(database, variable, address, constants)
+    return database.select(variable, metadata, version)
 
 
 def _records_frame(schema_keys: Sequence[str], infos: Sequence[RecordInfo],

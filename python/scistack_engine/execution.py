@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import ScistackError
-from .planner import Combo, Plan, load_batch, make_plan
+from .planner import Combo, Plan, combo_lineage, load_batch, make_plan
 from .runlog import ComboOutcome, RunLog
-from .store import Database, SaveItem
+from .store import Database, ReadOnlyError, SaveItem
 
 __all__ = ["ComboResult", "ForEachRun", "OutputCountMismatch"]
 
@@ -33,7 +33,6 @@ class ComboResult:
     outputs: Optional[Sequence[Any]] = None  # one value per output variable
     error: Optional[str] = None
     duration_s: float = 0.0
-    lineage: Optional[Mapping[str, Any]] = None
     wires: Optional[Sequence[Optional[bytes]]] = None  # MATLAB: outputs as wire bytes
     record_ids: List[str] = field(default_factory=list)
 
@@ -44,9 +43,15 @@ class ForEachRun:
     def __init__(self, db: Database, spec: Mapping[str, Any], *, language: str = "python",
                  save: bool = True, dry_run: bool = False) -> None:
         self.db = db
+        self.language = language
         self.spec = spec
         self.outputs: List[str] = list(spec.get("outputs") or [])
         self.save = save and not dry_run and bool(self.outputs)
+        if self.save and db.read_only:
+            raise ReadOnlyError(
+                f"database {db.path!r} is open read-only, so for_each cannot save "
+                f"{self.outputs}; reopen it with read_only=False, or pass save=False or "
+                "dry_run=True")
         self.plan: Plan = make_plan(db, spec)
         self.log: Optional[RunLog] = None
         if self.save:
@@ -72,7 +77,8 @@ class ForEachRun:
         """Save a batch's outputs and log its combinations, in one transaction.
 
         Fills each result's ``record_ids``. A result whose output count is wrong is logged
-        as failed and saves nothing.
+        as failed and saves nothing. When the spec carries a function fingerprint, each
+        output is saved with the combination's lineage and cache key.
         """
         items: List[SaveItem] = []
         owners: List[ComboResult] = []
@@ -84,9 +90,12 @@ class ForEachRun:
                     result.error = (f"returned {len(values)} output(s) for {len(self.outputs)} "
                                     f"output variable(s) {self.outputs}")
                     continue
-                for variable, value, wire in zip(self.outputs, values, wires):
+                lineage = (combo_lineage(self.plan, result.combo, self.language)
+                           if self.spec.get("fingerprint") else None)
+                for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
                     items.append(SaveItem(variable, result.combo.metadata, value, wire,
-                                          (result.lineage or {}).get("cache_key"), result.lineage))
+                                          result.combo.cache_key, lineage,
+                                          position if lineage else None))
                     owners.append(result)
         with self.db.transaction():
             infos = self.db.save_batch(items) if items else []

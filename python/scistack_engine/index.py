@@ -32,6 +32,7 @@ class RecordInfo:
     content_hash: str
     kind: str
     cache_key: Optional[str] = None
+    output_index: Optional[int] = None
 
 
 @dataclass
@@ -62,16 +63,16 @@ class VariableIndex:
 
     @classmethod
     def from_rows(cls, variable: str, rows: Iterable[Sequence]) -> "VariableIndex":
-        """Build from ``(address, version, record_id, content_hash, kind, cache_key)`` rows
-        ordered by version."""
+        """Build from ``(address, version, record_id, content_hash, kind, cache_key,
+        output_index)`` rows ordered by version."""
         index = cls(variable)
         parsed: Dict[str, Dict[str, MetaValue]] = {}
-        for address, version, record_id, digest, kind, cache_key in rows:
+        for address, version, record_id, digest, kind, cache_key, output_index in rows:
             metadata = parsed.get(address)
             if metadata is None:
                 metadata = parsed[address] = parse_address(address)
             index.add(RecordInfo(record_id, variable, address, metadata, version, digest,
-                                 kind, cache_key))
+                                 kind, cache_key, output_index))
         return index
 
     def add(self, info: RecordInfo) -> None:

@@ -25,7 +25,7 @@ Spec format (all keys but ``inputs`` optional)::
      "outputs": ["FilteredEMG"],
      "iterables": {"subject": [1, 2, 3], "session": None},
      "where": <filter>, "as_table": False | True | ["signal"],
-     "fingerprint": None | "<hex>", "batch_size": 500}
+     "fingerprint": None | "<hex>", "skip_computed": True, "batch_size": 500}
 
 A filter is ``{"op": "cmp", "variable": V, "column": C | None, "cmp": "==", "value": x}``
 (``cmp`` one of ``== != < <= > >= isin``), ``{"op": "and" | "or", "args": [...]}``,
@@ -51,7 +51,7 @@ from .lineage import cache_key
 from .metadata import normalize_value
 from .store import Database
 
-__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch"]
+__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage"]
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -209,8 +209,9 @@ def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
                     combo.missing = f"file {path} does not exist"
                     break
         if fingerprint and not combo.missing:
-            combo.cache_key = _combo_cache_key(fingerprint, spec, combo, constants, len(outputs))
-            combo.cached_records = _cached_outputs(output_indexes, combo)
+            combo.cache_key = cache_key(fingerprint, _input_hashes(spec, combo), constants, len(outputs))
+            if spec.get("skip_computed", True):
+                combo.cached_records = _cached_outputs(output_indexes, combo)
     return Plan(spec, keys, combos)
 
 
@@ -222,19 +223,46 @@ def _format_path(template: str, metadata: Mapping[str, Any]) -> str:
                         f"(iterables: {list(metadata)})") from None
 
 
-def _combo_cache_key(fingerprint: str, spec: Mapping[str, Any], combo: Combo,
-                     constants: Mapping[str, str], n_outputs: int) -> str:
-    inputs: Dict[str, str] = {}
+def _input_hashes(spec: Mapping[str, Any], combo: Combo) -> Dict[str, str]:
+    """Content hash of each data input of a combination (what its cache key reads)."""
+    hashes: Dict[str, str] = {}
     for name, inp in spec["inputs"].items():
         if inp["kind"] == "variable":
-            inputs[name] = _input_hash(inp, combo.records[name], spec, name)
+            hashes[name] = _input_hash(inp, combo.records[name], spec, name)
         elif inp["kind"] == "merge":
             parts = [_input_hash(part, combo.records[f"{name}\x00{i}"], spec, name)
                      for i, part in enumerate(inp["parts"])]
-            inputs[name] = content_hash(["merge", parts])
+            hashes[name] = content_hash(["merge", parts])
         elif inp["kind"] == "path":
-            inputs[name] = content_hash(["path", _format_path(inp["template"], combo.metadata)])
-    return cache_key(fingerprint, inputs, constants, n_outputs)
+            hashes[name] = content_hash(["path", _format_path(inp["template"], combo.metadata)])
+    return hashes
+
+
+def combo_lineage(plan: Plan, combo: Combo, language: str) -> Dict[str, Any]:
+    """The lineage record (as a dict) of a combination's outputs; its cache key is the
+    combination's."""
+    spec = plan.spec
+    hashes = _input_hashes(spec, combo)
+    inputs: Dict[str, Any] = {}
+    constants: Dict[str, Any] = {}
+    for name, inp in spec["inputs"].items():
+        if inp["kind"] == "constant":
+            constants[name] = {"value": inp["value"], "content_hash": content_hash(inp["value"])}
+            continue
+        records = [r for key, recs in combo.records.items()
+                   if key == name or key.startswith(name + "\x00") for r in recs]
+        one = records[0] if len(records) == 1 and inp["kind"] == "variable" else None
+        inputs[name] = {
+            "kind": "record",
+            "variable": inp.get("variable") or inp["kind"],
+            "metadata": dict(one.metadata) if one else dict(combo.metadata),
+            "record_id": one.record_id if one else ",".join(r.record_id for r in records),
+            "version": one.version if one else None,
+            "content_hash": hashes[name],
+        }
+    return {"function_name": spec.get("function"), "fingerprint": spec["fingerprint"],
+            "language": language, "n_outputs": len(spec.get("outputs") or []),
+            "cache_key": combo.cache_key, "inputs": inputs, "constants": constants}
 
 
 def _input_hash(inp: Mapping[str, Any], records: List[RecordInfo], spec: Mapping[str, Any],

@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .errors import ScistackError
+from .errors import ScistackError, UnsupportedValueError
 from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
     MetadataError,
@@ -101,18 +101,9 @@ class SaveItem:
     wire: Optional[bytes] = None
     cache_key: Optional[str] = None
     lineage: Optional[Mapping[str, Any]] = None
+    output_index: Optional[int] = None
 
 
-_RECORD_COLUMNS = [
-    ("record_id", pa.string()), ("variable", pa.string()), ("address", pa.string()),
-    ("version", pa.int32()),
-]
-_VALUE_COLUMNS = [
-    ("kind", pa.string()), ("content_hash", pa.string()), ("value_num", pa.float64()),
-    ("value_int", pa.int64()), ("value_txt", pa.string()), ("value_arr", pa.list_(pa.float64())),
-    ("shape", pa.string()), ("payload", pa.binary()), ("cache_key", pa.string()),
-    ("lineage", pa.string()), ("created_at", pa.timestamp("us", tz="UTC")),
-]
 _VALUE_SELECT = "kind, value_num, value_int, value_txt, value_arr, shape, payload"
 
 
@@ -123,6 +114,10 @@ def _display(value: Any) -> Optional[str]:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else repr(value)
+
+
+def _describe_metadata(metadata: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in metadata.items())
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
@@ -254,7 +249,8 @@ class Database:
             "address VARCHAR NOT NULL, version INTEGER NOT NULL" + key_columns + ", "
             "kind VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, value_num DOUBLE, "
             "value_int BIGINT, value_txt VARCHAR, value_arr DOUBLE[], shape VARCHAR, "
-            "payload BLOB, cache_key VARCHAR, lineage VARCHAR, created_at TIMESTAMPTZ NOT NULL)"
+            "payload BLOB, cache_key VARCHAR, lineage VARCHAR, output_index SMALLINT, "
+            "created_at TIMESTAMPTZ NOT NULL)"
         )
         create_runlog_tables(con)
         con.execute("COMMIT")
@@ -266,7 +262,7 @@ class Database:
         index = self._indexes.get(variable)
         if index is None:
             rows = self.con.execute(
-                "SELECT address, version, record_id, content_hash, kind, cache_key "
+                "SELECT address, version, record_id, content_hash, kind, cache_key, output_index "
                 "FROM _records WHERE variable = ? ORDER BY version", [variable]).fetchall()
             index = self._indexes[variable] = VariableIndex.from_rows(variable, rows)
         return index
@@ -300,15 +296,20 @@ class Database:
             validate_identifier(item.variable, "variable name")
             metadata = normalize_metadata(item.metadata)
             address = address_of(metadata)
-            stored = to_stored(item.value, item.wire)
+            try:
+                stored = to_stored(item.value, item.wire)
+            except UnsupportedValueError as exc:
+                raise UnsupportedValueError(
+                    f"{item.variable} at {_describe_metadata(metadata)}: {exc}") from exc
             latest = pending.get((item.variable, address)) or self.index(item.variable).latest_at(address)
-            if latest and latest.content_hash == stored.content_hash and latest.cache_key == item.cache_key:
+            if (latest and latest.content_hash == stored.content_hash
+                    and latest.cache_key == item.cache_key and latest.output_index == item.output_index):
                 results.append(latest)
                 continue
             version = latest.version + 1 if latest else 1
             info = RecordInfo(_record_id(item.variable, address, version, stored.content_hash),
                               item.variable, address, metadata, version, stored.content_hash,
-                              stored.kind, item.cache_key)
+                              stored.kind, item.cache_key, item.output_index)
             pending[(item.variable, address)] = info
             lineage = json.dumps(item.lineage, sort_keys=True, default=str) if item.lineage else None
             new.append((info, stored, lineage))
@@ -391,6 +392,7 @@ class Database:
             payload=pa.array([v.payload for v in values], pa.binary()),
             cache_key=pa.array([i.cache_key for i in infos], pa.string()),
             lineage=pa.array([row[2] for row in new], pa.string()),
+            output_index=pa.array([i.output_index for i in infos], pa.int16()),
             created_at=pa.array([now] * n, pa.timestamp("us", tz="UTC")),
         )
         return pa.table(arrays)
@@ -487,6 +489,20 @@ class Database:
             table = ids.join(con.table("_records"), "record_id").select(
                 "record_id, " + _VALUE_SELECT).to_arrow_table()
         return _values_from_arrow(table)
+
+    def lineage_of(self, record_ids: Sequence[str]) -> Dict[str, Optional[Dict[str, Any]]]:
+        """The stored lineage (a dict, or None) of each record, read with one query."""
+        if not record_ids:
+            return {}
+        rows = self.con.execute(
+            "SELECT record_id, lineage FROM _records WHERE record_id IN (SELECT unnest(?))",
+            [list(record_ids)]).fetchall()
+        return {rid: json.loads(text) if text else None for rid, text in rows}
+
+    def with_cache_key(self, cache_key: str) -> List[RecordInfo]:
+        """Records of any variable saved under ``cache_key``."""
+        return [info for name in self.variables()
+                for info in self.index(name).by_cache_key.get(cache_key, ())]
 
     def versions(self, variable: str, metadata: Mapping[str, Any]) -> List[RecordInfo]:
         """Every version at every matching address, oldest first per address."""

@@ -96,8 +96,9 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
     key_names = list(schema_keys) + sorted(k for k in index.key_types if k not in schema_keys)
     for key in key_names:
         types = index.key_types.get(key, {"str"})
-        source = (quote_identifier(key) if key in schema_keys
-                  else f"json_extract_string(address, {_literal('$.' + key)})")
+        # qualified: a DataFrame's own columns (joined in as f) may share a key's name
+        source = ("latest." + quote_identifier(key) if key in schema_keys
+                  else f"json_extract_string(latest.address, {_literal('$.' + key)})")
         cast = _key_cast(types)
         columns.append(f"{'CAST(' + source + ' AS ' + cast + ')' if cast else source} "
                        f"AS {quote_identifier(key)}")
@@ -105,16 +106,17 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
         "SELECT * FROM _records WHERE variable = " + _literal(variable) +
         " QUALIFY row_number() OVER (PARTITION BY address ORDER BY version DESC) = 1"
     )
+    order = ", ".join(str(i + 1) for i in range(len(key_names)))
     value = _value_expression(set(index.kinds))
     if value is None:
         keep = [c for c in frame_columns if c not in key_names and c not in ("version", "record_id")]
         selected = ", ".join(columns + [f"f.{quote_identifier(c)}" for c in keep]
                              + ["latest.version", "latest.record_id"])
         body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
-                "ON f._record_id = latest.record_id ORDER BY latest.address, f._row")
+                f"ON f._record_id = latest.record_id ORDER BY {order}, f._row")
     else:
         selected = ", ".join(columns + [f"{value} AS value", "version", "record_id"])
-        body = f"SELECT {selected} FROM latest ORDER BY address"
+        body = f"SELECT {selected} FROM latest ORDER BY {order}"
     return (f"CREATE OR REPLACE VIEW {quote_identifier(variable)} AS "
             f"WITH latest AS ({latest}) {body}")
 

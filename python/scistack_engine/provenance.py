@@ -1,0 +1,172 @@
+"""Provenance: what produced a record, recursively, and which versions came from what.
+
+Each record saved from a lineage result stores its lineage (function name, code
+fingerprint, language, inputs, constants, cache key) with the version it belongs to. This
+module answers the questions users ask of it:
+
+* :func:`provenance` — how one record (the latest or a given version) was produced;
+* :func:`provenance_chain` — the same, followed upstream through every input that is
+  itself a saved record or an unsaved intermediate result;
+* :func:`version_history` — every version at an address and what produced each;
+* :func:`select_by_constants` — the latest version produced with given constant values
+  (``FilteredEMG.load(subject=1, low_hz=20)``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional
+
+from .hashing import content_hash
+from .index import RecordInfo
+from .store import Database, NotFoundError
+
+__all__ = ["provenance", "provenance_chain", "version_history", "select_by_constants",
+           "split_constant_filters"]
+
+
+def _inputs_of(lineage: Mapping[str, Any]) -> Dict[str, Any]:
+    """A lineage's inputs: saved records by reference, intermediate results by producer."""
+    inputs = {}
+    for name, ref in (lineage.get("inputs") or {}).items():
+        if ref.get("kind") == "record":
+            inputs[name] = {k: ref.get(k) for k in ("variable", "metadata", "record_id", "version", "content_hash")}
+        else:
+            upstream = ref.get("lineage") or {}
+            inputs[name] = {"variable": None, "function_name": upstream.get("function_name"),
+                            "output_index": ref.get("output_index"), "content_hash": ref.get("content_hash"),
+                            "lineage": upstream}
+    return inputs
+
+
+def _produced_by(lineage: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """The producer fields of a provenance dict (None for a plain save)."""
+    lineage = lineage or {}
+    return {
+        "function_name": lineage.get("function_name"),
+        "fingerprint": lineage.get("fingerprint"),
+        "language": lineage.get("language"),
+        "cache_key": lineage.get("cache_key"),
+        "inputs": _inputs_of(lineage),
+        "constants": {name: c.get("value") for name, c in (lineage.get("constants") or {}).items()},
+    }
+
+
+def _describe(info: RecordInfo, lineage: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """A provenance dict: the record, then what produced it."""
+    return {
+        "variable": info.variable,
+        "metadata": dict(info.metadata),
+        "record_id": info.record_id,
+        "version": info.version,
+        "content_hash": info.content_hash,
+        **_produced_by(lineage),
+    }
+
+
+def provenance(db: Database, variable: str, metadata: Mapping[str, Any],
+               version: Optional[int] = None) -> Dict[str, Any]:
+    """How the record at ``metadata`` was produced (latest version unless ``version``)."""
+    infos = db.select(variable, metadata, version)
+    if len(infos) > 1:
+        where = ", ".join(f"{k}={v!r}" for k, v in metadata.items())
+        raise NotFoundError(f"{len(infos)} {variable} records match {where}; give the full metadata "
+                            "to ask for the provenance of one")
+    info = infos[0]
+    return _describe(info, db.lineage_of([info.record_id]).get(info.record_id))
+
+
+def provenance_chain(db: Database, variable: str, metadata: Mapping[str, Any],
+                     version: Optional[int] = None) -> List[Dict[str, Any]]:
+    """The record's provenance followed upstream: itself first, then each producer, once.
+
+    Saved inputs are looked up by record id; unsaved intermediate results are described
+    from the lineage embedded in the record that used them.
+    """
+    first = provenance(db, variable, metadata, version)
+    chain = [first]
+    seen = {first["record_id"]}
+    queue = [first]
+    while queue:
+        item = queue.pop(0)
+        for ref in item["inputs"].values():
+            if ref.get("variable") is None:
+                node = {"variable": None, "metadata": None, "record_id": None, "version": None,
+                        "content_hash": ref.get("content_hash"), **_produced_by(ref["lineage"])}
+                chain.append(node)
+                queue.append(node)
+                continue
+            # an input matched by several records names them all, comma-separated
+            for record_id in (ref.get("record_id") or "").split(","):
+                if not record_id or record_id in seen:
+                    continue
+                seen.add(record_id)
+                info = _record_by_id(db, ref["variable"], record_id)
+                if info is None:
+                    continue
+                node = _describe(info, db.lineage_of([record_id]).get(record_id))
+                chain.append(node)
+                queue.append(node)
+    return chain
+
+
+def _record_by_id(db: Database, variable: str, record_id: str) -> Optional[RecordInfo]:
+    """A record by id: looked up in its variable, else (merged inputs) in every variable."""
+    names = [variable] if variable in db.variables() else []
+    for name in names + db.variables():
+        for entry in db.index(name).addresses.values():
+            for info in entry.versions:
+                if info.record_id == record_id:
+                    return info
+    return None
+
+
+def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """Every version at every matching address, oldest first, with what produced it."""
+    infos = db.versions(variable, metadata)
+    lineages = db.lineage_of([i.record_id for i in infos])
+    return [_describe(i, lineages.get(i.record_id)) for i in infos]
+
+
+def split_constant_filters(db: Database, variable: str,
+                           metadata: Mapping[str, Any]) -> tuple:
+    """Split a load's keywords into metadata and lineage constants.
+
+    A keyword that no record of ``variable`` has as a metadata key is taken as a constant
+    of the function that produced the record (``low_hz=20``).
+    """
+    keys = db.require_variable(variable).key_types
+    address = {k: v for k, v in metadata.items() if k in keys}
+    constants = {k: v for k, v in metadata.items() if k not in keys}
+    return address, constants
+
+
+def select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any],
+                        constants: Mapping[str, Any]) -> List[RecordInfo]:
+    """At each matching address, the latest version whose lineage has ``constants``."""
+    entries = db.find(variable, metadata)
+    candidates = [v for e in entries for v in e.versions]
+    lineages = db.lineage_of([v.record_id for v in candidates])
+    wanted = {name: content_hash(value) for name, value in constants.items()}
+    chosen: Dict[str, RecordInfo] = {}
+    for info in candidates:
+        lineage = lineages.get(info.record_id) or {}
+        have = lineage.get("constants") or {}
+        if all(name in have and (have[name].get("content_hash") == digest
+                                 or _same_number(have[name].get("value"), constants[name]))
+               for name, digest in wanted.items()):
+            chosen[info.address] = info  # versions are oldest first: the last one wins
+    if not chosen:
+        asked = ", ".join(f"{k}={v!r}" for k, v in {**metadata, **constants}.items())
+        raise NotFoundError(
+            f"no {variable} record matches {asked}: {', '.join(constants)} "
+            f"{'is' if len(constants) == 1 else 'are'} neither a metadata key of {variable} "
+            "nor a constant of the function that produced any of its versions"
+        )
+    return list(chosen.values())
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    """20 and 20.0 select the same constant (MATLAB sends every number as a double)."""
+    numeric = (int, float)
+    return (isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool)
+            and not isinstance(b, bool) and a == b)
