@@ -48,6 +48,14 @@ class AddressEntry:
         return self.versions[-1]
 
 
+_TYPE_RANK = {bool: 0, int: 1, float: 1, str: 2}
+
+
+def _sort_key(metadata: Mapping[str, MetaValue]) -> tuple:
+    """Orders addresses by key name, then value (booleans, numbers, text never mixed)."""
+    return tuple((k, _TYPE_RANK[type(v)], v) for k, v in sorted(metadata.items()))
+
+
 class VariableIndex:
     """Addresses and versions of one variable's records."""
 
@@ -59,7 +67,7 @@ class VariableIndex:
         self.by_cache_key: Dict[str, List[RecordInfo]] = {}
         # metadata key -> (type, value) -> addresses: answers queries by set intersection
         self._postings: Dict[str, Dict[tuple, Set[str]]] = {}
-        self._order: Dict[str, int] = {}
+        self._order: Dict[str, tuple] = {}
 
     @classmethod
     def from_rows(cls, variable: str, rows: Iterable[Sequence]) -> "VariableIndex":
@@ -79,7 +87,7 @@ class VariableIndex:
         entry = self.addresses.get(info.address)
         if entry is None:
             entry = self.addresses[info.address] = AddressEntry(info.address, dict(info.metadata))
-            self._order[info.address] = len(self._order)
+            self._order[info.address] = _sort_key(info.metadata)
             for key, value in info.metadata.items():
                 self.key_types.setdefault(key, set()).add(type(value).__name__)
                 postings = self._postings.setdefault(key, {})
@@ -96,7 +104,7 @@ class VariableIndex:
     def find(self, query: Mapping[str, Sequence[MetaValue]]) -> List[AddressEntry]:
         """Address entries whose metadata satisfies ``query`` (all when it is empty)."""
         if not query:
-            return list(self.addresses.values())
+            return sorted(self.addresses.values(), key=lambda e: self._order[e.address])
         candidates: Optional[Set[str]] = None
         for key, options in query.items():
             postings = self._postings.get(key, {})
@@ -106,7 +114,7 @@ class VariableIndex:
             candidates = hits if candidates is None else candidates & hits
             if not candidates:
                 return []
-        # report entries in the order their addresses were first saved
+        # a canonical order (by metadata values), the same in every process
         order = self._order
         return [self.addresses[a] for a in sorted(candidates, key=order.__getitem__)]
 
