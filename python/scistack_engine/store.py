@@ -31,6 +31,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from .codec import encode
 from .errors import ScistackError, UnsupportedValueError
 from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
@@ -478,17 +479,20 @@ class Database:
 
     def fetch_values(self, record_ids: Sequence[str]) -> Dict[str, Any]:
         """Values of the given records, read with one query, by record id."""
-        if not record_ids:
-            return {}
+        return _values_from_arrow(self._fetch(record_ids), wire=False) if record_ids else {}
+
+    def fetch_wires(self, record_ids: Sequence[str]) -> Dict[str, bytes]:
+        """Values of the given records as wire bytes (MATLAB's exact bytes where stored)."""
+        return _values_from_arrow(self._fetch(record_ids), wire=True) if record_ids else {}
+
+    def _fetch(self, record_ids: Sequence[str]) -> pa.Table:
         con = self.con
         if len(record_ids) == 1:
-            table = con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
-                            params={"id": record_ids[0]}).to_arrow_table()
-        else:
-            ids = con.from_arrow(pa.table({"record_id": pa.array(list(record_ids), pa.string())}))
-            table = ids.join(con.table("_records"), "record_id").select(
-                "record_id, " + _VALUE_SELECT).to_arrow_table()
-        return _values_from_arrow(table)
+            return con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
+                           params={"id": record_ids[0]}).to_arrow_table()
+        ids = con.from_arrow(pa.table({"record_id": pa.array(list(record_ids), pa.string())}))
+        return ids.join(con.table("_records"), "record_id").select(
+            "record_id, " + _VALUE_SELECT).to_arrow_table()
 
     def lineage_of(self, record_ids: Sequence[str]) -> Dict[str, Optional[Dict[str, Any]]]:
         """The stored lineage (a dict, or None) of each record, read with one query."""
@@ -510,7 +514,8 @@ class Database:
         return [v for e in entries for v in e.versions]
 
 
-def _values_from_arrow(table: pa.Table) -> Dict[str, Any]:
+def _values_from_arrow(table: pa.Table, wire: bool) -> Dict[str, Any]:
+    """Rebuild each row's value (or, with ``wire``, its wire bytes) by record id."""
     columns = {name: table.column(name).combine_chunks() if table.num_rows else table.column(name)
                for name in table.column_names}
     ids = columns["record_id"].to_pylist()
@@ -530,5 +535,9 @@ def _values_from_arrow(table: pa.Table) -> Dict[str, Any]:
         kind = kinds[i]
         arr = flat[offsets[i]:offsets[i + 1]] if kind == "array:f8" else None
         payload = payloads[i].as_py() if kind in ("wire", "frame") else None
-        out[record_id] = from_columns(kind, nums[i], ints[i], txts[i], arr, shapes[i], payload)
+        if wire and payload is not None:
+            out[record_id] = payload
+            continue
+        value = from_columns(kind, nums[i], ints[i], txts[i], arr, shapes[i], payload)
+        out[record_id] = encode(value) if wire else value
     return out
