@@ -1,0 +1,207 @@
+"""The gateway: the one entry point through which the MATLAB toolbox reaches the engine.
+
+MATLAB (through ``py.``) and GNU Octave (through the toolbox's MEX bridge) call
+:func:`handle` with a wire-encoded request and get wire-encoded reply bytes back; nothing
+but bytes crosses the language boundary (the encoding is ``docs/data-model.md``).
+
+* A request is the dict ``{"op": <name>, "args": <dict>}``.
+* A reply is ``{"ok": <result>}`` or ``{"error": {"identifier": ..., "message": ...,
+  "type": ...}}``, where ``identifier`` is ``scistack:<area>:<reason>`` and becomes the
+  MATLAB error identifier.
+
+Operations are plain functions taking the ``args`` dict, registered by name with the
+:func:`operation` decorator; any engine module can add its own. This module holds the
+dispatch and the error mapping only, never the semantics of an operation.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any, Callable, Dict, Tuple
+
+from . import __version__
+from .codec import HEADER, decode, encode
+from .errors import ScistackError
+from .hashing import content_hash
+
+__all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODULES"]
+
+logger = logging.getLogger(__name__)
+
+Operation = Callable[[Dict[Any, Any]], Any]
+
+_OPERATIONS: Dict[str, Operation] = {}
+
+#: Engine modules that register operations with :func:`operation`. They are imported on
+#: the first request, so importing this module stays cheap and free of import cycles.
+OPERATION_MODULES: Tuple[str, ...] = ()
+
+_loaded_modules: set = set()
+
+
+class GatewayError(ScistackError):
+    """A request the gateway cannot serve: malformed, or naming an unknown operation."""
+
+    identifier = "scistack:gateway:badRequest"
+
+    def __init__(self, message: str, identifier: str | None = None) -> None:
+        super().__init__(message)
+        if identifier is not None:
+            self.identifier = identifier
+
+
+def operation(name: str) -> Callable[[Operation], Operation]:
+    """Register the decorated function as the gateway operation ``name``.
+
+    The function receives the request's ``args`` dict and returns any value of the value
+    model; it is returned unchanged, so it stays callable from Python.
+
+    Example
+    -------
+    >>> @operation("double_it")
+    ... def _double_it(args):
+    ...     return 2 * args["value"]
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError("an operation name is a non-empty str")
+
+    def register(fn: Operation) -> Operation:
+        existing = _OPERATIONS.get(name)
+        if existing is not None and existing is not fn:
+            raise ValueError(
+                f"gateway operation {name!r} is already registered by "
+                f"{existing.__module__}.{existing.__qualname__}"
+            )
+        _OPERATIONS[name] = fn
+        return fn
+
+    return register
+
+
+def operations() -> list[str]:
+    """The names of every registered operation, sorted."""
+    _load_operation_modules()
+    return sorted(_OPERATIONS)
+
+
+def handle(request: bytes) -> bytes:
+    """Serve one wire-encoded request and return the wire-encoded reply.
+
+    Never raises: every failure, including a malformed request or a result outside the
+    value model, comes back as an ``{"error": ...}`` reply.
+    """
+    try:
+        op, args = _parse(request)
+        _load_operation_modules()
+        fn = _OPERATIONS.get(op)
+        if fn is None:
+            raise GatewayError(
+                f"unknown engine operation {op!r}; known: {', '.join(sorted(_OPERATIONS))}",
+                identifier="scistack:gateway:unknownOperation",
+            )
+        return encode({"ok": fn(args)})
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
+        return _error_reply(exc)
+
+
+def _parse(request: Any) -> Tuple[str, Dict[Any, Any]]:
+    if not isinstance(request, (bytes, bytearray, memoryview)):
+        raise GatewayError(
+            f"a request is bytes, got {type(request).__name__}",
+        )
+    message = decode(request)
+    if not isinstance(message, dict) or "op" not in message:
+        raise GatewayError('a request is a dict {"op": name, "args": dict}')
+    op = message["op"]
+    args = message.get("args")
+    if not isinstance(op, str):
+        raise GatewayError(f"the request's op must be text, got {type(op).__name__}")
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise GatewayError(
+            f"the args of operation {op!r} must be a dict (a MATLAB struct), got "
+            f"{type(args).__name__}"
+        )
+    return op, args
+
+
+def _identifier(exc: BaseException) -> str:
+    ident = getattr(exc, "identifier", None)
+    if isinstance(ident, str) and ident.startswith("scistack:"):
+        return ident
+    return f"scistack:engine:{type(exc).__name__}"
+
+
+def _error_reply(exc: BaseException) -> bytes:
+    identifier = _identifier(exc)
+    message = str(exc) or type(exc).__name__
+    if not isinstance(exc, ScistackError):
+        logger.debug("engine operation failed", exc_info=exc)
+    try:
+        return encode(
+            {"error": {"identifier": identifier, "message": message,
+                       "type": type(exc).__name__}}
+        )
+    except Exception:  # noqa: BLE001 - e.g. text that is not valid UTF-8
+        return _plain_error_reply(identifier, type(exc).__name__)
+
+
+def _plain_error_reply(identifier: str, type_name: str) -> bytes:
+    """An error reply built without the codec, for when even encoding the error fails."""
+
+    def text(s: str) -> bytes:
+        raw = s.encode("utf-8", "replace")
+        return b"s" + len(raw).to_bytes(8, "little") + raw
+
+    fields = [("identifier", identifier),
+              ("message", f"{type_name} (its message could not be encoded)"),
+              ("type", type_name)]
+    inner = b"d" + len(fields).to_bytes(8, "little") + b"".join(
+        text(k) + text(v) for k, v in fields
+    )
+    return HEADER + b"d" + (1).to_bytes(8, "little") + text("error") + inner
+
+
+def _load_operation_modules() -> None:
+    for name in OPERATION_MODULES:
+        if name not in _loaded_modules:
+            importlib.import_module(name)
+            _loaded_modules.add(name)
+
+
+# --------------------------------------------------------------------- basic operations
+
+
+@operation("ping")
+def _ping(args: Dict[Any, Any]) -> str:
+    """The engine's version: proves the engine answers."""
+    return __version__
+
+
+@operation("echo")
+def _echo(args: Dict[Any, Any]) -> Any:
+    """``args["value"]`` unchanged: a round trip through both codecs."""
+    return _require(args, "echo", "value")
+
+
+@operation("hash")
+def _hash(args: Dict[Any, Any]) -> str:
+    """The content hash of ``args["value"]`` (see ``docs/data-model.md`` 2.5)."""
+    return content_hash(_require(args, "hash", "value"))
+
+
+@operation("operations")
+def _operations(args: Dict[Any, Any]) -> list:
+    """The names of every registered operation."""
+    return operations()
+
+
+def _require(args: Dict[Any, Any], op: str, name: str) -> Any:
+    if name not in args:
+        raise GatewayError(
+            f"operation {op!r} needs the argument {name!r}",
+            identifier="scistack:gateway:missingArgument",
+        )
+    return args[name]
