@@ -14,7 +14,7 @@ combinations that are already computed::
 
 from scidb import *  # noqa: F401,F403 - re-exported on purpose
 from scidb import __all__ as _scidb_all
-from scifor import Col, Select, get_schema, set_schema
+from scifor import Col, Select, get_schema, set_schema  # noqa: F401 - re-exported
 from scilineage import *  # noqa: F401,F403 - re-exported on purpose
 from scilineage import __all__ as _scilineage_all
 

@@ -13,7 +13,7 @@ The rule for values (also in ``docs/storage.md``):
   value (stored as the integer ``1``); ``1.5`` stays ``1.5``;
 * text is text: ``"1"`` is not the number ``1``;
 * booleans are their own kind: ``True`` is not ``1``;
-* ``None``, NaN, infinities and any other type are refused.
+* ``None``, NaN, infinities, integers outside int64 and any other type are refused.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import json
 import math
 import numbers
 import re
-from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
 import numpy as np
 
@@ -87,6 +87,9 @@ def normalize_value(key: str, value: Any) -> MetaValue:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, numbers.Integral):
+        if not -(2**63) <= int(value) < 2**63:
+            # the views type integer keys as BIGINT; a wider one would break them
+            raise MetadataError(f"metadata {key}={value!r}: an integer must fit in 64 bits")
         return int(value)
     if isinstance(value, numbers.Real):
         f = float(value)
