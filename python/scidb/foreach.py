@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 import pandas as pd
 from tqdm.auto import tqdm
 
+from scilineage import Thunk
 from scistack_engine.execution import ComboResult, ForEachRun
 from scistack_engine.planner import Combo
 
@@ -107,10 +108,18 @@ def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
         ``failed``; ``would_run`` in a dry run) and ``reason``; then per output either the
         saved record id (``save=True``) or the returned value (``save=False``).
         ``result.attrs["run_id"]`` names the run in the ``_runs`` table.
+
+    Notes
+    -----
+    A ``@lineage_fcn`` function (a ``Thunk``) keeps its meaning here: its outputs are saved
+    with their lineage, and a combination already computed with the same code, constants
+    and input contents is not run again (status ``cached``), as in :func:`scihist.for_each`.
     """
+    lineage = ({"fingerprint": fn.fingerprint, "call": fn.__wrapped__}
+               if isinstance(fn, Thunk) else {})
     return run_for_each(fn, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
                         save=save, as_table=as_table, batch_size=batch_size, on_error=on_error,
-                        progress=progress, db=db)
+                        progress=progress, db=db, **lineage)
 
 
 def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],

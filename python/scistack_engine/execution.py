@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from .errors import ScistackError
+from .errors import ScistackError, UnsupportedValueError
+from .payload import to_stored
 from .planner import Combo, Plan, combo_lineage, load_batch, make_plan
 from .runlog import ComboOutcome, RunLog
 from .store import Database, ReadOnlyError, SaveItem
@@ -58,11 +59,31 @@ class ForEachRun:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size")}
             self.log = RunLog(db.con, spec.get("function") or "?", language,
                               len(self.plan.combos), options)
-            preset = [ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
-                      else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
-                      for c in self.plan.combos if c.status != "run"]
             with db.transaction():
-                self.log.add_combos(preset)
+                self._restore_stale()
+                self.log.add_combos([
+                    ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
+                    else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
+                    for c in self.plan.combos if c.status != "run"])
+
+    def _restore_stale(self) -> None:
+        """Make cached outputs that later runs superseded the latest versions again.
+
+        Running with ``low_hz=20``, then 30, then 20 again finds the first results cached;
+        they are saved again (same value, same lineage) as new versions, so a plain load
+        returns what this run stands for. The function is not called.
+        """
+        stale = [(c, info) for c in self.plan.combos for info in c.stale]
+        if not stale:
+            return
+        ids = [info.record_id for _, info in stale]
+        wires, lineages = self.db.fetch_wires(ids), self.db.lineage_of(ids)
+        infos = self.db.save_batch([
+            SaveItem(info.variable, info.metadata, wire=wires[info.record_id],
+                     cache_key=info.cache_key, lineage=lineages[info.record_id],
+                     output_index=info.output_index) for _, info in stale])
+        for (combo, old), new in zip(stale, infos):
+            combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
 
     @property
     def run_id(self) -> Optional[str]:
@@ -98,7 +119,13 @@ class ForEachRun:
                                           position if lineage else None))
                     owners.append(result)
         with self.db.transaction():
-            infos = self.db.save_batch(items) if items else []
+            try:
+                infos = self.db.save_batch(items) if items else []
+            except UnsupportedValueError:
+                # save_batch validates everything before writing: nothing is written yet.
+                # Fail only the combinations whose outputs cannot be stored; save the rest.
+                items, owners = _drop_unstorable(items, owners)
+                infos = self.db.save_batch(items) if items else []
             for owner, info in zip(owners, infos):
                 owner.record_ids.append(info.record_id)
             if self.log:
@@ -110,3 +137,17 @@ class ForEachRun:
     def finish(self, status: str = "finished") -> None:
         if self.log:
             self.log.finish(status)
+
+
+def _drop_unstorable(items: List[SaveItem], owners: List[ComboResult]
+                     ) -> Tuple[List[SaveItem], List[ComboResult]]:
+    """The items of the combinations whose every output can be stored; the others get
+    their error (naming the output and the value's type) and save nothing."""
+    for item, owner in zip(items, owners):
+        if owner.error is None:
+            try:
+                to_stored(item.value, item.wire)
+            except UnsupportedValueError as exc:
+                owner.error = f"output {item.variable}: {exc}"
+    kept = [(item, owner) for item, owner in zip(items, owners) if owner.error is None]
+    return [i for i, _ in kept], [o for _, o in kept]

@@ -33,9 +33,11 @@ Operation = Callable[[Dict[Any, Any]], Any]
 
 _OPERATIONS: Dict[str, Operation] = {}
 
-#: Engine modules that register operations with :func:`operation`. They are imported on
-#: the first request, so importing this module stays cheap and free of import cycles.
-OPERATION_MODULES: Tuple[str, ...] = ()
+#: Engine modules that register operations with :func:`operation`. They are imported
+#: when a request names an operation not registered yet (and by :func:`operations`), so
+#: importing this module stays cheap and free of import cycles, and ``ping`` answers even
+#: if one of them fails to import.
+OPERATION_MODULES: Tuple[str, ...] = ("scistack_engine.gateway_ops",)
 
 _loaded_modules: set = set()
 
@@ -93,8 +95,10 @@ def handle(request: bytes) -> bytes:
     """
     try:
         op, args = _parse(request)
-        _load_operation_modules()
         fn = _OPERATIONS.get(op)
+        if fn is None:
+            _load_operation_modules()
+            fn = _OPERATIONS.get(op)
         if fn is None:
             raise GatewayError(
                 f"unknown engine operation {op!r}; known: {', '.join(sorted(_OPERATIONS))}",

@@ -48,7 +48,7 @@ from .errors import ScistackError
 from .hashing import content_hash
 from .index import RecordInfo
 from .lineage import cache_key
-from .metadata import normalize_value
+from .metadata import address_of, normalize_value
 from .store import Database
 
 __all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage"]
@@ -72,6 +72,7 @@ class Combo:
     missing: Optional[str] = None
     cache_key: Optional[str] = None
     cached_records: List[str] = field(default_factory=list)
+    stale: List[RecordInfo] = field(default_factory=list)  # cached, but not the latest version
 
     @property
     def status(self) -> str:
@@ -211,7 +212,11 @@ def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
         if fingerprint and not combo.missing:
             combo.cache_key = cache_key(fingerprint, _input_hashes(spec, combo), constants, len(outputs))
             if spec.get("skip_computed", True):
-                combo.cached_records = _cached_outputs(output_indexes, combo)
+                hits = _cached_outputs(output_indexes, combo)
+                combo.cached_records = [h.record_id for h in hits]
+                # computed before, but a later run saved other versions over it
+                combo.stale = [h for h, index in zip(hits, output_indexes)
+                               if index.latest_at(h.address).record_id != h.record_id]
     return Plan(spec, keys, combos)
 
 
@@ -275,19 +280,15 @@ def _input_hash(inp: Mapping[str, Any], records: List[RecordInfo], spec: Mapping
                          [dict(r.metadata) for r in records] if len(records) > 1 else None])
 
 
-def _cached_outputs(output_indexes: Sequence[Any], combo: Combo) -> List[str]:
-    """Record ids holding every output of ``combo`` under its cache key, else []."""
-    found: List[str] = []
-    address_items = combo.metadata.items()
+def _cached_outputs(output_indexes: Sequence[Any], combo: Combo) -> List[RecordInfo]:
+    """The records holding every output of ``combo`` under its cache key, else []."""
+    found: List[RecordInfo] = []
+    address = address_of(combo.metadata)
     for index in output_indexes:
-        hit = None
-        for info in index.by_cache_key.get(combo.cache_key, ()):
-            if all(info.metadata.get(k) == v and type(info.metadata.get(k)) is type(v)
-                   for k, v in address_items) and len(info.metadata) == len(combo.metadata):
-                hit = info
-        if hit is None:
+        hits = [i for i in index.by_cache_key.get(combo.cache_key, ()) if i.address == address]
+        if not hits:
             return []
-        found.append(hit.record_id)
+        found.append(hits[-1])
     return found
 
 

@@ -131,7 +131,7 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(path, read_only=read_only)
     except duckdb.Error as exc:
         message = str(exc)
-        if "lock" in message.lower():
+        if "Could not set lock" in message or "Conflicting lock" in message:
             pid = re.search(r"PID (\d+)", message)
             holder = f"process {pid.group(1)}" if pid else "another process"
             raise DatabaseLockedError(
@@ -142,6 +142,13 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
             ) from exc
         if read_only and not os.path.exists(path):
             raise DatabaseError(f"database {path!r} does not exist (read_only=True never creates one)") from exc
+        if "different configuration" in message:
+            raise DatabaseLockedError(
+                f"database {path!r} is already open in this process "
+                f"{'for writing' if read_only else 'read-only'}; close that database first "
+                f"(db.close()), then open it with read_only={read_only}. "
+                f"({message.splitlines()[0]})"
+            ) from exc
         raise NotADatabaseError(
             f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
             "check the path, or restore the file from a backup"
@@ -170,14 +177,21 @@ class Database:
             validate_identifier(key, "schema key")
             if key.lower() in RESERVED_KEYS or key.lower().startswith("value"):
                 raise MetadataError(f"schema key {key!r} is reserved; choose another name")
-        if len(set(keys)) != len(keys):
-            raise MetadataError(f"schema keys repeat a name: {keys}")
+        if len({k.lower() for k in keys}) != len(keys):
+            raise MetadataError(f"schema keys repeat a name (SQL names ignore case): {keys}")
         self.path = str(path)
         self.schema_keys: List[str] = keys
         self.read_only = read_only
         self._con: Optional[duckdb.DuckDBPyConnection] = _connect(self.path, read_only)
         try:
             self._init_schema()
+        except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
+            self._con.close()
+            self._con = None
+            raise NotADatabaseError(
+                f"{self.path!r} cannot be read as a SciStack database "
+                f"({str(exc).splitlines()[0]}); the file may be damaged: restore it from a backup"
+            ) from exc
         except BaseException:
             self._con.close()
             self._con = None
@@ -293,8 +307,12 @@ class Database:
         results: List[RecordInfo] = []
         new: List[tuple] = []  # (RecordInfo, StoredValue, lineage json)
         pending: Dict[tuple, RecordInfo] = {}
+        new_names: set = set()
         for item in items:
-            validate_identifier(item.variable, "variable name")
+            if item.variable not in self._views and item.variable not in new_names:
+                validate_identifier(item.variable, "variable name")
+                self._check_name_is_distinct(item.variable, new_names)
+                new_names.add(item.variable)
             metadata = normalize_metadata(item.metadata)
             address = address_of(metadata)
             try:
@@ -318,6 +336,17 @@ class Database:
         if new:
             self._write(new, now)
         return results
+
+    def _check_name_is_distinct(self, variable: str, batch_names: Iterable[str]) -> None:
+        """SQL names ignore case: a new variable may not differ from another only in case
+        (the two would share one view and one row table)."""
+        lower = variable.lower()
+        for other in [*self._views, *batch_names]:
+            if other != variable and other.lower() == lower:
+                raise MetadataError(
+                    f"variable name {variable!r} differs from the existing variable {other!r} "
+                    "only in letter case; SQL names ignore case, so both would have the same "
+                    "view. Rename one of them")
 
     def _write(self, new: List[tuple], now: dt.datetime) -> None:
         table = self._arrow_rows(new, now)

@@ -138,6 +138,19 @@ def _arrow_frame(frame: pd.DataFrame, record_id: str) -> pa.Table:
     return pa.table(data)
 
 
+def _casts_exactly(con: duckdb.DuckDBPyConnection, source: str, column: str, to_type: str,
+                   from_type: str) -> bool:
+    """Whether every value of ``source.column`` (of ``from_type``) survives a cast to
+    ``to_type`` and back unchanged."""
+    try:
+        lost = con.execute(
+            f"SELECT count(*) FROM {source} WHERE {column} IS DISTINCT FROM "
+            f"TRY_CAST(TRY_CAST({column} AS {to_type}) AS {from_type})").fetchall()[0][0]
+    except duckdb.Error:
+        return False
+    return lost == 0
+
+
 def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: str,
                       frame: pd.DataFrame, existing: Sequence[str]) -> List[str]:
     """Append a DataFrame's rows to the variable's row table; return its column names.
@@ -159,11 +172,14 @@ def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: 
             if name not in have:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_identifier(name)} {sql_type}")
             elif have[name] != sql_type and have[name] != "VARCHAR":
-                try:
-                    con.execute(f"SELECT CAST({quote_identifier(name)} AS {have[name]}) "
-                                "FROM _scistack_frame_rows")
-                except duckdb.Error:
-                    con.execute(f"ALTER TABLE {table} ALTER {quote_identifier(name)} TYPE VARCHAR")
+                column = quote_identifier(name)
+                # keep the column's type only if every incoming value survives it exactly
+                # (a DOUBLE 1.5 cast to BIGINT would show as 2); else widen to the incoming
+                # type when the stored values survive that, else to text
+                if not _casts_exactly(con, "_scistack_frame_rows", column, have[name], sql_type):
+                    widened = (sql_type if _casts_exactly(con, table, column, sql_type, have[name])
+                               else "VARCHAR")
+                    con.execute(f"ALTER TABLE {table} ALTER {column} TYPE {widened}")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _scistack_frame_rows")
     finally:
         con.unregister("_scistack_frame_rows")
