@@ -14,7 +14,8 @@ from scistack_engine.cache_store import DatabaseCacheStore
 from scistack_engine.errors import ScistackError
 from scistack_engine.lineage import get_cache_store, set_cache_store
 from scistack_engine.provenance import provenance, provenance_chain, version_history
-from scistack_engine.store import Database as _EngineDatabase, SchemaMismatchError
+from scistack_engine.store import Database as _EngineDatabase
+from scistack_engine.store import open_database_for, SchemaMismatchError
 
 __all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
 
@@ -86,22 +87,20 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
     """
     global _current
     target = str(path)
-    if _current is not None and _current.is_open and target != ":memory:" and _same_file(_current.path, target):
-        if list(schema_keys) != _current.schema_keys:
+    previous = open_database_for(target)
+    if previous is not None:
+        # configuring an open file again replaces its object (one index per file)
+        if list(schema_keys) != previous.schema_keys:
             # the open file's keys are the stored ones: refuse before closing anything
             raise SchemaMismatchError(
-                f"database {target!r} was created with schema keys {_current.schema_keys}, "
-                f"not {list(schema_keys)}; open it with {_current.schema_keys} or use another file"
+                f"database {target!r} was created with schema keys {previous.schema_keys}, "
+                f"not {list(schema_keys)}; open it with {previous.schema_keys} or use another file"
             )
-        _current.close()
+        close(previous)
     db = Database(target, schema_keys, read_only=read_only)
     _current = db
     set_cache_store(DatabaseCacheStore(db))
     return db
-
-
-def _same_file(a: str, b: str) -> bool:
-    return a != ":memory:" and os.path.abspath(a) == os.path.abspath(b)
 
 
 def get_database(db: Optional[Database] = None) -> Database:

@@ -193,12 +193,13 @@ def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any],
         outputs = _split_outputs(returned, n_outputs)
     except Exception as exc:  # the user's function may raise anything: it is logged
         where = ", ".join(f"{k}={v!r}" for k, v in combo.metadata.items())
-        log.debug("combination %s failed:\n%s", where, traceback.format_exc())
-        result = ComboResult(combo, error=f"{type(exc).__name__}: {exc}",
+        stack = traceback.format_exc()
+        log.debug("combination %s failed:\n%s", where, stack)
+        result = ComboResult(combo, error=f"{type(exc).__name__}: {exc}", stack=stack,
                              duration_s=time.perf_counter() - start)
         result.exception = exc  # type: ignore[attr-defined]
         return result
-    return ComboResult(combo, outputs, None, time.perf_counter() - start)
+    return ComboResult(combo, outputs, duration_s=time.perf_counter() - start)
 
 
 def _split_outputs(returned: Any, n_outputs: int) -> List[Any]:

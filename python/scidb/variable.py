@@ -22,7 +22,7 @@ import pandas as pd
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, validate_identifier
 from scistack_engine.provenance import select_by_constants, split_constant_filters
-from scistack_engine.store import SaveItem
+from scistack_engine.store import NotFoundError, SaveItem, UnknownVariableError
 
 from .database import Database, get_database
 from .filters import ColumnRef, VariableFilter
@@ -194,10 +194,15 @@ class BaseVariable(metaclass=VariableMeta):
 
         List values mean "any of". Returns an iterator of instances, or with
         ``as_df=True`` a DataFrame with one column per metadata key and a ``data``
-        column.
+        column; both are empty when nothing matches (an unknown variable is an error).
         """
         database = get_database(db)
-        infos = _select(database, cls.__name__, metadata, version)
+        try:
+            infos = _select(database, cls.__name__, metadata, version)
+        except UnknownVariableError:
+            raise
+        except NotFoundError:
+            infos = []  # the variable exists; nothing matches: an empty result, not an error
         if as_df:
             values = database.fetch_values([i.record_id for i in infos])
             return _records_frame(database.schema_keys, infos, [values[i.record_id] for i in infos])
@@ -260,7 +265,7 @@ def _records_frame(schema_keys: Sequence[str], infos: Sequence[RecordInfo],
     for info in infos:
         keys += [k for k in info.metadata if k not in keys]
     columns: Dict[str, Any] = {k: [i.metadata.get(k) for i in infos] for k in keys}
-    present = {k: v for k, v in columns.items() if any(x is not None for x in v)}
+    present = {k: v for k, v in columns.items() if not infos or any(x is not None for x in v)}
     data = pd.Series(list(values), dtype=object) if values else pd.Series([], dtype=object)
     frame = pd.DataFrame(present)
     frame["data"] = _tidy_data(data)

@@ -33,6 +33,7 @@ class ComboResult:
     combo: Combo
     outputs: Optional[Sequence[Any]] = None  # one value per output variable
     error: Optional[str] = None
+    stack: Optional[str] = None
     duration_s: float = 0.0
     wires: Optional[Sequence[Optional[bytes]]] = None  # MATLAB: outputs as wire bytes
     record_ids: List[str] = field(default_factory=list)
@@ -57,7 +58,7 @@ class ForEachRun:
         self.log: Optional[RunLog] = None
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size")}
-            self.log = RunLog(db.con, spec.get("function") or "?", language,
+            self.log = RunLog(db.cx, spec.get("function") or "?", language,
                               len(self.plan.combos), options)
             with db.transaction():
                 self._restore_stale()
@@ -131,7 +132,8 @@ class ForEachRun:
             if self.log:
                 self.log.add_combos([
                     ComboOutcome(r.combo.index, r.combo.metadata,
-                                 "failed" if r.error else "done", r.error, r.duration_s, r.record_ids)
+                                 "failed" if r.error else "done", r.error, r.duration_s,
+                                 r.record_ids, r.stack)
                     for r in results])
 
     def finish(self, status: str = "finished") -> None:

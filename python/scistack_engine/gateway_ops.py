@@ -208,6 +208,7 @@ def _foreach_commit(args: Dict[str, Any]) -> List[List[str]]:
         error = item.get("error") or None
         wires = [_wire(w) for w in item.get("outputs") or []]
         results.append(ComboResult(combo, outputs=[None] * len(wires), error=error,
+                                   stack=item.get("stack") or None,
                                    duration_s=float(item.get("duration_s", 0.0)), wires=wires))
     state["run"].commit(results)
     return [r.record_ids for r in results]

@@ -51,16 +51,19 @@ class AddressEntry:
 _TYPE_RANK = {bool: 0, int: 1, float: 1, str: 2}
 
 
-def _sort_key(metadata: Mapping[str, MetaValue]) -> tuple:
-    """Orders addresses by key name, then value (booleans, numbers, text never mixed)."""
-    return tuple((k, _TYPE_RANK[type(v)], v) for k, v in sorted(metadata.items()))
+def _sort_key(metadata: Mapping[str, MetaValue], schema_keys: Sequence[str]) -> tuple:
+    """Orders addresses by the schema keys in schema order, then the other keys by name;
+    per key by value (booleans, numbers, text never compared with each other)."""
+    keys = [k for k in schema_keys if k in metadata] + sorted(k for k in metadata if k not in schema_keys)
+    return tuple((k, _TYPE_RANK[type(metadata[k])], metadata[k]) for k in keys)
 
 
 class VariableIndex:
     """Addresses and versions of one variable's records."""
 
-    def __init__(self, variable: str) -> None:
+    def __init__(self, variable: str, schema_keys: Sequence[str] = ()) -> None:
         self.variable = variable
+        self.schema_keys = tuple(schema_keys)
         self.addresses: Dict[str, AddressEntry] = {}
         self.kinds: Counter = Counter()
         self.key_types: Dict[str, Set[str]] = {}
@@ -70,10 +73,11 @@ class VariableIndex:
         self._order: Dict[str, tuple] = {}
 
     @classmethod
-    def from_rows(cls, variable: str, rows: Iterable[Sequence]) -> "VariableIndex":
+    def from_rows(cls, variable: str, schema_keys: Sequence[str],
+                  rows: Iterable[Sequence]) -> "VariableIndex":
         """Build from ``(address, version, record_id, content_hash, kind, cache_key,
         output_index)`` rows ordered by version."""
-        index = cls(variable)
+        index = cls(variable, schema_keys)
         parsed: Dict[str, Dict[str, MetaValue]] = {}
         for address, version, record_id, digest, kind, cache_key, output_index in rows:
             metadata = parsed.get(address)
@@ -87,7 +91,7 @@ class VariableIndex:
         entry = self.addresses.get(info.address)
         if entry is None:
             entry = self.addresses[info.address] = AddressEntry(info.address, dict(info.metadata))
-            self._order[info.address] = _sort_key(info.metadata)
+            self._order[info.address] = _sort_key(info.metadata, self.schema_keys)
             for key, value in info.metadata.items():
                 self.key_types.setdefault(key, set()).add(type(value).__name__)
                 postings = self._postings.setdefault(key, {})

@@ -412,7 +412,7 @@ def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[D
             return _equal(value, target) == (cmp == "==")
         try:
             return bool(_COMPARE[cmp](value, target))
-        except TypeError:
+        except (TypeError, ValueError):  # incomparable, or an array (no single truth value)
             return False
 
     return [any(passes(values[r.record_id]) for r in recs) for recs in per_combo]
@@ -421,7 +421,7 @@ def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[D
 def _equal(a: Any, b: Any) -> bool:
     try:
         return bool(a == b)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # incomparable, or an array (no single truth value)
         return False
 
 
@@ -430,7 +430,7 @@ def _sql_filter(db: Database, sql: str, metadata_list: List[Dict[str, Any]], key
         return []
     frame = pd.DataFrame(metadata_list, columns=list(keys))
     frame["_combo"] = np.arange(len(frame))
-    rel = db.con.from_df(frame)
+    rel = db.cx.from_df(frame)
     try:
         kept = rel.filter(sql).project("_combo").fetchall()
     except Exception as exc:  # duckdb raises several error classes for bad SQL

@@ -6,7 +6,7 @@ Two tables (documented in ``docs/storage.md``):
   (``running``, ``finished``, ``failed``, ``interrupted``) and counts by outcome;
 * ``_run_combos`` — one row per combination of a run: its metadata, status (``done``,
   ``cached``, ``skipped``, ``failed``, ``dry_run``), the reason for a skip or the error
-  message, the duration and the record ids it saved.
+  message, the duration, the record ids it saved and, for a failure, the stack.
 
 A run row is written when the run starts, so a run killed midway is visible as
 ``running`` with the combinations committed before the kill; combination rows are written
@@ -30,9 +30,9 @@ import pyarrow as pa
 __all__ = ["create_runlog_tables", "ComboOutcome", "RunLog"]
 
 _COMBO_COLUMNS = ["run_id", "combo", "metadata", "status", "reason", "duration_s", "record_ids",
-                  "finished_at"]
+                  "finished_at", "stack"]
 _COMBO_TYPES = [pa.string(), pa.int32(), pa.string(), pa.string(), pa.string(), pa.float64(),
-                pa.string(), pa.timestamp("us", tz="UTC")]
+                pa.string(), pa.timestamp("us", tz="UTC"), pa.string()]
 
 COMBO_STATUSES = ("done", "cached", "skipped", "failed", "dry_run")
 
@@ -47,7 +47,7 @@ def create_runlog_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE _run_combos (run_id VARCHAR, combo INTEGER, metadata VARCHAR, "
         "status VARCHAR, reason VARCHAR, duration_s DOUBLE, record_ids VARCHAR, "
-        "finished_at TIMESTAMPTZ)"
+        "finished_at TIMESTAMPTZ, stack VARCHAR)"
     )
 
 
@@ -61,11 +61,12 @@ class ComboOutcome:
     reason: Optional[str] = None
     duration_s: float = 0.0
     record_ids: List[str] = field(default_factory=list)
+    stack: Optional[str] = None  # where a failed function raised
 
     def row(self, run_id: str, now: dt.datetime) -> tuple:
         return (run_id, self.combo, json.dumps(dict(self.metadata), sort_keys=True, default=str),
                 self.status, self.reason, self.duration_s,
-                json.dumps(self.record_ids) if self.record_ids else None, now)
+                json.dumps(self.record_ids) if self.record_ids else None, now, self.stack)
 
 
 def _user() -> str:

@@ -128,7 +128,11 @@ def _record_id(variable: str, address: str, version: int, digest: str) -> str:
 
 def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(path, read_only=read_only)
+        # never fetch DuckDB extensions: a SciStack file needs none, and a file of another
+        # kind (SQLite, ...) must be refused, not opened through an extension
+        return duckdb.connect(path, read_only=read_only,
+                              config={"autoinstall_known_extensions": False,
+                                      "autoload_known_extensions": False})
     except duckdb.Error as exc:
         message = str(exc)
         if "Could not set lock" in message or "Conflicting lock" in message:
@@ -153,6 +157,17 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
             f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
             "check the path, or restore the file from a backup"
         ) from exc
+
+
+#: Files open in this process (absolute path -> database): each process has one index of a
+#: file, so a second object on an open file is refused.
+_open_files: Dict[str, "Database"] = {}
+
+
+def open_database_for(path: str) -> Optional["Database"]:
+    """The database object that has ``path`` open in this process, if any."""
+    db = _open_files.get(os.path.abspath(path)) if path != ":memory:" else None
+    return db if db is not None and db.is_open else None
 
 
 class Database:
@@ -182,7 +197,14 @@ class Database:
         self.path = str(path)
         self.schema_keys: List[str] = keys
         self.read_only = read_only
+        holder = open_database_for(self.path)
+        if holder is not None:
+            raise DatabaseLockedError(
+                f"database {self.path!r} is already open in this process ({holder!r}); use "
+                "that object, or close it first: two objects on one file would each keep "
+                "their own record index")
         self._con: Optional[duckdb.DuckDBPyConnection] = _connect(self.path, read_only)
+        self._user_con: Optional[duckdb.DuckDBPyConnection] = None
         try:
             self._init_schema()
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
@@ -196,21 +218,34 @@ class Database:
             self._con.close()
             self._con = None
             raise
+        if self.path != ":memory:":
+            _open_files[os.path.abspath(self.path)] = self
         self._indexes: Dict[str, VariableIndex] = {}
         self._tx_callbacks: Optional[List[Callable[[], None]]] = None
         self._views: Dict[str, tuple] = {
             name: (signature, json.loads(columns or "[]"))
-            for name, signature, columns in self.con.execute(
+            for name, signature, columns in self.cx.execute(
                 "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
         }
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
-    def con(self) -> duckdb.DuckDBPyConnection:
+    def cx(self) -> duckdb.DuckDBPyConnection:
+        """The engine's own connection (internal: its transactions are the engine's)."""
         if self._con is None:
             raise DatabaseError(f"database {self.path!r} is closed; configure it again")
         return self._con
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection for your own SQL on this database (``db.con.sql(...)``).
+
+        It is separate from the engine's, so a result left open here never blocks a save.
+        """
+        if self._user_con is None:
+            self._user_con = self.cx.cursor()
+        return self._user_con
 
     @property
     def is_open(self) -> bool:
@@ -219,8 +254,13 @@ class Database:
     def close(self) -> None:
         """Close the file (idempotent). Committed data is already durable."""
         if self._con is not None:
+            if self._user_con is not None:
+                self._user_con.close()
+                self._user_con = None
             self._con.close()
             self._con = None
+            if _open_files.get(os.path.abspath(self.path)) is self:
+                del _open_files[os.path.abspath(self.path)]
 
     def __enter__(self) -> "Database":
         return self
@@ -233,7 +273,7 @@ class Database:
         return f"<Database {self.path!r} schema_keys={self.schema_keys} {state}>"
 
     def _init_schema(self) -> None:
-        con = self.con
+        con = self.cx
         tables = {row[0] for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
         if "_scistack" in tables:
@@ -276,10 +316,10 @@ class Database:
         """The index of ``variable``'s records (loaded with one query on first use)."""
         index = self._indexes.get(variable)
         if index is None:
-            rows = self.con.execute(
+            rows = self.cx.execute(
                 "SELECT address, version, record_id, content_hash, kind, cache_key, output_index "
                 "FROM _records WHERE variable = ? ORDER BY version", [variable]).fetchall()
-            index = self._indexes[variable] = VariableIndex.from_rows(variable, rows)
+            index = self._indexes[variable] = VariableIndex.from_rows(variable, self.schema_keys, rows)
         return index
 
     def variables(self) -> List[str]:
@@ -353,7 +393,7 @@ class Database:
         with self.transaction() as on_commit:
             for info, _, _ in new:
                 self.index(info.variable)  # load it before the new rows land
-            self.con.from_arrow(table).insert_into("_records")
+            self.cx.from_arrow(table).insert_into("_records")
             touched = self._write_frames(new)
 
             def apply() -> None:
@@ -378,7 +418,7 @@ class Database:
             return
         callbacks: List[Callable[[], None]] = []
         self._tx_callbacks = callbacks
-        con = self.con
+        con = self.cx
         con.execute("BEGIN")
         try:
             yield callbacks
@@ -438,7 +478,7 @@ class Database:
                 continue
             columns = columns_of.get(info.variable, self._views.get(info.variable, (None, []))[1])
             columns_of[info.variable] = append_frame_rows(
-                self.con, info.variable, info.record_id, stored.frame, columns)
+                self.cx, info.variable, info.record_id, stored.frame, columns)
         return columns_of
 
     def _refresh_views(self, variables: Iterable[str], frames_touched: set) -> None:
@@ -448,8 +488,8 @@ class Database:
             if new_signature == signature and variable not in frames_touched:
                 continue
             with self.transaction():
-                self.con.execute(view_sql(self.index(variable), self.schema_keys, columns))
-                self.con.execute(
+                self.cx.execute(view_sql(self.index(variable), self.schema_keys, columns))
+                self.cx.execute(
                     "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
                     "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
                     [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
@@ -515,7 +555,7 @@ class Database:
         return _values_from_arrow(self._fetch(record_ids), wire=True) if record_ids else {}
 
     def _fetch(self, record_ids: Sequence[str]) -> pa.Table:
-        con = self.con
+        con = self.cx
         if len(record_ids) == 1:
             return con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
                            params={"id": record_ids[0]}).to_arrow_table()
@@ -527,7 +567,7 @@ class Database:
         """The stored lineage (a dict, or None) of each record, read with one query."""
         if not record_ids:
             return {}
-        rows = self.con.execute(
+        rows = self.cx.execute(
             "SELECT record_id, lineage FROM _records WHERE record_id IN (SELECT unnest(?))",
             [list(record_ids)]).fetchall()
         return {rid: json.loads(text) if text else None for rid, text in rows}

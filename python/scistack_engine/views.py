@@ -19,7 +19,7 @@ records have) and is replaced when that changes.
 from __future__ import annotations
 
 import json
-from typing import List, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 import duckdb
 import pandas as pd
@@ -38,6 +38,10 @@ def quote_identifier(name: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+#: Internal columns of a row table; user columns with these names are renamed.
+ROW_RECORD, ROW_POSITION = "__scistack_record_id", "__scistack_row"
 
 
 def rows_table(variable: str) -> str:
@@ -113,7 +117,7 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
         selected = ", ".join(columns + [f"f.{quote_identifier(c)}" for c in keep]
                              + ["latest.version", "latest.record_id"])
         body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
-                f"ON f._record_id = latest.record_id ORDER BY {order}, f._row")
+                f"ON f.{ROW_RECORD} = latest.record_id ORDER BY {order}, f.{ROW_POSITION}")
     else:
         selected = ", ".join(columns + [f"{value} AS value", "version", "record_id"])
         body = f"SELECT {selected} FROM latest ORDER BY {order}"
@@ -123,8 +127,8 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
 
 def _arrow_frame(frame: pd.DataFrame, record_id: str) -> pa.Table:
     """A DataFrame's rows as Arrow, every column SQL-typed (text where nothing else fits)."""
-    data = {"_record_id": pa.array([record_id] * len(frame), pa.string()),
-            "_row": pa.array(range(len(frame)), pa.int64())}
+    data = {ROW_RECORD: pa.array([record_id] * len(frame), pa.string()),
+            ROW_POSITION: pa.array(range(len(frame)), pa.int64())}
     for position, name in enumerate(frame.columns):
         column = frame.iloc[:, position]
         try:
@@ -134,8 +138,18 @@ def _arrow_frame(frame: pd.DataFrame, record_id: str) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             arr = pa.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
                             else str(v) for v in column], pa.string())
-        data[str(name)] = arr
+        data[_sql_column_name(str(name), data)] = arr
     return pa.table(data)
+
+
+def _sql_column_name(name: str, taken: Mapping[str, Any]) -> str:
+    """``name``, or ``name_2``, ``name_3``... when SQL (which ignores case) already has it."""
+    lower = {t.lower() for t in taken}
+    candidate, n = name, 1
+    while candidate.lower() in lower:
+        n += 1
+        candidate = f"{name}_{n}"
+    return candidate
 
 
 def _casts_exactly(con: duckdb.DuckDBPyConnection, source: str, column: str, to_type: str,
@@ -162,7 +176,7 @@ def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: 
     rows = _arrow_frame(frame, record_id)
     if not existing:
         con.from_arrow(rows).create(rows_table(variable))
-        return [c for c in rows.column_names if not c.startswith("_")]
+        return [c for c in rows.column_names if c not in (ROW_RECORD, ROW_POSITION)]
     con.register("_scistack_frame_rows", rows)
     try:
         described = con.execute(f"DESCRIBE {table}").fetchall()
@@ -184,5 +198,5 @@ def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: 
     finally:
         con.unregister("_scistack_frame_rows")
     columns = list(existing)
-    columns += [c for c in rows.column_names if not c.startswith("_") and c not in columns]
+    columns += [c for c in rows.column_names if c not in (ROW_RECORD, ROW_POSITION) and c not in columns]
     return columns
