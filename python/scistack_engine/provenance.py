@@ -157,10 +157,12 @@ def select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any]
             chosen[info.address] = info  # versions are oldest first: the last one wins
     if not chosen:
         asked = ", ".join(f"{k}={v!r}" for k, v in {**metadata, **constants}.items())
+        keys = ", ".join(sorted(db.index(variable).key_types))
         raise NotFoundError(
             f"no {variable} record matches {asked}: {', '.join(constants)} "
             f"{'is' if len(constants) == 1 else 'are'} neither a metadata key of {variable} "
-            "nor a constant of the function that produced any of its versions"
+            f"(its keys: {keys}) nor a constant of the function that produced any of its "
+            "versions; check the spelling"
         )
     return list(chosen.values())
 
