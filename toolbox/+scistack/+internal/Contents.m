@@ -1,0 +1,27 @@
+% SCISTACK.INTERNAL  The engine gateway of the SciStack toolbox (not for direct use).
+%
+% Toolbox code reaches the Python engine only through engine_call. Values cross as
+% bytes in the wire encoding of docs/data-model.md, so MATLAB and GNU Octave see the
+% same values; only transport differs between the two runtimes.
+%
+% Gateway
+%   engine_call        - Run one operation of the Python engine and return its result.
+%   transport          - Carry one wire-encoded request to the engine (py. or the bridge).
+%
+% Wire codec
+%   wire_encode        - Encode a MATLAB value as SciStack wire bytes.
+%   wire_decode        - Decode SciStack wire bytes into a MATLAB value.
+%   encode_matlab_only - Wire items for string, categorical, datetime, duration, table.
+%   decode_matlab_only - MATLAB classes from the portable forms Octave uses.
+%
+% GNU Octave bridge
+%   bridge             - The MEX bridge to Python (compiled from bridge.c).
+%   build_bridge       - Compile the bridge with mkoctfile (run by scistack.setup).
+%
+% MATLAB Python setup
+%   setup_matlab       - Point pyenv at the Python of the engine (run by scistack.setup).
+%
+% Example
+%   x = scistack.internal.engine_call('echo', 'value', magic(3));
+%
+% See also scistack.setup.

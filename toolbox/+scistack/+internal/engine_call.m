@@ -1,0 +1,106 @@
+function result = engine_call(op, varargin)
+%ENGINE_CALL  Run one operation of the Python engine and return its result.
+%   RESULT = scistack.internal.engine_call(OP) runs the engine operation OP (char)
+%   with no arguments.
+%   RESULT = scistack.internal.engine_call(OP, ARGS) passes the fields of the scalar
+%   struct ARGS as the operation's arguments.
+%   RESULT = scistack.internal.engine_call(OP, NAME1, VALUE1, ...) passes name/value
+%   pairs (char names); values may be cell arrays.
+%
+%   The request {'op': OP, 'args': ARGS} is encoded with scistack.internal.wire_encode,
+%   carried by scistack.internal.transport and the reply decoded with
+%   scistack.internal.wire_decode. An engine failure is raised as an error whose
+%   identifier is the engine's scistack:<area>:<reason> (for example
+%   scistack:gateway:unknownOperation). This is the only way toolbox code reaches
+%   Python; operations are registered in python/scistack_engine/gateway.py.
+%
+%   Example:
+%     v = scistack.internal.engine_call('ping');                  % engine version
+%     x = scistack.internal.engine_call('echo', 'value', [1; 2]); % round trip
+%     h = scistack.internal.engine_call('hash', 'value', magic(3));
+%
+%   See also scistack.internal.transport, scistack.internal.wire_encode.
+
+persistent request_head args_key ok_head
+if isempty(request_head)
+    % header, dict of 2 entries, key 'op', then the text tag of the op name
+    request_head = uint8([83, 83, 87, 1, 100, 2, 0, 0, 0, 0, 0, 0, 0, ...
+                          115, 2, 0, 0, 0, 0, 0, 0, 0, double('op'), 115]);
+    args_key = uint8([115, 4, 0, 0, 0, 0, 0, 0, 0, double('args')]);
+    % a reply {'ok': value}: header, dict of 1 entry, key 'ok'
+    ok_head = uint8([83, 83, 87, 1, 100, 1, 0, 0, 0, 0, 0, 0, 0, ...
+                     115, 2, 0, 0, 0, 0, 0, 0, 0, double('ok')]);
+end
+
+if ~ischar(op) || isempty(op)
+    error('scistack:engine:badArguments', 'the operation name must be a non-empty char');
+end
+switch nargin
+    case 1
+        args = uint8([100, 0, 0, 0, 0, 0, 0, 0, 0]);
+    case 2
+        if ~isstruct(varargin{1}) || numel(varargin{1}) ~= 1
+            error('scistack:engine:badArguments', ...
+                  'the arguments of an engine operation are a scalar struct');
+        end
+        args = scistack.internal.wire_encode(varargin{1}, false);
+    otherwise
+        args = encode_pairs(varargin);
+end
+
+% The request dict {'op': op, 'args': args} is written around the encoded args.
+request = [request_head, typecast(uint64(numel(op)), 'uint8'), uint8(op), args_key, args];
+reply = scistack.internal.transport(request);
+
+if numel(reply) > 24 && all(reply(1:24) == ok_head)
+    result = scistack.internal.wire_decode(reply, 25);
+    return
+end
+raise_reply_error(scistack.internal.wire_decode(reply));
+end
+
+function bytes = encode_pairs(pairs)
+% Name/value pairs as the wire dict of the args (what a struct of them encodes to).
+n = numel(pairs);
+if mod(n, 2) ~= 0
+    error('scistack:engine:badArguments', ...
+          'usage: engine_call(op), engine_call(op, args) or engine_call(op, name, value, ...)');
+end
+if n == 2 && ischar(pairs{1}) && isvarname(pairs{1})  % the common case, unrolled
+    bytes = [uint8([100, 1, 0, 0, 0, 0, 0, 0, 0, 115, numel(pairs{1}), 0, 0, 0, 0, 0, 0, ...
+                    0, double(pairs{1})]), scistack.internal.wire_encode(pairs{2}, false)];
+    return
+end
+parts = cell(1, n + 1);
+parts{1} = [uint8(100), typecast(uint64(n / 2), 'uint8')];
+for k = 1:2:n
+    name = pairs{k};
+    if ~ischar(name) || ~isvarname(name)
+        error('scistack:engine:badArguments', ...
+              'argument names must be valid field names given as char; got a %s', ...
+              class(name));
+    end
+    % a valid name has at most 63 characters: its length fits one byte
+    parts{k + 1} = [115, numel(name), 0, 0, 0, 0, 0, 0, 0, uint8(name)];
+    parts{k + 2} = scistack.internal.wire_encode(pairs{k + 1}, false);
+end
+bytes = [parts{:}];
+end
+
+function raise_reply_error(reply)
+if ~isstruct(reply) || ~isfield(reply, 'error') || ~isstruct(reply.error)
+    error('scistack:engine:badReply', 'the engine replied with neither a result nor an error');
+end
+failure = reply.error;
+identifier = 'scistack:engine:error';
+pattern = '^[A-Za-z]\w*(:[A-Za-z]\w*)+$';
+if isfield(failure, 'identifier') && ischar(failure.identifier) && ...
+        ~isempty(regexp(failure.identifier, pattern, 'once'))
+    identifier = failure.identifier;
+end
+message = 'the engine failed';
+if isfield(failure, 'message') && ischar(failure.message)
+    message = failure.message;
+end
+error(identifier, '%s', message);
+end

@@ -1,0 +1,280 @@
+function bytes = wire_encode(value, with_header)
+%WIRE_ENCODE  Encode a MATLAB value as SciStack wire bytes.
+%   BYTES = scistack.internal.wire_encode(VALUE) returns the wire encoding of VALUE
+%   (docs/data-model.md) as a 1xN uint8 row: the header 'SSW' 0x01 followed by one item.
+%
+%   Encoded as (MATLAB value -> wire item):
+%     1x1 double            'f'      1x1 complex double     'c'
+%     1x1 logical           '?'      1x1 single/int*/uint*  'g' (NumPy scalar)
+%     N-by-1 numeric/logical array   'a' with the 1-D shape (N)
+%     other numeric/logical arrays   'a' in column-major ('F') order, MATLAB shape
+%     char row (and '')     's' (UTF-8); other char arrays 'h char:size' + 'a' U1
+%     cell array            'h cell:size' + 'O' (elements in row-major order)
+%     scalar struct         'd' with text keys; struct array 'h struct:size' + 'O'
+%     containers.Map        'h containers.Map' + 'd'
+%   In MATLAB, string, table, datetime, duration and categorical values are encoded by
+%   scistack.internal.encode_matlab_only.
+%
+%   Anything else (function handles, objects, sparse matrices, complex integers) raises
+%   an error with identifier scistack:value:unsupported.
+%
+%   ITEM = scistack.internal.wire_encode(VALUE, false) returns the item alone, without
+%   the header (engine_call builds a request around encoded arguments this way).
+%
+%   Example:
+%     bytes = scistack.internal.wire_encode(struct('subject', 1, 'session', 'pre'));
+%     value = scistack.internal.wire_decode(bytes);
+%
+%   See also scistack.internal.wire_decode, scistack.internal.engine_call.
+
+if nargin > 1 && ~with_header
+    bytes = encode_item(value);
+else
+    bytes = [uint8([83, 83, 87, 1]), encode_item(value)];
+end
+end
+
+function b = encode_item(v)
+% One wire item (tag and body) for the value V, as a uint8 row.
+switch class(v)
+    case 'double'
+        if issparse(v)
+            unsupported(v, 'sparse matrices (use full(x))');
+        elseif numel(v) == 1
+            if isreal(v)
+                b = [102, typecast(v, 'uint8')];
+            else
+                b = [99, typecast([real(v), imag(v)], 'uint8')];
+            end
+        else
+            b = encode_array(v, 'f8', 'c16');
+        end
+    case 'char'
+        b = encode_char(v);
+    case 'struct'
+        if numel(v) == 1
+            b = encode_fields(v);
+        else
+            b = encode_struct_array(v);
+        end
+    case 'cell'
+        b = [hint_bytes('cell', size(v)), encode_object_array(v)];
+    case 'logical'
+        if issparse(v)
+            unsupported(v, 'sparse matrices (use full(x))');
+        elseif numel(v) == 1
+            b = uint8([63, v]);
+        else
+            b = encode_array(v, 'b1', '');
+        end
+    case 'single'
+        b = encode_numeric(v, 'f4', 'c8');
+    case 'int8'
+        b = encode_numeric(v, 'i1', '');
+    case 'uint8'
+        b = encode_numeric(v, 'u1', '');
+    case 'int16'
+        b = encode_numeric(v, 'i2', '');
+    case 'uint16'
+        b = encode_numeric(v, 'u2', '');
+    case 'int32'
+        b = encode_numeric(v, 'i4', '');
+    case 'uint32'
+        b = encode_numeric(v, 'u4', '');
+    case 'int64'
+        b = encode_numeric(v, 'i8', '');
+    case 'uint64'
+        b = encode_numeric(v, 'u8', '');
+    case 'containers.Map'
+        b = encode_map(v);
+    case {'string', 'table', 'timetable', 'datetime', 'duration', 'categorical'}
+        b = scistack.internal.encode_matlab_only(v, @encode_item);
+    otherwise
+        unsupported(v, '');
+end
+end
+
+function b = encode_numeric(v, code, complex_code)
+% A numeric array, or a 1x1 value as a NumPy scalar ('g').
+if numel(v) == 1
+    if isreal(v)
+        b = [103, text_bytes(code), typecast(v, 'uint8')];
+    elseif isempty(complex_code)
+        unsupported(v, 'complex integers');
+    else
+        b = [103, text_bytes(complex_code), typecast([real(v), imag(v)], 'uint8')];
+    end
+else
+    b = encode_array(v, code, complex_code);
+end
+end
+
+function b = encode_array(v, code, complex_code)
+% An 'a' item: dtype, order 'F', shape (vector rule), raw column-major data.
+sz = size(v);
+if numel(sz) == 2 && sz(2) == 1 && sz(1) ~= 1
+    sz = sz(1);
+end
+if islogical(v)
+    data = uint8(reshape(v, 1, []));
+elseif isreal(v)
+    data = typecast(reshape(v, 1, []), 'uint8');
+elseif isempty(complex_code)
+    unsupported(v, 'complex integers');
+else
+    code = complex_code;
+    data = typecast(reshape([reshape(real(v), 1, []); reshape(imag(v), 1, [])], 1, []), ...
+                    'uint8');
+end
+% (concatenating uint8 with uint8 only: mixing in doubles costs a conversion pass)
+b = [uint8([97, numel(code), 0, 0, 0, 0, 0, 0, 0, double(code), 70]), ...
+     typecast(uint64([numel(sz), sz]), 'uint8'), data];
+end
+
+function b = encode_char(v)
+% A char row is text ('s'); other char arrays keep their size through a hint.
+sz = size(v);
+if sz(1) == 1 && sz(2) > 0 && numel(sz) == 2
+    if all(v < 128)
+        b = [uint8(115), typecast(uint64(sz(2)), 'uint8'), uint8(v)];
+    else
+        b = [uint8(115), text_bytes(v)];
+    end
+elseif sz(1) == 0 && sz(2) == 0 && numel(sz) == 2
+    b = uint8([115, 0, 0, 0, 0, 0, 0, 0, 0]);
+elseif isequal(sz, [1 0])
+    b = [hint_bytes('char', sz), 115, zeros(1, 8, 'uint8')];
+else
+    if any(v(:) > 127)
+        unsupported(v, 'non-ASCII char matrices (use a cell array of char rows)');
+    end
+    shape = sz;
+    if numel(sz) == 2 && sz(2) == 1
+        shape = sz(1);
+    end
+    data = typecast(uint32(reshape(v, 1, [])), 'uint8');
+    b = [hint_bytes('char', sz), 97, text_bytes('U1'), 70, ...
+         typecast(uint64([numel(shape), shape]), 'uint8'), data];
+end
+end
+
+function b = encode_fields(s)
+% A scalar struct as a dict with text keys, in field order.
+persistent names_of
+if isempty(names_of)
+    names_of = field_names_function();
+end
+names = names_of(s);
+values = struct2cell(s);
+n = numel(names);
+parts = cell(1, 2 * n + 1);
+parts{1} = [uint8(100), typecast(uint64(n), 'uint8')];
+for k = 1:n
+    name = names{k};
+    % a field name is ASCII and at most 63 characters: its length fits one byte
+    parts{2 * k} = [115, numel(name), 0, 0, 0, 0, 0, 0, 0, uint8(name)];
+    parts{2 * k + 1} = encode_item(values{k});
+end
+b = [parts{:}];
+end
+
+function f = field_names_function()
+% fieldnames, or in GNU Octave the builtin beneath it (its .m wrapper costs ~5 us a call).
+if exist('__fieldnames__', 'builtin') > 0
+    f = str2func('__fieldnames__');
+else
+    f = @fieldnames;
+end
+end
+
+function b = encode_struct_array(s)
+% A struct array: its size in a hint, then an object array of dicts.
+sz = size(s);
+flat = row_major(s);
+n = numel(flat);
+parts = cell(1, n + 2);
+parts{1} = hint_bytes('struct', sz);
+parts{2} = object_header(sz);
+for k = 1:n
+    parts{k + 2} = encode_fields(flat(k));
+end
+b = [parts{:}];
+end
+
+function b = encode_object_array(c)
+% An 'O' item: shape (vector rule), then the elements in row-major order.
+flat = row_major(c);
+n = numel(flat);
+parts = cell(1, n + 1);
+parts{1} = object_header(size(c));
+for k = 1:n
+    parts{k + 1} = encode_item(flat{k});
+end
+b = [parts{:}];
+end
+
+function b = object_header(sz)
+if numel(sz) == 2 && sz(2) == 1 && sz(1) ~= 1
+    sz = sz(1);
+end
+b = [79, typecast(uint64([numel(sz), sz]), 'uint8')];
+end
+
+function flat = row_major(a)
+% The elements of A in row-major (C) order, as a column.
+if ndims(a) == 2
+    a = a.';
+else
+    a = permute(a, ndims(a):-1:1);
+end
+flat = a(:);
+end
+
+function b = encode_map(m)
+% A containers.Map: a dict under a hint, so MATLAB gets a Map back.
+ks = keys(m);
+vs = values(m);
+n = numel(ks);
+parts = cell(1, 2 * n + 2);
+parts{1} = [104, text_bytes('containers.Map')];
+parts{2} = [100, typecast(uint64(n), 'uint8')];
+for k = 1:n
+    parts{2 * k + 1} = encode_item(ks{k});
+    parts{2 * k + 2} = encode_item(vs{k});
+end
+b = [parts{:}];
+end
+
+function b = hint_bytes(class_name, sz)
+% The 'h' tag and the hint text 'class:d1xd2x...'.
+b = [104, text_bytes([class_name, ':', size_text(sz)])];
+end
+
+function t = size_text(sz)
+t = sprintf('%dx', sz);
+t = t(1:end - 1);
+end
+
+function b = text_item(s)
+b = [115, text_bytes(s)];
+end
+
+function b = text_bytes(s)
+% u64 byte count, then UTF-8 bytes.
+if all(s < 128)
+    raw = uint8(s);
+else
+    raw = unicode2native(s, 'UTF-8');
+end
+b = [typecast(uint64(numel(raw)), 'uint8'), reshape(raw, 1, [])];
+end
+
+function unsupported(v, what)
+if isempty(what)
+    what = ['values of class ''', class(v), ''''];
+end
+error('scistack:value:unsupported', ...
+      ['cannot encode %s; supported: numeric, logical and char arrays, cell arrays, ', ...
+       'structs and struct arrays, containers.Map (and in MATLAB string, table, ', ...
+       'datetime, duration and categorical)'], what);
+end

@@ -1,0 +1,20 @@
+% SCISTACK  SciStack toolbox: setup and version of the connection to the Python engine.
+%
+% SciStack keeps every rule (the value model, hashing, storage, lineage, for_each
+% planning) in one Python engine; this toolbox reaches it through a single gateway. The
+% same toolbox runs in MATLAB (R2021b or later, through py.) and in GNU Octave 7 (through
+% a MEX bridge that scistack.setup compiles).
+%
+% Functions
+%   setup    - Connect SciStack to its Python engine (run once per installation).
+%   version  - The SciStack version, as reported by its Python engine.
+%
+% Packages
+%   scistack.internal - The engine gateway: engine_call, transport, the wire codec and
+%                       the Octave bridge. Not for direct use.
+%
+% Example
+%   scistack.setup('/path/to/venv/bin/python');
+%   scistack.version()
+%
+% See also scistack.setup, scistack.version.
