@@ -48,6 +48,8 @@ class AddressEntry:
         return self.versions[-1]
 
 
+_NO_ADDRESSES: Set[str] = frozenset()  # type: ignore[assignment]
+
 _TYPE_RANK = {bool: 0, int: 1, float: 1, str: 2}
 
 
@@ -71,6 +73,7 @@ class VariableIndex:
         # metadata key -> (type, value) -> addresses: answers queries by set intersection
         self._postings: Dict[str, Dict[tuple, Set[str]]] = {}
         self._order: Dict[str, tuple] = {}
+        self._count = 0
 
     @classmethod
     def from_rows(cls, variable: str, schema_keys: Sequence[str],
@@ -97,6 +100,7 @@ class VariableIndex:
                 postings = self._postings.setdefault(key, {})
                 postings.setdefault((type(value), value), set()).add(info.address)
         entry.versions.append(info)
+        self._count += 1
         self.kinds[info.kind] += 1
         if info.cache_key:
             self.by_cache_key.setdefault(info.cache_key, []).append(info)
@@ -109,18 +113,21 @@ class VariableIndex:
         """Address entries whose metadata satisfies ``query`` (all when it is empty)."""
         if not query:
             return sorted(self.addresses.values(), key=lambda e: self._order[e.address])
-        candidates: Optional[Set[str]] = None
+        matched: List[Set[str]] = []
         for key, options in query.items():
             postings = self._postings.get(key, {})
-            hits: Set[str] = set()
-            for option in options:
-                hits |= postings.get((type(option), option), set())
-            candidates = hits if candidates is None else candidates & hits
-            if not candidates:
+            if len(options) == 1:
+                hits = postings.get((type(options[0]), options[0]), _NO_ADDRESSES)
+            else:
+                hits = set().union(*(postings.get((type(o), o), _NO_ADDRESSES) for o in options))
+            if not hits:
                 return []
+            matched.append(hits)
+        matched.sort(key=len)  # intersect from the smallest set; the posting sets are not copied
+        candidates = matched[0].intersection(*matched[1:]) if len(matched) > 1 else matched[0]
         # a canonical order (by metadata values), the same in every process
         order = self._order
         return [self.addresses[a] for a in sorted(candidates, key=order.__getitem__)]
 
     def __len__(self) -> int:
-        return sum(len(e.versions) for e in self.addresses.values())
+        return self._count

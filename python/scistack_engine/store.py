@@ -106,6 +106,7 @@ class SaveItem:
 
 
 _VALUE_SELECT = "kind, value_num, value_int, value_txt, value_arr, shape, payload"
+_SCALAR_SELECT = "kind, value_num, value_int, value_txt, shape, payload"
 
 
 def _display(value: Any) -> Optional[str]:
@@ -389,21 +390,44 @@ class Database:
                     "view. Rename one of them")
 
     def _write(self, new: List[tuple], now: dt.datetime) -> None:
-        table = self._arrow_rows(new, now)
-        with self.transaction() as on_commit:
+        for info, _, _ in new:
+            self.index(info.variable)  # load it before the new rows land
+
+        def apply() -> None:
             for info, _, _ in new:
-                self.index(info.variable)  # load it before the new rows land
-            self.cx.from_arrow(table).insert_into("_records")
-            touched = self._write_frames(new)
+                self._indexes[info.variable].add(info)
+            for variable, columns in touched.items():
+                self._views[variable] = (self._views.get(variable, (None, []))[0], columns)
+            self._refresh_views({info.variable for info, _, _ in new}, set(touched))
 
-            def apply() -> None:
-                for info, _, _ in new:
-                    self._indexes[info.variable].add(info)
-                for variable, columns in touched.items():
-                    self._views[variable] = (self._views.get(variable, (None, []))[0], columns)
-                self._refresh_views({info.variable for info, _, _ in new}, set(touched))
-
+        touched: Dict[str, List[str]] = {}
+        if self._tx_callbacks is None and all(stored.frame is None for _, stored, _ in new):
+            # one statement is its own transaction: no BEGIN/COMMIT round trips
+            self._insert_records(new, now)
+            apply()
+            return
+        with self.transaction() as on_commit:
+            self._insert_records(new, now)
+            touched.update(self._write_frames(new))
             on_commit.append(apply)
+
+    def _insert_records(self, new: List[tuple], now: dt.datetime) -> None:
+        """One statement: a parameterised INSERT for one array-free record (the cheapest
+        round trip), else a bulk insert from Arrow."""
+        if len(new) == 1 and new[0][1].arr is None:
+            info, stored, lineage = new[0]
+            row = [info.record_id, info.variable, info.address, info.version,
+                   *[_display(info.metadata.get(k)) for k in self.schema_keys],
+                   stored.kind, stored.content_hash, stored.num, stored.int_, stored.txt, None,
+                   stored.shape, stored.payload, info.cache_key, lineage, info.output_index, now]
+            self.cx.execute(self._insert_sql, row)
+        else:
+            self.cx.from_arrow(self._arrow_rows(new, now)).insert_into("_records")
+
+    @property
+    def _insert_sql(self) -> str:
+        n_columns = 16 + len(self.schema_keys)
+        return "INSERT INTO _records VALUES (" + ", ".join(["?"] * n_columns) + ")"
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[List[Callable[[], None]]]:
@@ -548,20 +572,27 @@ class Database:
 
     def fetch_values(self, record_ids: Sequence[str]) -> Dict[str, Any]:
         """Values of the given records, read with one query, by record id."""
-        return _values_from_arrow(self._fetch(record_ids), wire=False) if record_ids else {}
+        return self._fetch(record_ids, wire=False)
 
     def fetch_wires(self, record_ids: Sequence[str]) -> Dict[str, bytes]:
         """Values of the given records as wire bytes (MATLAB's exact bytes where stored)."""
-        return _values_from_arrow(self._fetch(record_ids), wire=True) if record_ids else {}
+        return self._fetch(record_ids, wire=True)
 
-    def _fetch(self, record_ids: Sequence[str]) -> pa.Table:
-        con = self.cx
+    def _fetch(self, record_ids: Sequence[str], wire: bool) -> Dict[str, Any]:
+        if not record_ids:
+            return {}
         if len(record_ids) == 1:
-            return con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
-                           params={"id": record_ids[0]}).to_arrow_table()
+            # a point read as plain rows is the cheapest round trip; arrays come as Arrow
+            rows = self.cx.execute(f"SELECT {_SCALAR_SELECT} FROM _records WHERE record_id = ?",
+                                  [record_ids[0]]).fetchall()
+            if rows and rows[0][0] != "array:f8":
+                kind, num, int_, txt, shape, payload = rows[0]
+                return {record_ids[0]: _rebuild(kind, num, int_, txt, None, shape, payload, wire)}
+        con = self.cx
         ids = con.from_arrow(pa.table({"record_id": pa.array(list(record_ids), pa.string())}))
-        return ids.join(con.table("_records"), "record_id").select(
+        table = ids.join(con.table("_records"), "record_id").select(
             "record_id, " + _VALUE_SELECT).to_arrow_table()
+        return _values_from_arrow(table, wire)
 
     def lineage_of(self, record_ids: Sequence[str]) -> Dict[str, Optional[Dict[str, Any]]]:
         """The stored lineage (a dict, or None) of each record, read with one query."""
@@ -604,9 +635,14 @@ def _values_from_arrow(table: pa.Table, wire: bool) -> Dict[str, Any]:
         kind = kinds[i]
         arr = flat[offsets[i]:offsets[i + 1]] if kind == "array:f8" else None
         payload = payloads[i].as_py() if kind in ("wire", "frame") else None
-        if wire and payload is not None:
-            out[record_id] = payload
-            continue
-        value = from_columns(kind, nums[i], ints[i], txts[i], arr, shapes[i], payload)
-        out[record_id] = encode(value) if wire else value
+        out[record_id] = _rebuild(kind, nums[i], ints[i], txts[i], arr, shapes[i], payload, wire)
     return out
+
+
+def _rebuild(kind: str, num: Any, int_: Any, txt: Any, arr: Any, shape: Any, payload: Any,
+             wire: bool) -> Any:
+    """A stored value from its columns, or its wire bytes (stored bytes where kept)."""
+    if wire and payload is not None:
+        return payload
+    value = from_columns(kind, num, int_, txt, arr, shape, payload)
+    return encode(value) if wire else value
