@@ -37,7 +37,7 @@ _OPERATIONS: Dict[str, Operation] = {}
 #: when a request names an operation not registered yet (and by :func:`operations`), so
 #: importing this module stays cheap and free of import cycles, and ``ping`` answers even
 #: if one of them fails to import.
-OPERATION_MODULES: Tuple[str, ...] = ("scistack_engine.gateway_ops",)
+OPERATION_MODULES: Tuple[str, ...] = ("scistack_engine.gateway_ops", "scistack_engine.gateway_ops_matlab", "scistack_engine.gateway_ops_scifor", "scistack_engine.gateway_ops_lineage")
 
 _loaded_modules: set = set()
 

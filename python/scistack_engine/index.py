@@ -20,7 +20,7 @@ from .metadata import MetaValue, parse_address
 __all__ = ["RecordInfo", "AddressEntry", "VariableIndex"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordInfo:
     """One stored version of a record (no value)."""
 

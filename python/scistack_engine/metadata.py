@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+from json.encoder import encode_basestring as _json_string
 import numbers
 import re
 from typing import Any, Dict, Iterable, List, Mapping, Tuple
@@ -54,6 +55,10 @@ RESERVED_KEYS = frozenset(
 )
 
 
+#: Keys already validated in this process (validation runs once per saved record).
+_valid_keys: set = set()
+
+
 class MetadataError(ScistackError, ValueError):
     """Invalid metadata: a bad or reserved key, or a value that cannot address a record."""
 
@@ -71,6 +76,8 @@ def validate_identifier(name: str, what: str) -> str:
 
 
 def _validate_key(key: str) -> str:
+    if key in _valid_keys:
+        return key
     validate_identifier(key, "metadata key")
     if key.lower() in RESERVED_KEYS:
         raise MetadataError(
@@ -112,8 +119,22 @@ def normalize_metadata(metadata: Mapping[str, Any]) -> Dict[str, MetaValue]:
 
 
 def address_of(metadata: Mapping[str, MetaValue]) -> str:
-    """Canonical JSON text of normalised metadata: keys sorted, no spaces."""
-    return json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON text of normalised metadata: keys sorted, no spaces.
+
+    Equal to ``json.dumps(metadata, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False)``, written out because it runs once per saved record.
+    """
+    parts = []
+    for key in sorted(metadata):
+        value = metadata[key]
+        if value is True or value is False:
+            text = "true" if value else "false"
+        elif type(value) is str:
+            text = _json_string(value)
+        else:
+            text = repr(value)  # int, or a finite float: JSON's own spelling
+        parts.append(_json_string(key) + ":" + text)
+    return "{" + ",".join(parts) + "}"
 
 
 def parse_address(address: str) -> Dict[str, MetaValue]:

@@ -1,0 +1,184 @@
+"""Engine operations for the MATLAB ``scilineage`` front: one round trip per Thunk call.
+
+A ``scilineage.Thunk`` call in MATLAB or GNU Octave asks the engine once before running
+anything (``lineage_lookup``): the engine hashes the call's data inputs and constants,
+computes the cache key with the one rule of :func:`scistack_engine.lineage.cache_key`, and
+answers with the cached outputs when the call was made before. After a miss MATLAB runs
+the function and hands the outputs and the call's lineage record back (``lineage_put``);
+the record is validated with :meth:`LineageRecord.from_dict`, so MATLAB cannot store a
+record whose key the rule would not give.
+
+Cached outputs go back to MATLAB as the exact wire bytes MATLAB wrote, class hints
+included, so a cache hit returns a struct array as a struct array and a char matrix as a
+char matrix. The bytes are kept here (most recent calls) and, when a database is
+configured, read from the records saved from earlier results (any earlier process);
+outputs only known to the engine's cache store as Python values are encoded again.
+
+=====================  ==============================================================
+``lineage_lookup``     fingerprint, n_outputs, the call's arguments → cache key, the
+                       arguments' hashes, and the cached outputs (wire) or nothing
+``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
+                       hashes; keeps the outputs under the key
+=====================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+import numpy as np
+
+from .cache_store import DatabaseCacheStore
+from .codec import decode, encode
+from .gateway import operation
+from .hashing import content_hash
+from .lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
+
+__all__: List[str] = []
+
+#: Calls whose output bytes are kept in this process, most recently used last.
+WIRE_ENTRIES = 1024
+
+_wires: "OrderedDict[str, Tuple[List[bytes], List[str]]]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def _as_uint8(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8).copy()
+
+
+def _bytes(value: Any) -> bytes:
+    return np.asarray(value, dtype=np.uint8).tobytes()
+
+
+def _items(value: Any) -> List[Any]:
+    """The elements of a MATLAB cell row (an object array once decoded) or a list."""
+    if value is None:
+        return []
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return list(value.reshape(-1))
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _texts(mapping: Any) -> Dict[str, str]:
+    return {str(k): str(v) for k, v in dict(mapping or {}).items()}
+
+
+def _remember(key: str, wires: List[bytes], hashes: List[str]) -> None:
+    with _lock:
+        _wires[key] = (wires, hashes)
+        _wires.move_to_end(key)
+        while len(_wires) > WIRE_ENTRIES:
+            _wires.popitem(last=False)
+
+
+def _cached(key: str, n_outputs: int) -> Optional[Tuple[List[bytes], List[str]]]:
+    """The outputs stored under ``key`` as wire bytes with their content hashes, or None."""
+    with _lock:
+        kept = _wires.get(key)
+        if kept is not None:
+            _wires.move_to_end(key)
+    if kept is None:
+        kept = _from_store(key)
+    if kept is None or (n_outputs and len(kept[0]) != n_outputs):
+        return None
+    return kept
+
+
+def _from_store(key: str) -> Optional[Tuple[List[bytes], List[str]]]:
+    store = get_cache_store()
+    if isinstance(store, DatabaseCacheStore) and store.db.is_open:
+        # The records saved from an earlier result of this call, read as the bytes that
+        # were saved; every output must be there (the rule of DatabaseCacheStore.get).
+        latest: Dict[int, Any] = {}
+        for info in store.db.with_cache_key(key):
+            index = info.output_index or 0
+            if index not in latest or info.version > latest[index].version:
+                latest[index] = info
+        if latest and sorted(latest) == list(range(len(latest))):
+            infos = [latest[i] for i in range(len(latest))]
+            wires = store.db.fetch_wires([i.record_id for i in infos])
+            return [wires[i.record_id] for i in infos], [i.content_hash for i in infos]
+    outputs = store.get(key)
+    if outputs is None:
+        return None
+    return [encode(v) for v in outputs], [content_hash(v) for v in outputs]
+
+
+@operation("lineage_lookup")
+def _lineage_lookup(args: Dict[str, Any]) -> List[Any]:
+    """Hash a MATLAB call's arguments, compute its cache key and look it up.
+
+    Arguments: ``fingerprint``, ``n_outputs``, ``force`` (true: do not look the key up),
+    ``items`` (a dict from parameter name to item, in argument order) and ``kinds`` (text,
+    one letter per argument, in the same order):
+
+    * ``i``: an input whose content hash is known (a loaded record, a result passed
+      on); the item is the hash;
+    * ``v``: an input given by value, hashed here;
+    * ``c``: a constant, hashed here;
+    * ``h``: a constant standing for a hash the caller computed (a function handle,
+      by fingerprint); the item is the hash.
+
+    Returns the list ``[cache_key, hashes, outputs, output_hashes]``: the key; the
+    arguments' content hashes in argument order, concatenated (64 characters each); and
+    the cached outputs as wire bytes in declaration order with their content hashes,
+    concatenated (both None on a miss or with ``force``). Concatenated text rather than
+    lists because the MATLAB codec decodes one text faster than many.
+    """
+    items = dict(args.get("items") or {})
+    kinds = str(args.get("kinds") or "")
+    if len(kinds) != len(items):
+        raise LineageFormatError(
+            f"a call needs one kind per argument; got {len(kinds)} kinds for {len(items)} arguments"
+        )
+    inputs: Dict[str, str] = {}
+    constants: Dict[str, str] = {}
+    hashes: List[str] = []
+    for (name, item), kind in zip(items.items(), kinds):
+        if kind in "ih":
+            digest = str(item)
+        elif kind in "vc":
+            digest = content_hash(item)
+        else:
+            raise LineageFormatError(f"argument {name!r} has unknown kind {kind!r}")
+        (inputs if kind in "iv" else constants)[str(name)] = digest
+        hashes.append(digest)
+    n_outputs = int(args.get("n_outputs", 1))
+    key = cache_key(str(args["fingerprint"]), inputs, constants, n_outputs)
+    kept = None if args.get("force") else _cached(key, n_outputs)
+    if kept is None:
+        return [key, "".join(hashes), None, None]
+    return [key, "".join(hashes), [_as_uint8(w) for w in kept[0]], "".join(kept[1])]
+
+
+@operation("lineage_put")
+def _lineage_put(args: Dict[str, Any]) -> str:
+    """Keep a MATLAB call's outputs (wire bytes, declaration order) under its cache key.
+
+    ``lineage`` is the call's lineage dict (the form of :meth:`LineageRecord.to_dict`,
+    language ``"matlab"``); it must be valid and name ``cache_key``. Returns the
+    outputs' content hashes, concatenated (64 characters each).
+    """
+    key = str(args["cache_key"])
+    lineage: Mapping[str, Any] = dict(args["lineage"])
+    record = LineageRecord.from_dict(lineage)
+    if record.cache_key != key:
+        raise LineageFormatError(
+            f"the lineage record's cache key {record.cache_key!r} is not the call's key {key!r}"
+        )
+    wires = [_bytes(w) for w in _items(args.get("outputs"))]
+    if len(wires) != max(record.n_outputs, 1):
+        raise LineageFormatError(
+            f"{record.function_name}: {len(wires)} outputs given for a call declared with "
+            f"{record.n_outputs}"
+        )
+    values = tuple(decode(w) for w in wires)
+    hashes = [content_hash(v) for v in values]
+    _remember(key, wires, hashes)
+    get_cache_store().put(key, values, record)
+    return "".join(hashes)

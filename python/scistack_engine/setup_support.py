@@ -1,0 +1,529 @@
+"""Prepare the Python environment that SciStack's MATLAB and Octave toolbox runs on.
+
+``scistack.setup`` (MATLAB, GNU Octave) runs this file as a script with a candidate
+interpreter and reads one JSON report from its standard output; the decisions (is this
+Python recent enough, does it already run the engine, where the virtual environment goes,
+what a pip failure means) are made here so that they can be tested without MATLAB. It
+does not start the engine and does not touch MATLAB's or Octave's configuration.
+
+Commands::
+
+    python setup_support.py check  [--version V] [--source DIR]
+    python setup_support.py ensure --source DIR --environment DIR [--version V]
+                                   [--reinstall] [--pip-option=OPT ...]
+
+``check`` reports the interpreter (version, executable, virtual environment or not) and
+whether it is *ready*: it imports ``scistack_engine`` at version ``V`` together with the
+engine's dependencies. ``ensure`` makes the virtual environment ``--environment`` ready:
+it creates it with this interpreter when needed, installs the dependencies listed by the
+engine source ``--source`` (``requirements.txt`` there, else the ``dependencies`` of the
+``pyproject.toml`` beside it) from PyPI with pip, links the engine source into it with a
+``.pth`` file, and checks the result.
+
+The report is one line of JSON. Every report has ``ok``, ``command`` and ``python``
+(facts about the interpreter that ran the command: executable, version, prefix,
+virtual). ``check`` adds ``ready``, ``engine`` (version, path, error) and ``missing``;
+``ensure`` adds ``action`` (``created``, ``updated`` or ``reused``), ``executable`` (the
+environment's interpreter), ``environment``, ``log`` and ``requirements``. A failed
+report has ``error``: an ``identifier`` (``scistack:setup:<reason>``, see
+``IDENTIFIERS``), a ``message`` that says what to do, and a ``detail``. The exit
+status is 0 for a successful report and 1 for a failed one.
+
+The file uses only the standard library and is written so that old interpreters can
+parse it: a Python older than 3.10 gets a ``scistack:setup:pythonVersion`` report, not a
+syntax error.
+"""
+
+from __future__ import print_function
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+__all__ = ["SetupError", "check", "ensure", "main", "IDENTIFIERS", "MINIMUM_PYTHON"]
+
+#: The oldest Python the engine runs on (pyproject's requires-python).
+MINIMUM_PYTHON = (3, 10)
+
+#: The identifiers a report's error can carry (the toolbox maps them to MATLAB errors).
+PYTHON_VERSION = "scistack:setup:pythonVersion"
+NO_VENV = "scistack:setup:noVenv"
+BAD_ENVIRONMENT = "scistack:setup:badEnvironment"
+NO_NETWORK = "scistack:setup:noNetwork"
+PIP_FAILED = "scistack:setup:pipFailed"
+ENGINE_MISSING = "scistack:setup:engineMissing"
+ENGINE_SOURCE_MISSING = "scistack:setup:engineSourceMissing"
+HELPER_FAILED = "scistack:setup:helperFailed"
+IDENTIFIERS = (PYTHON_VERSION, NO_VENV, BAD_ENVIRONMENT, NO_NETWORK, PIP_FAILED,
+               ENGINE_MISSING, ENGINE_SOURCE_MISSING, HELPER_FAILED)
+
+#: Name of the .pth file that puts the engine source on the environment's path.
+LINK_NAME = "scistack-engine.pth"
+#: Files ``ensure`` writes into the environment it manages.
+LOG_NAME = "scistack-setup.log"
+REQUIREMENTS_NAME = "scistack-requirements.txt"
+
+#: Text in pip's output that means the package index could not be reached.
+NETWORK_SIGNS = (
+    "Failed to establish a new connection",
+    "NewConnectionError",
+    "Temporary failure in name resolution",
+    "Name or service not known",
+    "nodename nor servname",
+    "getaddrinfo failed",
+    "Network is unreachable",
+    "No route to host",
+    "Connection refused",
+    "Connection reset",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "timed out",
+    "ProxyError",
+    "SSLError",
+    "CERTIFICATE_VERIFY_FAILED",
+    "Could not fetch URL",
+    "MaxRetryError",
+)
+
+#: Modules whose import name differs from their distribution name.
+_MODULE_NAMES = {"pyyaml": "yaml", "scikit-learn": "sklearn", "pillow": "PIL"}
+
+
+class SetupError(Exception):
+    """A failure with an identifier, a message saying what to do, and details."""
+
+    def __init__(self, identifier, message, detail=""):
+        Exception.__init__(self, message)
+        self.identifier = identifier
+        self.message = message
+        self.detail = detail
+
+    def as_dict(self):
+        return {"identifier": self.identifier, "message": self.message,
+                "detail": self.detail}
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def version_text(info=None):
+    """``'3.11.7'`` for ``sys.version_info`` (or ``info``)."""
+    info = sys.version_info if info is None else info
+    return "%d.%d.%d" % (info[0], info[1], info[2])
+
+
+def python_facts(info=None):
+    """What the toolbox needs to know about the running interpreter."""
+    base_prefix = getattr(sys, "base_prefix", sys.prefix)
+    return {
+        "executable": sys.executable,
+        "version": version_text(info),
+        "prefix": sys.prefix,
+        "base_prefix": base_prefix,
+        "virtual": sys.prefix != base_prefix,
+        "base_executable": base_executable(),
+    }
+
+
+def base_executable():
+    """The interpreter a virtual environment was made from (``sys.executable`` if none)."""
+    base_prefix = getattr(sys, "base_prefix", sys.prefix)
+    if sys.prefix == base_prefix:
+        return sys.executable
+    version = "%d.%d" % sys.version_info[:2]
+    for candidate in (getattr(sys, "_base_executable", None),
+                      os.path.join(base_prefix, "bin", "python" + version),
+                      os.path.join(base_prefix, "bin", "python3"),
+                      os.path.join(base_prefix, "python.exe")):
+        if candidate and candidate != sys.executable and os.path.isfile(candidate):
+            return candidate
+    return sys.executable
+
+
+def require_version(info=None):
+    """Raise ``pythonVersion`` unless the interpreter is Python 3.10 or later."""
+    info = sys.version_info if info is None else info
+    if tuple(info[:2]) < MINIMUM_PYTHON:
+        raise SetupError(
+            PYTHON_VERSION,
+            "the Python '%s' is version %s; SciStack needs Python %d.%d or later. Install "
+            "a newer Python (python.org, conda, or your system's packages) and pass it: "
+            "scistack.setup('/path/to/python3')"
+            % (sys.executable, version_text(info), MINIMUM_PYTHON[0], MINIMUM_PYTHON[1]))
+
+
+def source_version(source):
+    """The ``__version__`` written in ``<source>/scistack_engine/__init__.py``."""
+    init = os.path.join(source, "scistack_engine", "__init__.py")
+    try:
+        with open(init) as handle:
+            text = handle.read()
+    except (IOError, OSError):
+        raise SetupError(
+            ENGINE_SOURCE_MISSING,
+            "the SciStack engine source is missing: '%s' does not exist. Reinstall the "
+            "SciStack toolbox (or, in a clone, check that python/ is complete)" % init)
+    match = re.search(r"^__version__\s*=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
+    if match is None:
+        raise SetupError(ENGINE_SOURCE_MISSING,
+                         "'%s' does not define __version__" % init)
+    return match.group(1)
+
+
+def read_requirements(source):
+    """The engine's dependencies, as pip requirement strings.
+
+    ``<source>/requirements.txt`` (what the toolbox package bundles) when present, else
+    the ``[project] dependencies`` of ``<source>/../pyproject.toml`` (a clone).
+    """
+    listed = os.path.join(source, "requirements.txt")
+    if os.path.isfile(listed):
+        with open(listed) as handle:
+            lines = [line.split("#", 1)[0].strip() for line in handle]
+        return [line for line in lines if line]
+    project = os.path.join(os.path.dirname(os.path.abspath(source)), "pyproject.toml")
+    if os.path.isfile(project):
+        with open(project) as handle:
+            return pyproject_dependencies(handle.read())
+    raise SetupError(
+        ENGINE_SOURCE_MISSING,
+        "the engine source '%s' lists no dependencies (no requirements.txt, no "
+        "pyproject.toml beside it). Reinstall the SciStack toolbox" % source)
+
+
+def pyproject_dependencies(text):
+    """``[project] dependencies`` of a pyproject.toml text (tomllib when available)."""
+    try:
+        import tomllib  # Python 3.11+
+    except ImportError:
+        tomllib = None
+    if tomllib is not None:
+        return list(tomllib.loads(text).get("project", {}).get("dependencies", []))
+    # Python 3.10: read the array of strings by hand (the only form the project uses).
+    section = re.search(r"^\[project\]\s*$(.*?)(?=^\[|\Z)", text, re.MULTILINE | re.DOTALL)
+    if section is None:
+        return []
+    array = re.search(r"^dependencies\s*=\s*\[(.*?)\]", section.group(1),
+                      re.MULTILINE | re.DOTALL)
+    if array is None:
+        return []
+    return re.findall(r"[\"']([^\"']+)[\"']", array.group(1))
+
+
+def module_name(requirement):
+    """The import name of a requirement string (``'duckdb>=1.1'`` -> ``'duckdb'``)."""
+    name = re.split(r"[\s<>=!~;\[(@]", requirement.strip(), 1)[0]
+    name = name.lower()
+    return _MODULE_NAMES.get(name, name.replace("-", "_").replace(".", "_"))
+
+
+# --------------------------------------------------------------------------- check
+
+
+def check(version=None, source=None, info=None):
+    """Report on the running interpreter: its version and whether it runs the engine.
+
+    ``ready`` is true when ``scistack_engine`` imports at ``version`` (any version when
+    None) together with its gateway and, when ``source`` is given, every module of the
+    dependencies listed there.
+    """
+    report = {"ok": True, "command": "check", "python": python_facts(info),
+              "ready": False, "engine": {"version": "", "path": "", "error": ""},
+              "missing": []}
+    require_version(info)
+    engine = report["engine"]
+    try:
+        import scistack_engine
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        engine["error"] = "%s: %s" % (type(exc).__name__, exc)
+        return report
+    engine["version"] = str(getattr(scistack_engine, "__version__", ""))
+    engine["path"] = os.path.dirname(os.path.abspath(scistack_engine.__file__))
+    if version and engine["version"] != version:
+        engine["error"] = ("scistack_engine %s is installed (from %s); the toolbox needs %s"
+                           % (engine["version"], engine["path"], version))
+        return report
+    modules = [module_name(r) for r in read_requirements(source)] if source else []
+    for module in modules:
+        try:
+            __import__(module)
+        except Exception:  # noqa: BLE001 - reported, not raised
+            report["missing"].append(module)
+    try:
+        __import__("scistack_engine.gateway")
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        engine["error"] = "%s: %s" % (type(exc).__name__, exc)
+        return report
+    if report["missing"]:
+        engine["error"] = "missing modules: " + ", ".join(report["missing"])
+        return report
+    report["ready"] = True
+    return report
+
+
+# --------------------------------------------------------------------------- ensure
+
+
+def environment_python(environment):
+    """The interpreter of the virtual environment ``environment``."""
+    if os.name == "nt":
+        return os.path.join(environment, "Scripts", "python.exe")
+    return os.path.join(environment, "bin", "python")
+
+
+def run(command, log=None):
+    """Run ``command``; return (exit status, combined output). Appends to ``log``.
+
+    The working folder is the temporary folder, so that no module of the current folder
+    shadows the ones the command imports.
+    """
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=tempfile.gettempdir())
+        output = process.communicate()[0].decode("utf-8", "replace")
+        status = process.returncode
+    except OSError as exc:
+        status, output = 127, "cannot run %s: %s" % (command[0], exc)
+    if log is not None:
+        with open(log, "a") as handle:
+            handle.write("$ %s\n%s\n[exit status %d]\n\n" % (" ".join(command), output,
+                                                          status))
+    return status, output
+
+
+def check_other(python, version, source):
+    """Run ``check`` in another interpreter; its report (``None`` when it cannot run)."""
+    status, output = run([python, os.path.abspath(__file__), "check", "--version",
+                          version, "--source", source])
+    report = last_json(output)
+    if report is None:
+        return None, output
+    return report, output
+
+
+def last_json(output):
+    """The last line of ``output`` that holds a JSON object, decoded (or None)."""
+    for line in reversed(output.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return None
+    return None
+
+
+def create_environment(environment, clear):
+    """Create a virtual environment with pip at ``environment`` (``noVenv`` on failure)."""
+    hint = ("install the venv module of this Python (Debian/Ubuntu: apt-get install "
+            "python%d.%d-venv) or use another Python, e.g. from python.org or conda"
+            % sys.version_info[:2])
+    try:
+        import ensurepip  # noqa: F401 - only its presence matters
+        import venv
+    except ImportError as exc:
+        raise SetupError(
+            NO_VENV,
+            "the Python '%s' cannot create virtual environments (%s): %s"
+            % (sys.executable, exc, hint), str(exc))
+    try:
+        builder = venv.EnvBuilder(with_pip=True, clear=clear, symlinks=(os.name != "nt"))
+        builder.create(environment)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        detail = getattr(exc, "output", b"") or b""
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise SetupError(
+            NO_VENV,
+            "creating the virtual environment '%s' with '%s' failed (%s): %s"
+            % (environment, sys.executable, exc, hint), detail or str(exc))
+    if not os.path.isfile(environment_python(environment)):
+        raise SetupError(NO_VENV, "the virtual environment '%s' has no Python after it "
+                         "was created: %s" % (environment, hint))
+
+
+def pip_failure(status, output, requirements, environment, log):
+    """The ``SetupError`` for a failed pip run: ``noNetwork`` or ``pipFailed``."""
+    errors = [line.strip() for line in output.splitlines()
+              if line.strip().startswith("ERROR")]
+    last = errors[-1] if errors else (output.strip().splitlines() or [""])[-1]
+    detail = "\n".join(output.strip().splitlines()[-25:])
+    if any(sign in output for sign in NETWORK_SIGNS):
+        return SetupError(
+            NO_NETWORK,
+            "pip could not reach the Python package index to install %s (%s). Connect to "
+            "the internet, or name a proxy or a package mirror, e.g. "
+            "scistack.setup('PipOptions', {'--proxy', 'http://host:port'}) or "
+            "{'--index-url', 'https://mirror/simple'}, then run scistack.setup again. "
+            "pip's output is in %s" % (", ".join(requirements), last, log), detail)
+    return SetupError(
+        PIP_FAILED,
+        "pip failed (exit status %d) to install %s into '%s': %s. pip's output is in %s; "
+        "fix the cause and run scistack.setup again, or scistack.setup('Reinstall', true) "
+        "to start from a fresh environment" % (status, ", ".join(requirements),
+                                               environment, last, log), detail)
+
+
+def link_engine(python, source):
+    """Put the engine source on ``python``'s path with a .pth file; return its path."""
+    status, output = run([python, "-c",
+                          "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+    lines = output.strip().splitlines()
+    if status != 0 or not lines:
+        raise SetupError(ENGINE_MISSING, "cannot find the site-packages folder of '%s'"
+                         % python, output)
+    purelib = lines[-1].strip()
+    if not os.path.isdir(purelib):
+        os.makedirs(purelib)
+    link = os.path.join(purelib, LINK_NAME)
+    with open(link, "w") as handle:
+        handle.write(os.path.abspath(source) + "\n")
+    return link
+
+
+def ensure(source, environment, version=None, reinstall=False, pip_options=(),
+           info=None, pip=None):
+    """Make the virtual environment ``environment`` run the engine of ``source``.
+
+    Returns the report; raises ``SetupError``. ``pip`` replaces the function that runs
+    pip (tests); it is called as ``pip(python, arguments, log)`` and returns
+    ``(status, output)``.
+    """
+    require_version(info)
+    source = os.path.abspath(source)
+    environment = os.path.abspath(os.path.expanduser(environment))
+    wanted = version or source_version(source)
+    found = source_version(source)
+    if found != wanted:
+        raise SetupError(
+            ENGINE_SOURCE_MISSING,
+            "the engine source '%s' is version %s but the toolbox is %s: reinstall the "
+            "SciStack toolbox" % (source, found, wanted))
+    requirements = read_requirements(source)
+    python = environment_python(environment)
+    if os.path.normcase(os.path.abspath(sys.prefix)) == os.path.normcase(environment):
+        raise SetupError(
+            BAD_ENVIRONMENT,
+            "the Python '%s' belongs to the environment '%s' it is asked to prepare: run "
+            "this with the Python the environment was made from ('%s')"
+            % (sys.executable, environment, base_executable()))
+    report = {"ok": True, "command": "ensure", "python": python_facts(info),
+              "executable": python, "environment": environment,
+              "log": os.path.join(environment, LOG_NAME), "requirements": requirements}
+
+    is_venv = os.path.isfile(os.path.join(environment, "pyvenv.cfg"))
+    if os.path.exists(environment) and not is_venv:
+        if not os.path.isdir(environment) or os.listdir(environment):
+            raise SetupError(
+                BAD_ENVIRONMENT,
+                "'%s' exists and is not a virtual environment: pass another folder, e.g. "
+                "scistack.setup('Environment', '/path/to/new/folder')" % environment)
+    clear = bool(reinstall)
+    if is_venv and not reinstall:
+        current, _ = check_other(python, wanted, source)
+        if current is not None and current.get("ready"):
+            report["action"] = "reused"
+            return report
+        if current is None or not current.get("ok"):
+            clear = True  # its Python is gone or too old: start again
+    create = clear or not is_venv
+    if create:
+        create_environment(environment, clear=clear)
+        report["action"] = "created"
+    else:
+        report["action"] = "updated"
+
+    log = report["log"]
+    with open(log, "w") as handle:
+        handle.write("scistack.setup: environment %s, engine %s from %s\n\n"
+                     % (environment, wanted, source))
+    with open(os.path.join(environment, REQUIREMENTS_NAME), "w") as handle:
+        handle.write("".join(r + "\n" for r in requirements))
+    if requirements:
+        arguments = ["install", "--disable-pip-version-check", "--no-input",
+                     "-r", os.path.join(environment, REQUIREMENTS_NAME)]
+        arguments += list(pip_options)
+        status, output = (pip or run_pip)(python, arguments, log)
+        if status != 0:
+            raise pip_failure(status, output, requirements, environment, log)
+    report["link"] = link_engine(python, source)
+
+    verified, output = check_other(python, wanted, source)
+    if verified is None or not verified.get("ready"):
+        reason = output.strip() if verified is None else verified["engine"]["error"]
+        raise SetupError(
+            ENGINE_MISSING,
+            "the environment '%s' still cannot run the SciStack engine %s (%s). Run "
+            "scistack.setup('Reinstall', true); if that fails too, see %s"
+            % (environment, wanted, reason, log), reason)
+    return report
+
+
+def run_pip(python, arguments, log):
+    """Run ``python -m pip ARGUMENTS``; (status, output)."""
+    return run([python, "-m", "pip"] + list(arguments), log)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def parse(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="setup_support.py",
+        description="Prepare the Python environment of SciStack's toolbox (JSON report).")
+    commands = parser.add_subparsers(dest="command")
+    probe = commands.add_parser("check", help="report on this Python")
+    probe.add_argument("--version", default=None, help="the engine version wanted")
+    probe.add_argument("--source", default=None, help="the engine source folder")
+    make = commands.add_parser("ensure", help="make a virtual environment ready")
+    make.add_argument("--source", required=True, help="the engine source folder")
+    make.add_argument("--environment", required=True, help="the virtual environment")
+    make.add_argument("--version", default=None, help="the engine version wanted")
+    make.add_argument("--reinstall", action="store_true",
+                      help="recreate the environment and reinstall everything")
+    make.add_argument("--pip-option", action="append", default=[], dest="pip_options",
+                      help="an extra argument for pip install (repeatable)")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("a command is needed: check or ensure")
+    return args
+
+
+def main(argv=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Run as a script, this file's folder (the engine package) is sys.path[0]: drop it
+    # so that the engine's modules never shadow others.
+    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == here:
+        del sys.path[0]
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "check":
+            report = check(args.version, args.source)
+        else:
+            report = ensure(args.source, args.environment, args.version, args.reinstall,
+                            args.pip_options)
+    except SetupError as exc:
+        report = {"ok": False, "command": args.command, "error": exc.as_dict()}
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a report
+        import traceback
+
+        report = {"ok": False, "command": args.command,
+                  "error": {"identifier": HELPER_FAILED,
+                            "message": "SciStack's setup helper failed unexpectedly "
+                                       "(%s: %s)" % (type(exc).__name__, exc),
+                            "detail": traceback.format_exc()}}
+    if not report.get("ok"):
+        report.setdefault("python", python_facts())
+    sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
+    sys.stdout.flush()
+    return 0 if report.get("ok") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
