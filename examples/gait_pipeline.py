@@ -7,7 +7,6 @@ second run finds every step already computed and runs nothing.
 
 from __future__ import annotations
 
-import pathlib
 import sys
 
 import numpy as np

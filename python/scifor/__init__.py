@@ -11,7 +11,9 @@ which the layers above it (scidb, scilineage, scihist) add.
 >>> results = for_each(bandpass_filter, inputs={"signal": raw_df, "low_hz": 20},
 ...                    subject=[1, 2, 3], session=["pre", "post"])  # doctest: +SKIP
 
-Logging goes to the ``scifor`` logger (skips at INFO, errors at ERROR).
+Logging goes to the ``scifor`` logger (skips at INFO, errors at ERROR). The three steps of
+``for_each`` (plan, execute, collect) are available one at a time in :mod:`scifor.protocol`,
+for fronts and executors that call the function elsewhere.
 """
 
 from __future__ import annotations

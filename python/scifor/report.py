@@ -94,13 +94,34 @@ class RunLog:
             The exception raised.
         """
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        self.record_error_text(combo, stage, type(error).__name__, str(error), text)
+
+    def record_error_text(
+        self, combo: Mapping[str, Any], stage: str, error_type: str, message: str,
+        trace: str,
+    ) -> None:
+        """Record and log an error given as text (for errors raised outside Python).
+
+        Parameters
+        ----------
+        combo : mapping
+            The combination's key values.
+        stage : {"inputs", "function", "outputs"}
+            Where the error happened.
+        error_type : str
+            The kind of error (a Python class name, a MATLAB error identifier, ...).
+        message : str
+            The error message.
+        trace : str
+            The stack, as text (may be empty).
+        """
         self.errors.append(
             {
                 "combo": self._combo(combo),
                 "stage": stage,
-                "error_type": type(error).__name__,
-                "message": str(error),
-                "traceback": text,
+                "error_type": error_type,
+                "message": message,
+                "traceback": trace,
             }
         )
         where = {"inputs": "preparing inputs", "function": "calling the function",
@@ -110,10 +131,11 @@ class RunLog:
             self.function_name,
             describe_combo(combo),
             where,
-            type(error).__name__,
-            error,
+            error_type,
+            message,
         )
-        logger.debug("Traceback for %s:\n%s", describe_combo(combo), text)
+        if trace:
+            logger.debug("Traceback for %s:\n%s", describe_combo(combo), trace)
 
     def summary(self) -> dict[str, Any]:
         """Counts of this run as a plain dictionary."""

@@ -1,0 +1,588 @@
+"""The engine operations behind MATLAB's +scifor, driven from Python as MATLAB drives them.
+
+Each test sends wire-encoded requests through ``scistack_engine.gateway.handle`` shaped
+like the toolbox's (input specs, nested wire bytes, structs of columns as GNU Octave has
+them), calls the function here in the role of MATLAB (positional arguments in input
+order), sends the outcomes back, and checks the result against ``scifor.for_each`` on
+the same data: same table, same report.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import scifor
+from scifor import Col, Fixed, Merge, Select, protocol
+from scistack_engine import gateway
+from scistack_engine.codec import decode, encode
+from scistack_engine.gateway_ops_scifor import DEFAULT_BATCH_SIZE, table_from_struct
+
+# ------------------------------------------------------------------ fixtures and data
+
+
+@pytest.fixture(autouse=True)
+def _schema():
+    saved = scifor.get_schema()
+    scifor.set_schema(["subject", "session", "trial"])
+    yield
+    scifor.set_schema(saved)
+
+
+def signals() -> pd.DataFrame:
+    """One signal per subject/session; subject 3 has no 'post'."""
+    rows = [{"subject": float(s), "session": ses, "signal": np.arange(4.0) + 10 * s}
+            for s in (1, 2, 3) for ses in ("pre", "post") if (s, ses) != (3, "post")]
+    return pd.DataFrame(rows)
+
+
+def trials() -> pd.DataFrame:
+    rows = [{"subject": float(s), "session": ses, "trial": float(t),
+             "peak": 10.0 * s + t + (5 if ses == "post" else 0),
+             "quality": "bad" if t == 2 else "good"}
+            for s in (1, 2) for ses in ("pre", "post") for t in (1, 2, 3)]
+    return pd.DataFrame(rows)
+
+
+def as_struct(frame: pd.DataFrame) -> dict:
+    """A DataFrame as GNU Octave sends a struct of columns: N-by-1 columns and cells."""
+    out = {}
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            holder = np.empty(len(column), dtype=object)
+            holder[:] = list(column)
+            out[name] = holder
+        else:
+            out[name] = column.to_numpy()
+    return out
+
+
+def wire(value) -> np.ndarray:
+    return np.frombuffer(encode(value), dtype=np.uint8).copy()
+
+
+def cell(*values) -> np.ndarray:
+    """A MATLAB 1-by-N cell as it decodes in Python."""
+    holder = np.empty((1, len(values)), dtype=object)
+    for i, v in enumerate(values):
+        holder[0, i] = v
+    return holder
+
+
+def call(op: str, **args):
+    """One request through the gateway; the result, or the error dict."""
+    reply = decode(gateway.handle(encode({"op": op, "args": args})))
+    return reply["ok"] if "ok" in reply else reply
+
+
+def table_spec(value, kind="auto"):
+    return {"kind": kind, "value": wire(value)}
+
+
+def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=True,
+                    **options):
+    """Run a for_each the way +scifor does: plan, call fn per batch item, step.
+
+    ``inputs`` maps names to ``(spec, local value)``; constants are passed from the local
+    value, tables from the batch's arguments. Returns (result, report, calls, replies).
+    """
+    specs = [{"name": name, **spec} for name, (spec, _) in inputs.items()]
+    request = {
+        "function": fn.__name__,
+        "inputs": specs,
+        "keys": list(iterables),
+        "values": list(iterables.values()),
+        **options,
+    }
+    if batch_size is not None:
+        request["batch_size"] = batch_size
+    reply = call("scifor_plan", **request)
+    replies = [reply]
+    while "error" not in reply and not reply["done"]:
+        results = []
+        for item in reply["batch"]:
+            args = item["args"]
+            positional = [args[name] if name in args else local
+                          for name, (_, local) in inputs.items()]
+            try:
+                returned = fn(*positional)
+            except Exception as exc:  # the role of MATLAB's catch
+                results.append({"index": item["index"], "error": {
+                    "identifier": f"test:{type(exc).__name__}", "message": str(exc),
+                    "stack": "at fn line 1", "stage": "function"}})
+                if options.get("on_error") == "raise" and raise_from_fn:
+                    break
+                continue
+            outputs = list(returned) if isinstance(returned, tuple) else [returned]
+            results.append({"index": item["index"], "outputs": wire(outputs)})
+        step = {"run_id": reply["run_id"], "results": results}
+        if batch_size is not None:
+            step["batch_size"] = batch_size
+        reply = call("scifor_step", **step)
+        replies.append(reply)
+    if "error" in reply:
+        return None, None, len(replies), replies
+    return reply["result"], reply["report"], len(replies), replies
+
+
+def same_report(report: dict, expected: pd.DataFrame) -> None:
+    assert report["skipped"] == expected.attrs["skipped"]
+    summary = dict(expected.attrs["summary"])
+    summary["function_name"] = summary.pop("function")  # a MATLAB struct field
+    assert report["summary"] == summary
+    assert len(report["errors"]) == len(expected.attrs["errors"])
+    for got, want in zip(report["errors"], expected.attrs["errors"]):
+        assert got["combo"] == want["combo"] and got["stage"] == want["stage"]
+
+
+def same_frame(result: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(result, expected.reset_index(drop=True), check_dtype=False)
+
+
+# ------------------------------------------------------------------ user functions
+
+
+def bandpass_filter(signal, low_hz):
+    return (signal - signal.mean()) / low_hz
+
+
+def mean_peak(trials):
+    return float(trials["peak"].mean())
+
+
+def change(baseline, current):
+    return float(np.mean(current) - np.mean(baseline))
+
+
+def scaled(x):
+    return float((x["peak"] * x["rms"] / x["mass_kg"]).sum())
+
+
+def min_max(trials):
+    return float(trials["peak"].min()), float(trials["peak"].max())
+
+
+def per_trial(trials):
+    return trials["peak"].to_numpy() * 2
+
+
+def fragile(signal, low_hz):
+    if signal[0] > 15:
+        raise ValueError("too noisy")
+    return bandpass_filter(signal, low_hz)
+
+
+def summary(trials):
+    return pd.DataFrame({"stat": ["min", "max"],
+                         "peak": [trials["peak"].min(), trials["peak"].max()]})
+
+
+# ------------------------------------------------------------------ schema
+
+
+def test_schema_lives_in_scifor():
+    assert call("scifor_set_schema", keys=cell("subject", "session")) == ["subject", "session"]
+    assert scifor.get_schema() == ["subject", "session"]
+    assert call("scifor_get_schema") == ["subject", "session"]
+    assert call("scifor_set_schema", keys="subject") == ["subject"]
+    assert call("scifor_set_schema", keys=np.empty((0, 0))) == []
+
+
+def test_schema_errors_carry_scifor_identifiers():
+    reply = call("scifor_set_schema", keys=cell("subject", "where"))
+    assert reply["error"]["identifier"] == "scistack:scifor:schema"
+    assert "where" in reply["error"]["message"]
+
+
+def test_operations_are_registered():
+    names = call("operations")
+    for name in ("scifor_set_schema", "scifor_get_schema", "scifor_plan", "scifor_step",
+                 "scifor_cancel"):
+        assert name in names
+
+
+# ------------------------------------------------------------------ the product example
+
+
+@pytest.mark.parametrize("form", ["struct of columns", "table"])
+def test_product_example_matches_for_each(form):
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    value = as_struct(raw) if form == "struct of columns" else raw
+    result, report, calls, _ = matlab_for_each(
+        bandpass_filter,
+        {"signal": (table_spec(value), value), "low_hz": ({"kind": "constant"}, 20)},
+        {"subject": np.array([[1.0, 2.0, 3.0]]), "session": cell("pre", "post")},
+    )
+    expected = scifor.for_each(bandpass_filter, inputs={"signal": raw, "low_hz": 20},
+                               subject=[1.0, 2.0, 3.0], session=["pre", "post"])
+    same_frame(result, expected)
+    same_report(report, expected)
+    assert report["skipped"][0]["reason"] == "input 'signal' has no rows"
+    assert calls == 2  # one plan (with the batch), one step (with the result)
+
+
+def test_batches_cut_the_run_into_few_calls():
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    result, _, calls, replies = matlab_for_each(
+        bandpass_filter,
+        {"signal": (table_spec(raw), raw), "low_hz": ({"kind": "constant"}, 20)},
+        {"subject": [], "session": []}, batch_size=2,
+    )
+    expected = scifor.for_each(bandpass_filter, inputs={"signal": raw, "low_hz": 20},
+                               subject=[], session=[])
+    same_frame(result, expected)
+    assert calls == 1 + math.ceil(5 / 2)
+    assert [len(r["batch"]) for r in replies] == [2, 2, 1, 0]
+    assert [r["position"] for r in replies][-1] == replies[-1]["total"] == 6
+    assert DEFAULT_BATCH_SIZE >= 50
+
+
+def test_arguments_are_sliced_values_and_tables_for_matlab():
+    scifor.set_schema(["subject", "session", "trial"])
+    frame = trials()
+    reply = call("scifor_plan", function="f",
+                 inputs=[{"name": "t", **table_spec(as_struct(frame))}],
+                 keys=["subject", "session"], values=[[1.0], ["pre"]], as_table=True)
+    (item,) = reply["batch"]
+    passed = item["args"]["t"]
+    assert isinstance(passed, pd.DataFrame)
+    # as_table keeps every column; the index MATLAB would show as a column is dropped
+    assert list(passed.columns) == list(frame.columns)
+    assert passed.index.equals(pd.RangeIndex(3))
+    assert reply["tables"] == ["t"] and reply["constants"] == []
+    assert call("scifor_cancel", run_id=reply["run_id"]) is True
+    assert call("scifor_cancel", run_id=reply["run_id"]) is False
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def test_fixed_and_select_match_for_each():
+    frame = trials()
+    data = as_struct(frame)
+    baseline = {"kind": "select", "columns": "peak",
+                "of": {"kind": "fixed", "pins": {"session": "pre"}, "of": table_spec(data)}}
+    current = {"kind": "select", "columns": cell("peak"), "of": table_spec(data)}
+    result, report, _, _ = matlab_for_each(
+        change, {"baseline": (baseline, None), "current": (current, None)},
+        {"subject": np.array([[1.0, 2.0]]), "session": "post"},
+    )
+    expected = scifor.for_each(
+        change,
+        inputs={"baseline": Select(Fixed(frame, session="pre"), "peak"),
+                "current": Select(frame, "peak")},
+        subject=[1.0, 2.0], session="post",
+    )
+    same_frame(result, expected)
+    same_report(report, expected)
+    assert list(result["result"]) == [5.0, 5.0]
+
+
+def test_merge_matches_for_each():
+    frame = trials()
+    emg = frame.assign(rms=frame["peak"] / 10)[["subject", "session", "trial", "rms"]]
+    body = pd.DataFrame({"subject": [1.0, 2.0], "mass_kg": [70.0, 82.0]})
+    spec = {"kind": "merge", "parts": [
+        {"kind": "select", "columns": "peak", "of": table_spec(as_struct(frame), "table")},
+        table_spec(emg, "table"),
+        table_spec(as_struct(body), "table"),
+    ]}
+    result, report, _, _ = matlab_for_each(
+        scaled, {"x": (spec, None)}, {"subject": [1.0, 2.0], "session": ["pre"]})
+    expected = scifor.for_each(scaled, inputs={"x": Merge(Select(frame, "peak"), emg, body)},
+                               subject=[1.0, 2.0], session=["pre"])
+    same_frame(result, expected)
+    same_report(report, expected)
+
+
+def test_wrapper_errors_are_scifor_input_errors():
+    frame = as_struct(trials())
+    spec = {"kind": "fixed", "pins": {"nothere": 1.0}, "of": table_spec(frame)}
+    reply = call("scifor_plan", function="f", inputs=[{"name": "x", **spec}],
+                 keys=["subject"], values=[[1.0]])
+    assert reply["error"]["identifier"] == "scistack:scifor:input"
+    assert "nothere" in reply["error"]["message"]
+    spec = {"kind": "table", "value": wire({"subject": np.arange(3.0), "x": np.arange(2.0)})}
+    reply = call("scifor_plan", function="f", inputs=[{"name": "x", **spec}],
+                 keys=["subject"], values=[[1.0]])
+    assert reply["error"]["identifier"] == "scistack:scifor:input"
+    assert "one height" in reply["error"]["message"]
+
+
+# ------------------------------------------------------------------ struct of columns rule
+
+
+def test_struct_of_columns_rule():
+    schema = ["subject", "session"]
+    rows = {"subject": np.array([1.0, 2.0]), "session": cell("pre", "post"),
+            "x": np.array([[3.0, 4.0]])}
+    frame = table_from_struct(rows, schema, forced=False)
+    assert list(frame.columns) == ["subject", "session", "x"]
+    assert list(frame["session"]) == ["pre", "post"] and list(frame["x"]) == [3.0, 4.0]
+    one_row = table_from_struct({"subject": 1.0, "gain": 2.5}, schema, forced=False)
+    assert one_row.shape == (1, 2)
+    # constants: no schema key, unequal heights, a text field, a matrix, not a struct
+    assert table_from_struct({"gain": np.arange(3.0)}, schema, forced=False) is None
+    assert table_from_struct({"subject": 1.0, "g": np.arange(3.0)}, schema, forced=False) is None
+    assert table_from_struct({"subject": 1.0, "name": "a"}, schema, forced=False) is None
+    assert table_from_struct({"subject": np.ones((2, 2))}, schema, forced=False) is None
+    assert table_from_struct(3.0, schema, forced=False) is None
+    # marked as a table, the same rule raises instead, naming the field
+    assert table_from_struct({"gain": np.arange(3.0)}, schema, forced=True).shape == (3, 1)
+    with pytest.raises(scifor.InputError, match="'name'"):
+        table_from_struct({"subject": 1.0, "name": "a"}, schema, forced=True)
+
+
+def test_a_struct_without_a_schema_key_stays_a_constant_in_matlab():
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    config = {"scale": np.array([1.0, 2.0])}
+    reply = call("scifor_plan", function="f",
+                 inputs=[{"name": "signal", **table_spec(as_struct(raw))},
+                         {"name": "config", **table_spec(config)}],
+                 keys=["subject", "session"], values=[[1.0], ["pre"]])
+    assert reply["tables"] == ["signal"] and reply["constants"] == ["config"]
+    assert set(reply["batch"][0]["args"]) == {"signal"}
+    call("scifor_cancel", run_id=reply["run_id"])
+
+
+# ------------------------------------------------------------------ where
+
+
+def test_where_filters_match_for_each():
+    frame = trials()
+    good = {"op": "&",
+            "left": {"op": "==", "column": "quality", "value": "good"},
+            "right": {"op": "~", "inner": {"op": "isin", "column": "trial",
+                                           "values": np.array([[3.0]])}}}
+    result, report, _, _ = matlab_for_each(
+        mean_peak, {"trials": (table_spec(as_struct(frame)), None)},
+        {"subject": [1.0, 2.0], "session": ["pre", "post"]}, where=good)
+    expected = scifor.for_each(
+        mean_peak, inputs={"trials": frame},
+        where=(Col("quality") == "good") & ~Col("trial").isin([3.0]),
+        subject=[1.0, 2.0], session=["pre", "post"])
+    same_frame(result, expected)
+    same_report(report, expected)
+
+    either = {"op": "|", "left": {"op": ">", "column": "peak", "value": 20.0},
+              "right": {"op": "<=", "column": "trial", "value": 1.0}}
+    result, _, _, _ = matlab_for_each(
+        mean_peak, {"trials": (table_spec(frame), None)},
+        {"subject": [1.0, 2.0], "session": ["pre"]}, where=either)
+    expected = scifor.for_each(mean_peak, inputs={"trials": frame},
+                               where=(Col("peak") > 20) | (Col("trial") <= 1),
+                               subject=[1.0, 2.0], session=["pre"])
+    same_frame(result, expected)
+
+
+def test_where_errors_are_filter_errors():
+    frame = as_struct(trials())
+    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
+                 keys=["subject"], values=[[1.0]],
+                 where={"op": ">", "column": "nothere", "value": 1.0})
+    assert reply["error"]["identifier"] == "scistack:scifor:filter"
+    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
+                 keys=["subject"], values=[[1.0]], where=3.0)
+    assert reply["error"]["identifier"] == "scistack:scifor:filter"
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def test_output_names_match_for_each():
+    frame = trials()
+    result, report, _, _ = matlab_for_each(
+        min_max, {"trials": (table_spec(frame), None)},
+        {"subject": [1.0, 2.0], "session": ["pre"]}, output_names=cell("lo", "hi"))
+    expected = scifor.for_each(min_max, inputs={"trials": frame}, output_names=["lo", "hi"],
+                               subject=[1.0, 2.0], session=["pre"])
+    same_frame(result, expected)
+    same_report(report, expected)
+
+
+def test_distribute_matches_for_each_and_takes_matlab_rows_and_scalars():
+    frame = trials()
+    result, _, _, _ = matlab_for_each(
+        per_trial, {"trials": (table_spec(frame), None)},
+        {"subject": [1.0], "session": ["pre", "post"]}, distribute=True)
+    expected = scifor.for_each(per_trial, inputs={"trials": frame}, distribute=True,
+                               subject=[1.0], session=["pre", "post"])
+    same_frame(result, expected)
+    assert list(result["trial"]) == [1, 2, 3, 1, 2, 3]
+
+    def as_row(trials):  # what a MATLAB 1-by-N row vector decodes to
+        return per_trial(trials).reshape(1, -1)
+
+    rows, _, _, _ = matlab_for_each(
+        as_row, {"trials": (table_spec(frame), None)},
+        {"subject": [1.0], "session": ["pre", "post"]}, distribute=True)
+    same_frame(rows, expected)
+
+    def scalar(trials):
+        return 7.0
+
+    one, _, _, _ = matlab_for_each(scalar, {"trials": (table_spec(frame), None)},
+                                   {"subject": [1.0], "session": ["pre"]}, distribute=True)
+    assert list(one["trial"]) == [1] and list(one["result"]) == [7.0]
+
+
+def test_returned_tables_are_stacked_as_in_for_each():
+    frame = trials()
+    result, _, _, _ = matlab_for_each(
+        summary, {"trials": (table_spec(frame), None)}, {"subject": [1.0, 2.0], "session": ["pre"]})
+    expected = scifor.for_each(summary, inputs={"trials": frame},
+                               subject=[1.0, 2.0], session=["pre"])
+    same_frame(result, expected)
+    assert list(result.columns) == ["subject", "session", "stat", "peak"]
+
+
+def test_scifor_table_outputs_become_tables():
+    frame = trials()
+    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
+                 keys=["subject"], values=[[1.0]])
+    (item,) = reply["batch"]
+    struct = {"stat": cell("min", "max"), "peak": np.array([1.0, 2.0])}
+    done = call("scifor_step", run_id=reply["run_id"],
+                results=[{"index": item["index"], "outputs": wire([struct]),
+                          "table_outputs": 1.0}])
+    assert list(done["result"].columns) == ["subject", "stat", "peak"]
+    assert list(done["result"]["stat"]) == ["min", "max"]
+
+
+# ------------------------------------------------------------------ skips and errors
+
+
+def test_function_errors_are_recorded_and_the_run_goes_on():
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    result, report, _, _ = matlab_for_each(
+        fragile, {"signal": (table_spec(raw), None), "low_hz": ({"kind": "constant"}, 20)},
+        {"subject": [1.0, 2.0, 3.0], "session": ["pre", "post"]})
+    expected = scifor.for_each(fragile, inputs={"signal": raw, "low_hz": 20},
+                               subject=[1.0, 2.0, 3.0], session=["pre", "post"])
+    same_frame(result, expected)
+    same_report(report, expected)
+    first = report["errors"][0]
+    assert first["error_type"] == "test:ValueError"
+    assert first["message"] == "too noisy" and first["traceback"] == "at fn line 1"
+    assert first["stage"] == "function"
+
+
+def test_on_error_raise_stops_at_the_first_function_error():
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    _, _, _, replies = matlab_for_each(
+        fragile, {"signal": (table_spec(raw), None), "low_hz": ({"kind": "constant"}, 20)},
+        {"subject": [1.0, 2.0], "session": ["pre"]}, on_error="raise")
+    last = replies[-1]
+    assert last["done"] and last["stopped"] and last["result"] is None
+    assert call("scifor_step", run_id=last["run_id"], results=[])["error"]["identifier"] == (
+        "scistack:scifor:unknownRun")
+
+
+def test_output_errors_are_recorded_or_raised():
+    frame = trials()
+
+    def one_value(trials):
+        return 1.0
+
+    result, report, _, _ = matlab_for_each(
+        one_value, {"trials": (table_spec(frame), None)},
+        {"subject": [1.0], "session": ["pre"]}, distribute=False,
+        output_names=cell("a", "b"))
+    # MATLAB sends one output where two are named: the outputs stage records it
+    assert len(result) == 0 and report["errors"][0]["stage"] == "outputs"
+    _, _, _, replies = matlab_for_each(
+        one_value, {"trials": (table_spec(frame), None)},
+        {"subject": [1.0], "session": ["pre"]}, output_names=cell("a", "b"),
+        on_error="raise")
+    assert replies[-1]["error"]["identifier"] == "scistack:scifor:output"
+
+
+def test_input_errors_with_on_error_raise_come_after_the_combinations_before_them():
+    frame = trials()
+    peaks = frame[["subject", "session", "trial", "peak"]]
+    # one note row for subject 1 (joins onto every trial), three for subject 2 (cannot)
+    notes = pd.DataFrame({"subject": [1.0, 2.0, 2.0, 2.0], "session": ["pre"] * 4,
+                          "note": [1.0, 2.0, 3.0, 4.0]})
+    spec = {"kind": "merge", "parts": [table_spec(peaks, "table"), table_spec(notes, "table")]}
+    calls = []
+
+    def count(x):
+        calls.append(len(x))
+        return 1.0
+
+    result, report, _, _ = matlab_for_each(count, {"x": (spec, None)},
+                                           {"subject": [1.0, 2.0], "session": ["pre"]})
+    assert len(result) == 1 and report["errors"][0]["stage"] == "inputs"
+    calls.clear()
+    _, _, _, replies = matlab_for_each(count, {"x": (spec, None)},
+                                       {"subject": [1.0, 2.0], "session": ["pre"]},
+                                       on_error="raise")
+    assert replies[0]["batch"] and len(replies[0]["batch"]) == 1
+    assert replies[-1]["error"]["identifier"] == "scistack:scifor:input"
+    assert calls == [3]  # subject 1 ran before subject 2's error stopped the run
+
+
+def test_dry_run_matches_for_each():
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    reply = call("scifor_plan", function="bandpass_filter",
+                 inputs=[{"name": "signal", **table_spec(as_struct(raw))},
+                         {"name": "low_hz", "kind": "constant"}],
+                 keys=["subject", "session"], values=[[1.0, 2.0, 3.0, 4.0], cell("pre", "post")],
+                 dry_run=True)
+    expected = scifor.for_each(bandpass_filter, inputs={"signal": raw, "low_hz": 20},
+                               subject=[1.0, 2.0, 3.0, 4.0], session=["pre", "post"],
+                               dry_run=True)
+    assert reply["done"]
+    same_frame(reply["result"], expected)
+    same_report(reply["report"], expected)
+
+
+def test_unknown_runs_and_unexpected_outcomes_are_errors():
+    assert call("scifor_step", run_id="nope", results=[])["error"]["identifier"] == (
+        "scistack:scifor:unknownRun")
+    frame = trials()
+    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
+                 keys=["subject"], values=[[1.0, 2.0]])
+    bad = call("scifor_step", run_id=reply["run_id"],
+               results=[{"index": 99.0, "outputs": wire([1.0])}])
+    assert bad["error"]["identifier"] == "scistack:scifor:unknownRun"
+
+
+# ------------------------------------------------------------------ the protocol itself
+
+
+def test_plan_execute_collect_by_hand_equals_for_each():
+    frame = trials()
+    planned = protocol.plan(mean_peak, {"trials": frame},
+                            {"subject": [1.0, 2.0, 3.0], "session": ["pre"]})
+    collection = protocol.Collection(planned)
+    statuses = []
+    for step in planned.steps():
+        statuses.append(step.status)
+        if step.status == "run":
+            collection.add(step, planned.fn(**planned.arguments(step)))
+        else:
+            collection.record(step)
+    expected = scifor.for_each(mean_peak, inputs={"trials": frame},
+                               subject=[1.0, 2.0, 3.0], session=["pre"])
+    same_frame(collection.finish(), expected)
+    assert statuses == ["run", "run", "skip"]
+
+
+def test_plan_by_name_skips_the_signature_check():
+    frame = trials()
+    with pytest.raises(scifor.InputError, match="cannot be called"):
+        protocol.plan(mean_peak, {"other": frame}, {"subject": [1.0]})
+    named = protocol.plan("matlab_fn", {"other": frame}, {"subject": [1.0]})
+    assert named.fn is None and named.fn_name == "matlab_fn" and named.total == 1
+    with pytest.raises(scifor.InputError, match="function"):
+        scifor.for_each("matlab_fn", inputs={"other": frame}, subject=[1.0])

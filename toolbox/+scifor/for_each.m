@@ -1,0 +1,353 @@
+function [result, report] = for_each(fn, inputs, varargin)
+%FOR_EACH  Call a function once per combination of metadata values and collect the results.
+%   RESULT = scifor.for_each(FN, INPUTS, KEY1, VALUES1, KEY2, VALUES2, ...) calls the
+%   function FN (a function handle or its name) once for each combination of the values
+%   of the schema keys KEY1, KEY2, ... (see scifor.set_schema), the first key varying
+%   slowest. INPUTS is a scalar struct: each field is one argument of FN, passed in the
+%   order of the fields. A table input is cut, for each combination, to the rows whose
+%   key columns equal the combination; anything else is a constant passed unchanged.
+%   In MATLAB, name=value syntax works too:
+%     scifor.for_each(@f, inputs, subject=[1 2 3], session=["pre", "post"])
+%
+%   Table inputs are MATLAB tables, scifor.Table(S), scifor.Fixed, scifor.Select,
+%   scifor.Merge, and scalar structs of columns (a field per column, all of one height:
+%   numeric or logical vectors, cell vectors of text) that have a field named after a
+%   schema key; GNU Octave has no table class and uses structs of columns. Any other
+%   value, including any other struct, is a constant.
+%
+%   VALUES is a vector, a cell array, a string array, or one value; [] means every value
+%   present in the table inputs. What FN receives for a table input: the value itself
+%   when one row and one data column remain after dropping the sliced key columns, else
+%   the matching rows as a table (a struct of columns in GNU Octave).
+%
+%   Options (name/value pairs, char or string names):
+%     'where'        a filter built with scifor.Col, applied before slicing
+%     'as_table'     true, or a cell of input names: pass those inputs as tables always
+%     'distribute'   true: split each output into rows numbered in the next schema key
+%     'output_names' cell of names: FN has that many outputs, one column each
+%     'dry_run'      true: do not call FN; RESULT lists each combination, the rows found
+%                    per table input, its status (run, skip, error) and the reason
+%     'on_error'     'continue' (default: record the error, go on) or 'raise' (stop and
+%                    rethrow FN's error unchanged)
+%     'progress'     true: show a progress line; false: never; [] (default): once a run
+%                    lasts more than two seconds
+%
+%   RESULT is a table (a struct of columns in GNU Octave) with one row per combination
+%   that ran: the iterated keys, then one column per output (a single output is named
+%   result). When every call returns a table, those tables are stacked instead.
+%   [RESULT, REPORT] = scifor.for_each(...) also returns the run report, a struct with
+%   skipped (struct array: combo, reason), errors (struct array: combo, stage,
+%   error_type, message, traceback) and summary (combos, ran, skipped, errors, dry_run).
+%
+%   The rules (slicing, skipping, filters, the result table) are those of Python's
+%   scifor.for_each: the engine plans the run and builds the result, and MATLAB calls FN
+%   for the combinations of each batch the engine hands out. Errors raised by the
+%   engine carry identifiers scistack:scifor:<reason> (schema, input, filter, output).
+%
+%   Example:
+%     scifor.set_schema({'subject', 'session'});
+%     raw = struct('subject', [1; 1; 2; 2], 'session', {{'pre'; 'post'; 'pre'; 'post'}}, ...
+%                  'signal', {{randn(500, 1); randn(500, 1); randn(500, 1); randn(500, 1)}});
+%     results = scifor.for_each(@bandpass_filter, struct('signal', raw, 'low_hz', 20), ...
+%                               'subject', [1 2], 'session', {'pre', 'post'});
+%
+%   See also scifor.set_schema, scifor.Fixed, scifor.Select, scifor.Merge, scifor.Col,
+%   scifor.Table.
+
+if nargin < 1
+    error('scistack:scifor:badArguments', ...
+          'usage: scifor.for_each(@fn, inputs_struct, ''key'', values, ...)');
+end
+[fn, fn_name] = function_of(fn);
+if nargin < 2 || (isempty(inputs) && ~isstruct(inputs))
+    inputs = struct();
+end
+if ~isstruct(inputs) || ~isscalar(inputs)
+    error('scistack:scifor:badArguments', ...
+          ['scifor.for_each takes its inputs as a scalar struct, one field per argument ', ...
+           'of the function, e.g. struct(''signal'', raw, ''low_hz'', 20)']);
+end
+[options, keys, values] = parse_pairs(varargin);
+
+names = fieldnames(inputs);
+specs = cell(1, numel(names));
+for k = 1:numel(names)
+    specs{k} = scifor.internal.input_spec(inputs.(names{k}));
+    specs{k}.name = names{k};
+end
+request = struct('function', fn_name);
+request.inputs = specs;
+request.keys = keys;
+request.values = values;
+request.where = filter_spec(options.where);
+request.as_table = options.as_table;
+request.distribute = options.distribute;
+request.output_names = options.output_names;
+request.dry_run = options.dry_run;
+request.on_error = options.on_error;
+reply = scistack.internal.engine_call('scifor_plan', request);
+
+if ~reply.done
+    reply = run_batches(fn, fn_name, inputs, names, options, reply);
+end
+result = reply.result;
+report = report_of(reply.report);
+end
+
+% ------------------------------------------------------------------ the run
+
+function reply = run_batches(fn, fn_name, inputs, names, options, reply)
+% Call FN for every batch the engine hands out, send back what it returned.
+open = containers.Map('KeyType', 'char', 'ValueType', 'any');
+open('run') = true;
+run_id = reply.run_id;
+cleanup = onCleanup(@() cancel_if_open(open, run_id));
+n_outputs = output_count(fn, options.output_names);
+stop_on_error = strcmp(options.on_error, 'raise');
+progress = progress_line(fn_name, options.progress);
+failure = [];
+while ~reply.done
+    batch = reply.batch;
+    results = cell(1, numel(batch));
+    count = 0;
+    for b = 1:numel(batch)
+        item = batch{b};
+        [outcome, err] = call_one(fn, item, inputs, names, n_outputs);
+        count = count + 1;
+        results{count} = outcome;
+        if ~isempty(err) && stop_on_error
+            failure = err;
+            break
+        end
+    end
+    step = struct('run_id', run_id);
+    step.results = results(1:count);
+    reply = scistack.internal.engine_call('scifor_step', step);
+    progress = progress_line(progress, reply.position, reply.total);
+    if reply.stopped
+        open('run') = false;
+        progress_line(progress);
+        rethrow(failure);
+    end
+end
+open('run') = false;
+progress_line(progress);
+clear('cleanup');
+end
+
+function [outcome, err] = call_one(fn, item, inputs, names, n_outputs)
+% Call FN for one combination; its outputs as wire bytes, or its error.
+args = cell(1, numel(names));
+for k = 1:numel(names)
+    if isfield(item.args, names{k})
+        args{k} = item.args.(names{k});
+    else
+        args{k} = inputs.(names{k});
+    end
+end
+outcome = struct('index', item.index);
+err = [];
+try
+    outputs = cell(1, n_outputs);
+    if n_outputs == 0
+        fn(args{:});
+    else
+        [outputs{:}] = fn(args{:});
+    end
+catch err
+    outcome.error = error_of(err, 'function');
+    return
+end
+marked = [];
+for k = 1:n_outputs
+    if isa(outputs{k}, 'scifor.Table')
+        outputs{k} = outputs{k}.Columns;
+        marked(end + 1) = k; %#ok<AGROW>
+    end
+end
+try
+    outcome.outputs = scistack.internal.wire_encode(outputs);
+catch err
+    outcome.error = error_of(err, 'outputs');
+    return
+end
+outcome.table_outputs = marked;
+end
+
+function failure = error_of(err, stage)
+stack = '';
+for k = 1:numel(err.stack)
+    stack = sprintf('%sat %s line %d\n', stack, err.stack(k).name, err.stack(k).line);
+end
+failure = struct('identifier', err.identifier, 'message', err.message, ...
+                 'stack', stack, 'stage', stage);
+end
+
+function cancel_if_open(open, run_id)
+% On an error or an interrupt, let the engine forget the run.
+if open('run')
+    open('run') = false;
+    try
+        scistack.internal.engine_call('scifor_cancel', 'run_id', run_id);
+    catch
+        % the engine is gone too: nothing to forget
+    end
+end
+end
+
+function n = output_count(fn, output_names)
+% How many outputs to ask FN for: one per name; else one, or none if FN has none.
+if ~isempty(output_names)
+    if ischar(output_names)
+        n = 1;
+    else
+        n = numel(output_names);
+    end
+    return
+end
+n = 1;
+try
+    if nargout(fn) == 0
+        n = 0;
+    end
+catch
+    % builtins do not say: ask for one output
+end
+end
+
+% ------------------------------------------------------------------ arguments
+
+function [fn, fn_name] = function_of(fn)
+if isstring(fn) && isscalar(fn)
+    fn = char(fn);
+end
+if ischar(fn) && ~isempty(fn)
+    fn = str2func(fn);
+end
+if ~isa(fn, 'function_handle')
+    error('scistack:scifor:badArguments', ...
+          'scifor.for_each takes a function handle (or a function name) first, got a %s', ...
+          class(fn));
+end
+fn_name = func2str(fn);
+end
+
+function [options, keys, values] = parse_pairs(pairs)
+% Split name/value pairs into for_each options and iterables (in the order given).
+options = struct('where', [], 'as_table', false, 'distribute', false, ...
+                 'output_names', [], 'dry_run', false, 'on_error', 'continue', ...
+                 'progress', []);
+if mod(numel(pairs), 2) ~= 0
+    error('scistack:scifor:badArguments', ...
+          'scifor.for_each takes name/value pairs after the inputs struct; one is missing');
+end
+keys = {};
+values = {};
+for k = 1:2:numel(pairs)
+    name = pairs{k};
+    if isstring(name) && isscalar(name)
+        name = char(name);
+    end
+    if ~ischar(name) || isempty(name) || size(name, 1) ~= 1
+        error('scistack:scifor:badArguments', ...
+              'argument %d of the name/value pairs must be a name (char or string)', k);
+    end
+    value = pairs{k + 1};
+    if isfield(options, name)
+        options.(name) = option_value(name, value);
+    elseif any(strcmp(keys, name))
+        error('scistack:scifor:badArguments', 'scifor.for_each got ''%s'' twice', name);
+    else
+        keys{end + 1} = name; %#ok<AGROW>
+        values{end + 1} = value; %#ok<AGROW>
+    end
+end
+end
+
+function value = option_value(name, value)
+if isstring(value) && isscalar(value)
+    value = char(value);
+end
+switch name
+    case {'distribute', 'dry_run'}
+        value = flag(name, value);
+    case 'progress'
+        if ~isempty(value)
+            value = flag(name, value);
+        end
+    case 'as_table'
+        if islogical(value) || isnumeric(value)
+            value = flag(name, value);
+        end
+    case 'on_error'
+        if ~ischar(value)
+            error('scistack:scifor:badArguments', ...
+                  'on_error is ''continue'' or ''raise''');
+        end
+end
+end
+
+function value = flag(name, value)
+if ~isscalar(value) || ~(islogical(value) || isnumeric(value))
+    error('scistack:scifor:badArguments', '%s takes true or false', name);
+end
+value = logical(value);
+end
+
+function spec = filter_spec(where)
+if isempty(where)
+    spec = [];
+elseif isa(where, 'scifor.Filter')
+    spec = where.Spec;
+elseif isa(where, 'scifor.Col')
+    error('scistack:scifor:filter', ...
+          'where takes a filter: compare the column, e.g. scifor.Col(''%s'') > 3', ...
+          where.Name);
+else
+    error('scistack:scifor:filter', ...
+          'where takes a filter built with scifor.Col, e.g. scifor.Col(''snr'') > 3');
+end
+end
+
+% ------------------------------------------------------------------ report, progress
+
+function report = report_of(raw)
+report = struct('skipped', struct_array(raw.skipped, {'combo', 'reason'}), ...
+                'errors', struct_array(raw.errors, {'combo', 'stage', 'error_type', ...
+                                                    'message', 'traceback'}), ...
+                'summary', raw.summary);
+end
+
+function s = struct_array(items, fields)
+% A list of records (a cell of structs) as an N-by-1 struct array.
+if isempty(items)
+    template = [fields; cell(1, numel(fields))];
+    s = struct(template{:});
+    s = s([]);
+    s = reshape(s, 0, 1);
+else
+    s = reshape([items{:}], [], 1);
+end
+end
+
+function state = progress_line(state, position, total)
+% progress_line(name, setting) -> state; (state, position, total) -> state; (state) ends.
+if ischar(state)
+    state = struct('name', state, 'setting', {position}, 'started', tic(), 'shown', 0);
+    return
+end
+if nargin == 1
+    if state.shown > 0
+        fprintf('\n');
+    end
+    return
+end
+show = isequal(state.setting, true) || ...
+       (isempty(state.setting) && toc(state.started) > 2);
+if ~show
+    return
+end
+text = sprintf('for_each(%s): %d/%d combinations', state.name, position, total);
+fprintf('%s%s', repmat(sprintf('\b'), 1, state.shown), text);
+state.shown = numel(text);
+end
