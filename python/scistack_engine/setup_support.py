@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 
-__all__ = ["SetupError", "check", "ensure", "main", "IDENTIFIERS", "MINIMUM_PYTHON"]
+__all__ = ["IDENTIFIERS", "MINIMUM_PYTHON", "SetupError", "check", "ensure", "main"]
 
 #: The oldest Python the engine runs on (pyproject's requires-python).
 MINIMUM_PYTHON = (3, 10)
@@ -297,8 +297,8 @@ def run(command, log=None):
 
 def check_other(python, version, source):
     """Run ``check`` in another interpreter; its report (``None`` when it cannot run)."""
-    status, output = run([python, os.path.abspath(__file__), "check", "--version",
-                          version, "--source", source])
+    _, output = run([python, os.path.abspath(__file__), "check", "--version", version,
+                     "--source", source])
     report = last_json(output)
     if report is None:
         return None, output
@@ -416,12 +416,12 @@ def ensure(source, environment, version=None, reinstall=False, pip_options=(),
               "log": os.path.join(environment, LOG_NAME), "requirements": requirements}
 
     is_venv = os.path.isfile(os.path.join(environment, "pyvenv.cfg"))
-    if os.path.exists(environment) and not is_venv:
-        if not os.path.isdir(environment) or os.listdir(environment):
-            raise SetupError(
-                BAD_ENVIRONMENT,
-                "'%s' exists and is not a virtual environment: pass another folder, e.g. "
-                "scistack.setup('Environment', '/path/to/new/folder')" % environment)
+    in_the_way = not os.path.isdir(environment) or os.listdir(environment)
+    if os.path.exists(environment) and not is_venv and in_the_way:
+        raise SetupError(
+            BAD_ENVIRONMENT,
+            "'%s' exists and is not a virtual environment: pass another folder, e.g. "
+            "scistack.setup('Environment', '/path/to/new/folder')" % environment)
     clear = bool(reinstall)
     if is_venv and not reinstall:
         current, _ = check_other(python, wanted, source)

@@ -7,14 +7,14 @@
 %
 % Functions
 %   setup    - Connect SciStack to its Python engine (run once per installation).
-%   version  - The SciStack version, as reported by its Python engine.
+%   version  - The SciStack version (of the toolbox, or of the connected engine).
 %
 % Packages
-%   scistack.internal - The engine gateway: engine_call, transport, the wire codec and
-%                       the Octave bridge. Not for direct use.
+%   scistack.internal - The engine gateway (engine_call, transport, the wire codec, the
+%                       Octave bridge) and the setup steps. Not for direct use.
 %
 % Example
-%   scistack.setup('/path/to/venv/bin/python');
-%   scistack.version()
+%   scistack.setup();            % finds or creates a Python for the engine
+%   scistack.version('engine')
 %
 % See also scistack.setup, scistack.version.

@@ -1,50 +1,104 @@
-function info = setup(python, varargin)
+function info = setup(varargin)
 %SETUP  Connect SciStack to its Python engine (run once per installation).
-%   scistack.setup() connects the toolbox to the Python where the scistack package is
-%   installed: the environment variable SCISTACK_PYTHON, else the Python saved by an
-%   earlier scistack.setup(PYTHON), else python3 on the system path.
-%   scistack.setup(PYTHON) uses the Python executable PYTHON (for example a virtual
-%   environment's bin/python) and remembers it for later sessions.
-%   scistack.setup(PYTHON, 'Rebuild', true) recompiles the GNU Octave bridge even when
-%   it is up to date.
-%   INFO = scistack.setup(...) returns a struct: runtime ('Octave' or 'MATLAB'),
-%   python, engine (the engine version) and, in Octave, mex (the bridge file).
+%   scistack.setup() finds a Python 3.10 or later, makes sure that it runs the
+%   SciStack engine, connects the toolbox to it and checks the connection. The
+%   toolbox carries the engine's Python source, so no clone is needed. setup looks at,
+%   in order: the environment variable SCISTACK_PYTHON, the Python saved by an earlier
+%   setup, (in MATLAB) the Python pyenv is set to, then python3 and python on the
+%   system path (and the py launcher on Windows). The first one that already runs the
+%   engine is used as it is; otherwise setup creates a virtual environment with the
+%   first Python 3.10 or later it found, installs the engine's dependencies into it
+%   from PyPI (numpy, pandas, DuckDB, pyarrow, tqdm: this needs the internet once, and
+%   takes a few minutes), links the engine source into it, and uses it. The Python
+%   chosen is saved for later sessions.
 %
-%   In GNU Octave, setup compiles the MEX bridge (bridge.c in +scistack/+internal) with
-%   mkoctfile when it is missing or out of date; that needs the liboctave-dev package
-%   (Debian: apt-get install octave liboctave-dev). In MATLAB, setup points pyenv at
-%   PYTHON. Either way it ends by asking the engine for its version.
+%   scistack.setup(PYTHON) starts from the Python executable PYTHON (for example
+%   '/usr/bin/python3.11' or a virtual environment's bin/python) instead.
 %
-%   Python can start only once per session: to switch to another Python after the
-%   engine has been used, restart MATLAB or Octave.
+%   Options (name/value pairs, after PYTHON or alone):
+%     'Environment', FOLDER   where to create the virtual environment (default:
+%                             scistack/venv in prefdir in MATLAB, ~/.scistack/venv
+%                             in GNU Octave)
+%     'Reinstall', true       recreate the environment and reinstall everything
+%     'PipOptions', C         extra pip install arguments, a cell array of char, for
+%                             example {'--proxy', 'http://proxy:8080'} or
+%                             {'--index-url', 'https://mirror.example/simple'}
+%     'Rebuild', true         (GNU Octave) recompile the MEX bridge even when it is
+%                             up to date
+%
+%   INFO = scistack.setup(...) returns a struct: runtime ('MATLAB' or 'Octave'),
+%   python (the executable in use), action (what setup did: 'existing', 'created',
+%   'updated', 'reused' or 'loaded'), environment (the virtual environment, or ''),
+%   engine (the engine version) and, in GNU Octave, mex (the bridge file).
+%
+%   In MATLAB, setup points pyenv at the Python. In GNU Octave, it compiles the MEX
+%   bridge to Python (bridge.c) with mkoctfile when it is missing or out of date; that
+%   needs the liboctave-dev package (Debian: apt-get install octave liboctave-dev) and
+%   a Python with a shared libpython. Python can start only once per session: to
+%   switch to another Python after the engine has been used, restart MATLAB or Octave.
+%
+%   Errors (identifier: meaning and fix; docs/install.md has more):
+%     scistack:setup:noPython        no Python found: install Python 3.10 or later and
+%                                    pass its path
+%     scistack:setup:pythonVersion   only Pythons older than 3.10: install a newer one
+%     scistack:setup:noVenv          the Python cannot create virtual environments
+%                                    (Debian: apt-get install python3-venv)
+%     scistack:setup:noNetwork       pip could not reach PyPI: connect, or pass
+%                                    'PipOptions' with a proxy or a mirror
+%     scistack:setup:pipFailed       pip failed: see the log file named in the message
+%     scistack:setup:engineMissing   the environment still cannot run the engine:
+%                                    scistack.setup('Reinstall', true)
+%     scistack:setup:restartNeeded   another Python already runs in this session:
+%                                    restart MATLAB or Octave
+%     scistack:setup:pyenvFailed     MATLAB refused the Python (an unsupported
+%                                    version for this release)
+%     scistack:setup:versionMismatch the engine that answered is another version
 %
 %   Example:
-%     scistack.setup('~/venvs/scistack/bin/python');
-%     scistack.version()
+%     scistack.setup();                                  % find or create a Python
+%     scistack.setup('~/venvs/scistack/bin/python');    % use a given Python
+%     scistack.version('engine')
 %
-%   See also scistack.version, scistack.internal.build_bridge.
+%   See also scistack.version, scistack.internal.setup_python,
+%   scistack.internal.build_bridge.
 
-if nargin < 1
-    python = '';
-end
-if ~ischar(python)
-    python = char(python);
-end
-options = parse_options(varargin);
-remember = ~isempty(python);
-if isempty(python)
-    python = default_python();
-end
-
-if exist('OCTAVE_VERSION', 'builtin') > 0
-    info = setup_octave(python, options.Rebuild);
+[python, options] = parse_arguments(varargin);
+from_environment = getenv('SCISTACK_PYTHON');
+octave = exist('OCTAVE_VERSION', 'builtin') > 0;
+settings = struct('Explicit', ~isempty(python), 'Loaded', '', ...
+                  'Environment', options.Environment, 'Reinstall', options.Reinstall, ...
+                  'PipOptions', {options.PipOptions});
+configured = '';
+if octave
+    if mislocked('scistack.internal.bridge')
+        settings.Loaded = scistack.internal.bridge('executable');
+    end
 else
-    info = scistack.internal.setup_matlab(python);
+    status = scistack.internal.setup_matlab('status');
+    if status.loaded && ~strcmp(status.mode, 'OutOfProcess')
+        settings.Loaded = status.executable;
+    end
+    configured = status.executable;
 end
-if remember
+chosen = scistack.internal.setup_python(candidate_list(python, configured), settings);
+
+if octave
+    info = setup_octave(chosen.python, options.Rebuild);
+else
+    info = scistack.internal.setup_matlab('activate', chosen.python);
+end
+info.action = chosen.action;
+info.environment = chosen.environment;
+if ~strcmp(chosen.action, 'loaded') && ~strcmp(chosen.candidate, from_environment)
     setpref('scistack', 'python', info.python);
 end
 info.engine = scistack.internal.engine_call('ping');
+if ~strcmp(info.engine, scistack.version())
+    error('scistack:setup:versionMismatch', ...
+          ['the engine in ''%s'' is version %s but the toolbox is %s: run ', ...
+           'scistack.setup(''Reinstall'', true), restarting first if Python already ran'], ...
+          info.python, info.engine, scistack.version());
+end
 if nargout == 0
     fprintf('SciStack engine %s ready (%s, Python %s)\n', info.engine, info.runtime, ...
             info.python);
@@ -52,29 +106,60 @@ if nargout == 0
 end
 end
 
-function options = parse_options(args)
-options = struct('Rebuild', false);
-if mod(numel(args), 2) ~= 0
-    error('scistack:setup:badArguments', 'options are name/value pairs');
+function [python, options] = parse_arguments(args)
+% SETUP(PYTHON, NAME, VALUE, ...) or SETUP(NAME, VALUE, ...).
+python = '';
+if mod(numel(args), 2) == 1
+    python = args{1};
+    args = args(2:end);
+    if ~ischar(python) && ~isa(python, 'string')
+        error('scistack:setup:badArguments', 'PYTHON must be the path of a Python executable');
+    end
+    python = char(python);
 end
+options = struct('Environment', '', 'Reinstall', false, 'PipOptions', {{}}, ...
+                 'Rebuild', false);
+known = fieldnames(options);
 for k = 1:2:numel(args)
     name = char(args{k});
-    if strcmpi(name, 'Rebuild')
-        options.Rebuild = logical(args{k + 1});
-    else
-        error('scistack:setup:badArguments', 'unknown option ''%s'' (known: Rebuild)', name);
+    match = strcmpi(known, name);
+    if ~any(match)
+        error('scistack:setup:badArguments', ...
+              'unknown option ''%s'' (known: %s)', name, strjoin(known', ', '));
     end
+    value = args{k + 1};
+    switch known{match}
+        case 'Environment'
+            value = char(value);
+        case 'PipOptions'
+            if ischar(value)
+                value = {value};
+            end
+            if ~iscell(value)
+                value = cellstr(value);
+            end
+            value = cellfun(@char, value, 'UniformOutput', false);
+        otherwise
+            value = logical(value);
+    end
+    options.(known{match}) = value;
 end
 end
 
-function python = default_python()
-python = getenv('SCISTACK_PYTHON');
-if isempty(python)
-    python = getpref('scistack', 'python', '');
+function candidates = candidate_list(python, configured)
+% The Pythons to try, in order, without repeats.
+if ~isempty(python)
+    candidates = {python};
+    return
 end
-if isempty(python)
-    python = 'python3';
+candidates = {getenv('SCISTACK_PYTHON'), getpref('scistack', 'python', ''), configured, ...
+              'python3', 'python'};
+if ispc()
+    candidates{end + 1} = 'py';  % the Python launcher for Windows
 end
+candidates = candidates(~cellfun('isempty', candidates));
+[~, first] = unique(candidates, 'first');
+candidates = candidates(sort(first));
 end
 
 function info = setup_octave(python, rebuild)
@@ -82,9 +167,8 @@ here = fullfile(fileparts(mfilename('fullpath')), '+internal');
 probe = scistack.internal.build_bridge(python, '');
 if isempty(probe.engine)
     error('scistack:setup:engineMissing', ...
-          ['the Python ''%s'' cannot import scistack_engine (%s): install scistack ', ...
-           'into it (pip install -e <repository>) or pass another Python'], ...
-          python, probe.engine_error);
+          ['the Python ''%s'' cannot import scistack_engine (%s): run ', ...
+           'scistack.setup(''Reinstall'', true)'], python, probe.engine_error);
 end
 target = fullfile(here, ['bridge.', mexext()]);
 outdated = rebuild || bridge_outdated(target, fullfile(here, 'bridge.c'), probe.version);

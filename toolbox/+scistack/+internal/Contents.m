@@ -18,8 +18,17 @@
 %   bridge             - The MEX bridge to Python (compiled from bridge.c).
 %   build_bridge       - Compile the bridge with mkoctfile (run by scistack.setup).
 %
-% MATLAB Python setup
-%   setup_matlab       - Point pyenv at the Python of the engine (run by scistack.setup).
+% Setup (run by scistack.setup)
+%   setup_python       - Find, check or create the Python environment of the engine.
+%   engine_source      - The folder holding the engine's Python source.
+%   setup_matlab       - MATLAB only: read pyenv, and point it at the chosen Python.
+%   setup_support.py   - (in the engine source) the Python helper setup_python runs.
+%
+% Function fingerprints (what scilineage cache keys are made of)
+%   fingerprint                - The code fingerprint of a function: its code and what it calls.
+%   fingerprint_normalize      - Source text without comments and layout; the names it uses.
+%   fingerprint_anonymous_text - The canonical text of an anonymous function.
+%   fingerprint_signature      - A function's name and declared input names.
 %
 % Example
 %   x = scistack.internal.engine_call('echo', 'value', magic(3));

@@ -1,0 +1,404 @@
+"""The setup helper that scistack.setup runs (python/scistack_engine/setup_support.py).
+
+Every failure path of the toolbox's setup has a test here: a Python that is too old
+(real old interpreters when the machine has them, and a faked version always), a Python
+that cannot create virtual environments, a folder in the way, pip failing for want of a
+network or for another reason, an environment that still cannot run the engine, the
+engine source missing, and an unexpected error. pip never reaches the network: the tests
+hand ``ensure`` a stand-in for pip that either fails with pip's own messages or
+"installs" the dependencies by pointing the new environment at this interpreter's
+site-packages. The virtual environments themselves are real.
+
+The end-to-end install from PyPI runs only with ``SCISTACK_NETWORK_TESTS=1``.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import sysconfig
+import venv
+
+import pytest
+import scistack_engine
+from scistack_engine import setup_support as helper
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "python"
+HELPER = SOURCE / "scistack_engine" / "setup_support.py"
+VERSION = scistack_engine.__version__
+
+#: Old interpreters that machines of this project's kind have under pyenv (if present).
+OLD_PYTHONS = sorted(pathlib.Path("/root/.pyenv/versions").glob("[23].[0-9]*/bin/python"))
+OLD_PYTHONS = [p for p in OLD_PYTHONS
+               if tuple(int(x) for x in p.parent.parent.name.split(".")[:2]) < (3, 10)]
+
+NETWORK_OUTPUT = """\
+Collecting duckdb>=1.1
+WARNING: Retrying (Retry(total=4, connect=None, read=None, redirect=None, status=None)) \
+after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.\
+HTTPSConnection object at 0x7f>: Failed to establish a new connection: [Errno -3] \
+Temporary failure in name resolution')': /simple/duckdb/
+ERROR: Could not find a version that satisfies the requirement duckdb>=1.1 (from versions: none)
+ERROR: No matching distribution found for duckdb>=1.1
+"""
+
+RESOLUTION_OUTPUT = """\
+Collecting numpy>=1.26
+ERROR: Ignored the following versions that require a different python version: 2.0 Requires-Python >=3.12
+ERROR: Could not find a version that satisfies the requirement numpy>=99 (from versions: 1.26.0)
+ERROR: No matching distribution found for numpy>=99
+"""
+
+
+def run_helper(python, *args, cwd=None):
+    """Run the helper script with ``python``; (exit status, decoded report)."""
+    result = subprocess.run([str(python), str(HELPER), *map(str, args)],
+                            capture_output=True, text=True, timeout=300,
+                            cwd=cwd or ROOT.parent)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines, result.stdout + result.stderr
+    return result.returncode, json.loads(lines[-1])
+
+
+def base_python() -> str:
+    """An interpreter without SciStack installed: this venv's base interpreter."""
+    return getattr(sys, "_base_executable", None) or sys.executable
+
+
+def install_from_this_interpreter(python, arguments, log):
+    """Stand-in for pip: make this interpreter's site-packages visible to ``python``.
+
+    The dependencies the engine needs are installed here, so a .pth line pointing at
+    this site-packages is what a successful ``pip install -r`` would have achieved.
+    """
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    pathlib.Path(purelib, "zz-test-dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n")
+    install_from_this_interpreter.calls.append(arguments)
+    return 0, "Successfully installed duckdb numpy pandas pyarrow tqdm"
+
+
+install_from_this_interpreter.calls = []
+
+
+@pytest.fixture
+def fake_pip():
+    install_from_this_interpreter.calls = []
+    return install_from_this_interpreter
+
+
+@pytest.fixture
+def quick_venv(monkeypatch):
+    """Create environments without pip (ensurepip takes seconds; pip is faked anyway)."""
+    def create(environment, clear):
+        venv.EnvBuilder(with_pip=False, clear=clear, symlinks=(os.name != "nt")).create(
+            environment)
+    monkeypatch.setattr(helper, "create_environment", create)
+
+
+def error_of(call, *args, **kwargs) -> helper.SetupError:
+    with pytest.raises(helper.SetupError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+# ---------------------------------------------------------------------- the file itself
+
+
+def test_helper_parses_as_old_python_so_old_interpreters_can_report():
+    ast.parse(HELPER.read_text(), feature_version=(3, 4))
+
+
+@pytest.mark.parametrize("python", OLD_PYTHONS, ids=lambda p: p.parent.parent.name)
+def test_a_real_old_python_reports_python_version(python):
+    status, report = run_helper(python, "check", "--version", VERSION)
+    assert status == 1
+    assert report["ok"] is False
+    assert report["error"]["identifier"] == "scistack:setup:pythonVersion"
+    assert "3.10 or later" in report["error"]["message"]
+    assert report["python"]["version"].startswith(python.parent.parent.name[:3])
+
+
+def test_a_python_older_than_3_10_is_refused():
+    error = error_of(helper.check, VERSION, info=(3, 9, 18))
+    assert error.identifier == "scistack:setup:pythonVersion"
+    assert "3.9.18" in error.message and "3.10 or later" in error.message
+    error = error_of(helper.ensure, SOURCE, "/nonexistent", info=(3, 8, 0))
+    assert error.identifier == "scistack:setup:pythonVersion"
+
+
+# ------------------------------------------------------------------------------ check
+
+
+def test_check_finds_the_engine_of_this_interpreter():
+    report = helper.check(VERSION, str(SOURCE))
+    assert report["ok"] and report["ready"]
+    assert report["engine"]["version"] == VERSION
+    assert report["python"]["executable"] == sys.executable
+    assert report["missing"] == []
+
+
+def test_check_reports_another_engine_version_as_not_ready():
+    report = helper.check("0.0.0-other", str(SOURCE))
+    assert report["ok"] and not report["ready"]
+    assert "the toolbox needs 0.0.0-other" in report["engine"]["error"]
+
+
+def test_check_reports_missing_dependencies(monkeypatch, tmp_path):
+    (tmp_path / "requirements.txt").write_text("numpy>=1\nno-such-module-xyz>=1\n")
+    report = helper.check(VERSION, str(tmp_path))
+    assert not report["ready"]
+    assert report["missing"] == ["no_such_module_xyz"]
+
+
+def test_check_command_line_in_this_and_in_a_bare_interpreter():
+    status, report = run_helper(sys.executable, "check", "--version", VERSION,
+                                "--source", SOURCE)
+    assert status == 0 and report["ready"] is True
+    status, report = run_helper(base_python(), "check", "--version", VERSION)
+    assert status == 0 and report["ok"] is True and report["ready"] is False
+    assert "scistack_engine" in report["engine"]["error"]
+
+
+def test_the_helper_never_imports_engine_modules_from_its_own_folder():
+    # Run as a script, the engine package folder is sys.path[0]; main() drops it.
+    code = ("import runpy, sys; sys.argv = ['x', 'check']; "
+            "runpy.run_path(%r, run_name='__main__')" % str(HELPER))
+    result = subprocess.run([base_python(), "-c", code], capture_output=True, text=True,
+                            cwd=HELPER.parent)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["ready"] is False
+
+
+# ------------------------------------------------------------------------ requirements
+
+
+def test_requirements_come_from_pyproject_in_a_clone():
+    import tomllib
+
+    expected = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "dependencies"]
+    assert helper.read_requirements(str(SOURCE)) == expected
+
+
+def test_requirements_without_tomllib_match(monkeypatch):
+    text = (ROOT / "pyproject.toml").read_text()
+    expected = helper.pyproject_dependencies(text)
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # as on Python 3.10
+    assert helper.pyproject_dependencies(text) == expected
+    assert expected
+
+
+def test_requirements_txt_wins_and_comments_are_ignored(tmp_path):
+    (tmp_path / "requirements.txt").write_text("# the engine\nnumpy>=1.26  # arrays\n\n"
+                                               "duckdb>=1.1\n")
+    assert helper.read_requirements(str(tmp_path)) == ["numpy>=1.26", "duckdb>=1.1"]
+
+
+def test_no_requirements_anywhere_is_engine_source_missing(tmp_path):
+    source = tmp_path / "python"
+    source.mkdir()
+    error = error_of(helper.read_requirements, str(source))
+    assert error.identifier == "scistack:setup:engineSourceMissing"
+
+
+@pytest.mark.parametrize("requirement, module", [
+    ("duckdb>=1.1", "duckdb"), ("pyarrow >= 15", "pyarrow"), ("PyYAML", "yaml"),
+    ("typing-extensions; python_version<'3.11'", "typing_extensions"),
+    ("numpy[extra]==2", "numpy")])
+def test_module_names_of_requirements(requirement, module):
+    assert helper.module_name(requirement) == module
+
+
+# ---------------------------------------------------------------- ensure: the failures
+
+
+def test_a_folder_in_the_way_is_bad_environment(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path))
+    assert error.identifier == "scistack:setup:badEnvironment"
+    assert str(tmp_path) in error.message
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_missing_engine_source_is_engine_source_missing(tmp_path):
+    error = error_of(helper.ensure, str(tmp_path), str(tmp_path / "env"))
+    assert error.identifier == "scistack:setup:engineSourceMissing"
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path / "env"), version="9.9.9")
+    assert error.identifier == "scistack:setup:engineSourceMissing"
+    assert "9.9.9" in error.message
+
+
+def test_a_python_without_ensurepip_is_no_venv(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ensurepip", None)
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path / "env"))
+    assert error.identifier == "scistack:setup:noVenv"
+    assert "venv" in error.message and "apt-get install python3" in error.message
+
+
+def test_a_failing_venv_creation_is_no_venv(tmp_path, monkeypatch):
+    def fail(self, environment):
+        raise subprocess.CalledProcessError(1, ["python", "-m", "ensurepip"],
+                                            output=b"ensurepip is disabled")
+    monkeypatch.setattr(venv.EnvBuilder, "create", fail)
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path / "env"))
+    assert error.identifier == "scistack:setup:noVenv"
+    assert "ensurepip is disabled" in error.detail
+
+
+def test_pip_without_network_is_no_network(tmp_path, quick_venv):
+    def offline(python, arguments, log):
+        return 1, NETWORK_OUTPUT
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path / "env"), pip=offline)
+    assert error.identifier == "scistack:setup:noNetwork"
+    assert "PipOptions" in error.message and "--proxy" in error.message
+    assert "No matching distribution found for duckdb" in error.message
+    assert str(tmp_path / "env" / helper.LOG_NAME) in error.message
+    assert "Temporary failure in name resolution" in error.detail
+
+
+@pytest.mark.parametrize("sign", ["ProxyError('Cannot connect to proxy.')",
+                                  "SSLError('[SSL: CERTIFICATE_VERIFY_FAILED]')",
+                                  "ReadTimeoutError(\"HTTPSConnectionPool: Read timed out.\")"])
+def test_proxy_ssl_and_timeouts_count_as_network(sign):
+    output = "WARNING: Retrying after connection broken by '%s'\nERROR: failed\n" % sign
+    error = helper.pip_failure(1, output, ["numpy"], "/env", "/env/log")
+    assert error.identifier == "scistack:setup:noNetwork"
+
+
+def test_another_pip_failure_is_pip_failed(tmp_path, quick_venv):
+    def unsatisfiable(python, arguments, log):
+        return 1, RESOLUTION_OUTPUT
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path / "env"), pip=unsatisfiable)
+    assert error.identifier == "scistack:setup:pipFailed"
+    assert "No matching distribution found for numpy>=99" in error.message
+    assert "exit status 1" in error.message
+    assert "Reinstall" in error.message
+
+
+def test_an_environment_that_still_lacks_the_engine_is_engine_missing(tmp_path, quick_venv):
+    def does_nothing(python, arguments, log):
+        return 0, "Successfully installed nothing"
+    error = error_of(helper.ensure, str(SOURCE), str(tmp_path / "env"), pip=does_nothing)
+    assert error.identifier == "scistack:setup:engineMissing"
+    assert "numpy" in error.message or "No module" in error.message
+
+
+def test_an_environment_is_never_prepared_by_its_own_python(tmp_path, monkeypatch):
+    environment = tmp_path / "env"
+    monkeypatch.setattr(sys, "prefix", str(environment))
+    error = error_of(helper.ensure, str(SOURCE), str(environment))
+    assert error.identifier == "scistack:setup:badEnvironment"
+    assert "made from" in error.message
+
+
+def test_the_facts_name_the_base_interpreter_of_a_virtual_environment():
+    facts = helper.python_facts()
+    assert facts["virtual"] is (sys.prefix != sys.base_prefix)
+    if facts["virtual"]:
+        assert facts["base_executable"] != sys.executable
+        assert os.path.isfile(facts["base_executable"])
+        assert not os.path.realpath(facts["base_executable"]).startswith(sys.prefix + os.sep)
+
+
+def test_an_unexpected_error_is_helper_failed(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(helper, "check", broken)
+    status = helper.main(["check"])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 1
+    assert report["error"]["identifier"] == "scistack:setup:helperFailed"
+    assert "disk on fire" in report["error"]["message"]
+    assert "Traceback" in report["error"]["detail"]
+
+
+def test_every_identifier_is_one_the_toolbox_knows():
+    known = (ROOT / "toolbox" / "+scistack" / "+internal" / "setup_python.m").read_text()
+    for identifier in helper.IDENTIFIERS:
+        assert identifier.startswith("scistack:setup:")
+        assert "'%s'" % identifier in known, identifier
+
+
+def test_failure_report_on_the_command_line(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    status, report = run_helper(sys.executable, "ensure", "--source", SOURCE,
+                                "--environment", tmp_path)
+    assert status == 1
+    assert report["ok"] is False and report["command"] == "ensure"
+    assert report["error"]["identifier"] == "scistack:setup:badEnvironment"
+    assert report["python"]["executable"] == sys.executable
+
+
+# ---------------------------------------------------------------- ensure: success
+
+
+def test_ensure_creates_then_reuses_then_updates_an_environment(tmp_path, fake_pip):
+    environment = tmp_path / "my env"
+    report = helper.ensure(str(SOURCE), str(environment), VERSION,
+                           pip_options=["--proxy", "http://proxy:8080"], pip=fake_pip)
+    python = helper.environment_python(str(environment))
+    assert report["action"] == "created"
+    assert report["executable"] == python and os.path.isfile(python)
+    link = pathlib.Path(report["link"])
+    assert link.name == helper.LINK_NAME and link.read_text().strip() == str(SOURCE)
+    (arguments,) = fake_pip.calls
+    assert arguments[-2:] == ["--proxy", "http://proxy:8080"]
+    requirements = (environment / helper.REQUIREMENTS_NAME).read_text().split()
+    assert requirements == helper.read_requirements(str(SOURCE))
+    assert (environment / helper.LOG_NAME).is_file()
+    # The environment imports the engine from the linked source, with a clean path.
+    code = "import scistack_engine.gateway as g; print(g.__file__)"
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                            cwd=tmp_path, env=clean)
+    assert result.stdout.strip().startswith(str(SOURCE)), result.stderr
+
+    again = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip)
+    assert again["action"] == "reused" and len(fake_pip.calls) == 1
+
+    link.unlink()
+    fixed = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip)
+    assert fixed["action"] == "updated" and len(fake_pip.calls) == 2
+    assert link.is_file()
+
+
+def test_reinstall_and_a_broken_environment_start_again(tmp_path, fake_pip, quick_venv):
+    environment = tmp_path / "env"
+    helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip)
+    marker = environment / "left-over"
+    marker.write_text("x")
+    report = helper.ensure(str(SOURCE), str(environment), VERSION, reinstall=True,
+                           pip=fake_pip)
+    assert report["action"] == "created" and not marker.exists()
+    os.unlink(helper.environment_python(str(environment)))
+    report = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip)
+    assert report["action"] == "created"
+    assert os.path.isfile(report["executable"])
+
+
+def test_an_empty_folder_becomes_the_environment(tmp_path, fake_pip, quick_venv):
+    environment = tmp_path / "empty"
+    environment.mkdir()
+    report = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip)
+    assert report["action"] == "created"
+
+
+@pytest.mark.skipif(os.environ.get("SCISTACK_NETWORK_TESTS") != "1",
+                    reason="installs numpy, pandas, duckdb, pyarrow from PyPI: set "
+                           "SCISTACK_NETWORK_TESTS=1 to run")
+def test_ensure_installs_from_pypi_for_real(tmp_path):
+    status, report = run_helper(base_python(), "ensure", "--source", SOURCE,
+                                "--environment", tmp_path / "env", "--version", VERSION)
+    assert status == 0, report
+    assert report["action"] == "created"
+    status, checked = run_helper(report["executable"], "check", "--version", VERSION,
+                                 "--source", SOURCE)
+    assert checked["ready"] is True
