@@ -62,7 +62,7 @@ class PlanError(ScistackError, ValueError):
     identifier = "scistack:foreach:badSpec"
 
 
-@dataclass
+@dataclass(slots=True)
 class Combo:
     """One combination of iterable values and what it needs."""
 
