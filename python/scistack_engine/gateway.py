@@ -37,7 +37,12 @@ _OPERATIONS: Dict[str, Operation] = {}
 #: when a request names an operation not registered yet (and by :func:`operations`), so
 #: importing this module stays cheap and free of import cycles, and ``ping`` answers even
 #: if one of them fails to import.
-OPERATION_MODULES: Tuple[str, ...] = ("scistack_engine.gateway_ops", "scistack_engine.gateway_ops_matlab", "scistack_engine.gateway_ops_scifor", "scistack_engine.gateway_ops_lineage")
+OPERATION_MODULES: Tuple[str, ...] = (
+    "scistack_engine.gateway_ops",          # databases, saves, provenance
+    "scistack_engine.gateway_ops_matlab",   # +scidb/+scihist: configure, load, for_each
+    "scistack_engine.gateway_ops_lineage",  # +scilineage: Thunk calls
+    "scistack_engine.gateway_ops_scifor",   # +scifor
+)
 
 _loaded_modules: set = set()
 

@@ -15,31 +15,26 @@ current one, used when a request names no handle. The operations mirror the Pyth
 ``load``               variable, metadata, version, constants → records
 ``list_versions``      variable, metadata → versions with what produced each
 ``provenance``         variable, metadata, version (chain=true: upstream too)
-``foreach_plan``       a for_each spec → run id and the planned combinations
-``foreach_batch``      run id → the next batch's combinations and input values
-``foreach_commit``     run id, results of a batch → record ids per combination
-``foreach_finish``     run id, status
-``cache_get``          a call's cache key parts → its outputs (wire) or nothing
-``cache_put``          a call's cache key and outputs (wire), kept in memory
 =====================  ======================================================
+
+The shapes the MATLAB packages use for configuring, loading and for_each are in
+:mod:`scistack_engine.gateway_ops_matlab`, lineage calls in
+:mod:`scistack_engine.gateway_ops_lineage`, scifor in
+:mod:`scistack_engine.gateway_ops_scifor`.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping
 
 import numpy as np
 
 from .cache_store import DatabaseCacheStore
-from .codec import encode
 from .errors import ScistackError
-from .execution import ComboResult, ForEachRun
 from .gateway import operation
-from .codec import decode
-from .hashing import content_hash_of_encoded
 from .index import RecordInfo
-from .lineage import LineageRecord, cache_key, get_cache_store, set_cache_store
+from .lineage import get_cache_store, set_cache_store
 from .provenance import (
     provenance,
     provenance_chain,
@@ -54,7 +49,6 @@ __all__: List[str] = []
 _databases: Dict[int, Database] = {}
 _current: List[int] = []
 _handles = itertools.count(1)
-_runs: Dict[str, Dict[str, Any]] = {}
 
 
 class HandleError(ScistackError, LookupError):
@@ -165,94 +159,3 @@ def _provenance(args: Dict[str, Any]) -> Any:
     version = None if version is None else int(version)
     ask = provenance_chain if args.get("chain") else provenance
     return ask(db, str(args["variable"]), dict(args.get("metadata") or {}), version)
-
-
-# ------------------------------------------------------------------ for_each
-
-
-@operation("foreach_plan")
-def _foreach_plan(args: Dict[str, Any]) -> Dict[str, Any]:
-    db = _db(args)
-    spec = dict(args["spec"])
-    run = ForEachRun(db, spec, language="matlab", save=bool(args.get("save", True)),
-                     dry_run=bool(args.get("dry_run", False)))
-    run_id = run.run_id or f"dry-{id(run)}"
-    _runs[run_id] = {"run": run, "batches": run.batches()}
-    combos = run.plan.combos
-    return {"run_id": run_id, "keys": list(run.plan.keys),
-            "metadata": [c.metadata for c in combos], "status": [c.status for c in combos],
-            "reason": [c.missing or "" for c in combos],
-            "cached_records": [list(c.cached_records) for c in combos]}
-
-
-@operation("foreach_batch")
-def _foreach_batch(args: Dict[str, Any]) -> Dict[str, Any]:
-    state = _runs[str(args["run_id"])]
-    batch = next(state["batches"], None)
-    if batch is None:
-        return {"done": True, "combos": [], "inputs": []}
-    combos, kwargs_list = batch
-    state["pending"] = {c.index: c for c in combos}
-    return {"done": False, "combos": [c.index for c in combos],
-            "inputs": [{name: _as_uint8(encode(value)) for name, value in kwargs.items()}
-                       for kwargs in kwargs_list]}
-
-
-@operation("foreach_commit")
-def _foreach_commit(args: Dict[str, Any]) -> List[List[str]]:
-    state = _runs[str(args["run_id"])]
-    pending = state.pop("pending", {})
-    results = []
-    for item in args.get("results") or []:
-        combo = pending[int(item["combo"])]
-        error = item.get("error") or None
-        wires = [_wire(w) for w in item.get("outputs") or []]
-        results.append(ComboResult(combo, outputs=[None] * len(wires), error=error,
-                                   stack=item.get("stack") or None,
-                                   duration_s=float(item.get("duration_s", 0.0)), wires=wires))
-    state["run"].commit(results)
-    return [r.record_ids for r in results]
-
-
-@operation("foreach_finish")
-def _foreach_finish(args: Dict[str, Any]) -> bool:
-    state = _runs.pop(str(args["run_id"]), None)
-    if state is not None:
-        state["run"].finish(str(args.get("status") or "finished"))
-    return state is not None
-
-
-# ------------------------------------------------------------------ lineage cache
-
-
-def _call_key(args: Mapping[str, Any]) -> str:
-    inputs = {str(k): str(v) for k, v in dict(args.get("inputs") or {}).items()}
-    constants = {str(k): content_hash_of_encoded(_wire(v))
-                 for k, v in dict(args.get("constants") or {}).items()}
-    return cache_key(str(args["fingerprint"]), inputs, constants, int(args.get("n_outputs", 1)))
-
-
-@operation("cache_key")
-def _cache_key(args: Dict[str, Any]) -> str:
-    """The cache key of a MATLAB call: fingerprint, input content hashes, constants (wire)."""
-    return _call_key(args)
-
-
-@operation("cache_get")
-def _cache_get(args: Dict[str, Any]) -> Optional[List[np.ndarray]]:
-    outputs = get_cache_store().get(str(args["cache_key"]))
-    return None if outputs is None else [_as_uint8(encode(v)) for v in outputs]
-
-
-@operation("cache_put")
-def _cache_put(args: Dict[str, Any]) -> bool:
-    """Keep a MATLAB call's outputs (wire) under its cache key, with its lineage."""
-    outputs = tuple(decode(_wire(w)) for w in args.get("outputs") or [])
-    get_cache_store().put(str(args["cache_key"]), outputs, LineageRecord.from_dict(dict(args["lineage"])))
-    return True
-
-
-@operation("content_hash")
-def _content_hash(args: Dict[str, Any]) -> str:
-    """The content hash of a value given as nested wire bytes."""
-    return content_hash_of_encoded(_wire(args["value"]))

@@ -113,9 +113,9 @@ def _from_store(key: str) -> Optional[Tuple[List[bytes], List[str]]]:
 def _lineage_lookup(args: Dict[str, Any]) -> List[Any]:
     """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
-    Arguments: ``fingerprint``, ``n_outputs``, ``force`` (true: do not look the key up),
-    ``items`` (a dict from parameter name to item, in argument order) and ``kinds`` (text,
-    one letter per argument, in the same order):
+    Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
+    do not look the key up), ``items`` (a dict from parameter name to item, in argument
+    order) and ``kinds`` (text, one letter per argument, in the same order):
 
     * ``i``: an input whose content hash is known (a loaded record, a result passed
       on); the item is the hash;

@@ -30,7 +30,7 @@ log and skip alike.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Sequence
 
 import numpy as np
 
@@ -84,13 +84,16 @@ def _is_many(value: Any) -> bool:
 
 
 def _column(values: List[Any]) -> Any:
-    """One metadata column: a float array when every value is a number, else a list."""
-    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return np.asarray(values, dtype=np.float64)
-    if values and all(isinstance(v, bool) for v in values):
+    """One metadata column: numbers as a float array (NaN where a record lacks the key),
+    booleans as a bool array, text as a list ("" where missing), anything else a list."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return np.asarray([np.nan if v is None else v for v in values], dtype=np.float64)
+    if present and len(present) == len(values) and all(isinstance(v, bool) for v in values):
         return np.asarray(values, dtype=bool)
-    return ["" if v is None else v for v in values] if any(isinstance(v, str) for v in values) \
-        else [v for v in values]
+    if present and all(isinstance(v, str) for v in present):
+        return ["" if v is None else v for v in values]
+    return list(values)
 
 
 def _columns(metadata_list: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> Dict[str, Any]:

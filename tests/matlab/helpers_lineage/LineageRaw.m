@@ -1,0 +1,3 @@
+classdef LineageRaw < scidb.BaseVariable
+    %LINEAGERAW  Raw signal variable type of the scilineage tests.
+end

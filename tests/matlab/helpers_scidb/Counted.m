@@ -1,0 +1,3 @@
+classdef Counted < scidb.BaseVariable
+    %COUNTED  Test variable type of the scidb tests.
+end

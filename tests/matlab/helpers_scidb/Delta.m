@@ -1,0 +1,3 @@
+classdef Delta < scidb.BaseVariable
+    %DELTA  Test variable type of the scidb tests.
+end

@@ -1,0 +1,3 @@
+classdef MaxActivation < scidb.BaseVariable
+    %MAXACTIVATION  Test variable type of the scidb tests.
+end

@@ -1,0 +1,3 @@
+classdef RawKinematicData < scidb.BaseVariable
+    %RAWKINEMATICDATA  Test variable type of the scidb tests.
+end

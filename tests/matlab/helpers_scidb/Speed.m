@@ -1,0 +1,3 @@
+classdef Speed < scidb.BaseVariable
+    %SPEED  Test variable type of the scidb tests.
+end

@@ -1,0 +1,22 @@
+% SCIDB.INTERNAL  Helpers of the scidb and scihist packages (not for direct use).
+%
+% Arguments
+%   parse_metadata    - Split name/value pairs into metadata and options.
+%   variable_name     - The database name of a variable type.
+%   is_variable_class - True when a name is that of a scidb.BaseVariable subclass.
+%   with_handle       - Name the database of an engine request.
+%
+% Records
+%   provenance        - Ask the engine how a record was produced.
+%   list_versions     - Every version of a variable at some metadata.
+%   struct_list       - A cell of structs as an N-by-1 struct array.
+%
+% for_each
+%   run_for_each      - The for_each driver shared by scidb.for_each and scihist.for_each.
+%   tidy_column       - A table column from a cell of values.
+%   columns_table     - A result table (MATLAB) or struct of columns (Octave).
+%
+% Example
+%   [metadata, options] = scidb.internal.parse_metadata({'subject', 1}, {'db'}, 'load');
+%
+% See also scidb.

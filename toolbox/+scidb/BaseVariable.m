@@ -1,0 +1,182 @@
+classdef BaseVariable
+    %BASEVARIABLE  Base class of variable types: subclass it with an empty body.
+    %   A variable type names one kind of data in the database. Define it in its own
+    %   file, with nothing inside:
+    %
+    %     classdef RawEMG < scidb.BaseVariable
+    %     end
+    %
+    %   The class name is the variable's name in the database and the name of its SQL
+    %   view (SELECT * FROM RawEMG). RawEMG() (the inherited BaseVariable() constructor,
+    %   without arguments) makes an instance; save and load through it:
+    %
+    %     ID = RawEMG().save(VALUE, 'subject', 1, 'session', 'pre')
+    %         saves VALUE at that metadata and returns the record id (char). Content that
+    %         differs from the latest version there adds a version; the same content again
+    %         adds nothing and returns the existing id. VALUE may be a loaded variable
+    %         (its data is saved) or a lineage result (its lineage is saved with it).
+    %     X = RawEMG().load('subject', 1, 'session', 'pre')
+    %         the latest version of the record, as a RawEMG with the properties below.
+    %         Give 'version', N for an older version. With every schema key given one
+    %         value and one record found, X is one instance; otherwise (a partial
+    %         address, several values such as 'subject', [1 2 3], or several records) X is
+    %         an N-by-1 cell array of instances. Nothing found raises
+    %         scistack:load:notFound. A name that is not a metadata key selects by a
+    %         constant of the function that produced the record ('low_hz', 20).
+    %     T = RawEMG().load_all('subject', 1)
+    %         every matching record (all when no metadata is given), latest versions, as
+    %         a table in MATLAB and a struct of N-by-1 columns in GNU Octave: one column
+    %         per metadata key, then data. 'as_table', false returns a cell of instances.
+    %     V = RawEMG().list_versions('subject', 1)   every version (a struct array)
+    %     P = RawEMG().provenance('subject', 1, 'session', 'pre')   how it was produced
+    %     C = RawEMG().col('name')   a column selection, as a for_each input or filter
+    %   Every call also takes 'db', DB (a scidb.Database) to use another open database.
+    %   Names may be char or string: in MATLAB, RawEMG().load(subject=1, session="pre").
+    %
+    %   Properties of a loaded instance: data (the value as saved: class and size kept),
+    %   metadata (a struct), record_id, version (1 for the first save) and content_hash.
+    %
+    %   Example:
+    %     scidb.configure_database('experiment.duckdb', {'subject', 'session'});
+    %     RawEMG().save(randn(1000, 1), 'subject', 1, 'session', 'pre');
+    %     raw = RawEMG().load('subject', 1, 'session', 'pre');
+    %     size(raw.data)          % [1000 1]
+    %
+    %   See also scidb.configure_database, scidb.for_each, scidb.Col, scidb.Fixed.
+
+    properties
+        data = []
+        metadata = struct()
+        record_id = ''
+        version = []
+        content_hash = ''
+    end
+
+    methods
+
+        function id = save(obj, value, varargin)
+            % ID = VAR().save(VALUE, 'key', value, ...) saves VALUE; returns the record id.
+            [metadata, options] = scidb.internal.parse_metadata(varargin, {'db'}, 'save');
+            request = struct('variable', class(obj));
+            request.metadata = metadata;
+            if isa(value, 'scidb.BaseVariable')
+                value = value.data;
+            elseif isobject(value) && isprop(value, 'lineage') && isprop(value, 'data') && ...
+                    isprop(value, 'output_index')
+                lineage = value.lineage;
+                if ~isfield(lineage, 'output_index')
+                    lineage.output_index = value.output_index;
+                end
+                request.lineage = lineage;
+                request.output_index = value.output_index;
+                value = value.data;
+            end
+            request.value = scistack.internal.wire_encode(value);
+            request = scidb.internal.with_handle(request, options, []);
+            id = scistack.internal.engine_call('save', request);
+        end
+
+        function result = load(obj, varargin)
+            % X = VAR().load('key', value, ...) loads the latest version (or 'version', N).
+            [metadata, options] = scidb.internal.parse_metadata(varargin, {'version', 'db'}, ...
+                                                                'load');
+            request = struct('variable', class(obj));
+            request.metadata = metadata;
+            if isfield(options, 'version') && ~isempty(options.version)
+                request.version = double(options.version);
+            end
+            request = scidb.internal.with_handle(request, options, []);
+            reply = scistack.internal.engine_call('var_load', request);
+            records = reply.records;
+            result = cell(numel(records), 1);
+            for k = 1:numel(records)
+                record = records{k};
+                item = obj;
+                item.data = scistack.internal.wire_decode(record.value);
+                item.metadata = record.metadata;
+                item.record_id = record.record_id;
+                item.version = record.version;
+                item.content_hash = record.content_hash;
+                result{k} = item;
+            end
+            if reply.single
+                result = result{1};
+            end
+        end
+
+        function result = load_all(obj, varargin)
+            % T = VAR().load_all('key', value, ...): matching records as a table.
+            names = {'version', 'db', 'as_table'};
+            [metadata, options] = scidb.internal.parse_metadata(varargin, names, 'load_all');
+            if isfield(options, 'as_table') && ~logical(options.as_table)
+                pairs = varargin;
+                keep = true(size(pairs));
+                for k = 1:2:numel(pairs)
+                    if strcmpi(char(pairs{k}), 'as_table')
+                        keep(k:k + 1) = false;
+                    end
+                end
+                result = scidb.BaseVariable.load_many(obj, pairs(keep));
+                return
+            end
+            request = struct('variable', class(obj));
+            request.metadata = metadata;
+            if isfield(options, 'version') && ~isempty(options.version)
+                request.version = double(options.version);
+            end
+            request.all = true;
+            request = scidb.internal.with_handle(request, options, []);
+            reply = scistack.internal.engine_call('var_load', request);
+            values = scistack.internal.wire_decode(reply.values);
+            keys = reply.keys;
+            if ischar(keys)
+                keys = {keys};
+            end
+            columns = reply.columns;
+            columns.data = scidb.internal.tidy_column(values, true(numel(values), 1));
+            result = scidb.internal.columns_table(columns, [reshape(keys, 1, []), {'data'}], ...
+                                                  numel(values));
+        end
+
+        function v = list_versions(obj, varargin)
+            % V = VAR().list_versions('key', value, ...): every version, oldest first.
+            v = scidb.internal.list_versions(class(obj), varargin, []);
+        end
+
+        function p = provenance(obj, varargin)
+            % P = VAR().provenance('key', value, ...): how the record was produced.
+            p = scidb.internal.provenance(class(obj), varargin, []);
+        end
+
+        function c = col(obj, columns)
+            % C = VAR().col('name') or VAR().col({'a', 'b'}): selected table columns.
+            c = scidb.Col(obj, columns);
+        end
+
+        function n = name(obj)
+            % N = VAR().name(): the variable's name in the database (its class name).
+            n = class(obj);
+        end
+
+    end
+
+    methods (Static, Access = protected)
+
+        function result = load_many(obj, pairs)
+            % Every matching record as an N-by-1 cell of instances (empty when none).
+            try
+                result = obj.load(pairs{:});
+            catch err
+                if strcmp(err.identifier, 'scistack:load:notFound')
+                    result = cell(0, 1);
+                    return
+                end
+                rethrow(err);
+            end
+            if ~iscell(result)
+                result = {result};
+            end
+        end
+
+    end
+end

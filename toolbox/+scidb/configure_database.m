@@ -1,0 +1,92 @@
+function db = configure_database(path, schema_keys, varargin)
+%CONFIGURE_DATABASE  Open or create a SciStack database file and make it current.
+%   DB = scidb.configure_database(PATH, SCHEMA_KEYS) opens the DuckDB file PATH
+%   (created when missing; ':memory:' for a database in memory) and makes it the
+%   current database: every save, load and for_each without a 'db' option uses it.
+%   SCHEMA_KEYS names the metadata keys that identify your experiment's conditions, in
+%   order: a cellstr such as {'subject', 'session'} (in MATLAB also a string array such
+%   as ["subject", "session"]). They are fixed when the file is created; reopening it
+%   with other keys is an error (scistack:db:schemaMismatch).
+%   DB = scidb.configure_database(..., 'read_only', true) opens it for inspection only.
+%
+%   Configuring a file that is already open (running a script again, say) closes the
+%   earlier opening first, so Database objects from before no longer work.
+%
+%   Example:
+%     db = scidb.configure_database('experiment.duckdb', {'subject', 'session'});
+%     RawEMG().save(randn(1000, 1), 'subject', 1, 'session', 'pre');
+%
+%   See also scidb.get_database, scidb.Database, scidb.BaseVariable, scidb.for_each.
+
+if nargin < 2
+    error('scistack:arguments:missing', ...
+          ['configure_database needs a file and the schema keys, for example ', ...
+           'scidb.configure_database(''study.duckdb'', {''subject'', ''session''})']);
+end
+[extra, options] = scidb.internal.parse_metadata(varargin, {'read_only'}, ...
+                                                 'configure_database');
+if ~isempty(fieldnames(extra))
+    error('scistack:arguments:unknownOption', ...
+          'configure_database: the only option is ''read_only'' (true or false)');
+end
+read_only = isfield(options, 'read_only') && logical(options.read_only);
+path = absolute_path(text_value(path, 'the database file'));
+keys = key_list(schema_keys);
+info = scistack.internal.engine_call('db_configure', 'path', path, 'schema_keys', keys, ...
+                                     'read_only', read_only);
+db = scidb.Database(info);
+end
+
+function text = text_value(text, what)
+if isstring(text) && numel(text) == 1
+    text = char(text);
+end
+if ~ischar(text) || isempty(text) || size(text, 1) ~= 1
+    error('scistack:arguments:badPath', ...
+          'configure_database: %s must be text, for example ''study.duckdb''', what);
+end
+end
+
+function keys = key_list(keys)
+% The schema keys as a cellstr column.
+if isstring(keys)
+    keys = cellstr(keys);
+elseif ischar(keys) && size(keys, 1) == 1
+    keys = {keys};
+end
+if ~iscell(keys) || isempty(keys)
+    error('scistack:arguments:badSchemaKeys', ...
+          ['configure_database: the schema keys are a cellstr of names, for example ', ...
+           '{''subject'', ''session''}']);
+end
+for k = 1:numel(keys)
+    if isstring(keys{k})
+        keys{k} = char(keys{k});
+    end
+    if ~ischar(keys{k}) || ~isvarname(keys{k})
+        error('scistack:arguments:badSchemaKeys', ...
+              ['configure_database: schema keys are names made of a letter followed by ', ...
+               'letters, digits or underscores']);
+    end
+end
+keys = keys(:);
+end
+
+function path = absolute_path(path)
+% PATH made absolute against the current folder (the engine may have another one).
+if strcmp(path, ':memory:')
+    return
+end
+if path(1) == '~'
+    home = getenv('HOME');
+    if isempty(home)
+        home = getenv('USERPROFILE');
+    end
+    path = [home, path(2:end)];
+end
+absolute = path(1) == '/' || path(1) == '\' || ...
+    (numel(path) > 1 && path(2) == ':' && isletter(path(1)));
+if ~absolute
+    path = fullfile(pwd, path);
+end
+end

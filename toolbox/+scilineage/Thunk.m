@@ -1,0 +1,433 @@
+classdef Thunk
+    %THUNK  A function wrapped so that each call records its lineage and is cached.
+    %   T = scilineage.Thunk(@FN) wraps the function FN. Call T as you would call FN:
+    %   R = T(ARG1, ARG2, ...) returns a scilineage.LineageResult whose data is what FN
+    %   returned and whose lineage says how it was produced. A call made before (same
+    %   code, same inputs, same constants) returns the cached result without running FN.
+    %
+    %   T = scilineage.Thunk(@FN, 'n_outputs', K) declares that FN returns K outputs:
+    %   [R1, ..., RK] = T(...) returns K results in declaration order, on a fresh call and
+    %   on a cache hit alike (fewer may be asked for; all K are computed and cached).
+    %   T = scilineage.Thunk(@FN, 'version', 'v2') replaces the code fingerprint by one
+    %   made of FN's name and the version string: edits of FN keep its cache until the
+    %   string changes. Option names may be char or string (n_outputs=2 in MATLAB).
+    %
+    %   Each argument of a call is, for the cache key and the lineage, one of:
+    %     a loaded variable (an object with data, metadata, record_id, version and
+    %     content_hash, such as RawEMG().load(...))  - FN receives its data; recorded as
+    %         a record input (variable, metadata, record id, version, content hash);
+    %     a scilineage.LineageResult  - FN receives its data; recorded as an upstream
+    %         input (that call's lineage, which output, content hash);
+    %     a function handle or Thunk  - FN receives it; a constant identified by its
+    %         fingerprint;
+    %     anything else  - a constant, FN receives it as is.
+    %   A loaded variable is identified by its record's content hash, so change a copy of
+    %   its data (x = raw.data; x(1) = 0;), never raw.data itself, before passing it.
+    %   Arguments are named after FN's declared inputs (bandpass_filter(signal, low_hz,
+    %   high_hz) records the constants low_hz and high_hz), extra arguments of a
+    %   varargin function varargin_1, varargin_2, ..., and the arguments of a function
+    %   whose declaration cannot be read (built-in) arg1, arg2, ....
+    %
+    %   The cache key is computed by the engine from FN's fingerprint
+    %   (scistack.internal.fingerprint: its code and the user functions it calls), the
+    %   content hash of every input and constant by name, and K. Content hashes, not
+    %   record ids: re-saving identical data keeps the cache. Outputs are cached in the
+    %   engine's memory, and with a database configured a result saved with
+    %   VAR().save(R, ...) answers the same call in any later session.
+    %
+    %   Methods:
+    %     R = T.recompute(...), R = recompute(T, ...)  run FN even when the call is
+    %         cached, and replace the cached outputs (use the function form for several
+    %         outputs: [R1, R2] = recompute(T, ...));
+    %     KEY = T.cache_key(...)  the cache key a call would use, running nothing;
+    %     T.fingerprint  the fingerprint that enters cache keys.
+    %
+    %   Errors: scistack:lineage:unhashableArgument (an argument without a content hash,
+    %   such as an object), scistack:lineage:outputCount (more outputs asked for than
+    %   declared), scistack:lineage:unstorableOutput (an output that cannot be cached),
+    %   scistack:lineage:tooManyArguments, scistack:lineage:badOption.
+    %
+    %   Example:
+    %     filter_fn = scilineage.Thunk(@bandpass_filter);
+    %     raw = RawEMG().load('subject', 1, 'session', 'pre');
+    %     filtered = filter_fn(raw, 20, 450);     % runs bandpass_filter
+    %     filtered = filter_fn(raw, 20, 450);     % cache hit: does not run it
+    %     filtered.lineage.constants.low_hz.value % 20
+    %     FilteredEMG().save(filtered, 'subject', 1, 'session', 'pre');
+    %
+    %   See also scilineage.LineageResult, scilineage.provenance, scidb.Thunk,
+    %   scistack.internal.fingerprint.
+
+    properties (SetAccess = private)
+        % The wrapped function (a function handle).
+        fn = []
+        % The declared number of outputs.
+        n_outputs = 1
+        % The declared version ('' when the code fingerprint is used).
+        version = ''
+    end
+
+    properties (Dependent)
+        % The fingerprint that enters cache keys (the declared version's, if any).
+        fingerprint
+    end
+
+    properties (SetAccess = private, Hidden = true)
+        signature = struct('name', '', 'inputs', {{}}, 'varargin', false, 'known', false)
+        version_digest = ''
+    end
+
+    methods
+
+        function obj = Thunk(fn, varargin)
+            if nargin == 0
+                return
+            end
+            if isa(fn, 'scilineage.Thunk')
+                inner = fn;
+                fn = inner.fn;
+                obj.n_outputs = inner.n_outputs;
+                obj.version = inner.version;
+            elseif ischar(fn) || (isstring(fn) && numel(fn) == 1)
+                fn = str2func(char(fn));
+            end
+            if ~isa(fn, 'function_handle')
+                error('scistack:lineage:badArgument', ...
+                      'scilineage.Thunk wraps a function handle (@fn), not a %s', class(fn));
+            end
+            obj.fn = fn;
+            obj = apply_options(obj, varargin);
+            obj.signature = scistack.internal.fingerprint_signature(fn);
+            if ~isempty(obj.version)
+                declared = struct('scheme', 'scistack-matlab-version-v1', ...
+                                  'function', obj.signature.name, 'version', obj.version);
+                obj.version_digest = scistack.internal.engine_call('hash', 'value', declared);
+            end
+        end
+
+        function varargout = subsref(obj, s)
+            % T(...) calls; T.recompute(...) and T.cache_key(...); T.property reads.
+            n = max(nargout, 1);
+            switch s(1).type
+                case '()'
+                    [varargout{1:n}] = run_call(spec_of(obj), s(1).subs, false, n);
+                    rest = s(2:end);
+                case '.'
+                    method = s(1).subs;
+                    if ischar(method) && any(strcmp(method, {'recompute', 'cache_key'})) && ...
+                            numel(s) > 1 && strcmp(s(2).type, '()')
+                        if strcmp(method, 'recompute')
+                            [varargout{1:n}] = run_call(spec_of(obj), s(2).subs, true, n);
+                        else
+                            varargout{1} = key_of(spec_of(obj), s(2).subs);
+                        end
+                        rest = s(3:end);
+                    else
+                        [varargout{1:n}] = builtin('subsref', obj, s);
+                        return
+                    end
+                otherwise
+                    error('scistack:lineage:badIndex', ...
+                          'call a Thunk with parentheses: T(arg1, arg2, ...)');
+            end
+            if ~isempty(rest)
+                [varargout{1:n}] = subsref(varargout{1}, rest);
+            end
+        end
+
+        function varargout = recompute(obj, varargin)
+            % [R1, ...] = recompute(T, ...) runs the function even when the call is cached.
+            n = max(nargout, 1);
+            [varargout{1:n}] = run_call(spec_of(obj), varargin, true, n);
+        end
+
+        function key = cache_key(obj, varargin)
+            % KEY = cache_key(T, ...) is the cache key of a call, without running it.
+            key = key_of(spec_of(obj), varargin);
+        end
+
+        function fp = get.fingerprint(obj)
+            if ~isempty(obj.version_digest)
+                fp = obj.version_digest;
+            elseif isempty(obj.fn)
+                fp = '';
+            else
+                fp = scistack.internal.fingerprint(obj.fn);
+            end
+        end
+
+        function disp(obj)
+            if isempty(obj.fn)
+                fprintf('  scilineage.Thunk (no function)\n');
+                return
+            end
+            extra = '';
+            if obj.n_outputs ~= 1
+                extra = sprintf(', n_outputs %d', obj.n_outputs);
+            end
+            if ~isempty(obj.version)
+                extra = sprintf('%s, version ''%s''', extra, obj.version);
+            end
+            fprintf('  scilineage.Thunk of %s%s\n', obj.signature.name, extra);
+        end
+
+    end
+
+    methods (Access = private)
+
+        function spec = spec_of(obj)
+            % What a call needs, as a struct (reading properties outside the class's
+            % methods would go through subsref).
+            spec = struct('fn', obj.fn, 'n_outputs', obj.n_outputs, ...
+                          'signature', obj.signature, 'version_digest', obj.version_digest);
+        end
+
+        function obj = apply_options(obj, args)
+            % Set the options given as name/value pairs.
+            if mod(numel(args), 2) ~= 0
+                error('scistack:lineage:badOption', ...
+                      'options of scilineage.Thunk come in name/value pairs: ''n_outputs'', 2');
+            end
+            for k = 1:2:numel(args)
+                name = args{k};
+                if isstring(name) && numel(name) == 1
+                    name = char(name);
+                end
+                value = args{k + 1};
+                if ~ischar(name)
+                    error('scistack:lineage:badOption', 'option names are text, not a %s', ...
+                          class(name));
+                end
+                switch lower(name)
+                    case 'n_outputs'
+                        if ~isnumeric(value) || numel(value) ~= 1 || value < 1 || ...
+                                value ~= fix(value)
+                            error('scistack:lineage:badOption', ...
+                                  'n_outputs must be a positive whole number');
+                        end
+                        obj.n_outputs = double(value);
+                    case 'version'
+                        if isstring(value) && numel(value) == 1
+                            value = char(value);
+                        end
+                        if ~ischar(value) || isempty(value) || size(value, 1) ~= 1
+                            error('scistack:lineage:badOption', ...
+                                  'version must be non-empty text, as ''v2''');
+                        end
+                        obj.version = value;
+                    otherwise
+                        error('scistack:lineage:badOption', ...
+                              ['unknown option ''%s'' of scilineage.Thunk ', ...
+                               '(known: n_outputs, version)'], name);
+                end
+            end
+        end
+
+    end
+end
+
+% ------------------------------------------------------------------------ calls
+
+function varargout = run_call(spec, args, force, wanted)
+    % One call: classify the arguments, look the key up, run on a miss, wrap the outputs.
+    if isempty(spec.fn)
+        error('scistack:lineage:badArgument', 'this Thunk wraps no function');
+    end
+    n = spec.n_outputs;
+    if wanted > n
+        message = ['%s is declared with %d output(s) and %d were asked for: declare them ', ...
+                   'with scilineage.Thunk(fn, ''n_outputs'', %d)'];
+        error('scistack:lineage:outputCount', message, spec.signature.name, n, wanted, wanted);
+    end
+    fingerprint = fingerprint_of(spec);
+    call = classify(spec, args);
+    reply = lookup(spec, call, force, fingerprint);
+    lineage = lineage_of(spec, call, reply, fingerprint);
+    if ~force && ~isempty(reply{3})
+        wires = reply{3};
+        hashes = reply{4};  % 64 characters per output
+        outputs = cell(1, n);
+        for k = 1:n
+            outputs{k} = scistack.internal.wire_decode(wires{k});
+        end
+    else
+        outputs = cell(1, n);
+        [outputs{:}] = spec.fn(call.plain{:});
+        wires = cell(1, n);
+        for k = 1:n
+            if isa(outputs{k}, 'scilineage.LineageResult')
+                outputs{k} = outputs{k}.data;  % a returned result stands for its data
+            end
+            wires{k} = encode_output(spec, outputs{k}, k);
+        end
+        request = struct('cache_key', reply{1}, 'outputs', {wires}, 'lineage', lineage);
+        hashes = scistack.internal.engine_call('lineage_put', request);
+    end
+    varargout = cell(1, wanted);
+    for k = 1:wanted
+        varargout{k} = scilineage.LineageResult(outputs{k}, lineage, k - 1, ...
+                                                hashes(64 * k - 63:64 * k));
+    end
+end
+
+function key = key_of(spec, args)
+    call = classify(spec, args);
+    reply = lookup(spec, call, true, fingerprint_of(spec));
+    key = reply{1};
+end
+
+function fingerprint = fingerprint_of(spec)
+    if ~isempty(spec.version_digest)
+        fingerprint = spec.version_digest;
+    else
+        fingerprint = scistack.internal.fingerprint(spec.fn);
+    end
+end
+
+function reply = lookup(spec, call, force, fingerprint)
+    % The engine's answer: {cache key; argument hashes (64 characters each, in argument
+    % order); outputs (wire) or []; their hashes}.
+    items = struct();
+    for k = 1:numel(call.names)
+        items.(call.names{k}) = call.items{k};
+    end
+    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', items);
+    if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
+        request.n_outputs = spec.n_outputs;
+    end
+    if force
+        request.force = true;
+    end
+    try
+        reply = scistack.internal.engine_call('lineage_lookup', request);
+    catch err
+        if ~strcmp(err.identifier, 'scistack:value:unsupported')
+            rethrow(err);
+        end
+        raise_unhashable(spec, call, err);
+    end
+end
+
+function call = classify(spec, args)
+    % What the function receives (plain), and per argument what the key and the lineage
+    % are made of: kinds(k) is 'i' (an input whose content hash is known: items{k}), 'v'
+    % (an input hashed from its value), 'c' (a constant value) or 'h' (a constant that
+    % stands for a known hash, shown as shown{k}); refs{k} is an input's reference.
+    n = numel(args);
+    call = struct('names', {argument_names(spec.signature, n)}, 'plain', {args}, ...
+                  'kinds', repmat('c', 1, n), 'items', {args}, 'refs', {cell(1, n)}, ...
+                  'shown', {args});
+    for k = 1:n
+        value = args{k};
+        if ~isobject(value) && ~isa(value, 'function_handle')
+            continue  % a constant: the common case
+        end
+        if isa(value, 'scilineage.LineageResult')
+            call.plain{k} = value.data;
+            call.refs{k} = struct('kind', 'upstream', 'output_index', value.output_index, ...
+                                  'content_hash', '', 'lineage', value.lineage);
+            if isempty(value.content_hash)
+                call.kinds(k) = 'v';
+                call.items{k} = value.data;
+            else
+                call.kinds(k) = 'i';
+                call.items{k} = value.content_hash;
+            end
+        elseif is_loaded_variable(value)
+            call.plain{k} = value.data;
+            call.items{k} = value.data;  % not saved: its value is a constant
+            call.shown{k} = value.data;
+            if ~isempty(value.record_id)
+                call.refs{k} = struct('kind', 'record', 'variable', class(value), ...
+                                      'metadata', value.metadata, ...
+                                      'record_id', char(value.record_id), ...
+                                      'version', value.version, ...
+                                      'content_hash', char(value.content_hash));
+                call.kinds(k) = 'i';
+                call.items{k} = char(value.content_hash);
+            end
+        elseif isa(value, 'function_handle')
+            call.kinds(k) = 'h';
+            call.items{k} = scistack.internal.fingerprint(value);
+            call.shown{k} = func2str(value);
+        elseif isa(value, 'scilineage.Thunk')
+            call.kinds(k) = 'h';
+            call.items{k} = value.fingerprint;
+            call.shown{k} = func2str(value.fn);
+        end
+    end
+end
+
+function tf = is_loaded_variable(value)
+    % A variable loaded from a database (scidb.BaseVariable and look-alikes).
+    tf = isprop(value, 'data') && isprop(value, 'metadata') && isprop(value, 'record_id') && ...
+         isprop(value, 'version') && isprop(value, 'content_hash');
+end
+
+function names = argument_names(sig, n)
+    % Declared input names; varargin_1, ... beyond them; arg1, ... when nothing is declared.
+    declared = sig.inputs;
+    if sig.known && ~sig.varargin && n > numel(declared)
+        error('scistack:lineage:tooManyArguments', '%s takes %d input(s), %d were given', ...
+              sig.name, numel(declared), n);
+    end
+    names = cell(1, n);
+    for k = 1:n
+        if sig.known && k <= numel(declared) && ~isempty(declared{k})
+            names{k} = declared{k};
+        elseif sig.known && k > numel(declared)
+            names{k} = sprintf('varargin_%d', k - numel(declared));
+        else
+            names{k} = sprintf('arg%d', k);
+        end
+    end
+end
+
+function lineage = lineage_of(spec, call, reply, fingerprint)
+    % The lineage dict of the call, in the engine's form (LineageRecord.from_dict).
+    hashes = reply{2};
+    inputs = struct();
+    constants = struct();
+    for k = 1:numel(call.names)
+        digest = hashes(64 * k - 63:64 * k);
+        if call.kinds(k) == 'i' || call.kinds(k) == 'v'
+            ref = call.refs{k};
+            ref.content_hash = digest;
+            inputs.(call.names{k}) = ref;
+        else
+            constants.(call.names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
+        end
+    end
+    lineage = struct('function_name', spec.signature.name, 'fingerprint', fingerprint, ...
+                     'language', 'matlab', 'n_outputs', spec.n_outputs, ...
+                     'cache_key', reply{1}, 'inputs', inputs, 'constants', constants);
+end
+
+function wire = encode_output(spec, value, k)
+    try
+        wire = scistack.internal.wire_encode(value);
+    catch err
+        message = ['output %d of %s cannot be cached: %s. Return values of the supported ', ...
+                   'types (numeric, logical, char, cell, struct, containers.Map; table, ', ...
+                   'string, datetime and categorical in MATLAB)'];
+        error('scistack:lineage:unstorableOutput', message, k, spec.signature.name, err.message);
+    end
+end
+
+function raise_unhashable(spec, call, err)
+    % Name the argument that has no content hash.
+    parameter = '';
+    for k = find(call.kinds == 'c' | call.kinds == 'v')
+        try
+            scistack.internal.wire_encode(call.items{k});
+        catch
+            parameter = call.names{k};
+            break
+        end
+    end
+    message = ['%s: argument ''%s'' has no content hash, so the call has no cache key ', ...
+               '(%s). Pass data of the supported types; loaded variables and lineage ', ...
+               'results are unwrapped only when passed directly, not inside a cell or struct'];
+    error('scistack:lineage:unhashableArgument', message, spec.signature.name, parameter, ...
+          err.message);
+end

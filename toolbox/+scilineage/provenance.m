@@ -1,0 +1,93 @@
+function p = provenance(variable, varargin)
+%PROVENANCE  How a saved record, or a lineage result, was produced.
+%   P = scilineage.provenance(VAR, 'subject', 1, 'session', 'pre') asks the configured
+%   database what produced the latest version of the record of variable VAR (an
+%   instance such as FilteredEMG(), or the class name 'FilteredEMG') at that metadata.
+%   P is a struct: variable, metadata, record_id, version, content_hash, then what
+%   produced it: function_name, fingerprint, language ('matlab' or 'python'),
+%   cache_key, inputs (a struct of the inputs by parameter name: a saved record's
+%   variable, metadata, record_id, version and content_hash, or an unsaved upstream
+%   result's function_name, output_index and lineage) and constants (a struct of the
+%   constant values by parameter name). For a record saved without lineage,
+%   function_name is [].
+%   P = scilineage.provenance(VAR, ..., 'version', N) asks about version N.
+%   P = scilineage.provenance(VAR, ..., 'chain', true) follows the inputs upstream: P is
+%   an N-by-1 struct array, the record first, then each producer once.
+%   P = scilineage.provenance(VAR, ..., 'db', DB) asks the scidb.Database DB.
+%   Names may be char or string (subject=1 in MATLAB). The answer is the engine's
+%   ('provenance' operation), the same as VAR().provenance(...) and Python's
+%   db.get_provenance.
+%
+%   P = scilineage.provenance(R) for a scilineage.LineageResult R returns R.lineage, with
+%   no database involved; scilineage.provenance(R, 'chain', true) returns an N-by-1
+%   struct array: R's lineage, then every upstream lineage once, depth first.
+%
+%   Example:
+%     filter_fn = scilineage.Thunk(@bandpass_filter);
+%     filtered = filter_fn(raw, 20, 450);
+%     FilteredEMG().save(filtered, 'subject', 1, 'session', 'pre');
+%     p = scilineage.provenance(FilteredEMG(), 'subject', 1, 'session', 'pre');
+%     p.function_name        % 'bandpass_filter'
+%     p.constants.low_hz     % 20
+%
+%   See also scilineage.Thunk, scilineage.LineageResult, scidb.BaseVariable.
+
+if nargin < 1
+    error('scistack:lineage:badArgument', ...
+          'usage: scilineage.provenance(VAR, ''key'', value, ...) or scilineage.provenance(R)');
+end
+if isa(variable, 'scilineage.LineageResult')
+    p = result_provenance(variable, varargin);
+    return
+end
+name = scidb.internal.variable_name(variable, 'scilineage.provenance');
+p = scidb.internal.provenance(name, varargin, []);
+end
+
+function p = result_provenance(result, args)
+chain = false;
+if mod(numel(args), 2) ~= 0
+    error('scistack:arguments:unpaired', ...
+          'scilineage.provenance(R, ''chain'', true): options come in name/value pairs');
+end
+for k = 1:2:numel(args)
+    if ~strcmpi(char(args{k}), 'chain')
+        error('scistack:lineage:badOption', ...
+              'the provenance of a lineage result takes only the option ''chain''');
+    end
+    chain = logical(args{k + 1});
+end
+p = result.lineage;
+if ~chain
+    return
+end
+items = {p};
+seen = {p.cache_key};
+stack = upstream_of(p);
+while ~isempty(stack)
+    lineage = stack{end};
+    stack(end) = [];
+    if any(strcmp(lineage.cache_key, seen))
+        continue
+    end
+    seen{end + 1} = lineage.cache_key; %#ok<AGROW>
+    items{end + 1, 1} = lineage; %#ok<AGROW>
+    stack = [stack, upstream_of(lineage)]; %#ok<AGROW>
+end
+p = scidb.internal.struct_list(items);
+end
+
+function list = upstream_of(lineage)
+% The lineages of the upstream inputs, last first (so the first is visited first).
+list = {};
+if ~isfield(lineage, 'inputs') || ~isstruct(lineage.inputs)
+    return
+end
+names = fieldnames(lineage.inputs);
+for k = numel(names):-1:1
+    ref = lineage.inputs.(names{k});
+    if isfield(ref, 'kind') && strcmp(ref.kind, 'upstream')
+        list{end + 1} = ref.lineage; %#ok<AGROW>
+    end
+end
+end
