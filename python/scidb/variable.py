@@ -180,7 +180,7 @@ class BaseVariable(metaclass=VariableMeta):
         """
         database = get_database(db)
         infos = _select(database, cls.__name__, metadata, version)
-        values = database.fetch_values([i.record_id for i in infos])
+        values = database.fetch_values(infos)
         loaded = [cls._from_record(i, values[i.record_id]) for i in infos]
         full = all(k in metadata and not isinstance(metadata[k], (list, tuple, range, set))
                    for k in database.schema_keys)
@@ -204,7 +204,7 @@ class BaseVariable(metaclass=VariableMeta):
         except NotFoundError:
             infos = []  # the variable exists; nothing matches: an empty result, not an error
         if as_df:
-            values = database.fetch_values([i.record_id for i in infos])
+            values = database.fetch_values(infos)
             return _records_frame(database.schema_keys, infos, [values[i.record_id] for i in infos])
         return cls._iterate(database, infos)
 
@@ -212,7 +212,7 @@ class BaseVariable(metaclass=VariableMeta):
     def _iterate(cls, database: Database, infos: List[RecordInfo]) -> Iterator["BaseVariable"]:
         for start in range(0, len(infos), LOAD_BATCH):
             batch = infos[start:start + LOAD_BATCH]
-            values = database.fetch_values([i.record_id for i in batch])
+            values = database.fetch_values(batch)
             for info in batch:
                 yield cls._from_record(info, values[info.record_id])
 

@@ -39,7 +39,7 @@ class DatabaseCacheStore:
                 latest[index] = info
         if not latest or sorted(latest) != list(range(len(latest))):
             return None
-        values = self.db.fetch_values([latest[i].record_id for i in range(len(latest))])
+        values = self.db.fetch_values([latest[i] for i in range(len(latest))])
         return tuple(values[latest[i].record_id] for i in range(len(latest)))
 
     def put(self, cache_key: str, outputs: Tuple[Any, ...], lineage: LineageRecord) -> None:

@@ -78,7 +78,7 @@ class ForEachRun:
         if not stale:
             return
         ids = [info.record_id for _, info in stale]
-        wires, lineages = self.db.fetch_wires(ids), self.db.lineage_of(ids)
+        wires, lineages = self.db.fetch_wires([info for _, info in stale]), self.db.lineage_of(ids)
         infos = self.db.save_batch([
             SaveItem(info.variable, info.metadata, wire=wires[info.record_id],
                      cache_key=info.cache_key, lineage=lineages[info.record_id],

@@ -143,7 +143,7 @@ def _load(args: Dict[str, Any]) -> List[Dict[str, Any]]:
         infos = select_by_constants(db, variable, address, constants)
     else:
         infos = db.select(variable, metadata, None if version is None else int(version))
-    wires = db.fetch_wires([i.record_id for i in infos])
+    wires = db.fetch_wires(infos)
     return [_record_reply(i, wires[i.record_id]) for i in infos]
 
 

@@ -101,7 +101,7 @@ def _from_store(key: str) -> Optional[Tuple[List[bytes], List[str]]]:
                 latest[index] = info
         if latest and sorted(latest) == list(range(len(latest))):
             infos = [latest[i] for i in range(len(latest))]
-            wires = store.db.fetch_wires([i.record_id for i in infos])
+            wires = store.db.fetch_wires(infos)
             return [wires[i.record_id] for i in infos], [i.content_hash for i in infos]
     outputs = store.get(key)
     if outputs is None:

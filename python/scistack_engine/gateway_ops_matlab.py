@@ -330,8 +330,7 @@ def _foreach_next(args: Dict[str, Any]) -> Dict[str, Any]:
     raw = {n for n in names if spec["inputs"][n]["kind"] == "variable"
            and spec["inputs"][n].get("columns") is None and not _wants_table(spec, n)}
     built = load_batch(run.db, run.plan, batch) if set(names) - raw else None
-    ids = sorted({r.record_id for c in batch for n in raw for r in c.records[n]})
-    wires = run.db.fetch_wires(ids) if ids else {}
+    wires = run.db.fetch_wires([r for c in batch for n in raw for r in c.records[n]])
     parts: List[bytes] = []
     for position, combo in enumerate(batch):
         for name in names:

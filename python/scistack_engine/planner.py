@@ -302,8 +302,7 @@ def _wants_table(spec: Mapping[str, Any], name: str) -> bool:
 
 def load_batch(db: Database, plan: Plan, batch: Sequence[Combo]) -> List[Dict[str, Any]]:
     """The input values of each combination of a batch (one value query for the batch)."""
-    ids = sorted({r.record_id for c in batch for recs in c.records.values() for r in recs})
-    values = db.fetch_values(ids)
+    values = db.fetch_values([r for c in batch for recs in c.records.values() for r in recs])
     spec = plan.spec
     out: List[Dict[str, Any]] = []
     for combo in batch:
@@ -397,7 +396,7 @@ def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[D
 def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[Dict[str, Any]]) -> List[bool]:
     db.require_variable(spec["variable"])
     per_combo = [_records_for(db, spec, m) for m in metadata_list]
-    values = db.fetch_values(sorted({r.record_id for recs in per_combo for r in recs}))
+    values = db.fetch_values([r for recs in per_combo for r in recs])
     cmp, target = spec["cmp"], spec["value"]
 
     def passes(value: Any) -> bool:

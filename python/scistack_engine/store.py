@@ -588,26 +588,28 @@ class Database:
         detail = "; ".join(hints) or "no single record has all of these values together"
         return f"no {variable} record matches {asked}: {detail}"
 
-    def fetch_values(self, record_ids: Sequence[str]) -> Dict[str, Any]:
+    def fetch_values(self, records: Sequence[RecordInfo]) -> Dict[str, Any]:
         """Values of the given records, read with one query, by record id."""
-        return self._fetch(record_ids, wire=False)
+        return self._fetch(records, wire=False)
 
-    def fetch_wires(self, record_ids: Sequence[str]) -> Dict[str, bytes]:
+    def fetch_wires(self, records: Sequence[RecordInfo]) -> Dict[str, bytes]:
         """Values of the given records as wire bytes (MATLAB's exact bytes where stored)."""
-        return self._fetch(record_ids, wire=True)
+        return self._fetch(records, wire=True)
 
-    def _fetch(self, record_ids: Sequence[str], wire: bool) -> Dict[str, Any]:
-        if not record_ids:
+    def _fetch(self, records: Sequence[RecordInfo], wire: bool) -> Dict[str, Any]:
+        if not records:
             return {}
-        if len(record_ids) == 1:
-            # a point read as plain rows is the cheapest round trip; arrays come as Arrow
+        if len(records) == 1 and records[0].kind != "array:f8":
+            # a point read as plain rows is the cheapest round trip (arrays come as Arrow)
+            record_id = records[0].record_id
             rows = self.cx.execute(f"SELECT {_SCALAR_SELECT} FROM _records WHERE record_id = ?",
-                                  [record_ids[0]]).fetchall()
-            if rows and rows[0][0] != "array:f8":
+                                   [record_id]).fetchall()
+            if rows:
                 kind, num, int_, txt, shape, payload = rows[0]
-                return {record_ids[0]: _rebuild(kind, num, int_, txt, None, shape, payload, wire)}
+                return {record_id: _rebuild(kind, num, int_, txt, None, shape, payload, wire)}
         con = self.cx
-        ids = con.from_arrow(pa.table({"record_id": pa.array(list(record_ids), pa.string())}))
+        record_ids = list(dict.fromkeys(r.record_id for r in records))
+        ids = con.from_arrow(pa.table({"record_id": pa.array(record_ids, pa.string())}))
         table = ids.join(con.table("_records"), "record_id").select(
             "record_id, " + _VALUE_SELECT).to_arrow_table()
         return _values_from_arrow(table, wire)
