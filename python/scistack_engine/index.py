@@ -11,7 +11,6 @@ answered from it without a database round trip; only values are read from DuckDB
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
@@ -20,9 +19,9 @@ from .metadata import MetaValue, parse_address
 __all__ = ["RecordInfo", "AddressEntry", "VariableIndex"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RecordInfo:
-    """One stored version of a record (no value)."""
+    """One stored version of a record (no value). Treat it as read-only."""
 
     record_id: str
     variable: str
@@ -67,7 +66,7 @@ class VariableIndex:
         self.variable = variable
         self.schema_keys = tuple(schema_keys)
         self.addresses: Dict[str, AddressEntry] = {}
-        self.kinds: Counter = Counter()
+        self.kinds: Dict[str, int] = {}
         self.key_types: Dict[str, Set[str]] = {}
         self.by_cache_key: Dict[str, List[RecordInfo]] = {}
         # metadata key -> (type, value) -> addresses: answers queries by set intersection
@@ -93,17 +92,23 @@ class VariableIndex:
     def add(self, info: RecordInfo) -> None:
         entry = self.addresses.get(info.address)
         if entry is None:
-            entry = self.addresses[info.address] = AddressEntry(info.address, dict(info.metadata))
-            self._order[info.address] = _sort_key(info.metadata, self.schema_keys)
+            entry = self.addresses[info.address] = AddressEntry(info.address, info.metadata)
             for key, value in info.metadata.items():
                 self.key_types.setdefault(key, set()).add(type(value).__name__)
                 postings = self._postings.setdefault(key, {})
                 postings.setdefault((type(value), value), set()).add(info.address)
         entry.versions.append(info)
         self._count += 1
-        self.kinds[info.kind] += 1
+        self.kinds[info.kind] = self.kinds.get(info.kind, 0) + 1
         if info.cache_key:
             self.by_cache_key.setdefault(info.cache_key, []).append(info)
+
+    def _sort_key_of(self, address: str) -> tuple:
+        """The address's sort key, computed when first needed and kept."""
+        key = self._order.get(address)
+        if key is None:
+            key = self._order[address] = _sort_key(self.addresses[address].metadata, self.schema_keys)
+        return key
 
     def latest_at(self, address: str) -> Optional[RecordInfo]:
         entry = self.addresses.get(address)
@@ -112,7 +117,7 @@ class VariableIndex:
     def find(self, query: Mapping[str, Sequence[MetaValue]]) -> List[AddressEntry]:
         """Address entries whose metadata satisfies ``query`` (all when it is empty)."""
         if not query:
-            return sorted(self.addresses.values(), key=lambda e: self._order[e.address])
+            return [self.addresses[a] for a in sorted(self.addresses, key=self._sort_key_of)]
         matched: List[Set[str]] = []
         for key, options in query.items():
             postings = self._postings.get(key, {})
@@ -126,8 +131,7 @@ class VariableIndex:
         matched.sort(key=len)  # intersect from the smallest set; the posting sets are not copied
         candidates = matched[0].intersection(*matched[1:]) if len(matched) > 1 else matched[0]
         # a canonical order (by metadata values), the same in every process
-        order = self._order
-        return [self.addresses[a] for a in sorted(candidates, key=order.__getitem__)]
+        return [self.addresses[a] for a in sorted(candidates, key=self._sort_key_of)]
 
     def __len__(self) -> int:
         return self._count

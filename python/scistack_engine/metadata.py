@@ -84,11 +84,17 @@ def _validate_key(key: str) -> str:
             f"metadata key {key!r} is reserved (reserved: {', '.join(sorted(RESERVED_KEYS))}); "
             "choose another name"
         )
+    _valid_keys.add(key)
     return key
 
 
 def normalize_value(key: str, value: Any) -> MetaValue:
     """The canonical form of one metadata value (see the module docstring)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int and -(2**63) <= value < 2**63:
+        return value
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, str):
