@@ -30,7 +30,10 @@ class MeanStepLength(BaseVariable):
 def extract_step_length(kinematic_data):
     """Step lengths (m) from a heel-marker trajectory: distance between successive strikes."""
     heel_x = kinematic_data
-    strikes = np.flatnonzero((heel_x[1:-1] < heel_x[:-2]) & (heel_x[1:-1] <= heel_x[2:])) + 1
+    # a heel strike is the lowest point within ±0.3 s (30 samples at 100 Hz)
+    w = 30
+    lowest = np.lib.stride_tricks.sliding_window_view(heel_x, 2 * w + 1).min(axis=1)
+    strikes = np.flatnonzero(heel_x[w:-w] == lowest) + w
     return np.diff(heel_x[strikes]) if len(strikes) > 1 else np.array([np.nan])
 
 

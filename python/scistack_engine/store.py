@@ -70,26 +70,38 @@ class DatabaseError(ScistackError):
 
 
 class DatabaseLockedError(DatabaseError):
+    """The file is open for writing in another process, or through another database object of this one."""
+
     identifier = "scistack:db:locked"
 
 
 class NotADatabaseError(DatabaseError):
+    """The file is not a SciStack DuckDB database, or is damaged."""
+
     identifier = "scistack:db:notADatabase"
 
 
 class SchemaMismatchError(DatabaseError):
+    """The file was created with other schema keys."""
+
     identifier = "scistack:db:schemaMismatch"
 
 
 class ReadOnlyError(DatabaseError):
+    """A save to a database opened with ``read_only=True``."""
+
     identifier = "scistack:db:readOnly"
 
 
 class NotFoundError(ScistackError, LookupError):
+    """No record matches the metadata or version asked for."""
+
     identifier = "scistack:load:notFound"
 
 
 class UnknownVariableError(NotFoundError):
+    """The variable has no records in this file."""
+
     identifier = "scistack:load:unknownVariable"
 
 

@@ -15,7 +15,7 @@ function [digest, info] = fingerprint(fh)
 %
 %   A called name is a user function when which resolves it to a .m file outside
 %   MATLAB's and Octave's own folders (matlabroot, OCTAVE_HOME and Octave's package
-%   folders) and outside the SciStack toolbox. Names are taken from the code itself:
+%   folders) and outside the SciStack toolbox's packages. Names are taken from the code itself:
 %   plain and dotted names (pkg.fn), names in @handles, quoted single names (feval('f')),
 %   and functions in the private folder beside a file. Files are identified by their
 %   package-qualified names (pkg.fn, private/helper), never by their folder, so the
@@ -89,7 +89,8 @@ state = struct('octave', octave, 'stamps_from', stamps_from, ...
 end
 
 function roots = library_roots(octave)
-% Folders whose functions are library code, named but never followed.
+% Folders whose functions are library code, named but never followed: MATLAB's or
+% Octave's own, and the toolbox's packages.
 toolbox = fileparts(fileparts(fileparts(mfilename('fullpath'))));
 if octave
     home = OCTAVE_HOME();
@@ -104,7 +105,11 @@ if octave
 else
     roots = {matlabroot()};
 end
-roots = [roots, {toolbox}];
+% the toolbox's own packages are library code; its examples/ and doc/ are user code,
+% which users copy and edit
+packages = dir(fullfile(toolbox, '+*'));
+roots = [roots, cellfun(@(name) fullfile(toolbox, name), {packages.name}, ...
+                        'UniformOutput', false)];
 roots = roots(~cellfun(@isempty, roots));
 for k = 1:numel(roots)
     if roots{k}(end) ~= filesep
