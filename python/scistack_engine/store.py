@@ -620,6 +620,10 @@ class Database:
                 kind, num, int_, txt, shape, payload = rows[0]
                 return {record_id: _rebuild(kind, num, int_, txt, None, shape, payload, wire)}
         con = self.cx
+        if len(records) == 1:  # one array: a single query, no join
+            table = con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
+                            params={"id": records[0].record_id}).to_arrow_table()
+            return _values_from_arrow(table, wire)
         record_ids = list(dict.fromkeys(r.record_id for r in records))
         ids = con.from_arrow(pa.table({"record_id": pa.array(record_ids, pa.string())}))
         table = ids.join(con.table("_records"), "record_id").select(
