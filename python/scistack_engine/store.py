@@ -9,9 +9,10 @@ nothing; nothing is ever overwritten.
 
 Writes are batched: :meth:`Database.save_batch` commits any number of records, for any
 variables, in one transaction with one bulk insert, and :meth:`Database.fetch_values` reads
-the values of any number of records with one query. Point calls (:meth:`save`,
-:meth:`load`) are the same paths with one element. Which versions exist is answered from
-the per-variable index (:mod:`scistack_engine.index`), not from SQL.
+the values of any number of records with one query. A single record is the cheapest case
+of the same paths: one parameterised ``INSERT`` (its own transaction) and one point query.
+Which versions exist is answered from the per-variable index
+(:mod:`scistack_engine.index`), not from SQL.
 
 Every table and view is documented in ``docs/storage.md``.
 """
