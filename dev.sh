@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SciStack's two entry points on a fresh Debian 12 machine with Python 3.11.
 #
-#   ./dev.sh example   create the environment if needed, then run the example pipeline
+#   ./dev.sh example   create the environment if needed, then run the example pipelines
+#                      (Python, and MATLAB's under GNU Octave)
 #   ./dev.sh test      create the environment if needed, then run every test
 #
 # Both are idempotent: the virtual environment (.venv) is rebuilt only when
@@ -30,14 +31,13 @@ ensure_venv() {
 }
 
 ensure_system_packages() {
-    # Later layers (the Octave bridge) add their system packages here.
-    if [ -f scripts/ensure-system.sh ]; then
-        bash scripts/ensure-system.sh
-    fi
+    # GNU Octave and mkoctfile, for the MATLAB toolbox's tests and example
+    bash scripts/ensure-system.sh
 }
 
 case "${1:-}" in
     example)
+        ensure_system_packages
         ensure_venv
         shift
         exec "$VENV/bin/python" examples/run_example.py "$@"
