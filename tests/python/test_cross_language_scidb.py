@@ -24,12 +24,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import pathlib
 import re
-import shutil
-import subprocess
-import sys
 from typing import Any, Dict, Tuple
 
 import numpy as np
@@ -41,7 +37,7 @@ from scidb.foreach import build_spec
 from scidb.variable import variable_class
 from scistack_engine.gateway_ops_matlab import normalize_spec
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from octave_support import ensure_bridge, run_octave
 
 octave = pytest.mark.octave
 
@@ -105,17 +101,6 @@ FROM_PYTHON: Dict[str, Tuple[Any, str]] = {
 RUNS = ["Doubled", "Filtered", "SumLeft", "Delta", "Counted"]
 
 
-def octave_cli() -> str:
-    octave = shutil.which("octave-cli")
-    if octave is None:
-        message = ("GNU Octave (octave-cli) is not installed: run scripts/ensure-system.sh "
-                   "(apt-get install octave liboctave-dev)")
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return octave
-
-
 def same(actual: Any, expected: Any) -> bool:
     """Equal in type, dtype, shape and value (NaN equals NaN), recursively."""
     if type(actual) is not type(expected):
@@ -176,17 +161,15 @@ def write_python_database(path: pathlib.Path) -> None:
 @pytest.fixture(scope="module")
 def exchange(tmp_path_factory) -> Dict[str, Any]:
     folder = tmp_path_factory.mktemp("cross_language")
-    octave = octave_cli()
     write_python_database(folder / "python_wrote.duckdb")
     (folder / "octave_cases.txt").write_text(
         "".join(f"{name}\t{expr}\n" for name, (expr, _) in FROM_OCTAVE.items()), encoding="utf-8")
     (folder / "python_cases.txt").write_text(
         "".join(f"{name}\t{expr}\n" for name, (_, expr) in FROM_PYTHON.items()), encoding="utf-8")
-    env = dict(os.environ, SCISTACK_PYTHON=sys.executable, SCISTACK_CROSS_DIR=str(folder))
-    code = ("addpath('toolbox'); scistack.setup(); cd('tests/matlab'); "
+    ensure_bridge()
+    code = ("addpath('toolbox'); cd('tests/matlab'); "
             "run_tests('test_scidb_cross_language', 'Exit', true);")
-    result = subprocess.run([octave, "--no-history", "--norc", "--quiet", "--eval", code],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = run_octave(code, env={"SCISTACK_CROSS_DIR": str(folder)}, check=False)
     return {"folder": folder, "returncode": result.returncode,
             "output": result.stdout + result.stderr}
 

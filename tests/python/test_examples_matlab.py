@@ -16,56 +16,35 @@ import html.parser
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from octave_support import ROOT, ensure_bridge, run_octave
 TOOLBOX = ROOT / "toolbox"
-OCTAVE_ARGS = ["--no-history", "--norc", "--quiet"]
 
 
-def octave_cli() -> str:
-    """The octave-cli executable; skips (fails under CI) when it is missing."""
-    octave = shutil.which("octave-cli")
-    if octave is None:
-        message = ("GNU Octave (octave-cli) is not installed: run scripts/ensure-system.sh "
-                   "(apt-get install octave liboctave-dev)")
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return octave
-
-
-def run_octave(code: str, cwd: pathlib.Path, tmp: pathlib.Path | None = None,
-               timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run Octave code in CWD with this Python as the engine's; TMP becomes its tempdir."""
-    env = dict(os.environ, SCISTACK_PYTHON=sys.executable)
-    if tmp is not None:
-        env["TMPDIR"] = str(tmp)
-    result = subprocess.run([octave_cli(), *OCTAVE_ARGS, "--eval", code], cwd=cwd, env=env,
-                            capture_output=True, text=True, timeout=timeout)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"Octave failed running {code}:\n{output}"
-    assert "error:" not in result.stderr, output
-    return result
+def run(code: str, cwd: pathlib.Path, tmp: pathlib.Path | None = None) -> str:
+    """Run Octave code in CWD (TMP becomes its tempdir); its standard output, which must
+    come with no error."""
+    result = run_octave(code, cwd=cwd, env={"TMPDIR": str(tmp)} if tmp is not None else None)
+    assert "error:" not in result.stderr, result.stdout + result.stderr
+    return result.stdout
 
 
 @pytest.fixture(scope="module")
 def bridge() -> None:
     """The MEX bridge, built when missing or out of date."""
-    result = run_octave("addpath('toolbox'); scistack.setup();", ROOT)
-    assert "SciStack engine" in result.stdout, result.stdout + result.stderr
+    ensure_bridge()
 
 
 def gait_study(database: pathlib.Path, cwd: pathlib.Path) -> str:
     code = (f"addpath('{TOOLBOX}'); addpath('{TOOLBOX / 'examples'}'); "
             f"results = gait_study('{database}'); "
             "printf('rows=%d\\n', numel(results.data));")
-    return run_octave(code, cwd).stdout
+    return run(code, cwd)
 
 
 @pytest.mark.octave
@@ -121,7 +100,7 @@ def test_gait_study_database_reads_in_python(bridge, tmp_path, scidb_unconfigure
 @pytest.mark.octave
 def test_getting_started_runs_end_to_end(bridge, tmp_path):
     code = f"addpath('{TOOLBOX}'); addpath('{TOOLBOX / 'doc'}'); GettingStarted();"
-    out = run_octave(code, tmp_path, tmp=tmp_path).stdout
+    out = run(code, tmp_path, tmp=tmp_path)
     assert out.startswith("SciStack engine "), out
     assert "Saving the same content again adds nothing: same record id: 1" in out
     assert "A partial address loads a cell of 2 records" in out
@@ -160,7 +139,7 @@ def test_quickstart_matlab_blocks_run_as_written(bridge, tmp_path):
     assert {p.name for p in tmp_path.iterdir()} == {"RawEMG.m", "PeakEMG.m",
                                                      "peak_amplitude.m"}
     (tmp_path / "quickstart_steps.m").write_text("\n".join(script), encoding="utf-8")
-    out = run_octave(f"addpath('{TOOLBOX}'); quickstart_steps", tmp_path).stdout
+    out = run(f"addpath('{TOOLBOX}'); quickstart_steps", tmp_path)
     assert "done done done done done done\n" in out, out
     assert "cached cached cached cached cached cached\n" in out, out
     assert "peak_amplitude\nRawEMG\n" in out, out

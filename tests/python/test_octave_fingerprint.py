@@ -15,12 +15,8 @@ a failure.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import re
-import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -30,33 +26,17 @@ from scistack_engine.hashing import content_hash
 from scistack_engine.lineage import LineageRecord, cache_key
 from scistack_engine.store import Database
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from octave_support import ROOT, ensure_bridge, run_octave
+
 HELPERS = ROOT / "tests" / "matlab" / "helpers_lineage"
-OCTAVE_ARGS = ["--no-history", "--norc", "--quiet"]
 
 octave = pytest.mark.octave
 
 
-def octave_cli() -> str:
-    octave = shutil.which("octave-cli")
-    if octave is None:
-        message = ("GNU Octave (octave-cli) is not installed: run scripts/ensure-system.sh "
-                   "(apt-get install octave liboctave-dev)")
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return octave
-
-
-def run_octave(code: str, cwd: pathlib.Path = ROOT, timeout: float = 300) -> str:
+def run(code: str, cwd: pathlib.Path = ROOT, timeout: float = 300) -> str:
     """Run Octave code with the toolbox and the lineage test helpers on the path."""
     prelude = f"addpath('{ROOT / 'toolbox'}'); addpath('{HELPERS}'); "
-    env = dict(os.environ, SCISTACK_PYTHON=sys.executable)
-    result = subprocess.run([octave_cli(), *OCTAVE_ARGS, "--eval", prelude + code],
-                            cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"Octave failed:\n{output}"
-    return result.stdout
+    return run_octave(prelude + code, cwd=cwd, timeout=timeout).stdout
 
 
 def reported(stdout: str) -> dict:
@@ -66,8 +46,8 @@ def reported(stdout: str) -> dict:
 
 @pytest.fixture(scope="module")
 def bridge() -> None:
-    """Build the MEX bridge when needed (scistack.setup), once for this module."""
-    run_octave("scistack.setup();")
+    """Build the MEX bridge when needed (scistack.setup)."""
+    ensure_bridge()
 
 
 FINGERPRINTS = """
@@ -88,8 +68,8 @@ end
 
 @octave
 def test_fingerprints_are_the_same_in_every_process(bridge, tmp_path):
-    first = reported(run_octave(FINGERPRINTS))
-    second = reported(run_octave(FINGERPRINTS, cwd=tmp_path))
+    first = reported(run(FINGERPRINTS))
+    second = reported(run(FINGERPRINTS, cwd=tmp_path))
     assert set(first) == {"named", "package", "cycle", "anonymous", "library", "handle"}
     assert first == second
     for value in first.values():
@@ -105,7 +85,7 @@ def test_fingerprint_does_not_depend_on_the_folder(bridge, tmp_path):
             "rmpath(fileparts(which('lineage_ping'))); addpath(d); "
             "b = scistack.internal.fingerprint(@lineage_ping); w = which('lineage_ping'); "
             "printf('a=%s\\nb=%s\\nwhere=%s\\n', a, b, w);")
-    shown = reported(run_octave(code, cwd=tmp_path))
+    shown = reported(run(code, cwd=tmp_path))
     assert not shown["where"].startswith(str(HELPERS))
     assert shown["a"] == shown["b"]
 
@@ -131,8 +111,8 @@ printf('data=%s\\n', sprintf('%.17g,', filtered.data));
 
 @octave
 def test_a_saved_result_answers_the_same_call_in_a_later_process(bridge, tmp_path):
-    first = reported(run_octave(SAVE_AND_CALL.format(first="true"), cwd=tmp_path))
-    later = reported(run_octave(SAVE_AND_CALL.format(first="false"), cwd=tmp_path))
+    first = reported(run(SAVE_AND_CALL.format(first="true"), cwd=tmp_path))
+    later = reported(run(SAVE_AND_CALL.format(first="false"), cwd=tmp_path))
     assert first["calls"] == "1"
     assert later["calls"] == "0", "the function ran although its result was saved"
     assert later["key"] == first["key"]
@@ -141,7 +121,7 @@ def test_a_saved_result_answers_the_same_call_in_a_later_process(bridge, tmp_pat
 
 @octave
 def test_the_lineage_matlab_saves_is_a_valid_engine_record(bridge, tmp_path):
-    shown = reported(run_octave(SAVE_AND_CALL.format(first="true"), cwd=tmp_path))
+    shown = reported(run(SAVE_AND_CALL.format(first="true"), cwd=tmp_path))
     db = Database(str(tmp_path / "experiment.duckdb"), ["subject", "session"], read_only=True)
     try:
         (info,) = db.select("LineageFiltered", {"subject": 1, "session": "pre"}, None)

@@ -12,12 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import pathlib
 import re
-import shutil
-import subprocess
-import sys
 from typing import Any
 
 import zoneinfo
@@ -29,7 +24,8 @@ import pytest
 from scistack_engine.codec import decode, encode
 from scistack_engine.hashing import content_hash
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from octave_support import run_octave
+
 
 pytestmark = pytest.mark.octave
 
@@ -72,25 +68,9 @@ CASES: dict[str, tuple[str, Any]] = {
 }
 
 
-def octave_cli() -> str:
-    octave = shutil.which("octave-cli")
-    if octave is None:
-        message = ("GNU Octave (octave-cli) is not installed: run scripts/ensure-system.sh "
-                   "(apt-get install octave liboctave-dev)")
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return octave
-
-
-def run_octave(code: str) -> str:
-    env = dict(os.environ, SCISTACK_PYTHON=sys.executable)
-    result = subprocess.run(
-        [octave_cli(), "--no-history", "--norc", "--quiet", "--eval", code],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+def run(code: str) -> str:
+    """Run Octave code from the repository root; its standard output."""
+    return run_octave(code).stdout
 
 
 def same(actual: Any, expected: Any) -> bool:
@@ -121,7 +101,7 @@ def octave_bytes(tmp_path_factory) -> dict[str, bytes]:
             f"fid = fopen('{folder / (name + '.bin')}', 'w'); "
             f"fwrite(fid, scistack.internal.wire_encode({expression}), 'uint8'); fclose(fid);"
         )
-    run_octave("\n".join(lines))
+    run("\n".join(lines))
     return {name: (folder / f"{name}.bin").read_bytes() for name in CASES}
 
 
@@ -144,7 +124,7 @@ def octave_hashes() -> dict[str, str]:
     for name in HASHED:
         lines.append(f"printf('{name}=%s\\n', "
                      f"scistack.internal.engine_call('hash', 'value', {CASES[name][0]}));")
-    out = run_octave("\n".join(lines))
+    out = run("\n".join(lines))
     return dict(re.findall(r"^(\w+)=([0-9a-f]{64})$", out, re.MULTILINE))
 
 
@@ -230,7 +210,7 @@ def decoded_in_octave(tmp_path_factory) -> dict[str, str]:
             f"if ok, printf('{name}=ok\\n'); else, printf('{name}=%s\\n', "
             "strtrim(disp(v)(1:min(end, 200)))); end"
         )
-    out = run_octave("\n".join(lines))
+    out = run("\n".join(lines))
     return dict(re.findall(r"^(\w+)=(.*)$", out, re.MULTILINE))
 
 
@@ -242,7 +222,7 @@ def test_python_values_decode_in_octave_as_documented(decoded_in_octave, name):
 def test_dict_with_mixed_key_types_has_no_octave_form(tmp_path):
     path = tmp_path / "mixed.bin"
     path.write_bytes(encode({1: "a", "b": 2}))
-    out = run_octave(
+    out = run(
         "addpath('toolbox'); "
         f"fid = fopen('{path}'); b = fread(fid, Inf, 'uint8=>uint8').'; fclose(fid); "
         "try, scistack.internal.wire_decode(b); catch err, printf('id=%s\\n', err.identifier); end"
