@@ -1,4 +1,5 @@
-"""Running GNU Octave from the Python tests: finding it, running code, building the bridge.
+"""Running GNU Octave from the Python tests: finding it, running code, building the bridge,
+and comparing the values that cross between the languages.
 
 Every test that drives Octave goes through here, so they agree on how Octave is started
 (headless, no history, no startup files), which Python the bridge embeds (this one, via
@@ -9,14 +10,16 @@ machine, a failure under CI, where ``scripts/ensure-system.sh`` must have instal
 from __future__ import annotations
 
 import functools
+import math
 import os
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
+import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -55,3 +58,20 @@ def ensure_bridge() -> str:
     match = re.search(r"^bridge=(.+)$", result.stdout, re.MULTILINE)
     assert match, result.stdout + result.stderr
     return match.group(1)
+
+def same(actual: Any, expected: Any) -> bool:
+    """Equal in type, dtype, shape and value (NaN equals NaN), recursively."""
+    if type(actual) is not type(expected):
+        return False
+    if isinstance(expected, np.ndarray):
+        if actual.dtype != expected.dtype or actual.shape != expected.shape:
+            return False
+        if expected.dtype == object:
+            return all(same(a, e) for a, e in zip(actual.reshape(-1), expected.reshape(-1)))
+        return bool(np.array_equal(actual, expected, equal_nan=expected.dtype.kind in "fc"))
+    if isinstance(expected, dict):
+        return (list(actual) == list(expected)
+                and all(same(actual[k], expected[k]) for k in expected))
+    if isinstance(expected, float) and math.isnan(expected):
+        return math.isnan(actual)
+    return bool(actual == expected)

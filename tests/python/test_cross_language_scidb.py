@@ -37,7 +37,7 @@ from scidb.foreach import build_spec
 from scidb.variable import variable_class
 from scistack_engine.gateway_ops_matlab import normalize_spec
 
-from octave_support import ensure_bridge, run_octave
+from octave_support import ensure_bridge, run_octave, same
 
 octave = pytest.mark.octave
 
@@ -101,22 +101,6 @@ FROM_PYTHON: Dict[str, Tuple[Any, str]] = {
 RUNS = ["Doubled", "Filtered", "SumLeft", "Delta", "Counted"]
 
 
-def same(actual: Any, expected: Any) -> bool:
-    """Equal in type, dtype, shape and value (NaN equals NaN), recursively."""
-    if type(actual) is not type(expected):
-        return False
-    if isinstance(expected, np.ndarray):
-        if actual.dtype != expected.dtype or actual.shape != expected.shape:
-            return False
-        if expected.dtype == object:
-            return all(same(a, e) for a, e in zip(actual.reshape(-1), expected.reshape(-1)))
-        return bool(np.array_equal(actual, expected, equal_nan=expected.dtype.kind in "fc"))
-    if isinstance(expected, dict):
-        return (list(actual) == list(expected)
-                and all(same(actual[k], expected[k]) for k in expected))
-    if isinstance(expected, float) and math.isnan(expected):
-        return math.isnan(actual)
-    return bool(actual == expected)
 
 
 def fail_on_two(x):

@@ -24,7 +24,7 @@ import pytest
 from scistack_engine.codec import decode, encode
 from scistack_engine.hashing import content_hash
 
-from octave_support import run_octave
+from octave_support import run_octave, same
 
 
 pytestmark = pytest.mark.octave
@@ -73,22 +73,6 @@ def run(code: str) -> str:
     return run_octave(code).stdout
 
 
-def same(actual: Any, expected: Any) -> bool:
-    """Equal in type, dtype, shape and value (NaN equals NaN), recursively."""
-    if type(actual) is not type(expected):
-        return False
-    if isinstance(expected, np.ndarray):
-        if actual.dtype != expected.dtype or actual.shape != expected.shape:
-            return False
-        if expected.dtype == object:
-            return all(same(a, e) for a, e in zip(actual.reshape(-1), expected.reshape(-1)))
-        return bool(np.array_equal(actual, expected, equal_nan=expected.dtype.kind in "fc"))
-    if isinstance(expected, dict):
-        return (list(actual) == list(expected)
-                and all(same(actual[k], expected[k]) for k in expected))
-    if isinstance(expected, float) and math.isnan(expected):
-        return math.isnan(actual)
-    return bool(actual == expected)
 
 
 @pytest.fixture(scope="module")
