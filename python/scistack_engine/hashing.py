@@ -20,6 +20,7 @@ __all__ = ["content_hash", "content_hash_of_encoded", "HASH_PREFIX"]
 #: Bytes hashed before the canonical encoding; a new rule gets a new prefix.
 HASH_PREFIX = b"scistack-content-v1\x00"
 
+_PREFIXED = hashlib.sha256(HASH_PREFIX)  # copied per value: the prefix is hashed once
 
 def content_hash(value: Any) -> str:
     """The hex SHA-256 content hash of ``value`` (64 characters).
@@ -29,7 +30,7 @@ def content_hash(value: Any) -> str:
     UnsupportedValueError
         When ``value`` lies outside the value model; there is no fallback hash.
     """
-    hasher = hashlib.sha256(HASH_PREFIX)
+    hasher = _PREFIXED.copy()
     iter_chunks(value, hasher.update, canonical=True)
     return hasher.hexdigest()
 

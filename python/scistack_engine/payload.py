@@ -43,7 +43,7 @@ INT_KINDS = frozenset({"int", "np:i1", "np:i2", "np:i4", "np:i8", "np:u1", "np:u
 BOOL_KINDS = frozenset({"bool", "np:b1"})
 
 
-@dataclass
+@dataclass(slots=True)
 class StoredValue:
     """A value split into its record columns, with its content hash."""
 
