@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-try:
-    import scifor
-except ImportError:  # source checkout without an editable install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-    import scifor
+import scifor
+
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "scifor.md"
 

@@ -10,17 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import scifor
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "scifor_example.py"
 
 
 @pytest.fixture
 def example_module():
-    try:
-        import scifor
-    except ImportError:
-        sys.path.insert(0, str(ROOT / "python"))
-        import scifor
     saved = scifor.get_schema()
     spec = importlib.util.spec_from_file_location("scifor_example", EXAMPLE)
     module = importlib.util.module_from_spec(spec)

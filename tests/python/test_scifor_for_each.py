@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-try:
-    import scifor  # noqa: F401
-except ImportError:  # source checkout without an editable install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 
 from scifor import (
     Col,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,10 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-try:
-    import scifor  # noqa: F401
-except ImportError:  # source checkout without an editable install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
 
 from scifor import for_each, get_schema, set_schema
 

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-try:
-    import scifor
-except ImportError:  # source checkout without an editable install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-    import scifor
+import scifor
+
 
 from scifor import Col, FilterError, SchemaError, SciforError, get_schema, set_schema
 from scifor.filters import split_conjuncts
