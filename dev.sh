@@ -31,8 +31,9 @@ ensure_venv() {
 }
 
 ensure_system_packages() {
-    # GNU Octave and mkoctfile, for the MATLAB toolbox's tests and example
-    bash scripts/ensure-system.sh
+    # GNU Octave and mkoctfile (the MATLAB toolbox under Octave), and for a Debian
+    # Python its headers (the MEX bridge embeds it) and venv module
+    bash scripts/ensure-system.sh "$PY"
 }
 
 case "${1:-}" in

@@ -1,31 +1,42 @@
 #!/usr/bin/env bash
-# Install the system packages SciStack's MATLAB side needs on Debian 12, when missing.
+# Install the system packages SciStack needs on Debian 12, when missing.
 #
-#   bash scripts/ensure-system.sh
+#   bash scripts/ensure-system.sh [PYTHON]
 #
 # GNU Octave runs the toolbox and its tests on machines without MATLAB; liboctave-dev
-# provides mkoctfile, which compiles the toolbox's MEX bridge to Python. Nothing is done
-# when both `octave-cli` and `mkoctfile` are already on the PATH, so the script is safe to
-# call before every test run. Installing needs root (CI runs as root) or sudo.
+# provides mkoctfile, which compiles the toolbox's MEX bridge to Python. The bridge also
+# needs the C headers of the Python it embeds, and the virtual environment needs that
+# Python's venv module: for Debian's own Python (PYTHON, default python3) they come as
+# python3-dev and python3-venv. Nothing is installed when everything is present, so the
+# script is safe to call before every run. Installing needs root (CI runs as root) or sudo.
 set -euo pipefail
 
-PACKAGES=(octave liboctave-dev)
-
-missing=()
+PY=${1:-python3}
+packages=()
 for tool in octave-cli mkoctfile; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "[ensure-system] missing: $tool"
+        packages=(octave liboctave-dev)
+    fi
 done
+if ! "$PY" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    echo "[ensure-system] missing: the venv module of $PY"
+    packages+=(python3-venv)
+fi
+if ! "$PY" -c "import os, sysconfig; assert os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h'))" >/dev/null 2>&1; then
+    echo "[ensure-system] missing: the C headers of $PY"
+    packages+=(python3-dev)
+fi
 
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "[ensure-system] octave-cli and mkoctfile present: nothing to install"
+if [ ${#packages[@]} -eq 0 ]; then
+    echo "[ensure-system] Octave, mkoctfile and $PY's headers and venv present: nothing to install"
     exit 0
 fi
 
-echo "[ensure-system] missing: ${missing[*]}"
-
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "[ensure-system] apt-get not found: install ${PACKAGES[*]} (GNU Octave >= 7 and" \
-         "its development files) with your system's package manager" >&2
+    echo "[ensure-system] apt-get not found: install ${packages[*]} (GNU Octave >= 7 and" \
+         "its development files; Python's headers and venv module) with your system's" \
+         "package manager" >&2
     exit 1
 fi
 
@@ -34,7 +45,7 @@ if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then
         SUDO=(sudo)
     else
-        echo "[ensure-system] not root and no sudo: run as root to install ${PACKAGES[*]}" >&2
+        echo "[ensure-system] not root and no sudo: run as root to install ${packages[*]}" >&2
         exit 1
     fi
 fi
@@ -42,13 +53,13 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "[ensure-system] apt-get update"
 "${SUDO[@]}" apt-get update
-echo "[ensure-system] apt-get install -y --no-install-recommends ${PACKAGES[*]}"
-"${SUDO[@]}" apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+echo "[ensure-system] apt-get install -y --no-install-recommends ${packages[*]}"
+"${SUDO[@]}" apt-get install -y --no-install-recommends "${packages[@]}"
 
 for tool in octave-cli mkoctfile; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "[ensure-system] $tool still missing after installing ${PACKAGES[*]}" >&2
+        echo "[ensure-system] $tool still missing after installing ${packages[*]}" >&2
         exit 1
     fi
 done
-echo "[ensure-system] installed: $(octave-cli --version | head -n 1)"
+echo "[ensure-system] ready: $(octave-cli --version | head -n 1)"
