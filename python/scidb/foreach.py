@@ -39,7 +39,8 @@ log = logging.getLogger("scidb.for_each")
 def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
                iterables: Mapping[str, Any], where: Union[Filter, str, None],
                as_table: Union[bool, Sequence[str]], batch_size: int,
-               fingerprint: Optional[str] = None, skip_computed: bool = True) -> Dict[str, Any]:
+               fingerprint: Optional[str] = None, skip_computed: bool = True,
+               skip_existing: bool = False) -> Dict[str, Any]:
     """The engine's language-neutral spec of a for_each call."""
     if isinstance(where, str):
         where = Sql(where)
@@ -57,12 +58,13 @@ def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seque
         "batch_size": batch_size,
         "fingerprint": fingerprint,
         "skip_computed": skip_computed,
+        "skip_existing": skip_existing,
     }
 
 
 def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
              outputs: Sequence[Any] = (), *, where: Union[Filter, str, None] = None,
-             dry_run: bool = False, save: bool = True,
+             dry_run: bool = False, save: bool = True, skip_existing: bool = False,
              as_table: Union[bool, Sequence[str]] = False, batch_size: int = 500,
              on_error: str = "continue", progress: Optional[bool] = None,
              db: Optional[Database] = None, **iterables: Any) -> pd.DataFrame:
@@ -85,6 +87,10 @@ def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
         Plan only: return what would run, what is missing and why; run and save nothing.
     save
         ``False`` runs ``fn`` and returns its outputs without saving or logging.
+    skip_existing
+        Skip a combination whose every output already has a record at its metadata
+        (status ``cached``): a rerun after an interruption continues where it stopped.
+        A changed ``fn`` is not noticed; lineage functions skip by cache key instead.
     as_table
         Pass inputs that match several records as a DataFrame (metadata columns and a
         ``data`` column) instead of a list; ``True`` for all inputs or a list of names.
@@ -119,7 +125,7 @@ def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
                if isinstance(fn, Thunk) else {})
     return run_for_each(fn, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
                         save=save, as_table=as_table, batch_size=batch_size, on_error=on_error,
-                        progress=progress, db=db, **lineage)
+                        progress=progress, db=db, skip_existing=skip_existing, **lineage)
 
 
 def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
@@ -127,6 +133,7 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
                  save: bool, as_table: Union[bool, Sequence[str]], batch_size: int,
                  on_error: str, progress: Optional[bool], db: Optional[Database],
                  fingerprint: Optional[str] = None, skip_computed: bool = True,
+                 skip_existing: bool = False,
                  call: Optional[Callable[..., Any]] = None) -> pd.DataFrame:
     """The for_each driver shared by scidb and scihist.
 
@@ -138,7 +145,7 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
         raise ValueError(f"on_error must be 'continue' or 'raise', not {on_error!r}")
     database = get_database(db)
     spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
-                      skip_computed)
+                      skip_computed, skip_existing)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
     names = spec["outputs"]
     rows: Dict[int, Dict[str, Any]] = {}
@@ -147,7 +154,8 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
         rows[combo.index] = {**combo.metadata, "status": status, "reason": combo.missing}
         if combo.status == "cached":
             rows[combo.index].update(zip(names, combo.cached_records))
-            rows[combo.index]["reason"] = "already computed with this function, code and inputs"
+            rows[combo.index]["reason"] = ("already computed with this function, code and inputs"
+                                           if fingerprint else "its outputs are already saved")
     if dry_run:
         return _result_frame(run, rows, names)
     call = call or fn

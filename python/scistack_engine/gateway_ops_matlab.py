@@ -267,6 +267,7 @@ def normalize_spec(spec: Mapping[str, Any]) -> Dict[str, Any]:
         "batch_size": int(spec.get("batch_size") or 500),
         "fingerprint": None if _is_empty(fingerprint) else str(fingerprint),
         "skip_computed": bool(spec.get("skip_computed", True)),
+        "skip_existing": bool(spec.get("skip_existing", False)),
     }
 
 

@@ -73,3 +73,27 @@ def test_reverting_a_constant_makes_the_earlier_results_latest_without_running(s
     latest = Doubled.load(subject=1, session="a")
     assert latest.data == 6.0 and latest.version == 3
     assert scidb_db.get_provenance(Doubled, subject=1, session="a")["constants"] == {"k": 2.0}
+
+
+def test_skip_existing_continues_an_interrupted_run(scidb_db):
+    for subject in (1, 2, 3):
+        Reading.save(float(subject), subject=subject, session="a")
+    calls = []
+
+    def double(x):
+        calls.append(x)
+        return 2 * x
+
+    # an earlier run that stopped after subject 1
+    for_each(double, inputs={"x": Reading}, outputs=[Doubled], subject=[1], session=["a"])
+    result = for_each(double, inputs={"x": Reading}, outputs=[Doubled], subject=[1, 2, 3],
+                      session=["a"], skip_existing=True)
+    assert calls == [1.0, 2.0, 3.0]  # subject 1 ran once, in the first run
+    assert result["status"].tolist() == ["cached", "done", "done"]
+    assert result["reason"].tolist()[0] == "its outputs are already saved"
+    logged = scidb_db.con.execute("SELECT status FROM _run_combos WHERE run_id = ? ORDER BY combo",
+                                  [result.attrs["run_id"]]).fetchall()
+    assert [s for (s,) in logged] == ["cached", "done", "done"]
+    # without the option every combination runs again (identical outputs add no version)
+    for_each(double, inputs={"x": Reading}, outputs=[Doubled], subject=[1, 2, 3], session=["a"])
+    assert len(calls) == 6 and Doubled.load(subject=2, session="a").version == 1
