@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from scilineage import Thunk
 from scistack_engine.execution import ComboResult, ForEachRun
+from scistack_engine.metadata import describe_metadata
 from scistack_engine.planner import Combo
 
 from .database import Database, get_database
@@ -200,7 +201,7 @@ def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any],
         returned = call(**kwargs)
         outputs = _split_outputs(returned, n_outputs)
     except Exception as exc:  # the user's function may raise anything: it is logged
-        where = ", ".join(f"{k}={v!r}" for k, v in combo.metadata.items())
+        where = describe_metadata(combo.metadata)
         stack = traceback.format_exc()
         log.debug("combination %s failed:\n%s", where, stack)
         result = ComboResult(combo, error=f"{type(exc).__name__}: {exc}", stack=stack,

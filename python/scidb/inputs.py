@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Union
 
+from scistack_engine.metadata import describe_metadata
+
 from .filters import ColumnRef
 from .variable import BaseVariable, VariableMeta
 
@@ -35,7 +37,7 @@ class Fixed:
         self.metadata = metadata
 
     def __repr__(self) -> str:
-        pinned = ", ".join(f"{k}={v!r}" for k, v in self.metadata.items())
+        pinned = describe_metadata(self.metadata)
         return f"Fixed({self.variable!r}, {pinned})"
 
 

@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
 import pandas as pd
 
 from scistack_engine.index import RecordInfo
-from scistack_engine.metadata import MetadataError, validate_identifier
+from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
 from scistack_engine.provenance import select_by_constants, split_constant_filters
 from scistack_engine.store import NotFoundError, SaveItem, UnknownVariableError
 
@@ -114,7 +114,7 @@ class BaseVariable(metaclass=VariableMeta):
         self.content_hash = content_hash
 
     def __repr__(self) -> str:
-        meta = ", ".join(f"{k}={v!r}" for k, v in self.metadata.items())
+        meta = describe_metadata(self.metadata)
         return f"{type(self).__name__}({meta}, version={self.version}, record_id={self.record_id!r})"
 
     @property

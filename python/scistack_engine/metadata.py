@@ -36,6 +36,7 @@ __all__ = [
     "normalize_value",
     "normalize_metadata",
     "address_of",
+    "describe_metadata",
     "parse_address",
     "normalize_query",
 ]
@@ -141,6 +142,11 @@ def address_of(metadata: Mapping[str, MetaValue]) -> str:
             text = repr(value)  # int, or a finite float: JSON's own spelling
         parts.append(_json_string(key) + ":" + text)
     return "{" + ",".join(parts) + "}"
+
+
+def describe_metadata(metadata: Mapping[str, Any]) -> str:
+    """Metadata as users write it in a call: ``subject=1, session='pre'``."""
+    return ", ".join(f"{k}={v!r}" for k, v in metadata.items())
 
 
 def parse_address(address: str) -> Dict[str, MetaValue]:

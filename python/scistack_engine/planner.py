@@ -54,7 +54,7 @@ from .errors import ScistackError
 from .hashing import content_hash
 from .index import RecordInfo
 from .lineage import cache_key
-from .metadata import address_of, normalize_value
+from .metadata import address_of, describe_metadata, normalize_value
 from .store import Database
 
 __all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage"]
@@ -175,7 +175,7 @@ def _records_for(db: Database, inp: Mapping[str, Any], metadata: Mapping[str, An
 def _describe(inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> str:
     fixed = inp.get("fixed") or {}
     where = {**{k: v for k, v in metadata.items()}, **fixed}
-    return f"no {inp['variable']} record at " + ", ".join(f"{k}={v!r}" for k, v in where.items())
+    return f"no {inp['variable']} record at {describe_metadata(where)}"
 
 
 def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:

@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from .hashing import content_hash
 from .index import RecordInfo
+from .metadata import describe_metadata
 from .store import Database, NotFoundError
 
 __all__ = ["provenance", "provenance_chain", "version_history", "select_by_constants",
@@ -68,7 +69,7 @@ def provenance(db: Database, variable: str, metadata: Mapping[str, Any],
     """How the record at ``metadata`` was produced (latest version unless ``version``)."""
     infos = db.select(variable, metadata, version)
     if len(infos) > 1:
-        where = ", ".join(f"{k}={v!r}" for k, v in metadata.items())
+        where = describe_metadata(metadata)
         raise NotFoundError(f"{len(infos)} {variable} records match {where}; give the full metadata "
                             "to ask for the provenance of one")
     info = infos[0]
@@ -156,7 +157,7 @@ def select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any]
                for name, digest in wanted.items()):
             chosen[info.address] = info  # versions are oldest first: the last one wins
     if not chosen:
-        asked = ", ".join(f"{k}={v!r}" for k, v in {**metadata, **constants}.items())
+        asked = describe_metadata({**metadata, **constants})
         keys = ", ".join(sorted(db.index(variable).key_types))
         raise NotFoundError(
             f"no {variable} record matches {asked}: {', '.join(constants)} "

@@ -39,6 +39,7 @@ from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
     MetadataError,
     address_of,
+    describe_metadata,
     normalize_metadata,
     normalize_query,
     validate_identifier,
@@ -130,10 +131,6 @@ def _display(value: Any) -> Optional[str]:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else repr(value)
-
-
-def _describe_metadata(metadata: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in metadata.items())
 
 
 @contextlib.contextmanager
@@ -391,7 +388,7 @@ class Database:
                 stored = to_stored(item.value, item.wire)
             except UnsupportedValueError as exc:
                 raise UnsupportedValueError(
-                    f"{item.variable} at {_describe_metadata(metadata)}: {exc}") from exc
+                    f"{item.variable} at {describe_metadata(metadata)}: {exc}") from exc
             latest = pending.get((item.variable, address)) or self.index(item.variable).latest_at(address)
             if (latest and latest.content_hash == stored.content_hash
                     and latest.cache_key == item.cache_key and latest.output_index == item.output_index):
@@ -586,7 +583,7 @@ class Database:
                            version: Optional[int]) -> str:
         index = self.index(variable)
         query = normalize_query(metadata)
-        asked = ", ".join(f"{k}={v!r}" for k, v in metadata.items()) or "(no metadata)"
+        asked = describe_metadata(metadata) or "(no metadata)"
         if version is not None and index.find(query):
             versions = sorted({v.version for e in index.find(query) for v in e.versions})
             return f"{variable} has no version {version} at {asked}; versions there: {versions}"
