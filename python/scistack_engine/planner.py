@@ -147,7 +147,7 @@ def _resolve_iterables(db: Database, spec: Mapping[str, Any]) -> Dict[str, List[
                     f"{key}=[] means every value of {key!r} in the inputs, but no input "
                     f"variable has records with the key {key!r}"
                 )
-            resolved[key] = [v for _, v in sorted(present, key=lambda p: (p[0], p[1]))]
+            resolved[key] = [v for _, v in sorted(present)]  # by type name, then value
         else:
             resolved[key] = [normalize_value(key, v) for v in _as_list(values)]
     return resolved
@@ -174,7 +174,7 @@ def _records_for(db: Database, inp: Mapping[str, Any], metadata: Mapping[str, An
 
 def _describe(inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> str:
     fixed = inp.get("fixed") or {}
-    where = {**{k: v for k, v in metadata.items()}, **fixed}
+    where = {**metadata, **fixed}
     return f"no {inp['variable']} record at {describe_metadata(where)}"
 
 
