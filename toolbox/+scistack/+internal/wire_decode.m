@@ -220,64 +220,82 @@ end
 function [data, p, kind] = read_values(b, p, code, n)
 % N elements of dtype CODE as a 1-by-N row; KIND marks values that need finishing.
 kind = 0;
+[cls, width, is_complex] = numeric_class(code);
+if ~isempty(cls)
+    data = take(b, p, width * n);
+    p = p + width * n;
+    if ~strcmp(cls, 'uint8')
+        data = typecast(data, cls);
+    end
+    if is_complex
+        data = complex(data(1:2:end), data(2:2:end));
+    end
+elseif strcmp(code, 'b1')
+    data = take(b, p, n) ~= 0;
+    p = p + n;
+elseif strcmp(code, 'f2')
+    data = half_to_single(typecast(take(b, p, 2 * n), 'uint16'));
+    p = p + 2 * n;
+elseif strncmp(code, 'M8[', 3) || strncmp(code, 'm8[', 3)
+    data = typecast(take(b, p, 8 * n), 'int64');
+    p = p + 8 * n;
+    kind = 1 + (code(1) == 'm'); % 1 datetime64, 2 timedelta64
+elseif numel(code) > 1 && code(1) == 'U'
+    width = str2double(code(2:end));
+    codes = typecast(take(b, p, 4 * width * n), 'uint32');
+    p = p + 4 * width * n;
+    data = unicode_cells(reshape(codes, width, n));
+else
+    error('scistack:value:badEncoding', 'unknown array dtype ''%s''', code);
+end
+end
+
+function [cls, width, is_complex] = numeric_class(code)
+% The MATLAB class, bytes per element and complexity of a plain numeric dtype code
+% ('' for the codes read_values handles itself).
+is_complex = false;
 switch code
     case 'f8'
-        data = typecast(take(b, p, 8 * n), 'double');
-        p = p + 8 * n;
-    case 'i8'
-        data = typecast(take(b, p, 8 * n), 'int64');
-        p = p + 8 * n;
-    case 'b1'
-        data = take(b, p, n) ~= 0;
-        p = p + n;
+        cls = 'double';
+        width = 8;
     case 'f4'
-        data = typecast(take(b, p, 4 * n), 'single');
-        p = p + 4 * n;
+        cls = 'single';
+        width = 4;
+    case 'i8'
+        cls = 'int64';
+        width = 8;
     case 'i4'
-        data = typecast(take(b, p, 4 * n), 'int32');
-        p = p + 4 * n;
-    case 'c16'
-        x = typecast(take(b, p, 16 * n), 'double');
-        data = complex(x(1:2:end), x(2:2:end));
-        p = p + 16 * n;
-    case 'u1'
-        data = take(b, p, n);
-        p = p + n;
-    case 'i1'
-        data = typecast(take(b, p, n), 'int8');
-        p = p + n;
+        cls = 'int32';
+        width = 4;
     case 'i2'
-        data = typecast(take(b, p, 2 * n), 'int16');
-        p = p + 2 * n;
-    case 'u2'
-        data = typecast(take(b, p, 2 * n), 'uint16');
-        p = p + 2 * n;
-    case 'u4'
-        data = typecast(take(b, p, 4 * n), 'uint32');
-        p = p + 4 * n;
+        cls = 'int16';
+        width = 2;
+    case 'i1'
+        cls = 'int8';
+        width = 1;
     case 'u8'
-        data = typecast(take(b, p, 8 * n), 'uint64');
-        p = p + 8 * n;
+        cls = 'uint64';
+        width = 8;
+    case 'u4'
+        cls = 'uint32';
+        width = 4;
+    case 'u2'
+        cls = 'uint16';
+        width = 2;
+    case 'u1'
+        cls = 'uint8';
+        width = 1;
+    case 'c16'
+        cls = 'double';
+        width = 16;
+        is_complex = true;
     case 'c8'
-        x = typecast(take(b, p, 8 * n), 'single');
-        data = complex(x(1:2:end), x(2:2:end));
-        p = p + 8 * n;
-    case 'f2'
-        data = half_to_single(typecast(take(b, p, 2 * n), 'uint16'));
-        p = p + 2 * n;
+        cls = 'single';
+        width = 8;
+        is_complex = true;
     otherwise
-        if strncmp(code, 'M8[', 3) || strncmp(code, 'm8[', 3)
-            data = typecast(take(b, p, 8 * n), 'int64');
-            p = p + 8 * n;
-            kind = 1 + (code(1) == 'm'); % 1 datetime64, 2 timedelta64
-        elseif numel(code) > 1 && code(1) == 'U'
-            width = str2double(code(2:end));
-            codes = typecast(take(b, p, 4 * width * n), 'uint32');
-            p = p + 4 * width * n;
-            data = unicode_cells(reshape(codes, width, n));
-        else
-            error('scistack:value:badEncoding', 'unknown array dtype ''%s''', code);
-        end
+        cls = '';
+        width = 0;
 end
 end
 
