@@ -56,19 +56,19 @@ class Filter:
         raise NotImplementedError
 
     def __and__(self, other: Filter) -> Filter:
-        return _And(self, _as_filter(other, "&"))
+        return _Combined(self, _as_filter(other, "&"), "&")
 
     def __or__(self, other: Filter) -> Filter:
-        return _Or(self, _as_filter(other, "|"))
+        return _Combined(self, _as_filter(other, "|"), "|")
 
     def __invert__(self) -> Filter:
         return _Not(self)
 
     def __rand__(self, other: Any) -> Filter:
-        return _And(_as_filter(other, "&"), self)
+        return _Combined(_as_filter(other, "&"), self, "&")
 
     def __ror__(self, other: Any) -> Filter:
-        return _Or(_as_filter(other, "|"), self)
+        return _Combined(_as_filter(other, "|"), self, "|")
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -233,38 +233,26 @@ class _IsNa(Filter):
         return f"Col({self.column!r}).isna()"
 
 
-class _And(Filter):
-    __slots__ = ("left", "right")
+class _Combined(Filter):
+    """``left & right`` or ``left | right``."""
 
-    def __init__(self, left: Filter, right: Filter) -> None:
+    __slots__ = ("left", "right", "symbol")
+
+    _COMBINE = {"&": np.logical_and, "|": np.logical_or}
+
+    def __init__(self, left: Filter, right: Filter, symbol: str) -> None:
         self.left = left
         self.right = right
+        self.symbol = symbol
 
     def columns(self) -> frozenset[str]:
         return self.left.columns() | self.right.columns()
 
     def mask(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.left.mask(frame) & self.right.mask(frame)
+        return self._COMBINE[self.symbol](self.left.mask(frame), self.right.mask(frame))
 
     def __repr__(self) -> str:
-        return f"({self.left!r} & {self.right!r})"
-
-
-class _Or(Filter):
-    __slots__ = ("left", "right")
-
-    def __init__(self, left: Filter, right: Filter) -> None:
-        self.left = left
-        self.right = right
-
-    def columns(self) -> frozenset[str]:
-        return self.left.columns() | self.right.columns()
-
-    def mask(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.left.mask(frame) | self.right.mask(frame)
-
-    def __repr__(self) -> str:
-        return f"({self.left!r} | {self.right!r})"
+        return f"({self.left!r} {self.symbol} {self.right!r})"
 
 
 class _Not(Filter):
@@ -288,6 +276,6 @@ def split_conjuncts(where: Filter) -> list[Filter]:
 
     ``(A & B) & C`` gives ``[A, B, C]``; an ``|`` or ``~`` expression stays whole.
     """
-    if isinstance(where, _And):
+    if isinstance(where, _Combined) and where.symbol == "&":
         return split_conjuncts(where.left) + split_conjuncts(where.right)
     return [where]
