@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -86,8 +85,9 @@ def floor_figures(directory, values):
     return PAYLOAD_MB / save, PAYLOAD_MB / (save + checkpoint), PAYLOAD_MB / load
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     import numpy as np
+
     from scidb import close, configure_database, get_database
 
     values = arrays()

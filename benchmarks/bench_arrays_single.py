@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -64,7 +63,7 @@ def floor_blob(directory, values):
     return PAYLOAD_MB / seconds, bc.file_size(path) / (PAYLOAD_MB * bc.MB)
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     values = arrays()
     with bc.temp_dir() as directory:
         with bc.fresh_database(directory) as db:

@@ -20,9 +20,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 try:  # the package is normally installed (editable); fall back to the source tree
@@ -46,34 +47,34 @@ class Figure:
     value: float
     unit: str
     better: str = "lower"
-    target: Optional[float] = None
-    reference: Optional[float] = None
-    floor: Optional[float] = None
-    floor_label: Optional[str] = None
+    target: float | None = None
+    reference: float | None = None
+    floor: float | None = None
+    floor_label: str | None = None
     note: str = ""
-    extra: Dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def met(self) -> Optional[bool]:
+    def met(self) -> bool | None:
         if self.target is None:
             return None
         return self.value <= self.target if self.better == "lower" else self.value >= self.target
 
     @property
-    def cost_vs_floor(self) -> Optional[float]:
+    def cost_vs_floor(self) -> float | None:
         """How many times the floor's cost the figure is (1.0 = as cheap as raw DuckDB)."""
         if self.floor is None or not self.floor or not self.value:
             return None
         return self.value / self.floor if self.better == "lower" else self.floor / self.value
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["met"] = self.met
         out["cost_vs_floor"] = self.cost_vs_floor
         return out
 
     @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "Figure":
+    def from_dict(cls, data: dict[str, Any]) -> Figure:
         data = {k: v for k, v in data.items() if k not in ("met", "cost_vs_floor")}
         return cls(**data)
 
@@ -81,7 +82,7 @@ class Figure:
 # --------------------------------------------------------------------------- formatting
 
 
-def fmt(value: Optional[float], unit: str = "") -> str:
+def fmt(value: float | None, unit: str = "") -> str:
     if value is None:
         return "—"
     if abs(value) >= 100:
@@ -101,7 +102,7 @@ def target_text(fig: Figure) -> str:
     return ("≤ " if fig.better == "lower" else "≥ ") + fmt(fig.target, fig.unit)
 
 
-def table_rows(figures: Sequence[Figure]) -> List[List[str]]:
+def table_rows(figures: Sequence[Figure]) -> list[list[str]]:
     rows = []
     for f in figures:
         status = {True: "met", False: "MISSED", None: ""}[f.met]
@@ -152,7 +153,7 @@ def report(title: str, figures: Sequence[Figure]) -> None:
 # --------------------------------------------------------------------------- running
 
 
-def parse_args(argv: Optional[Sequence[str]] = None, description: str = "") -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None = None, description: str = "") -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
                         help="smaller/fewer runs where the script has a long one")
@@ -160,8 +161,8 @@ def parse_args(argv: Optional[Sequence[str]] = None, description: str = "") -> a
     return parser.parse_args(argv)
 
 
-def main(title: str, run: Callable[[bool], List[Figure]],
-         argv: Optional[Sequence[str]] = None) -> List[Figure]:
+def main(title: str, run: Callable[[bool], list[Figure]],
+         argv: Sequence[str] | None = None) -> list[Figure]:
     """Entry point of a benchmark script: run, print, optionally write JSON."""
     args = parse_args(argv, title)
     one, five, _ = os.getloadavg()
@@ -202,7 +203,7 @@ def new_variable(name: str) -> type:
     return type(name, (BaseVariable,), {})
 
 
-def address(i: int, per_subject: int = 100) -> Dict[str, int]:
+def address(i: int, per_subject: int = 100) -> dict[str, int]:
     """The metadata of record ``i``: ``subject = i // 100, trial = i % 100``."""
     return {"subject": i // per_subject, "trial": i % per_subject}
 
@@ -261,10 +262,10 @@ class PeakRss:
 
     def __init__(self) -> None:
         self.start_rss = 0
-        self.peak: Optional[int] = None
+        self.peak: int | None = None
         self._reset = False
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         try:
             with open("/proc/self/clear_refs", "w") as f:
                 f.write("5")
@@ -284,5 +285,5 @@ class PeakRss:
                     break
 
     @property
-    def growth(self) -> Optional[int]:
+    def growth(self) -> int | None:
         return None if self.peak is None else self.peak - self.start_rss

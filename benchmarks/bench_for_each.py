@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -63,7 +62,7 @@ def floor_seconds(directory) -> float:
     return best
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     from scidb import for_each
 
     with bc.temp_dir() as directory:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from typing import Any, Dict, List
+from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -57,7 +57,7 @@ def _inputs(n: int, kind: str):
     return pd.DataFrame({"subject": i // 100, "trial": i % 100, "value": data})
 
 
-def measure(n: int, kind: str, batch_size: int) -> Dict[str, Any]:
+def measure(n: int, kind: str, batch_size: int) -> dict[str, Any]:
     """One case, in this process: set up, warm up, time (RSS sampled), then trace."""
     from scidb import for_each
 
@@ -97,7 +97,7 @@ def _mb(n: Any) -> str:
     return "(unknown)" if n is None else f"{n / bc.MB:.1f} MB"
 
 
-def _case_in_subprocess(n: int, kind: str, batch_size: int) -> Dict[str, Any]:
+def _case_in_subprocess(n: int, kind: str, batch_size: int) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "--case", str(n), kind, str(batch_size)],
         capture_output=True, text=True, check=False)
@@ -108,8 +108,8 @@ def _case_in_subprocess(n: int, kind: str, batch_size: int) -> Dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
-    figures: List[bc.Figure] = []
+def run(quick: bool = False) -> list[bc.Figure]:
+    figures: list[bc.Figure] = []
     cases = [(n, "scalar", 500) for n in (QUICK_SIZES if quick else SIZES)]
     cases += [(ARRAY_N, "array", b) for b in ARRAY_BATCHES]
     per_combo_base = None

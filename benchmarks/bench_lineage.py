@@ -29,7 +29,7 @@ import os
 import pstats
 import sys
 import time
-from typing import Callable, List
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -77,6 +77,7 @@ def cold_hit_us(call: Callable[[], object], clear: Callable[[], None], n: int) -
 
 def memory_hit_figure(n: int) -> bc.Figure:
     import numpy as np
+
     from scilineage import MemoryCacheStore, lineage_fcn, set_cache_store
 
     previous = set_cache_store(MemoryCacheStore())
@@ -92,8 +93,9 @@ def memory_hit_figure(n: int) -> bc.Figure:
                           f"mean of {n:,} calls, best of {REPEAT}")
 
 
-def database_hit_figures(directory, n: int) -> List[bc.Figure]:
+def database_hit_figures(directory, n: int) -> list[bc.Figure]:
     import numpy as np
+
     from scidb import close, configure_database
     from scilineage import get_cache_store, lineage_fcn
 
@@ -129,9 +131,10 @@ def database_hit_figures(directory, n: int) -> List[bc.Figure]:
     ]
 
 
-def for_each_figures(directory, repeat: int) -> List[bc.Figure]:
+def for_each_figures(directory, repeat: int) -> list[bc.Figure]:
     import numpy as np
     import pandas as pd
+
     from scidb import close, configure_database
     from scihist import for_each
 
@@ -174,7 +177,7 @@ def for_each_figures(directory, repeat: int) -> List[bc.Figure]:
     ]
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     n = HIT_CALLS // 4 if quick else HIT_CALLS
     figures = [memory_hit_figure(n)]
     with bc.temp_dir("scistack-bench-lineage-") as directory:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -26,7 +25,7 @@ N = 10_000
 REPEAT = 7
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     from scidb import close, configure_database
 
     with bc.temp_dir() as directory:

@@ -17,7 +17,6 @@ import os
 import random
 import sys
 import time
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -29,7 +28,7 @@ LOADS = 2_000
 WARMUP = 100
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     from scidb import close, configure_database
 
     rng = random.Random(7)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -30,7 +29,7 @@ def frame(n: int, offset: int = 0):
                          "value": np.random.default_rng(offset).standard_normal(n)})
 
 
-def engine_seconds(directory) -> List[float]:
+def engine_seconds(directory) -> list[float]:
     """One fresh variable per repetition, so every call saves 10,000 new records."""
     with bc.fresh_database(directory):
         bc.new_variable("WarmUpFrame").save_from_dataframe(frame(500, 10_000), "value",
@@ -52,7 +51,7 @@ def _bulk_insert(con, table: str, df) -> None:
     con.unregister("incoming")
 
 
-def floor_seconds(directory) -> List[float]:
+def floor_seconds(directory) -> list[float]:
     import duckdb
 
     con = duckdb.connect(str(directory / "raw.duckdb"))
@@ -67,7 +66,7 @@ def floor_seconds(directory) -> List[float]:
     return times[1:]
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     with bc.temp_dir() as directory:
         times = engine_seconds(directory)
         floor = floor_seconds(directory)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -22,7 +21,7 @@ N_QUICK = 2_000
 WARMUP = 200
 
 
-def engine_times(n: int, directory) -> List[float]:
+def engine_times(n: int, directory) -> list[float]:
     with bc.fresh_database(directory):
         warm = bc.new_variable("WarmUpScalar")
         for i in range(WARMUP):
@@ -39,7 +38,7 @@ def engine_times(n: int, directory) -> List[float]:
     return times
 
 
-def floor_times(n: int, directory) -> List[float]:
+def floor_times(n: int, directory) -> list[float]:
     import duckdb
 
     con = duckdb.connect(str(directory / "raw.duckdb"))
@@ -59,7 +58,7 @@ def floor_times(n: int, directory) -> List[float]:
     return times
 
 
-def run(quick: bool = False) -> List[bc.Figure]:
+def run(quick: bool = False) -> list[bc.Figure]:
     n = N_QUICK if quick else N
     with bc.temp_dir() as directory:
         times = engine_times(n, directory)

@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_common as bc  # noqa: E402
@@ -61,7 +60,7 @@ def load() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
-def run_script(name: str, quick: bool) -> List[bc.Figure]:
+def run_script(name: str, quick: bool) -> list[bc.Figure]:
     with tempfile.TemporaryDirectory(prefix="scistack-bench-json-") as tmp:
         out = Path(tmp) / "figures.json"
         command = [sys.executable, str(HERE / f"{name}.py"), "--json", str(out)]
@@ -77,7 +76,7 @@ def run_script(name: str, quick: bool) -> List[bc.Figure]:
         return [bc.Figure.from_dict(d) for d in json.loads(out.read_text())]
 
 
-def main(argv: List[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 100,000-combination run")
     parser.add_argument("--markdown", action="store_true", help="print the summary as Markdown")
@@ -87,7 +86,7 @@ def main(argv: List[str] | None = None) -> int:
     print(machine())
     print(f"before: {load()}", flush=True)
     start = time.perf_counter()
-    figures: List[bc.Figure] = []
+    figures: list[bc.Figure] = []
     failed = []
     for name in args.only or SCRIPTS:
         got = run_script(name, args.quick)

@@ -44,7 +44,8 @@ import sys
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from collections.abc import Iterable
+from typing import Union
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -116,10 +117,10 @@ class Project:
     company: str
     release_start: str
     release_end: str
-    platforms: Dict[str, bool]
-    excludes: List[str]
+    platforms: dict[str, bool]
+    excludes: list[str]
     getting_started: str  # toolbox-relative ("doc/GettingStarted.m"), or ""
-    examples: List[str]  # toolbox-relative main files of the examples
+    examples: list[str]  # toolbox-relative main files of the examples
     output: pathlib.Path
 
 
@@ -129,8 +130,8 @@ class Package:
 
     path: pathlib.Path
     project: Project
-    files: List[str]  # fsroot-relative paths, sorted
-    matlab_paths: List[str]  # "/" and "/folder" entries
+    files: list[str]  # fsroot-relative paths, sorted
+    matlab_paths: list[str]  # "/" and "/folder" entries
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -145,7 +146,7 @@ def _resolve(value: str, root: pathlib.Path) -> str:
     return value.replace("${PROJECT_ROOT}", str(root))
 
 
-def read_project(root: pathlib.Path = ROOT, prj: Optional[pathlib.Path] = None) -> Project:
+def read_project(root: pathlib.Path = ROOT, prj: pathlib.Path | None = None) -> Project:
     """Read the packaging project ``scistack.prj`` of the repository at ``root``."""
     prj = prj or root / "scistack.prj"
     tree = ET.parse(prj)
@@ -270,9 +271,9 @@ def excluded(relative: str, patterns: Iterable[str]) -> bool:
 Source = Union[pathlib.Path, bytes]
 
 
-def collect(root: pathlib.Path, project: Project) -> Dict[str, Source]:
+def collect(root: pathlib.Path, project: Project) -> dict[str, Source]:
     """fsroot-relative path -> file (or bytes) for everything the package holds."""
-    content: Dict[str, Source] = {}
+    content: dict[str, Source] = {}
     toolbox = root / "toolbox"
     patterns = list(project.excludes) + list(ALWAYS_EXCLUDED)
     for path in sorted(toolbox.rglob("*")):
@@ -293,7 +294,7 @@ def collect(root: pathlib.Path, project: Project) -> Dict[str, Source]:
     return dict(sorted(content.items()))
 
 
-def matlab_paths(files: Iterable[str]) -> List[str]:
+def matlab_paths(files: Iterable[str]) -> list[str]:
     """The folders to put on the MATLAB path: the root and the plain code folders.
 
     A folder under a ``+package``, ``@class`` or ``private`` folder never is (MATLAB
@@ -321,7 +322,7 @@ def _xml(element: ET.Element) -> bytes:
     return ET.tostring(element, encoding="UTF-8", xml_declaration=True) + b"\n"
 
 
-def _sub(parent: ET.Element, tag: str, text: Optional[str] = None, **attributes):
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes):
     element = ET.SubElement(parent, tag, {k: v for k, v in attributes.items()})
     if text is not None:
         element.text = text
@@ -414,7 +415,7 @@ def addon_properties_part(project: Project) -> bytes:
     return _xml(addon)
 
 
-def configuration_part(project: Project, paths: List[str], files: List[str]) -> bytes:
+def configuration_part(project: Project, paths: list[str], files: list[str]) -> bytes:
     configuration = ET.Element("configuration")
     on_path = _sub(configuration, "matlabPaths")
     for path in paths:
@@ -445,7 +446,7 @@ def system_requirements_part(project: Project) -> bytes:
     return _xml(requirements)
 
 
-def filesystem_manifest_part(content: Dict[str, bytes]) -> bytes:
+def filesystem_manifest_part(content: dict[str, bytes]) -> bytes:
     manifest = ET.Element("filesystemManifest")
     for name, data in content.items():
         _sub(manifest, "file", path="/" + name, size=str(len(data)),
@@ -484,7 +485,7 @@ def stage(target: pathlib.Path, root: pathlib.Path = ROOT) -> Package:
     return Package(target, project, files, matlab_paths(files))
 
 
-def build(output: Optional[pathlib.Path] = None, root: pathlib.Path = ROOT) -> Package:
+def build(output: pathlib.Path | None = None, root: pathlib.Path = ROOT) -> Package:
     """Build the .mltbx file; return what it holds."""
     project = read_project(root)
     check_versions(root, project)
@@ -492,7 +493,7 @@ def build(output: Optional[pathlib.Path] = None, root: pathlib.Path = ROOT) -> P
     files = list(content)
     paths = matlab_paths(files)
     output = pathlib.Path(output or project.output)
-    parts: List[Tuple[str, bytes]] = [
+    parts: list[tuple[str, bytes]] = [
         ("[Content_Types].xml", content_types_part(["fsroot/" + f for f in files])),
         ("_rels/.rels", relationships_part()),
         ("metadata/coreProperties.xml", core_properties_part(project, _created())),
@@ -516,7 +517,7 @@ def build(output: Optional[pathlib.Path] = None, root: pathlib.Path = ROOT) -> P
     return Package(output, project, files, paths)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", type=pathlib.Path, default=None,
                         help="the .mltbx file to write (default: param.output of scistack.prj)")

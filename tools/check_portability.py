@@ -33,7 +33,7 @@ import argparse
 import dataclasses
 import pathlib
 import sys
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set
+from collections.abc import Iterable
 
 from miss_hit_core.errors import Message_Handler
 from miss_hit_core.m_lexer import MATLAB_Latest_Language, MATLAB_Lexer
@@ -47,7 +47,7 @@ ANY_NAME = frozenset({"*"})
 
 #: Files that may use MATLAB-only names, and which ones ("*": every denied name). Keep
 #: this list short: a MATLAB-only branch belongs in a small adapter file of its own.
-MATLAB_ONLY_FILES: Dict[str, FrozenSet[str]] = {
+MATLAB_ONLY_FILES: dict[str, frozenset[str]] = {
     # the py. transport (Octave's branch calls the MEX bridge)
     "toolbox/+scistack/+internal/transport.m": frozenset({"py"}),
     # pyenv and the engine import check
@@ -61,7 +61,7 @@ MATLAB_ONLY_FILES: Dict[str, FrozenSet[str]] = {
 MATLAB_ONLY_DIRS = ("tests/matlab/matlab_only",)
 
 #: Functions and classes GNU Octave 7.3 does not have (checked with `exist` in Octave).
-DENIED_NAMES: FrozenSet[str] = frozenset(
+DENIED_NAMES: frozenset[str] = frozenset(
     """
     string strings isStringScalar strlength convertStringsToChars convertCharsToStrings
     contains replace insertAfter extractBetween extractAfter extractBefore pad strip
@@ -128,9 +128,9 @@ def _tokens(text: str, filename: str) -> list:
         tokens.append(token)
 
 
-def _variables(tokens: list) -> Set[str]:
+def _variables(tokens: list) -> set[str]:
     """Names the file assigns: function inputs and outputs, loop variables, targets."""
-    names: Set[str] = set()
+    names: set[str] = set()
     for i, token in enumerate(tokens):
         if token.kind == "KEYWORD" and token.value == "function":
             j = i + 1
@@ -153,7 +153,7 @@ def _variables(tokens: list) -> Set[str]:
     return names
 
 
-def check_source(text: str, path: str, allowed: FrozenSet[str] = frozenset()) -> List[Finding]:
+def check_source(text: str, path: str, allowed: frozenset[str] = frozenset()) -> list[Finding]:
     """Findings for the MATLAB source ``text`` (``path`` only names it in messages).
 
     ``allowed`` lists the denied names this file may use (``{"*"}``: all of them).
@@ -163,7 +163,7 @@ def check_source(text: str, path: str, allowed: FrozenSet[str] = frozenset()) ->
     except _LexError as exc:
         return [Finding(path, exc.line, exc.column, f"cannot read the file: {exc}")]
 
-    findings: List[Finding] = []
+    findings: list[Finding] = []
     variables = _variables(tokens)
     depth = 0  # nesting of round brackets (calls and indexing)
     attribute_depth = 0  # inside `methods (Access = private)` and the like
@@ -229,9 +229,9 @@ def iter_files(paths: Iterable[pathlib.Path]) -> Iterable[pathlib.Path]:
             yield candidate
 
 
-def check_paths(paths: Iterable[pathlib.Path]) -> List[Finding]:
+def check_paths(paths: Iterable[pathlib.Path]) -> list[Finding]:
     """Findings for every .m file under ``paths``."""
-    findings: List[Finding] = []
+    findings: list[Finding] = []
     for file in iter_files(paths):
         rel = _relative(file)
         allowed = MATLAB_ONLY_FILES.get(rel, frozenset())
@@ -240,7 +240,7 @@ def check_paths(paths: Iterable[pathlib.Path]) -> List[Finding]:
     return findings
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", type=pathlib.Path,
                         help="files or folders (default: toolbox tests/matlab)")

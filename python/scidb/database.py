@@ -8,14 +8,15 @@ A second database can be used alongside by passing its object as ``db=`` to any 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from scistack_engine.cache_store import DatabaseCacheStore
 from scistack_engine.errors import ScistackError
 from scistack_engine.lineage import get_cache_store, set_cache_store
 from scistack_engine.provenance import provenance, provenance_chain, version_history
 from scistack_engine.store import Database as _EngineDatabase
-from scistack_engine.store import open_database_for, SchemaMismatchError
+from scistack_engine.store import SchemaMismatchError, open_database_for
 
 __all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
 
@@ -38,8 +39,8 @@ class Database(_EngineDatabase):
     def __exit__(self, *exc: Any) -> None:
         close(self)
 
-    def get_provenance(self, variable: type, version: Optional[int] = None,
-                       **metadata: Any) -> Dict[str, Any]:
+    def get_provenance(self, variable: type, version: int | None = None,
+                       **metadata: Any) -> dict[str, Any]:
         """How a record was produced: function, fingerprint, language, inputs, constants.
 
         ``db.get_provenance(FilteredEMG, subject=1, session="pre")`` describes the latest
@@ -48,12 +49,12 @@ class Database(_EngineDatabase):
         """
         return provenance(self, _name(variable), metadata, version)
 
-    def get_provenance_chain(self, variable: type, version: Optional[int] = None,
-                             **metadata: Any) -> List[Dict[str, Any]]:
+    def get_provenance_chain(self, variable: type, version: int | None = None,
+                             **metadata: Any) -> list[dict[str, Any]]:
         """The record's provenance followed upstream through every input, each once."""
         return provenance_chain(self, _name(variable), metadata, version)
 
-    def version_history(self, variable: type, **metadata: Any) -> List[Dict[str, Any]]:
+    def version_history(self, variable: type, **metadata: Any) -> list[dict[str, Any]]:
         """Every version at the matching addresses, oldest first, with what produced each."""
         return version_history(self, _name(variable), metadata)
 
@@ -62,7 +63,7 @@ def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__
 
 
-_current: Optional[Database] = None
+_current: Database | None = None
 
 
 def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
@@ -103,7 +104,7 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
     return db
 
 
-def get_database(db: Optional[Database] = None) -> Database:
+def get_database(db: Database | None = None) -> Database:
     """``db`` if given, else the current database; a clear error when there is none."""
     if db is not None:
         return db
@@ -115,7 +116,7 @@ def get_database(db: Optional[Database] = None) -> Database:
     return _current
 
 
-def close(db: Optional[Database] = None) -> None:
+def close(db: Database | None = None) -> None:
     """Close ``db`` (default: the current database); closing twice is harmless."""
     global _current
     target = db if db is not None else _current

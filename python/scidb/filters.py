@@ -13,7 +13,8 @@ Every filter turns into the language-neutral spec that the engine's planner eval
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["ColumnRef", "Filter", "VariableFilter", "Sql"]
 
@@ -21,16 +22,16 @@ __all__ = ["ColumnRef", "Filter", "VariableFilter", "Sql"]
 class Filter:
     """Base of filters: combine with ``&``, ``|``, ``~``."""
 
-    def to_spec(self) -> Dict[str, Any]:  # pragma: no cover - every subclass overrides
+    def to_spec(self) -> dict[str, Any]:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
-    def __and__(self, other: "Filter") -> "Filter":
+    def __and__(self, other: Filter) -> Filter:
         return _Combined("and", [self, _as_filter(other)])
 
-    def __or__(self, other: "Filter") -> "Filter":
+    def __or__(self, other: Filter) -> Filter:
         return _Combined("or", [self, _as_filter(other)])
 
-    def __invert__(self) -> "Filter":
+    def __invert__(self) -> Filter:
         return _Not(self)
 
     def __bool__(self) -> bool:
@@ -46,10 +47,10 @@ def _as_filter(other: Any) -> Filter:
 
 
 class _Combined(Filter):
-    def __init__(self, op: str, parts: List[Filter]) -> None:
+    def __init__(self, op: str, parts: list[Filter]) -> None:
         self.op, self.parts = op, parts
 
-    def to_spec(self) -> Dict[str, Any]:
+    def to_spec(self) -> dict[str, Any]:
         return {"op": self.op, "args": [p.to_spec() for p in self.parts]}
 
     def __repr__(self) -> str:
@@ -60,7 +61,7 @@ class _Not(Filter):
     def __init__(self, inner: Filter) -> None:
         self.inner = inner
 
-    def to_spec(self) -> Dict[str, Any]:
+    def to_spec(self) -> dict[str, Any]:
         return {"op": "not", "arg": self.inner.to_spec()}
 
     def __repr__(self) -> str:
@@ -73,7 +74,7 @@ class Sql(Filter):
     def __init__(self, condition: str) -> None:
         self.condition = condition
 
-    def to_spec(self) -> Dict[str, Any]:
+    def to_spec(self) -> dict[str, Any]:
         return {"op": "sql", "sql": self.condition}
 
     def __repr__(self) -> str:
@@ -83,10 +84,10 @@ class Sql(Filter):
 class VariableFilter(Filter):
     """``Var op value``: passes where the variable's value compares true."""
 
-    def __init__(self, ref: "ColumnRef", op: str, value: Any) -> None:
+    def __init__(self, ref: ColumnRef, op: str, value: Any) -> None:
         self.ref, self.op, self.value = ref, op, value
 
-    def to_spec(self) -> Dict[str, Any]:
+    def to_spec(self) -> dict[str, Any]:
         return {"op": "cmp", "variable": self.ref.variable.__name__, "column": self.ref.columns,
                 "cmp": self.op, "value": self.value}
 
@@ -101,7 +102,7 @@ class ColumnRef:
     with a value it is a filter.
     """
 
-    def __init__(self, variable: type, columns: Optional[Union[str, Sequence[str]]]) -> None:
+    def __init__(self, variable: type, columns: str | Sequence[str] | None) -> None:
         self.variable = variable
         self.columns = columns if columns is None or isinstance(columns, str) else list(columns)
 

@@ -19,7 +19,8 @@ import logging
 import sys
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -38,10 +39,10 @@ __all__ = ["for_each", "build_spec", "run_for_each"]
 log = logging.getLogger("scidb.for_each")
 
 def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
-               iterables: Mapping[str, Any], where: Union[Filter, str, None],
-               as_table: Union[bool, Sequence[str]], batch_size: int,
-               fingerprint: Optional[str] = None, skip_computed: bool = True,
-               skip_existing: bool = False) -> Dict[str, Any]:
+               iterables: Mapping[str, Any], where: Filter | str | None,
+               as_table: bool | Sequence[str], batch_size: int,
+               fingerprint: str | None = None, skip_computed: bool = True,
+               skip_existing: bool = False) -> dict[str, Any]:
     """The engine's language-neutral spec of a for_each call."""
     if isinstance(where, str):
         where = Sql(where)
@@ -63,12 +64,12 @@ def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seque
     }
 
 
-def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
-             outputs: Sequence[Any] = (), *, where: Union[Filter, str, None] = None,
+def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
+             outputs: Sequence[Any] = (), *, where: Filter | str | None = None,
              dry_run: bool = False, save: bool = True, skip_existing: bool = False,
-             as_table: Union[bool, Sequence[str]] = False, batch_size: int = 500,
-             on_error: str = "continue", progress: Optional[bool] = None,
-             db: Optional[Database] = None, **iterables: Any) -> pd.DataFrame:
+             as_table: bool | Sequence[str] = False, batch_size: int = 500,
+             on_error: str = "continue", progress: bool | None = None,
+             db: Database | None = None, **iterables: Any) -> pd.DataFrame:
     """Run ``fn`` over every combination of the iterables, loading and saving by metadata.
 
     Parameters
@@ -130,12 +131,12 @@ def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
 
 
 def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
-                 iterables: Mapping[str, Any], *, where: Union[Filter, str, None], dry_run: bool,
-                 save: bool, as_table: Union[bool, Sequence[str]], batch_size: int,
-                 on_error: str, progress: Optional[bool], db: Optional[Database],
-                 fingerprint: Optional[str] = None, skip_computed: bool = True,
+                 iterables: Mapping[str, Any], *, where: Filter | str | None, dry_run: bool,
+                 save: bool, as_table: bool | Sequence[str], batch_size: int,
+                 on_error: str, progress: bool | None, db: Database | None,
+                 fingerprint: str | None = None, skip_computed: bool = True,
                  skip_existing: bool = False,
-                 call: Optional[Callable[..., Any]] = None) -> pd.DataFrame:
+                 call: Callable[..., Any] | None = None) -> pd.DataFrame:
     """The for_each driver shared by scidb and scihist.
 
     scihist passes the function's ``fingerprint`` (outputs are then saved with lineage,
@@ -149,7 +150,7 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
                       skip_computed, skip_existing)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
     names = spec["outputs"]
-    rows: Dict[int, Dict[str, Any]] = {}
+    rows: dict[int, dict[str, Any]] = {}
     for combo in run.plan.combos:
         status = "would_run" if dry_run and combo.status == "run" else combo.status
         rows[combo.index] = {**combo.metadata, "status": status, "reason": combo.missing}
@@ -162,7 +163,7 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     call = call or fn
     show = progress if progress is not None else sys.stderr.isatty()
     bar = tqdm(total=len(run.plan.runnable()), disable=not show, desc=spec["function"], unit="combo")
-    failure: Optional[BaseException] = None
+    failure: BaseException | None = None
     try:
         for batch, kwargs_list in run.batches():
             results = []
@@ -211,7 +212,7 @@ def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any],
     return ComboResult(combo, outputs, duration_s=time.perf_counter() - start)
 
 
-def _split_outputs(returned: Any, n_outputs: int) -> List[Any]:
+def _split_outputs(returned: Any, n_outputs: int) -> list[Any]:
     if n_outputs <= 1:
         return [returned]
     if not isinstance(returned, (tuple, list)) or len(returned) != n_outputs:
@@ -221,7 +222,7 @@ def _split_outputs(returned: Any, n_outputs: int) -> List[Any]:
     return list(returned)
 
 
-def _result_frame(run: ForEachRun, rows: Mapping[int, Dict[str, Any]], names: Sequence[str]) -> pd.DataFrame:
+def _result_frame(run: ForEachRun, rows: Mapping[int, dict[str, Any]], names: Sequence[str]) -> pd.DataFrame:
     columns = list(run.plan.keys) + ["status", "reason"] + list(names)
     frame = pd.DataFrame([rows[i] for i in sorted(rows)], columns=columns)
     frame.attrs["run_id"] = run.run_id

@@ -17,7 +17,7 @@ Each input of ``scidb.for_each`` is one of
 
 from __future__ import annotations
 
-from typing import Any, Dict, Union
+from typing import Any
 
 from scistack_engine.metadata import describe_metadata
 
@@ -30,7 +30,7 @@ __all__ = ["Fixed", "Merge", "PathTemplate", "input_spec"]
 class Fixed:
     """An input whose metadata is pinned: ``Fixed(RawEMG, session="baseline")``."""
 
-    def __init__(self, variable: Union[type, ColumnRef], **metadata: Any) -> None:
+    def __init__(self, variable: type | ColumnRef, **metadata: Any) -> None:
         if not metadata:
             raise ValueError("Fixed(...) needs at least one pinned key, e.g. session='baseline'")
         self.variable = variable
@@ -48,7 +48,7 @@ class Merge:
     named after their variable (or selected column).
     """
 
-    def __init__(self, *parts: Union[type, ColumnRef, Fixed]) -> None:
+    def __init__(self, *parts: type | ColumnRef | Fixed) -> None:
         if len(parts) < 2:
             raise ValueError("Merge(...) needs at least two inputs")
         self.parts = parts
@@ -67,8 +67,8 @@ class PathTemplate:
         return f"PathTemplate({self.template!r})"
 
 
-def _variable_spec(spec: Any) -> Dict[str, Any]:
-    fixed: Dict[str, Any] = {}
+def _variable_spec(spec: Any) -> dict[str, Any]:
+    fixed: dict[str, Any] = {}
     if isinstance(spec, Fixed):
         fixed, spec = dict(spec.metadata), spec.variable
     if isinstance(spec, ColumnRef):
@@ -82,7 +82,7 @@ def _is_variable(value: Any) -> bool:
         isinstance(value, VariableMeta) and issubclass(value, BaseVariable))
 
 
-def input_spec(value: Any) -> Dict[str, Any]:
+def input_spec(value: Any) -> dict[str, Any]:
     """The engine spec of one for_each input."""
     if isinstance(value, Merge):
         bad = [p for p in value.parts if not _is_variable(p)]

@@ -15,7 +15,8 @@ specifications: ``RawEMG["col"]`` selects DataFrame columns and ``RawEMG == v``,
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ from .filters import ColumnRef, VariableFilter
 
 __all__ = ["BaseVariable", "variable_class", "VariableMeta"]
 
-_registry: Dict[str, type] = {}
+_registry: dict[str, type] = {}
 
 #: Records fetched per query when iterating over many records.
 LOAD_BATCH = 2000
@@ -47,7 +48,7 @@ class VariableMeta(type):
             _registry[name] = cls
         return cls
 
-    def __getitem__(cls, columns: Union[str, Sequence[str]]) -> ColumnRef:
+    def __getitem__(cls, columns: str | Sequence[str]) -> ColumnRef:
         """``Var["col"]`` or ``Var[["a", "b"]]``: a column selection (also filterable)."""
         return ColumnRef(cls, columns)
 
@@ -104,9 +105,9 @@ class BaseVariable(metaclass=VariableMeta):
 
     __slots__ = ("data", "metadata", "record_id", "version", "content_hash", "_lineage")
 
-    def __init__(self, data: Any = None, metadata: Optional[Mapping[str, Any]] = None,
-                 record_id: Optional[str] = None, version: Optional[int] = None,
-                 content_hash: Optional[str] = None) -> None:
+    def __init__(self, data: Any = None, metadata: Mapping[str, Any] | None = None,
+                 record_id: str | None = None, version: int | None = None,
+                 content_hash: str | None = None) -> None:
         self.data = data
         self.metadata = dict(metadata or {})
         self.record_id = record_id
@@ -118,7 +119,7 @@ class BaseVariable(metaclass=VariableMeta):
         return f"{type(self).__name__}({meta}, version={self.version}, record_id={self.record_id!r})"
 
     @property
-    def __scistack_record__(self) -> Dict[str, Any]:
+    def __scistack_record__(self) -> dict[str, Any]:
         """The saved-record reference that lineage records for this input."""
         return {"variable": type(self).__name__, "metadata": dict(self.metadata),
                 "record_id": self.record_id, "version": self.version,
@@ -130,13 +131,13 @@ class BaseVariable(metaclass=VariableMeta):
         return cls.__name__
 
     @classmethod
-    def _from_record(cls, info: RecordInfo, data: Any) -> "BaseVariable":
+    def _from_record(cls, info: RecordInfo, data: Any) -> BaseVariable:
         return cls(data, info.metadata, info.record_id, info.version, info.content_hash)
 
     # ------------------------------------------------------------------ saving
 
     @classmethod
-    def save(cls, value: Any, *, db: Optional[Database] = None, **metadata: Any) -> str:
+    def save(cls, value: Any, *, db: Database | None = None, **metadata: Any) -> str:
         """Save ``value`` under ``metadata``; return the record id.
 
         Saving content that differs from the latest version at this address adds a new
@@ -150,7 +151,7 @@ class BaseVariable(metaclass=VariableMeta):
     @classmethod
     def save_from_dataframe(cls, df: pd.DataFrame, data_column: str,
                             metadata_columns: Sequence[str], *,
-                            db: Optional[Database] = None) -> List[str]:
+                            db: Database | None = None) -> list[str]:
         """Save one record per row of ``df`` in one transaction; return the record ids.
 
         ``data_column`` holds the values; ``metadata_columns`` name the columns that
@@ -169,8 +170,8 @@ class BaseVariable(metaclass=VariableMeta):
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, *, version: Optional[int] = None, db: Optional[Database] = None,
-             **metadata: Any) -> Union["BaseVariable", List["BaseVariable"]]:
+    def load(cls, *, version: int | None = None, db: Database | None = None,
+             **metadata: Any) -> BaseVariable | list[BaseVariable]:
         """Load the latest version (or ``version``) of the record at ``metadata``.
 
         With every schema key given as a single value, one match is returned as an
@@ -187,9 +188,9 @@ class BaseVariable(metaclass=VariableMeta):
         return loaded[0] if full and len(loaded) == 1 else loaded
 
     @classmethod
-    def load_all(cls, *, as_df: bool = False, version: Optional[int] = None,
-                 db: Optional[Database] = None,
-                 **metadata: Any) -> Union[Iterator["BaseVariable"], pd.DataFrame]:
+    def load_all(cls, *, as_df: bool = False, version: int | None = None,
+                 db: Database | None = None,
+                 **metadata: Any) -> Iterator[BaseVariable] | pd.DataFrame:
         """Every record matching ``metadata`` (all when empty), latest versions.
 
         List values mean "any of". Returns an iterator of instances, or with
@@ -209,7 +210,7 @@ class BaseVariable(metaclass=VariableMeta):
         return cls._iterate(database, infos)
 
     @classmethod
-    def _iterate(cls, database: Database, infos: List[RecordInfo]) -> Iterator["BaseVariable"]:
+    def _iterate(cls, database: Database, infos: list[RecordInfo]) -> Iterator[BaseVariable]:
         for start in range(0, len(infos), LOAD_BATCH):
             batch = infos[start:start + LOAD_BATCH]
             values = database.fetch_values(batch)
@@ -217,7 +218,7 @@ class BaseVariable(metaclass=VariableMeta):
                 yield cls._from_record(info, values[info.record_id])
 
     @classmethod
-    def list_versions(cls, *, db: Optional[Database] = None, **metadata: Any) -> List[Dict[str, Any]]:
+    def list_versions(cls, *, db: Database | None = None, **metadata: Any) -> list[dict[str, Any]]:
         """Every version at every matching address, oldest first per address.
 
         Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash`` and
@@ -249,7 +250,7 @@ def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveIt
 
 
 def _select(database: Database, variable: str, metadata: Mapping[str, Any],
-            version: Optional[int]) -> List[RecordInfo]:
+            version: int | None) -> list[RecordInfo]:
     """Records at ``metadata``; keywords that are not metadata keys select by lineage
     constant (``low_hz=20``: the latest version produced with that constant)."""
     address, constants = split_constant_filters(database, variable, metadata)
@@ -264,7 +265,7 @@ def _records_frame(schema_keys: Sequence[str], infos: Sequence[RecordInfo],
     keys = list(schema_keys)
     for info in infos:
         keys += [k for k in info.metadata if k not in keys]
-    columns: Dict[str, Any] = {k: [i.metadata.get(k) for i in infos] for k in keys}
+    columns: dict[str, Any] = {k: [i.metadata.get(k) for i in infos] for k in keys}
     present = {k: v for k, v in columns.items() if not infos or any(x is not None for x in v)}
     data = pd.Series(list(values), dtype=object) if values else pd.Series([], dtype=object)
     frame = pd.DataFrame(present)

@@ -12,7 +12,8 @@ changes the key: exactly the affected combinations run again and add new version
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -24,12 +25,12 @@ from scilineage import Thunk
 __all__ = ["for_each"]
 
 
-def for_each(fn: Callable[..., Any], inputs: Optional[Mapping[str, Any]] = None,
+def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
              outputs: Sequence[Any] = (), *, skip_computed: bool = True, force: bool = False,
-             where: Union[Filter, str, None] = None, dry_run: bool = False, save: bool = True,
-             as_table: Union[bool, Sequence[str]] = False, batch_size: int = 500,
-             on_error: str = "continue", progress: Optional[bool] = None,
-             db: Optional[Database] = None, **iterables: Any) -> pd.DataFrame:
+             where: Filter | str | None = None, dry_run: bool = False, save: bool = True,
+             as_table: bool | Sequence[str] = False, batch_size: int = 500,
+             on_error: str = "continue", progress: bool | None = None,
+             db: Database | None = None, **iterables: Any) -> pd.DataFrame:
     """Run ``fn`` over every combination, with lineage, skipping what is already computed.
 
     Takes every argument of :func:`scidb.for_each`, plus:

@@ -14,12 +14,18 @@ import functools
 import inspect
 import sys
 import types
-from typing import Any, Callable, TypeVar, overload
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
 from scistack_engine.errors import UnsupportedValueError
-from scistack_engine.fingerprint import FingerprintState, fingerprint_state, object_fingerprint, version_fingerprint
+from scistack_engine.fingerprint import (
+    FingerprintState,
+    fingerprint_state,
+    object_fingerprint,
+    version_fingerprint,
+)
 from scistack_engine.hashing import content_hash
 from scistack_engine.lineage import (
     ConstantValue,

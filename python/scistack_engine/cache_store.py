@@ -10,7 +10,7 @@ saved (a call with two outputs of which one was saved runs again).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 from .lineage import LineageRecord, MemoryCacheStore
 from .store import Database
@@ -28,11 +28,11 @@ class DatabaseCacheStore:
         self.db = db
         self.memory = MemoryCacheStore(max_entries=MEMORY_ENTRIES)
 
-    def get(self, cache_key: str) -> Optional[Tuple[Any, ...]]:
+    def get(self, cache_key: str) -> tuple[Any, ...] | None:
         outputs = self.memory.get(cache_key)
         if outputs is not None or not self.db.is_open:
             return outputs
-        latest: Dict[int, Any] = {}
+        latest: dict[int, Any] = {}
         for info in self.db.with_cache_key(cache_key):
             index = info.output_index or 0
             if index not in latest or info.version > latest[index].version:
@@ -42,5 +42,5 @@ class DatabaseCacheStore:
         values = self.db.fetch_values([latest[i] for i in range(len(latest))])
         return tuple(values[latest[i].record_id] for i in range(len(latest)))
 
-    def put(self, cache_key: str, outputs: Tuple[Any, ...], lineage: LineageRecord) -> None:
+    def put(self, cache_key: str, outputs: tuple[Any, ...], lineage: LineageRecord) -> None:
         self.memory.put(cache_key, outputs, lineage)

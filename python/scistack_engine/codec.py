@@ -25,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import zoneinfo
-from typing import Any, Callable, List, Union
+from collections.abc import Callable
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def encode(value: Any) -> bytes:
     UnsupportedValueError
         When ``value``, or anything nested in it, lies outside the value model.
     """
-    chunks: List[Chunk] = [HEADER]
+    chunks: list[Chunk] = [HEADER]
     _Encoder(chunks.append, canonical=False).item(value)
     return b"".join(chunks)
 
@@ -201,7 +202,7 @@ class _Encoder:
             return
         entries = []
         for k, x in d.items():
-            key_chunks: List[Chunk] = []
+            key_chunks: list[Chunk] = []
             _Encoder(key_chunks.append, canonical=True).item(k)
             entries.append((b"".join(key_chunks), x))
         entries.sort(key=lambda e: e[0])
@@ -259,7 +260,7 @@ class _Encoder:
 
     def array_body(self, arr: np.ndarray) -> None:
         """An ndarray item without its leading tag (the column tag stands for it)."""
-        chunks: List[Chunk] = []
+        chunks: list[Chunk] = []
         _Encoder(chunks.append, self.canonical).array(arr)
         first = chunks[0]
         self.emit(first[1:])

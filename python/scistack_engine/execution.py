@@ -10,8 +10,9 @@ every committed output in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 from .errors import ScistackError, UnsupportedValueError
 from .payload import to_stored
@@ -31,12 +32,12 @@ class ComboResult:
     """What the front reports for one executed combination."""
 
     combo: Combo
-    outputs: Optional[Sequence[Any]] = None  # one value per output variable
-    error: Optional[str] = None
-    stack: Optional[str] = None
+    outputs: Sequence[Any] | None = None  # one value per output variable
+    error: str | None = None
+    stack: str | None = None
     duration_s: float = 0.0
-    wires: Optional[Sequence[Optional[bytes]]] = None  # MATLAB: outputs as wire bytes
-    record_ids: List[str] = field(default_factory=list)
+    wires: Sequence[bytes | None] | None = None  # MATLAB: outputs as wire bytes
+    record_ids: list[str] = field(default_factory=list)
 
 
 class ForEachRun:
@@ -47,7 +48,7 @@ class ForEachRun:
         self.db = db
         self.language = language
         self.spec = spec
-        self.outputs: List[str] = list(spec.get("outputs") or [])
+        self.outputs: list[str] = list(spec.get("outputs") or [])
         self.save = save and not dry_run and bool(self.outputs)
         if self.save and db.read_only:
             raise ReadOnlyError(
@@ -55,7 +56,7 @@ class ForEachRun:
                 f"{self.outputs}; reopen it with read_only=False, or pass save=False or "
                 "dry_run=True")
         self.plan: Plan = make_plan(db, spec)
-        self.log: Optional[RunLog] = None
+        self.log: RunLog | None = None
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size")}
             self.log = RunLog(db.cx, spec.get("function") or "?", language,
@@ -87,10 +88,10 @@ class ForEachRun:
             combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
 
     @property
-    def run_id(self) -> Optional[str]:
+    def run_id(self) -> str | None:
         return self.log.run_id if self.log else None
 
-    def batches(self, size: Optional[int] = None) -> Iterator[Tuple[List[Combo], List[Dict[str, Any]]]]:
+    def batches(self, size: int | None = None) -> Iterator[tuple[list[Combo], list[dict[str, Any]]]]:
         """Each batch of combinations to run, with their input values (one query each)."""
         for batch in self.plan.batches(size):
             yield batch, load_batch(self.db, self.plan, batch)
@@ -102,8 +103,8 @@ class ForEachRun:
         as failed and saves nothing. When the spec carries a function fingerprint, each
         output is saved with the combination's lineage and cache key.
         """
-        items: List[SaveItem] = []
-        owners: List[ComboResult] = []
+        items: list[SaveItem] = []
+        owners: list[ComboResult] = []
         for result in results:
             if result.error is None and self.save:
                 values = list(result.outputs or [])
@@ -141,8 +142,8 @@ class ForEachRun:
             self.log.finish(status)
 
 
-def _drop_unstorable(items: List[SaveItem], owners: List[ComboResult]
-                     ) -> Tuple[List[SaveItem], List[ComboResult]]:
+def _drop_unstorable(items: list[SaveItem], owners: list[ComboResult]
+                     ) -> tuple[list[SaveItem], list[ComboResult]]:
     """The items of the combinations whose every output can be stored; the others get
     their error (naming the output and the value's type) and save nothing."""
     for item, owner in zip(items, owners):

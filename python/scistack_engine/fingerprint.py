@@ -59,8 +59,9 @@ import sysconfig
 import threading
 import types
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .errors import UnsupportedValueError
 from .hashing import content_hash
@@ -110,7 +111,7 @@ class FingerprintState:
 
     hexdigest: str
     _dict_guards: list[tuple[Any, Any, Any]] = field(default_factory=list, repr=False)
-    _attr_guards: list[tuple["weakref.ref[Any]", str, Any]] = field(default_factory=list, repr=False)
+    _attr_guards: list[tuple[weakref.ref[Any], str, Any]] = field(default_factory=list, repr=False)
     _cell_guards: list[tuple[Any, Any]] = field(default_factory=list, repr=False)
     _call_guards: list[tuple[Callable[[Any], Any], Any, Any]] = field(default_factory=list, repr=False)
 
@@ -139,7 +140,7 @@ class FingerprintState:
         return True
 
 
-_memo: "weakref.WeakKeyDictionary[Any, FingerprintState]" = weakref.WeakKeyDictionary()
+_memo: weakref.WeakKeyDictionary[Any, FingerprintState] = weakref.WeakKeyDictionary()
 _memo_lock = threading.Lock()
 
 

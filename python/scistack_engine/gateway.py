@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any, Callable, Dict, Tuple
+from collections.abc import Callable
+from typing import Any
 
 from . import __version__
 from .codec import HEADER, decode, encode
@@ -29,15 +30,15 @@ __all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODUL
 
 logger = logging.getLogger(__name__)
 
-Operation = Callable[[Dict[Any, Any]], Any]
+Operation = Callable[[dict[Any, Any]], Any]
 
-_OPERATIONS: Dict[str, Operation] = {}
+_OPERATIONS: dict[str, Operation] = {}
 
 #: Engine modules that register operations with :func:`operation`. They are imported
 #: when a request names an operation not registered yet (and by :func:`operations`), so
 #: importing this module stays cheap and free of import cycles, and ``ping`` answers even
 #: if one of them fails to import.
-OPERATION_MODULES: Tuple[str, ...] = (
+OPERATION_MODULES: tuple[str, ...] = (
     "scistack_engine.gateway_ops",          # databases, saves, provenance
     "scistack_engine.gateway_ops_matlab",   # +scidb/+scihist: configure, load, for_each
     "scistack_engine.gateway_ops_lineage",  # +scilineage: Thunk calls
@@ -114,7 +115,7 @@ def handle(request: bytes) -> bytes:
         return _error_reply(exc)
 
 
-def _parse(request: Any) -> Tuple[str, Dict[Any, Any]]:
+def _parse(request: Any) -> tuple[str, dict[Any, Any]]:
     if not isinstance(request, (bytes, bytearray, memoryview)):
         raise GatewayError(
             f"a request is bytes, got {type(request).__name__}",
@@ -184,30 +185,30 @@ def _load_operation_modules() -> None:
 
 
 @operation("ping")
-def _ping(args: Dict[Any, Any]) -> str:
+def _ping(args: dict[Any, Any]) -> str:
     """The engine's version: proves the engine answers."""
     return __version__
 
 
 @operation("echo")
-def _echo(args: Dict[Any, Any]) -> Any:
+def _echo(args: dict[Any, Any]) -> Any:
     """``args["value"]`` unchanged: a round trip through both codecs."""
     return _require(args, "echo", "value")
 
 
 @operation("hash")
-def _hash(args: Dict[Any, Any]) -> str:
+def _hash(args: dict[Any, Any]) -> str:
     """The content hash of ``args["value"]`` (see ``docs/data-model.md`` 2.5)."""
     return content_hash(_require(args, "hash", "value"))
 
 
 @operation("operations")
-def _operations(args: Dict[Any, Any]) -> list:
+def _operations(args: dict[Any, Any]) -> list:
     """The names of every registered operation."""
     return operations()
 
 
-def _require(args: Dict[Any, Any], op: str, name: str) -> Any:
+def _require(args: dict[Any, Any], op: str, name: str) -> Any:
     if name not in args:
         raise GatewayError(
             f"operation {op!r} needs the argument {name!r}",

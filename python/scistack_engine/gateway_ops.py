@@ -26,7 +26,8 @@ The shapes the MATLAB packages use for configuring, loading and for_each are in
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -44,10 +45,10 @@ from .provenance import (
 )
 from .store import Database, SaveItem
 
-__all__: List[str] = []
+__all__: list[str] = []
 
-_databases: Dict[int, Database] = {}
-_current: List[int] = []
+_databases: dict[int, Database] = {}
+_current: list[int] = []
 _handles = itertools.count(1)
 
 
@@ -77,13 +78,13 @@ def _as_uint8(data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8).copy()
 
 
-def _texts(value: Any) -> List[str]:
+def _texts(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in (value.reshape(-1).tolist() if isinstance(value, np.ndarray) else value)]
 
 
-def _record_reply(info: RecordInfo, wire: bytes) -> Dict[str, Any]:
+def _record_reply(info: RecordInfo, wire: bytes) -> dict[str, Any]:
     return {"record_id": info.record_id, "version": info.version, "metadata": dict(info.metadata),
             "content_hash": info.content_hash, "value": _as_uint8(wire)}
 
@@ -92,7 +93,7 @@ def _record_reply(info: RecordInfo, wire: bytes) -> Dict[str, Any]:
 
 
 @operation("db_open")
-def _db_open(args: Dict[str, Any]) -> Dict[str, Any]:
+def _db_open(args: dict[str, Any]) -> dict[str, Any]:
     db = Database(str(args["path"]), _texts(args["schema_keys"]),
                   read_only=bool(args.get("read_only", False)))
     handle = next(_handles)
@@ -103,7 +104,7 @@ def _db_open(args: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @operation("db_close")
-def _db_close(args: Dict[str, Any]) -> bool:
+def _db_close(args: dict[str, Any]) -> bool:
     if args.get("handle") is None and not _current:
         return False
     db = _db(args)
@@ -122,7 +123,7 @@ def _db_close(args: Dict[str, Any]) -> bool:
 
 
 @operation("save")
-def _save(args: Dict[str, Any]) -> str:
+def _save(args: dict[str, Any]) -> str:
     lineage = args.get("lineage") or None
     item = SaveItem(str(args["variable"]), dict(args["metadata"]), wire=_wire(args["value"]),
                     cache_key=lineage.get("cache_key") if lineage else None, lineage=lineage,
@@ -131,7 +132,7 @@ def _save(args: Dict[str, Any]) -> str:
 
 
 @operation("load")
-def _load(args: Dict[str, Any]) -> List[Dict[str, Any]]:
+def _load(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Records at the metadata (latest versions, or ``version``); keywords that are not
     metadata keys select by lineage constant."""
     db = _db(args)
@@ -148,12 +149,12 @@ def _load(args: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 @operation("list_versions")
-def _list_versions(args: Dict[str, Any]) -> List[Dict[str, Any]]:
+def _list_versions(args: dict[str, Any]) -> list[dict[str, Any]]:
     return version_history(_db(args), str(args["variable"]), dict(args.get("metadata") or {}))
 
 
 @operation("provenance")
-def _provenance(args: Dict[str, Any]) -> Any:
+def _provenance(args: dict[str, Any]) -> Any:
     db = _db(args)
     version = args.get("version")
     version = None if version is None else int(version)

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -36,12 +37,12 @@ from .gateway import operation
 from .hashing import content_hash
 from .lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
 
-__all__: List[str] = []
+__all__: list[str] = []
 
 #: Calls whose output bytes are kept in this process, most recently used last.
 WIRE_ENTRIES = 1024
 
-_wires: "OrderedDict[str, Tuple[List[bytes], List[str]]]" = OrderedDict()
+_wires: OrderedDict[str, tuple[list[bytes], list[str]]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -53,7 +54,7 @@ def _bytes(value: Any) -> bytes:
     return np.asarray(value, dtype=np.uint8).tobytes()
 
 
-def _items(value: Any) -> List[Any]:
+def _items(value: Any) -> list[Any]:
     """The elements of a MATLAB cell row (an object array once decoded) or a list."""
     if value is None:
         return []
@@ -64,11 +65,11 @@ def _items(value: Any) -> List[Any]:
     return [value]
 
 
-def _texts(mapping: Any) -> Dict[str, str]:
+def _texts(mapping: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in dict(mapping or {}).items()}
 
 
-def _remember(key: str, wires: List[bytes], hashes: List[str]) -> None:
+def _remember(key: str, wires: list[bytes], hashes: list[str]) -> None:
     with _lock:
         _wires[key] = (wires, hashes)
         _wires.move_to_end(key)
@@ -76,7 +77,7 @@ def _remember(key: str, wires: List[bytes], hashes: List[str]) -> None:
             _wires.popitem(last=False)
 
 
-def _cached(key: str, n_outputs: int) -> Optional[Tuple[List[bytes], List[str]]]:
+def _cached(key: str, n_outputs: int) -> tuple[list[bytes], list[str]] | None:
     """The outputs stored under ``key`` as wire bytes with their content hashes, or None."""
     with _lock:
         kept = _wires.get(key)
@@ -89,12 +90,12 @@ def _cached(key: str, n_outputs: int) -> Optional[Tuple[List[bytes], List[str]]]
     return kept
 
 
-def _from_store(key: str) -> Optional[Tuple[List[bytes], List[str]]]:
+def _from_store(key: str) -> tuple[list[bytes], list[str]] | None:
     store = get_cache_store()
     if isinstance(store, DatabaseCacheStore) and store.db.is_open:
         # The records saved from an earlier result of this call, read as the bytes that
         # were saved; every output must be there (the rule of DatabaseCacheStore.get).
-        latest: Dict[int, Any] = {}
+        latest: dict[int, Any] = {}
         for info in store.db.with_cache_key(key):
             index = info.output_index or 0
             if index not in latest or info.version > latest[index].version:
@@ -110,7 +111,7 @@ def _from_store(key: str) -> Optional[Tuple[List[bytes], List[str]]]:
 
 
 @operation("lineage_lookup")
-def _lineage_lookup(args: Dict[str, Any]) -> List[Any]:
+def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
     Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
@@ -136,9 +137,9 @@ def _lineage_lookup(args: Dict[str, Any]) -> List[Any]:
         raise LineageFormatError(
             f"a call needs one kind per argument; got {len(kinds)} kinds for {len(items)} arguments"
         )
-    inputs: Dict[str, str] = {}
-    constants: Dict[str, str] = {}
-    hashes: List[str] = []
+    inputs: dict[str, str] = {}
+    constants: dict[str, str] = {}
+    hashes: list[str] = []
     for (name, item), kind in zip(items.items(), kinds):
         if kind in "ih":
             digest = str(item)
@@ -157,7 +158,7 @@ def _lineage_lookup(args: Dict[str, Any]) -> List[Any]:
 
 
 @operation("lineage_put")
-def _lineage_put(args: Dict[str, Any]) -> str:
+def _lineage_put(args: dict[str, Any]) -> str:
     """Keep a MATLAB call's outputs (wire bytes, declaration order) under its cache key.
 
     ``lineage`` is the call's lineage dict (the form of :meth:`LineageRecord.to_dict`,

@@ -30,7 +30,8 @@ log and skip alike.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,9 +50,9 @@ from .store import (
     open_database_for,
 )
 
-__all__: List[str] = []
+__all__: list[str] = []
 
-_runs: Dict[str, Dict[str, Any]] = {}
+_runs: dict[str, dict[str, Any]] = {}
 
 
 # ------------------------------------------------------------------ helpers
@@ -61,7 +62,7 @@ def _u64(n: int) -> bytes:
     return int(n).to_bytes(8, "little")
 
 
-def _items(values: Sequence[Any]) -> List[Any]:
+def _items(values: Sequence[Any]) -> list[Any]:
     """A MATLAB list (a scalar, a vector, a cell or an object array) as a Python list."""
     if values is None:
         return []
@@ -83,7 +84,7 @@ def _is_many(value: Any) -> bool:
     return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
-def _column(values: List[Any]) -> Any:
+def _column(values: list[Any]) -> Any:
     """One metadata column: numbers as a float array (NaN where a record lacks the key),
     booleans as a bool array, text as a list ("" where missing), anything else a list."""
     present = [v for v in values if v is not None]
@@ -96,7 +97,7 @@ def _column(values: List[Any]) -> Any:
     return list(values)
 
 
-def _columns(metadata_list: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> Dict[str, Any]:
+def _columns(metadata_list: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
     return {key: _column([m.get(key) for m in metadata_list]) for key in keys}
 
 
@@ -109,7 +110,7 @@ def _wire_list(items: Sequence[bytes]) -> np.ndarray:
 
 
 @operation("db_configure")
-def _db_configure(args: Dict[str, Any]) -> Dict[str, Any]:
+def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
     """Open ``path`` as the current database; an earlier opening of it is closed first
     (after checking its schema keys), as ``scidb.configure_database`` does in Python."""
     path = str(args["path"])
@@ -135,7 +136,7 @@ def _db_configure(args: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @operation("db_current")
-def _db_current(args: Dict[str, Any]) -> Dict[str, Any]:
+def _db_current(args: dict[str, Any]) -> dict[str, Any]:
     """The current database (or the one named by ``handle``): handle, path, keys."""
     db = gateway_ops._db(args)
     handle = next(h for h, d in gateway_ops._databases.items() if d is db)
@@ -147,7 +148,7 @@ def _db_current(args: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @operation("var_load")
-def _var_load(args: Dict[str, Any]) -> Dict[str, Any]:
+def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     """Records of ``variable`` at ``metadata`` (latest versions, or ``version``).
 
     ``single`` is true when one record is meant: every schema key given as one value and
@@ -186,11 +187,11 @@ def _var_load(args: Dict[str, Any]) -> Dict[str, Any]:
 # ------------------------------------------------------------------ for_each spec
 
 
-def _name_list(value: Any) -> List[str]:
+def _name_list(value: Any) -> list[str]:
     return [str(v) for v in _items(value)]
 
 
-def _variable_spec(inp: Mapping[str, Any]) -> Dict[str, Any]:
+def _variable_spec(inp: Mapping[str, Any]) -> dict[str, Any]:
     columns = inp.get("columns")
     if _is_empty(columns):
         columns = None
@@ -200,7 +201,7 @@ def _variable_spec(inp: Mapping[str, Any]) -> Dict[str, Any]:
             "fixed": dict(inp.get("fixed") or {}), "columns": columns}
 
 
-def _input_spec(name: str, inp: Any) -> Dict[str, Any]:
+def _input_spec(name: str, inp: Any) -> dict[str, Any]:
     if not isinstance(inp, dict) or "kind" not in inp:
         raise PlanError(f"input {name!r}: not an input specification")
     kind = inp["kind"]
@@ -245,7 +246,7 @@ def _filter_spec(spec: Any) -> Any:
     return out
 
 
-def normalize_spec(spec: Mapping[str, Any]) -> Dict[str, Any]:
+def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """A for_each spec sent by MATLAB, in the form Python's ``scidb.for_each`` builds."""
     inputs = spec.get("inputs") or {}
     as_table = spec.get("as_table", False)
@@ -275,7 +276,7 @@ def normalize_spec(spec: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 @operation("foreach_start")
-def _foreach_start(args: Dict[str, Any]) -> Dict[str, Any]:
+def _foreach_start(args: dict[str, Any]) -> dict[str, Any]:
     """Plan a MATLAB for_each; return its run id, statuses and metadata columns.
 
     Statuses come as ``status_codes`` (0 run, 1 cached, 2 skipped), the reasons of the
@@ -303,7 +304,7 @@ def _foreach_start(args: Dict[str, Any]) -> Dict[str, Any]:
             "n_run": len(run.plan.runnable())}
 
 
-def _state(args: Mapping[str, Any]) -> Dict[str, Any]:
+def _state(args: Mapping[str, Any]) -> dict[str, Any]:
     run_id = str(args["run_id"])
     state = _runs.get(run_id)
     if state is None:
@@ -312,7 +313,7 @@ def _state(args: Mapping[str, Any]) -> Dict[str, Any]:
 
 
 @operation("foreach_next")
-def _foreach_next(args: Dict[str, Any]) -> Dict[str, Any]:
+def _foreach_next(args: dict[str, Any]) -> dict[str, Any]:
     """The next batch: its combination indexes and the values of its non-constant inputs.
 
     ``values`` is one wire list of every combination's input values, combination after
@@ -332,7 +333,7 @@ def _foreach_next(args: Dict[str, Any]) -> Dict[str, Any]:
            and spec["inputs"][n].get("columns") is None and not _wants_table(spec, n)}
     built = load_batch(run.db, run.plan, batch) if set(names) - raw else None
     wires = run.db.fetch_wires([r for c in batch for n in raw for r in c.records[n]])
-    parts: List[bytes] = []
+    parts: list[bytes] = []
     for position, combo in enumerate(batch):
         for name in names:
             if name in raw:
@@ -350,7 +351,7 @@ def _foreach_next(args: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @operation("foreach_save")
-def _foreach_save(args: Dict[str, Any]) -> Dict[str, Any]:
+def _foreach_save(args: dict[str, Any]) -> dict[str, Any]:
     """Commit the results of the batch last handed out.
 
     Arguments (one entry per executed combination, in order): ``combos`` (indexes),
@@ -377,7 +378,7 @@ def _foreach_save(args: Dict[str, Any]) -> Dict[str, Any]:
         raise PlanError("foreach_save: combos, ok and durations differ in length")
     if sum(ok) * n_out != len(lengths) or sum(lengths) != len(blob):
         raise PlanError("foreach_save: the output lengths do not match the outputs sent")
-    results: List[ComboResult] = []
+    results: list[ComboResult] = []
     offset = 0
     cursor = 0
     failure = 0
@@ -399,9 +400,9 @@ def _foreach_save(args: Dict[str, Any]) -> Dict[str, Any]:
                 stack=stacks[failure] if failure < len(stacks) else None, duration_s=seconds))
             failure += 1
     run.commit(results)
-    record_ids: List[str] = []
-    failed: List[int] = []
-    messages: List[str] = []
+    record_ids: list[str] = []
+    failed: list[int] = []
+    messages: list[str] = []
     for position, (result, returned) in enumerate(zip(results, ok)):
         ids = list(result.record_ids)
         record_ids += ids + [""] * (n_out - len(ids))
@@ -413,7 +414,7 @@ def _foreach_save(args: Dict[str, Any]) -> Dict[str, Any]:
 
 
 @operation("foreach_end")
-def _foreach_end(args: Dict[str, Any]) -> bool:
+def _foreach_end(args: dict[str, Any]) -> bool:
     """Finish a run with ``status`` (finished, failed, interrupted) and forget it."""
     state = _runs.pop(str(args["run_id"]), None)
     if state is not None:

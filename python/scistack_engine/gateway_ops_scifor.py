@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 import scifor
 from scifor import Col, Filter, Fixed, Merge, Select
 from scifor.errors import FilterError, InputError

@@ -11,8 +11,8 @@ answered from it without a database round trip; only values are read from DuckDB
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
 from .metadata import MetaValue, parse_address
 
@@ -30,8 +30,8 @@ class RecordInfo:
     version: int
     content_hash: str
     kind: str
-    cache_key: Optional[str] = None
-    output_index: Optional[int] = None
+    cache_key: str | None = None
+    output_index: int | None = None
 
 
 @dataclass
@@ -39,15 +39,15 @@ class AddressEntry:
     """All versions stored at one address, oldest first."""
 
     address: str
-    metadata: Dict[str, MetaValue]
-    versions: List[RecordInfo] = field(default_factory=list)
+    metadata: dict[str, MetaValue]
+    versions: list[RecordInfo] = field(default_factory=list)
 
     @property
     def latest(self) -> RecordInfo:
         return self.versions[-1]
 
 
-_NO_ADDRESSES: Set[str] = frozenset()  # type: ignore[assignment]
+_NO_ADDRESSES: set[str] = frozenset()  # type: ignore[assignment]
 
 _TYPE_RANK = {bool: 0, int: 1, float: 1, str: 2}
 
@@ -65,22 +65,22 @@ class VariableIndex:
     def __init__(self, variable: str, schema_keys: Sequence[str] = ()) -> None:
         self.variable = variable
         self.schema_keys = tuple(schema_keys)
-        self.addresses: Dict[str, AddressEntry] = {}
-        self.kinds: Dict[str, int] = {}
-        self.key_types: Dict[str, Set[str]] = {}
-        self.by_cache_key: Dict[str, List[RecordInfo]] = {}
+        self.addresses: dict[str, AddressEntry] = {}
+        self.kinds: dict[str, int] = {}
+        self.key_types: dict[str, set[str]] = {}
+        self.by_cache_key: dict[str, list[RecordInfo]] = {}
         # metadata key -> (type, value) -> addresses: answers queries by set intersection
-        self._postings: Dict[str, Dict[tuple, Set[str]]] = {}
-        self._order: Dict[str, tuple] = {}
+        self._postings: dict[str, dict[tuple, set[str]]] = {}
+        self._order: dict[str, tuple] = {}
         self._count = 0
 
     @classmethod
     def from_rows(cls, variable: str, schema_keys: Sequence[str],
-                  rows: Iterable[Sequence]) -> "VariableIndex":
+                  rows: Iterable[Sequence]) -> VariableIndex:
         """Build from ``(address, version, record_id, content_hash, kind, cache_key,
         output_index)`` rows ordered by version."""
         index = cls(variable, schema_keys)
-        parsed: Dict[str, Dict[str, MetaValue]] = {}
+        parsed: dict[str, dict[str, MetaValue]] = {}
         for address, version, record_id, digest, kind, cache_key, output_index in rows:
             metadata = parsed.get(address)
             if metadata is None:
@@ -110,15 +110,15 @@ class VariableIndex:
             key = self._order[address] = _sort_key(self.addresses[address].metadata, self.schema_keys)
         return key
 
-    def latest_at(self, address: str) -> Optional[RecordInfo]:
+    def latest_at(self, address: str) -> RecordInfo | None:
         entry = self.addresses.get(address)
         return entry.latest if entry else None
 
-    def find(self, query: Mapping[str, Sequence[MetaValue]]) -> List[AddressEntry]:
+    def find(self, query: Mapping[str, Sequence[MetaValue]]) -> list[AddressEntry]:
         """Address entries whose metadata satisfies ``query`` (all when it is empty)."""
         if not query:
             return [self.addresses[a] for a in sorted(self.addresses, key=self._sort_key_of)]
-        matched: List[Set[str]] = []
+        matched: list[set[str]] = []
         for key, options in query.items():
             postings = self._postings.get(key, {})
             if len(options) == 1:

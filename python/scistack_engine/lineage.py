@@ -21,8 +21,9 @@ import copy
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Protocol, Sequence, Union, runtime_checkable
+from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 
@@ -193,13 +194,13 @@ class RecordRef:
     variable: str
     metadata: Mapping[str, Any]
     record_id: str
-    version: Union[int, str, None]
+    version: int | str | None
     content_hash: str
 
     kind = "record"
 
     @classmethod
-    def coerce(cls, ref: Any) -> "RecordRef":
+    def coerce(cls, ref: Any) -> RecordRef:
         """A RecordRef from a RecordRef, a mapping with its fields, or an object with them."""
         if isinstance(ref, RecordRef):
             return ref
@@ -244,7 +245,7 @@ class UpstreamRef:
         Content hash of the output's value as it was passed in.
     """
 
-    lineage: "LineageRecord"
+    lineage: LineageRecord
     output_index: int
     content_hash: str
 
@@ -322,7 +323,7 @@ class LineageRecord:
         """Constants as ``{parameter: value}`` (what provenance shows)."""
         return {name: c.value for name, c in self.constants.items()}
 
-    def upstream(self) -> Iterator["LineageRecord"]:
+    def upstream(self) -> Iterator[LineageRecord]:
         """Every earlier record in this record's history, depth-first, each once."""
         seen: set[int] = set()
         stack = [ref.lineage for ref in reversed(list(self.inputs.values())) if isinstance(ref, UpstreamRef)]
@@ -349,7 +350,7 @@ class LineageRecord:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "LineageRecord":
+    def from_dict(cls, data: Mapping[str, Any]) -> LineageRecord:
         """Rebuild a record from :meth:`to_dict` output (or the MATLAB front's struct).
 
         ``cache_key`` may be omitted; when given it must equal the key the rule computes.

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import math
-from json.encoder import encode_basestring as _json_string
 import numbers
 import re
-from typing import Any, Dict, Iterable, List, Mapping, Tuple
+from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring as _json_string
+from typing import Any
 
 import numpy as np
 
@@ -118,7 +119,7 @@ def normalize_value(key: str, value: Any) -> MetaValue:
     )
 
 
-def normalize_metadata(metadata: Mapping[str, Any]) -> Dict[str, MetaValue]:
+def normalize_metadata(metadata: Mapping[str, Any]) -> dict[str, MetaValue]:
     """Validated, normalised metadata of one record (every value a single value)."""
     if not metadata:
         raise MetadataError("a record needs at least one metadata key, e.g. subject=1")
@@ -149,16 +150,16 @@ def describe_metadata(metadata: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in metadata.items())
 
 
-def parse_address(address: str) -> Dict[str, MetaValue]:
+def parse_address(address: str) -> dict[str, MetaValue]:
     return json.loads(address)
 
 
-def normalize_query(metadata: Mapping[str, Any]) -> Dict[str, Tuple[MetaValue, ...]]:
+def normalize_query(metadata: Mapping[str, Any]) -> dict[str, tuple[MetaValue, ...]]:
     """Metadata of a query: each key maps to the tuple of values it may take.
 
     A list, tuple, range or array value means "any of these"; a single value means itself.
     """
-    out: Dict[str, Tuple[MetaValue, ...]] = {}
+    out: dict[str, tuple[MetaValue, ...]] = {}
     for key, value in metadata.items():
         _validate_key(key)
         if isinstance(value, (list, tuple, range, set, frozenset, np.ndarray)) and not (
@@ -173,5 +174,5 @@ def normalize_query(metadata: Mapping[str, Any]) -> Dict[str, Tuple[MetaValue, .
     return out
 
 
-def _iterate(value: Iterable[Any]) -> List[Any]:
+def _iterate(value: Iterable[Any]) -> list[Any]:
     return list(value.tolist() if isinstance(value, np.ndarray) else value)

@@ -26,7 +26,7 @@ MATLAB class hint, so MATLAB gets its own class back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,16 +49,16 @@ class StoredValue:
 
     kind: str
     content_hash: str
-    num: Optional[float] = None
-    int_: Optional[int] = None
-    txt: Optional[str] = None
-    arr: Optional[np.ndarray] = None  # flat float64, C order
-    shape: Optional[str] = None
-    payload: Optional[bytes] = None
-    frame: Optional[pd.DataFrame] = None
+    num: float | None = None
+    int_: int | None = None
+    txt: str | None = None
+    arr: np.ndarray | None = None  # flat float64, C order
+    shape: str | None = None
+    payload: bytes | None = None
+    frame: pd.DataFrame | None = None
 
 
-def to_stored(value: Any, wire: Optional[bytes] = None) -> StoredValue:
+def to_stored(value: Any, wire: bytes | None = None) -> StoredValue:
     """Lay ``value`` (or the value encoded in ``wire``) into record columns.
 
     Raises :class:`~scistack_engine.errors.UnsupportedValueError` for values outside the
@@ -94,9 +94,9 @@ def to_stored(value: Any, wire: Optional[bytes] = None) -> StoredValue:
     return StoredValue("wire", digest, payload=payload)
 
 
-def from_columns(kind: str, num: Optional[float], int_: Optional[int], txt: Optional[str],
-                 arr: Optional[np.ndarray], shape: Optional[str],
-                 payload: Optional[bytes]) -> Any:
+def from_columns(kind: str, num: float | None, int_: int | None, txt: str | None,
+                 arr: np.ndarray | None, shape: str | None,
+                 payload: bytes | None) -> Any:
     """Rebuild the exact value stored under ``kind``."""
     if kind == "float":
         return float(num)  # type: ignore[arg-type]

@@ -44,8 +44,9 @@ from __future__ import annotations
 import itertools
 import operator
 import os
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,12 +74,12 @@ class Combo:
     """One combination of iterable values and what it needs."""
 
     index: int
-    metadata: Dict[str, Any]
-    records: Dict[str, List[RecordInfo]] = field(default_factory=dict)  # input -> records
-    missing: Optional[str] = None
-    cache_key: Optional[str] = None
-    cached_records: List[str] = field(default_factory=list)
-    stale: List[RecordInfo] = field(default_factory=list)  # cached, but not the latest version
+    metadata: dict[str, Any]
+    records: dict[str, list[RecordInfo]] = field(default_factory=dict)  # input -> records
+    missing: str | None = None
+    cache_key: str | None = None
+    cached_records: list[str] = field(default_factory=list)
+    stale: list[RecordInfo] = field(default_factory=list)  # cached, but not the latest version
 
     @property
     def status(self) -> str:
@@ -92,13 +93,13 @@ class Plan:
     """The combinations of a for_each, in order, with their planned status."""
 
     spec: Mapping[str, Any]
-    keys: List[str]
-    combos: List[Combo]
+    keys: list[str]
+    combos: list[Combo]
 
-    def runnable(self) -> List[Combo]:
+    def runnable(self) -> list[Combo]:
         return [c for c in self.combos if c.status == "run"]
 
-    def batches(self, size: Optional[int] = None) -> Iterator[List[Combo]]:
+    def batches(self, size: int | None = None) -> Iterator[list[Combo]]:
         todo = self.runnable()
         size = size or int(self.spec.get("batch_size") or DEFAULT_BATCH_SIZE)
         for start in range(0, len(todo), size):
@@ -108,7 +109,7 @@ class Plan:
 # ------------------------------------------------------------------ spec helpers
 
 
-def _variable_inputs(spec: Mapping[str, Any]) -> Iterator[Tuple[str, Mapping[str, Any]]]:
+def _variable_inputs(spec: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """(input name, variable input spec) for every variable read, merge parts included."""
     for name, inp in spec["inputs"].items():
         if inp["kind"] == "variable":
@@ -131,8 +132,8 @@ def _check_spec(db: Database, spec: Mapping[str, Any]) -> None:
         db.require_variable(inp["variable"])
 
 
-def _resolve_iterables(db: Database, spec: Mapping[str, Any]) -> Dict[str, List[Any]]:
-    resolved: Dict[str, List[Any]] = {}
+def _resolve_iterables(db: Database, spec: Mapping[str, Any]) -> dict[str, list[Any]]:
+    resolved: dict[str, list[Any]] = {}
     for key, values in (spec.get("iterables") or {}).items():
         if values is None or (isinstance(values, (list, tuple)) and len(values) == 0):
             present = set()
@@ -153,7 +154,7 @@ def _resolve_iterables(db: Database, spec: Mapping[str, Any]) -> Dict[str, List[
     return resolved
 
 
-def _as_list(values: Any) -> List[Any]:
+def _as_list(values: Any) -> list[Any]:
     if isinstance(values, np.ndarray):
         return values.reshape(-1).tolist()
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
@@ -164,7 +165,7 @@ def _as_list(values: Any) -> List[Any]:
 # ------------------------------------------------------------------ planning
 
 
-def _records_for(db: Database, inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> List[RecordInfo]:
+def _records_for(db: Database, inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> list[RecordInfo]:
     index = db.index(inp["variable"])
     fixed = inp.get("fixed") or {}
     query = {k: (v,) for k, v in metadata.items() if k in index.key_types and k not in fixed}
@@ -239,9 +240,9 @@ def _format_path(template: str, metadata: Mapping[str, Any]) -> str:
                         f"(iterables: {list(metadata)})") from None
 
 
-def _input_hashes(spec: Mapping[str, Any], combo: Combo) -> Dict[str, str]:
+def _input_hashes(spec: Mapping[str, Any], combo: Combo) -> dict[str, str]:
     """Content hash of each data input of a combination (what its cache key reads)."""
-    hashes: Dict[str, str] = {}
+    hashes: dict[str, str] = {}
     for name, inp in spec["inputs"].items():
         if inp["kind"] == "variable":
             hashes[name] = _input_hash(inp, combo.records[name], spec, name)
@@ -254,13 +255,13 @@ def _input_hashes(spec: Mapping[str, Any], combo: Combo) -> Dict[str, str]:
     return hashes
 
 
-def combo_lineage(plan: Plan, combo: Combo, language: str) -> Dict[str, Any]:
+def combo_lineage(plan: Plan, combo: Combo, language: str) -> dict[str, Any]:
     """The lineage record (as a dict) of a combination's outputs; its cache key is the
     combination's."""
     spec = plan.spec
     hashes = _input_hashes(spec, combo)
-    inputs: Dict[str, Any] = {}
-    constants: Dict[str, Any] = {}
+    inputs: dict[str, Any] = {}
+    constants: dict[str, Any] = {}
     for name, inp in spec["inputs"].items():
         if inp["kind"] == "constant":
             constants[name] = {"value": inp["value"], "content_hash": content_hash(inp["value"])}
@@ -281,7 +282,7 @@ def combo_lineage(plan: Plan, combo: Combo, language: str) -> Dict[str, Any]:
             "cache_key": combo.cache_key, "inputs": inputs, "constants": constants}
 
 
-def _input_hash(inp: Mapping[str, Any], records: List[RecordInfo], spec: Mapping[str, Any],
+def _input_hash(inp: Mapping[str, Any], records: list[RecordInfo], spec: Mapping[str, Any],
                 name: str) -> str:
     """What an input's value depends on: its records' content, its columns, its form."""
     hashes = [r.content_hash for r in records]
@@ -291,9 +292,9 @@ def _input_hash(inp: Mapping[str, Any], records: List[RecordInfo], spec: Mapping
                          [dict(r.metadata) for r in records] if len(records) > 1 else None])
 
 
-def _cached_outputs(output_indexes: Sequence[Any], combo: Combo) -> List[RecordInfo]:
+def _cached_outputs(output_indexes: Sequence[Any], combo: Combo) -> list[RecordInfo]:
     """The records holding every output of ``combo`` under its cache key, else []."""
-    found: List[RecordInfo] = []
+    found: list[RecordInfo] = []
     address = address_of(combo.metadata)
     for index in output_indexes:
         hits = [i for i in index.by_cache_key.get(combo.cache_key, ()) if i.address == address]
@@ -311,13 +312,13 @@ def _wants_table(spec: Mapping[str, Any], name: str) -> bool:
 # ------------------------------------------------------------------ loading a batch
 
 
-def load_batch(db: Database, plan: Plan, batch: Sequence[Combo]) -> List[Dict[str, Any]]:
+def load_batch(db: Database, plan: Plan, batch: Sequence[Combo]) -> list[dict[str, Any]]:
     """The input values of each combination of a batch (one value query for the batch)."""
     values = db.fetch_values([r for c in batch for recs in c.records.values() for r in recs])
     spec = plan.spec
-    out: List[Dict[str, Any]] = []
+    out: list[dict[str, Any]] = []
     for combo in batch:
-        kwargs: Dict[str, Any] = {}
+        kwargs: dict[str, Any] = {}
         for name, inp in spec["inputs"].items():
             kind = inp["kind"]
             if kind == "constant":
@@ -334,7 +335,7 @@ def load_batch(db: Database, plan: Plan, batch: Sequence[Combo]) -> List[Dict[st
     return out
 
 
-def _input_value(inp: Mapping[str, Any], records: List[RecordInfo], values: Mapping[str, Any],
+def _input_value(inp: Mapping[str, Any], records: list[RecordInfo], values: Mapping[str, Any],
                  as_table: bool) -> Any:
     """One input's value: the record's value, or a list/table when several records match."""
     if len(records) == 1 and not as_table:
@@ -361,7 +362,7 @@ def _select_columns(inp: Mapping[str, Any], value: Any) -> Any:
     return value[list(columns)]
 
 
-def _merge(name: str, parts: Sequence[Tuple[Mapping[str, Any], Any]]) -> pd.DataFrame:
+def _merge(name: str, parts: Sequence[tuple[Mapping[str, Any], Any]]) -> pd.DataFrame:
     """Merge inputs column-wise: DataFrames give their columns, other values one column."""
     frames = []
     for part, value in parts:
@@ -385,8 +386,8 @@ _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operat
             ">": operator.gt, ">=": operator.ge}
 
 
-def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[Dict[str, Any]],
-                    keys: Sequence[str]) -> List[bool]:
+def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: list[dict[str, Any]],
+                    keys: Sequence[str]) -> list[bool]:
     """Whether each combination passes a filter (one value query per variable filtered)."""
     op = spec.get("op")
     if op == "and":
@@ -404,7 +405,7 @@ def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[D
     raise PlanError(f"unknown filter {spec!r}")
 
 
-def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: List[Dict[str, Any]]) -> List[bool]:
+def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: list[dict[str, Any]]) -> list[bool]:
     db.require_variable(spec["variable"])
     per_combo = [_records_for(db, spec, m) for m in metadata_list]
     values = db.fetch_values([r for recs in per_combo for r in recs])
@@ -435,7 +436,7 @@ def _equal(a: Any, b: Any) -> bool:
         return False
 
 
-def _sql_filter(db: Database, sql: str, metadata_list: List[Dict[str, Any]], keys: Sequence[str]) -> List[bool]:
+def _sql_filter(db: Database, sql: str, metadata_list: list[dict[str, Any]], keys: Sequence[str]) -> list[bool]:
     if not metadata_list:
         return []
     frame = pd.DataFrame(metadata_list, columns=list(keys))

@@ -14,7 +14,8 @@ module answers the questions users ask of it:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from .hashing import content_hash
 from .index import RecordInfo
@@ -25,7 +26,7 @@ __all__ = ["provenance", "provenance_chain", "version_history", "select_by_const
            "split_constant_filters"]
 
 
-def _inputs_of(lineage: Mapping[str, Any]) -> Dict[str, Any]:
+def _inputs_of(lineage: Mapping[str, Any]) -> dict[str, Any]:
     """A lineage's inputs: saved records by reference, intermediate results by producer."""
     inputs = {}
     for name, ref in (lineage.get("inputs") or {}).items():
@@ -39,7 +40,7 @@ def _inputs_of(lineage: Mapping[str, Any]) -> Dict[str, Any]:
     return inputs
 
 
-def _produced_by(lineage: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+def _produced_by(lineage: Mapping[str, Any] | None) -> dict[str, Any]:
     """The producer fields of a provenance dict (None for a plain save)."""
     lineage = lineage or {}
     return {
@@ -52,7 +53,7 @@ def _produced_by(lineage: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     }
 
 
-def _describe(info: RecordInfo, lineage: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+def _describe(info: RecordInfo, lineage: Mapping[str, Any] | None) -> dict[str, Any]:
     """A provenance dict: the record, then what produced it."""
     return {
         "variable": info.variable,
@@ -65,7 +66,7 @@ def _describe(info: RecordInfo, lineage: Optional[Mapping[str, Any]]) -> Dict[st
 
 
 def provenance(db: Database, variable: str, metadata: Mapping[str, Any],
-               version: Optional[int] = None) -> Dict[str, Any]:
+               version: int | None = None) -> dict[str, Any]:
     """How the record at ``metadata`` was produced (latest version unless ``version``)."""
     infos = db.select(variable, metadata, version)
     if len(infos) > 1:
@@ -77,7 +78,7 @@ def provenance(db: Database, variable: str, metadata: Mapping[str, Any],
 
 
 def provenance_chain(db: Database, variable: str, metadata: Mapping[str, Any],
-                     version: Optional[int] = None) -> List[Dict[str, Any]]:
+                     version: int | None = None) -> list[dict[str, Any]]:
     """The record's provenance followed upstream: itself first, then each producer, once.
 
     Saved inputs are looked up by record id; unsaved intermediate results are described
@@ -110,7 +111,7 @@ def provenance_chain(db: Database, variable: str, metadata: Mapping[str, Any],
     return chain
 
 
-def _record_by_id(db: Database, variable: str, record_id: str) -> Optional[RecordInfo]:
+def _record_by_id(db: Database, variable: str, record_id: str) -> RecordInfo | None:
     """A record by id: looked up in its variable, else (merged inputs) in every variable."""
     names = [variable] if variable in db.variables() else []
     for name in names + db.variables():
@@ -121,7 +122,7 @@ def _record_by_id(db: Database, variable: str, record_id: str) -> Optional[Recor
     return None
 
 
-def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) -> List[Dict[str, Any]]:
+def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every version at every matching address, oldest first, with what produced it."""
     infos = db.versions(variable, metadata)
     lineages = db.lineage_of([i.record_id for i in infos])
@@ -142,13 +143,13 @@ def split_constant_filters(db: Database, variable: str,
 
 
 def select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any],
-                        constants: Mapping[str, Any]) -> List[RecordInfo]:
+                        constants: Mapping[str, Any]) -> list[RecordInfo]:
     """At each matching address, the latest version whose lineage has ``constants``."""
     entries = db.find(variable, metadata)
     candidates = [v for e in entries for v in e.versions]
     lineages = db.lineage_of([v.record_id for v in candidates])
     wanted = {name: content_hash(value) for name, value in constants.items()}
-    chosen: Dict[str, RecordInfo] = {}
+    chosen: dict[str, RecordInfo] = {}
     for info in candidates:
         lineage = lineages.get(info.record_id) or {}
         have = lineage.get("constants") or {}

@@ -21,8 +21,9 @@ import json
 import os
 import socket
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, List, Mapping, Optional
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -58,10 +59,10 @@ class ComboOutcome:
     combo: int
     metadata: Mapping[str, Any]
     status: str
-    reason: Optional[str] = None
+    reason: str | None = None
     duration_s: float = 0.0
-    record_ids: List[str] = field(default_factory=list)
-    stack: Optional[str] = None  # where a failed function raised
+    record_ids: list[str] = field(default_factory=list)
+    stack: str | None = None  # where a failed function raised
 
     def row(self, run_id: str, now: dt.datetime) -> tuple:
         return (run_id, self.combo, json.dumps(dict(self.metadata), sort_keys=True, default=str),
@@ -90,7 +91,7 @@ class RunLog:
              dt.datetime.now(dt.timezone.utc), n_combos, json.dumps(dict(options), default=str)],
         )
 
-    def add_combos(self, outcomes: List[ComboOutcome]) -> None:
+    def add_combos(self, outcomes: list[ComboOutcome]) -> None:
         """Insert combination rows (call inside the batch's transaction)."""
         if not outcomes:
             return

@@ -26,8 +26,9 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -37,16 +38,16 @@ from .codec import encode
 from .errors import ScistackError, UnsupportedValueError
 from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
+    RESERVED_KEYS,
     MetadataError,
     address_of,
     describe_metadata,
     normalize_metadata,
     normalize_query,
     validate_identifier,
-    RESERVED_KEYS,
 )
-from .runlog import create_runlog_tables
 from .payload import StoredValue, from_columns, to_stored
+from .runlog import create_runlog_tables
 from .views import append_frame_rows, quote_identifier, view_signature, view_sql
 
 __all__ = [
@@ -114,17 +115,17 @@ class SaveItem:
     variable: str
     metadata: Mapping[str, Any]
     value: Any = None
-    wire: Optional[bytes] = None
-    cache_key: Optional[str] = None
-    lineage: Optional[Mapping[str, Any]] = None
-    output_index: Optional[int] = None
+    wire: bytes | None = None
+    cache_key: str | None = None
+    lineage: Mapping[str, Any] | None = None
+    output_index: int | None = None
 
 
 _VALUE_SELECT = "kind, value_num, value_int, value_txt, value_arr, shape, payload"
 _SCALAR_SELECT = "kind, value_num, value_int, value_txt, shape, payload"
 
 
-def _display(value: Any) -> Optional[str]:
+def _display(value: Any) -> str | None:
     """Text of a metadata value in its schema-key column."""
     if value is None:
         return None
@@ -186,10 +187,10 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 #: Files open in this process (absolute path -> database): each process has one index of a
 #: file, so a second object on an open file is refused.
-_open_files: Dict[str, "Database"] = {}
+_open_files: dict[str, Database] = {}
 
 
-def open_database_for(path: str) -> Optional["Database"]:
+def open_database_for(path: str) -> Database | None:
     """The database object that has ``path`` open in this process, if any."""
     db = _open_files.get(os.path.abspath(path)) if path != ":memory:" else None
     return db if db is not None and db.is_open else None
@@ -220,7 +221,7 @@ class Database:
         if len({k.lower() for k in keys}) != len(keys):
             raise MetadataError(f"schema keys repeat a name (SQL names ignore case): {keys}")
         self.path = str(path)
-        self.schema_keys: List[str] = keys
+        self.schema_keys: list[str] = keys
         self.read_only = read_only
         holder = open_database_for(self.path)
         if holder is not None:
@@ -228,8 +229,8 @@ class Database:
                 f"database {self.path!r} is already open in this process ({holder!r}); use "
                 "that object, or close it first: two objects on one file would each keep "
                 "their own record index")
-        self._con: Optional[duckdb.DuckDBPyConnection] = _connect(self.path, read_only)
-        self._user_con: Optional[duckdb.DuckDBPyConnection] = None
+        self._con: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only)
+        self._user_con: duckdb.DuckDBPyConnection | None = None
         try:
             self._init_schema()
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
@@ -245,9 +246,9 @@ class Database:
             raise
         if self.path != ":memory:":
             _open_files[os.path.abspath(self.path)] = self
-        self._indexes: Dict[str, VariableIndex] = {}
-        self._tx_callbacks: Optional[List[Callable[[], None]]] = None
-        self._views: Dict[str, tuple] = {
+        self._indexes: dict[str, VariableIndex] = {}
+        self._tx_callbacks: list[Callable[[], None]] | None = None
+        self._views: dict[str, tuple] = {
             name: (signature, json.loads(columns or "[]"))
             for name, signature, columns in self.cx.execute(
                 "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
@@ -287,7 +288,7 @@ class Database:
             if _open_files.get(os.path.abspath(self.path)) is self:
                 del _open_files[os.path.abspath(self.path)]
 
-    def __enter__(self) -> "Database":
+    def __enter__(self) -> Database:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -347,19 +348,19 @@ class Database:
             index = self._indexes[variable] = VariableIndex.from_rows(variable, self.schema_keys, rows)
         return index
 
-    def variables(self) -> List[str]:
+    def variables(self) -> list[str]:
         """Names of the variables that have records, sorted."""
         return sorted(self._views)
 
     # ------------------------------------------------------------------ saving
 
     def save(self, variable: str, value: Any, metadata: Mapping[str, Any], *,
-             wire: Optional[bytes] = None, cache_key: Optional[str] = None,
-             lineage: Optional[Mapping[str, Any]] = None) -> RecordInfo:
+             wire: bytes | None = None, cache_key: str | None = None,
+             lineage: Mapping[str, Any] | None = None) -> RecordInfo:
         """Save one value; return the record it is stored as (new or already there)."""
         return self.save_batch([SaveItem(variable, metadata, value, wire, cache_key, lineage)])[0]
 
-    def save_batch(self, items: Sequence[SaveItem]) -> List[RecordInfo]:
+    def save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
         """Save many records in one transaction; return one :class:`RecordInfo` per item.
 
         Every value is validated and encoded before anything is written, so a bad item
@@ -371,11 +372,11 @@ class Database:
         with _gc_paused():
             return self._save_batch(items)
 
-    def _save_batch(self, items: Sequence[SaveItem]) -> List[RecordInfo]:
+    def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
         now = dt.datetime.now(dt.timezone.utc)
-        results: List[RecordInfo] = []
-        new: List[tuple] = []  # (RecordInfo, StoredValue, lineage json)
-        pending: Dict[tuple, RecordInfo] = {}
+        results: list[RecordInfo] = []
+        new: list[tuple] = []  # (RecordInfo, StoredValue, lineage json)
+        pending: dict[tuple, RecordInfo] = {}
         new_names: set = set()
         for item in items:
             if item.variable not in self._views and item.variable not in new_names:
@@ -417,7 +418,7 @@ class Database:
                     "only in letter case; SQL names ignore case, so both would have the same "
                     "view. Rename one of them")
 
-    def _write(self, new: List[tuple], now: dt.datetime) -> None:
+    def _write(self, new: list[tuple], now: dt.datetime) -> None:
         for info, _, _ in new:
             self.index(info.variable)  # load it before the new rows land
 
@@ -428,7 +429,7 @@ class Database:
                 self._views[variable] = (self._views.get(variable, (None, []))[0], columns)
             self._refresh_views({info.variable for info, _, _ in new}, set(touched))
 
-        touched: Dict[str, List[str]] = {}
+        touched: dict[str, list[str]] = {}
         if self._tx_callbacks is None and all(stored.frame is None for _, stored, _ in new):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
             self._insert_records(new, now)
@@ -439,7 +440,7 @@ class Database:
             touched.update(self._write_frames(new))
             on_commit.append(apply)
 
-    def _insert_records(self, new: List[tuple], now: dt.datetime) -> None:
+    def _insert_records(self, new: list[tuple], now: dt.datetime) -> None:
         """One statement: a parameterised INSERT for one array-free record (the cheapest
         round trip), else a bulk insert from Arrow."""
         if len(new) == 1 and new[0][1].arr is None:
@@ -458,7 +459,7 @@ class Database:
         return "INSERT INTO _records VALUES (" + ", ".join(["?"] * n_columns) + ")"
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[List[Callable[[], None]]]:
+    def transaction(self) -> Iterator[list[Callable[[], None]]]:
         """One transaction around a block; nested blocks join the outer one.
 
         Yields a list to which the block appends callbacks that run after the outermost
@@ -468,7 +469,7 @@ class Database:
         if self._tx_callbacks is not None:
             yield self._tx_callbacks
             return
-        callbacks: List[Callable[[], None]] = []
+        callbacks: list[Callable[[], None]] = []
         self._tx_callbacks = callbacks
         con = self.cx
         con.execute("BEGIN")
@@ -484,11 +485,11 @@ class Database:
         for callback in callbacks:
             callback()
 
-    def _arrow_rows(self, new: List[tuple], now: dt.datetime) -> pa.Table:
+    def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
         n = len(new)
         infos = [row[0] for row in new]
-        values: List[StoredValue] = [row[1] for row in new]
-        arrays: Dict[str, pa.Array] = {
+        values: list[StoredValue] = [row[1] for row in new]
+        arrays: dict[str, pa.Array] = {
             "record_id": pa.array([i.record_id for i in infos], pa.string()),
             "variable": pa.array([i.variable for i in infos], pa.string()),
             "address": pa.array([i.address for i in infos], pa.string()),
@@ -519,12 +520,12 @@ class Database:
         )
         return pa.table(arrays)
 
-    def _write_frames(self, new: List[tuple]) -> Dict[str, List[str]]:
+    def _write_frames(self, new: list[tuple]) -> dict[str, list[str]]:
         """Append DataFrame rows to their variables' row tables.
 
         Returns the row-table columns of each variable touched, to record after commit.
         """
-        columns_of: Dict[str, List[str]] = {}
+        columns_of: dict[str, list[str]] = {}
         for info, stored, _ in new:
             if stored.frame is None:
                 continue
@@ -560,12 +561,12 @@ class Database:
             )
         return index
 
-    def find(self, variable: str, metadata: Mapping[str, Any]) -> List[AddressEntry]:
+    def find(self, variable: str, metadata: Mapping[str, Any]) -> list[AddressEntry]:
         """Address entries of ``variable`` matching ``metadata`` (values may be lists)."""
         return self.require_variable(variable).find(normalize_query(metadata))
 
     def select(self, variable: str, metadata: Mapping[str, Any],
-               version: Optional[int] = None) -> List[RecordInfo]:
+               version: int | None = None) -> list[RecordInfo]:
         """The latest (or the given) version at each matching address.
 
         Raises :class:`NotFoundError`, naming nearby metadata, when nothing matches.
@@ -580,7 +581,7 @@ class Database:
         return chosen
 
     def _not_found_message(self, variable: str, metadata: Mapping[str, Any],
-                           version: Optional[int]) -> str:
+                           version: int | None) -> str:
         index = self.index(variable)
         query = normalize_query(metadata)
         asked = describe_metadata(metadata) or "(no metadata)"
@@ -598,15 +599,15 @@ class Database:
         detail = "; ".join(hints) or "no single record has all of these values together"
         return f"no {variable} record matches {asked}: {detail}"
 
-    def fetch_values(self, records: Sequence[RecordInfo]) -> Dict[str, Any]:
+    def fetch_values(self, records: Sequence[RecordInfo]) -> dict[str, Any]:
         """Values of the given records, read with one query, by record id."""
         return self._fetch(records, wire=False)
 
-    def fetch_wires(self, records: Sequence[RecordInfo]) -> Dict[str, bytes]:
+    def fetch_wires(self, records: Sequence[RecordInfo]) -> dict[str, bytes]:
         """Values of the given records as wire bytes (MATLAB's exact bytes where stored)."""
         return self._fetch(records, wire=True)
 
-    def _fetch(self, records: Sequence[RecordInfo], wire: bool) -> Dict[str, Any]:
+    def _fetch(self, records: Sequence[RecordInfo], wire: bool) -> dict[str, Any]:
         if not records:
             return {}
         if len(records) == 1 and records[0].kind != "array:f8":
@@ -628,7 +629,7 @@ class Database:
             "record_id, " + _VALUE_SELECT).to_arrow_table()
         return _values_from_arrow(table, wire)
 
-    def lineage_of(self, record_ids: Sequence[str]) -> Dict[str, Optional[Dict[str, Any]]]:
+    def lineage_of(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """The stored lineage (a dict, or None) of each record, read with one query."""
         if not record_ids:
             return {}
@@ -637,18 +638,18 @@ class Database:
             [list(record_ids)]).fetchall()
         return {rid: json.loads(text) if text else None for rid, text in rows}
 
-    def with_cache_key(self, cache_key: str) -> List[RecordInfo]:
+    def with_cache_key(self, cache_key: str) -> list[RecordInfo]:
         """Records of any variable saved under ``cache_key``."""
         return [info for name in self.variables()
                 for info in self.index(name).by_cache_key.get(cache_key, ())]
 
-    def versions(self, variable: str, metadata: Mapping[str, Any]) -> List[RecordInfo]:
+    def versions(self, variable: str, metadata: Mapping[str, Any]) -> list[RecordInfo]:
         """Every version at every matching address, oldest first per address."""
         entries = self.find(variable, metadata)
         return [v for e in entries for v in e.versions]
 
 
-def _values_from_arrow(table: pa.Table, wire: bool) -> Dict[str, Any]:
+def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:
     """Rebuild each row's value (or, with ``wire``, its wire bytes) by record id."""
     columns = {name: table.column(name).combine_chunks() if table.num_rows else table.column(name)
                for name in table.column_names}
@@ -660,7 +661,7 @@ def _values_from_arrow(table: pa.Table, wire: bool) -> Dict[str, Any]:
     shapes = columns["shape"].to_pylist()
     payloads = columns["payload"]
     arr_col = columns["value_arr"]
-    out: Dict[str, Any] = {}
+    out: dict[str, Any] = {}
     flat = offsets = None
     if "array:f8" in kinds:
         flat = arr_col.values.to_numpy(zero_copy_only=False)

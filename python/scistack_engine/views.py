@@ -19,7 +19,8 @@ records have) and is replaced when that changes.
 from __future__ import annotations
 
 import json
-from typing import Any, List, Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -49,7 +50,7 @@ def rows_table(variable: str) -> str:
     return f"_rows_{variable}"
 
 
-def _key_cast(types: set) -> Optional[str]:
+def _key_cast(types: set) -> str | None:
     if types == {"int"}:
         return "BIGINT"
     if types <= {"int", "float"}:
@@ -59,7 +60,7 @@ def _key_cast(types: set) -> Optional[str]:
     return None
 
 
-def _value_expression(kinds: set) -> Optional[str]:
+def _value_expression(kinds: set) -> str | None:
     if kinds <= INT_KINDS:
         return "value_int"
     if kinds <= FLOAT_KINDS:
@@ -96,7 +97,7 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
              frame_columns: Sequence[str]) -> str:
     """``CREATE OR REPLACE VIEW`` text for a variable."""
     variable = index.variable
-    columns: List[str] = []
+    columns: list[str] = []
     key_names = list(schema_keys) + sorted(k for k in index.key_types if k not in schema_keys)
     for key in key_names:
         types = index.key_types.get(key, {"str"})
@@ -166,7 +167,7 @@ def _casts_exactly(con: duckdb.DuckDBPyConnection, source: str, column: str, to_
 
 
 def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: str,
-                      frame: pd.DataFrame, existing: Sequence[str]) -> List[str]:
+                      frame: pd.DataFrame, existing: Sequence[str]) -> list[str]:
     """Append a DataFrame's rows to the variable's row table; return its column names.
 
     New columns are added to the table; a column whose type no longer fits becomes text.

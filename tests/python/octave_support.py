@@ -17,7 +17,8 @@ import re
 import shutil
 import subprocess
 import sys
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def octave_cli() -> str:
     return octave
 
 
-def run_octave(code: str, *, cwd: pathlib.Path = ROOT, env: Optional[Mapping[str, str]] = None,
+def run_octave(code: str, *, cwd: pathlib.Path = ROOT, env: Mapping[str, str] | None = None,
                timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
     """Run Octave code with this Python as the engine's; ``check`` asserts it succeeded."""
     full_env = dict(os.environ, SCISTACK_PYTHON=sys.executable, **(env or {}))
@@ -49,7 +50,7 @@ def run_octave(code: str, *, cwd: pathlib.Path = ROOT, env: Optional[Mapping[str
     return result
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ensure_bridge() -> str:
     """Build the MEX bridge when missing or out of date (scistack.setup), once per test
     process; return the path of the built file."""

@@ -26,23 +26,22 @@ import json
 import math
 import pathlib
 import re
-from typing import Any, Dict, Tuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from octave_support import ensure_bridge, run_octave, same
 from scidb import Fixed, Merge, Sql, close, configure_database, for_each
 from scidb.foreach import build_spec
 from scidb.variable import variable_class
 from scistack_engine.gateway_ops_matlab import normalize_spec
 
-from octave_support import ensure_bridge, run_octave, same
-
 octave = pytest.mark.octave
 
 #: name -> (Octave expression saved by Octave, the Python value scidb must load)
-FROM_OCTAVE: Dict[str, Tuple[str, Any]] = {
+FROM_OCTAVE: dict[str, tuple[str, Any]] = {
     "double_scalar": ("1.5", 1.5),
     "double_nan": ("NaN", math.nan),
     "double_column": ("[1; 2.5; -3]", np.array([1.0, 2.5, -3.0])),
@@ -72,7 +71,7 @@ FROM_OCTAVE: Dict[str, Tuple[str, Any]] = {
 }
 
 #: name -> (Python value saved by scidb, Octave expression of what Octave must load)
-FROM_PYTHON: Dict[str, Tuple[Any, str]] = {
+FROM_PYTHON: dict[str, tuple[Any, str]] = {
     "float": (1.5, "1.5"),
     "int": (7, "7"),
     "int_needs_int64": (2**53 + 1, "int64(9007199254740993)"),
@@ -143,7 +142,7 @@ def write_python_database(path: pathlib.Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def exchange(tmp_path_factory) -> Dict[str, Any]:
+def exchange(tmp_path_factory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("cross_language")
     write_python_database(folder / "python_wrote.duckdb")
     (folder / "octave_cases.txt").write_text(

@@ -23,6 +23,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from octave_support import ROOT, ensure_bridge, run_octave
+
 TOOLBOX = ROOT / "toolbox"
 
 

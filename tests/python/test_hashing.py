@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from scistack_engine.codec import HEADER, decode, encode
 from scistack_engine.errors import UnsupportedValueError
 from scistack_engine.hashing import content_hash, content_hash_of_encoded
-
 from test_codec import values as value_strategy
 
 

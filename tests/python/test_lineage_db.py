@@ -12,11 +12,12 @@ import threading
 
 import numpy as np
 import pytest
+from scipy.signal import butter, filtfilt
+
 import scidb
 import scilineage
 from scidb import BaseVariable, configure_database
 from scilineage import LineageResult, Thunk, UnhashableArgumentError, lineage_fcn
-from scipy.signal import butter, filtfilt
 
 SCHEMA = ["subject", "session"]
 

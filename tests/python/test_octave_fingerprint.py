@@ -20,13 +20,13 @@ import re
 
 import numpy as np
 import pytest
+
+from octave_support import ROOT, ensure_bridge, run_octave
 from scistack_engine.codec import decode, encode
 from scistack_engine.gateway import handle
 from scistack_engine.hashing import content_hash
 from scistack_engine.lineage import LineageRecord, cache_key
 from scistack_engine.store import Database
-
-from octave_support import ROOT, ensure_bridge, run_octave
 
 HELPERS = ROOT / "tests" / "matlab" / "helpers_lineage"
 

@@ -13,19 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Any
-
 import zoneinfo
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from octave_support import run_octave, same
 from scistack_engine.codec import decode, encode
 from scistack_engine.hashing import content_hash
-
-from octave_support import run_octave, same
-
 
 pytestmark = pytest.mark.octave
 

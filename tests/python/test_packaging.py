@@ -26,8 +26,9 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
-import scistack_engine
 import tomllib
+
+import scistack_engine
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 VERSION = scistack_engine.__version__

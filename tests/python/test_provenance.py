@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from scidb import BaseVariable, NotFoundError
 from scihist import for_each
 from scilineage import lineage_fcn

@@ -10,6 +10,7 @@ import socket
 import numpy as np
 import pandas as pd
 import pytest
+
 import scidb
 from scidb import BaseVariable, Fixed, Merge, PathTemplate, Sql, for_each
 

@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+
 import scidb
 from scidb import (
     BaseVariable,

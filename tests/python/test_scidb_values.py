@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from scidb import BaseVariable, UnsupportedValueError
 from scistack_engine.codec import encode
 from test_codec import EXAMPLES, assert_same, mixed_frame, values

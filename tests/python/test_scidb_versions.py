@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 import scidb
 from scidb import BaseVariable, MetadataError, NotFoundError
 

@@ -6,6 +6,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+
 import scidb
 from scidb import BaseVariable
 

@@ -10,7 +10,6 @@ import pytest
 
 import scifor
 
-
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "scifor.md"
 
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
 import scifor
 from scifor import Col, Fixed, Merge, Select, protocol
 from scistack_engine import gateway

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-
 from scifor import (
     Col,
     FilterError,
@@ -74,7 +73,7 @@ def test_readme_example_runs_as_written():
         calls.append((signal.copy(), low_hz))
         return signal - signal.mean()
 
-    from scifor import set_schema, for_each
+    from scifor import for_each, set_schema
 
     set_schema(["subject", "session"])
     results = for_each(

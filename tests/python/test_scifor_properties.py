@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-
 from scifor import for_each, get_schema, set_schema
 
 SUBJECTS = [1, 2, 3, 4]

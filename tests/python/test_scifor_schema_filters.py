@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import scifor
-
-
 from scifor import Col, FilterError, SchemaError, SciforError, get_schema, set_schema
 from scifor.filters import split_conjuncts
 from scifor.schema import key_value

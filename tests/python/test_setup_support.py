@@ -24,6 +24,7 @@ import sysconfig
 import venv
 
 import pytest
+
 import scistack_engine
 from scistack_engine import setup_support as helper
 
@@ -170,7 +171,7 @@ def test_check_command_line_in_this_and_in_a_bare_interpreter():
 def test_the_helper_never_imports_engine_modules_from_its_own_folder():
     # Run as a script, the engine package folder is sys.path[0]; main() drops it.
     code = ("import runpy, sys; sys.argv = ['x', 'check']; "
-            "runpy.run_path(%r, run_name='__main__')" % str(HELPER))
+            f"runpy.run_path({str(HELPER)!r}, run_name='__main__')")
     result = subprocess.run([base_python(), "-c", code], capture_output=True, text=True,
                             cwd=HELPER.parent)
     report = json.loads(result.stdout.strip().splitlines()[-1])
@@ -268,7 +269,7 @@ def test_pip_without_network_is_no_network(tmp_path, quick_venv):
                                   "SSLError('[SSL: CERTIFICATE_VERIFY_FAILED]')",
                                   "ReadTimeoutError(\"HTTPSConnectionPool: Read timed out.\")"])
 def test_proxy_ssl_and_timeouts_count_as_network(sign):
-    output = "WARNING: Retrying after connection broken by '%s'\nERROR: failed\n" % sign
+    output = f"WARNING: Retrying after connection broken by '{sign}'\nERROR: failed\n"
     error = helper.pip_failure(1, output, ["numpy"], "/env", "/env/log")
     assert error.identifier == "scistack:setup:noNetwork"
 
@@ -324,7 +325,7 @@ def test_every_identifier_is_one_the_toolbox_knows():
     known = (ROOT / "toolbox" / "+scistack" / "+internal" / "setup_python.m").read_text()
     for identifier in helper.IDENTIFIERS:
         assert identifier.startswith("scistack:setup:")
-        assert "'%s'" % identifier in known, identifier
+        assert f"'{identifier}'" in known, identifier
 
 
 def test_failure_report_on_the_command_line(tmp_path):
