@@ -3,7 +3,7 @@
 :func:`scifor.for_each` is these three steps run back to back in one process. They are
 also usable one at a time, by a front that calls the user's function somewhere else (the
 MATLAB toolbox calls it in MATLAB, through the engine operations of
-``scistack_engine.gateway_ops_scifor``) or by an executor that runs combinations in other
+``scistack_engine.gateway.scifor``) or by an executor that runs combinations in other
 processes:
 
 1. **plan** — :func:`plan` checks the call, applies ``where=``, indexes every DataFrame

@@ -36,7 +36,7 @@ from octave_support import ensure_bridge, run_octave, same
 from scidb import Fixed, Merge, Sql, close, configure_database, for_each
 from scidb.foreach import build_spec
 from scidb.variable import variable_class
-from scistack_engine.gateway_ops_matlab import normalize_spec
+from scistack_engine.gateway.scidb import normalize_spec
 
 octave = pytest.mark.octave
 

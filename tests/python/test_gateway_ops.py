@@ -7,8 +7,9 @@ import struct
 import numpy as np
 import pytest
 
-from scistack_engine import gateway, gateway_ops  # noqa: F401 - registers the operations
+from scistack_engine import gateway
 from scistack_engine.codec import HEADER, decode, encode
+from scistack_engine.gateway import scidb as gateway_scidb  # noqa: F401 - registers the operations
 from scistack_engine.hashing import content_hash
 
 

@@ -37,7 +37,7 @@ def temporary_ops():
 
     yield add
     for name in added:
-        gateway._OPERATIONS.pop(name, None)
+        gateway.dispatch._OPERATIONS.pop(name, None)
 
 
 def test_ping_returns_the_engine_version():
@@ -213,12 +213,12 @@ def test_operation_modules_are_imported_on_first_use(tmp_path, monkeypatch):
         "    return 'registered'\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(gateway, "OPERATION_MODULES", ("scistack_test_ops",))
-    monkeypatch.setattr(gateway, "_loaded_modules", set())
+    monkeypatch.setattr(gateway.dispatch, "OPERATION_MODULES", ("scistack_test_ops",))
+    monkeypatch.setattr(gateway.dispatch, "_loaded_modules", set())
     try:
         assert "scistack_test_ops" not in sys.modules
         assert call("test_from_module", {}) == {"ok": "registered"}
         assert "scistack_test_ops" in sys.modules
     finally:
-        gateway._OPERATIONS.pop("test_from_module", None)
+        gateway.dispatch._OPERATIONS.pop("test_from_module", None)
         sys.modules.pop("scistack_test_ops", None)

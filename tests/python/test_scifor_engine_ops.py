@@ -19,7 +19,7 @@ import scifor
 from scifor import Col, Fixed, Merge, Select, protocol
 from scistack_engine import gateway
 from scistack_engine.codec import decode, encode
-from scistack_engine.gateway_ops_scifor import DEFAULT_BATCH_SIZE, table_from_struct
+from scistack_engine.gateway.scifor import DEFAULT_BATCH_SIZE, table_from_struct
 
 # ------------------------------------------------------------------ fixtures and data
 

@@ -21,10 +21,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from . import __version__
-from .codec import HEADER, decode, encode
-from .errors import ScistackError
-from .hashing import content_hash
+from .. import __version__
+from ..codec import HEADER, decode, encode
+from ..errors import ScistackError
+from ..hashing import content_hash
 
 __all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODULES"]
 
@@ -39,10 +39,9 @@ _OPERATIONS: dict[str, Operation] = {}
 #: importing this module stays cheap and free of import cycles, and ``ping`` answers even
 #: if one of them fails to import.
 OPERATION_MODULES: tuple[str, ...] = (
-    "scistack_engine.gateway_ops",          # databases, saves, provenance
-    "scistack_engine.gateway_ops_matlab",   # +scidb/+scihist: configure, load, for_each
-    "scistack_engine.gateway_ops_lineage",  # +scilineage: Thunk calls
-    "scistack_engine.gateway_ops_scifor",   # +scifor
+    "scistack_engine.gateway.scidb",        # +scidb/+scihist: databases, records, for_each
+    "scistack_engine.gateway.scilineage",   # +scilineage: Thunk calls
+    "scistack_engine.gateway.scifor",       # +scifor
 )
 
 _loaded_modules: set = set()

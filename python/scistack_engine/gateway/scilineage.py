@@ -1,4 +1,4 @@
-"""Engine operations for the MATLAB ``scilineage`` front: one round trip per Thunk call.
+"""Gateway adapter for the MATLAB ``+scilineage`` package: one round trip per Thunk call.
 
 A ``scilineage.Thunk`` call in MATLAB or GNU Octave asks the engine once before running
 anything (``lineage_lookup``): the engine hashes the call's data inputs and constants,
@@ -29,13 +29,12 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from .cache_store import DatabaseCacheStore
-from .codec import decode, encode
-from .gateway import operation
-from .hashing import content_hash
-from .lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
+from ..cache_store import DatabaseCacheStore
+from ..codec import decode, encode
+from ..hashing import content_hash
+from ..lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
+from .dispatch import operation
+from .matlab_args import as_uint8, items, wire_bytes
 
 __all__: list[str] = []
 
@@ -46,27 +45,12 @@ _wires: OrderedDict[str, tuple[list[bytes], list[str]]] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _as_uint8(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype=np.uint8).copy()
 
 
-def _bytes(value: Any) -> bytes:
-    return np.asarray(value, dtype=np.uint8).tobytes()
 
 
-def _items(value: Any) -> list[Any]:
-    """The elements of a MATLAB cell row (an object array once decoded) or a list."""
-    if value is None:
-        return []
-    if isinstance(value, np.ndarray) and value.dtype == object:
-        return list(value.reshape(-1))
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
 
 
-def _texts(mapping: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in dict(mapping or {}).items()}
 
 
 def _remember(key: str, wires: list[bytes], hashes: list[str]) -> None:
@@ -154,7 +138,7 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     kept = None if args.get("force") else _cached(key, n_outputs)
     if kept is None:
         return [key, "".join(hashes), None, None]
-    return [key, "".join(hashes), [_as_uint8(w) for w in kept[0]], "".join(kept[1])]
+    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1])]
 
 
 @operation("lineage_put")
@@ -172,7 +156,7 @@ def _lineage_put(args: dict[str, Any]) -> str:
         raise LineageFormatError(
             f"the lineage record's cache key {record.cache_key!r} is not the call's key {key!r}"
         )
-    wires = [_bytes(w) for w in _items(args.get("outputs"))]
+    wires = [wire_bytes(w) for w in items(args.get("outputs"))]
     if len(wires) != max(record.n_outputs, 1):
         raise LineageFormatError(
             f"{record.function_name}: {len(wires)} outputs given for a call declared with "

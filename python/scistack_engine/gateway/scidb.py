@@ -1,17 +1,28 @@
-"""Engine operations shaped for the MATLAB ``+scidb`` and ``+scihist`` packages.
+"""Gateway adapter for the MATLAB ``+scidb`` and ``+scihist`` packages: databases, records,
+provenance and for_each.
 
-These operations sit beside :mod:`scistack_engine.gateway_ops` and reuse its databases and
-handles. They add no semantics of their own: configuring a database reopens it as
-``scidb.configure_database`` does, loads select records as ``gateway_ops.load`` does, and a
-for_each is the same :class:`~scistack_engine.execution.ForEachRun` the Python front
-drives. What they change is the shape of requests and replies, so that the ``.m`` side
-decodes and encodes as little as possible per combination:
+Each operation takes the request's ``args`` dict (a MATLAB struct on the other side) and
+returns a value of the value model; none adds a rule of its own. Values that users save
+or load travel as *nested* wire bytes (a uint8 vector inside the request or reply), so the
+exact bytes MATLAB wrote — class hints included — are what the database stores, and what
+MATLAB decodes on load. Replies are shaped so that the ``.m`` side decodes and encodes as
+little as possible per record or combination (columns rather than lists of structs, one
+wire list of values).
+
+Open databases are kept here by handle (a small integer); the most recently opened is the
+current one, used when a request names no handle.
 
 =====================  ==============================================================
+``db_open``            open/create a file: path, schema_keys, read_only → handle
+``db_close``           close a handle (default: the current database)
 ``db_configure``       open a file as the current database, closing an earlier opening
 ``db_current``         the current database (handle, path, schema keys) or an error
+``save``               variable, metadata, value (wire), lineage → record id
+``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address, whether one instance is meant, and for
                        ``all`` the metadata columns and every value in one wire list
+``list_versions``      variable, metadata → versions with what produced each
+``provenance``         variable, metadata, version (chain=true: upstream too)
 ``foreach_start``      normalise a MATLAB for_each spec, plan it; statuses and the
                        metadata as columns
 ``foreach_next``       the next batch: combination indexes and, in one wire list, the
@@ -21,67 +32,91 @@ decodes and encodes as little as possible per combination:
 ``foreach_end``        finish a run (finished, failed or interrupted)
 =====================  ==============================================================
 
-MATLAB numbers arrive as doubles and its lists as (object) arrays; the spec is normalised
-here into the plain form ``scidb.for_each`` builds in Python (lists, integers where the
-value is integral, ``None`` for "every value"), so a MATLAB and a Python for_each plan,
-log and skip alike.
+MATLAB numbers arrive as doubles and its lists as (object) arrays; a for_each spec is
+normalised here into the plain form ``scidb.for_each`` builds in Python (lists, integers
+where the value is integral, ``None`` for "every value"), so a MATLAB and a Python
+for_each plan, log and skip alike.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from . import gateway_ops
-from .cache_store import DatabaseCacheStore
-from .codec import HEADER, encode
-from .execution import ComboResult, ForEachRun
-from .gateway import operation
-from .lineage import get_cache_store, set_cache_store
-from .metadata import MetadataError, normalize_value
-from .planner import PlanError, _wants_table, load_batch
-from .store import (
+from ..cache_store import DatabaseCacheStore
+from ..codec import HEADER, encode
+from ..errors import ScistackError
+from ..execution import ComboResult, ForEachRun
+from ..index import RecordInfo
+from ..lineage import get_cache_store, set_cache_store
+from ..metadata import MetadataError, normalize_value
+from ..planner import PlanError, _wants_table, load_batch
+from ..provenance import (
+    provenance,
+    provenance_chain,
+    select_by_constants,
+    split_constant_filters,
+    version_history,
+)
+from ..store import (
+    Database,
     NotFoundError,
+    SaveItem,
     SchemaMismatchError,
     UnknownVariableError,
     open_database_for,
 )
+from .dispatch import operation
+from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
 
 __all__: list[str] = []
 
+_databases: dict[int, Database] = {}
+_current: list[int] = []
+_handles = itertools.count(1)
 _runs: dict[str, dict[str, Any]] = {}
 
 
-# ------------------------------------------------------------------ helpers
+class HandleError(ScistackError, LookupError):
+    identifier = "scistack:db:notConfigured"
+
+
+def _db(args: Mapping[str, Any]) -> Database:
+    handle = args.get("handle")
+    if handle is None:
+        if not _current:
+            raise HandleError("no database is configured; call scidb.configure_database("
+                              "'study.duckdb', {'subject', 'session'}) first")
+        handle = _current[-1]
+    db = _databases.get(int(handle))
+    if db is None or not db.is_open:
+        raise HandleError(f"database handle {handle} is closed; configure the database again")
+    return db
+
+
+
+
+
+
+
+
+def _record_reply(info: RecordInfo, wire: bytes) -> dict[str, Any]:
+    return {"record_id": info.record_id, "version": info.version, "metadata": dict(info.metadata),
+            "content_hash": info.content_hash, "value": as_uint8(wire)}
 
 
 def _u64(n: int) -> bytes:
     return int(n).to_bytes(8, "little")
 
 
-def _items(values: Sequence[Any]) -> list[Any]:
-    """A MATLAB list (a scalar, a vector, a cell or an object array) as a Python list."""
-    if values is None:
-        return []
-    if isinstance(values, np.ndarray):
-        return values.reshape(-1).tolist()
-    if isinstance(values, (list, tuple)):
-        return list(values)
-    return [values]
 
 
-def _is_empty(value: Any) -> bool:
-    """None, "", or an empty array, list or dict: what MATLAB sends for "nothing"."""
-    return value is None or (isinstance(value, np.ndarray) and value.size == 0) or (
-        isinstance(value, (list, tuple, dict, str)) and len(value) == 0)
 
 
-def _is_many(value: Any) -> bool:
-    """A metadata value that means "any of these" (MATLAB sends a column or a cell)."""
-    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
 
 
 def _column(values: list[Any]) -> Any:
@@ -109,27 +144,54 @@ def _wire_list(items: Sequence[bytes]) -> np.ndarray:
 # ------------------------------------------------------------------ databases
 
 
+@operation("db_open")
+def _db_open(args: dict[str, Any]) -> dict[str, Any]:
+    db = Database(str(args["path"]), texts(args["schema_keys"], "schema_keys"),
+                  read_only=bool(args.get("read_only", False)))
+    handle = next(_handles)
+    _databases[handle] = db
+    _current.append(handle)
+    set_cache_store(DatabaseCacheStore(db))
+    return {"handle": handle, "path": db.path, "schema_keys": list(db.schema_keys)}
+
+
+@operation("db_close")
+def _db_close(args: dict[str, Any]) -> bool:
+    if args.get("handle") is None and not _current:
+        return False
+    db = _db(args)
+    handle = next(h for h, d in _databases.items() if d is db)
+    db.close()
+    del _databases[handle]
+    if handle in _current:
+        _current.remove(handle)
+    store = get_cache_store()
+    if isinstance(store, DatabaseCacheStore) and store.db is db:
+        set_cache_store(None)
+    return True
+
+
 @operation("db_configure")
 def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
     """Open ``path`` as the current database; an earlier opening of it is closed first
     (after checking its schema keys), as ``scidb.configure_database`` does in Python."""
     path = str(args["path"])
-    keys = [str(k) for k in _items(args["schema_keys"])]
+    keys = [str(k) for k in items(args["schema_keys"])]
     previous = open_database_for(path)
     if previous is not None:
         if keys != previous.schema_keys:
             raise SchemaMismatchError(
                 f"database {path!r} was created with schema keys {previous.schema_keys}, not "
                 f"{keys}; open it with {previous.schema_keys} or use another file")
-        handle = next((h for h, d in gateway_ops._databases.items() if d is previous), None)
+        handle = next((h for h, d in _databases.items() if d is previous), None)
         if handle is not None:
-            gateway_ops._db_close({"handle": handle})
+            _db_close({"handle": handle})
         else:
             previous.close()
             store = get_cache_store()
             if isinstance(store, DatabaseCacheStore) and store.db is previous:
                 set_cache_store(None)
-    opened = gateway_ops._db_open({"path": path, "schema_keys": keys,
+    opened = _db_open({"path": path, "schema_keys": keys,
                                    "read_only": bool(args.get("read_only", False))})
     opened["read_only"] = bool(args.get("read_only", False))
     return opened
@@ -138,13 +200,53 @@ def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
 @operation("db_current")
 def _db_current(args: dict[str, Any]) -> dict[str, Any]:
     """The current database (or the one named by ``handle``): handle, path, keys."""
-    db = gateway_ops._db(args)
-    handle = next(h for h, d in gateway_ops._databases.items() if d is db)
+    db = _db(args)
+    handle = next(h for h, d in _databases.items() if d is db)
     return {"handle": handle, "path": db.path, "schema_keys": list(db.schema_keys),
             "read_only": bool(db.read_only)}
 
 
 # ------------------------------------------------------------------ records
+
+
+@operation("save")
+def _save(args: dict[str, Any]) -> str:
+    lineage = args.get("lineage") or None
+    item = SaveItem(str(args["variable"]), dict(args["metadata"]), wire=wire_bytes(args["value"]),
+                    cache_key=lineage.get("cache_key") if lineage else None, lineage=lineage,
+                    output_index=int(args["output_index"]) if lineage and "output_index" in args else None)
+    return _db(args).save_batch([item])[0].record_id
+
+
+@operation("load")
+def _load(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Records at the metadata (latest versions, or ``version``); keywords that are not
+    metadata keys select by lineage constant."""
+    db = _db(args)
+    variable = str(args["variable"])
+    metadata = dict(args.get("metadata") or {})
+    version = args.get("version")
+    address, constants = split_constant_filters(db, variable, metadata)
+    if constants and version is None:
+        infos = select_by_constants(db, variable, address, constants)
+    else:
+        infos = db.select(variable, metadata, None if version is None else int(version))
+    wires = db.fetch_wires(infos)
+    return [_record_reply(i, wires[i.record_id]) for i in infos]
+
+
+@operation("list_versions")
+def _list_versions(args: dict[str, Any]) -> list[dict[str, Any]]:
+    return version_history(_db(args), str(args["variable"]), dict(args.get("metadata") or {}))
+
+
+@operation("provenance")
+def _provenance(args: dict[str, Any]) -> Any:
+    db = _db(args)
+    version = args.get("version")
+    version = None if version is None else int(version)
+    ask = provenance_chain if args.get("chain") else provenance
+    return ask(db, str(args["variable"]), dict(args.get("metadata") or {}), version)
 
 
 @operation("var_load")
@@ -157,15 +259,15 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     metadata ``columns`` and ``values`` (every record's value in one wire list) instead of
     the records, the form of ``load_all(as_df=True)``.
     """
-    db = gateway_ops._db(args)
+    db = _db(args)
     metadata = dict(args.get("metadata") or {})
     for key, value in metadata.items():
-        if _is_many(value):
-            metadata[key] = _items(value)
+        if is_many(value):
+            metadata[key] = items(value)
     request = dict(args, metadata=metadata)
     want_all = bool(args.get("all", False))
     try:
-        records = gateway_ops._load(request)
+        records = _load(request)
     except UnknownVariableError:
         raise
     except NotFoundError:
@@ -173,7 +275,7 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
             raise
         records = []
     if not want_all:
-        full = all(k in metadata and not _is_many(metadata[k]) for k in db.schema_keys)
+        full = all(k in metadata and not is_many(metadata[k]) for k in db.schema_keys)
         return {"records": records, "single": bool(full and len(records) == 1)}
     keys = list(db.schema_keys)
     for record in records:
@@ -188,12 +290,12 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _name_list(value: Any) -> list[str]:
-    return [str(v) for v in _items(value)]
+    return [str(v) for v in items(value)]
 
 
 def _variable_spec(inp: Mapping[str, Any]) -> dict[str, Any]:
     columns = inp.get("columns")
-    if _is_empty(columns):
+    if is_empty(columns):
         columns = None
     elif not isinstance(columns, str):
         columns = _name_list(columns)
@@ -208,7 +310,7 @@ def _input_spec(name: str, inp: Any) -> dict[str, Any]:
     if kind == "variable":
         return _variable_spec(inp)
     if kind == "merge":
-        return {"kind": "merge", "parts": [_variable_spec(p) for p in _items(inp.get("parts"))]}
+        return {"kind": "merge", "parts": [_variable_spec(p) for p in items(inp.get("parts"))]}
     if kind == "path":
         return {"kind": "path", "template": str(inp["template"])}
     if kind == "constant":
@@ -219,14 +321,14 @@ def _input_spec(name: str, inp: Any) -> dict[str, Any]:
 def _iterable(key: str, values: Any) -> Any:
     """None for "every value", one value as itself, several as a list (numbers that are
     whole as int: MATLAB sends doubles), as the Python front passes them."""
-    if _is_empty(values):
+    if is_empty(values):
         return None
     try:
-        if not _is_many(values):
+        if not is_many(values):
             return normalize_value(key, values)
-        return [normalize_value(key, v) for v in _items(values)]
+        return [normalize_value(key, v) for v in items(values)]
     except MetadataError:
-        return values if not _is_many(values) else _items(values)  # the planner reports it
+        return values if not is_many(values) else items(values)  # the planner reports it
 
 
 def _filter_spec(spec: Any) -> Any:
@@ -234,15 +336,15 @@ def _filter_spec(spec: Any) -> Any:
         return spec
     out = dict(spec)
     if "args" in out:
-        out["args"] = [_filter_spec(a) for a in _items(out["args"])]
+        out["args"] = [_filter_spec(a) for a in items(out["args"])]
     if "arg" in out:
         out["arg"] = _filter_spec(out["arg"])
     if out.get("op") == "cmp":
         column = out.get("column")
-        out["column"] = None if _is_empty(column) else (
+        out["column"] = None if is_empty(column) else (
             column if isinstance(column, str) else _name_list(column))
         if out.get("cmp") == "isin":
-            out["value"] = _items(out.get("value"))
+            out["value"] = items(out.get("value"))
     return out
 
 
@@ -252,7 +354,7 @@ def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     as_table = spec.get("as_table", False)
     if isinstance(as_table, (bool, np.bool_)):
         as_table = bool(as_table)
-    elif _is_empty(as_table):
+    elif is_empty(as_table):
         as_table = False
     else:
         as_table = _name_list(as_table)
@@ -263,10 +365,10 @@ def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         "inputs": {str(name): _input_spec(name, inp) for name, inp in inputs.items()},
         "outputs": _name_list(spec.get("outputs")),
         "iterables": {str(k): _iterable(k, v) for k, v in (spec.get("iterables") or {}).items()},
-        "where": None if _is_empty(where) else _filter_spec(where),
+        "where": None if is_empty(where) else _filter_spec(where),
         "as_table": as_table,
         "batch_size": int(spec.get("batch_size") or 500),
-        "fingerprint": None if _is_empty(fingerprint) else str(fingerprint),
+        "fingerprint": None if is_empty(fingerprint) else str(fingerprint),
         "skip_computed": bool(spec.get("skip_computed", True)),
         "skip_existing": bool(spec.get("skip_existing", False)),
     }
@@ -284,7 +386,7 @@ def _foreach_start(args: dict[str, Any]) -> dict[str, Any]:
     (one per output, in order) joined by commas as ``cached_ids``: a few compact items
     instead of several per combination.
     """
-    db = gateway_ops._db(args)
+    db = _db(args)
     spec = normalize_spec(dict(args["spec"]))
     dry_run = bool(args.get("dry_run", False))
     run = ForEachRun(db, spec, language="matlab", save=bool(args.get("save", True)),
@@ -366,12 +468,12 @@ def _foreach_save(args: dict[str, Any]) -> dict[str, Any]:
     run: ForEachRun = state["run"]
     pending = {c.index: c for c in state.get("pending") or []}
     state["pending"] = []
-    combos = [int(i) for i in _items(args.get("combos"))]
-    ok = [bool(v) for v in _items(args.get("ok"))]
-    durations = [float(v) for v in _items(args.get("durations"))]
-    lengths = [int(n) for n in _items(args.get("lengths"))]
-    errors = [str(e) for e in _items(args.get("errors"))]
-    stacks = [str(s) for s in _items(args.get("stacks"))]
+    combos = [int(i) for i in items(args.get("combos"))]
+    ok = [bool(v) for v in items(args.get("ok"))]
+    durations = [float(v) for v in items(args.get("durations"))]
+    lengths = [int(n) for n in items(args.get("lengths"))]
+    errors = [str(e) for e in items(args.get("errors"))]
+    stacks = [str(s) for s in items(args.get("stacks"))]
     blob = np.asarray(args.get("blob", np.zeros(0)), dtype=np.uint8).reshape(-1).tobytes()
     n_out = len(run.outputs)
     if len(ok) != len(combos) or len(durations) != len(combos):

@@ -1,4 +1,4 @@
-"""Engine operations behind the MATLAB ``+scifor`` package: scifor's for_each, from MATLAB.
+"""Gateway adapter for the MATLAB ``+scifor`` package: scifor's for_each, from MATLAB.
 
 ``scifor.for_each`` is *plan → execute → collect* (:mod:`scifor.protocol`). For a MATLAB
 caller the engine plans and collects with the very same scifor code, and MATLAB executes:
@@ -53,9 +53,10 @@ from scifor import Col, Filter, Fixed, Merge, Select
 from scifor.errors import FilterError, InputError
 from scifor.protocol import RUN, Collection, Plan, Step, plan
 
-from .codec import decode
-from .errors import ScistackError
-from .gateway import operation
+from ..codec import decode
+from ..errors import ScistackError
+from .dispatch import operation
+from .matlab_args import is_empty, items, texts, wire_bytes
 
 __all__ = ["DEFAULT_BATCH_SIZE", "table_from_struct"]
 
@@ -91,7 +92,7 @@ class _Run:
 def _set_schema(args: dict[str, Any]) -> list[str]:
     """Set scifor's schema from MATLAB (a cellstr, a string array or one char key)."""
     keys = args.get("keys")
-    scifor.set_schema(keys if isinstance(keys, str) else _items(keys))
+    scifor.set_schema(keys if isinstance(keys, str) else items(keys))
     return scifor.get_schema()
 
 
@@ -109,12 +110,12 @@ def _plan(args: dict[str, Any]) -> dict[str, Any]:
     schema = scifor.get_schema()
     names: list[str] = []
     inputs: dict[str, Any] = {}
-    for item in _items(args.get("inputs")):
+    for item in items(args.get("inputs")):
         name = str(item["name"])
         names.append(name)
         inputs[name] = _input(item, f"input {name!r}", schema)
-    keys = _texts(args.get("keys"), "for_each")
-    values = _items(args.get("values"))
+    keys = texts(args.get("keys"), "for_each")
+    values = items(args.get("values"))
     if len(keys) != len(values):
         raise InputError("for_each: every iterable name needs a value.")
     iterables = {key: _iterable(value) for key, value in zip(keys, values)}
@@ -126,7 +127,7 @@ def _plan(args: dict[str, Any]) -> dict[str, Any]:
         where=_filter(args.get("where")),
         as_table=_as_table(args.get("as_table", False)),
         distribute=bool(args.get("distribute", False)),
-        output_names=None if _is_empty(output_names) else _texts(output_names, "output_names"),
+        output_names=None if is_empty(output_names) else texts(output_names, "output_names"),
         on_error=str(args.get("on_error") or "continue"),
     )
     tables = planned.inputs
@@ -150,7 +151,7 @@ def _step(args: dict[str, Any]) -> dict[str, Any]:
     if run is None:
         raise RunStateError(f"no for_each run {run_id!r} is in progress (it ended or failed)")
     try:
-        for item in _items(args.get("results")):
+        for item in items(args.get("results")):
             index = int(item["index"])
             step = run.pending.pop(index, None)
             if step is None:
@@ -227,8 +228,8 @@ def _collect(run: _Run, step: Step, item: Mapping[str, Any]) -> bool:
             step, identifier, str(failure.get("message") or ""),
             str(failure.get("stack") or ""), stage=str(failure.get("stage") or "function"),
         )
-    outputs = _items(decode(_wire(item["outputs"])))
-    marked = {int(i) - 1 for i in _items(item.get("table_outputs"))}
+    outputs = items(decode(wire_bytes(item["outputs"])))
+    marked = {int(i) - 1 for i in items(item.get("table_outputs"))}
     distribute = run.plan.distribute_key is not None
     values = []
     for position, value in enumerate(outputs):
@@ -248,7 +249,7 @@ def _collect(run: _Run, step: Step, item: Mapping[str, Any]) -> bool:
 
 def _batch_size(args: Mapping[str, Any]) -> int:
     size = args.get("batch_size")
-    return DEFAULT_BATCH_SIZE if _is_empty(size) else max(1, int(size))
+    return DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
 
 
 # ------------------------------------------------------------ MATLAB values → scifor
@@ -345,7 +346,7 @@ def _input(item: Mapping[str, Any], label: str, schema: list[str]) -> Any:
     if kind == "constant":
         return _Constant(label)
     if kind == "auto":
-        frame = table_from_struct(decode(_wire(item["value"])), schema, forced=False,
+        frame = table_from_struct(decode(wire_bytes(item["value"])), schema, forced=False,
                                   label=label)
         return _Constant(label) if frame is None else frame
     return _source(item, label)
@@ -355,7 +356,7 @@ def _source(item: Mapping[str, Any], label: str) -> Any:
     """A DataFrame, Fixed, Select or Merge from a spec (structs here must be tables)."""
     kind = str(item.get("kind"))
     if kind in ("table", "auto"):
-        return table_from_struct(decode(_wire(item["value"])), [], forced=True, label=label)
+        return table_from_struct(decode(wire_bytes(item["value"])), [], forced=True, label=label)
     if kind == "fixed":
         pins = item.get("pins")
         if not isinstance(pins, dict) or not pins:
@@ -363,10 +364,10 @@ def _source(item: Mapping[str, Any], label: str) -> Any:
         inner = _source(item["of"], label)
         return Fixed(inner, **{str(k): _scalar(v) for k, v in pins.items()})
     if kind == "select":
-        return Select(_source(item["of"], label), _texts(item.get("columns"), "Select"))
+        return Select(_source(item["of"], label), texts(item.get("columns"), "Select"))
     if kind == "merge":
         parts = [_source(part, f"{label} (Merge part {n})")
-                 for n, part in enumerate(_items(item.get("parts")), start=1)]
+                 for n, part in enumerate(items(item.get("parts")), start=1)]
         return Merge(*parts)
     if kind == "constant":
         raise InputError(f"{label}: scifor.Fixed, Select and Merge wrap tables, not constants.")
@@ -405,14 +406,14 @@ def _iterable(value: Any) -> Any:
 def _as_table(value: Any) -> Any:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if _is_empty(value):
+    if is_empty(value):
         return False
-    return _texts(value, "as_table")
+    return texts(value, "as_table")
 
 
 def _filter(spec: Any) -> Filter | None:
     """A scifor filter from the spec a MATLAB scifor.Filter carries."""
-    if _is_empty(spec):
+    if is_empty(spec):
         return None
     if not isinstance(spec, dict) or "op" not in spec:
         raise FilterError(
@@ -469,43 +470,3 @@ def _to_matlab(value: Any) -> Any:
         if not default:
             value = value.reset_index(drop=True)
     return value
-
-
-# ------------------------------------------------------------------------ helpers
-
-
-def _wire(data: Any) -> bytes:
-    """Nested wire bytes from a request (a uint8 vector) as bytes."""
-    return np.asarray(data, dtype=np.uint8).tobytes()
-
-
-def _items(value: Any) -> list[Any]:
-    """A MATLAB cell (an object array, any shape) or a list as a flat list."""
-    if value is None:
-        return []
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return [value.item()]
-        return list(value.reshape(-1))
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, np.ndarray) and value.size == 0) or (
-        isinstance(value, (list, tuple)) and not value
-    )
-
-
-def _texts(value: Any, what: str) -> list[str]:
-    """Names from MATLAB: one char row, a cellstr, or a string array."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    items = _items(value)
-    if not all(isinstance(item, str) for item in items):
-        raise InputError(f"{what} takes names as text (char, cellstr or string), got "
-                         f"{[type(i).__name__ for i in items]}.")
-    return [str(item) for item in items]

@@ -1,0 +1,73 @@
+"""Reading the arguments MATLAB sends: what its cells, vectors, empties and names arrive as.
+
+A request's ``args`` is a decoded MATLAB struct. MATLAB has no 1-D arrays, no ``None`` and
+no list type, so the same intent arrives in several forms: a list is a cell (a Python list,
+or an object array when the cell is not a row), a numeric row or column, or one scalar;
+"nothing" is ``[]``, ``''`` or ``{}``; names are a char row, a cellstr or a string array.
+Every adapter of the gateway reads its arguments through these functions, so all of them
+agree on the forms; none of them holds a rule of the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .dispatch import GatewayError
+
+__all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "as_uint8"]
+
+
+def items(value: Any) -> list[Any]:
+    """A MATLAB list (a cell, a numeric or logical vector, or one value) as a flat list.
+
+    Numeric elements become Python numbers; the elements of a cell are kept as decoded.
+    """
+    if value is None:
+        return []
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return [value.item()]
+        if value.dtype == object:
+            return list(value.reshape(-1))
+        return value.reshape(-1).tolist()
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def is_empty(value: Any) -> bool:
+    """None, or an empty array, cell, struct or text: what MATLAB sends for "nothing"."""
+    return value is None or (isinstance(value, np.ndarray) and value.size == 0) or (
+        isinstance(value, (list, tuple, dict, str)) and len(value) == 0)
+
+
+def is_many(value: Any) -> bool:
+    """A value that stands for several values (a cell or an array with a dimension)."""
+    return isinstance(value, (list, tuple)) or (isinstance(value, np.ndarray) and value.ndim > 0)
+
+
+def texts(value: Any, what: str) -> list[str]:
+    """Names: one char row, a cellstr or a string array; ``what`` names the argument."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    names = items(value)
+    if not all(isinstance(name, str) for name in names):
+        raise GatewayError(
+            f"{what} takes names as text (char, cellstr or string), got "
+            f"{[type(n).__name__ for n in names]}",
+            identifier="scistack:gateway:badArgument")
+    return names
+
+
+def wire_bytes(data: Any) -> bytes:
+    """Nested wire bytes sent as a uint8 vector, as bytes."""
+    return np.asarray(data, dtype=np.uint8).tobytes()
+
+
+def as_uint8(data: bytes) -> np.ndarray:
+    """Bytes to send back nested in a reply: a uint8 vector MATLAB receives as such."""
+    return np.frombuffer(data, dtype=np.uint8).copy()
