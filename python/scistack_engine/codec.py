@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -33,7 +33,7 @@ import pandas as pd
 
 from .errors import UnsupportedValueError, WireFormatError
 
-__all__ = ["HEADER", "encode", "decode", "iter_chunks"]
+__all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "wire_list"]
 
 #: Every encoded value starts with these bytes: "SSW" and the format version.
 HEADER = b"SSW\x01"
@@ -84,6 +84,21 @@ def iter_chunks(value: Any, sink: Callable[[Chunk], Any], *, canonical: bool) ->
     copied.
     """
     _Encoder(sink, canonical=canonical).item(value)
+
+
+def body(wire: bytes) -> bytes:
+    """The item of an encoded value: its wire bytes without the header."""
+    if wire[:len(HEADER)] != HEADER:
+        raise WireFormatError("not SciStack wire bytes (the header is missing)")
+    return wire[len(HEADER):]
+
+
+def wire_list(items: Sequence[bytes]) -> bytes:
+    """The wire bytes of a list whose elements are already encoded items (no headers).
+
+    Lets a reply carry many stored values in one list without decoding them first.
+    """
+    return b"".join([HEADER, b"l", _U64.pack(len(items)), *items])
 
 
 def _u64(n: int) -> bytes:
