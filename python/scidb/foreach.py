@@ -16,19 +16,14 @@ finished). Every run and combination is logged in the ``_runs`` and ``_run_combo
 from __future__ import annotations
 
 import logging
-import sys
-import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from scilineage import Thunk
-from scistack_engine.execution import ComboResult, ForEachRun
-from scistack_engine.metadata import describe_metadata
-from scistack_engine.planner import Combo
+from scistack_engine.batches import drive
+from scistack_engine.execution import ForEachRun
 
 from .database import Database, get_database
 from .filters import Filter, Sql
@@ -149,88 +144,9 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
                       skip_computed, skip_existing)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
-    names = spec["outputs"]
-    rows: dict[int, dict[str, Any]] = {}
-    for combo in run.plan.combos:
-        status = "would_run" if dry_run and combo.status == "run" else combo.status
-        rows[combo.index] = {**combo.metadata, "status": status, "reason": combo.missing}
-        if combo.status == "cached":
-            rows[combo.index].update(zip(names, combo.cached_records))
-            rows[combo.index]["reason"] = ("already computed with this function, code and inputs"
-                                           if fingerprint else "its outputs are already saved")
-    if dry_run:
-        return _result_frame(run, rows, names)
-    call = call or fn
-    show = progress if progress is not None else sys.stderr.isatty()
-    bar = tqdm(total=len(run.plan.runnable()), disable=not show, desc=spec["function"], unit="combo")
-    failure: BaseException | None = None
-    try:
-        for batch, kwargs_list in run.batches():
-            results = []
-            for combo, kwargs in zip(batch, kwargs_list):
-                result = _execute(call, combo, kwargs, len(names))
-                results.append(result)
-                bar.update(1)
-                if result.error and on_error == "raise":
-                    failure = result.exception  # type: ignore[attr-defined]
-                    break
-            run.commit(results)
-            for result in results:
-                row = rows[result.combo.index]
-                row["status"] = "failed" if result.error else "done"
-                row["reason"] = result.error
-                row.update(zip(names, result.record_ids if run.save else result.outputs or []))
-            if failure is not None:
-                break
-    except BaseException:
-        run.finish("interrupted")
-        raise
-    finally:
-        bar.close()
-    run.finish("failed" if failure else "finished")
-    frame = _result_frame(run, rows, names)
-    _log_summary(spec["function"], frame)
-    if failure is not None:
-        raise failure
-    return frame
-
-
-def _execute(call: Callable[..., Any], combo: Combo, kwargs: Mapping[str, Any],
-             n_outputs: int) -> ComboResult:
-    start = time.perf_counter()
-    try:
-        returned = call(**kwargs)
-        outputs = _split_outputs(returned, n_outputs)
-    except Exception as exc:  # the user's function may raise anything: it is logged
-        where = describe_metadata(combo.metadata)
-        stack = traceback.format_exc()
-        log.debug("combination %s failed:\n%s", where, stack)
-        result = ComboResult(combo, error=f"{type(exc).__name__}: {exc}", stack=stack,
-                             duration_s=time.perf_counter() - start)
-        result.exception = exc  # type: ignore[attr-defined]
-        return result
-    return ComboResult(combo, outputs, duration_s=time.perf_counter() - start)
-
-
-def _split_outputs(returned: Any, n_outputs: int) -> list[Any]:
-    if n_outputs <= 1:
-        return [returned]
-    if not isinstance(returned, (tuple, list)) or len(returned) != n_outputs:
-        got = len(returned) if isinstance(returned, (tuple, list)) else 1
-        raise ValueError(f"the function returned {got} value(s) but {n_outputs} outputs are "
-                         "declared; return a tuple with one value per output")
-    return list(returned)
-
-
-def _result_frame(run: ForEachRun, rows: Mapping[int, dict[str, Any]], names: Sequence[str]) -> pd.DataFrame:
-    columns = list(run.plan.keys) + ["status", "reason"] + list(names)
-    frame = pd.DataFrame([rows[i] for i in sorted(rows)], columns=columns)
-    frame.attrs["run_id"] = run.run_id
-    return frame
-
-
-def _log_summary(function: str, frame: pd.DataFrame) -> None:
-    counts = frame["status"].value_counts().to_dict()
-    log.info("for_each(%s): %s", function, ", ".join(f"{n} {s}" for s, n in counts.items()))
-    for _, row in frame[frame["status"].isin(["skipped", "failed"])].head(20).iterrows():
-        log.warning("for_each(%s) %s: %s", function, row["status"], row["reason"])
+    result = drive(run, call or fn, stop_on_error=on_error == "raise", batch_size=batch_size,
+                   progress=progress)
+    log.info("%s", result.headline)
+    for note in result.notes:
+        log.warning("%s", note)
+    return result.table

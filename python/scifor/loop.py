@@ -17,33 +17,20 @@ collect (build the result table and its report).
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd
-from tqdm import tqdm
+
+from scistack_engine.batches import Outcome, drive
 
 from .errors import InputError
 from .filters import Filter
-from .protocol import RUN, Collection, plan
-from .report import describe_combo
+from .protocol import TableRun, plan
 
 __all__ = ["for_each"]
 
 logger = logging.getLogger("scifor")
-
-#: Seconds a run must last before an automatic (``progress=None``) progress bar appears.
-AUTO_PROGRESS_DELAY = 2.0
-
-
-def _show_progress(progress: bool | None) -> tuple[bool, float]:
-    if progress is None:
-        stream = sys.stderr
-        is_tty = bool(getattr(stream, "isatty", lambda: False)())
-        return is_tty, AUTO_PROGRESS_DELAY
-    return bool(progress), 0.0
-
 
 def for_each(
     fn: Callable[..., Any],
@@ -149,38 +136,17 @@ def for_each(
         output_names=output_names,
         on_error=on_error,
     )
-    collection = Collection(planned, dry_run=dry_run)
-    show, delay = _show_progress(progress)
     logger.debug(
         "for_each(%s): %d combination(s) over %r, inputs %r",
         planned.fn_name, planned.total, planned.iterated, planned.inputs + list(planned.constants),
     )
-    bar = tqdm(
-        planned.steps(build=not dry_run),
-        total=planned.total,
-        disable=not show,
-        delay=delay,
-        desc=f"for_each({planned.fn_name})",
-        unit="combo",
-        file=sys.stderr,
-    )
-    try:
-        for step in bar:
-            if dry_run or step.status != RUN:
-                collection.record(step)
-                continue
-            try:
-                returned = planned.fn(**planned.arguments(step))
-            except Exception as exc:
-                if collection.fail(step, exc):
-                    if hasattr(exc, "add_note"):  # Python 3.11+
-                        exc.add_note(
-                            f"(raised by {planned.fn_name} in for_each for "
-                            f"{describe_combo(step.combo)})"
-                        )
-                    raise
-                continue
-            collection.add(step, returned)
-    finally:
-        bar.close()
-    return collection.finish()
+    run = TableRun(planned, dry_run=dry_run)
+
+    def note_combination(outcome: Outcome) -> None:
+        exc = outcome.failure.exception if outcome.failure else None
+        if exc is not None and hasattr(exc, "add_note"):  # Python 3.11+
+            exc.add_note(f"(raised by {planned.fn_name} in for_each for "
+                         f"{run.describe(outcome.index)})")
+
+    return drive(run, planned.fn, stop_on_error=on_error == "raise", progress=progress,
+                 on_stop=note_combination).table

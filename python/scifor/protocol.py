@@ -45,6 +45,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scistack_engine.batches import Failure, Outcome, RunResult, WorkItem, counts_line
+
 from .errors import FilterError, InputError, OutputError, SchemaError
 from .filters import Filter, split_conjuncts
 from .inputs import Merge, Source, as_source
@@ -53,7 +55,7 @@ from .report import RunLog, describe_combo
 from .schema import get_schema, is_missing, key_value, ordered_unique
 from .slicing import MergeSlicer, SourceSlicer
 
-__all__ = ["Collection", "Plan", "Step", "plan"]
+__all__ = ["Collection", "Plan", "Step", "TableRun", "plan"]
 
 #: Statuses of a :class:`Step`.
 RUN, SKIP, ERROR = "run", "skip", "error"
@@ -604,3 +606,111 @@ class Collection:
 
 def _count_column(name: str) -> str:
     return f"rows_{name}"
+
+
+# ------------------------------------------------------------------------------ run
+
+
+class TableRun:
+    """A planned scifor for_each as a run of the for_each protocol
+    (:mod:`scistack_engine.batches`): the plan's steps handed out in chunks, outcomes
+    collected, the result table built by :class:`Collection`.
+
+    Steps that do not run (skips, input errors) are recorded as the run reaches them. With
+    ``on_error="raise"`` an input error is raised once the combinations before it have run
+    and been committed, so the order of events is that of a plain loop.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan.
+    dry_run : bool, default False
+        Record every step without running any; :meth:`finish` returns the plan table.
+    """
+
+    def __init__(self, plan: Plan, dry_run: bool = False) -> None:
+        self.plan = plan
+        self.collection = Collection(plan, dry_run=dry_run)
+        self._steps = plan.steps(build=not dry_run)
+        self._pending: dict[int, Step] = {}
+        self._held: Step | None = None
+        self._reached = 0
+        if dry_run:
+            for step in self._steps:
+                self.collection.record(step)
+
+    @property
+    def function(self) -> str:
+        return self.plan.fn_name
+
+    @property
+    def to_run(self) -> int:
+        """The number of combinations (an upper bound: skips are found on the way)."""
+        return self.plan.total
+
+    @property
+    def reached(self) -> int:
+        """How many combinations of the plan have been stepped through."""
+        return self._reached
+
+    def next_steps(self, size: int) -> list[Step]:
+        """The next (at most ``size``) steps that run, recording those that do not."""
+        batch: list[Step] = []
+        if self._held is not None:
+            step, self._held = self._held, None
+            self.collection.record(step)
+        while len(batch) < size:
+            step = next(self._steps, None)
+            if step is None:
+                break
+            self._reached = step.index + 1
+            if step.status != RUN:
+                if batch and self.collection.stop_on_error and step.error is not None:
+                    self._held = step  # raised once the calls before it have run
+                    break
+                self.collection.record(step)
+                continue
+            self._pending[step.index] = step
+            batch.append(step)
+        return batch
+
+    def next_chunk(self, size: int) -> list[WorkItem]:
+        return [WorkItem(step.index, self.plan.arguments(step)) for step in self.next_steps(size)]
+
+    def commit(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Collect outcomes; return those whose outputs failed and must stop the run."""
+        refused: list[Outcome] = []
+        for outcome in outcomes:
+            step = self._pending.pop(outcome.index, None)
+            if step is None:
+                raise InputError(f"for_each({self.function}): combination {outcome.index} was "
+                                 "not handed out, or its outcome was collected already.")
+            failure = outcome.failure
+            if failure is not None:
+                if failure.exception is not None:
+                    self.collection.fail(step, failure.exception, failure.stage)
+                else:
+                    self.collection.fail_foreign(step, failure.error_type, failure.message,
+                                                 failure.stack, failure.stage)
+                continue
+            try:
+                self.collection.add(step, outcome.returned)
+            except OutputError as exc:  # raised only when the run stops on errors
+                outcome.failure = Failure.of(exc, "outputs")
+                refused.append(outcome)
+        return refused
+
+    def finish(self, status: str = "finished") -> RunResult:
+        table = self.collection.finish()
+        summary = {**table.attrs["summary"], "status": status}
+        counts = {key: summary.get(key, 0) for key in ("ran", "skipped", "errors")}
+        return RunResult(table, summary, f"for_each({self.function}): {counts_line(counts)}")
+
+    def interrupted_note(self) -> str:
+        return (f"{self._reached} of {self.plan.total} combinations reached; scifor keeps its "
+                "results in memory, so nothing was kept")
+
+    def describe(self, index: int) -> str:
+        """The combination at ``index``, for messages (``subject=1, session='pre'``)."""
+        raw = next(itertools.islice(itertools.product(*self.plan.value_lists), index, None))
+        return describe_combo(dict(zip(self.plan.iterated, raw)))

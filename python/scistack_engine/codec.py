@@ -33,7 +33,7 @@ import pandas as pd
 
 from .errors import UnsupportedValueError, WireFormatError
 
-__all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "wire_list"]
+__all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "framed", "wire_list"]
 
 #: Every encoded value starts with these bytes: "SSW" and the format version.
 HEADER = b"SSW\x01"
@@ -91,6 +91,11 @@ def body(wire: bytes) -> bytes:
     if wire[:len(HEADER)] != HEADER:
         raise WireFormatError("not SciStack wire bytes (the header is missing)")
     return wire[len(HEADER):]
+
+
+def framed(item: bytes) -> bytes:
+    """The wire bytes of an encoded item: the header, then the item."""
+    return HEADER + item
 
 
 def wire_list(items: Sequence[bytes]) -> bytes:

@@ -1,47 +1,63 @@
-"""One for_each run against the database: plan, batches of inputs, batched commits, log.
+"""One for_each run against the database: planned combinations out, batched commits in, result.
 
-:class:`ForEachRun` is the protocol both fronts drive. The engine plans
-(:mod:`scistack_engine.planner`) and reads each batch's inputs with one query; the front
-calls the user's function for each combination of the batch, in its own language; the
-engine then commits the batch's outputs *and* its run-log rows in one transaction. A
-process killed mid-run therefore loses at most the batch in flight, and a rerun finds
-every committed output in place.
+:class:`ForEachRun` is the database's :class:`~scistack_engine.batches.Run` (the protocol
+every for_each is driven by; see :mod:`scistack_engine.batches`). Making it plans the run
+(:mod:`scistack_engine.planner`) and logs the combinations that will not run (skipped,
+cached); :meth:`~ForEachRun.next_chunk` hands out combinations with their inputs read in
+one query; :meth:`~ForEachRun.commit` saves the outputs of any number of finished
+combinations *and* their run-log rows in one transaction, so a process killed mid-run loses
+only what was not committed and a rerun finds every committed output in place;
+:meth:`~ForEachRun.finish` closes the run log and builds the result: one row per
+combination (its metadata, status, reason and the record id of each output, or the value
+itself when nothing is saved), the run summary and the notes to show the user.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
+import pandas as pd
+
+from .batches import Failure, Outcome, RunResult, WorkItem, counts_line
 from .errors import ScistackError, UnsupportedValueError
+from .metadata import describe_metadata
 from .payload import to_stored
 from .planner import Combo, Plan, combo_lineage, load_batch, make_plan
 from .runlog import ComboOutcome, RunLog
 from .store import Database, ReadOnlyError, SaveItem
 
-__all__ = ["ComboResult", "ForEachRun", "OutputCountMismatch"]
+__all__ = ["ForEachRun", "OutputsError", "NOTED_PROBLEMS"]
+
+#: Skipped or failed combinations named one by one in a run's notes; the rest are counted.
+NOTED_PROBLEMS = 20
 
 
-class OutputCountMismatch(ScistackError, ValueError):
+class OutputsError(ScistackError, ValueError):
+    """A function returned a different number of values than there are output variables."""
+
     identifier = "scistack:foreach:outputCount"
 
 
-@dataclass
-class ComboResult:
-    """What the front reports for one executed combination."""
-
-    combo: Combo
-    outputs: Sequence[Any] | None = None  # one value per output variable
-    error: str | None = None
-    stack: str | None = None
-    duration_s: float = 0.0
-    wires: Sequence[bytes | None] | None = None  # MATLAB: outputs as wire bytes
-    record_ids: list[str] = field(default_factory=list)
-
-
 class ForEachRun:
-    """A planned for_each over ``db``; see the module docstring for the protocol."""
+    """A planned for_each over ``db``; see the module docstring for its life cycle.
+
+    Parameters
+    ----------
+    db
+        The database the inputs are read from and the outputs saved to.
+    spec
+        The language-neutral spec (see :mod:`scistack_engine.planner`).
+    language
+        ``"python"`` or ``"matlab"``: where the function runs (kept in the run log and
+        in lineage).
+    save
+        ``False`` runs without saving or logging; the result holds the returned values.
+    dry_run
+        Plan only: :meth:`finish` reports what would run.
+    """
 
     def __init__(self, db: Database, spec: Mapping[str, Any], *, language: str = "python",
                  save: bool = True, dry_run: bool = False) -> None:
@@ -49,24 +65,196 @@ class ForEachRun:
         self.language = language
         self.spec = spec
         self.outputs: list[str] = list(spec.get("outputs") or [])
+        self.dry_run = dry_run
         self.save = save and not dry_run and bool(self.outputs)
         if self.save and db.read_only:
             raise ReadOnlyError(
                 f"database {db.path!r} is open read-only, so for_each cannot save "
                 f"{self.outputs}; reopen it with read_only=False, or pass save=False or "
                 "dry_run=True")
+        self.started = time.perf_counter()
         self.plan: Plan = make_plan(db, spec)
+        self._todo: Iterator[Combo] = iter(self.plan.runnable())
+        self._handed: dict[int, Combo] = {}
+        self._rows: dict[int, dict[str, Any]] = {c.index: self._planned_row(c)
+                                                 for c in self.plan.combos}
         self.log: RunLog | None = None
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size")}
-            self.log = RunLog(db.cx, spec.get("function") or "?", language,
-                              len(self.plan.combos), options)
+            self.log = RunLog(db.cx, self.function, language, len(self.plan.combos), options)
             with db.transaction():
                 self._restore_stale()
                 self.log.add_combos([
                     ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
                     else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
                     for c in self.plan.combos if c.status != "run"])
+
+    # ------------------------------------------------------------------ the protocol
+
+    @property
+    def function(self) -> str:
+        return str(self.spec.get("function") or "?")
+
+    @property
+    def run_id(self) -> str | None:
+        """The run's id in the ``_runs`` table (None when nothing is logged)."""
+        return self.log.run_id if self.log else None
+
+    @property
+    def to_run(self) -> int:
+        return 0 if self.dry_run else sum(1 for c in self.plan.combos if c.status == "run")
+
+    def next_combos(self, size: int) -> list[Combo]:
+        """The next (at most ``size``) combinations to run, marked as handed out."""
+        if self.dry_run:
+            return []
+        combos = list(islice(self._todo, max(1, size)))
+        for combo in combos:
+            self._handed[combo.index] = combo
+        return combos
+
+    def next_chunk(self, size: int) -> list[WorkItem]:
+        """The next combinations to run with their input values (one value query)."""
+        combos = self.next_combos(size)
+        if not combos:
+            return []
+        return [WorkItem(c.index, kwargs)
+                for c, kwargs in zip(combos, load_batch(self.db, self.plan, combos))]
+
+    def commit(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Save the outputs of finished combinations and log them, in one transaction.
+
+        A combination whose returned values do not match the output variables, or whose
+        outputs cannot be stored, is logged as failed and saves nothing; those outcomes are
+        returned (with their ``failure`` set). When the spec carries a function
+        fingerprint, each output is saved with the combination's lineage and cache key.
+        """
+        combos = [self._take(outcome.index) for outcome in outcomes]
+        refused: list[Outcome] = []
+        items: list[SaveItem] = []
+        owners: list[Outcome] = []
+        for combo, outcome in zip(combos, outcomes):
+            if outcome.failure is not None:
+                continue
+            values = self._split(outcome)
+            if values is None:
+                refused.append(outcome)
+                continue
+            if not self.save:
+                self._rows[combo.index].update(zip(self.outputs, values))
+                continue
+            lineage = (combo_lineage(self.plan, combo, self.language)
+                       if self.spec.get("fingerprint") else None)
+            wires = list(outcome.wires) if outcome.wires is not None else [None] * len(values)
+            for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
+                items.append(SaveItem(variable, combo.metadata, value, wire, combo.cache_key,
+                                      lineage, position if lineage else None))
+                owners.append(outcome)
+        record_ids: dict[int, list[str]] = {}
+        if self.save:
+            with self.db.transaction():
+                try:
+                    infos = self.db.save_batch(items) if items else []
+                except UnsupportedValueError:
+                    # save_batch validates everything before writing: nothing is written yet.
+                    # Fail only the combinations whose outputs cannot be stored; save the rest.
+                    items, owners, unstorable = _drop_unstorable(items, owners)
+                    refused += unstorable
+                    infos = self.db.save_batch(items) if items else []
+                for owner, info in zip(owners, infos):
+                    record_ids.setdefault(owner.index, []).append(info.record_id)
+                assert self.log is not None
+                self.log.add_combos([
+                    ComboOutcome(c.index, c.metadata, "failed" if o.failure else "done",
+                                 o.failure.text if o.failure else None, o.duration_s,
+                                 record_ids.get(c.index, []),
+                                 o.failure.stack if o.failure else None)
+                    for c, o in zip(combos, outcomes)])
+        for combo, outcome in zip(combos, outcomes):
+            row = self._rows[combo.index]
+            row["status"] = "failed" if outcome.failure else "done"
+            row["reason"] = outcome.failure.text if outcome.failure else None
+            row.update(zip(self.outputs, record_ids.get(combo.index, [])))
+        return refused
+
+    def finish(self, status: str = "finished") -> RunResult:
+        """Close the run log with ``status``; the result table, summary and notes."""
+        if self.log:
+            self.log.finish(status)
+        table = self.table()
+        counts = {s: int((table["status"] == s).sum())
+                  for s in ("done", "cached", "skipped", "failed", "would_run")}
+        summary = {"run_id": self.run_id, "function": self.function, "status": status,
+                   "combos": len(table), **counts,
+                   "seconds": round(time.perf_counter() - self.started, 6)}
+        headline = f"for_each({self.function}): {counts_line(counts) or 'nothing to do'}"
+        return RunResult(table, summary, headline, self._notes(table))
+
+    def interrupted_note(self) -> str:
+        saved = sum(1 for row in self._rows.values() if row["status"] in ("done", "cached"))
+        total = len(self._rows)
+        if not self.save:
+            return f"{saved} of {total} combinations ran; nothing was saved (save=False)"
+        return f"{saved} of {total} combinations saved; run again to continue"
+
+    # ------------------------------------------------------------------ the result
+
+    def table(self) -> pd.DataFrame:
+        """The result so far: one row per combination, in plan order."""
+        columns = list(self.plan.keys) + ["status", "reason"] + self.outputs
+        frame = pd.DataFrame([self._rows[c.index] for c in self.plan.combos], columns=columns)
+        frame.attrs["run_id"] = self.run_id
+        return frame
+
+    def _planned_row(self, combo: Combo) -> dict[str, Any]:
+        status = combo.status
+        if self.dry_run and status == "run":
+            status = "would_run"
+        row: dict[str, Any] = {**combo.metadata, "status": status, "reason": combo.missing}
+        if status == "cached":
+            row.update(zip(self.outputs, combo.cached_records))
+            row["reason"] = ("already computed with this function, code and inputs"
+                             if self.spec.get("fingerprint") else "its outputs are already saved")
+        return row
+
+    def _notes(self, table: pd.DataFrame) -> list[str]:
+        """One line per skipped or failed combination (the first few), then how many more."""
+        problems = table[table["status"].isin(["skipped", "failed"])]
+        keys = list(self.plan.keys)
+        notes = [f"for_each({self.function}) {row['status']} "
+                 f"{describe_metadata({k: row[k] for k in keys})}: {row['reason']}"
+                 for _, row in problems.head(NOTED_PROBLEMS).iterrows()]
+        if len(problems) > NOTED_PROBLEMS:
+            where = "the run log, _run_combos" if self.log else "the result's reason column"
+            notes.append(f"... and {len(problems) - NOTED_PROBLEMS} more (see {where})")
+        return notes
+
+    # ------------------------------------------------------------------ helpers
+
+    def _take(self, index: int) -> Combo:
+        combo = self._handed.pop(index, None)
+        if combo is None:
+            raise ScistackError(f"for_each({self.function}): combination {index} was not "
+                                "handed out, or its outcome was committed already")
+        return combo
+
+    def _split(self, outcome: Outcome) -> list[Any] | None:
+        """The outcome's value for each output variable; None (and the outcome failed)
+        when their number does not match. Encoded outputs stand in as None."""
+        n = len(self.outputs)
+        if outcome.wires is not None:
+            values: list[Any] = [None] * len(outcome.wires)
+        elif n > 1 and isinstance(outcome.returned, (tuple, list)):
+            values = list(outcome.returned)
+        else:
+            values = [outcome.returned]
+        if n == 0 or len(values) == n:
+            return values[:n]
+        message = (f"the function returned {len(values)} value(s) but {n} outputs are "
+                   f"declared {self.outputs}; return a tuple with one value per output")
+        outcome.failure = Failure("OutputsError", message, stage="outputs",
+                                  exception=OutputsError(message))
+        return None
 
     def _restore_stale(self) -> None:
         """Make cached outputs that later runs superseded the latest versions again.
@@ -86,71 +274,21 @@ class ForEachRun:
                      output_index=info.output_index) for _, info in stale])
         for (combo, old), new in zip(stale, infos):
             combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
-
-    @property
-    def run_id(self) -> str | None:
-        return self.log.run_id if self.log else None
-
-    def batches(self, size: int | None = None) -> Iterator[tuple[list[Combo], list[dict[str, Any]]]]:
-        """Each batch of combinations to run, with their input values (one query each)."""
-        for batch in self.plan.batches(size):
-            yield batch, load_batch(self.db, self.plan, batch)
-
-    def commit(self, results: Sequence[ComboResult]) -> None:
-        """Save a batch's outputs and log its combinations, in one transaction.
-
-        Fills each result's ``record_ids``. A result whose output count is wrong is logged
-        as failed and saves nothing. When the spec carries a function fingerprint, each
-        output is saved with the combination's lineage and cache key.
-        """
-        items: list[SaveItem] = []
-        owners: list[ComboResult] = []
-        for result in results:
-            if result.error is None and self.save:
-                values = list(result.outputs or [])
-                wires = list(result.wires) if result.wires is not None else [None] * len(values)
-                if len(values) != len(self.outputs):
-                    result.error = (f"returned {len(values)} output(s) for {len(self.outputs)} "
-                                    f"output variable(s) {self.outputs}")
-                    continue
-                lineage = (combo_lineage(self.plan, result.combo, self.language)
-                           if self.spec.get("fingerprint") else None)
-                for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
-                    items.append(SaveItem(variable, result.combo.metadata, value, wire,
-                                          result.combo.cache_key, lineage,
-                                          position if lineage else None))
-                    owners.append(result)
-        with self.db.transaction():
-            try:
-                infos = self.db.save_batch(items) if items else []
-            except UnsupportedValueError:
-                # save_batch validates everything before writing: nothing is written yet.
-                # Fail only the combinations whose outputs cannot be stored; save the rest.
-                items, owners = _drop_unstorable(items, owners)
-                infos = self.db.save_batch(items) if items else []
-            for owner, info in zip(owners, infos):
-                owner.record_ids.append(info.record_id)
-            if self.log:
-                self.log.add_combos([
-                    ComboOutcome(r.combo.index, r.combo.metadata,
-                                 "failed" if r.error else "done", r.error, r.duration_s,
-                                 r.record_ids, r.stack)
-                    for r in results])
-
-    def finish(self, status: str = "finished") -> None:
-        if self.log:
-            self.log.finish(status)
+            self._rows[combo.index].update(zip(self.outputs, combo.cached_records))
 
 
-def _drop_unstorable(items: list[SaveItem], owners: list[ComboResult]
-                     ) -> tuple[list[SaveItem], list[ComboResult]]:
-    """The items of the combinations whose every output can be stored; the others get
-    their error (naming the output and the value's type) and save nothing."""
+def _drop_unstorable(items: list[SaveItem], owners: list[Outcome]
+                     ) -> tuple[list[SaveItem], list[Outcome], list[Outcome]]:
+    """The items of the combinations whose every output can be stored, their owners, and
+    the outcomes that failed (their failure names the output and the value's type)."""
+    failed: list[Outcome] = []
     for item, owner in zip(items, owners):
-        if owner.error is None:
+        if owner.failure is None:
             try:
                 to_stored(item.value, item.wire)
             except UnsupportedValueError as exc:
-                owner.error = f"output {item.variable}: {exc}"
-    kept = [(item, owner) for item, owner in zip(items, owners) if owner.error is None]
-    return [i for i, _ in kept], [o for _, o in kept]
+                message = f"output {item.variable}: {exc}"
+                owner.failure = Failure("", message, stage="outputs", exception=exc)
+                failed.append(owner)
+    kept = [(item, owner) for item, owner in zip(items, owners) if owner.failure is None]
+    return [i for i, _ in kept], [o for _, o in kept], failed

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import scifor
+from matlab_driver import call, commit_request, drive
 from scifor import Col, Fixed, Merge, Select, protocol
-from scistack_engine import gateway
 from scistack_engine.codec import decode, encode
 from scistack_engine.gateway.scifor import DEFAULT_BATCH_SIZE, table_from_struct
 
@@ -73,60 +73,36 @@ def cell(*values) -> np.ndarray:
     return holder
 
 
-def call(op: str, **args):
-    """One request through the gateway; the result, or the error dict."""
-    reply = decode(gateway.handle(encode({"op": op, "args": args})))
-    return reply["ok"] if "ok" in reply else reply
-
-
 def table_spec(value, kind="auto"):
     return {"kind": kind, "value": wire(value)}
 
 
+def start_request(fn_name, inputs, iterables, **options):
+    """A run_start request as +scifor sends it; ``inputs`` maps names to specs."""
+    return {"front": "scifor", "function": fn_name,
+            "inputs": [{"name": name, **spec} for name, spec in inputs.items()],
+            "keys": list(iterables), "values": list(iterables.values()), **options}
+
+
 def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=True,
                     **options):
-    """Run a for_each the way +scifor does: plan, call fn per batch item, step.
+    """Run a for_each the way +scifor does, through the run operations.
 
     ``inputs`` maps names to ``(spec, local value)``; constants are passed from the local
-    value, tables from the batch's arguments. Returns (result, report, calls, replies).
+    value, tables from the values the engine sends. Returns (result, report, calls,
+    driven), result and report None when the run ended in an error reply.
     """
-    specs = [{"name": name, **spec} for name, (spec, _) in inputs.items()]
-    request = {
-        "function": fn.__name__,
-        "inputs": specs,
-        "keys": list(iterables),
-        "values": list(iterables.values()),
-        **options,
-    }
+    start = start_request(fn.__name__, {n: spec for n, (spec, _) in inputs.items()},
+                          iterables, **options)
     if batch_size is not None:
-        request["batch_size"] = batch_size
-    reply = call("scifor_plan", **request)
-    replies = [reply]
-    while "error" not in reply and not reply["done"]:
-        results = []
-        for item in reply["batch"]:
-            args = item["args"]
-            positional = [args[name] if name in args else local
-                          for name, (_, local) in inputs.items()]
-            try:
-                returned = fn(*positional)
-            except Exception as exc:  # the role of MATLAB's catch
-                results.append({"index": item["index"], "error": {
-                    "identifier": f"test:{type(exc).__name__}", "message": str(exc),
-                    "stack": "at fn line 1", "stage": "function"}})
-                if options.get("on_error") == "raise" and raise_from_fn:
-                    break
-                continue
-            outputs = list(returned) if isinstance(returned, tuple) else [returned]
-            results.append({"index": item["index"], "outputs": wire(outputs)})
-        step = {"run_id": reply["run_id"], "results": results}
-        if batch_size is not None:
-            step["batch_size"] = batch_size
-        reply = call("scifor_step", **step)
-        replies.append(reply)
-    if "error" in reply:
-        return None, None, len(replies), replies
-    return reply["result"], reply["report"], len(replies), replies
+        start["batch_size"] = batch_size
+    names = options.get("output_names")
+    driven = drive(start, fn, {n: local for n, (_, local) in inputs.items()},
+                   n_out=1 if names is None else int(np.size(names)),
+                   raise_on_error=options.get("on_error") == "raise" and raise_from_fn)
+    if driven.failed:
+        return None, None, driven.calls, driven
+    return driven.last["result"], driven.last["report"], driven.calls, driven
 
 
 def same_report(report: dict, expected: pd.DataFrame) -> None:
@@ -200,8 +176,8 @@ def test_schema_errors_carry_scifor_identifiers():
 
 def test_operations_are_registered():
     names = call("operations")
-    for name in ("scifor_set_schema", "scifor_get_schema", "scifor_plan", "scifor_step",
-                 "scifor_cancel"):
+    for name in ("scifor_set_schema", "scifor_get_schema", "run_start", "run_next",
+                 "run_commit", "run_finish"):
         assert name in names
 
 
@@ -223,13 +199,13 @@ def test_product_example_matches_for_each(form):
     same_frame(result, expected)
     same_report(report, expected)
     assert report["skipped"][0]["reason"] == "input 'signal' has no rows"
-    assert calls == 2  # one plan (with the batch), one step (with the result)
+    assert calls == 5  # start, one chunk, its commit, the empty chunk, finish
 
 
 def test_batches_cut_the_run_into_few_calls():
     scifor.set_schema(["subject", "session"])
     raw = signals()
-    result, _, calls, replies = matlab_for_each(
+    result, _, calls, driven = matlab_for_each(
         bandpass_filter,
         {"signal": (table_spec(raw), raw), "low_hz": ({"kind": "constant"}, 20)},
         {"subject": [], "session": []}, batch_size=2,
@@ -237,27 +213,30 @@ def test_batches_cut_the_run_into_few_calls():
     expected = scifor.for_each(bandpass_filter, inputs={"signal": raw, "low_hz": 20},
                                subject=[], session=[])
     same_frame(result, expected)
-    assert calls == 1 + math.ceil(5 / 2)
-    assert [len(r["batch"]) for r in replies] == [2, 2, 1, 0]
-    assert [r["position"] for r in replies][-1] == replies[-1]["total"] == 6
+    assert driven.replies[0]["chunk"] == 2
+    assert driven.chunks == [2, 2, 1, 0]
+    assert calls == 1 + 2 * math.ceil(5 / 2) + 2  # start, chunks and commits, end, finish
+    assert driven.last["position"] == driven.last["total"] == 6
     assert DEFAULT_BATCH_SIZE >= 50
 
 
 def test_arguments_are_sliced_values_and_tables_for_matlab():
     scifor.set_schema(["subject", "session", "trial"])
     frame = trials()
-    reply = call("scifor_plan", function="f",
-                 inputs=[{"name": "t", **table_spec(as_struct(frame))}],
-                 keys=["subject", "session"], values=[[1.0], ["pre"]], as_table=True)
-    (item,) = reply["batch"]
-    passed = item["args"]["t"]
+    started = call("run_start", **start_request(
+        "f", {"t": table_spec(as_struct(frame))}, {"subject": [1.0], "session": ["pre"]},
+        as_table=True))
+    assert started["sent"] == ["t"]
+    chunk = call("run_next", run_id=started["run_id"], size=10.0)
+    assert list(chunk["indexes"]) == [0.0]
+    (passed,) = decode(chunk["values"])
     assert isinstance(passed, pd.DataFrame)
     # as_table keeps every column; the index MATLAB would show as a column is dropped
     assert list(passed.columns) == list(frame.columns)
     assert passed.index.equals(pd.RangeIndex(3))
-    assert reply["tables"] == ["t"] and reply["constants"] == []
-    assert call("scifor_cancel", run_id=reply["run_id"]) is True
-    assert call("scifor_cancel", run_id=reply["run_id"]) is False
+    assert "report" in call("run_finish", run_id=started["run_id"], status="interrupted")
+    assert call("run_finish", run_id=started["run_id"])["error"]["identifier"] == (
+        "scistack:foreach:unknownRun")
 
 
 # ------------------------------------------------------------------ inputs
@@ -304,13 +283,11 @@ def test_merge_matches_for_each():
 def test_wrapper_errors_are_scifor_input_errors():
     frame = as_struct(trials())
     spec = {"kind": "fixed", "pins": {"nothere": 1.0}, "of": table_spec(frame)}
-    reply = call("scifor_plan", function="f", inputs=[{"name": "x", **spec}],
-                 keys=["subject"], values=[[1.0]])
+    reply = call("run_start", **start_request("f", {"x": spec}, {"subject": [1.0]}))
     assert reply["error"]["identifier"] == "scistack:scifor:input"
     assert "nothere" in reply["error"]["message"]
     spec = {"kind": "table", "value": wire({"subject": np.arange(3.0), "x": np.arange(2.0)})}
-    reply = call("scifor_plan", function="f", inputs=[{"name": "x", **spec}],
-                 keys=["subject"], values=[[1.0]])
+    reply = call("run_start", **start_request("f", {"x": spec}, {"subject": [1.0]}))
     assert reply["error"]["identifier"] == "scistack:scifor:input"
     assert "one height" in reply["error"]["message"]
 
@@ -343,13 +320,13 @@ def test_a_struct_without_a_schema_key_stays_a_constant_in_matlab():
     scifor.set_schema(["subject", "session"])
     raw = signals()
     config = {"scale": np.array([1.0, 2.0])}
-    reply = call("scifor_plan", function="f",
-                 inputs=[{"name": "signal", **table_spec(as_struct(raw))},
-                         {"name": "config", **table_spec(config)}],
-                 keys=["subject", "session"], values=[[1.0], ["pre"]])
-    assert reply["tables"] == ["signal"] and reply["constants"] == ["config"]
-    assert set(reply["batch"][0]["args"]) == {"signal"}
-    call("scifor_cancel", run_id=reply["run_id"])
+    started = call("run_start", **start_request(
+        "f", {"signal": table_spec(as_struct(raw)), "config": table_spec(config)},
+        {"subject": [1.0], "session": ["pre"]}))
+    assert started["sent"] == ["signal"]
+    chunk = call("run_next", run_id=started["run_id"], size=10.0)
+    assert len(decode(chunk["values"])) == 1  # the signal of the one combination
+    call("run_finish", run_id=started["run_id"], status="interrupted")
 
 
 # ------------------------------------------------------------------ where
@@ -384,12 +361,12 @@ def test_where_filters_match_for_each():
 
 def test_where_errors_are_filter_errors():
     frame = as_struct(trials())
-    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
-                 keys=["subject"], values=[[1.0]],
-                 where={"op": ">", "column": "nothere", "value": 1.0})
+    reply = call("run_start", **start_request(
+        "f", {"t": table_spec(frame)}, {"subject": [1.0]},
+        where={"op": ">", "column": "nothere", "value": 1.0}))
     assert reply["error"]["identifier"] == "scistack:scifor:filter"
-    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
-                 keys=["subject"], values=[[1.0]], where=3.0)
+    reply = call("run_start", **start_request("f", {"t": table_spec(frame)},
+                                              {"subject": [1.0]}, where=3.0))
     assert reply["error"]["identifier"] == "scistack:scifor:filter"
 
 
@@ -445,15 +422,19 @@ def test_returned_tables_are_stacked_as_in_for_each():
 
 def test_scifor_table_outputs_become_tables():
     frame = trials()
-    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
-                 keys=["subject"], values=[[1.0]])
-    (item,) = reply["batch"]
     struct = {"stat": cell("min", "max"), "peak": np.array([1.0, 2.0])}
-    done = call("scifor_step", run_id=reply["run_id"],
-                results=[{"index": item["index"], "outputs": wire([struct]),
-                          "table_outputs": 1.0}])
-    assert list(done["result"].columns) == ["subject", "stat", "peak"]
-    assert list(done["result"]["stat"]) == ["min", "max"]
+    result, _, _, _ = matlab_for_each_marked(lambda t: struct, {"t": (table_spec(frame), None)},
+                                             {"subject": [1.0]})
+    assert list(result.columns) == ["subject", "stat", "peak"]
+    assert list(result["stat"]) == ["min", "max"]
+
+
+def matlab_for_each_marked(fn, inputs, iterables):
+    """As matlab_for_each, with every output marked as a scifor.Table."""
+    start = start_request("f", {n: spec for n, (spec, _) in inputs.items()}, iterables)
+    driven = drive(start, fn, {n: local for n, (_, local) in inputs.items()},
+                   marks=lambda position: True)
+    return driven.last["result"], driven.last["report"], driven.calls, driven
 
 
 # ------------------------------------------------------------------ skips and errors
@@ -478,13 +459,14 @@ def test_function_errors_are_recorded_and_the_run_goes_on():
 def test_on_error_raise_stops_at_the_first_function_error():
     scifor.set_schema(["subject", "session"])
     raw = signals()
-    _, _, _, replies = matlab_for_each(
+    _, report, _, driven = matlab_for_each(
         fragile, {"signal": (table_spec(raw), None), "low_hz": ({"kind": "constant"}, 20)},
         {"subject": [1.0, 2.0], "session": ["pre"]}, on_error="raise")
-    last = replies[-1]
-    assert last["done"] and last["stopped"] and last["result"] is None
-    assert call("scifor_step", run_id=last["run_id"], results=[])["error"]["identifier"] == (
-        "scistack:scifor:unknownRun")
+    assert report["summary"]["ran"] == 1 and report["summary"]["errors"] == 1
+    assert driven.last["line"].startswith("for_each(fragile)")
+    run_id = driven.replies[0]["run_id"]
+    assert call("run_next", run_id=run_id, size=1.0)["error"]["identifier"] == (
+        "scistack:foreach:unknownRun")
 
 
 def test_output_errors_are_recorded_or_raised():
@@ -499,11 +481,11 @@ def test_output_errors_are_recorded_or_raised():
         output_names=cell("a", "b"))
     # MATLAB sends one output where two are named: the outputs stage records it
     assert len(result) == 0 and report["errors"][0]["stage"] == "outputs"
-    _, _, _, replies = matlab_for_each(
+    _, _, _, driven = matlab_for_each(
         one_value, {"trials": (table_spec(frame), None)},
         {"subject": [1.0], "session": ["pre"]}, output_names=cell("a", "b"),
         on_error="raise")
-    assert replies[-1]["error"]["identifier"] == "scistack:scifor:output"
+    assert driven.last["error"]["identifier"] == "scistack:scifor:output"
 
 
 def test_input_errors_with_on_error_raise_come_after_the_combinations_before_them():
@@ -523,22 +505,20 @@ def test_input_errors_with_on_error_raise_come_after_the_combinations_before_the
                                            {"subject": [1.0, 2.0], "session": ["pre"]})
     assert len(result) == 1 and report["errors"][0]["stage"] == "inputs"
     calls.clear()
-    _, _, _, replies = matlab_for_each(count, {"x": (spec, None)},
-                                       {"subject": [1.0, 2.0], "session": ["pre"]},
-                                       on_error="raise")
-    assert replies[0]["batch"] and len(replies[0]["batch"]) == 1
-    assert replies[-1]["error"]["identifier"] == "scistack:scifor:input"
+    _, _, _, driven = matlab_for_each(count, {"x": (spec, None)},
+                                      {"subject": [1.0, 2.0], "session": ["pre"]},
+                                      on_error="raise")
+    assert driven.chunks == [1]
+    assert driven.last["error"]["identifier"] == "scistack:scifor:input"
     assert calls == [3]  # subject 1 ran before subject 2's error stopped the run
 
 
 def test_dry_run_matches_for_each():
     scifor.set_schema(["subject", "session"])
     raw = signals()
-    reply = call("scifor_plan", function="bandpass_filter",
-                 inputs=[{"name": "signal", **table_spec(as_struct(raw))},
-                         {"name": "low_hz", "kind": "constant"}],
-                 keys=["subject", "session"], values=[[1.0, 2.0, 3.0, 4.0], cell("pre", "post")],
-                 dry_run=True)
+    reply = call("run_start", **start_request(
+        "bandpass_filter", {"signal": table_spec(as_struct(raw)), "low_hz": {"kind": "constant"}},
+        {"subject": [1.0, 2.0, 3.0, 4.0], "session": cell("pre", "post")}, dry_run=True))
     expected = scifor.for_each(bandpass_filter, inputs={"signal": raw, "low_hz": 20},
                                subject=[1.0, 2.0, 3.0, 4.0], session=["pre", "post"],
                                dry_run=True)
@@ -548,14 +528,15 @@ def test_dry_run_matches_for_each():
 
 
 def test_unknown_runs_and_unexpected_outcomes_are_errors():
-    assert call("scifor_step", run_id="nope", results=[])["error"]["identifier"] == (
-        "scistack:scifor:unknownRun")
+    assert call("run_next", run_id="nope", size=1.0)["error"]["identifier"] == (
+        "scistack:foreach:unknownRun")
     frame = trials()
-    reply = call("scifor_plan", function="f", inputs=[{"name": "t", **table_spec(frame)}],
-                 keys=["subject"], values=[[1.0, 2.0]])
-    bad = call("scifor_step", run_id=reply["run_id"],
-               results=[{"index": 99.0, "outputs": wire([1.0])}])
-    assert bad["error"]["identifier"] == "scistack:scifor:unknownRun"
+    started = call("run_start", **start_request("f", {"t": table_spec(frame)},
+                                                {"subject": [1.0, 2.0]}))
+    bad = call("run_commit", **commit_request(started["run_id"], [(99, [1.0], 0.0, None)],
+                                              str, lambda position: False))
+    assert bad["error"]["identifier"] == "scistack:scifor:input"
+    assert "99" in bad["error"]["message"]
 
 
 # ------------------------------------------------------------------ the protocol itself

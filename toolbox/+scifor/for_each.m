@@ -75,7 +75,7 @@ for k = 1:numel(names)
     specs{k} = scifor.internal.input_spec(inputs.(names{k}));
     specs{k}.name = names{k};
 end
-request = struct('function', fn_name);
+request = struct('front', 'scifor', 'function', fn_name);
 request.inputs = specs;
 request.keys = keys;
 request.values = values;
@@ -85,114 +85,20 @@ request.distribute = options.distribute;
 request.output_names = options.output_names;
 request.dry_run = options.dry_run;
 request.on_error = options.on_error;
-reply = scistack.internal.engine_call('scifor_plan', request);
-
-if ~reply.done
-    reply = run_batches(fn, fn_name, inputs, names, options, reply);
+started = scistack.internal.engine_call('run_start', request);
+finished = started;
+if ~started.done
+    call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
+    [~, positions] = ismember(cellstr(started.sent), names);
+    driver = struct('name', fn_name, 'n_out', output_count(fn, options.output_names), ...
+                    'chunk', started.chunk, 'commit_seconds', started.commit_seconds, ...
+                    'raise', strcmp(options.on_error, 'raise'), ...
+                    'progress', {options.progress}, 'send', true, 'mark_tables', true);
+    driver.positions = reshape(positions, 1, []);
+    finished = scistack.internal.run_batches(fn, started, reshape(call_args, 1, []), driver);
 end
-result = reply.result;
-report = report_of(reply.report);
-end
-
-% ------------------------------------------------------------------ the run
-
-function reply = run_batches(fn, fn_name, inputs, names, options, reply)
-% Call FN for every batch the engine hands out, send back what it returned.
-open = containers.Map('KeyType', 'char', 'ValueType', 'any');
-open('run') = true;
-run_id = reply.run_id;
-cleanup = onCleanup(@() cancel_if_open(open, run_id));
-n_outputs = output_count(fn, options.output_names);
-stop_on_error = strcmp(options.on_error, 'raise');
-progress = progress_line(fn_name, options.progress);
-failure = [];
-while ~reply.done
-    batch = reply.batch;
-    results = cell(1, numel(batch));
-    count = 0;
-    for b = 1:numel(batch)
-        item = batch{b};
-        [outcome, err] = call_one(fn, item, inputs, names, n_outputs);
-        count = count + 1;
-        results{count} = outcome;
-        if ~isempty(err) && stop_on_error
-            failure = err;
-            break
-        end
-    end
-    step = struct('run_id', run_id);
-    step.results = results(1:count);
-    reply = scistack.internal.engine_call('scifor_step', step);
-    progress = progress_line(progress, reply.position, reply.total);
-    if reply.stopped
-        open('run') = false;
-        progress_line(progress);
-        rethrow(failure);
-    end
-end
-open('run') = false;
-progress_line(progress);
-clear('cleanup');
-end
-
-function [outcome, err] = call_one(fn, item, inputs, names, n_outputs)
-% Call FN for one combination; its outputs as wire bytes, or its error.
-args = cell(1, numel(names));
-for k = 1:numel(names)
-    if isfield(item.args, names{k})
-        args{k} = item.args.(names{k});
-    else
-        args{k} = inputs.(names{k});
-    end
-end
-outcome = struct('index', item.index);
-err = [];
-try
-    outputs = cell(1, n_outputs);
-    if n_outputs == 0
-        fn(args{:});
-    else
-        [outputs{:}] = fn(args{:});
-    end
-catch err
-    outcome.error = error_of(err, 'function');
-    return
-end
-marked = [];
-for k = 1:n_outputs
-    if isa(outputs{k}, 'scifor.Table')
-        outputs{k} = outputs{k}.Columns;
-        marked(end + 1) = k; %#ok<AGROW>
-    end
-end
-try
-    outcome.outputs = scistack.internal.wire_encode(outputs);
-catch err
-    outcome.error = error_of(err, 'outputs');
-    return
-end
-outcome.table_outputs = marked;
-end
-
-function failure = error_of(err, stage)
-stack = '';
-for k = 1:numel(err.stack)
-    stack = sprintf('%sat %s line %d\n', stack, err.stack(k).name, err.stack(k).line);
-end
-failure = struct('identifier', err.identifier, 'message', err.message, ...
-                 'stack', stack, 'stage', stage);
-end
-
-function cancel_if_open(open, run_id)
-% On an error or an interrupt, let the engine forget the run.
-if open('run')
-    open('run') = false;
-    try
-        scistack.internal.engine_call('scifor_cancel', 'run_id', run_id);
-    catch
-        % the engine is gone too: nothing to forget
-    end
-end
+result = finished.result;
+report = report_of(finished.report);
 end
 
 function n = output_count(fn, output_names)
@@ -309,7 +215,7 @@ else
 end
 end
 
-% ------------------------------------------------------------------ report, progress
+% ------------------------------------------------------------------ report
 
 function report = report_of(raw)
 report = struct('skipped', struct_array(raw.skipped, {'combo', 'reason'}), ...
@@ -328,26 +234,4 @@ if isempty(items)
 else
     s = reshape([items{:}], [], 1);
 end
-end
-
-function state = progress_line(state, position, total)
-% progress_line(name, setting) -> state; (state, position, total) -> state; (state) ends.
-if ischar(state)
-    state = struct('name', state, 'setting', {position}, 'started', tic(), 'shown', 0);
-    return
-end
-if nargin == 1
-    if state.shown > 0
-        fprintf('\n');
-    end
-    return
-end
-show = isequal(state.setting, true) || ...
-       (isempty(state.setting) && toc(state.started) > 2);
-if ~show
-    return
-end
-text = sprintf('for_each(%s): %d/%d combinations', state.name, position, total);
-fprintf('%s%s', repmat(sprintf('\b'), 1, state.shown), text);
-state.shown = numel(text);
 end

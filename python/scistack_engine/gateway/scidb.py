@@ -23,16 +23,10 @@ current one, used when a request names no handle.
                        ``all`` the metadata columns and every value in one wire list
 ``list_versions``      variable, metadata → versions with what produced each
 ``provenance``         variable, metadata, version (chain=true: upstream too)
-``foreach_start``      normalise a MATLAB for_each spec, plan it; statuses and the
-                       metadata as columns
-``foreach_next``       the next batch: combination indexes and, in one wire list, the
-                       values of its non-constant inputs (stored bytes, class hints kept)
-``foreach_save``       commit a batch from flat arrays: output items with their lengths,
-                       durations, errors and stacks
-``foreach_end``        finish a run (finished, failed or interrupted)
 =====================  ==============================================================
 
-MATLAB numbers arrive as doubles and its lists as (object) arrays; a for_each spec is
+for_each runs are this front's part of the run operations (:mod:`.runs`): MATLAB numbers
+arrive as doubles and its lists as (object) arrays; a for_each spec is
 normalised here into the plain form ``scidb.for_each`` builds in Python (lists, integers
 where the value is integral, ``None`` for "every value"), so a MATLAB and a Python
 for_each plan, log and skip alike.
@@ -41,16 +35,16 @@ for_each plan, log and skip alike.
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..batches import Outcome, RunResult
 from ..cache_store import DatabaseCacheStore
-from ..codec import HEADER, encode
+from ..codec import HEADER, body, encode, wire_list
 from ..errors import ScistackError
-from ..execution import ComboResult, ForEachRun
+from ..execution import ForEachRun
 from ..index import RecordInfo
 from ..lineage import get_cache_store, set_cache_store
 from ..metadata import MetadataError, normalize_value
@@ -72,13 +66,13 @@ from ..store import (
 )
 from .dispatch import operation
 from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
+from .runs import register_front
 
 __all__: list[str] = []
 
 _databases: dict[int, Database] = {}
 _current: list[int] = []
 _handles = itertools.count(1)
-_runs: dict[str, dict[str, Any]] = {}
 
 
 class HandleError(ScistackError, LookupError):
@@ -98,12 +92,6 @@ def _db(args: Mapping[str, Any]) -> Database:
     return db
 
 
-
-
-
-
-
-
 def _record_reply(info: RecordInfo, wire: bytes) -> dict[str, Any]:
     return {"record_id": info.record_id, "version": info.version, "metadata": dict(info.metadata),
             "content_hash": info.content_hash, "value": as_uint8(wire)}
@@ -111,12 +99,6 @@ def _record_reply(info: RecordInfo, wire: bytes) -> dict[str, Any]:
 
 def _u64(n: int) -> bytes:
     return int(n).to_bytes(8, "little")
-
-
-
-
-
-
 
 
 def _column(values: list[Any]) -> Any:
@@ -374,152 +356,70 @@ def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-# ------------------------------------------------------------------ for_each protocol
+# ------------------------------------------------------------------ for_each runs
 
 
-@operation("foreach_start")
-def _foreach_start(args: dict[str, Any]) -> dict[str, Any]:
-    """Plan a MATLAB for_each; return its run id, statuses and metadata columns.
+class _ScidbFront:
+    """``scidb.for_each``/``scihist.for_each`` runs for MATLAB's driver (see :mod:`.runs`).
 
-    Statuses come as ``status_codes`` (0 run, 1 cached, 2 skipped), the reasons of the
-    skipped combinations in order as ``reasons``, and the record ids of the cached ones
-    (one per output, in order) joined by commas as ``cached_ids``: a few compact items
-    instead of several per combination.
+    ``run_start`` takes ``spec`` (normalised by :func:`normalize_spec`), ``save``,
+    ``dry_run`` and ``handle``. Input values go to MATLAB as stored bytes where a value is
+    one record's (so MATLAB class hints survive); selections, tables and merges are built by
+    the planner as in Python. Outputs arrive encoded and are stored as such. The result is
+    the run's table as columns (numbers as doubles, text as cellstr) with the key and column
+    order, and the summary MATLAB returns as ``info``.
     """
-    db = _db(args)
-    spec = normalize_spec(dict(args["spec"]))
-    dry_run = bool(args.get("dry_run", False))
-    run = ForEachRun(db, spec, language="matlab", save=bool(args.get("save", True)),
-                     dry_run=dry_run)
-    combos = run.plan.combos
-    run_id = ""
-    if not dry_run:
-        run_id = run.run_id or f"unsaved-{uuid.uuid4().hex}"
-        _runs[run_id] = {"run": run, "batches": run.plan.batches(), "pending": []}
-    codes = {"run": 0.0, "cached": 1.0, "skipped": 2.0}
-    return {"run_id": run_id, "logged": run.run_id is not None, "keys": list(run.plan.keys),
-            "columns": _columns([c.metadata for c in combos], run.plan.keys),
-            "status_codes": np.asarray([codes[c.status] for c in combos], dtype=np.float64),
-            "reasons": [c.missing for c in combos if c.missing],
-            "cached_ids": ",".join(i for c in combos if c.status == "cached"
-                                   for i in c.cached_records),
-            "n_run": len(run.plan.runnable())}
 
+    def start(self, args: Mapping[str, Any]) -> tuple[ForEachRun, dict[str, Any]]:
+        spec = normalize_spec(dict(args["spec"]))
+        run = ForEachRun(_db(args), spec, language="matlab", save=bool(args.get("save", True)),
+                         dry_run=bool(args.get("dry_run", False)))
+        return run, {"sent": self._sent(run), "chunk": float(spec["batch_size"])}
 
-def _state(args: Mapping[str, Any]) -> dict[str, Any]:
-    run_id = str(args["run_id"])
-    state = _runs.get(run_id)
-    if state is None:
-        raise PlanError(f"for_each run {run_id!r} is not in progress (finished or unknown)")
-    return state
+    @staticmethod
+    def _sent(run: ForEachRun) -> list[str]:
+        return [n for n, inp in run.spec["inputs"].items() if inp["kind"] != "constant"]
 
-
-@operation("foreach_next")
-def _foreach_next(args: dict[str, Any]) -> dict[str, Any]:
-    """The next batch: its combination indexes and the values of its non-constant inputs.
-
-    ``values`` is one wire list of every combination's input values, combination after
-    combination, each in the spec's order (constants left out: MATLAB passes its own). A value read from one
-    record is that record's stored bytes, so MATLAB class hints survive; selections,
-    tables and merges are built by the planner (``load_batch``) as in Python.
-    """
-    state = _state(args)
-    batch = next(state["batches"], None)
-    if batch is None:
-        state["pending"] = []
-        return {"done": True, "combos": np.zeros(0), "values": _wire_list([])}
-    run: ForEachRun = state["run"]
-    spec = run.spec
-    names = [n for n, inp in spec["inputs"].items() if inp["kind"] != "constant"]
-    raw = {n for n in names if spec["inputs"][n]["kind"] == "variable"
-           and spec["inputs"][n].get("columns") is None and not _wants_table(spec, n)}
-    built = load_batch(run.db, run.plan, batch) if set(names) - raw else None
-    wires = run.db.fetch_wires([r for c in batch for n in raw for r in c.records[n]])
-    parts: list[bytes] = []
-    for position, combo in enumerate(batch):
-        for name in names:
-            if name in raw:
+    def values(self, run: ForEachRun, size: int) -> tuple[list[int], list[bytes]]:
+        combos = run.next_combos(size)
+        spec = run.spec
+        names = self._sent(run)
+        raw = {n for n in names if spec["inputs"][n]["kind"] == "variable"
+               and spec["inputs"][n].get("columns") is None and not _wants_table(spec, n)}
+        built = load_batch(run.db, run.plan, combos) if set(names) - raw else None
+        wires = run.db.fetch_wires([r for c in combos for n in raw for r in c.records[n]])
+        parts: list[bytes] = []
+        for position, combo in enumerate(combos):
+            for name in names:
+                if name not in raw:
+                    assert built is not None
+                    parts.append(body(encode(built[position][name])))
+                    continue
                 records = combo.records[name]
                 if len(records) == 1:
-                    parts.append(wires[records[0].record_id][4:])
+                    parts.append(body(wires[records[0].record_id]))
                 else:
-                    parts.append(b"l" + _u64(len(records)) +
-                                 b"".join(wires[r.record_id][4:] for r in records))
-            else:
-                parts.append(encode(built[position][name])[4:])
-    state["pending"] = batch
-    return {"done": False, "combos": np.asarray([c.index for c in batch], dtype=np.float64),
-            "values": _wire_list(parts)}
+                    parts.append(body(wire_list([body(wires[r.record_id]) for r in records])))
+        return [c.index for c in combos], parts
+
+    def adapt(self, run: ForEachRun, outcome: Outcome, marks: list[bool]) -> Outcome:
+        return outcome
+
+    def result(self, run: ForEachRun, result: RunResult) -> dict[str, Any]:
+        table = result.table
+        keys = list(run.plan.keys)
+        columns = _columns([c.metadata for c in run.plan.combos], keys)
+        columns["status"] = table["status"].tolist()
+        columns["reason"] = ["" if r is None or r != r else str(r) for r in table["reason"]]
+        saved = run.outputs if run.save or run.dry_run else []
+        for name in saved:
+            columns[name] = ["" if v is None or v != v else str(v) for v in table[name]]
+        s = result.summary
+        info = {"run_id": run.run_id or "", "n_done": s["done"], "n_failed": s["failed"],
+                "n_skipped": s["skipped"], "n_cached": s["cached"], "seconds": s["seconds"]}
+        return {"keys": keys, "columns": columns, "order": keys + ["status", "reason"] + saved,
+                "rows": float(len(table)), "info": info, "notes": result.notes,
+                "any_failed": bool(s["failed"])}
 
 
-@operation("foreach_save")
-def _foreach_save(args: dict[str, Any]) -> dict[str, Any]:
-    """Commit the results of the batch last handed out.
-
-    Arguments (one entry per executed combination, in order): ``combos`` (indexes),
-    ``ok`` (the function returned), ``durations`` (seconds); ``lengths`` and ``blob``: the
-    output wire items (no header) of the combinations that returned, concatenated, with
-    one length per output; ``errors`` and ``stacks``: one text per combination that
-    failed. Returns the saved ``record_ids`` (one per output of each combination, "" when
-    nothing was saved, joined by commas) and the combinations the commit failed
-    (``failed``, positions) with their ``messages`` (an output that cannot be stored).
-    """
-    state = _state(args)
-    run: ForEachRun = state["run"]
-    pending = {c.index: c for c in state.get("pending") or []}
-    state["pending"] = []
-    combos = [int(i) for i in items(args.get("combos"))]
-    ok = [bool(v) for v in items(args.get("ok"))]
-    durations = [float(v) for v in items(args.get("durations"))]
-    lengths = [int(n) for n in items(args.get("lengths"))]
-    errors = [str(e) for e in items(args.get("errors"))]
-    stacks = [str(s) for s in items(args.get("stacks"))]
-    blob = np.asarray(args.get("blob", np.zeros(0)), dtype=np.uint8).reshape(-1).tobytes()
-    n_out = len(run.outputs)
-    if len(ok) != len(combos) or len(durations) != len(combos):
-        raise PlanError("foreach_save: combos, ok and durations differ in length")
-    if sum(ok) * n_out != len(lengths) or sum(lengths) != len(blob):
-        raise PlanError("foreach_save: the output lengths do not match the outputs sent")
-    results: list[ComboResult] = []
-    offset = 0
-    cursor = 0
-    failure = 0
-    for index, returned, seconds in zip(combos, ok, durations):
-        combo = pending.get(index)
-        if combo is None:
-            raise PlanError(f"foreach_save: combination {index} is not in the current batch")
-        if returned:
-            wires = []
-            for size in lengths[cursor:cursor + n_out]:
-                wires.append(HEADER + blob[offset:offset + size])
-                offset += size
-            cursor += n_out
-            results.append(ComboResult(combo, outputs=[None] * n_out, duration_s=seconds,
-                                       wires=wires))
-        else:
-            results.append(ComboResult(
-                combo, error=errors[failure] if failure < len(errors) else "failed",
-                stack=stacks[failure] if failure < len(stacks) else None, duration_s=seconds))
-            failure += 1
-    run.commit(results)
-    record_ids: list[str] = []
-    failed: list[int] = []
-    messages: list[str] = []
-    for position, (result, returned) in enumerate(zip(results, ok)):
-        ids = list(result.record_ids)
-        record_ids += ids + [""] * (n_out - len(ids))
-        if returned and result.error is not None:
-            failed.append(position)
-            messages.append(result.error)
-    return {"record_ids": ",".join(record_ids), "failed": np.asarray(failed, dtype=np.float64),
-            "messages": messages}
-
-
-@operation("foreach_end")
-def _foreach_end(args: dict[str, Any]) -> bool:
-    """Finish a run with ``status`` (finished, failed, interrupted) and forget it."""
-    state = _runs.pop(str(args["run_id"]), None)
-    if state is not None:
-        state["run"].finish(str(args.get("status") or "finished"))
-    return state is not None
-
+register_front("scidb", _ScidbFront())

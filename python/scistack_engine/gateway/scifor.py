@@ -1,25 +1,14 @@
 """Gateway adapter for the MATLAB ``+scifor`` package: scifor's for_each, from MATLAB.
 
-``scifor.for_each`` is *plan → execute → collect* (:mod:`scifor.protocol`). For a MATLAB
-caller the engine plans and collects with the very same scifor code, and MATLAB executes:
-it calls the user's function for each combination the engine hands it, in batches.
+``scifor.for_each`` in MATLAB is a run of the for_each protocol (:mod:`.runs`): the engine
+plans and collects with the very same scifor code (:class:`scifor.protocol.TableRun`),
+and MATLAB calls the user's function for each combination the engine hands it, in chunks.
+This module is the ``scifor`` front of those operations and adds:
 
 =====================  =============================================================
 ``scifor_set_schema``  keys → the schema (scifor's process-wide schema)
 ``scifor_get_schema``  → the schema
-``scifor_plan``        a for_each call → the first batch of combinations to run (a dry
-                       run: the plan table at once)
-``scifor_step``        run id, what the last batch returned → the next batch, or, once
-                       every combination is done, the result table and the report
-``scifor_cancel``      run id → forget the run (MATLAB stopped)
 =====================  =============================================================
-
-A batch is a list of ``{"index": i, "args": {input name: value}}``: the sliced
-DataFrame inputs of one combination that can run (skips and input errors are recorded
-here and never sent). Constants stay in MATLAB, which calls the function with its
-inputs in the order of its inputs struct. Each outcome sent back is
-``{"index": i, "outputs": <wire bytes of a cell of outputs>}`` or ``{"index": i,
-"error": {"identifier", "message", "stack", "stage"}}``.
 
 How MATLAB values become scifor inputs (the rules of ``docs/scifor.md``, MATLAB part):
 
@@ -39,10 +28,8 @@ How MATLAB values become scifor inputs (the rules of ``docs/scifor.md``, MATLAB 
 
 from __future__ import annotations
 
-import itertools
 import operator
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -51,38 +38,18 @@ import pandas as pd
 import scifor
 from scifor import Col, Filter, Fixed, Merge, Select
 from scifor.errors import FilterError, InputError
-from scifor.protocol import RUN, Collection, Plan, Step, plan
+from scifor.protocol import TableRun, plan
 
-from ..codec import decode
-from ..errors import ScistackError
+from ..batches import Outcome, RunResult
+from ..codec import body, decode, encode
 from .dispatch import operation
 from .matlab_args import is_empty, items, texts, wire_bytes
+from .runs import register_front
 
 __all__ = ["DEFAULT_BATCH_SIZE", "table_from_struct"]
 
 #: Combinations handed to MATLAB per call when the request does not say.
 DEFAULT_BATCH_SIZE = 100
-
-_run_ids = itertools.count(1)
-_runs: dict[str, _Run] = {}
-
-
-class RunStateError(ScistackError, LookupError):
-    """A request names a for_each run the engine does not hold, or breaks its protocol."""
-
-    identifier = "scistack:scifor:unknownRun"
-
-
-@dataclass
-class _Run:
-    """A for_each run between two MATLAB calls."""
-
-    plan: Plan
-    collection: Collection
-    steps: Iterator[Step]
-    position: int = 0
-    pending: dict[int, Step] = field(default_factory=dict)
-    held: Step | None = None
 
 
 # ------------------------------------------------------------------------ schema
@@ -104,152 +71,83 @@ def _get_schema(args: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------------------ for_each
 
 
-@operation("scifor_plan")
-def _plan(args: dict[str, Any]) -> dict[str, Any]:
-    """Plan a MATLAB for_each; reply with its first batch (or the dry-run table)."""
-    schema = scifor.get_schema()
-    names: list[str] = []
-    inputs: dict[str, Any] = {}
-    for item in items(args.get("inputs")):
-        name = str(item["name"])
-        names.append(name)
-        inputs[name] = _input(item, f"input {name!r}", schema)
-    keys = texts(args.get("keys"), "for_each")
-    values = items(args.get("values"))
-    if len(keys) != len(values):
-        raise InputError("for_each: every iterable name needs a value.")
-    iterables = {key: _iterable(value) for key, value in zip(keys, values)}
-    output_names = args.get("output_names")
-    planned = plan(
-        str(args.get("function") or "function"),
-        inputs,
-        iterables,
-        where=_filter(args.get("where")),
-        as_table=_as_table(args.get("as_table", False)),
-        distribute=bool(args.get("distribute", False)),
-        output_names=None if is_empty(output_names) else texts(output_names, "output_names"),
-        on_error=str(args.get("on_error") or "continue"),
-    )
-    tables = planned.inputs
-    info = {"tables": tables, "constants": [n for n in names if n not in tables]}
-    if bool(args.get("dry_run", False)):
-        collection = Collection(planned, dry_run=True)
-        for step in planned.steps(build=False):
-            collection.record(step)
-        return {**info, **_finished(collection, "", planned.total)}
-    run_id = f"scifor-{next(_run_ids)}"
-    run = _Run(planned, Collection(planned), planned.steps())
-    _runs[run_id] = run
-    return {**info, **_advance(run_id, run, _batch_size(args))}
+class _SciforFront:
+    """``scifor.for_each`` runs for MATLAB's driver (see :mod:`.runs`).
 
+    ``run_start`` takes the call: ``function`` (its name), ``inputs`` (a cell of input
+    specs, each with its ``name``), ``keys`` and ``values`` (the iterables, in order),
+    ``where``, ``as_table``, ``distribute``, ``output_names``, ``on_error``, ``dry_run``.
+    The sent inputs are the table inputs (constants stay in MATLAB); each combination's
+    values are its sliced tables. What MATLAB returns is one value per output, a table
+    where MATLAB marked it (``scifor.Table``); the result is scifor's table and report.
+    """
 
-@operation("scifor_step")
-def _step(args: dict[str, Any]) -> dict[str, Any]:
-    """Collect what MATLAB's function returned for the last batch; reply with the next."""
-    run_id = str(args.get("run_id"))
-    run = _runs.get(run_id)
-    if run is None:
-        raise RunStateError(f"no for_each run {run_id!r} is in progress (it ended or failed)")
-    try:
-        for item in items(args.get("results")):
-            index = int(item["index"])
-            step = run.pending.pop(index, None)
-            if step is None:
-                raise RunStateError(f"for_each run {run_id!r} did not hand out combination {index}")
-            if _collect(run, step, item):
-                del _runs[run_id]
-                return {"run_id": run_id, "done": True, "stopped": True,
-                        "position": run.position, "total": run.plan.total, "batch": [],
-                        "result": None, "report": None}
-        if run.pending:
-            missing = sorted(run.pending)
-            raise RunStateError(f"for_each run {run_id!r} got no outcome for combination(s) "
-                                f"{missing}")
-    except BaseException:
-        _runs.pop(run_id, None)
-        raise
-    return _advance(run_id, run, _batch_size(args))
-
-
-@operation("scifor_cancel")
-def _cancel(args: dict[str, Any]) -> bool:
-    """Forget a run (MATLAB stopped it); True when it was still held."""
-    return _runs.pop(str(args.get("run_id")), None) is not None
-
-
-def _advance(run_id: str, run: _Run, batch_size: int) -> dict[str, Any]:
-    """Record steps that do not run and gather the next batch of steps that do."""
-    batch: list[dict[str, Any]] = []
-    collection = run.collection
-    try:
-        if run.held is not None:
-            step, run.held = run.held, None
-            collection.record(step)
-        while len(batch) < batch_size:
-            step = next(run.steps, None)
-            if step is None:
-                break
-            run.position = step.index + 1
-            if step.status != RUN:
-                if batch and collection.stop_on_error and step.error is not None:
-                    run.held = step  # raise it after the calls before it have run
-                    break
-                collection.record(step)
-                continue
-            run.pending[step.index] = step
-            batch.append({"index": step.index,
-                          "args": {name: _to_matlab(v) for name, v in step.kwargs.items()}})
-    except BaseException:
-        _runs.pop(run_id, None)
-        raise
-    if batch:
-        return {"run_id": run_id, "done": False, "stopped": False, "position": run.position,
-                "total": run.plan.total, "batch": batch, "result": None, "report": None}
-    del _runs[run_id]
-    return _finished(collection, run_id, run.plan.total)
-
-
-def _finished(collection: Collection, run_id: str, total: int) -> dict[str, Any]:
-    result = collection.finish()
-    report = {key: result.attrs[key] for key in ("skipped", "errors", "summary")}
-    # 'function' is a MATLAB keyword, never a struct field: the summary says function_name
-    report["summary"] = {("function_name" if key == "function" else key): value
-                         for key, value in report["summary"].items()}
-    return {"run_id": run_id, "done": True, "stopped": False, "position": total,
-            "total": total, "batch": [], "result": _to_matlab(result), "report": report}
-
-
-def _collect(run: _Run, step: Step, item: Mapping[str, Any]) -> bool:
-    """Collect one outcome from MATLAB; True when the run must stop."""
-    failure = item.get("error")
-    if isinstance(failure, dict):
-        identifier = str(failure.get("identifier") or "") or "MException"
-        return run.collection.fail_foreign(
-            step, identifier, str(failure.get("message") or ""),
-            str(failure.get("stack") or ""), stage=str(failure.get("stage") or "function"),
+    def start(self, args: Mapping[str, Any]) -> tuple[TableRun, dict[str, Any]]:
+        schema = scifor.get_schema()
+        names: list[str] = []
+        inputs: dict[str, Any] = {}
+        for item in items(args.get("inputs")):
+            name = str(item["name"])
+            names.append(name)
+            inputs[name] = _input(item, f"input {name!r}", schema)
+        keys = texts(args.get("keys"), "for_each")
+        values = items(args.get("values"))
+        if len(keys) != len(values):
+            raise InputError("for_each: every iterable name needs a value.")
+        output_names = args.get("output_names")
+        planned = plan(
+            str(args.get("function") or "function"),
+            inputs,
+            {key: _iterable(value) for key, value in zip(keys, values)},
+            where=_filter(args.get("where")),
+            as_table=_as_table(args.get("as_table", False)),
+            distribute=bool(args.get("distribute", False)),
+            output_names=None if is_empty(output_names) else texts(output_names, "output_names"),
+            on_error=str(args.get("on_error") or "continue"),
         )
-    outputs = items(decode(wire_bytes(item["outputs"])))
-    marked = {int(i) - 1 for i in items(item.get("table_outputs"))}
-    distribute = run.plan.distribute_key is not None
-    values = []
-    for position, value in enumerate(outputs):
-        if position in marked:
-            value = table_from_struct(value, [], forced=True,
-                                      label=f"output {position + 1} (scifor.Table)")
-        elif distribute:
-            value = _distributable(value)
-        values.append(value)
-    if run.plan.output_names is not None:
-        returned: Any = tuple(values)
-    else:
-        returned = values[0] if values else None
-    run.collection.add(step, returned)
-    return False
+        run = TableRun(planned, dry_run=bool(args.get("dry_run", False)))
+        size = args.get("batch_size")
+        chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
+        return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk)}
+
+    def values(self, run: TableRun, size: int) -> tuple[list[int], list[bytes]]:
+        steps = run.next_steps(size)
+        sent = run.plan.inputs
+        return [s.index for s in steps], [body(encode(_to_matlab(step.kwargs[name])))
+                                          for step in steps for name in sent]
+
+    def adapt(self, run: TableRun, outcome: Outcome, marks: list[bool]) -> Outcome:
+        if outcome.failure is not None:
+            # a MATLAB error without an identifier is of class MException
+            outcome.failure.error_type = outcome.failure.error_type or "MException"
+            return outcome
+        distribute = run.plan.distribute_key is not None
+        values = []
+        for position, (wire, marked) in enumerate(zip(outcome.wires or [], marks)):
+            value = decode(wire)
+            if marked:
+                value = table_from_struct(value, [], forced=True,
+                                          label=f"output {position + 1} (scifor.Table)")
+            elif distribute:
+                value = _distributable(value)
+            values.append(value)
+        if run.plan.output_names is not None:
+            returned: Any = tuple(values)
+        else:
+            returned = values[0] if values else None
+        return Outcome(outcome.index, returned, duration_s=outcome.duration_s)
+
+    def result(self, run: TableRun, result: RunResult) -> dict[str, Any]:
+        table = result.table
+        report = {key: table.attrs[key] for key in ("skipped", "errors", "summary")}
+        # 'function' is a MATLAB keyword, never a struct field: the summary says function_name
+        report["summary"] = {("function_name" if key == "function" else key): value
+                             for key, value in report["summary"].items()}
+        return {"result": _to_matlab(table), "report": report,
+                "position": float(run.reached), "total": float(run.plan.total)}
 
 
-def _batch_size(args: Mapping[str, Any]) -> int:
-    size = args.get("batch_size")
-    return DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
+register_front("scifor", _SciforFront())
 
 
 # ------------------------------------------------------------ MATLAB values → scifor

@@ -12,7 +12,7 @@
 %   struct_list       - A cell of structs as an N-by-1 struct array.
 %
 % for_each
-%   run_for_each      - The for_each driver shared by scidb.for_each and scihist.for_each.
+%   run_for_each      - scidb.for_each and scihist.for_each: arguments in, result table out.
 %   tidy_column       - A table column from a cell of values.
 %   columns_table     - A result table (MATLAB) or struct of columns (Octave).
 %

@@ -1,7 +1,7 @@
 function spec = input_spec(value, wrapped)
-%INPUT_SPEC  Describe one input of scifor.for_each for the engine's scifor_plan.
+%INPUT_SPEC  Describe one input of scifor.for_each for the engine's run_start.
 %   SPEC = scifor.internal.input_spec(VALUE) returns the struct that the engine
-%   operation scifor_plan takes for one input (python/scistack_engine/
+%   operation run_start takes for one input (python/scistack_engine/
 %   gateway/scifor.py), with the field kind:
 %     'fixed', 'select', 'merge'  a scifor.Fixed, scifor.Select or scifor.Merge, with
 %                                 the spec of what it wraps (of, parts) and its pins or

@@ -8,6 +8,9 @@
 %   engine_call        - Run one operation of the Python engine and return its result.
 %   transport          - Carry one wire-encoded request to the engine (py. or the bridge).
 %
+% for_each
+%   run_batches        - Run one for_each of the engine in MATLAB: the driver of every for_each.
+%
 % Wire codec
 %   wire_encode        - Encode a MATLAB value as SciStack wire bytes.
 %   wire_decode        - Decode SciStack wire bytes into a MATLAB value.

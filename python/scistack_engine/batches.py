@@ -1,0 +1,249 @@
+"""The for_each protocol: a run hands out chunks of work, takes outcomes back, builds its result.
+
+Every for_each — over the database (``scidb``, ``scihist``) or over in-memory tables
+(``scifor``), called from Python or from MATLAB — is one *run* that goes through four steps:
+
+1. **plan** — making the run decides which combinations exist, which of them run and what
+   happens to the others (skipped, cached, an input error); nothing is called yet.
+2. **chunk of inputs** — :meth:`Run.next_chunk` hands out the next combinations to run,
+   each a :class:`WorkItem` holding the inputs the function receives (a database run reads
+   the inputs of a whole chunk with one query).
+3. **results, commit** — whoever calls the function (this process, MATLAB, a worker) reports
+   one :class:`Outcome` per item; :meth:`Run.commit` takes any number of outcomes at once
+   (a database run saves their outputs and run-log rows in one transaction).
+4. **result** — :meth:`Run.finish` ends the run with a status and returns its
+   :class:`RunResult`: the result table, the run summary and what to tell the user.
+
+:func:`drive` is the loop in one process. It commits after ``batch_size`` outcomes **or**
+``commit_seconds`` after the last commit, whichever comes first, so that a kill loses
+seconds of work, never hours. On Ctrl-C it commits what finished, ends the run as
+``interrupted`` and raises :class:`ForEachInterrupted`, which says how much was kept. The
+MATLAB toolbox runs the same loop in MATLAB (``+scistack/+internal/run_batches.m``) through
+the gateway's run operations.
+
+This module uses the standard library only (and ``tqdm`` when a progress bar is asked for),
+so that ``scifor``, which needs nothing but pandas, runs on the same protocol.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = ["WorkItem", "Failure", "Outcome", "RunResult", "Run", "ForEachInterrupted",
+           "drive", "call_item", "COMMIT_SECONDS", "AUTO_PROGRESS_DELAY"]
+
+#: Seconds after which the outcomes gathered so far are committed, however few.
+COMMIT_SECONDS = 5.0
+
+#: Seconds a run must last before an automatic (``progress=None``) progress bar appears.
+AUTO_PROGRESS_DELAY = 2.0
+
+
+@dataclass(slots=True)
+class WorkItem:
+    """One combination handed out to run: its position in the plan and its inputs."""
+
+    index: int
+    kwargs: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Failure:
+    """Why one combination failed: raised by the function, or its outputs were unusable.
+
+    ``error_type`` is the Python exception's class name or the MATLAB error identifier;
+    ``stage`` is ``"function"`` or ``"outputs"``. ``exception`` is the exception itself
+    when it was raised in this process (re-raised by ``on_error="raise"``).
+    """
+
+    error_type: str
+    message: str
+    stack: str = ""
+    stage: str = "function"
+    exception: BaseException | None = None
+
+    @property
+    def text(self) -> str:
+        """The failure as one line: ``"ValueError: too noisy"``."""
+        return f"{self.error_type}: {self.message}" if self.error_type else self.message
+
+    @classmethod
+    def of(cls, exc: BaseException, stage: str = "function") -> Failure:
+        """The failure of an exception raised in this process (its stack included)."""
+        stack = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return cls(type(exc).__name__, str(exc), stack, stage, exc)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What running one :class:`WorkItem` gave.
+
+    Exactly one of ``returned`` (what a Python function returned), ``wires`` (the outputs
+    encoded as wire bytes, one per output: what MATLAB sends) and ``failure`` is meaningful.
+    """
+
+    index: int
+    returned: Any = None
+    wires: Sequence[bytes] | None = None
+    failure: Failure | None = None
+    duration_s: float = 0.0
+
+
+@dataclass
+class RunResult:
+    """A finished run: the result ``table`` (a pandas DataFrame), its ``summary`` (run id,
+    function, status and counts by outcome), its ``headline`` (one line: the counts) and
+    ``notes``, the lines to show the user (the first problems, how many more, where to
+    look)."""
+
+    table: Any
+    summary: dict[str, Any]
+    headline: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class Run(Protocol):
+    """What every for_each run offers the loops that drive it (see the module docstring)."""
+
+    @property
+    def function(self) -> str:
+        """The function's name, for messages."""
+
+    @property
+    def to_run(self) -> int:
+        """How many combinations the run will hand out."""
+
+    def next_chunk(self, size: int) -> list[WorkItem]:
+        """The next (at most ``size``) combinations to run; empty when none are left."""
+
+    def commit(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Keep the outcomes of handed-out combinations; return those whose outputs the
+        commit refused (their ``failure`` set), e.g. a value that cannot be stored."""
+
+    def finish(self, status: str) -> RunResult:
+        """End the run (``finished``, ``failed`` or ``interrupted``); its result."""
+
+    def interrupted_note(self) -> str:
+        """What an interruption kept, e.g. ``"120 of 200 combinations saved; run again
+        to continue"``."""
+
+
+class ForEachInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a for_each; what had finished was kept (the message says how much)."""
+
+    identifier = "scistack:foreach:interrupted"
+
+
+def call_item(call: Callable[..., Any], item: WorkItem) -> Outcome:
+    """Call ``call(**item.kwargs)``, timing it; an exception becomes the outcome's failure."""
+    start = time.perf_counter()
+    try:
+        returned = call(**item.kwargs)
+    except Exception as exc:  # the user's function may raise anything: it is recorded
+        return Outcome(item.index, failure=Failure.of(exc),
+                       duration_s=time.perf_counter() - start)
+    return Outcome(item.index, returned, duration_s=time.perf_counter() - start)
+
+
+def drive(run: Run, call: Callable[..., Any], *, stop_on_error: bool = False,
+          batch_size: int = 500, commit_seconds: float = COMMIT_SECONDS,
+          progress: bool | None = None,
+          on_stop: Callable[[Outcome], None] | None = None) -> RunResult:
+    """Run every combination of ``run`` in this process; return the run's result.
+
+    Parameters
+    ----------
+    run
+        The planned run.
+    call
+        Called as ``call(**inputs)`` once per combination.
+    stop_on_error
+        Stop at the first failure (after committing what finished, the failing combination
+        included) and re-raise its exception; otherwise record it and go on.
+    batch_size
+        Combinations handed out (and, for a database run, read) at a time, and the most
+        outcomes gathered before a commit.
+    commit_seconds
+        Commit what finished once this long has passed since the last commit.
+    progress
+        Show a progress bar: ``True`` always, ``False`` never, ``None`` when stderr is a
+        terminal and the run lasts more than :data:`AUTO_PROGRESS_DELAY` seconds.
+    on_stop
+        Called with the outcome that stops the run (``stop_on_error``) before its
+        exception is re-raised, e.g. to add a note naming the combination.
+
+    Raises
+    ------
+    ForEachInterrupted
+        On Ctrl-C, after committing what finished.
+    """
+    bar = _progress_bar(run, progress)
+    pending: list[Outcome] = []
+    last_commit = time.monotonic()
+    stop: Outcome | None = None
+
+    def commit() -> None:
+        nonlocal last_commit, stop
+        refused = run.commit(pending)
+        pending.clear()
+        last_commit = time.monotonic()
+        if stop is None and stop_on_error and refused:
+            stop = refused[0]
+
+    try:
+        while stop is None:
+            chunk = run.next_chunk(batch_size)
+            if not chunk:
+                break
+            for item in chunk:
+                outcome = call_item(call, item)
+                pending.append(outcome)
+                if bar is not None:
+                    bar.update(1)
+                if outcome.failure is not None and stop_on_error:
+                    stop = outcome
+                    break
+                if len(pending) >= batch_size or time.monotonic() - last_commit >= commit_seconds:
+                    commit()
+                    if stop is not None:
+                        break
+            commit()
+    except KeyboardInterrupt:
+        if pending:
+            commit()
+        note = run.interrupted_note()
+        run.finish("interrupted")
+        raise ForEachInterrupted(f"for_each({run.function}) interrupted: {note}") from None
+    except BaseException:
+        run.finish("failed")
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    result = run.finish("failed" if stop is not None else "finished")
+    if stop is not None and stop.failure is not None:
+        if on_stop is not None:
+            on_stop(stop)
+        if stop.failure.exception is not None:
+            raise stop.failure.exception
+    return result
+
+
+def _progress_bar(run: Run, progress: bool | None) -> Any:
+    show = bool(getattr(sys.stderr, "isatty", lambda: False)()) if progress is None else progress
+    if not show:
+        return None
+    from tqdm.auto import tqdm  # only when a bar is shown
+
+    return tqdm(total=run.to_run, desc=f"for_each({run.function})", unit="combo",
+                delay=AUTO_PROGRESS_DELAY if progress is None else 0.0, file=sys.stderr)
+
+
+def counts_line(counts: Mapping[str, int]) -> str:
+    """``"3 done, 1 skipped"``: the non-zero counts by outcome, in the order given."""
+    return ", ".join(f"{n} {status}" for status, n in counts.items() if n)

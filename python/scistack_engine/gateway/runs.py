@@ -1,0 +1,202 @@
+"""Gateway adapter for the for_each protocol: the operations of MATLAB's one for_each driver.
+
+``scidb.for_each``, ``scihist.for_each`` and ``scifor.for_each`` in MATLAB all run through
+``+scistack/+internal/run_batches.m``, which speaks the protocol of
+:mod:`scistack_engine.batches` through four operations:
+
+=================  ====================================================================
+``run_start``      ``front`` (``"scidb"`` or ``"scifor"``) and that front's request →
+                   ``run_id``, ``sent`` (the inputs whose values the engine sends, in
+                   order; MATLAB passes the others, its constants, itself), ``chunk``
+                   (combinations to ask for at a time, and the most outcomes to gather
+                   before a commit), ``commit_seconds`` (the longest wait between
+                   commits), ``to_run`` and ``done`` (true for a dry run: the result
+                   follows at once)
+``run_next``       ``run_id``, ``size`` → ``indexes`` (plan positions of the next
+                   combinations to run, 0-based) and ``values``: one wire list holding,
+                   combination after combination, the value of each sent input
+``run_commit``     ``run_id`` and the outcomes of finished combinations as flat arrays
+                   (see :func:`_outcomes`) → how many the commit ``refused`` (their
+                   outputs could not be kept), with their ``identifiers`` and
+                   ``messages``
+``run_finish``     ``run_id``, ``status`` → the result (its shape is the front's), the
+                   ``line`` of counts, and for ``interrupted`` the ``note`` of what was
+                   kept
+=================  ====================================================================
+
+What differs between fronts — how a run is made from the request, how input values are
+encoded for MATLAB, what MATLAB's outputs mean, how the result is shaped for MATLAB — is a
+:class:`Front`, registered by the front's adapter module (:mod:`.scidb`, :mod:`.scifor`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..batches import COMMIT_SECONDS, Failure, Outcome, Run, RunResult
+from ..codec import framed, wire_list
+from ..errors import ScistackError
+from .dispatch import operation
+from .matlab_args import as_uint8, items, wire_bytes
+
+__all__ = ["Front", "register_front", "RunStateError"]
+
+
+class RunStateError(ScistackError, LookupError):
+    """A request names a for_each run the engine does not hold, or breaks its protocol."""
+
+    identifier = "scistack:foreach:unknownRun"
+
+
+class Front(Protocol):
+    """How one MATLAB front's runs are made, fed and read."""
+
+    def start(self, args: Mapping[str, Any]) -> tuple[Run, dict[str, Any]]:
+        """The run a request asks for, and what the start reply adds (``sent`` at least)."""
+
+    def values(self, run: Any, size: int) -> tuple[list[int], list[bytes]]:
+        """The next combinations' plan positions, and one wire item (no header) per sent
+        input of each."""
+
+    def adapt(self, run: Any, outcome: Outcome, marks: list[bool]) -> Outcome:
+        """The outcome as the run takes it, from one as MATLAB sent it (outputs as
+        ``wires``; ``marks`` flags the outputs MATLAB marked as tables)."""
+
+    def result(self, run: Any, result: RunResult) -> dict[str, Any]:
+        """The finished run's reply: ``result`` and ``summary`` shaped for MATLAB."""
+
+
+@dataclass
+class _Held:
+    front: Front
+    run: Any
+
+
+_fronts: dict[str, Front] = {}
+_held: dict[str, _Held] = {}
+_ids = itertools.count(1)
+
+
+def register_front(name: str, front: Front) -> None:
+    """Make ``front`` answer ``run_start`` requests with ``front=name``."""
+    _fronts[name] = front
+
+
+def _get(args: Mapping[str, Any]) -> _Held:
+    run_id = str(args.get("run_id"))
+    held = _held.get(run_id)
+    if held is None:
+        raise RunStateError(f"no for_each run {run_id!r} is in progress (it ended or failed)")
+    return held
+
+
+@operation("run_start")
+def _run_start(args: dict[str, Any]) -> dict[str, Any]:
+    name = str(args.get("front"))
+    front = _fronts.get(name)
+    if front is None:
+        raise RunStateError(f"unknown for_each front {name!r}; known: {sorted(_fronts)}")
+    run, extra = front.start(args)
+    run_id = f"run-{next(_ids)}"
+    _held[run_id] = _Held(front, run)
+    reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
+             "done": False, **extra}
+    if bool(args.get("dry_run", False)):
+        reply.update(_finish(run_id, "finished"), done=True)
+    return reply
+
+
+@operation("run_next")
+def _run_next(args: dict[str, Any]) -> dict[str, Any]:
+    held = _get(args)
+    try:
+        indexes, parts = held.front.values(held.run, max(1, int(args.get("size") or 1)))
+    except BaseException:
+        _finish(str(args.get("run_id")), "failed")
+        raise
+    return {"indexes": np.asarray(indexes, dtype=np.float64),
+            "values": as_uint8(wire_list(parts))}
+
+
+@operation("run_commit")
+def _run_commit(args: dict[str, Any]) -> dict[str, Any]:
+    held = _get(args)
+    failures = [o.failure for o in held.run.commit(_outcomes(held, args)) if o.failure]
+    return {"refused": float(len(failures)),
+            "identifiers": [_identifier(f) for f in failures],
+            "messages": [f.message for f in failures]}
+
+
+def _identifier(failure: Failure) -> str:
+    """The MATLAB error identifier of a failure the commit found."""
+    identifier = getattr(failure.exception, "identifier", None)
+    return identifier if isinstance(identifier, str) else "scistack:foreach:outputs"
+
+
+@operation("run_finish")
+def _run_finish(args: dict[str, Any]) -> dict[str, Any]:
+    return _finish(str(args.get("run_id")), str(args.get("status") or "finished"))
+
+
+def _finish(run_id: str, status: str) -> dict[str, Any]:
+    held = _held.pop(run_id, None)
+    if held is None:
+        raise RunStateError(f"no for_each run {run_id!r} is in progress (it ended or failed)")
+    note = held.run.interrupted_note() if status == "interrupted" else ""
+    result = held.run.finish(status)
+    return {**held.front.result(held.run, result), "line": result.headline, "note": note}
+
+
+def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
+    """Outcomes from the flat arrays MATLAB sends, one entry per finished combination:
+
+    ``indexes`` (plan positions), ``ok`` (the function returned), ``seconds``; for those
+    that returned, ``lengths`` (one per output) of their output wire items concatenated
+    in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
+    that failed, ``identifiers``, ``messages``, ``stacks`` and ``stages``.
+    """
+    indexes = [int(i) for i in items(args.get("indexes"))]
+    ok = [bool(v) for v in items(args.get("ok"))]
+    seconds = [float(v) for v in items(args.get("seconds"))]
+    lengths = [int(n) for n in items(args.get("lengths"))]
+    marks = [bool(v) for v in items(args.get("marks"))] or [False] * len(lengths)
+    blob = wire_bytes(args.get("blob", np.zeros(0)))
+    failures = _failures(args)
+    n_ok = sum(ok)
+    if not (len(ok) == len(indexes) == len(seconds)) or len(failures) != len(ok) - n_ok:
+        raise RunStateError("run_commit: indexes, ok, seconds and the failures differ in length")
+    if sum(lengths) != len(blob) or len(marks) != len(lengths) or (n_ok and len(lengths) % n_ok):
+        raise RunStateError("run_commit: the output lengths do not match the outputs sent")
+    per = len(lengths) // n_ok if n_ok else 0
+    outcomes: list[Outcome] = []
+    offset = cursor = 0
+    failed = iter(failures)
+    for index, returned, took in zip(indexes, ok, seconds):
+        if not returned:
+            outcome = Outcome(index, failure=next(failed), duration_s=took)
+            outcomes.append(held.front.adapt(held.run, outcome, []))
+            continue
+        wires = []
+        for size in lengths[cursor:cursor + per]:
+            wires.append(framed(blob[offset:offset + size]))
+            offset += size
+        # no outputs sent: the function has none, or MATLAB keeps them (save=false)
+        outcome = Outcome(index, wires=wires if per else None, duration_s=took)
+        outcomes.append(held.front.adapt(held.run, outcome, marks[cursor:cursor + per]))
+        cursor += per
+    return outcomes
+
+
+def _failures(args: Mapping[str, Any]) -> list[Failure]:
+    columns: list[list[str]] = [[str(v) for v in items(args.get(name))]
+                                for name in ("identifiers", "messages", "stacks", "stages")]
+    if len({len(c) for c in columns}) > 1:
+        raise RunStateError("run_commit: identifiers, messages, stacks and stages differ in length")
+    return [Failure(identifier, message, stack, stage or "function")
+            for identifier, message, stack, stage in zip(*columns)]
+
