@@ -60,6 +60,7 @@ from .store import Database
 
 __all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage"]
 
+#: Combinations whose inputs are read in one query, and outputs committed at most together.
 DEFAULT_BATCH_SIZE = 500
 
 
@@ -98,12 +99,6 @@ class Plan:
 
     def runnable(self) -> list[Combo]:
         return [c for c in self.combos if c.status == "run"]
-
-    def batches(self, size: int | None = None) -> Iterator[list[Combo]]:
-        todo = self.runnable()
-        size = size or int(self.spec.get("batch_size") or DEFAULT_BATCH_SIZE)
-        for start in range(0, len(todo), size):
-            yield todo[start:start + size]
 
 
 # ------------------------------------------------------------------ spec helpers

@@ -48,7 +48,7 @@ from ..execution import ForEachRun
 from ..index import RecordInfo
 from ..lineage import get_cache_store, set_cache_store
 from ..metadata import MetadataError, normalize_value
-from ..planner import PlanError, _wants_table, load_batch
+from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
 from ..provenance import (
     provenance,
     provenance_chain,
@@ -349,7 +349,7 @@ def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
         "iterables": {str(k): _iterable(k, v) for k, v in (spec.get("iterables") or {}).items()},
         "where": None if is_empty(where) else _filter_spec(where),
         "as_table": as_table,
-        "batch_size": int(spec.get("batch_size") or 500),
+        "batch_size": int(spec.get("batch_size") or DEFAULT_BATCH_SIZE),
         "fingerprint": None if is_empty(fingerprint) else str(fingerprint),
         "skip_computed": bool(spec.get("skip_computed", True)),
         "skip_existing": bool(spec.get("skip_existing", False)),
