@@ -17,6 +17,7 @@ Each variable also has a SQL view of its latest records (``SELECT * FROM RawEMG`
 storage rules are in ``docs/storage.md``.
 """
 
+from scistack_engine.batches import ForEachInterrupted
 from scistack_engine.errors import ScistackError, UnsupportedValueError
 from scistack_engine.metadata import MetadataError
 from scistack_engine.planner import PlanError
@@ -52,6 +53,7 @@ __all__ = [
     "UnsupportedValueError",
     "MetadataError",
     "PlanError",
+    "ForEachInterrupted",
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",

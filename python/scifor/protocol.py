@@ -1,10 +1,9 @@
-"""``for_each`` as three steps: plan, execute, collect.
+"""``for_each`` as three steps: plan, execute, collect — and as a run of the for_each protocol.
 
-:func:`scifor.for_each` is these three steps run back to back in one process. They are
-also usable one at a time, by a front that calls the user's function somewhere else (the
-MATLAB toolbox calls it in MATLAB, through the engine operations of
-``scistack_engine.gateway.scifor``) or by an executor that runs combinations in other
-processes:
+:class:`TableRun` puts these three steps behind the protocol every SciStack for_each runs
+on (:mod:`scistack_engine.batches`): :func:`scifor.for_each` drives it in one process, the
+MATLAB toolbox drives it from MATLAB (through ``scistack_engine.gateway.scifor``), and an
+executor can drive it from other processes. The steps are:
 
 1. **plan** — :func:`plan` checks the call, applies ``where=``, indexes every DataFrame
    input and fixes the list of combinations. It raises on anything that cannot work,
