@@ -102,6 +102,17 @@ verifyEqual(testCase, info.run_id, '');
 verifyError(testCase, @() Doubled().load_all(), 'scistack:load:unknownVariable');
 end
 
+function test_skip_existing_continues_where_a_run_stopped(testCase)
+first = scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 2), {Doubled()}, ...
+                       'subject', 1, 'session', {'pre', 'post'});
+[r, info] = scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 2), {Doubled()}, ...
+                           'subject', [1 2], 'session', {'pre', 'post'}, 'skip_existing', true);
+verifyEqual(testCase, r.status, {'cached'; 'cached'; 'done'; 'done'});
+verifyEqual(testCase, r.reason{1}, 'its outputs are already saved');
+verifyEqual(testCase, r.Doubled(1:2), first.Doubled);
+verifyEqual(testCase, [info.n_cached, info.n_done], [2 2]);
+end
+
 function test_save_false_returns_values(testCase)
 [r, info] = scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 3), {Doubled()}, ...
                            'subject', [1 3], 'session', 'post', 'save', false);

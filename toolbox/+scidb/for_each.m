@@ -29,10 +29,14 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %                        scidb.Sql, combined with & | ~) or the SQL text F
 %     'dry_run', true    plan only: report what would run, what is missing and why
 %     'save', false      run FN and return its outputs without saving or logging
+%     'skip_existing', true  skip a combination whose every output already has a record
+%                        at its metadata (status 'cached'): a rerun after an
+%                        interruption continues where it stopped
 %     'as_table', true   inputs matching several records arrive as a table (also a
 %                        cellstr naming the inputs this applies to)
-%     'batch_size', N    combinations loaded in one query and committed in one
-%                        transaction (500)
+%     'batch_size', N    combinations loaded in one query, and the most committed in
+%                        one transaction (500); what finished is also committed every
+%                        5 seconds, so an interrupted run keeps its work
 %     'on_error', 'raise'  stop at the first error (after committing what finished)
 %                        and rethrow it; the default 'continue' records it and goes on
 %     'progress', false  no progress lines (true: a line at every tenth of the run and

@@ -20,7 +20,8 @@ function [result, info] = run_for_each(fn, inputs, outputs, args, with_lineage)
 %
 %   See also scidb.for_each, scihist.for_each.
 
-names = {'where', 'dry_run', 'save', 'as_table', 'batch_size', 'on_error', 'progress', 'db'};
+names = {'where', 'dry_run', 'save', 'skip_existing', 'as_table', 'batch_size', 'on_error', ...
+         'progress', 'db'};
 if with_lineage
     names = [names, {'force', 'skip_computed'}];
 end
@@ -48,6 +49,7 @@ spec.iterables = iterables;
 spec.as_table = opt.as_table;
 spec.batch_size = opt.batch_size;
 spec.skip_computed = opt.skip_computed;
+spec.skip_existing = opt.skip_existing;
 if ~isempty(opt.where)
     spec.where = opt.where;
 end
@@ -116,7 +118,8 @@ end
 
 function opt = settle_options(options)
 opt = struct('where', [], 'dry_run', false, 'save', true, 'as_table', false, ...
-             'batch_size', 500, 'raise', false, 'progress', [], 'skip_computed', true);
+             'batch_size', 500, 'raise', false, 'progress', [], 'skip_computed', true, ...
+             'skip_existing', false);
 if isfield(options, 'where') && ~isempty(options.where)
     where = options.where;
     if isstring(where)
@@ -132,7 +135,7 @@ if isfield(options, 'where') && ~isempty(options.where)
                'scidb.Sql(''subject > 2'')) or SQL text, not a %s'], class(where));
     end
 end
-flags = {'dry_run', 'save'};
+flags = {'dry_run', 'save', 'skip_existing'};
 for k = 1:numel(flags)
     if isfield(options, flags{k})
         opt.(flags{k}) = logical(options.(flags{k}));
