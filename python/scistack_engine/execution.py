@@ -15,6 +15,7 @@ itself when nothing is saved), the run summary and the notes to show the user.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
@@ -181,14 +182,14 @@ class ForEachRun:
         """Close the run log with ``status``; the result table, summary and notes."""
         if self.log:
             self.log.finish(status)
-        table = self.table()
-        counts = {s: int((table["status"] == s).sum())
-                  for s in ("done", "cached", "skipped", "failed", "would_run")}
+        rows = [self._rows[c.index] for c in self.plan.combos]
+        tally = Counter(row["status"] for row in rows)
+        counts = {s: tally[s] for s in ("done", "cached", "skipped", "failed", "would_run")}
         summary = {"run_id": self.run_id, "function": self.function, "status": status,
-                   "combos": len(table), **counts,
+                   "combos": len(rows), **counts,
                    "seconds": round(time.perf_counter() - self.started, 6)}
         headline = f"for_each({self.function}): {counts_line(counts) or 'nothing to do'}"
-        return RunResult(table, summary, headline, self._notes(table))
+        return RunResult(self.table(), summary, headline, self._notes(rows))
 
     def interrupted_note(self) -> str:
         saved = sum(1 for row in self._rows.values() if row["status"] in ("done", "cached"))
@@ -202,7 +203,9 @@ class ForEachRun:
     def table(self) -> pd.DataFrame:
         """The result so far: one row per combination, in plan order."""
         columns = list(self.plan.keys) + ["status", "reason"] + self.outputs
-        frame = pd.DataFrame([self._rows[c.index] for c in self.plan.combos], columns=columns)
+        rows = [self._rows[c.index] for c in self.plan.combos]
+        frame = pd.DataFrame({name: [row.get(name) for row in rows] for name in columns},
+                             columns=columns)
         frame.attrs["run_id"] = self.run_id
         return frame
 
@@ -217,13 +220,13 @@ class ForEachRun:
                              if self.spec.get("fingerprint") else "its outputs are already saved")
         return row
 
-    def _notes(self, table: pd.DataFrame) -> list[str]:
+    def _notes(self, rows: list[dict[str, Any]]) -> list[str]:
         """One line per skipped or failed combination (the first few), then how many more."""
-        problems = table[table["status"].isin(["skipped", "failed"])]
+        problems = [row for row in rows if row["status"] in ("skipped", "failed")]
         keys = list(self.plan.keys)
         notes = [f"for_each({self.function}) {row['status']} "
                  f"{describe_metadata({k: row[k] for k in keys})}: {row['reason']}"
-                 for _, row in problems.head(NOTED_PROBLEMS).iterrows()]
+                 for row in problems[:NOTED_PROBLEMS]]
         if len(problems) > NOTED_PROBLEMS:
             where = "the run log, _run_combos" if self.log else "the result's reason column"
             notes.append(f"... and {len(problems) - NOTED_PROBLEMS} more (see {where})")

@@ -78,19 +78,30 @@ end
 end
 
 function result = result_table(finished, out_names, kept, saved)
-% The engine's result columns as a table; outputs not saved are the values FN returned.
-columns = finished.columns;
-order = reshape(finished.order, 1, []);
+% The engine's result as a table; outputs not saved are the values FN returned.
 n = finished.rows;
+columns = finished.columns;
+keys = cellstr(finished.keys);
+statuses = cellstr(finished.statuses);
+columns.status = reshape(statuses(finished.status_codes + 1), [], 1);
+reasons = [{''}; reshape(cellstr(finished.reasons), [], 1)];
+columns.reason = reshape(reasons(finished.reason_codes + 2), [], 1);
+ids = cellstr(finished.record_ids);
+for o = 1:numel(ids)
+    columns.(out_names{o}) = reshape(regexp(ids{o}, ',', 'split'), [], 1);
+    if n == 0
+        columns.(out_names{o}) = cell(0, 1);
+    end
+end
 if ~saved
     kept(end + 1:n, :) = {[]};
     for o = 1:numel(out_names)
         present = ~cellfun(@isempty, kept(:, o)) | strcmp(columns.status, 'done');
         columns.(out_names{o}) = scidb.internal.tidy_column(kept(:, o), present);
     end
-    order = [order, out_names];
 end
-result = scidb.internal.columns_table(columns, order, n);
+result = scidb.internal.columns_table(columns, [reshape(keys, 1, []), {'status', 'reason'}, ...
+                                                out_names], n);
 end
 
 % ------------------------------------------------------------------ arguments

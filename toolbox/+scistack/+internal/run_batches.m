@@ -28,15 +28,11 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
-state = containers.Map();  % a handle: the cleanup below sees what is pending
-state('open') = true;
-state('pending') = empty_outcomes();
-cleanup = onCleanup(@() interrupted(state, started.run_id, options.name));
-kept = cell(0, options.n_out);
-failure = [];
-progress = progress_start(options, started.to_run);
-last_commit = tic();
-while isempty(failure)
+slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
+cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
+run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic(), ...
+             'progress', progress_start(options, started.to_run));
+while isempty(run.failure)
     chunk = scistack.internal.engine_call('run_next', 'run_id', started.run_id, ...
                                           'size', options.chunk);
     indexes = reshape(chunk.indexes, 1, []);
@@ -44,45 +40,24 @@ while isempty(failure)
         break
     end
     values = scistack.internal.wire_decode(chunk.values);
-    n_sent = numel(options.positions);
-    for i = 1:numel(indexes)
-        call_args = args;
-        call_args(options.positions) = values((i - 1) * n_sent + 1:i * n_sent);
-        [pending, outputs, err] = call_one(fn, call_args, options, state('pending'), indexes(i));
-        state('pending') = pending;
-        if ~options.send && isempty(err)
-            kept(indexes(i) + 1, :) = outputs;
+    done = 0;
+    while done < numel(indexes) && isempty(run.failure)
+        % runs until the chunk ends, a failure stops the run or a commit is due
+        [run, done] = run_chunk(fn, args, values, indexes, done, options, run, slot);
+        refused = commit(slot, started.run_id, options);
+        if isempty(run.failure)
+            run.failure = refused;
         end
-        progress = progress_step(progress, ~isempty(err));
-        if ~isempty(err) && options.raise
-            failure = err;
-            break
-        end
-        if pending.count >= options.chunk || toc(last_commit) >= options.commit_seconds
-            failure = refused_error(commit(state, started.run_id), options);
-            last_commit = tic();
-            if ~isempty(failure)
-                break
-            end
-        end
+        run.last_commit = tic();
     end
-    if isempty(failure)
-        failure = refused_error(commit(state, started.run_id), options);
-    else
-        commit(state, started.run_id);
-    end
-    last_commit = tic();
 end
-state('open') = false;
-if isempty(failure)
-    status = 'finished';
-else
-    status = 'failed';
-end
+failure = run.failure;
+pending_box('close', slot);
 finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id, ...
-                                         'status', status);
+                                         'status', run_status(failure));
 clear('cleanup');
-progress_end(progress, finished);
+kept = run.kept;
+progress_end(run.progress, finished);
 if isstruct(failure)
     error(failure);
 elseif ~isempty(failure)
@@ -90,61 +65,97 @@ elseif ~isempty(failure)
 end
 end
 
-% ------------------------------------------------------------------ one combination
+function status = run_status(failure)
+if isempty(failure)
+    status = 'finished';
+else
+    status = 'failed';
+end
+end
 
-function [pending, outputs, err] = call_one(fn, call_args, options, pending, index)
-% Call FN for one combination and add its outcome to PENDING.
-outputs = cell(1, options.n_out);
-err = [];
-started = tic();
-stage = 'function';
-try
-    if options.n_out == 0
-        fn(call_args{:});
+% ------------------------------------------------------------------ combinations
+
+function [run, done] = run_chunk(fn, args, values, indexes, done, options, run, slot)
+% Call FN for the combinations of a chunk after the first DONE, keeping each outcome in
+% the slot's box, until the chunk ends, a failure stops the run, or a commit is due
+% (OPTIONS.chunk outcomes waiting, or OPTIONS.commit_seconds since the last commit).
+n_sent = numel(options.positions);
+n_out = options.n_out;
+progress = run.progress;
+outputs = cell(1, n_out);
+outcome = struct('index', 0, 'seconds', 0, 'ok', true, ...
+                 'items', {cell(1, n_out * options.send)}, ...
+                 'marks', false(1, n_out * options.send), 'failure', []);
+waiting = 0;
+while done < numel(indexes)
+    done = done + 1;
+    call_args = args;
+    call_args(options.positions) = values((done - 1) * n_sent + 1:done * n_sent);
+    outcome.index = indexes(done);
+    started = tic();
+    stage = 'function';
+    err = [];
+    try
+        if n_out == 0
+            fn(call_args{:});
+        else
+            [outputs{:}] = fn(call_args{:});
+        end
+        stage = 'outputs';
+        if options.mark_tables
+            [outcome.items, outcome.marks] = encode_outputs(outputs);
+        elseif options.send
+            for k = 1:n_out
+                outcome.items{k} = scistack.internal.wire_encode(outputs{k}, false);
+            end
+        end
+    catch err
+    end
+    outcome.seconds = toc(started);
+    if isempty(err)
+        if ~options.send
+            run.kept(outcome.index + 1, :) = outputs;
+        end
+        waiting = pending_box('add', slot, outcome);
     else
-        [outputs{:}] = fn(call_args{:});
+        failed = struct('index', outcome.index, 'seconds', outcome.seconds, 'ok', false, ...
+                        'items', {{}}, 'marks', false(1, 0), ...
+                        'failure', failure_report(err, stage));
+        waiting = pending_box('add', slot, failed);
     end
-    stage = 'outputs';
-    if options.send
-        wires = encode_outputs(outputs, options.mark_tables);
+    progress.done = progress.done + 1;
+    progress.failed = progress.failed + ~isempty(err);
+    if ~progress.off && (progress.done >= progress.next || toc(progress.last) >= 30)
+        progress = progress_line(progress);
     end
-catch err
+    if ~isempty(err) && options.raise
+        run.failure = err;
+        break
+    end
+    if waiting >= options.chunk || toc(run.last_commit) >= options.commit_seconds
+        break
+    end
 end
-n = pending.count + 1;
-pending.count = n;
-pending.indexes(n) = index;
-pending.seconds(n) = toc(started);
-pending.ok(n) = isempty(err);
-if isempty(err)
-    if options.send
-        pending.wires = [pending.wires, wires.items];
-        pending.marks = [pending.marks, wires.marks];
-    end
-    return
-end
-[pending.identifiers{end + 1}, pending.messages{end + 1}, pending.stacks{end + 1}] = ...
-    error_report(err);
-pending.stages{end + 1} = stage;
+run.progress = progress;
 end
 
-function wires = encode_outputs(outputs, mark_tables)
+function [items, marks] = encode_outputs(outputs)
 % Each output as wire bytes without header; scifor.Table outputs sent as their columns.
 n = numel(outputs);
-wires = struct('items', {cell(1, n)}, 'marks', {false(1, n)});
+items = cell(1, n);
+marks = false(1, n);
 for k = 1:n
     value = outputs{k};
-    if mark_tables && isa(value, 'scifor.Table')
+    if isa(value, 'scifor.Table')
         value = value.Columns;
-        wires.marks(k) = true;
+        marks(k) = true;
     end
-    wires.items{k} = scistack.internal.wire_encode(value, false);
+    items{k} = scistack.internal.wire_encode(value, false);
 end
 end
 
-function [identifier, message, stack] = error_report(err)
-% An error's identifier, message and stack text, as the run log keeps them.
-identifier = err.identifier;
-message = err.message;
+function failure = failure_report(err, stage)
+% An error's identifier, message, stack text (as the run log keeps it) and stage.
 lines = cell(1, numel(err.stack));
 n = 0;
 for k = 1:numel(err.stack)
@@ -155,48 +166,39 @@ for k = 1:numel(err.stack)
     n = n + 1;
     lines{n} = sprintf('  at %s (%s, line %d)', frame.name, frame.file, frame.line);
 end
-if isempty(identifier)
-    head = message;
+if isempty(err.identifier)
+    head = err.message;
 else
-    head = [identifier, ': ', message];
+    head = [err.identifier, ': ', err.message];
 end
-stack = sprintf('%s\n', head, lines{1:n});
+failure = struct('identifier', err.identifier, 'message', err.message, ...
+                 'stack', sprintf('%s\n', head, lines{1:n}), 'stage', stage);
 end
 
 % ------------------------------------------------------------------ commits
 
-function pending = empty_outcomes()
-pending = struct('count', 0, 'indexes', [], 'seconds', [], 'ok', false(1, 0), ...
-                 'wires', {{}}, 'marks', false(1, 0), 'identifiers', {{}}, ...
-                 'messages', {{}}, 'stacks', {{}}, 'stages', {{}});
-end
-
-function reply = commit(state, run_id)
-% Send the pending outcomes to the engine in one call (one transaction there).
-reply = struct('refused', 0);
-pending = state('pending');
-if pending.count == 0
+function failure = commit(slot, run_id, options)
+% Send the outcomes waiting in the slot to the engine in one call (one transaction
+% there). With OPTIONS.raise, FAILURE is the error of the first outcome the commit
+% refused, else [].
+failure = [];
+waiting = pending_box('take', slot);
+if isempty(waiting)
     return
 end
-request = struct('run_id', run_id, 'indexes', pending.indexes, 'ok', pending.ok, ...
-                 'seconds', pending.seconds, 'marks', pending.marks);
-request.lengths = cellfun(@numel, pending.wires);
-if isempty(pending.wires)
-    request.blob = zeros(1, 0, 'uint8');
-else
-    request.blob = [pending.wires{:}];
+outcomes = [waiting{:}];
+failed = {outcomes(~[outcomes.ok]).failure};
+items = [{}, outcomes.items];
+request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
+                 'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks]);
+request.lengths = cellfun(@numel, items);
+request.blob = [zeros(1, 0, 'uint8'), items{:}];
+fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stacks', 'stack'; ...
+          'stages', 'stage'};
+for f = 1:size(fields, 1)
+    request.(fields{f, 1}) = cellfun(@(x) x.(fields{f, 2}), failed, 'UniformOutput', false);
 end
-request.identifiers = pending.identifiers;
-request.messages = pending.messages;
-request.stacks = pending.stacks;
-request.stages = pending.stages;
-state('pending') = empty_outcomes();
 reply = scistack.internal.engine_call('run_commit', request);
-end
-
-function failure = refused_error(reply, options)
-% With OPTIONS.raise, the error of the first outcome the commit refused, else [].
-failure = [];
 if options.raise && reply.refused > 0
     identifiers = cellstr(reply.identifiers);
     messages = cellstr(reply.messages);
@@ -204,20 +206,49 @@ if options.raise && reply.refused > 0
 end
 end
 
-function interrupted(state, run_id, name)
+function out = pending_box(action, slot, value)
+% The outcomes not committed yet, one slot per run (runs nest when FN itself runs a
+% for_each): 'open' a slot with room for VALUE outcomes, 'add' one (returns how many
+% wait), 'take' them all, ask whether it 'is_open', 'close' it. Kept here, outside the
+% loop's variables, so that an interrupt's cleanup can still commit them.
+persistent held
+if isempty(held)
+    held = {};
+end
+out = [];
+switch action
+    case 'add'
+        n = held{slot}.count + 1;
+        held{slot}.count = n;
+        held{slot}.outcomes{n} = value;
+        out = n;
+    case 'take'
+        out = held{slot}.outcomes(1:held{slot}.count);
+        held{slot}.count = 0;
+    case 'open'
+        held{end + 1} = struct('count', 0, 'outcomes', {cell(1, slot)});
+        out = numel(held);
+    case 'is_open'
+        out = slot <= numel(held);
+    case 'close'
+        held(slot:end) = [];
+end
+end
+
+function interrupted(slot, run_id, options)
 % On Ctrl-C or an error: commit what finished, end the run, say what was kept.
-if ~state('open')
+if ~pending_box('is_open', slot)
     return
 end
-state('open') = false;
 try
-    commit(state, run_id);
+    commit(slot, run_id, options);
     finished = scistack.internal.engine_call('run_finish', 'run_id', run_id, ...
                                              'status', 'interrupted');
-    fprintf('for_each(%s) interrupted: %s\n', name, finished.note);
+    fprintf('for_each(%s) interrupted: %s\n', options.name, finished.note);
 catch
     % the engine is gone too: nothing is left to finish
 end
+pending_box('close', slot);
 end
 
 % ------------------------------------------------------------------ progress
@@ -226,18 +257,12 @@ function progress = progress_start(options, total)
 progress = struct('name', options.name, 'total', total, 'done', 0, 'failed', 0, ...
                   'step', max(1, ceil(total / 10)), 'next', max(1, ceil(total / 10)), ...
                   'mode', {options.progress}, 'started', tic(), 'shown', false, ...
-                  'last', tic());
+                  'last', tic(), 'off', isequal(options.progress, false));
 end
 
-function progress = progress_step(progress, failed)
+function progress = progress_line(progress)
 % A progress line at every tenth of the run, and after 30 s without one; by default
 % (no 'progress' option) only once the run has taken 2 seconds.
-progress.done = progress.done + 1;
-progress.failed = progress.failed + failed;
-if isequal(progress.mode, false) || ...
-        (progress.done < progress.next && toc(progress.last) < 30)
-    return
-end
 progress.next = (floor(progress.done / progress.step) + 1) * progress.step;
 progress.last = tic();
 elapsed = toc(progress.started);
