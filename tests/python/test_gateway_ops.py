@@ -56,5 +56,5 @@ def test_values_saved_from_python_load_as_wire(handle):
 
 
 def test_errors_carry_identifiers(handle):
-    with pytest.raises(RuntimeError, match="scistack:load:unknownVariable"):
+    with pytest.raises(RuntimeError, match="scistack:db:unknownVariable"):
         call("load", handle=handle, variable="Nope", metadata={"subject": 1})

@@ -21,7 +21,7 @@ classdef BaseVariable
     %         value and one record found, X is one instance; otherwise (a partial
     %         address, several values such as 'subject', [1 2 3], or several records) X is
     %         an N-by-1 cell array of instances. Nothing found raises
-    %         scistack:load:notFound. A name that is not a metadata key selects by a
+    %         scistack:db:notFound. A name that is not a metadata key selects by a
     %         constant of the function that produced the record ('low_hz', 20).
     %     T = RawEMG().load_all('subject', 1)
     %         every matching record (all when no metadata is given), latest versions, as
@@ -167,7 +167,7 @@ classdef BaseVariable
             try
                 result = obj.load(pairs{:});
             catch err
-                if strcmp(err.identifier, 'scistack:load:notFound')
+                if strcmp(err.identifier, 'scistack:db:notFound')
                     result = cell(0, 1);
                     return
                 end
