@@ -27,6 +27,7 @@ SciStack that raises it, one word per part:
 ``scistack:lineage:badOption``           :class:`LineageOptionError`
 ``scistack:lineage:badRecord``           :class:`LineageFormatError`
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
+``scistack:foreach:outputCount``         ``OutputCountMismatch`` (execution)
 ``scistack:gateway:badRequest``          :class:`GatewayError` (MATLAB gateway; a few
                                          requests name their own ``gateway`` reason)
 ``scistack:scifor:unknownRun``           :class:`RunStateError` (the gateway's scifor
@@ -40,8 +41,8 @@ The MATLAB toolbox adds its own areas for what it checks before calling the engi
 under any Python and so depends on nothing of the engine.
 
 This module imports nothing beyond the standard library, so any front (``scifor``
-included) can import it cheaply. :class:`PlanError` is defined beside the planner and
-re-exported here on first use.
+included) can import it cheaply. :class:`PlanError` and ``OutputCountMismatch`` are defined
+beside the planner and the execution and re-exported here on first use.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ __all__ = [
     "LineageOptionError",
     "LineageFormatError",
     "PlanError",  # noqa: F822 - defined in the planner, see __getattr__
+    "OutputCountMismatch",  # noqa: F822 - defined in execution, see __getattr__
     "GatewayError",
     "RunStateError",
 ]
@@ -222,7 +224,8 @@ class RunStateError(ScistackError, LookupError):
 # --------------------------------------------------------------------------- elsewhere
 
 #: Errors defined beside the module that raises them, imported when first asked for here.
-_DEFINED_IN = {"PlanError": "scistack_engine.planner"}
+_DEFINED_IN = {"PlanError": "scistack_engine.planner",
+               "OutputCountMismatch": "scistack_engine.execution"}
 
 
 def __getattr__(name: str) -> Any:

@@ -131,6 +131,22 @@ verifyClass(testCase, items{1}, 'RawEMG');
 verifyEqual(testCase, numel(RawEMG().load_all('subject', 5, 'as_table', false)), 0);
 end
 
+function test_a_record_loaded_with_exactly_its_keys_is_one_instance(testCase)
+RawEMG().save(7, 'subject', 3);
+one = RawEMG().load('subject', 3);
+verifyClass(testCase, one, 'RawEMG');
+verifyEqual(testCase, one.data, 7);
+verifyEqual(testCase, one.metadata, struct('subject', 3));
+RawEMG().save(8, 'subject', 4, 'session', 'pre');
+partial = RawEMG().load('subject', 4);
+verifyClass(testCase, partial, 'cell');
+verifyEqual(testCase, numel(partial), 1);
+RawEMG().save(9, 'subject', 3, 'session', 'post');
+both = RawEMG().load('subject', 3);
+verifyClass(testCase, both, 'cell');
+verifyEqual(testCase, numel(both), 2);
+end
+
 % ----------------------------------------------------------------- provenance
 
 function test_provenance_of_a_plain_save(testCase)

@@ -21,7 +21,8 @@ request that names no handle uses the current database. Which records a load mea
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address, whether one instance is meant, and for
-                       ``all`` the metadata columns and every value in one wire list
+                       ``all`` (unless ``table`` is false) the metadata columns and
+                       every value in one wire list
 ``list_versions``      variable, metadata → versions with what produced each
 ``provenance``         variable, metadata, version (chain=true: upstream too)
 =====================  ==============================================================
@@ -180,15 +181,16 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     """Records of ``variable`` at ``metadata`` (latest versions, or ``version``).
 
     ``single`` is true when one record is meant (:mod:`scistack_engine.selection`). With
-    ``all`` nothing found is an empty result rather than an error, and the reply carries
-    ``keys``, the metadata ``columns`` and ``values`` (every record's value in one wire
-    list) instead of the records, the form of ``load_all(as_df=True)``.
+    ``all`` nothing found is an empty result rather than an error (``load_all``), and the
+    reply carries ``keys``, the metadata ``columns`` and ``values`` (every record's value
+    in one wire list) instead of the records, the form of ``load_all(as_df=True)``, unless
+    ``table`` is false.
     """
     db = _db(args)
     want_all = bool(args.get("all", False))
     selection = _select(db, args, every=want_all)
     wires = db.fetch_wires(selection.records)
-    if not want_all:
+    if not (want_all and bool(args.get("table", True))):
         return {"records": [_record_reply(i, wires[i.record_id]) for i in selection.records],
                 "single": selection.single}
     return {"keys": selection.keys,
