@@ -107,49 +107,52 @@ class MetadataError(ScistackError, ValueError):
 
 
 class DatabaseError(ScistackError):
-    """A database file cannot be used as asked."""
+    """A database cannot be opened or used as asked."""
 
     identifier = "scistack:db:error"
 
 
 class DatabaseLockedError(DatabaseError):
-    """The file is open for writing elsewhere (another process, or another object here)."""
+    """The file is open for writing in another process, or through another database object of this one."""  # noqa: E501
 
     identifier = "scistack:db:locked"
 
 
 class NotADatabaseError(DatabaseError):
-    """The path is not a SciStack database (not DuckDB, foreign tables, or damaged)."""
+    """The file is not a SciStack DuckDB database, or is damaged."""
 
     identifier = "scistack:db:notADatabase"
 
 
 class SchemaMismatchError(DatabaseError):
-    """A file reopened with schema keys other than the ones it was created with."""
+    """The file was created with other schema keys."""
 
     identifier = "scistack:db:schemaMismatch"
 
 
 class ReadOnlyError(DatabaseError):
-    """A save to a database opened read-only."""
+    """A save to a database opened with ``read_only=True``."""
 
     identifier = "scistack:db:readOnly"
 
 
 class NotConfiguredError(ScistackError, RuntimeError):
-    """No database is configured, or the database (or MATLAB handle) asked for is closed."""
+    """No database is configured in this process.
+
+    Also raised for a MATLAB handle whose database was closed.
+    """
 
     identifier = "scistack:db:notConfigured"
 
 
 class NotFoundError(ScistackError, LookupError):
-    """No record matches the metadata (the message names the values that exist)."""
+    """No record matches the metadata or version asked for."""
 
     identifier = "scistack:db:notFound"
 
 
 class UnknownVariableError(NotFoundError):
-    """The variable has no records in this database (the message lists those that do)."""
+    """The variable has no records in this file."""
 
     identifier = "scistack:db:unknownVariable"
 
