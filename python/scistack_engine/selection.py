@@ -34,7 +34,7 @@ from .index import RecordInfo
 from .metadata import MetaValue, describe_metadata, is_many
 from .store import Database
 
-__all__ = ["Selection", "select_records", "split_constant_filters", "select_by_constants"]
+__all__ = ["Selection", "select_records"]
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,10 @@ def select_records(db: Database, variable: str, metadata: Mapping[str, Any],
     Selection
         The records, whether one is meant, and the table's metadata keys.
     """
-    address, constants = split_constant_filters(db, variable, metadata)
+    address, constants = _split_constants(db, variable, metadata)
     try:
         if constants and version is None:
-            records = select_by_constants(db, variable, address, constants)
+            records = _select_by_constants(db, variable, address, constants)
         else:
             records = db.select(variable, metadata, version)
     except UnknownVariableError:
@@ -118,7 +118,7 @@ def _column_keys(schema_keys: list[str], records: list[RecordInfo]) -> list[str]
     return [k for k in keys if any(info.metadata.get(k) is not None for info in records)]
 
 
-def split_constant_filters(db: Database, variable: str,
+def _split_constants(db: Database, variable: str,
                            metadata: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a load's keywords into metadata and lineage constants.
 
@@ -131,7 +131,7 @@ def split_constant_filters(db: Database, variable: str,
     return address, constants
 
 
-def select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any],
+def _select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any],
                         constants: Mapping[str, Any]) -> list[RecordInfo]:
     """At each matching address, the latest version whose lineage has ``constants``."""
     entries = db.find(variable, metadata)
