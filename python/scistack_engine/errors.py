@@ -27,11 +27,10 @@ SciStack that raises it, one word per part:
 ``scistack:lineage:badOption``           :class:`LineageOptionError`
 ``scistack:lineage:badRecord``           :class:`LineageFormatError`
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
-``scistack:foreach:outputCount``         ``OutputCountMismatch`` (execution)
+``scistack:foreach:outputCount``         ``OutputsError`` (execution)
+``scistack:foreach:unknownRun``          ``RunStateError`` (the gateway's run protocol)
 ``scistack:gateway:badRequest``          :class:`GatewayError` (MATLAB gateway; a few
                                          requests name their own ``gateway`` reason)
-``scistack:scifor:unknownRun``           :class:`RunStateError` (the gateway's scifor
-                                         protocol)
 ``scistack:scifor:*``                    ``scifor.errors`` (schema, input, filter, output)
 =======================================  ===========================================
 
@@ -41,8 +40,10 @@ The MATLAB toolbox adds its own areas for what it checks before calling the engi
 under any Python and so depends on nothing of the engine.
 
 This module imports nothing beyond the standard library, so any front (``scifor``
-included) can import it cheaply. :class:`PlanError` and ``OutputCountMismatch`` are defined
-beside the planner and the execution and re-exported here on first use.
+included) can import it cheaply. The for_each errors (:class:`PlanError`, ``OutputsError``,
+``RunStateError``, and ``ForEachInterrupted``, a ``KeyboardInterrupt`` that says how much
+of a run was kept) are defined beside the modules that raise them and re-exported here
+on first use.
 """
 
 from __future__ import annotations
@@ -69,10 +70,12 @@ __all__ = [
     "OutputCountError",
     "LineageOptionError",
     "LineageFormatError",
-    "PlanError",  # noqa: F822 - defined in the planner, see __getattr__
-    "OutputCountMismatch",  # noqa: F822 - defined in execution, see __getattr__
     "GatewayError",
-    "RunStateError",
+    # defined beside the for_each modules, see __getattr__
+    "PlanError",  # noqa: F822
+    "OutputsError",  # noqa: F822
+    "RunStateError",  # noqa: F822
+    "ForEachInterrupted",  # noqa: F822
 ]
 
 
@@ -218,17 +221,13 @@ class GatewayError(ScistackError):
             self.identifier = identifier
 
 
-class RunStateError(ScistackError, LookupError):
-    """A request names a for_each run the engine does not hold, or breaks its protocol."""
-
-    identifier = "scistack:scifor:unknownRun"
-
-
 # --------------------------------------------------------------------------- elsewhere
 
 #: Errors defined beside the module that raises them, imported when first asked for here.
 _DEFINED_IN = {"PlanError": "scistack_engine.planner",
-               "OutputCountMismatch": "scistack_engine.execution"}
+               "OutputsError": "scistack_engine.execution",
+               "RunStateError": "scistack_engine.gateway.runs",
+               "ForEachInterrupted": "scistack_engine.batches"}
 
 
 def __getattr__(name: str) -> Any:

@@ -37,6 +37,7 @@ def test_every_engine_error_is_listed_in_errors():
 
 def test_identifiers_have_one_area_word_per_part():
     classes = {getattr(errors, name) for name in errors.__all__}
+    classes = {c for c in classes if issubclass(c, errors.ScistackError)}
     classes |= {c for _, c in inspect.getmembers(scifor.errors, inspect.isclass)
                 if issubclass(c, errors.ScistackError)}
     for cls in classes - {errors.ScistackError}:
@@ -47,6 +48,10 @@ def test_identifiers_have_one_area_word_per_part():
 
 def test_scifor_shares_the_root():
     assert issubclass(scifor.errors.SciforError, errors.ScistackError)
+
+
+def test_an_interrupted_run_is_listed_too():
+    assert issubclass(errors.ForEachInterrupted, KeyboardInterrupt)
 
 
 def test_the_root_module_imports_nothing_heavy():
