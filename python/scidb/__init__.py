@@ -18,20 +18,22 @@ storage rules are in ``docs/storage.md``.
 """
 
 from scistack_engine.batches import ForEachInterrupted
-from scistack_engine.errors import ScistackError, UnsupportedValueError
-from scistack_engine.metadata import MetadataError
-from scistack_engine.planner import PlanError
-from scistack_engine.store import (
+from scistack_engine.errors import (
     DatabaseError,
     DatabaseLockedError,
+    MetadataError,
     NotADatabaseError,
+    NotConfiguredError,
     NotFoundError,
     ReadOnlyError,
     SchemaMismatchError,
+    ScistackError,
     UnknownVariableError,
+    UnsupportedValueError,
 )
+from scistack_engine.planner import PlanError
 
-from .database import Database, NotConfiguredError, close, configure_database, get_database
+from .database import Database, close, configure_database, get_database
 from .filters import ColumnRef, Sql
 from .foreach import for_each
 from .inputs import Fixed, Merge, PathTemplate

@@ -11,20 +11,12 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from scistack_engine.cache_store import DatabaseCacheStore
-from scistack_engine.errors import ScistackError
-from scistack_engine.lineage import get_cache_store, set_cache_store
+from scistack_engine import session
+from scistack_engine.errors import NotConfiguredError
 from scistack_engine.provenance import provenance, provenance_chain, version_history
 from scistack_engine.store import Database as _EngineDatabase
-from scistack_engine.store import SchemaMismatchError, open_database_for
 
 __all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
-
-
-class NotConfiguredError(ScistackError, RuntimeError):
-    """No database is configured in this process."""
-
-    identifier = "scistack:db:notConfigured"
 
 
 class Database(_EngineDatabase):
@@ -63,12 +55,13 @@ def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__
 
 
-_current: Database | None = None
-
-
 def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
                        read_only: bool = False) -> Database:
     """Open or create a database file and make it the current database.
+
+    Configuring a file that is already open in this process replaces its earlier object
+    (after checking the schema keys), as :func:`scistack_engine.session.open_database`
+    says.
 
     Parameters
     ----------
@@ -86,44 +79,15 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
     Database
         The opened database, now current.
     """
-    global _current
-    target = str(path)
-    previous = open_database_for(target)
-    if previous is not None:
-        # configuring an open file again replaces its object (one index per file)
-        if list(schema_keys) != previous.schema_keys:
-            # the open file's keys are the stored ones: refuse before closing anything
-            raise SchemaMismatchError(
-                f"database {target!r} was created with schema keys {previous.schema_keys}, "
-                f"not {list(schema_keys)}; open it with {previous.schema_keys} or use another file"
-            )
-        close(previous)
-    db = Database(target, schema_keys, read_only=read_only)
-    _current = db
-    set_cache_store(DatabaseCacheStore(db))
-    return db
+    return session.open_database(str(path), schema_keys, read_only=read_only,  # type: ignore[return-value]
+                                 replace=True, factory=Database)
 
 
 def get_database(db: Database | None = None) -> Database:
     """``db`` if given, else the current database; a clear error when there is none."""
-    if db is not None:
-        return db
-    if _current is None or not _current.is_open:
-        raise NotConfiguredError(
-            "no database is configured; call configure_database(\"study.duckdb\", "
-            "[\"subject\", \"session\"]) first, or pass db=..."
-        )
-    return _current
+    return session.resolve(db)  # type: ignore[return-value]
 
 
 def close(db: Database | None = None) -> None:
     """Close ``db`` (default: the current database); closing twice is harmless."""
-    global _current
-    target = db if db is not None else _current
-    if target is not None:
-        target.close()
-        store = get_cache_store()
-        if isinstance(store, DatabaseCacheStore) and store.db is target:
-            set_cache_store(None)
-    if target is _current:
-        _current = None
+    session.close(db)

@@ -22,8 +22,8 @@ import pandas as pd
 
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
-from scistack_engine.provenance import select_by_constants, split_constant_filters
-from scistack_engine.store import NotFoundError, SaveItem, UnknownVariableError
+from scistack_engine.selection import Selection, select_records
+from scistack_engine.store import SaveItem
 
 from .database import Database, get_database
 from .filters import ColumnRef, VariableFilter
@@ -174,18 +174,18 @@ class BaseVariable(metaclass=VariableMeta):
              **metadata: Any) -> BaseVariable | list[BaseVariable]:
         """Load the latest version (or ``version``) of the record at ``metadata``.
 
-        With every schema key given as a single value, one match is returned as an
-        instance; otherwise (a partial address, list values, or several records that
-        differ in other keys) a list is returned. Raises ``NotFoundError`` when nothing
-        matches, naming the values that do exist.
+        When one record is meant — one match, with every schema key given one value, or
+        with exactly the keys that record was saved with — it is returned as an instance;
+        otherwise (a partial address, list values, or several records that differ in
+        other keys) a list is returned. Raises ``NotFoundError`` when nothing matches,
+        naming the values that do exist. Keywords that are not metadata keys select by
+        lineage constant (``low_hz=20``: the latest version produced with that constant).
         """
         database = get_database(db)
-        infos = _select(database, cls.__name__, metadata, version)
-        values = database.fetch_values(infos)
-        loaded = [cls._from_record(i, values[i.record_id]) for i in infos]
-        full = all(k in metadata and not isinstance(metadata[k], (list, tuple, range, set))
-                   for k in database.schema_keys)
-        return loaded[0] if full and len(loaded) == 1 else loaded
+        selection = select_records(database, cls.__name__, metadata, version)
+        values = database.fetch_values(selection.records)
+        loaded = [cls._from_record(i, values[i.record_id]) for i in selection.records]
+        return loaded[0] if selection.single else loaded
 
     @classmethod
     def load_all(cls, *, as_df: bool = False, version: int | None = None,
@@ -198,16 +198,10 @@ class BaseVariable(metaclass=VariableMeta):
         column; both are empty when nothing matches (an unknown variable is an error).
         """
         database = get_database(db)
-        try:
-            infos = _select(database, cls.__name__, metadata, version)
-        except UnknownVariableError:
-            raise
-        except NotFoundError:
-            infos = []  # the variable exists; nothing matches: an empty result, not an error
+        selection = select_records(database, cls.__name__, metadata, version, every=True)
         if as_df:
-            values = database.fetch_values(infos)
-            return _records_frame(database.schema_keys, infos, [values[i.record_id] for i in infos])
-        return cls._iterate(database, infos)
+            return _records_frame(database, selection)
+        return cls._iterate(database, selection.records)
 
     @classmethod
     def _iterate(cls, database: Database, infos: list[RecordInfo]) -> Iterator[BaseVariable]:
@@ -249,26 +243,11 @@ def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveIt
     return SaveItem(variable, metadata, value)
 
 
-def _select(database: Database, variable: str, metadata: Mapping[str, Any],
-            version: int | None) -> list[RecordInfo]:
-    """Records at ``metadata``; keywords that are not metadata keys select by lineage
-    constant (``low_hz=20``: the latest version produced with that constant)."""
-    address, constants = split_constant_filters(database, variable, metadata)
-    if constants and version is None:
-        return select_by_constants(database, variable, address, constants)
-    return database.select(variable, metadata, version)
-
-
-def _records_frame(schema_keys: Sequence[str], infos: Sequence[RecordInfo],
-                   values: Sequence[Any]) -> pd.DataFrame:
+def _records_frame(database: Database, selection: Selection) -> pd.DataFrame:
     """The tidy DataFrame of ``load_all(as_df=True)``: metadata columns, then ``data``."""
-    keys = list(schema_keys)
-    for info in infos:
-        keys += [k for k in info.metadata if k not in keys]
-    columns: dict[str, Any] = {k: [i.metadata.get(k) for i in infos] for k in keys}
-    present = {k: v for k, v in columns.items() if not infos or any(x is not None for x in v)}
-    data = pd.Series(list(values), dtype=object) if values else pd.Series([], dtype=object)
-    frame = pd.DataFrame(present)
+    values = database.fetch_values(selection.records)
+    data = pd.Series([values[i.record_id] for i in selection.records], dtype=object)
+    frame = pd.DataFrame({k: selection.column(k) for k in selection.keys})
     frame["data"] = _tidy_data(data)
     return frame
 

@@ -7,10 +7,14 @@ catch them all at once; each subclass also derives from the matching built-in
 ``on_error="raise"``).
 
 Each class carries a stable ``identifier`` of the form ``scistack:scifor:<reason>``, the
-naming scheme the rest of SciStack uses for error identifiers.
+naming scheme the rest of SciStack uses for error identifiers, and :class:`SciforError`
+derives from SciStack's root :class:`~scistack_engine.errors.ScistackError` (a module of
+the standard library only: scifor still needs nothing but pandas).
 """
 
 from __future__ import annotations
+
+from scistack_engine.errors import ScistackError
 
 __all__ = [
     "SciforError",
@@ -21,7 +25,7 @@ __all__ = [
 ]
 
 
-class SciforError(Exception):
+class SciforError(ScistackError):
     """Base class of every error raised by scifor itself."""
 
     identifier = "scistack:scifor:error"

@@ -1,18 +1,91 @@
-"""SciStack's exception hierarchy: one base class, one subclass per kind of failure.
+"""SciStack's exception hierarchy: one root class, one subclass per kind of failure.
 
-Every error SciStack raises derives from :class:`ScistackError`, so callers can catch them
-all at once. Each also carries a stable ``identifier`` of the form
+Every error SciStack raises on purpose derives from :class:`ScistackError`, so callers can
+catch them all at once; ``scifor``'s :class:`~scifor.errors.SciforError` derives from it
+too. Each class also carries a stable ``identifier`` of the form
 ``scistack:<area>:<reason>``, the same string the MATLAB toolbox uses for its error
-identifiers, so one failure has one name in both languages.
+identifiers, so one failure has one name in both languages. The area names the part of
+SciStack that raises it, one word per part:
+
+=======================================  ===========================================
+``scistack:error``                       :class:`ScistackError` (the root)
+``scistack:value:unsupported``           :class:`UnsupportedValueError` (codec)
+``scistack:value:badEncoding``           :class:`WireFormatError` (codec)
+``scistack:metadata:invalid``            :class:`MetadataError` (metadata)
+``scistack:db:error``                    :class:`DatabaseError` (storage)
+``scistack:db:locked``                   :class:`DatabaseLockedError`
+``scistack:db:notADatabase``             :class:`NotADatabaseError`
+``scistack:db:schemaMismatch``           :class:`SchemaMismatchError`
+``scistack:db:readOnly``                 :class:`ReadOnlyError`
+``scistack:db:notConfigured``            :class:`NotConfiguredError` (session)
+``scistack:db:notFound``                 :class:`NotFoundError` (selection)
+``scistack:db:unknownVariable``          :class:`UnknownVariableError`
+``scistack:lineage:error``               :class:`LineageError` (lineage, cache)
+``scistack:lineage:unfingerprintable``   :class:`FingerprintError`
+``scistack:lineage:unhashableArgument``  :class:`UnhashableArgumentError`
+``scistack:lineage:outputCount``         :class:`OutputCountError`
+``scistack:lineage:badOption``           :class:`LineageOptionError`
+``scistack:lineage:badRecord``           :class:`LineageFormatError`
+``scistack:foreach:badSpec``             :class:`PlanError` (planner)
+``scistack:foreach:outputCount``         ``OutputsError`` (execution)
+``scistack:foreach:unknownRun``          ``RunStateError`` (the gateway's run protocol)
+``scistack:gateway:badRequest``          :class:`GatewayError` (MATLAB gateway; a few
+                                         requests name their own ``gateway`` reason)
+``scistack:scifor:*``                    ``scifor.errors`` (schema, input, filter, output)
+=======================================  ===========================================
+
+The MATLAB toolbox adds its own areas for what it checks before calling the engine
+(``scistack:arguments:*``, ``scistack:engine:*``, ``scistack:bridge:*``), and
+``scistack.setup`` reports ``scistack:setup:*`` from ``setup_support``, a script that runs
+under any Python and so depends on nothing of the engine.
+
+This module imports nothing beyond the standard library, so any front (``scifor``
+included) can import it cheaply. The for_each errors (:class:`PlanError`, ``OutputsError``,
+``RunStateError``, and ``ForEachInterrupted``, a ``KeyboardInterrupt`` that says how much
+of a run was kept) are defined beside the modules that raise them and re-exported here
+on first use.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "ScistackError",
+    "UnsupportedValueError",
+    "WireFormatError",
+    "MetadataError",
+    "DatabaseError",
+    "DatabaseLockedError",
+    "NotADatabaseError",
+    "SchemaMismatchError",
+    "ReadOnlyError",
+    "NotConfiguredError",
+    "NotFoundError",
+    "UnknownVariableError",
+    "LineageError",
+    "FingerprintError",
+    "UnhashableArgumentError",
+    "OutputCountError",
+    "LineageOptionError",
+    "LineageFormatError",
+    "GatewayError",
+    # defined beside the for_each modules, see __getattr__
+    "PlanError",  # noqa: F822
+    "OutputsError",  # noqa: F822
+    "RunStateError",  # noqa: F822
+    "ForEachInterrupted",  # noqa: F822
+]
 
 
 class ScistackError(Exception):
     """Base class of every error raised by SciStack."""
 
     identifier = "scistack:error"
+
+
+# --------------------------------------------------------------------------- value model
 
 
 class UnsupportedValueError(ScistackError, TypeError):
@@ -25,3 +98,140 @@ class WireFormatError(ScistackError, ValueError):
     """Bytes that do not decode as a value of the wire encoding."""
 
     identifier = "scistack:value:badEncoding"
+
+
+class MetadataError(ScistackError, ValueError):
+    """Invalid metadata: a bad or reserved key, or a value that cannot address a record."""
+
+    identifier = "scistack:metadata:invalid"
+
+
+# --------------------------------------------------------------------------- storage
+
+
+class DatabaseError(ScistackError):
+    """A database cannot be opened or used as asked."""
+
+    identifier = "scistack:db:error"
+
+
+class DatabaseLockedError(DatabaseError):
+    """The file is open for writing in another process, or through another database object of this one."""  # noqa: E501
+
+    identifier = "scistack:db:locked"
+
+
+class NotADatabaseError(DatabaseError):
+    """The file is not a SciStack DuckDB database, or is damaged."""
+
+    identifier = "scistack:db:notADatabase"
+
+
+class SchemaMismatchError(DatabaseError):
+    """The file was created with other schema keys."""
+
+    identifier = "scistack:db:schemaMismatch"
+
+
+class ReadOnlyError(DatabaseError):
+    """A save to a database opened with ``read_only=True``."""
+
+    identifier = "scistack:db:readOnly"
+
+
+class NotConfiguredError(ScistackError, RuntimeError):
+    """No database is configured in this process.
+
+    Also raised for a MATLAB handle whose database was closed.
+    """
+
+    identifier = "scistack:db:notConfigured"
+
+
+class NotFoundError(ScistackError, LookupError):
+    """No record matches the metadata or version asked for."""
+
+    identifier = "scistack:db:notFound"
+
+
+class UnknownVariableError(NotFoundError):
+    """The variable has no records in this file."""
+
+    identifier = "scistack:db:unknownVariable"
+
+
+# --------------------------------------------------------------------------- lineage
+
+
+class LineageError(ScistackError):
+    """Base class of lineage and caching errors."""
+
+    identifier = "scistack:lineage:error"
+
+
+class FingerprintError(LineageError, TypeError):
+    """A function references something that cannot be fingerprinted (the message names it)."""
+
+    identifier = "scistack:lineage:unfingerprintable"
+
+    #: The reference that failed, as shown in the message (for example ``"global 'LOG'"``).
+    reference: str | None = None
+
+
+class UnhashableArgumentError(LineageError, TypeError):
+    """An argument of a lineage-tracked call has no content hash; it would give no cache key."""
+
+    identifier = "scistack:lineage:unhashableArgument"
+
+    def __init__(self, message: str, *, function: str = "", parameter: str = "") -> None:
+        super().__init__(message)
+        self.function = function
+        self.parameter = parameter
+
+
+class OutputCountError(LineageError, ValueError):
+    """A function declared several outputs but returned a different number of them."""
+
+    identifier = "scistack:lineage:outputCount"
+
+
+class LineageOptionError(LineageError, ValueError):
+    """Contradictory or invalid options for a lineage-tracked function."""
+
+    identifier = "scistack:lineage:badOption"
+
+
+class LineageFormatError(LineageError, ValueError):
+    """A lineage dict (for example from MATLAB) that is not a valid lineage record."""
+
+    identifier = "scistack:lineage:badRecord"
+
+
+# --------------------------------------------------------------------------- gateway
+
+
+class GatewayError(ScistackError):
+    """A request the gateway cannot serve: malformed, or naming an unknown operation."""
+
+    identifier = "scistack:gateway:badRequest"
+
+    def __init__(self, message: str, identifier: str | None = None) -> None:
+        super().__init__(message)
+        if identifier is not None:
+            self.identifier = identifier
+
+
+# --------------------------------------------------------------------------- elsewhere
+
+#: Errors defined beside the module that raises them, imported when first asked for here.
+_DEFINED_IN = {"PlanError": "scistack_engine.planner",
+               "OutputsError": "scistack_engine.execution",
+               "RunStateError": "scistack_engine.gateway.runs",
+               "ForEachInterrupted": "scistack_engine.batches"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _DEFINED_IN.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -27,7 +27,14 @@ from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 
-from .errors import ScistackError
+from .errors import (
+    FingerprintError,
+    LineageError,
+    LineageFormatError,
+    LineageOptionError,
+    OutputCountError,
+    UnhashableArgumentError,
+)
 
 __all__ = [
     "LANGUAGES",
@@ -54,53 +61,6 @@ LANGUAGES = ("python", "matlab")
 
 #: First line of the text hashed into a cache key; a new rule gets a new prefix.
 CACHE_KEY_PREFIX = "scistack-cache-key-v1"
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class LineageError(ScistackError):
-    """Base class of lineage and caching errors."""
-
-    identifier = "scistack:lineage:error"
-
-
-class FingerprintError(LineageError, TypeError):
-    """A function references something that cannot be fingerprinted (the message names it)."""
-
-    identifier = "scistack:lineage:unfingerprintable"
-
-    #: The reference that failed, as shown in the message (for example ``"global 'LOG'"``).
-    reference: str | None = None
-
-
-class UnhashableArgumentError(LineageError, TypeError):
-    """An argument of a lineage-tracked call has no content hash; it would give no cache key."""
-
-    identifier = "scistack:lineage:unhashableArgument"
-
-    def __init__(self, message: str, *, function: str = "", parameter: str = "") -> None:
-        super().__init__(message)
-        self.function = function
-        self.parameter = parameter
-
-
-class OutputCountError(LineageError, ValueError):
-    """A function declared several outputs but returned a different number of them."""
-
-    identifier = "scistack:lineage:outputCount"
-
-
-class LineageOptionError(LineageError, ValueError):
-    """Contradictory or invalid options for a lineage-tracked function."""
-
-    identifier = "scistack:lineage:badOption"
-
-
-class LineageFormatError(LineageError, ValueError):
-    """A lineage dict (for example from MATLAB) that is not a valid lineage record."""
-
-    identifier = "scistack:lineage:badRecord"
 
 
 # --------------------------------------------------------------------------- cache key

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScistackError
+from .errors import MetadataError
 
 __all__ = [
     "MetadataError",
@@ -40,6 +40,7 @@ __all__ = [
     "describe_metadata",
     "parse_address",
     "normalize_query",
+    "is_many",
 ]
 
 MetaValue = Any  # int | float | str | bool after normalisation
@@ -59,12 +60,6 @@ RESERVED_KEYS = frozenset(
 
 #: Keys already validated in this process (validation runs once per saved record).
 _valid_keys: set = set()
-
-
-class MetadataError(ScistackError, ValueError):
-    """Invalid metadata: a bad or reserved key, or a value that cannot address a record."""
-
-    identifier = "scistack:metadata:invalid"
 
 
 def validate_identifier(name: str, what: str) -> str:
@@ -162,9 +157,7 @@ def normalize_query(metadata: Mapping[str, Any]) -> dict[str, tuple[MetaValue, .
     out: dict[str, tuple[MetaValue, ...]] = {}
     for key, value in metadata.items():
         _validate_key(key)
-        if isinstance(value, (list, tuple, range, set, frozenset, np.ndarray)) and not (
-            isinstance(value, np.ndarray) and value.ndim == 0
-        ):
+        if is_many(value):
             options = tuple(normalize_value(key, v) for v in _iterate(value))
             if not options:
                 raise MetadataError(f"metadata {key}=[] matches nothing; give at least one value")
@@ -172,6 +165,12 @@ def normalize_query(metadata: Mapping[str, Any]) -> dict[str, tuple[MetaValue, .
             options = (normalize_value(key, value),)
         out[key] = options
     return out
+
+
+def is_many(value: Any) -> bool:
+    """True for a query value that stands for several values ("any of these")."""
+    return isinstance(value, (list, tuple, range, set, frozenset, np.ndarray)) and not (
+        isinstance(value, np.ndarray) and value.ndim == 0)
 
 
 def _iterate(value: Iterable[Any]) -> list[Any]:

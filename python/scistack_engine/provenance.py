@@ -7,9 +7,10 @@ module answers the questions users ask of it:
 * :func:`provenance` — how one record (the latest or a given version) was produced;
 * :func:`provenance_chain` — the same, followed upstream through every input that is
   itself a saved record or an unsaved intermediate result;
-* :func:`version_history` — every version at an address and what produced each;
-* :func:`select_by_constants` — the latest version produced with given constant values
-  (``FilteredEMG.load(subject=1, low_hz=20)``).
+* :func:`version_history` — every version at an address and what produced each.
+
+Selecting records by the constants that produced them (``FilteredEMG.load(subject=1,
+low_hz=20)``) is part of :mod:`scistack_engine.selection`.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .hashing import content_hash
 from .index import RecordInfo
 from .metadata import describe_metadata
 from .store import Database, NotFoundError
 
-__all__ = ["provenance", "provenance_chain", "version_history", "select_by_constants",
-           "split_constant_filters"]
+__all__ = ["provenance", "provenance_chain", "version_history"]
 
 
 def _inputs_of(lineage: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,50 +126,3 @@ def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) ->
     infos = db.versions(variable, metadata)
     lineages = db.lineage_of([i.record_id for i in infos])
     return [_describe(i, lineages.get(i.record_id)) for i in infos]
-
-
-def split_constant_filters(db: Database, variable: str,
-                           metadata: Mapping[str, Any]) -> tuple:
-    """Split a load's keywords into metadata and lineage constants.
-
-    A keyword that no record of ``variable`` has as a metadata key is taken as a constant
-    of the function that produced the record (``low_hz=20``).
-    """
-    keys = db.require_variable(variable).key_types
-    address = {k: v for k, v in metadata.items() if k in keys}
-    constants = {k: v for k, v in metadata.items() if k not in keys}
-    return address, constants
-
-
-def select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any],
-                        constants: Mapping[str, Any]) -> list[RecordInfo]:
-    """At each matching address, the latest version whose lineage has ``constants``."""
-    entries = db.find(variable, metadata)
-    candidates = [v for e in entries for v in e.versions]
-    lineages = db.lineage_of([v.record_id for v in candidates])
-    wanted = {name: content_hash(value) for name, value in constants.items()}
-    chosen: dict[str, RecordInfo] = {}
-    for info in candidates:
-        lineage = lineages.get(info.record_id) or {}
-        have = lineage.get("constants") or {}
-        if all(name in have and (have[name].get("content_hash") == digest
-                                 or _same_number(have[name].get("value"), constants[name]))
-               for name, digest in wanted.items()):
-            chosen[info.address] = info  # versions are oldest first: the last one wins
-    if not chosen:
-        asked = describe_metadata({**metadata, **constants})
-        keys = ", ".join(sorted(db.index(variable).key_types))
-        raise NotFoundError(
-            f"no {variable} record matches {asked}: {', '.join(constants)} "
-            f"{'is' if len(constants) == 1 else 'are'} neither a metadata key of {variable} "
-            f"(its keys: {keys}) nor a constant of the function that produced any of its "
-            "versions; check the spelling"
-        )
-    return list(chosen.values())
-
-
-def _same_number(a: Any, b: Any) -> bool:
-    """20 and 20.0 select the same constant (MATLAB sends every number as a double)."""
-    numeric = (int, float)
-    return (isinstance(a, numeric) and isinstance(b, numeric) and not isinstance(a, bool)
-            and not isinstance(b, bool) and a == b)

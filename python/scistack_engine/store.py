@@ -35,11 +35,20 @@ import numpy as np
 import pyarrow as pa
 
 from .codec import encode
-from .errors import ScistackError, UnsupportedValueError
+from .errors import (
+    DatabaseError,
+    DatabaseLockedError,
+    NotADatabaseError,
+    NotFoundError,
+    ReadOnlyError,
+    SchemaMismatchError,
+    UnknownVariableError,
+    UnsupportedValueError,
+)
 from .index import AddressEntry, RecordInfo, VariableIndex
+from .errors import MetadataError
 from .metadata import (
     RESERVED_KEYS,
-    MetadataError,
     address_of,
     describe_metadata,
     normalize_metadata,
@@ -64,48 +73,6 @@ __all__ = [
 ]
 
 FORMAT_VERSION = "1"
-
-
-class DatabaseError(ScistackError):
-    """A database cannot be opened or used as asked."""
-
-    identifier = "scistack:db:error"
-
-
-class DatabaseLockedError(DatabaseError):
-    """The file is open for writing in another process, or through another database object of this one."""
-
-    identifier = "scistack:db:locked"
-
-
-class NotADatabaseError(DatabaseError):
-    """The file is not a SciStack DuckDB database, or is damaged."""
-
-    identifier = "scistack:db:notADatabase"
-
-
-class SchemaMismatchError(DatabaseError):
-    """The file was created with other schema keys."""
-
-    identifier = "scistack:db:schemaMismatch"
-
-
-class ReadOnlyError(DatabaseError):
-    """A save to a database opened with ``read_only=True``."""
-
-    identifier = "scistack:db:readOnly"
-
-
-class NotFoundError(ScistackError, LookupError):
-    """No record matches the metadata or version asked for."""
-
-    identifier = "scistack:load:notFound"
-
-
-class UnknownVariableError(NotFoundError):
-    """The variable has no records in this file."""
-
-    identifier = "scistack:load:unknownVariable"
 
 
 @dataclass

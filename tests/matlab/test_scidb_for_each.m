@@ -91,7 +91,7 @@ verifyError(testCase, @() scidb.for_each(@helper_fail_on_two, struct('x', RawEMG
             'helper:two');
 verifyEqual(testCase, Counted().load('subject', 1, 'session', 'pre').data, 11);
 verifyError(testCase, @() Counted().load('subject', 2, 'session', 'pre'), ...
-            'scistack:load:notFound');
+            'scistack:db:notFound');
 end
 
 function test_dry_run_reports_and_runs_nothing(testCase)
@@ -99,7 +99,7 @@ function test_dry_run_reports_and_runs_nothing(testCase)
                            'subject', [1 3], 'session', {'pre', 'post'}, 'dry_run', true);
 verifyEqual(testCase, r.status, {'would_run'; 'would_run'; 'would_run'; 'skipped'});
 verifyEqual(testCase, info.run_id, '');
-verifyError(testCase, @() Doubled().load_all(), 'scistack:load:unknownVariable');
+verifyError(testCase, @() Doubled().load_all(), 'scistack:db:unknownVariable');
 end
 
 function test_skip_existing_continues_where_a_run_stopped(testCase)
@@ -119,7 +119,7 @@ function test_save_false_returns_values(testCase)
 verifyEqual(testCase, r.status, {'done'; 'skipped'});
 verifyEqual(testCase, r.Doubled, [33; NaN]);
 verifyEqual(testCase, info.run_id, '');
-verifyError(testCase, @() Doubled().load_all(), 'scistack:load:unknownVariable');
+verifyError(testCase, @() Doubled().load_all(), 'scistack:db:unknownVariable');
 r = scidb.for_each(@(x) [x, x], struct('x', RawEMG()), {Doubled()}, 'subject', [1 2], ...
                    'session', 'pre', 'save', false);
 verifyEqual(testCase, r.Doubled, {[10 10]; [20 20]});

@@ -47,7 +47,7 @@ try
     RawEMG().load('subject', 1, 'session', 'pre', 'version', 5);
     verifyFail(testCase, 'no error for a missing version');
 catch err
-    verifyEqual(testCase, err.identifier, 'scistack:load:notFound');
+    verifyEqual(testCase, err.identifier, 'scistack:db:notFound');
     verifyTrue(testCase, ~isempty(strfind(err.message, 'versions there: [1]')), err.message);
 end
 end
@@ -77,8 +77,8 @@ end
 function test_not_found_and_unknown_variable_errors(testCase)
 RawEMG().save(1, 'subject', 1, 'session', 'pre');
 verifyError(testCase, @() RawEMG().load('subject', 9, 'session', 'pre'), ...
-            'scistack:load:notFound');
-verifyError(testCase, @() FilteredEMG().load('subject', 1), 'scistack:load:unknownVariable');
+            'scistack:db:notFound');
+verifyError(testCase, @() FilteredEMG().load('subject', 1), 'scistack:db:unknownVariable');
 try
     RawEMG().load('subject', 9, 'session', 'pre');
 catch err
@@ -111,7 +111,7 @@ only = RawEMG().load_all('subject', 1);
 verifyEqual(testCase, numel(only.data), 2);
 none = RawEMG().load_all('subject', 7);
 verifyEqual(testCase, numel(none.data), 0);
-verifyError(testCase, @() FilteredEMG().load_all(), 'scistack:load:unknownVariable');
+verifyError(testCase, @() FilteredEMG().load_all(), 'scistack:db:unknownVariable');
 end
 
 function test_load_all_keeps_arrays_in_a_cell_column(testCase)
@@ -129,6 +129,22 @@ items = RawEMG().load_all('as_table', false);
 verifyEqual(testCase, numel(items), 2);
 verifyClass(testCase, items{1}, 'RawEMG');
 verifyEqual(testCase, numel(RawEMG().load_all('subject', 5, 'as_table', false)), 0);
+end
+
+function test_a_record_loaded_with_exactly_its_keys_is_one_instance(testCase)
+RawEMG().save(7, 'subject', 3);
+one = RawEMG().load('subject', 3);
+verifyClass(testCase, one, 'RawEMG');
+verifyEqual(testCase, one.data, 7);
+verifyEqual(testCase, one.metadata, struct('subject', 3));
+RawEMG().save(8, 'subject', 4, 'session', 'pre');
+partial = RawEMG().load('subject', 4);
+verifyClass(testCase, partial, 'cell');
+verifyEqual(testCase, numel(partial), 1);
+RawEMG().save(9, 'subject', 3, 'session', 'post');
+both = RawEMG().load('subject', 3);
+verifyClass(testCase, both, 'cell');
+verifyEqual(testCase, numel(both), 2);
 end
 
 % ----------------------------------------------------------------- provenance

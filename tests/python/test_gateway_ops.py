@@ -56,5 +56,21 @@ def test_values_saved_from_python_load_as_wire(handle):
 
 
 def test_errors_carry_identifiers(handle):
-    with pytest.raises(RuntimeError, match="scistack:load:unknownVariable"):
+    with pytest.raises(RuntimeError, match="scistack:db:unknownVariable"):
         call("load", handle=handle, variable="Nope", metadata={"subject": 1})
+
+
+def test_var_load_renders_the_engine_selection(handle):
+    # a record saved at a partial address and loaded with exactly its keys is one record
+    call("save", handle=handle, variable="Mean", metadata={"subject": 1.0}, value=wire(2.5))
+    reply = call("var_load", handle=handle, variable="Mean", metadata={"subject": 1.0})
+    assert reply["single"] is True and len(reply["records"]) == 1
+    call("save", handle=handle, variable="Mean", metadata={"subject": 1, "session": "pre"},
+         value=wire(3.5))
+    reply = call("var_load", handle=handle, variable="Mean", metadata={"subject": np.array([1.0])})
+    assert reply["single"] is False and len(reply["records"]) == 2
+    table = call("var_load", handle=handle, variable="Mean", metadata={}, all=True)
+    assert table["keys"] == ["subject", "session"]
+    assert decode(bytes(table["values"])) == [2.5, 3.5]
+    assert call("var_load", handle=handle, variable="Mean", metadata={"subject": 9}, all=True,
+                table=False) == {"records": [], "single": False}

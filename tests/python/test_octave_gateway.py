@@ -135,7 +135,7 @@ def test_python_exceptions_map_to_engine_identifiers(temporary_ops):
 
 def test_scistack_errors_keep_their_identifier(temporary_ops):
     class NotFound(ScistackError):
-        identifier = "scistack:load:notFound"
+        identifier = "scistack:db:notFound"
 
     def fails(args):
         raise NotFound("no record for subject 1")
@@ -149,7 +149,7 @@ def test_scistack_errors_keep_their_identifier(temporary_ops):
     temporary_ops("test_not_found", fails)
     temporary_ops("test_odd", odd)
     error = error_of(call("test_not_found", {}))
-    assert error == {"identifier": "scistack:load:notFound",
+    assert error == {"identifier": "scistack:db:notFound",
                      "message": "no record for subject 1", "type": "NotFound"}
     assert error_of(call("test_odd", {}))["identifier"] == "scistack:engine:Odd"
 

@@ -181,7 +181,8 @@ def test_invalid_metadata_keys_are_refused_and_change_nothing(scidb_memory_db, k
 def test_a_longest_valid_key_works(scidb_db):
     key = "k" + "a" * 62
     Trial.save(1.0, subject=1, **{key: 1})
-    assert Trial.load(subject=1, **{key: 1})[0].metadata[key] == 1
+    # loaded with exactly the keys it was saved with: the record itself, not a list of one
+    assert Trial.load(subject=1, **{key: 1}).metadata[key] == 1
 
 
 def test_a_save_needs_some_metadata(scidb_db):

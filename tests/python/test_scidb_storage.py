@@ -265,6 +265,16 @@ def test_partial_address_with_one_match_is_still_a_list(scidb_db):
     assert isinstance(FilteredEMG.load(subject=3, session=["pre", "post"]), list)
 
 
+def test_a_record_loaded_with_exactly_the_keys_it_was_saved_with_is_one_instance(scidb_db):
+    record_id = FilteredEMG.save(4.0, subject=3)  # an aggregate at a partial address
+    one = FilteredEMG.load(subject=3)
+    assert isinstance(one, FilteredEMG)
+    assert (one.record_id, one.data, one.metadata) == (record_id, 4.0, {"subject": 3})
+    assert isinstance(FilteredEMG.load(subject=[3]), list)
+    FilteredEMG.save(5.0, subject=3, session="pre")
+    assert [v.data for v in FilteredEMG.load(subject=3)] == [4.0, 5.0]
+
+
 def test_load_with_version_returns_earlier_versions(scidb_db):
     first = RawEMG.save(np.array([1.0]), subject=1, session="pre")
     second = RawEMG.save(np.array([2.0]), subject=1, session="pre")

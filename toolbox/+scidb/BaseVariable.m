@@ -17,11 +17,12 @@ classdef BaseVariable
     %         (its data is saved) or a lineage result (its lineage is saved with it).
     %     X = RawEMG().load('subject', 1, 'session', 'pre')
     %         the latest version of the record, as a RawEMG with the properties below.
-    %         Give 'version', N for an older version. With every schema key given one
-    %         value and one record found, X is one instance; otherwise (a partial
-    %         address, several values such as 'subject', [1 2 3], or several records) X is
-    %         an N-by-1 cell array of instances. Nothing found raises
-    %         scistack:load:notFound. A name that is not a metadata key selects by a
+    %         Give 'version', N for an older version. When one record is meant (one
+    %         found, with every schema key given one value or exactly the keys it was
+    %         saved with), X is one instance; otherwise (a partial address, several
+    %         values such as 'subject', [1 2 3], or several records) X is an N-by-1 cell
+    %         array of instances. Nothing found raises
+    %         scistack:db:notFound. A name that is not a metadata key selects by a
     %         constant of the function that produced the record ('low_hz', 20).
     %     T = RawEMG().load_all('subject', 1)
     %         every matching record (all when no metadata is given), latest versions, as
@@ -80,25 +81,8 @@ classdef BaseVariable
             % X = VAR().load('key', value, ...) loads the latest version (or 'version', N).
             [metadata, options] = scidb.internal.parse_metadata(varargin, {'version', 'db'}, ...
                                                                 'load');
-            request = struct('variable', class(obj));
-            request.metadata = metadata;
-            if isfield(options, 'version') && ~isempty(options.version)
-                request.version = double(options.version);
-            end
-            request = scidb.internal.with_handle(request, options, []);
-            reply = scistack.internal.engine_call('var_load', request);
-            records = reply.records;
-            result = cell(numel(records), 1);
-            for k = 1:numel(records)
-                record = records{k};
-                item = obj;
-                item.data = scistack.internal.wire_decode(record.value);
-                item.metadata = record.metadata;
-                item.record_id = record.record_id;
-                item.version = record.version;
-                item.content_hash = record.content_hash;
-                result{k} = item;
-            end
+            reply = scidb.BaseVariable.ask(obj, metadata, options, false, false);
+            result = scidb.BaseVariable.instances(obj, reply.records);
             if reply.single
                 result = result{1};
             end
@@ -108,25 +92,12 @@ classdef BaseVariable
             % T = VAR().load_all('key', value, ...): matching records as a table.
             names = {'version', 'db', 'as_table'};
             [metadata, options] = scidb.internal.parse_metadata(varargin, names, 'load_all');
-            if isfield(options, 'as_table') && ~logical(options.as_table)
-                pairs = varargin;
-                keep = true(size(pairs));
-                for k = 1:2:numel(pairs)
-                    if strcmpi(char(pairs{k}), 'as_table')
-                        keep(k:k + 1) = false;
-                    end
-                end
-                result = scidb.BaseVariable.load_many(obj, pairs(keep));
+            as_table = ~isfield(options, 'as_table') || logical(options.as_table);
+            reply = scidb.BaseVariable.ask(obj, metadata, options, true, as_table);
+            if ~as_table
+                result = scidb.BaseVariable.instances(obj, reply.records);
                 return
             end
-            request = struct('variable', class(obj));
-            request.metadata = metadata;
-            if isfield(options, 'version') && ~isempty(options.version)
-                request.version = double(options.version);
-            end
-            request.all = true;
-            request = scidb.internal.with_handle(request, options, []);
-            reply = scistack.internal.engine_call('var_load', request);
             values = scistack.internal.wire_decode(reply.values);
             keys = reply.keys;
             if ischar(keys)
@@ -162,19 +133,32 @@ classdef BaseVariable
 
     methods (Static, Access = protected)
 
-        function result = load_many(obj, pairs)
-            % Every matching record as an N-by-1 cell of instances (empty when none).
-            try
-                result = obj.load(pairs{:});
-            catch err
-                if strcmp(err.identifier, 'scistack:load:notFound')
-                    result = cell(0, 1);
-                    return
-                end
-                rethrow(err);
+        function reply = ask(obj, metadata, options, every, as_table)
+            % The engine's var_load reply: which records the load means, and how to show
+            % them (EVERY: nothing found is no records; AS_TABLE: columns, not records).
+            request = struct('variable', class(obj));
+            request.metadata = metadata;
+            if isfield(options, 'version') && ~isempty(options.version)
+                request.version = double(options.version);
             end
-            if ~iscell(result)
-                result = {result};
+            request.all = every;
+            request.table = as_table;
+            request = scidb.internal.with_handle(request, options, []);
+            reply = scistack.internal.engine_call('var_load', request);
+        end
+
+        function result = instances(obj, records)
+            % The records of a var_load reply as an N-by-1 cell of instances of OBJ's class.
+            result = cell(numel(records), 1);
+            for k = 1:numel(records)
+                record = records{k};
+                item = obj;
+                item.data = scistack.internal.wire_decode(record.value);
+                item.metadata = record.metadata;
+                item.record_id = record.record_id;
+                item.version = record.version;
+                item.content_hash = record.content_hash;
+                result{k} = item;
             end
         end
 

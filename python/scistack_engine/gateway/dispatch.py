@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..codec import HEADER, decode, encode
-from ..errors import ScistackError
+from ..errors import GatewayError, ScistackError
 from ..hashing import content_hash
 
 __all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODULES"]
@@ -45,17 +45,6 @@ OPERATION_MODULES: tuple[str, ...] = (
 )
 
 _loaded_modules: set = set()
-
-
-class GatewayError(ScistackError):
-    """A request the gateway cannot serve: malformed, or naming an unknown operation."""
-
-    identifier = "scistack:gateway:badRequest"
-
-    def __init__(self, message: str, identifier: str | None = None) -> None:
-        super().__init__(message)
-        if identifier is not None:
-            self.identifier = identifier
 
 
 def operation(name: str) -> Callable[[Operation], Operation]:

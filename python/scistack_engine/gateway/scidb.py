@@ -9,8 +9,9 @@ MATLAB decodes on load. Replies are shaped so that the ``.m`` side decodes and e
 little as possible per record or combination (columns rather than lists of structs, one
 wire list of values).
 
-Open databases are kept here by handle (a small integer); the most recently opened is the
-current one, used when a request names no handle.
+Databases are named by the handles of :mod:`scistack_engine.session` (small integers); a
+request that names no handle uses the current database. Which records a load means is
+:func:`scistack_engine.selection.select_records`; the operations here only shape replies.
 
 =====================  ==============================================================
 ``db_open``            open/create a file: path, schema_keys, read_only → handle
@@ -20,7 +21,8 @@ current one, used when a request names no handle.
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address, whether one instance is meant, and for
-                       ``all`` the metadata columns and every value in one wire list
+                       ``all`` (unless ``table`` is false) the metadata columns and
+                       every value in one wire list
 ``list_versions``      variable, metadata → versions with what produced each
 ``provenance``         variable, metadata, version (chain=true: upstream too)
 =====================  ==============================================================
@@ -34,62 +36,32 @@ for_each plan, log and skip alike.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import session
 from ..batches import Outcome, RunResult
-from ..cache_store import DatabaseCacheStore
-from ..codec import HEADER, body, encode, wire_list
-from ..errors import ScistackError
+from ..codec import body, encode, wire_list
 from ..execution import ForEachRun
 from ..index import RecordInfo
-from ..lineage import get_cache_store, set_cache_store
 from ..metadata import MetadataError, normalize_value
 from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
-from ..provenance import (
-    provenance,
-    provenance_chain,
-    select_by_constants,
-    split_constant_filters,
-    version_history,
-)
-from ..store import (
-    Database,
-    NotFoundError,
-    SaveItem,
-    SchemaMismatchError,
-    UnknownVariableError,
-    open_database_for,
-)
+from ..provenance import provenance, provenance_chain, version_history
+from ..selection import Selection, select_records
+from ..store import Database, SaveItem
 from .dispatch import operation
 from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
 from .runs import register_front
 
 __all__: list[str] = []
 
-_databases: dict[int, Database] = {}
-_current: list[int] = []
-_handles = itertools.count(1)
-
-
-class HandleError(ScistackError, LookupError):
-    identifier = "scistack:db:notConfigured"
 
 
 def _db(args: Mapping[str, Any]) -> Database:
-    handle = args.get("handle")
-    if handle is None:
-        if not _current:
-            raise HandleError("no database is configured; call scidb.configure_database("
-                              "'study.duckdb', {'subject', 'session'}) first")
-        handle = _current[-1]
-    db = _databases.get(int(handle))
-    if db is None or not db.is_open:
-        raise HandleError(f"database handle {handle} is closed; configure the database again")
-    return db
+    """The database a request names by ``handle``, else the current one."""
+    return session.by_handle(args.get("handle"))
 
 
 def _record_reply(info: RecordInfo, wire: bytes) -> dict[str, Any]:
@@ -120,72 +92,43 @@ def _columns(metadata_list: Sequence[Mapping[str, Any]], keys: Sequence[str]) ->
 
 def _wire_list(items: Sequence[bytes]) -> np.ndarray:
     """Wire items (no header) as one encoded list, as a uint8 vector."""
-    return np.frombuffer(HEADER + b"l" + _u64(len(items)) + b"".join(items), dtype=np.uint8)
+    return as_uint8(wire_list(items))
 
 
 # ------------------------------------------------------------------ databases
 
 
+def _opened(db: Database) -> dict[str, Any]:
+    return {"handle": session.handle_of(db), "path": db.path,
+            "schema_keys": list(db.schema_keys), "read_only": bool(db.read_only)}
+
+
 @operation("db_open")
 def _db_open(args: dict[str, Any]) -> dict[str, Any]:
-    db = Database(str(args["path"]), texts(args["schema_keys"], "schema_keys"),
-                  read_only=bool(args.get("read_only", False)))
-    handle = next(_handles)
-    _databases[handle] = db
-    _current.append(handle)
-    set_cache_store(DatabaseCacheStore(db))
-    return {"handle": handle, "path": db.path, "schema_keys": list(db.schema_keys)}
+    return _opened(session.open_database(
+        str(args["path"]), texts(args["schema_keys"], "schema_keys"),
+        read_only=bool(args.get("read_only", False))))
 
 
 @operation("db_close")
 def _db_close(args: dict[str, Any]) -> bool:
-    if args.get("handle") is None and not _current:
-        return False
-    db = _db(args)
-    handle = next(h for h, d in _databases.items() if d is db)
-    db.close()
-    del _databases[handle]
-    if handle in _current:
-        _current.remove(handle)
-    store = get_cache_store()
-    if isinstance(store, DatabaseCacheStore) and store.db is db:
-        set_cache_store(None)
-    return True
+    handle = args.get("handle")
+    return session.close(None if handle is None else session.by_handle(handle))
 
 
 @operation("db_configure")
 def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
     """Open ``path`` as the current database; an earlier opening of it is closed first
     (after checking its schema keys), as ``scidb.configure_database`` does in Python."""
-    path = str(args["path"])
-    keys = [str(k) for k in items(args["schema_keys"])]
-    previous = open_database_for(path)
-    if previous is not None:
-        if keys != previous.schema_keys:
-            raise SchemaMismatchError(
-                f"database {path!r} was created with schema keys {previous.schema_keys}, not "
-                f"{keys}; open it with {previous.schema_keys} or use another file")
-        handle = next((h for h, d in _databases.items() if d is previous), None)
-        if handle is not None:
-            _db_close({"handle": handle})
-        else:
-            previous.close()
-            store = get_cache_store()
-            if isinstance(store, DatabaseCacheStore) and store.db is previous:
-                set_cache_store(None)
-    opened = _db_open({"path": path, "schema_keys": keys,
-                                   "read_only": bool(args.get("read_only", False))})
-    opened["read_only"] = bool(args.get("read_only", False))
-    return opened
+    return _opened(session.open_database(
+        str(args["path"]), [str(k) for k in items(args["schema_keys"])],
+        read_only=bool(args.get("read_only", False)), replace=True))
 
 
 @operation("db_current")
 def _db_current(args: dict[str, Any]) -> dict[str, Any]:
     """The current database (or the one named by ``handle``): handle, path, keys."""
-    db = _db(args)
-    handle = next(h for h, d in _databases.items() if d is db)
-    return {"handle": handle, "path": db.path, "schema_keys": list(db.schema_keys),
-            "read_only": bool(db.read_only)}
+    return _opened(_db(args))
 
 
 # ------------------------------------------------------------------ records
@@ -205,16 +148,18 @@ def _load(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Records at the metadata (latest versions, or ``version``); keywords that are not
     metadata keys select by lineage constant."""
     db = _db(args)
-    variable = str(args["variable"])
-    metadata = dict(args.get("metadata") or {})
-    version = args.get("version")
-    address, constants = split_constant_filters(db, variable, metadata)
-    if constants and version is None:
-        infos = select_by_constants(db, variable, address, constants)
-    else:
-        infos = db.select(variable, metadata, None if version is None else int(version))
+    infos = _select(db, args).records
     wires = db.fetch_wires(infos)
     return [_record_reply(i, wires[i.record_id]) for i in infos]
+
+
+def _select(db: Database, args: Mapping[str, Any], every: bool = False) -> Selection:
+    """The selection a load request means (MATLAB lists of values read as lists)."""
+    metadata = {key: items(value) if is_many(value) else value
+                for key, value in dict(args.get("metadata") or {}).items()}
+    version = args.get("version")
+    return select_records(db, str(args["variable"]), metadata,
+                          None if version is None else int(version), every=every)
 
 
 @operation("list_versions")
@@ -235,37 +180,23 @@ def _provenance(args: dict[str, Any]) -> Any:
 def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     """Records of ``variable`` at ``metadata`` (latest versions, or ``version``).
 
-    ``single`` is true when one record is meant: every schema key given as one value and
-    one record found (the rule of ``BaseVariable.load`` in Python). With ``all`` nothing
-    found is an empty result rather than an error, and the reply carries ``keys``, the
-    metadata ``columns`` and ``values`` (every record's value in one wire list) instead of
-    the records, the form of ``load_all(as_df=True)``.
+    ``single`` is true when one record is meant (:mod:`scistack_engine.selection`). With
+    ``all`` nothing found is an empty result rather than an error (``load_all``), and the
+    reply carries ``keys``, the metadata ``columns`` and ``values`` (every record's value
+    in one wire list) instead of the records, the form of ``load_all(as_df=True)``, unless
+    ``table`` is false.
     """
     db = _db(args)
-    metadata = dict(args.get("metadata") or {})
-    for key, value in metadata.items():
-        if is_many(value):
-            metadata[key] = items(value)
-    request = dict(args, metadata=metadata)
     want_all = bool(args.get("all", False))
-    try:
-        records = _load(request)
-    except UnknownVariableError:
-        raise
-    except NotFoundError:
-        if not want_all:
-            raise
-        records = []
-    if not want_all:
-        full = all(k in metadata and not is_many(metadata[k]) for k in db.schema_keys)
-        return {"records": records, "single": bool(full and len(records) == 1)}
-    keys = list(db.schema_keys)
-    for record in records:
-        keys += [k for k in record["metadata"] if k not in keys]
-    metas = [record["metadata"] for record in records]
-    present = [k for k in keys if not records or any(m.get(k) is not None for m in metas)]
-    return {"keys": present, "columns": _columns(metas, present),
-            "values": _wire_list([bytes(r["value"])[4:] for r in records])}
+    selection = _select(db, args, every=want_all)
+    wires = db.fetch_wires(selection.records)
+    if not (want_all and bool(args.get("table", True))):
+        return {"records": [_record_reply(i, wires[i.record_id]) for i in selection.records],
+                "single": selection.single}
+    return {"keys": selection.keys,
+            "columns": {k: _column(selection.column(k)) for k in selection.keys},
+            "values": as_uint8(wire_list([body(wires[i.record_id])
+                                          for i in selection.records]))}
 
 
 # ------------------------------------------------------------------ for_each spec

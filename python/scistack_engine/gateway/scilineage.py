@@ -75,19 +75,13 @@ def _cached(key: str, n_outputs: int) -> tuple[list[bytes], list[str]] | None:
 
 
 def _from_store(key: str) -> tuple[list[bytes], list[str]] | None:
+    """The outputs the cache store holds under ``key``: the bytes that were saved when a
+    database holds them, else the store's values encoded again."""
     store = get_cache_store()
-    if isinstance(store, DatabaseCacheStore) and store.db.is_open:
-        # The records saved from an earlier result of this call, read as the bytes that
-        # were saved; every output must be there (the rule of DatabaseCacheStore.get).
-        latest: dict[int, Any] = {}
-        for info in store.db.with_cache_key(key):
-            index = info.output_index or 0
-            if index not in latest or info.version > latest[index].version:
-                latest[index] = info
-        if latest and sorted(latest) == list(range(len(latest))):
-            infos = [latest[i] for i in range(len(latest))]
-            wires = store.db.fetch_wires(infos)
-            return [wires[i.record_id] for i in infos], [i.content_hash for i in infos]
+    if isinstance(store, DatabaseCacheStore):
+        saved = store.get_wires(key)
+        if saved is not None:
+            return saved
     outputs = store.get(key)
     if outputs is None:
         return None
