@@ -14,6 +14,7 @@ from typing import Any
 from scistack_engine.cache_store import DatabaseCacheStore
 from scistack_engine.errors import ScistackError
 from scistack_engine.lineage import get_cache_store, set_cache_store
+from scistack_engine.metadata import ReservedMetadataKeyError
 from scistack_engine.provenance import provenance, provenance_chain, version_history
 from scistack_engine.store import Database as _EngineDatabase
 from scistack_engine.store import SchemaMismatchError, open_database_for
@@ -105,8 +106,17 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
 
 
 def get_database(db: Database | None = None) -> Database:
-    """``db`` if given, else the current database; a clear error when there is none."""
+    """``db`` if given, else the current database; a clear error when there is none.
+
+    ``db=`` that is not a database is taken for an attempt to use ``db`` as a metadata
+    key, which is reserved: :class:`~scistack_engine.metadata.ReservedMetadataKeyError`.
+    """
     if db is not None:
+        if not isinstance(db, _EngineDatabase):
+            raise ReservedMetadataKeyError(
+                f"db={db!r}: 'db' names the database of a call (a Database from "
+                "configure_database), so it cannot be a metadata key; give the metadata "
+                "another name")
         return db
     if _current is None or not _current.is_open:
         raise NotConfiguredError(

@@ -17,6 +17,7 @@ current one, used when a request names no handle.
 ``db_close``           close a handle (default: the current database)
 ``db_configure``       open a file as the current database, closing an earlier opening
 ``db_current``         the current database (handle, path, schema keys) or an error
+``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address, whether one instance is meant, and for
@@ -204,6 +205,14 @@ def _db_current(args: dict[str, Any]) -> dict[str, Any]:
     handle = next(h for h, d in _databases.items() if d is db)
     return {"handle": handle, "path": db.path, "schema_keys": list(db.schema_keys),
             "read_only": bool(db.read_only)}
+
+
+@operation("add_schema_key")
+def _add_schema_key(args: dict[str, Any]) -> dict[str, Any]:
+    """Add ``key`` to the schema keys of the database; return them all."""
+    db = _db(args)
+    db.add_schema_key(args["key"])
+    return {"schema_keys": list(db.schema_keys)}
 
 
 # ------------------------------------------------------------------ records
