@@ -18,7 +18,11 @@ storage rules are in ``docs/storage.md``.
 """
 
 from scistack_engine.errors import ScistackError, UnsupportedValueError
-from scistack_engine.metadata import MetadataError
+from scistack_engine.metadata import (
+    MetadataError,
+    ReservedMetadataKeyError,
+    UnknownMetadataKeyError,
+)
 from scistack_engine.planner import PlanError
 from scistack_engine.store import (
     DatabaseError,
@@ -51,6 +55,8 @@ __all__ = [
     "ScistackError",
     "UnsupportedValueError",
     "MetadataError",
+    "UnknownMetadataKeyError",
+    "ReservedMetadataKeyError",
     "PlanError",
     "DatabaseError",
     "DatabaseLockedError",
