@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scistack_engine import session
-from scistack_engine.errors import NotConfiguredError
+from scistack_engine.errors import NotConfiguredError, ReservedMetadataKeyError
 from scistack_engine.provenance import provenance, provenance_chain, version_history
 from scistack_engine.store import Database as _EngineDatabase
 
@@ -84,7 +84,16 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
 
 
 def get_database(db: Database | None = None) -> Database:
-    """``db`` if given, else the current database; a clear error when there is none."""
+    """``db`` if given, else the current database; a clear error when there is none.
+
+    ``db=`` that is not a database is taken for an attempt to use ``db`` as a metadata
+    key, which is reserved: :class:`~scistack_engine.errors.ReservedMetadataKeyError`.
+    """
+    if db is not None and not isinstance(db, _EngineDatabase):
+        raise ReservedMetadataKeyError(
+            f"db={db!r}: 'db' names the database of a call (a Database from "
+            "configure_database), so it cannot be a metadata key; give the metadata "
+            "another name")
     return session.resolve(db)  # type: ignore[return-value]
 
 

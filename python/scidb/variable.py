@@ -137,13 +137,15 @@ class BaseVariable(metaclass=VariableMeta):
     # ------------------------------------------------------------------ saving
 
     @classmethod
-    def save(cls, value: Any, *, db: Database | None = None, **metadata: Any) -> str:
+    def save(cls, value: Any, /, *, db: Database | None = None, **metadata: Any) -> str:
         """Save ``value`` under ``metadata``; return the record id.
 
         Saving content that differs from the latest version at this address adds a new
         version; saving the same content again adds nothing and returns the existing id.
         ``value`` may be a plain value, a loaded variable (its data is saved) or a lineage
-        result (its lineage is stored with the record).
+        result (its lineage is stored with the record). Every metadata key is a schema
+        key of the database (some may be left out); another key, or a reserved one such
+        as ``value=``, is an error and saves nothing.
         """
         item = _save_item(cls.__name__, value, metadata)
         return get_database(db).save_batch([item])[0].record_id

@@ -12,6 +12,8 @@ SciStack that raises it, one word per part:
 ``scistack:value:unsupported``           :class:`UnsupportedValueError` (codec)
 ``scistack:value:badEncoding``           :class:`WireFormatError` (codec)
 ``scistack:metadata:invalid``            :class:`MetadataError` (metadata)
+``scistack:metadata:reservedKey``        :class:`ReservedMetadataKeyError`
+``scistack:metadata:unknownKey``         :class:`UnknownMetadataKeyError`
 ``scistack:db:error``                    :class:`DatabaseError` (storage)
 ``scistack:db:locked``                   :class:`DatabaseLockedError`
 ``scistack:db:notADatabase``             :class:`NotADatabaseError`
@@ -56,6 +58,8 @@ __all__ = [
     "UnsupportedValueError",
     "WireFormatError",
     "MetadataError",
+    "ReservedMetadataKeyError",
+    "UnknownMetadataKeyError",
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",
@@ -104,6 +108,18 @@ class MetadataError(ScistackError, ValueError):
     """Invalid metadata: a bad or reserved key, or a value that cannot address a record."""
 
     identifier = "scistack:metadata:invalid"
+
+
+class ReservedMetadataKeyError(MetadataError):
+    """A metadata key that SciStack already uses for something else (``db``, ``value``, ...)."""
+
+    identifier = "scistack:metadata:reservedKey"
+
+
+class UnknownMetadataKeyError(MetadataError):
+    """A key given to a save or a for_each that is not one of the database's schema keys."""
+
+    identifier = "scistack:metadata:unknownKey"
 
 
 # --------------------------------------------------------------------------- storage

@@ -2,10 +2,11 @@
 
 A record is addressed by its variable and a set of metadata pairs (``subject=1,
 session="pre"``). Keys are identifiers; the database's *schema keys* name the dimensions
-of the experiment, and other keys are allowed and are part of the address too. Values are
-numbers, text or booleans. This module validates keys and values, normalises values so
-that equal addresses have one form, and turns an address into its canonical JSON text (the
-``address`` column of the records table).
+of the experiment, and every key of a saved record is one of them (a record may leave some
+out: a partial address, for aggregated results). Values are numbers, text or booleans.
+This module validates keys and values, checks keys against the schema keys, normalises
+values so that equal addresses have one form, and turns an address into its canonical JSON
+text (the ``address`` column of the records table).
 
 The rule for values (also in ``docs/storage.md``):
 
@@ -18,22 +19,27 @@ The rule for values (also in ``docs/storage.md``):
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import numbers
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 import numpy as np
 
-from .errors import MetadataError
+from .errors import MetadataError, ReservedMetadataKeyError, UnknownMetadataKeyError
 
 __all__ = [
     "MetadataError",
+    "ReservedMetadataKeyError",
+    "UnknownMetadataKeyError",
     "RESERVED_KEYS",
     "validate_identifier",
+    "check_schema_keys",
+    "reserved_key_error",
     "normalize_value",
     "normalize_metadata",
     "address_of",
@@ -47,15 +53,20 @@ MetaValue = Any  # int | float | str | bool after normalisation
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 
-#: Names that may not be metadata keys: the arguments of the public calls and the
-#: columns every record and view already has.
-RESERVED_KEYS = frozenset(
-    {
-        "version", "db", "as_df", "record_id", "value", "data", "metadata", "address",
-        "variable", "kind", "content_hash", "created_at", "payload", "shape", "where",
-        "inputs", "outputs", "dry_run", "save", "force", "lineage", "select",
-    }
-)
+#: Names that may not be metadata keys, with what each already means: the arguments of
+#: the public calls and the columns every record and view already has.
+_RESERVED = {
+    "db": "names the database of a call (db=...)",
+    "version": "selects a version on load (version=N)",
+    "as_df": "is an option of load_all",
+    **dict.fromkeys(("value", "record_id", "address", "variable", "kind", "content_hash",
+                     "created_at", "payload", "shape", "lineage"),
+                    "is a column of every record and view"),
+    **dict.fromkeys(("data", "metadata"), "is an attribute of a loaded variable"),
+    **dict.fromkeys(("where", "inputs", "outputs", "dry_run", "save", "force", "select"),
+                    "is an option of for_each"),
+}
+RESERVED_KEYS = frozenset(_RESERVED)
 
 
 #: Keys already validated in this process (validation runs once per saved record).
@@ -77,12 +88,60 @@ def _validate_key(key: str) -> str:
         return key
     validate_identifier(key, "metadata key")
     if key.lower() in RESERVED_KEYS:
-        raise MetadataError(
-            f"metadata key {key!r} is reserved (reserved: {', '.join(sorted(RESERVED_KEYS))}); "
-            "choose another name"
-        )
+        raise reserved_key_error(key)
     _valid_keys.add(key)
     return key
+
+
+def reserved_key_error(key: str) -> ReservedMetadataKeyError:
+    """The error for the reserved metadata key ``key`` (any letter case)."""
+    return ReservedMetadataKeyError(
+        f"metadata key {key!r} is reserved: {key.lower()!r} {_RESERVED[key.lower()]}, so it "
+        f"cannot name a dimension of the experiment; choose another name (reserved: "
+        f"{', '.join(sorted(RESERVED_KEYS))})"
+    )
+
+
+def check_schema_keys(keys: Iterable[str], schema_keys: Sequence[str], context: str) -> None:
+    """Raise :class:`UnknownMetadataKeyError` unless every key is a schema key.
+
+    The message names ``context`` (what was asked: a save at an address, a for_each), the
+    schema keys, the closest schema key to each unknown one, and how to add a new
+    dimension. A reserved or malformed key gets its own error first. In a database with
+    one schema key that is the concatenation of the unknown keys, the message explains
+    GNU Octave's concatenation of double-quoted strings.
+    """
+    unknown = [key for key in keys if key not in schema_keys]
+    if not unknown:
+        return
+    for key in unknown:
+        try:
+            _validate_key(key)
+        except MetadataError as exc:
+            raise type(exc)(f"{context}: {exc}") from None
+    named = ", ".join(repr(k) for k in unknown)
+    verb = "is not a schema key" if len(unknown) == 1 else "are not schema keys"
+    message = f"{context}: {named} {verb} of this database (schema keys: {list(schema_keys)}). "
+    closest = {key: difflib.get_close_matches(key, schema_keys, n=1) for key in unknown}
+    if len(schema_keys) == 1 and len(unknown) > 1 and "".join(unknown) == schema_keys[0]:
+        quoted = ", ".join(repr(k) for k in unknown)
+        double_quoted = ", ".join(f'"{k}"' for k in unknown)
+        message += (
+            f"The database has the single schema key {schema_keys[0]!r}, the concatenation of "
+            f"{quoted}: GNU Octave joins double-quoted strings, so [{double_quoted}] is the "
+            f"one text {schema_keys[0]!r}. Write the schema keys as a cell array, "
+            f"{{{quoted}}}, and create the database again (in a new file)."
+        )
+    elif any(closest.values()):
+        message += " ".join(f"The closest schema key to {key!r} is {match[0]!r}."
+                            for key, match in closest.items() if match) + " Check the spelling."
+    else:
+        message += (
+            "Every key of a save or a for_each is a schema key (a record may leave some out). "
+            "To add a new dimension to the experiment, add it to the database first: "
+            f"db.add_schema_key({unknown[0]!r})."
+        )
+    raise UnknownMetadataKeyError(message)
 
 
 def normalize_value(key: str, value: Any) -> MetaValue:

@@ -3,7 +3,8 @@
 A for_each over the database is *plan → execute → commit*. This module is the plan, for
 both languages: given a language-neutral *spec* (plain dicts, so MATLAB sends the same), it
 
-1. resolves the iterables (an empty or missing list means every value the inputs have),
+1. checks that every iterable is a schema key and resolves the iterables (an empty or
+   missing list means every value the inputs have),
 2. forms the combinations (their Cartesian product, in the order the iterables were
    given) and drops those the ``where`` filter rejects,
 3. resolves each input of each combination to records through the variables' indexes
@@ -55,7 +56,7 @@ from .errors import ScistackError
 from .hashing import content_hash
 from .index import RecordInfo
 from .lineage import cache_key
-from .metadata import address_of, describe_metadata, normalize_value
+from .metadata import address_of, check_schema_keys, describe_metadata, normalize_value
 from .store import Database
 
 __all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage"]
@@ -123,6 +124,8 @@ def _check_spec(db: Database, spec: Mapping[str, Any]) -> None:
             raise PlanError(f"input {name!r} has unknown kind {kind!r}")
         if kind == "merge" and not inp.get("parts"):
             raise PlanError(f"Merge input {name!r} has no parts")
+    check_schema_keys(spec.get("iterables") or {}, db.schema_keys,
+                      f"for_each({spec.get('function') or '?'}) iterables")
     for _, inp in _variable_inputs(spec):
         db.require_variable(inp["variable"])
 

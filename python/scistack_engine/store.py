@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import hashlib
 import json
@@ -38,6 +39,7 @@ from .codec import encode
 from .errors import (
     DatabaseError,
     DatabaseLockedError,
+    MetadataError,
     NotADatabaseError,
     NotFoundError,
     ReadOnlyError,
@@ -46,13 +48,14 @@ from .errors import (
     UnsupportedValueError,
 )
 from .index import AddressEntry, RecordInfo, VariableIndex
-from .errors import MetadataError
 from .metadata import (
     RESERVED_KEYS,
     address_of,
+    check_schema_keys,
     describe_metadata,
     normalize_metadata,
     normalize_query,
+    reserved_key_error,
     validate_identifier,
 )
 from .payload import StoredValue, from_columns, to_stored
@@ -99,6 +102,27 @@ def _display(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else repr(value)
+
+
+#: Columns of ``_records`` besides the schema keys (a schema key may not take their names).
+_RECORD_COLUMNS = ("record_id", "variable", "address", "version", "kind", "content_hash",
+                   "value_num", "value_int", "value_txt", "value_arr", "shape", "payload",
+                   "cache_key", "lineage", "output_index", "created_at")
+
+
+def _check_schema_key(key: str, others: Sequence[str]) -> None:
+    """Refuse a schema key that is no identifier, is reserved, names a column of
+    ``_records``, or repeats one of ``others`` (SQL names ignore case)."""
+    validate_identifier(key, "schema key")
+    lower = key.lower()
+    if lower in RESERVED_KEYS:
+        raise reserved_key_error(key)
+    if lower.startswith("value") or lower in _RECORD_COLUMNS:
+        raise MetadataError(f"schema key {key!r} is reserved: it names a column of the "
+                            "records table; choose another name")
+    if lower in {k.lower() for k in others}:
+        raise MetadataError(f"schema keys repeat a name (SQL names ignore case): "
+                            f"{key!r} and {list(others)}")
 
 
 @contextlib.contextmanager
@@ -181,12 +205,8 @@ class Database:
         keys = list(schema_keys)
         if not keys:
             raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
-        for key in keys:
-            validate_identifier(key, "schema key")
-            if key.lower() in RESERVED_KEYS or key.lower().startswith("value"):
-                raise MetadataError(f"schema key {key!r} is reserved; choose another name")
-        if len({k.lower() for k in keys}) != len(keys):
-            raise MetadataError(f"schema keys repeat a name (SQL names ignore case): {keys}")
+        for position, key in enumerate(keys):
+            _check_schema_key(key, keys[:position])
         self.path = str(path)
         self.schema_keys: list[str] = keys
         self.read_only = read_only
@@ -319,6 +339,38 @@ class Database:
         """Names of the variables that have records, sorted."""
         return sorted(self._views)
 
+    def add_schema_key(self, key: str) -> None:
+        """Add ``key`` to the schema keys: a new dimension of the experiment.
+
+        Records saved before have no value for it (NULL in the views' new column) and keep
+        their addresses; records saved from now on may give it. The file keeps the longer
+        list: reopen it with ``[*schema_keys, key]`` (the old list is a
+        :class:`SchemaMismatchError`). Everything changes in one transaction.
+        """
+        if self.read_only:
+            raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with "
+                                "read_only=False to add a schema key")
+        _check_schema_key(key, self.schema_keys)
+        before = self.schema_keys, dict(self._views)
+        self.schema_keys = [*self.schema_keys, key]
+        self._indexes.clear()  # their address order follows the schema keys
+        try:
+            with self.transaction():
+                column = quote_identifier(key)
+                self.cx.execute(f"ALTER TABLE _records ADD COLUMN {column} VARCHAR")
+                # a record saved before keys were checked may already carry the key
+                self.cx.execute(f"UPDATE _records SET {column} = json_extract_string(address, ?)",
+                                ["$." + key])
+                self.cx.execute("UPDATE _scistack SET value = ? WHERE key = 'schema_keys'",
+                                [json.dumps(self.schema_keys)])
+                self._refresh_views(list(self._views), set())
+        except BaseException:
+            self.schema_keys, self._views = before
+            self._indexes.clear()
+            raise
+        finally:
+            self.__dict__.pop("_record_columns", None)
+
     # ------------------------------------------------------------------ saving
 
     def save(self, variable: str, value: Any, metadata: Mapping[str, Any], *,
@@ -330,9 +382,11 @@ class Database:
     def save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
         """Save many records in one transaction; return one :class:`RecordInfo` per item.
 
-        Every value is validated and encoded before anything is written, so a bad item
-        changes nothing. An item whose content (and cache key) equals the latest version
-        at its address is not written again; its existing record is returned.
+        Every key and value is validated and encoded before anything is written, so a bad
+        item changes nothing; a key that is not a schema key is an
+        :class:`~scistack_engine.metadata.UnknownMetadataKeyError`. An item whose content
+        (and cache key) equals the latest version at its address is not written again; its
+        existing record is returned.
         """
         if self.read_only:
             raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with read_only=False to save")
@@ -340,6 +394,11 @@ class Database:
             return self._save_batch(items)
 
     def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
+        schema = frozenset(self.schema_keys)
+        for item in items:
+            if not item.metadata.keys() <= schema:
+                check_schema_keys(item.metadata, self.schema_keys,
+                                  f"{item.variable} at {describe_metadata(item.metadata)}")
         now = dt.datetime.now(dt.timezone.utc)
         results: list[RecordInfo] = []
         new: list[tuple] = []  # (RecordInfo, StoredValue, lineage json)
@@ -418,12 +477,22 @@ class Database:
                    stored.shape, stored.payload, info.cache_key, lineage, info.output_index, now]
             self.cx.execute(self._insert_sql, row)
         else:
-            self.cx.from_arrow(self._arrow_rows(new, now)).insert_into("_records")
+            rows = self._arrow_rows(new, now).select(self._record_columns)
+            self.cx.from_arrow(rows).insert_into("_records")
 
     @property
     def _insert_sql(self) -> str:
-        n_columns = 16 + len(self.schema_keys)
-        return "INSERT INTO _records VALUES (" + ", ".join(["?"] * n_columns) + ")"
+        """The INSERT of one row given in the order of :meth:`_arrow_rows`."""
+        columns = [*_RECORD_COLUMNS[:4], *self.schema_keys, *_RECORD_COLUMNS[4:]]
+        return (f"INSERT INTO _records ({', '.join(map(quote_identifier, columns))}) VALUES ("
+                + ", ".join(["?"] * len(columns)) + ")")
+
+    @functools.cached_property
+    def _record_columns(self) -> list[str]:
+        """The columns of ``_records`` in table order (a schema key added later is last)."""
+        return [row[0] for row in self.cx.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[list[Callable[[], None]]]:

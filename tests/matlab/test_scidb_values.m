@@ -131,7 +131,7 @@ verifyError(testCase, @() RawEMG().save(1, 'subject', NaN, 'session', 'x'), ...
             'scistack:metadata:invalid');
 verifyError(testCase, @() RawEMG().save(1, 'subject', 1, 'session'), ...
             'scistack:arguments:unpaired');
-verifyError(testCase, @() RawEMG().save(1, 'value', 1), 'scistack:metadata:invalid');
+verifyError(testCase, @() RawEMG().save(1, 'value', 1), 'scistack:metadata:reservedKey');
 verifyError(testCase, @() RawEMG().save(1, 3, 1), 'scistack:arguments:badName');
 end
 

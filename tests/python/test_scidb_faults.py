@@ -180,6 +180,7 @@ def test_invalid_metadata_keys_are_refused_and_change_nothing(scidb_memory_db, k
 
 def test_a_longest_valid_key_works(scidb_db):
     key = "k" + "a" * 62
+    scidb_db.add_schema_key(key)
     Trial.save(1.0, subject=1, **{key: 1})
     # loaded with exactly the keys it was saved with: the record itself, not a list of one
     assert Trial.load(subject=1, **{key: 1}).metadata[key] == 1
@@ -210,6 +211,7 @@ def test_invalid_schema_keys_are_refused_and_create_no_database(tmp_path, scidb_
 
 @pytest.mark.parametrize("text", HOSTILE, ids=repr)
 def test_hostile_metadata_values_are_stored_as_data(scidb_db, scidb_path, text):
+    scidb_db.add_schema_key("note")
     record_id = Trial.save(np.arange(3.0), subject=1, session=text, note=text)
     loaded = Trial.load(subject=1, session=text, note=text)
     assert loaded.record_id == record_id
@@ -218,7 +220,7 @@ def test_hostile_metadata_values_are_stored_as_data(scidb_db, scidb_path, text):
     assert rows == [(text, text)]
     assert scidb_db.con.execute("SELECT count(*) FROM _records").fetchall() == [(1,)]
     scidb.close()
-    configure_database(scidb_path, ["subject", "session"])
+    configure_database(scidb_path, ["subject", "session", "note"])
     assert Trial.load(subject=1, session=text, note=text).record_id == record_id
 
 

@@ -124,6 +124,7 @@ def test_product_example_fixed_baseline(scidb_db):
 
 def test_product_example_two_step_pipeline_and_load_all(scidb_db):
     """The complete-pipeline example: trials feed a per-session mean."""
+    scidb_db.add_schema_key("trial")
     for subject in (1, 2):
         for session in ("pre", "post"):
             for trial in (1, 2, 3):
@@ -162,6 +163,7 @@ def test_empty_list_combined_with_a_given_list(scidb_db):
 
 def test_empty_list_with_no_variable_input_having_the_key_is_a_clear_error(scidb_db):
     _save_raw()
+    scidb_db.add_schema_key("trial")
     with pytest.raises(scidb.PlanError, match="trial"):
         for_each(bandpass_filter, inputs={"signal": RawEMG}, outputs=[FilteredEMG],
                  subject=[1], session=["pre"], trial=[])

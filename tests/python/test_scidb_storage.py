@@ -361,7 +361,8 @@ def test_load_all_as_df_list_values_mean_any_of(scidb_db):
     assert len(list(MaxActivation.load_all(subject=range(2, 4), session="pre"))) == 2
 
 
-def test_load_all_as_df_keeps_array_values_and_extra_keys(scidb_db):
+def test_load_all_as_df_keeps_array_values_and_an_added_schema_key(scidb_db):
+    scidb_db.add_schema_key("trial")
     RawEMG.save(np.arange(3.0), subject=1, session="pre", trial=1)
     RawEMG.save(np.arange(4.0), subject=1, session="pre", trial=2)
     df = RawEMG.load_all(as_df=True)

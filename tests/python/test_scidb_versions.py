@@ -96,7 +96,8 @@ def test_one_batch_saving_twice_at_one_address_makes_two_versions(scidb_db):
 # ------------------------------------------------------------------ keys outside the schema
 
 
-def test_metadata_keys_outside_the_schema_are_part_of_the_address(scidb_db):
+def test_an_added_schema_key_is_part_of_the_address(scidb_db):
+    scidb_db.add_schema_key("trial")
     t1 = Signal.save(1.0, subject=1, session="pre", trial=1)
     t2 = Signal.save(2.0, subject=1, session="pre", trial=2)
     bare = Signal.save(3.0, subject=1, session="pre")
@@ -111,7 +112,9 @@ def test_metadata_keys_outside_the_schema_are_part_of_the_address(scidb_db):
     assert all(v.version == 1 for v in everything)
 
 
-def test_extra_keys_and_fewer_keys_than_the_schema_are_allowed(scidb_db):
+def test_added_keys_and_fewer_keys_than_the_schema_are_allowed(scidb_db):
+    scidb_db.add_schema_key("condition")
+    scidb_db.add_schema_key("speed")
     Score.save(0.5, subject=1)  # a per-subject value
     Score.save(0.7, subject=1, session="pre", condition="fast", speed=1.25)
     assert Score.load(subject=1, condition="fast")[0].data == 0.7
@@ -120,6 +123,8 @@ def test_extra_keys_and_fewer_keys_than_the_schema_are_allowed(scidb_db):
 
 
 def test_metadata_comes_back_normalised(scidb_db):
+    scidb_db.add_schema_key("gain")
+    scidb_db.add_schema_key("ok")
     Signal.save(1.0, subject=np.int64(3), session=np.str_("pre"), gain=np.float32(0.5), ok=np.bool_(True))
     loaded = Signal.load(subject=3, session="pre", gain=0.5, ok=True)
     assert loaded.metadata == {"subject": 3, "session": "pre", "gain": 0.5, "ok": True}

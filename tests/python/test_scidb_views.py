@@ -114,6 +114,8 @@ def test_scalar_values_have_native_sql_types(scidb_db, variable, values, sql_typ
 
 
 def test_metadata_key_types_are_sql_types(scidb_db):
+    for key in ("speed", "ok", "trial"):
+        scidb_db.add_schema_key(key)
     MaxActivation.save(1.0, subject=1, session="pre", speed=1.25, ok=True, trial=2)
     types = _types(scidb_db.con, "MaxActivation")
     assert (types["subject"], types["session"]) == ("BIGINT", "VARCHAR")
@@ -122,7 +124,8 @@ def test_metadata_key_types_are_sql_types(scidb_db):
     assert rows == [(1, "pre", 1.25, True, 2, 1.0)]
 
 
-def test_keys_outside_the_schema_are_view_columns_and_missing_ones_are_null(scidb_db):
+def test_an_added_schema_key_is_a_view_column_and_missing_values_are_null(scidb_db):
+    scidb_db.add_schema_key("trial")
     MaxActivation.save(1.0, subject=1, session="pre", trial=1)
     MaxActivation.save(2.0, subject=1, session="pre", trial=2)
     MaxActivation.save(3.0, subject=2)

@@ -14,6 +14,7 @@ classdef Database
     %
     %   Methods:
     %     close(DB)                        close the file (closing twice is harmless)
+    %     DB = DB.add_schema_key(KEY)      add a schema key (a new dimension)
     %     P = DB.provenance(VAR, 'subject', 1, ...)   how a record was produced
     %     V = DB.list_versions(VAR, 'subject', 1, ...) every version at the metadata
     %     TF = DB.is_open()                true until closed (here or by a reopening)
@@ -66,6 +67,30 @@ classdef Database
                     rethrow(err);
                 end
             end
+        end
+
+        function db = add_schema_key(db, key)
+            % DB = DB.add_schema_key(KEY) adds the schema key KEY (a name, such as
+            % 'trial') to the database file: a new dimension of the experiment.
+            % Records saved before have no value for it (NULL in the SQL views); saves
+            % from now on may give it. Reopen the file with the longer list of keys
+            % from then on (the old list is scistack:db:schemaMismatch). Returns the
+            % Database with the new schema_keys (scidb.get_database() does too).
+            %
+            % Example:
+            %   db = scidb.configure_database('study.duckdb', {'subject', 'session'});
+            %   db = db.add_schema_key('trial');
+            %   RawEMG().save(x, 'subject', 1, 'session', 'pre', 'trial', 3);
+            if isstring(key) && numel(key) == 1
+                key = char(key);
+            end
+            info = scistack.internal.engine_call('add_schema_key', 'handle', db.handle, ...
+                                                 'key', key);
+            keys = info.schema_keys;
+            if ischar(keys)
+                keys = {keys};
+            end
+            db.schema_keys = reshape(keys, 1, []);
         end
 
         function tf = is_open(db)

@@ -5,8 +5,12 @@ function db = configure_database(path, schema_keys, varargin)
 %   current database: every save, load and for_each without a 'db' option uses it.
 %   SCHEMA_KEYS names the metadata keys that identify your experiment's conditions, in
 %   order: a cellstr such as {'subject', 'session'} (in MATLAB also a string array such
-%   as ["subject", "session"]). They are fixed when the file is created; reopening it
-%   with other keys is an error (scistack:db:schemaMismatch).
+%   as ["subject", "session"]). In GNU Octave, ["subject", "session"] is the one char
+%   row 'subjectsession' and makes ONE key 'subjectsession': write a cell array there.
+%   Every key of a save or for_each is a schema key (scistack:metadata:unknownKey
+%   otherwise). The keys are fixed when the file is created, except that
+%   DB.add_schema_key(KEY) adds one; reopening with other keys is an error
+%   (scistack:db:schemaMismatch).
 %   DB = scidb.configure_database(..., 'read_only', true) opens it for inspection only.
 %
 %   Configuring a file that is already open (running a script again, say) closes the

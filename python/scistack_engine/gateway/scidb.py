@@ -18,6 +18,7 @@ request that names no handle uses the current database. Which records a load mea
 ``db_close``           close a handle (default: the current database)
 ``db_configure``       open a file as the current database, closing an earlier opening
 ``db_current``         the current database (handle, path, schema keys) or an error
+``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address, whether one instance is meant, and for
@@ -129,6 +130,14 @@ def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
 def _db_current(args: dict[str, Any]) -> dict[str, Any]:
     """The current database (or the one named by ``handle``): handle, path, keys."""
     return _opened(_db(args))
+
+
+@operation("add_schema_key")
+def _add_schema_key(args: dict[str, Any]) -> dict[str, Any]:
+    """Add ``key`` to the schema keys of the database; return them all."""
+    db = _db(args)
+    db.add_schema_key(args["key"])
+    return {"schema_keys": list(db.schema_keys)}
 
 
 # ------------------------------------------------------------------ records
