@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import __version__
-from ..codec import HEADER, decode, encode
+from ..codec import decode, encode
 from ..errors import GatewayError, ScistackError
 from ..hashing import content_hash
 
@@ -147,19 +147,15 @@ def _error_reply(exc: BaseException) -> bytes:
 
 
 def _plain_error_reply(identifier: str, type_name: str) -> bytes:
-    """An error reply built without the codec, for when even encoding the error fails."""
+    """An error reply for when the error's own message cannot be encoded (e.g. text that
+    is not valid UTF-8): the message is replaced, every text made encodable."""
 
-    def text(s: str) -> bytes:
-        raw = s.encode("utf-8", "replace")
-        return b"s" + len(raw).to_bytes(8, "little") + raw
+    def safe(text: str) -> str:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
-    fields = [("identifier", identifier),
-              ("message", f"{type_name} (its message could not be encoded)"),
-              ("type", type_name)]
-    inner = b"d" + len(fields).to_bytes(8, "little") + b"".join(
-        text(k) + text(v) for k, v in fields
-    )
-    return HEADER + b"d" + (1).to_bytes(8, "little") + text("error") + inner
+    return encode({"error": {"identifier": safe(identifier),
+                             "message": f"{safe(type_name)} (its message could not be encoded)",
+                             "type": safe(type_name)}})
 
 
 def _load_operation_modules() -> None:

@@ -70,8 +70,6 @@ def _record_reply(info: RecordInfo, wire: bytes) -> dict[str, Any]:
             "content_hash": info.content_hash, "value": as_uint8(wire)}
 
 
-def _u64(n: int) -> bytes:
-    return int(n).to_bytes(8, "little")
 
 
 def _column(values: list[Any]) -> Any:
@@ -91,9 +89,6 @@ def _columns(metadata_list: Sequence[Mapping[str, Any]], keys: Sequence[str]) ->
     return {key: _column([m.get(key) for m in metadata_list]) for key in keys}
 
 
-def _wire_list(items: Sequence[bytes]) -> np.ndarray:
-    """Wire items (no header) as one encoded list, as a uint8 vector."""
-    return as_uint8(wire_list(items))
 
 
 # ------------------------------------------------------------------ databases
