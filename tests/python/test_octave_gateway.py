@@ -222,3 +222,13 @@ def test_operation_modules_are_imported_on_first_use(tmp_path, monkeypatch):
     finally:
         gateway.dispatch._OPERATIONS.pop("test_from_module", None)
         sys.modules.pop("scistack_test_ops", None)
+
+
+def test_an_error_whose_message_cannot_be_encoded_still_gets_an_error_reply(temporary_ops):
+    def bad_text(args):
+        raise ValueError("lone surrogate \udc80")
+
+    temporary_ops("test_bad_text", bad_text)
+    reply = call("test_bad_text", {})
+    assert reply["error"]["identifier"] == "scistack:engine:ValueError"
+    assert reply["error"]["message"] == "ValueError (its message could not be encoded)"
