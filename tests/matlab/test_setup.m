@@ -44,6 +44,20 @@ end
 
 % --------------------------------------------------------------- finding a Python
 
+function test_a_leading_tilde_is_the_home_folder(testCase)
+saved = getenv('HOME');
+restore = onCleanup(@() setenv('HOME', saved));
+setenv('HOME', testCase.TestData.folder);
+home = testCase.TestData.folder;
+verifyEqual(testCase, scistack.internal.expand_home('~/venvs/scistack/bin/python'), ...
+            [home, '/venvs/scistack/bin/python']);
+verifyEqual(testCase, scistack.internal.expand_home('~'), home);
+verifyEqual(testCase, scistack.internal.expand_home('~other/bin/python'), ...
+            '~other/bin/python');
+verifyEqual(testCase, scistack.internal.expand_home('/usr/bin/python3'), '/usr/bin/python3');
+clear('restore');
+end
+
 function test_no_python_found_is_no_python(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
 missing = fullfile(testCase.TestData.folder, 'no-such-python');

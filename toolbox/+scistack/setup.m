@@ -115,7 +115,7 @@ if mod(numel(args), 2) == 1
     if ~ischar(python) && ~isa(python, 'string')
         error('scistack:setup:badArguments', 'PYTHON must be the path of a Python executable');
     end
-    python = char(python);
+    python = scistack.internal.expand_home(python);
 end
 options = struct('Environment', '', 'Reinstall', false, 'PipOptions', {{}}, ...
                  'Rebuild', false);
@@ -130,7 +130,7 @@ for k = 1:2:numel(args)
     value = args{k + 1};
     switch known{match}
         case 'Environment'
-            value = char(value);
+            value = scistack.internal.expand_home(value);
         case 'PipOptions'
             if ischar(value)
                 value = {value};

@@ -24,6 +24,7 @@
 % Setup (run by scistack.setup)
 %   setup_python       - Find, check or create the Python environment of the engine.
 %   engine_source      - The folder holding the engine's Python source.
+%   expand_home        - A path with a leading ~ replaced by the home folder.
 %   setup_matlab       - MATLAB only: read pyenv, and point it at the chosen Python.
 %   setup_support.py   - (in the engine source) the Python helper setup_python runs.
 %
