@@ -340,10 +340,10 @@ def test_prj_is_a_toolbox_packaging_project():
 
 def test_prj_guide_and_examples_exist():
     project = builder.read_project(ROOT)
-    missing = [p for p in [project.getting_started, *project.examples]
-               if not (ROOT / "toolbox" / p).is_file()]
-    if missing:
-        pytest.skip("scistack.prj names toolbox files not written yet: " + ", ".join(missing))
+    named = [project.getting_started, *project.examples]
+    assert project.getting_started and project.examples
+    missing = [p for p in named if not (ROOT / "toolbox" / p).is_file()]
+    assert not missing, "scistack.prj names toolbox files that do not exist: " + ", ".join(missing)
 
 
 def test_release_script_parses_as_matlab():
