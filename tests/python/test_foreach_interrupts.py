@@ -100,6 +100,12 @@ def test_ctrl_c_in_the_driver_commits_what_finished_and_says_so():
 # ------------------------------------------------------------------ Python, real signals
 
 
+def _interruptible() -> None:
+    """Give a child the SIGINT a terminal gives: a test run from a background job would
+    otherwise pass on "ignore SIGINT", and Ctrl-C would never reach the child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _python_child(tmp_path: Path) -> subprocess.Popen:
     script = tmp_path / "child.py"
     script.write_text(textwrap.dedent(f"""
@@ -124,7 +130,8 @@ def _python_child(tmp_path: Path) -> subprocess.Popen:
         print("finished", flush=True)
     """))
     child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+                             stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                             preexec_fn=_interruptible)
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "started"
     return child
@@ -185,7 +192,7 @@ def _octave_child(tmp_path: Path) -> subprocess.Popen:
     env = dict(os.environ, SCISTACK_PYTHON=sys.executable)
     child = subprocess.Popen([octave_cli(), "--no-history", "--norc", "--quiet", "--eval", code],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             cwd=tmp_path, env=env)
+                             cwd=tmp_path, env=env, preexec_fn=_interruptible)
     assert child.stdout is not None
     for line in child.stdout:
         if line.strip() == "started":
