@@ -33,6 +33,7 @@ from scistack_engine.errors import (
     UnknownVariableError,
     UnsupportedValueError,
 )
+from scistack_engine.executors import Dask, Processes
 from scistack_engine.planner import PlanError
 
 from .database import Database, close, configure_database, get_database
@@ -48,6 +49,8 @@ __all__ = [
     "close",
     "Database",
     "for_each",
+    "Processes",
+    "Dask",
     "Fixed",
     "Merge",
     "PathTemplate",

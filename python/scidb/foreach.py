@@ -24,6 +24,7 @@ import pandas as pd
 from scilineage import Thunk
 from scistack_engine.batches import drive
 from scistack_engine.execution import ForEachRun
+from scistack_engine.executors import Executor, resolve_executor
 
 from .database import Database, get_database
 from .filters import Filter, Sql
@@ -64,7 +65,8 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
              dry_run: bool = False, save: bool = True, skip_existing: bool = False,
              as_table: bool | Sequence[str] = False, batch_size: int = 500,
              on_error: str = "continue", progress: bool | None = None,
-             db: Database | None = None, **iterables: Any) -> pd.DataFrame:
+             executor: Executor | str = "serial", db: Database | None = None,
+             **iterables: Any) -> pd.DataFrame:
     """Run ``fn`` over every combination of the iterables, loading and saving by metadata.
 
     Parameters
@@ -99,6 +101,11 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
         commits what finished, then re-raises.
     progress
         Show a progress bar (default: when stderr is a terminal).
+    executor
+        Where ``fn`` runs: ``"serial"`` (here, in order; the default), ``"processes"``
+        (local worker processes on every core), ``Processes(workers=8)`` or
+        ``Dask(client)``. Whatever runs ``fn``, this process alone reads and writes the
+        database, and the records saved are the same (see ``docs/parallel.md``).
     db
         The database (default: the current one).
     **iterables
@@ -122,14 +129,15 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
                if isinstance(fn, Thunk) else {})
     return run_for_each(fn, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
                         save=save, as_table=as_table, batch_size=batch_size, on_error=on_error,
-                        progress=progress, db=db, skip_existing=skip_existing, **lineage)
+                        progress=progress, executor=executor, db=db,
+                        skip_existing=skip_existing, **lineage)
 
 
 def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
                  iterables: Mapping[str, Any], *, where: Filter | str | None, dry_run: bool,
                  save: bool, as_table: bool | Sequence[str], batch_size: int,
-                 on_error: str, progress: bool | None, db: Database | None,
-                 fingerprint: str | None = None, skip_computed: bool = True,
+                 on_error: str, progress: bool | None, executor: Executor | str,
+                 db: Database | None, fingerprint: str | None = None, skip_computed: bool = True,
                  skip_existing: bool = False,
                  call: Callable[..., Any] | None = None) -> pd.DataFrame:
     """The for_each driver shared by scidb and scihist.
@@ -144,8 +152,8 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
                       skip_computed, skip_existing)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
-    result = drive(run, call or fn, stop_on_error=on_error == "raise", batch_size=batch_size,
-                   progress=progress)
+    result = drive(run, call or fn, executor=resolve_executor(executor),
+                   stop_on_error=on_error == "raise", batch_size=batch_size, progress=progress)
     log.info("%s", result.headline)
     for note in result.notes:
         log.warning("%s", note)

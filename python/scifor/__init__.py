@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import logging
 
+from scistack_engine.executors import Dask, Processes
+
 from .errors import FilterError, InputError, OutputError, SchemaError, SciforError
 from .filters import Col, Filter
 from .inputs import Fixed, Merge, Select
@@ -30,6 +32,8 @@ __all__ = [
     "set_schema",
     "get_schema",
     "for_each",
+    "Processes",
+    "Dask",
     "Fixed",
     "Merge",
     "Select",

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from scistack_engine.batches import Outcome, drive
+from scistack_engine.executors import Executor, resolve_executor
 
 from .errors import InputError
 from .filters import Filter
@@ -43,6 +44,7 @@ def for_each(
     dry_run: bool = False,
     on_error: Literal["continue", "raise"] = "continue",
     progress: bool | None = None,
+    executor: Executor | str = "serial",
     **iterables: Any,
 ) -> pd.DataFrame:
     """Call *fn* once per combination of metadata values and collect the results.
@@ -82,6 +84,11 @@ def for_each(
     progress : bool or None, default None
         Show a tqdm progress bar: ``True`` always, ``False`` never, ``None`` only when
         stderr is a terminal and the run lasts more than a couple of seconds.
+    executor : str or Executor, default "serial"
+        Where *fn* runs: ``"serial"`` (here, in order), ``"processes"`` (local worker
+        processes on every core), ``Processes(workers=8)`` or ``Dask(client)``. The
+        combinations' inputs and results travel to and from the workers as encoded values;
+        the result is the same as serial.
     **iterables
         Schema key -> values to iterate over (list, tuple, range, array, Series; a single
         value counts as a one-item list). An empty list (``subject=[]``) means every value
@@ -148,5 +155,6 @@ def for_each(
             exc.add_note(f"(raised by {planned.fn_name} in for_each for "
                          f"{run.describe(outcome.index)})")
 
-    return drive(run, planned.fn, stop_on_error=on_error == "raise", progress=progress,
+    return drive(run, planned.fn, executor=resolve_executor(executor),
+                 stop_on_error=on_error == "raise", progress=progress,
                  on_stop=note_combination).table

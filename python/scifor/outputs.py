@@ -83,7 +83,7 @@ class OutputCollector:
         self.unpack = output_names is not None
         self.names = list(output_names) if output_names is not None else [DEFAULT_OUTPUT_NAME]
         self.distribute_key = distribute_key
-        self.entries: list[tuple[tuple, tuple]] = []
+        self._entries: list[tuple[int, tuple, tuple]] = []
 
     @property
     def meta_columns(self) -> list[str]:
@@ -126,25 +126,33 @@ class OutputCollector:
                 )
         return outputs
 
-    def add(self, meta: tuple, outputs: tuple) -> None:
-        """Keep the outputs of one combination (*meta*: its key values, as given)."""
-        self.entries.append((meta, outputs))
+    def add(self, meta: tuple, outputs: tuple, order: int) -> None:
+        """Keep the outputs of one combination (*meta*: its key values, as given; *order*:
+        its place in the plan, which orders the rows whatever order results came in)."""
+        self._entries.append((order, meta, outputs))
+
+    @property
+    def entries(self) -> list[tuple[tuple, tuple]]:
+        """``(meta, outputs)`` of each combination kept, in plan order."""
+        return [(meta, outputs) for _, meta, outputs in sorted(self._entries,
+                                                                key=lambda entry: entry[0])]
 
     def to_frame(self) -> pd.DataFrame:
         """Build the result table (see the module docstring for its two shapes)."""
+        entries = self.entries
         if (
             len(self.names) == 1
-            and self.entries
-            and all(isinstance(out[0], pd.DataFrame) for _, out in self.entries)
+            and entries
+            and all(isinstance(out[0], pd.DataFrame) for _, out in entries)
         ):
-            return self._stacked_frames()
-        return self._one_row_per_result()
+            return self._stacked_frames(entries)
+        return self._one_row_per_result(entries)
 
-    def _stacked_frames(self) -> pd.DataFrame:
+    def _stacked_frames(self, entries: list[tuple[tuple, tuple]]) -> pd.DataFrame:
         meta_columns = self.meta_columns
         bodies: list[pd.DataFrame] = []
         meta_values: dict[str, list[Any]] = {c: [] for c in meta_columns}
-        for meta, (frame,) in self.entries:
+        for meta, (frame,) in entries:
             n = len(frame)
             for key, value in zip(self.meta_keys, meta):
                 meta_values[key].extend([value] * n)
@@ -160,9 +168,9 @@ class OutputCollector:
         meta = pd.DataFrame({c: _column(v) for c, v in meta_values.items()}, index=body.index)
         return pd.concat([meta, body], axis=1)
 
-    def _one_row_per_result(self) -> pd.DataFrame:
+    def _one_row_per_result(self, entries: list[tuple[tuple, tuple]]) -> pd.DataFrame:
         columns: dict[str, list[Any]] = {c: [] for c in self.meta_columns + self.names}
-        for meta, outputs in self.entries:
+        for meta, outputs in entries:
             if self.distribute_key:
                 n = _length(outputs[0], self.names[0])
                 for i in range(n):
@@ -176,6 +184,6 @@ class OutputCollector:
                     columns[key].append(value)
                 for name, value in zip(self.names, outputs):
                     columns[name].append(value)
-        if not self.entries:
+        if not entries:
             return pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
         return pd.DataFrame({c: _column(v) for c, v in columns.items()})

@@ -487,8 +487,8 @@ class Collection:
 
     Notes
     -----
-    Steps are expected in plan order; the result rows follow the order of the calls to
-    :meth:`add`.
+    Outcomes may come in any order (parallel executors report in completion order); the
+    result rows follow the plan.
     """
 
     def __init__(self, plan: Plan, dry_run: bool = False) -> None:
@@ -545,7 +545,7 @@ class Collection:
             if self.stop_on_error:
                 raise
             return
-        self.outputs.add(step.values, outputs)
+        self.outputs.add(step.values, outputs, step.index)
         self.log.record_run()
 
     def fail(self, step: Step, error: BaseException, stage: str = "function") -> bool:

@@ -20,6 +20,7 @@ import pandas as pd
 from scidb.database import Database
 from scidb.filters import Filter
 from scidb.foreach import run_for_each
+from scistack_engine.executors import Executor
 from scilineage import Thunk
 
 __all__ = ["for_each"]
@@ -30,7 +31,8 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
              where: Filter | str | None = None, dry_run: bool = False, save: bool = True,
              as_table: bool | Sequence[str] = False, batch_size: int = 500,
              on_error: str = "continue", progress: bool | None = None,
-             db: Database | None = None, **iterables: Any) -> pd.DataFrame:
+             executor: Executor | str = "serial", db: Database | None = None,
+             **iterables: Any) -> pd.DataFrame:
     """Run ``fn`` over every combination, with lineage, skipping what is already computed.
 
     Takes every argument of :func:`scidb.for_each`, plus:
@@ -52,6 +54,6 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
     thunk = fn if isinstance(fn, Thunk) else Thunk(fn)
     return run_for_each(thunk, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
                         save=save, as_table=as_table, batch_size=batch_size,
-                        on_error=on_error, progress=progress, db=db,
+                        on_error=on_error, progress=progress, executor=executor, db=db,
                         fingerprint=thunk.fingerprint, skip_computed=skip_computed and not force,
                         call=thunk.__wrapped__)

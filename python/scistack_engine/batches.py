@@ -27,15 +27,18 @@ so that ``scifor``, which needs nothing but pandas, runs on the same protocol.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-__all__ = ["WorkItem", "Failure", "Outcome", "RunResult", "Run", "ForEachInterrupted",
-           "drive", "call_item", "COMMIT_SECONDS", "AUTO_PROGRESS_DELAY"]
+__all__ = ["WorkItem", "Failure", "Place", "Outcome", "RunResult", "Run", "ForEachInterrupted",
+           "Outcomes", "drive", "serial_outcomes", "call_item", "COMMIT_SECONDS", "AUTO_PROGRESS_DELAY"]
 
 #: Seconds after which the outcomes gathered so far are committed, however few.
 COMMIT_SECONDS = 5.0
@@ -79,9 +82,24 @@ class Failure:
         return cls(type(exc).__name__, str(exc), stack, stage, exc)
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a combination ran: the host, the process id and the worker's name
+    (``"main"`` for the coordinating process itself)."""
+
+    host: str
+    pid: int
+    worker: str
+
+    @classmethod
+    def here(cls) -> Place:
+        """This process."""
+        return cls(socket.gethostname(), os.getpid(), "main")
+
+
 @dataclass(slots=True)
 class Outcome:
-    """What running one :class:`WorkItem` gave.
+    """What running one :class:`WorkItem` gave, and where it ran (None: unknown).
 
     Exactly one of ``returned`` (what a Python function returned), ``wires`` (the outputs
     encoded as wire bytes, one per output: what MATLAB sends) and ``failure`` is meaningful.
@@ -92,6 +110,7 @@ class Outcome:
     wires: Sequence[bytes] | None = None
     failure: Failure | None = None
     duration_s: float = 0.0
+    place: Place | None = None
 
 
 @dataclass
@@ -141,20 +160,36 @@ class ForEachInterrupted(KeyboardInterrupt):
 
 def call_item(call: Callable[..., Any], item: WorkItem) -> Outcome:
     """Call ``call(**item.kwargs)``, timing it; an exception becomes the outcome's failure."""
-    start = time.perf_counter()
+    start, place = time.perf_counter(), Place.here()
     try:
         returned = call(**item.kwargs)
     except Exception as exc:  # the user's function may raise anything: it is recorded
         return Outcome(item.index, failure=Failure.of(exc),
-                       duration_s=time.perf_counter() - start)
-    return Outcome(item.index, returned, duration_s=time.perf_counter() - start)
+                       duration_s=time.perf_counter() - start, place=place)
+    return Outcome(item.index, returned, duration_s=time.perf_counter() - start, place=place)
 
 
-def drive(run: Run, call: Callable[..., Any], *, stop_on_error: bool = False,
-          batch_size: int = 500, commit_seconds: float = COMMIT_SECONDS,
-          progress: bool | None = None,
+def serial_outcomes(run: Run, call: Callable[..., Any], size: int) -> Iterator[Outcome]:
+    """Every combination of ``run`` called here, in plan order, read ``size`` at a time."""
+    while chunk := run.next_chunk(size):
+        for item in chunk:
+            yield call_item(call, item)
+
+
+class Outcomes(Protocol):
+    """What runs the combinations: an executor (:mod:`scistack_engine.executors`)."""
+
+    def outcomes(self, run: Run, call: Callable[..., Any],
+                 batch_size: int) -> Iterator[Outcome | None]:
+        """One outcome per combination ``run`` hands out, in completion order, and
+        ``None`` now and then while waiting for one."""
+
+
+def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = None,
+          stop_on_error: bool = False, batch_size: int = 500,
+          commit_seconds: float = COMMIT_SECONDS, progress: bool | None = None,
           on_stop: Callable[[Outcome], None] | None = None) -> RunResult:
-    """Run every combination of ``run`` in this process; return the run's result.
+    """Run every combination of ``run``; commit the outcomes as they come; the result.
 
     Parameters
     ----------
@@ -162,12 +197,14 @@ def drive(run: Run, call: Callable[..., Any], *, stop_on_error: bool = False,
         The planned run.
     call
         Called as ``call(**inputs)`` once per combination.
+    executor
+        Where ``call`` runs (:mod:`scistack_engine.executors`); default: here, in order.
     stop_on_error
         Stop at the first failure (after committing what finished, the failing combination
         included) and re-raise its exception; otherwise record it and go on.
     batch_size
-        Combinations handed out (and, for a database run, read) at a time, and the most
-        outcomes gathered before a commit.
+        Combinations handed out (and, for a database run, read) at a time by the serial
+        path, and the most outcomes gathered before a commit.
     commit_seconds
         Commit what finished once this long has passed since the last commit.
     progress
@@ -186,6 +223,8 @@ def drive(run: Run, call: Callable[..., Any], *, stop_on_error: bool = False,
     pending: list[Outcome] = []
     last_commit = time.monotonic()
     stop: Outcome | None = None
+    stream = (executor.outcomes(run, call, batch_size) if executor is not None
+              else serial_outcomes(run, call, batch_size))
 
     def commit() -> None:
         nonlocal last_commit, stop
@@ -196,22 +235,21 @@ def drive(run: Run, call: Callable[..., Any], *, stop_on_error: bool = False,
             stop = refused[0]
 
     try:
-        while stop is None:
-            chunk = run.next_chunk(batch_size)
-            if not chunk:
-                break
-            for item in chunk:
-                outcome = call_item(call, item)
-                pending.append(outcome)
-                if bar is not None:
-                    bar.update(1)
-                if outcome.failure is not None and stop_on_error:
-                    stop = outcome
-                    break
-                if len(pending) >= batch_size or time.monotonic() - last_commit >= commit_seconds:
+        with contextlib.closing(stream):
+            for outcome in stream:
+                if outcome is not None:
+                    pending.append(outcome)
+                    if bar is not None:
+                        bar.update(1)
+                    if outcome.failure is not None and stop_on_error:
+                        stop = outcome
+                        break
+                if len(pending) >= batch_size or (
+                        pending and time.monotonic() - last_commit >= commit_seconds):
                     commit()
                     if stop is not None:
                         break
+        if pending:
             commit()
     except KeyboardInterrupt:
         if pending:

@@ -169,7 +169,7 @@ class ForEachRun:
                     ComboOutcome(c.index, c.metadata, "failed" if o.failure else "done",
                                  o.failure.text if o.failure else None, o.duration_s,
                                  record_ids.get(c.index, []),
-                                 o.failure.stack if o.failure else None)
+                                 o.failure.stack if o.failure else None, o.place)
                     for c, o in zip(combos, outcomes)])
         for combo, outcome in zip(combos, outcomes):
             row = self._rows[combo.index]

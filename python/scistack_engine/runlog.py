@@ -6,7 +6,9 @@ Two tables (documented in ``docs/storage.md``):
   (``running``, ``finished``, ``failed``, ``interrupted``) and counts by outcome;
 * ``_run_combos`` — one row per combination of a run: its metadata, status (``done``,
   ``cached``, ``skipped``, ``failed``, ``dry_run``), the reason for a skip or the error
-  message, the duration, the record ids it saved and, for a failure, the stack.
+  message, the duration, the record ids it saved, for a failure the stack, and where it
+  ran: host, pid and worker (``main`` for the process that ran the for_each; NULL for a
+  combination that did not run).
 
 A run row is written when the run starts, so a run killed midway is visible as
 ``running`` with the combinations committed before the kill; combination rows are written
@@ -28,12 +30,17 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-__all__ = ["create_runlog_tables", "ComboOutcome", "RunLog"]
+from .batches import Place
+
+__all__ = ["create_runlog_tables", "upgrade_runlog_tables", "ComboOutcome", "RunLog"]
 
 _COMBO_COLUMNS = ["run_id", "combo", "metadata", "status", "reason", "duration_s", "record_ids",
-                  "finished_at", "stack"]
+                  "finished_at", "stack", "host", "pid", "worker"]
 _COMBO_TYPES = [pa.string(), pa.int32(), pa.string(), pa.string(), pa.string(), pa.float64(),
-                pa.string(), pa.timestamp("us", tz="UTC"), pa.string()]
+                pa.string(), pa.timestamp("us", tz="UTC"), pa.string(), pa.string(), pa.int32(),
+                pa.string()]
+#: Columns of ``_run_combos`` added since format 1 (added to older files when opened).
+_ADDED_COMBO_COLUMNS = {"host": "VARCHAR", "pid": "INTEGER", "worker": "VARCHAR"}
 
 COMBO_STATUSES = ("done", "cached", "skipped", "failed", "dry_run")
 
@@ -48,8 +55,18 @@ def create_runlog_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE _run_combos (run_id VARCHAR, combo INTEGER, metadata VARCHAR, "
         "status VARCHAR, reason VARCHAR, duration_s DOUBLE, record_ids VARCHAR, "
-        "finished_at TIMESTAMPTZ, stack VARCHAR)"
+        "finished_at TIMESTAMPTZ, stack VARCHAR, host VARCHAR, pid INTEGER, worker VARCHAR)"
     )
+
+
+def upgrade_runlog_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the run-log columns a file written by an older SciStack lacks."""
+    have = {row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = '_run_combos'"
+    ).fetchall()}
+    for name, sql_type in _ADDED_COMBO_COLUMNS.items():
+        if name not in have:
+            con.execute(f"ALTER TABLE _run_combos ADD COLUMN {name} {sql_type}")
 
 
 @dataclass
@@ -63,11 +80,15 @@ class ComboOutcome:
     duration_s: float = 0.0
     record_ids: list[str] = field(default_factory=list)
     stack: str | None = None  # where a failed function raised
+    place: Place | None = None  # where it ran
 
     def row(self, run_id: str, now: dt.datetime) -> tuple:
+        place = self.place
         return (run_id, self.combo, json.dumps(dict(self.metadata), sort_keys=True, default=str),
                 self.status, self.reason, self.duration_s,
-                json.dumps(self.record_ids) if self.record_ids else None, now, self.stack)
+                json.dumps(self.record_ids) if self.record_ids else None, now, self.stack,
+                place.host if place else None, place.pid if place else None,
+                place.worker if place else None)
 
 
 def _user() -> str:

@@ -59,7 +59,7 @@ from .metadata import (
     validate_identifier,
 )
 from .payload import StoredValue, from_columns, to_stored
-from .runlog import create_runlog_tables
+from .runlog import create_runlog_tables, upgrade_runlog_tables
 from .views import append_frame_rows, quote_identifier, view_signature, view_sql
 
 __all__ = [
@@ -297,6 +297,8 @@ class Database:
                     f"database {self.path!r} was created with schema keys {stored_keys}, not "
                     f"{self.schema_keys}; open it with {stored_keys} or use another file"
                 )
+            if not self.read_only:
+                upgrade_runlog_tables(con)
             return
         if tables - {"_scistack"} and not tables & {"_records"}:
             raise NotADatabaseError(
