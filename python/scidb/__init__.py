@@ -31,6 +31,7 @@ from scistack_engine.errors import (
     ScistackError,
     UnknownMetadataKeyError,
     UnknownVariableError,
+    UnsendableFunctionError,
     UnsupportedValueError,
 )
 from scistack_engine.executors import Dask, Processes
@@ -63,6 +64,7 @@ __all__ = [
     "ReservedMetadataKeyError",
     "PlanError",
     "ForEachInterrupted",
+    "UnsendableFunctionError",
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",

@@ -20,8 +20,8 @@ import pandas as pd
 from scidb.database import Database
 from scidb.filters import Filter
 from scidb.foreach import run_for_each
-from scistack_engine.executors import Executor
 from scilineage import Thunk
+from scistack_engine.executors import Executor
 
 __all__ = ["for_each"]
 

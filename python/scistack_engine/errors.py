@@ -31,6 +31,9 @@ SciStack that raises it, one word per part:
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
 ``scistack:foreach:outputCount``         ``OutputsError`` (execution)
 ``scistack:foreach:unknownRun``          ``RunStateError`` (the gateway's run protocol)
+``scistack:foreach:unsendable``          :class:`UnsendableFunctionError` (executors)
+``scistack:foreach:workerStart``         :class:`WorkerStartError`
+``scistack:foreach:remoteError``         :class:`RemoteError`
 ``scistack:gateway:badRequest``          :class:`GatewayError` (MATLAB gateway; a few
                                          requests name their own ``gateway`` reason)
 ``scistack:scifor:*``                    ``scifor.errors`` (schema, input, filter, output)
@@ -74,6 +77,9 @@ __all__ = [
     "OutputCountError",
     "LineageOptionError",
     "LineageFormatError",
+    "UnsendableFunctionError",
+    "WorkerStartError",
+    "RemoteError",
     "GatewayError",
     # defined beside the for_each modules, see __getattr__
     "PlanError",  # noqa: F822
@@ -221,6 +227,27 @@ class LineageFormatError(LineageError, ValueError):
     """A lineage dict (for example from MATLAB) that is not a valid lineage record."""
 
     identifier = "scistack:lineage:badRecord"
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class UnsendableFunctionError(ScistackError, TypeError):
+    """A for_each function cannot be sent to worker processes."""
+
+    identifier = "scistack:foreach:unsendable"
+
+
+class WorkerStartError(ScistackError, RuntimeError):
+    """A worker process of a parallel for_each could not be started."""
+
+    identifier = "scistack:foreach:workerStart"
+
+
+class RemoteError(ScistackError, RuntimeError):
+    """An exception raised in a worker whose own type could not travel back."""
+
+    identifier = "scistack:foreach:remoteError"
 
 
 # --------------------------------------------------------------------------- gateway

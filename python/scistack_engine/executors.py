@@ -131,7 +131,8 @@ class _Chunked(Executor):
                 outcome = call_item(call, item)
                 durations.append(outcome.duration_s)
                 yield outcome
-            size *= 2
+            # grow the probe: at least doubling, sooner to a quarter of the probe's time
+            size = max(2 * size, math.ceil(PROBE_SECONDS / 4 / max(_median(durations), 1e-9)))
             gain = self._gain(run.to_run - len(durations), durations)
             if len(durations) >= 3 and gain > 2 * self._startup_seconds():
                 break

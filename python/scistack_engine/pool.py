@@ -28,21 +28,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ScistackError
+from .errors import WorkerStartError
 from .worker import ItemResult, read_frame, write_frame
 
-__all__ = ["ProcessPool", "WorkerStartError", "ChunkDone", "WorkerDied", "describe_exit"]
+__all__ = ["ProcessPool", "ChunkDone", "WorkerDied", "describe_exit"]
 
 #: Seconds a new worker may take to start and import what it needs.
 START_TIMEOUT = 120.0
 
 _ENGINE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-class WorkerStartError(ScistackError, RuntimeError):
-    """A worker process could not be started."""
-
-    identifier = "scistack:parallel:workerStart"
 
 
 @dataclass(frozen=True)

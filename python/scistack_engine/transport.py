@@ -28,25 +28,13 @@ from typing import Any
 
 from .batches import Failure
 from .codec import decode, encode
-from .errors import ScistackError, UnsupportedValueError
+from .errors import RemoteError, UnsendableFunctionError, UnsupportedValueError
 
-__all__ = ["UnsendableFunctionError", "RemoteError", "pack_function", "unpack_function",
+__all__ = ["pack_function", "unpack_function",
            "pack_value", "unpack_value", "PackedFailure", "pack_failure", "unpack_failure"]
 
 _BY_REFERENCE, _BY_VALUE = b"R", b"C"
 _WIRE, _PICKLE = b"W", b"P"
-
-
-class UnsendableFunctionError(ScistackError, TypeError):
-    """A for_each function cannot be sent to worker processes."""
-
-    identifier = "scistack:parallel:unsendable"
-
-
-class RemoteError(ScistackError, RuntimeError):
-    """An exception raised in a worker whose own type could not travel back."""
-
-    identifier = "scistack:parallel:remoteError"
 
 
 def _resolve(module: str, qualname: str) -> Any:

@@ -26,9 +26,9 @@ import scifor
 from scidb import BaseVariable, Processes, for_each
 from scihist import lineage_fcn
 from scihist import for_each as hist_for_each
+from scistack_engine.errors import UnsendableFunctionError
 from scistack_engine.executors import Serial, resolve_executor
 from scistack_engine.transport import (
-    UnsendableFunctionError,
     pack_function,
     pack_value,
     unpack_function,

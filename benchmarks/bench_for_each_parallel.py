@@ -1,0 +1,156 @@
+"""``scidb.for_each`` on local worker processes and on Dask versus serial, in one process.
+
+Workloads (each against its own file database of scalar inputs, one scalar output each):
+
+* **a 20 ms function × 400 combinations**: serial; ``Processes(workers=2)`` with cold
+  workers (started by the run, the cost a first run pays) and warm ones (kept from the
+  previous run, as later runs find them); ``Dask`` on a ``LocalCluster`` of 2 worker
+  processes. Targets: processes ≥ 1.7× and Dask ≥ 1.5× the serial speed.
+* **a 50 µs function × 10,000 combinations**: serial and the automatic choice of
+  ``executor="processes"`` (which measures the function and should stay in this process).
+  Target: never slower than serial.
+* **dispatch and commit overhead per combination**: a function that does nothing,
+  10,000 combinations, every chunk (of 500) sent to the workers (``chunk_size`` given, so
+  nothing stays here): wall time per combination, against serial's.
+
+The speed-ups are ratios of runs in this process, on this machine (2 cores here: the
+coordinator shares them with the workers).
+
+    python benchmarks/bench_for_each_parallel.py [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common as bc  # noqa: E402
+
+TITLE = "for_each in parallel: local processes and Dask vs serial"
+SLOW_N, SLOW_SECONDS = 400, 0.020
+CHEAP_N, CHEAP_SECONDS = 10_000, 50e-6
+
+
+def sleepy(x):
+    time.sleep(SLOW_SECONDS)
+    return x + 1
+
+
+def busy(x):
+    end = time.perf_counter() + CHEAP_SECONDS
+    while time.perf_counter() < end:
+        pass
+    return x + 1
+
+
+def nothing(x):
+    return x
+
+
+def _inputs(n: int):
+    import numpy as np
+    import pandas as pd
+
+    i = np.arange(n)
+    return pd.DataFrame({"subject": i // 100, "trial": i % 100, "value": i * 1.0})
+
+
+def _timed_run(source: type, fn, n: int, executor, name: str) -> float:
+    from scidb import for_each
+
+    start = time.perf_counter()
+    result = for_each(fn, inputs={"x": source}, outputs=[bc.new_variable(name)], subject=[],
+                      trial=[], progress=False, executor=executor)
+    seconds = time.perf_counter() - start
+    done = int((result["status"] == "done").sum())
+    if done != n:
+        raise RuntimeError(f"{name}: {done} of {n} combinations done")
+    return seconds
+
+
+def _slow_function(quick: bool) -> list[bc.Figure]:
+    from scidb import Dask, Processes
+
+    n = SLOW_N // 2 if quick else SLOW_N
+    figures = []
+    with bc.temp_dir() as directory, bc.fresh_database(directory):
+        source = bc.new_variable("SlowInput")
+        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        serial = _timed_run(source, sleepy, n, "serial", "SerialOut")
+        workload = f"{SLOW_SECONDS * 1e3:.0f} ms function ×{n}"
+        figures.append(bc.Figure(workload, "serial", serial, "s",
+                                 note=f"ideal {n * SLOW_SECONDS:.1f} s"))
+        pool = Processes(workers=2)
+        try:
+            cold = _timed_run(source, sleepy, n, pool, "ColdOut")
+            warm = _timed_run(source, sleepy, n, pool, "WarmOut")
+        finally:
+            pool.close()
+        for label, seconds in (("processes(2), cold workers", cold),
+                               ("processes(2), warm workers", warm)):
+            figures.append(bc.Figure(workload, f"speed-up, {label}", serial / seconds, "×",
+                                     better="higher", target=1.7,
+                                     note=f"{seconds:.2f} s; ideal {n * SLOW_SECONDS / 2:.1f} s"))
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            dask = _timed_run(source, sleepy, n, Dask(client), "DaskOut")
+        figures.append(bc.Figure(workload, "speed-up, Dask LocalCluster(2)", serial / dask, "×",
+                                 better="higher", target=1.5, note=f"{dask:.2f} s"))
+    return figures
+
+
+def _cheap_function(quick: bool) -> list[bc.Figure]:
+    from scidb import Processes
+
+    n = CHEAP_N // 5 if quick else CHEAP_N
+    workload = f"{CHEAP_SECONDS * 1e6:.0f} µs function ×{n:,}"
+    with bc.temp_dir() as directory, bc.fresh_database(directory):
+        source = bc.new_variable("CheapInput")
+        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        _timed_run(source, busy, n, "serial", "WarmUp")
+        serial = _timed_run(source, busy, n, "serial", "SerialOut")
+        pool = Processes(workers=2)
+        try:
+            auto = _timed_run(source, busy, n, pool, "AutoOut")
+            started = pool.pool.started
+        finally:
+            pool.close()
+    return [bc.Figure(workload, "automatic choice vs serial (time ratio)", auto / serial, "×",
+                      target=1.0, note=f"serial {serial:.2f} s, automatic {auto:.2f} s; "
+                      f"workers {'were' if started else 'were not'} started")]
+
+
+def _overhead(quick: bool) -> list[bc.Figure]:
+    from scidb import Processes
+
+    n = CHEAP_N // 5 if quick else CHEAP_N
+    workload = f"no-op function ×{n:,}"
+    with bc.temp_dir() as directory, bc.fresh_database(directory):
+        source = bc.new_variable("NoopInput")
+        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        _timed_run(source, nothing, n, "serial", "WarmUp")
+        serial = _timed_run(source, nothing, n, "serial", "SerialOut")
+        pool = Processes(workers=2, chunk_size=500)
+        try:
+            _timed_run(source, nothing, n, pool, "PoolWarmUp")
+            parallel = _timed_run(source, nothing, n, pool, "PoolOut")
+        finally:
+            pool.close()
+    return [
+        bc.Figure(workload, "dispatch + commit per combination, processes(2)",
+                  parallel / n * 1e6, "µs", target=100.0,
+                  note="warm workers, chunks of 500, everything sent to the workers"),
+        bc.Figure(workload, "per combination, serial", serial / n * 1e6, "µs"),
+    ]
+
+
+def run(quick: bool = False) -> list[bc.Figure]:
+    return _slow_function(quick) + _cheap_function(quick) + _overhead(quick)
+
+
+if __name__ == "__main__":
+    bc.main(TITLE, run)
