@@ -7,7 +7,9 @@
 # provides mkoctfile, which compiles the toolbox's MEX bridge to Python. The bridge also
 # needs the C headers of the Python it embeds, and the virtual environment needs that
 # Python's venv module: for Debian's own Python (PYTHON, default python3) they come as
-# python3-dev and python3-venv. Nothing is installed when everything is present, so the
+# python3-dev and python3-venv. octave-parallel gives Octave parcellfun, which runs
+# for_each(..., 'executor', 'processes') on worker processes. Nothing is installed when
+# everything is present, so the
 # script is safe to call before every run. Installing needs root (CI runs as root) or sudo.
 set -euo pipefail
 
@@ -19,6 +21,11 @@ for tool in octave-cli mkoctfile; do
         packages=(octave liboctave-dev)
     fi
 done
+if command -v dpkg-query >/dev/null 2>&1 &&
+        ! dpkg-query -W -f='${Status}' octave-parallel 2>/dev/null | grep -q "ok installed"; then
+    echo "[ensure-system] missing: octave-parallel"
+    packages+=(octave-parallel)
+fi
 if ! "$PY" -c "import ensurepip, venv" >/dev/null 2>&1; then
     echo "[ensure-system] missing: the venv module of $PY"
     packages+=(python3-venv)
@@ -29,7 +36,7 @@ if ! "$PY" -c "import os, sysconfig; assert os.path.exists(os.path.join(sysconfi
 fi
 
 if [ ${#packages[@]} -eq 0 ]; then
-    echo "[ensure-system] Octave, mkoctfile and $PY's headers and venv present: nothing to install"
+    echo "[ensure-system] Octave (with its parallel package), mkoctfile and $PY's headers and venv present: nothing to install"
     exit 0
 fi
 

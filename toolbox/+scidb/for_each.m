@@ -42,6 +42,11 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %     'progress', false  no progress lines (true: a line at every tenth of the run and
 %                        after 30 s without one; default: the same once the run has
 %                        taken 2 seconds, so quick runs print nothing)
+%     'executor', 'processes'  run FN on parallel workers: MATLAB's process pool
+%                        (parfeval; Parallel Computing Toolbox) or GNU Octave's
+%                        parcellfun (the parallel package). Workers get plain values
+%                        and never open the database; this MATLAB saves everything, as
+%                        a serial run would. Default 'serial'; see docs/parallel.md
 %     'db', DB           a scidb.Database other than the current one
 %
 %   A combination with a missing input is skipped and its reason recorded; an error in

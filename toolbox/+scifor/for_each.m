@@ -31,6 +31,11 @@ function [result, report] = for_each(fn, inputs, varargin)
 %                    rethrow FN's error unchanged)
 %     'progress'     true: show a progress line; false: never; [] (default): once a run
 %                    lasts more than two seconds
+%     'executor'     'serial' (default) or 'processes': FN runs on parallel workers
+%                    (MATLAB: parfeval on a process pool, Parallel Computing Toolbox;
+%                    GNU Octave: parcellfun of the parallel package), in groups that
+%                    finish within the commit interval; a function under a millisecond
+%                    per call runs here. Without those, a warning and a serial run.
 %
 %   RESULT is a table (a struct of columns in GNU Octave) with one row per combination
 %   that ran: the iterated keys, then one column per output (a single output is named
@@ -75,6 +80,7 @@ for k = 1:numel(names)
     specs{k} = scifor.internal.input_spec(inputs.(names{k}));
     specs{k}.name = names{k};
 end
+workers = scistack.internal.parallel_workers(options.executor, fn_name);
 request = struct('front', 'scifor', 'function', fn_name);
 request.inputs = specs;
 request.keys = keys;
@@ -93,7 +99,8 @@ if ~started.done
     driver = struct('name', fn_name, 'n_out', output_count(fn, options.output_names), ...
                     'chunk', started.chunk, 'commit_seconds', started.commit_seconds, ...
                     'raise', strcmp(options.on_error, 'raise'), ...
-                    'progress', {options.progress}, 'send', true, 'mark_tables', true);
+                    'progress', {options.progress}, 'send', true, 'mark_tables', true, ...
+                    'workers', workers);
     driver.positions = reshape(positions, 1, []);
     finished = scistack.internal.run_batches(fn, started, reshape(call_args, 1, []), driver);
 end
@@ -142,7 +149,7 @@ function [options, keys, values] = parse_pairs(pairs)
 % Split name/value pairs into for_each options and iterables (in the order given).
 options = struct('where', [], 'as_table', false, 'distribute', false, ...
                  'output_names', [], 'dry_run', false, 'on_error', 'continue', ...
-                 'progress', []);
+                 'progress', [], 'executor', 'serial');
 if mod(numel(pairs), 2) ~= 0
     error('scistack:scifor:badArguments', ...
           'scifor.for_each takes name/value pairs after the inputs struct; one is missing');

@@ -32,17 +32,18 @@ encoded for MATLAB, what MATLAB's outputs mean, how the result is shaped for MAT
 from __future__ import annotations
 
 import itertools
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..batches import COMMIT_SECONDS, Failure, Outcome, Run, RunResult
+from ..batches import COMMIT_SECONDS, Failure, Outcome, Place, Run, RunResult
 from ..codec import framed, wire_list
 from ..errors import ScistackError
 from .dispatch import operation
-from .matlab_args import as_uint8, items, wire_bytes
+from .matlab_args import as_uint8, items, texts, wire_bytes
 
 __all__ = ["Front", "register_front", "RunStateError"]
 
@@ -158,7 +159,9 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     ``indexes`` (plan positions), ``ok`` (the function returned), ``seconds``; for those
     that returned, ``lengths`` (one per output) of their output wire items concatenated
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
-    that failed, ``identifiers``, ``messages``, ``stacks`` and ``stages``.
+    that failed, ``identifiers``, ``messages``, ``stacks`` and ``stages``. Where each ran:
+    ``pids`` and ``workers`` (``"main"``, or e.g. ``"parcellfun-4711"``), one per
+    combination, when MATLAB sends them.
     """
     indexes = [int(i) for i in items(args.get("indexes"))]
     ok = [bool(v) for v in items(args.get("ok"))]
@@ -167,6 +170,7 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     marks = [bool(v) for v in items(args.get("marks"))] or [False] * len(lengths)
     blob = wire_bytes(args.get("blob", np.zeros(0)))
     failures = _failures(args)
+    places = _places(args, len(indexes))
     n_ok = sum(ok)
     if not (len(ok) == len(indexes) == len(seconds)) or len(failures) != len(ok) - n_ok:
         raise RunStateError("run_commit: indexes, ok, seconds and the failures differ in length")
@@ -176,9 +180,9 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     offset = cursor = 0
     failed = iter(failures)
-    for index, returned, took in zip(indexes, ok, seconds):
+    for index, returned, took, place in zip(indexes, ok, seconds, places):
         if not returned:
-            outcome = Outcome(index, failure=next(failed), duration_s=took)
+            outcome = Outcome(index, failure=next(failed), duration_s=took, place=place)
             outcomes.append(held.front.adapt(held.run, outcome, []))
             continue
         wires = []
@@ -186,10 +190,21 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
             wires.append(framed(blob[offset:offset + size]))
             offset += size
         # no outputs sent: the function has none, or MATLAB keeps them (save=false)
-        outcome = Outcome(index, wires=wires if per else None, duration_s=took)
+        outcome = Outcome(index, wires=wires if per else None, duration_s=took, place=place)
         outcomes.append(held.front.adapt(held.run, outcome, marks[cursor:cursor + per]))
         cursor += per
     return outcomes
+
+
+def _places(args: Mapping[str, Any], n: int) -> list[Place | None]:
+    pids = [int(p) for p in items(args.get("pids"))]
+    workers = texts(args.get("workers"), "run_commit workers")
+    if not pids:
+        return [None] * n
+    if not len(pids) == len(workers) == n:
+        raise RunStateError("run_commit: pids and workers differ in length from indexes")
+    host = socket.gethostname()
+    return [Place(host, pid, worker) for pid, worker in zip(pids, workers)]
 
 
 def _failures(args: Mapping[str, Any]) -> list[Failure]:

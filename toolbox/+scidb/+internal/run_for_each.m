@@ -21,7 +21,7 @@ function [result, info] = run_for_each(fn, inputs, outputs, args, with_lineage)
 %   See also scidb.for_each, scihist.for_each.
 
 names = {'where', 'dry_run', 'save', 'skip_existing', 'as_table', 'batch_size', 'on_error', ...
-         'progress', 'db'};
+         'progress', 'executor', 'db'};
 if with_lineage
     names = [names, {'force', 'skip_computed'}];
 end
@@ -56,6 +56,7 @@ end
 if with_lineage
     spec.fingerprint = fingerprint;
 end
+workers = scistack.internal.parallel_workers(opt.executor, fname);
 request = struct('front', 'scidb', 'spec', spec, 'save', opt.save, 'dry_run', opt.dry_run);
 request = scidb.internal.with_handle(request, options, []);
 started = scistack.internal.engine_call('run_start', request);
@@ -65,7 +66,8 @@ if started.done
 else
     driver = struct('name', fname, 'n_out', numel(out_names), 'chunk', started.chunk, ...
                     'commit_seconds', started.commit_seconds, 'raise', opt.raise, ...
-                    'progress', {opt.progress}, 'send', opt.save, 'mark_tables', false);
+                    'progress', {opt.progress}, 'send', opt.save, 'mark_tables', false, ...
+                    'workers', workers);
     driver.positions = find(~is_constant);
     [finished, kept] = scistack.internal.run_batches(fn, started, call_args, driver);
 end
@@ -130,7 +132,7 @@ end
 function opt = settle_options(options)
 opt = struct('where', [], 'dry_run', false, 'save', true, 'as_table', false, ...
              'batch_size', 500, 'raise', false, 'progress', [], 'skip_computed', true, ...
-             'skip_existing', false);
+             'skip_existing', false, 'executor', 'serial');
 if isfield(options, 'where') && ~isempty(options.where)
     where = options.where;
     if isstring(where)
@@ -184,6 +186,9 @@ if isfield(options, 'on_error')
 end
 if isfield(options, 'progress') && ~isempty(options.progress)
     opt.progress = logical(options.progress);
+end
+if isfield(options, 'executor')
+    opt.executor = options.executor;  % checked by scistack.internal.parallel_workers
 end
 if isfield(options, 'force') && logical(options.force)
     opt.skip_computed = false;

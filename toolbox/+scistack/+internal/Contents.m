@@ -10,6 +10,10 @@
 %
 % for_each
 %   run_batches        - Run one for_each of the engine in MATLAB: the driver of every for_each.
+%   call_combinations  - Call a for_each function once per argument list; report each.
+%   failure_report     - An error as the for_each run log keeps it.
+%   parallel_workers   - The workers a for_each's 'executor' option asks for.
+%   parallel_calls     - Call a for_each function on parallel workers, one outcome per call.
 %
 % Wire codec
 %   wire_encode        - Encode a MATLAB value as SciStack wire bytes.

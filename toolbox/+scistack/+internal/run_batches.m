@@ -14,7 +14,14 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %   FN), chunk, commit_seconds, raise (stop at the first failure and rethrow it),
 %   progress ([] for a progress line once the run lasts 2 s, true, false), send (false:
 %   outputs stay here, in KEPT, an N-by-n_out cell by plan position), mark_tables (true:
-%   scifor.Table outputs are sent as tables).
+%   scifor.Table outputs are sent as tables), workers (scistack.internal.parallel_workers:
+%   [] to run every combination here).
+%
+%   With workers, the first three
+%   combinations run here to measure FN; a function under a millisecond goes on here,
+%   otherwise groups of combinations, each sized to finish within the commit interval,
+%   run on the workers (scistack.internal.parallel_calls), which get plain values and
+%   never call the engine. This MATLAB alone encodes, commits and writes.
 %
 %   FINISHED is the reply of run_finish. A failure of FN, or outputs the engine cannot
 %   keep, are recorded with their identifier, message and stack and the run goes on (or,
@@ -31,7 +38,9 @@ function [finished, kept] = run_batches(fn, started, args, options)
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
 run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic(), ...
-             'progress', progress_start(options, started.to_run));
+             'progress', progress_start(options, started.to_run), ...
+             'workers', options.workers, ...
+             'per_call', []);
 while isempty(run.failure)
     chunk = scistack.internal.engine_call('run_next', 'run_id', started.run_id, ...
                                           'size', options.chunk);
@@ -40,15 +49,24 @@ while isempty(run.failure)
         break
     end
     values = scistack.internal.wire_decode(chunk.values);
+    n_sent = numel(options.positions);
+    arglists = cell(1, numel(indexes));
+    for k = 1:numel(indexes)
+        arglists{k} = args;
+        arglists{k}(options.positions) = values((k - 1) * n_sent + 1:k * n_sent);
+    end
     done = 0;
     while done < numel(indexes) && isempty(run.failure)
         % runs until the chunk ends, a failure stops the run or a commit is due
-        [run, done] = run_chunk(fn, args, values, indexes, done, options, run, slot);
-        refused = commit(slot, started.run_id, options);
-        if isempty(run.failure)
-            run.failure = refused;
+        [run, done] = run_group(fn, arglists, indexes, done, options, run, slot);
+        if pending_box('count', slot) >= options.chunk || done == numel(indexes) || ...
+                toc(run.last_commit) >= options.commit_seconds || ~isempty(run.failure)
+            refused = commit(slot, started.run_id, options);
+            if isempty(run.failure)
+                run.failure = refused;
+            end
+            run.last_commit = tic();
         end
-        run.last_commit = tic();
     end
 end
 failure = run.failure;
@@ -75,68 +93,97 @@ end
 
 % ------------------------------------------------------------------ combinations
 
-function [run, done] = run_chunk(fn, args, values, indexes, done, options, run, slot)
-% Call FN for the combinations of a chunk after the first DONE, keeping each outcome in
-% the slot's box, until the chunk ends, a failure stops the run, or a commit is due
-% (OPTIONS.chunk outcomes waiting, or OPTIONS.commit_seconds since the last commit).
-n_sent = numel(options.positions);
-n_out = options.n_out;
-progress = run.progress;
-outputs = cell(1, n_out);
-outcome = struct('index', 0, 'seconds', 0, 'ok', true, ...
-                 'items', {cell(1, n_out * options.send)}, ...
-                 'marks', false(1, n_out * options.send), 'failure', []);
-waiting = 0;
-while done < numel(indexes)
-    done = done + 1;
-    call_args = args;
-    call_args(options.positions) = values((done - 1) * n_sent + 1:done * n_sent);
-    outcome.index = indexes(done);
-    started = tic();
-    stage = 'function';
-    err = [];
-    try
-        if n_out == 0
-            fn(call_args{:});
-        else
-            [outputs{:}] = fn(call_args{:});
-        end
-        stage = 'outputs';
-        if options.mark_tables
-            [outcome.items, outcome.marks] = encode_outputs(outputs);
-        elseif options.send
-            for k = 1:n_out
-                outcome.items{k} = scistack.internal.wire_encode(outputs{k}, false);
-            end
-        end
-    catch err
-    end
-    outcome.seconds = toc(started);
-    if isempty(err)
-        if ~options.send
-            run.kept(outcome.index + 1, :) = outputs;
-        end
-        waiting = pending_box('add', slot, outcome);
+function [run, done] = run_group(fn, arglists, indexes, done, options, run, slot)
+% Run the next combinations of a chunk after the first DONE: one here, or, on parallel
+% workers, a group sized to finish within the commit interval; keep each outcome.
+workers = run.workers;
+if isempty(workers) || numel(run.per_call) < 3
+    last = done + 1;  % here: serial, or measuring the function before going parallel
+else
+    per_call = median(run.per_call);
+    if per_call < workers.serial_below
+        run.workers = [];  % too cheap for workers: the rest runs here
+        last = done + 1;
     else
-        failed = struct('index', outcome.index, 'seconds', outcome.seconds, 'ok', false, ...
-                        'items', {{}}, 'marks', false(1, 0), ...
-                        'failure', failure_report(err, stage));
-        waiting = pending_box('add', slot, failed);
+        group = floor(options.commit_seconds * workers.count / per_call);
+        last = min(numel(indexes), done + max(2 * workers.count, group));
     end
-    progress.done = progress.done + 1;
-    progress.failed = progress.failed + ~isempty(err);
-    if ~progress.off && (progress.done >= progress.next || toc(progress.last) >= 30)
-        progress = progress_line(progress);
+end
+if last == done + 1
+    outcomes = scistack.internal.call_combinations(fn, options.n_out, arglists(last));
+    if ~isempty(run.workers)
+        run.per_call(end + 1) = outcomes.seconds;
     end
-    if ~isempty(err) && options.raise
-        run.failure = err;
-        break
-    end
-    if waiting >= options.chunk || toc(run.last_commit) >= options.commit_seconds
+else
+    outcomes = scistack.internal.parallel_calls(run.workers, fn, options.n_out, ...
+                                                arglists(done + 1:last));
+end
+for k = 1:numel(outcomes)
+    run = keep_outcome(run, slot, options, indexes(done + k), outcomes(k));
+    if ~isempty(run.failure)
         break
     end
 end
+done = last;
+end
+
+function run = keep_outcome(run, slot, options, index, outcome)
+% Encode a call's outputs and add its outcome to the slot's box; update the progress;
+% with OPTIONS.raise, a failure stops the run (RUN.failure).
+n_out = options.n_out;
+err = [];
+failure = outcome.failure;
+items = cell(1, n_out * options.send);
+marks = false(1, n_out * options.send);
+if outcome.ok
+    try
+        if options.mark_tables
+            [items, marks] = encode_outputs(outcome.outputs);
+        elseif options.send
+            for k = 1:n_out
+                items{k} = scistack.internal.wire_encode(outcome.outputs{k}, false);
+            end
+        end
+    catch err
+        failure = scistack.internal.failure_report(err, 'outputs');
+    end
+end
+kept = struct('index', index, 'seconds', outcome.seconds, 'ok', isempty(failure), ...
+              'items', {items}, 'marks', marks, 'failure', failure, ...
+              'pid', outcome.pid, 'worker', worker_name(run.workers, outcome.pid));
+if isempty(failure)
+    if ~options.send
+        run.kept(index + 1, :) = outcome.outputs;
+    end
+else
+    kept.items = {};
+    kept.marks = false(1, 0);
+end
+pending_box('add', slot, kept);
+progress = run.progress;
+progress.done = progress.done + 1;
+progress.failed = progress.failed + ~isempty(failure);
+if ~progress.off && (progress.done >= progress.next || toc(progress.last) >= 30)
+    progress = progress_line(progress);
+end
 run.progress = progress;
+if ~isempty(failure) && options.raise
+    if isempty(err)
+        err = struct('identifier', failure.identifier, 'message', failure.message);
+    end
+    run.failure = err;
+end
+end
+
+function name = worker_name(workers, pid)
+% 'main' for a call made in this MATLAB, else the kind of worker and its process id.
+if isempty(workers) || pid == workers.main_pid
+    name = 'main';
+elseif pid == 0
+    name = workers.kind;  % the worker was lost
+else
+    name = sprintf('%s-%d', workers.kind, pid);
+end
 end
 
 function [items, marks] = encode_outputs(outputs)
@@ -154,27 +201,6 @@ for k = 1:n
 end
 end
 
-function failure = failure_report(err, stage)
-% An error's identifier, message, stack text (as the run log keeps it) and stage.
-lines = cell(1, numel(err.stack));
-n = 0;
-for k = 1:numel(err.stack)
-    frame = err.stack(k);
-    if ~isempty(strfind(frame.name, 'run_batches'))
-        break
-    end
-    n = n + 1;
-    lines{n} = sprintf('  at %s (%s, line %d)', frame.name, frame.file, frame.line);
-end
-if isempty(err.identifier)
-    head = err.message;
-else
-    head = [err.identifier, ': ', err.message];
-end
-failure = struct('identifier', err.identifier, 'message', err.message, ...
-                 'stack', sprintf('%s\n', head, lines{1:n}), 'stage', stage);
-end
-
 % ------------------------------------------------------------------ commits
 
 function failure = commit(slot, run_id, options)
@@ -190,7 +216,9 @@ outcomes = [waiting{:}];
 failed = {outcomes(~[outcomes.ok]).failure};
 items = [{}, outcomes.items];
 request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
-                 'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks]);
+                 'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks], ...
+                 'pids', [outcomes.pid]);
+request.workers = {outcomes.worker};
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
 fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stacks', 'stack'; ...
@@ -208,8 +236,8 @@ end
 
 function out = pending_box(action, slot, value)
 % The outcomes not committed yet, one slot per run (runs nest when FN itself runs a
-% for_each): 'open' a slot with room for VALUE outcomes, 'add' one (returns how many
-% wait), 'take' them all, ask whether it 'is_open', 'close' it. Kept here, outside the
+% for_each): 'open' a slot with room for VALUE outcomes, 'add' one, 'count' them,
+% 'take' them all, ask whether it 'is_open', 'close' it. Kept here, outside the
 % loop's variables, so that an interrupt's cleanup can still commit them.
 persistent held
 if isempty(held)
@@ -225,6 +253,8 @@ switch action
     case 'take'
         out = held{slot}.outcomes(1:held{slot}.count);
         held{slot}.count = 0;
+    case 'count'
+        out = held{slot}.count;
     case 'open'
         held{end + 1} = struct('count', 0, 'outcomes', {cell(1, slot)});
         out = numel(held);

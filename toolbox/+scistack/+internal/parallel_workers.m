@@ -1,0 +1,70 @@
+function workers = parallel_workers(executor, name)
+%PARALLEL_WORKERS  The workers a for_each's 'executor' option asks for (internal).
+%   WORKERS = scistack.internal.parallel_workers(EXECUTOR, NAME) is [] for EXECUTOR
+%   'serial' (every combination runs in this MATLAB), and for 'processes' a struct
+%   with fields kind ('parfeval' in MATLAB, 'parcellfun' in GNU Octave), count (the
+%   number of workers), pool (MATLAB's process pool, [] in Octave), serial_below
+%   (seconds per call under which the workers would not pay off) and main_pid (this
+%   MATLAB's process id: calls made here are the run log's worker 'main').
+%
+%   MATLAB uses the current parallel pool, or starts the default one (gcp), which must
+%   be a process pool: thread-pool workers cannot run the toolbox's functions, so a
+%   thread pool is an error (scistack:foreach:threadPool). GNU Octave uses parcellfun of
+%   the 'parallel' package. Without Parallel Computing Toolbox, or without Octave's
+%   package, the run goes on serially with a warning (scistack:foreach:serialFallback)
+%   that says what to install. NAME is the function's name, for messages.
+%
+%   Example:
+%     w = scistack.internal.parallel_workers('processes', 'bandpass');
+%
+%   See also scistack.internal.parallel_calls, scistack.internal.run_batches.
+
+workers = [];
+if isstring(executor)
+    executor = char(executor);
+end
+if isempty(executor) || (ischar(executor) && strcmp(executor, 'serial'))
+    return
+end
+if ~ischar(executor) || ~strcmp(executor, 'processes')
+    error('scistack:foreach:badExecutor', ...
+          'for_each(%s): ''executor'' is ''serial'' or ''processes'', not %s', ...
+          name, describe(executor));
+end
+if exist('OCTAVE_VERSION', 'builtin') ~= 0
+    if isempty(pkg('list', 'parallel'))
+        warning('scistack:foreach:serialFallback', ...
+                ['for_each(%s): GNU Octave''s parallel package is not installed, so the ', ...
+                 'run is serial; install it with "apt install octave-parallel" (Debian, ', ...
+                 'Ubuntu) or "pkg install -forge parallel"'], name);
+        return
+    end
+    pkg('load', 'parallel');
+    workers = struct('kind', 'parcellfun', 'count', nproc(), 'pool', [], ...
+                     'serial_below', 1e-3, 'main_pid', getpid());
+    return
+end
+if ~license('test', 'Distrib_Computing_Toolbox') || exist('parfeval', 'file') == 0
+    warning('scistack:foreach:serialFallback', ...
+            ['for_each(%s): ''executor'', ''processes'' needs Parallel Computing ', ...
+             'Toolbox, which this MATLAB lacks, so the run is serial'], name);
+    return
+end
+pool = gcp();
+if isa(pool, 'parallel.ThreadPool')
+    error('scistack:foreach:threadPool', ...
+          ['for_each(%s): the current parallel pool is a thread pool, whose workers ', ...
+           'cannot run it; start a process pool: delete(gcp(''nocreate'')); ', ...
+           'parpool(''Processes'')'], name);
+end
+workers = struct('kind', 'parfeval', 'count', pool.NumWorkers, 'pool', pool, ...
+                 'serial_below', 1e-3, 'main_pid', feature('getpid'));
+end
+
+function text = describe(value)
+if ischar(value)
+    text = ['''', value, ''''];
+else
+    text = ['a ', class(value)];
+end
+end
