@@ -57,8 +57,9 @@ MATLAB_ONLY_FILES: dict[str, frozenset[str]] = {
     "toolbox/+scistack/+internal/decode_matlab_only.m": ANY_NAME,
 }
 
-#: Folders whose files run only in MATLAB: not checked (mh_lint --matlab still parses them).
-MATLAB_ONLY_DIRS = ("tests/matlab/matlab_only",)
+#: Folders whose files run only in MATLAB, or emulate MATLAB's classes for GNU Octave
+#: (tests/matlab/matlab_semantics): not checked (mh_lint --matlab still parses them).
+MATLAB_ONLY_DIRS = ("tests/matlab/matlab_only", "tests/matlab/matlab_semantics")
 
 #: Functions and classes GNU Octave 7.3 does not have (checked with `exist` in Octave).
 DENIED_NAMES: frozenset[str] = frozenset(
