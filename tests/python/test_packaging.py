@@ -140,7 +140,7 @@ def test_the_manifest_lists_every_file_and_nothing_else(archive):
 def test_the_package_is_a_toolbox_with_core_properties(archive):
     mw = {local(e.tag): e.text for e in part(archive, "metadata/mwcoreProperties.xml")}
     assert mw["contentType"] == "application/vnd.mathworks.matlab.toolbox"
-    assert mw["matlabRelease"] == "R2021b"
+    assert mw["matlabRelease"] == "R2022b"
     core = {local(e.tag): e.text for e in part(archive, "metadata/coreProperties.xml")}
     assert core["title"] == "SciStack"
     assert core["creator"] and core["description"] and core["created"]
@@ -170,7 +170,7 @@ def test_version_and_guid_agree_everywhere(archive):
 def test_system_requirements_hold_the_release_range_and_platforms(archive):
     requirements = part(archive, "metadata/systemRequirements.xml")
     release = requirements.find("matlabRelease")
-    assert (release.get("start"), release.get("end")) == ("R2021b", "latest")
+    assert (release.get("start"), release.get("end")) == ("R2022b", "latest")
     platforms = {p.get("name"): p.get("supported") for p in requirements.iter("platform")}
     assert platforms["glnxa64"] == platforms["win64"] == platforms["maci64"] == "true"
 
@@ -329,7 +329,7 @@ def test_prj_is_a_toolbox_packaging_project():
     text = {e.tag: (e.text or "").strip() for e in config}
     assert text["param.appname"] == "SciStack"
     assert text["param.summary"] and text["param.description"]
-    assert text["param.release.start"] == "R2021b" and text["param.release.end"] == "latest"
+    assert text["param.release.start"] == "R2022b" and text["param.release.end"] == "latest"
     assert config.find("fileset.rootdir/file").text == "${PROJECT_ROOT}/toolbox"
     assert text["param.getting.started.guide"].startswith("${PROJECT_ROOT}/toolbox/")
     assert ET.fromstring(text["param.examples"]).find("exampleCategory/example") is not None
