@@ -1,7 +1,7 @@
 function output = release_toolbox(options)
 %RELEASE_TOOLBOX  Package the SciStack toolbox as a .mltbx file with MATLAB (R2023a+).
 %   OUTPUT = release_toolbox() builds the release package of the toolbox:
-%     1. it stages the package's folder with packaging/build_mltbx.py --stage: the files
+%     1. it stages the package's folder with packaging/stage_toolbox.py --stage: the files
 %        of toolbox/ (without the build products that scistack.prj excludes) and the
 %        Python source of the engine with its requirements, under python/;
 %     2. it reads name, version, GUID, summary, description, release range and
@@ -16,7 +16,7 @@ function output = release_toolbox(options)
 %
 %   MATLAB-only (arguments block, string, ToolboxOptions): this file is not part of the
 %   toolbox. CI checks that it parses (tests/python/test_packaging.py) and builds the
-%   same layout with packaging/build_mltbx.py.
+%   same layout with packaging/stage_toolbox.py.
 %
 %   Example (MATLAB, from the repository root):
 %     file = release_toolbox(Python="python3");
@@ -31,7 +31,7 @@ end
 
 root = string(fileparts(fileparts(mfilename("fullpath"))));
 staged = fullfile(root, "build", "stage");
-builder = fullfile(root, "packaging", "build_mltbx.py");
+builder = fullfile(root, "packaging", "stage_toolbox.py");
 command = sprintf('"%s" "%s" --stage "%s"', options.Python, builder, staged);
 [status, text] = system(command);
 if status ~= 0
@@ -88,7 +88,7 @@ end
 end
 
 function folders = code_folders(staged)
-% The staged root and its plain folders that hold MATLAB code, as build_mltbx.py
+% The staged root and its plain folders that hold MATLAB code, as stage_toolbox.py
 % lists them: never +package, @class or private folders, nor python, doc, resources.
 folders = staged;
 listing = dir(fullfile(staged, "**", "*.m"));

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Keep SciStack's MATLAB code inside the subset that both MATLAB and GNU Octave run.
 
-The toolbox must run unchanged in MATLAB (R2021b and later) and in GNU Octave 7. Both
+The toolbox must run unchanged in MATLAB (R2022b and later) and in GNU Octave 7. Both
 parse a few constructs differently or not at all, and `mh_lint` (which checks that each
 dialect *parses* a file) does not notice most of them. This checker reads every `.m` file
 with MISS_HIT's MATLAB lexer and reports:
@@ -48,17 +48,16 @@ ANY_NAME = frozenset({"*"})
 #: Files that may use MATLAB-only names, and which ones ("*": every denied name). Keep
 #: this list short: a MATLAB-only branch belongs in a small adapter file of its own.
 MATLAB_ONLY_FILES: dict[str, frozenset[str]] = {
-    # the py. transport (Octave's branch calls the MEX bridge)
-    "toolbox/+scistack/+internal/transport.m": frozenset({"py"}),
-    # pyenv and the engine import check
-    "toolbox/+scistack/+internal/setup_matlab.m": frozenset({"py", "pyenv"}),
+    # pyenv, the engine import check and MATLAB's py. calls of the transport
+    "toolbox/+scistack/+internal/setup_matlab.m": frozenset({"py", "pyenv", "contains"}),
     # string, table, datetime, duration and categorical in the wire codec
     "toolbox/+scistack/+internal/encode_matlab_only.m": ANY_NAME,
     "toolbox/+scistack/+internal/decode_matlab_only.m": ANY_NAME,
 }
 
-#: Folders whose files run only in MATLAB: not checked (mh_lint --matlab still parses them).
-MATLAB_ONLY_DIRS = ("tests/matlab/matlab_only",)
+#: Folders whose files run only in MATLAB, or emulate MATLAB's classes for GNU Octave
+#: (tests/matlab/matlab_semantics): not checked (mh_lint --matlab still parses them).
+MATLAB_ONLY_DIRS = ("tests/matlab/matlab_only", "tests/matlab/matlab_semantics")
 
 #: Functions and classes GNU Octave 7.3 does not have (checked with `exist` in Octave).
 DENIED_NAMES: frozenset[str] = frozenset(

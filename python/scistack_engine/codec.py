@@ -299,16 +299,18 @@ class _Encoder:
             return
         if isinstance(dtype, pd.DatetimeTZDtype):
             values = np.asarray(s.dt.tz_convert("UTC").dt.tz_localize(None))
+            spec = f"datetime64[{dtype.unit}, {_tz_name(dtype.tz)}]"
         elif getattr(dtype, "kind", "") in "biuf" and hasattr(s.array, "_mask"):
             fill = False if dtype.kind == "b" else 0
             values = s.to_numpy(dtype=dtype.numpy_dtype, na_value=fill)
+            spec = str(dtype)
         else:
             raise UnsupportedValueError(
                 f"cannot store a pandas column of dtype {dtype}; supported: numpy dtypes, "
                 "object, category, string/str, Int8-64, UInt8-64, Float32/64, boolean, "
                 "and timezone-aware datetime64"
             )
-        self.emit(b"e" + _text(str(dtype)))
+        self.emit(b"e" + _text(spec))
         self.array(mask)
         self.array(values)
 
@@ -336,16 +338,25 @@ def _tz_name(tz: dt.tzinfo | None) -> str:
 
 
 def _tz_from_name(name: str) -> dt.tzinfo | None:
+    """The time zone of a wire name (see :func:`_tz_name`; pandas' ``UTC+HH:MM`` too)."""
     if not name:
         return None
     if name == "UTC":
         return dt.timezone.utc
+    if name.startswith(("UTC+", "UTC-")):
+        name = name[3:]
     if name[0] in "+-":
         parts = [int(p) for p in name[1:].split(":")]
         offset = dt.timedelta(hours=parts[0], minutes=parts[1],
                               seconds=parts[2] if len(parts) > 2 else 0)
         return dt.timezone(-offset if name[0] == "-" else offset)
-    return zoneinfo.ZoneInfo(name)
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise UnsupportedValueError(
+            f"the time zone {name!r} is not an IANA time zone, 'UTC' or a fixed offset "
+            "'+HH:MM'; convert the times to one of those (MATLAB: t.TimeZone = 'UTC')"
+        ) from None
 
 
 # --------------------------------------------------------------------------- decoding
@@ -556,7 +567,8 @@ class _Reader:
             return pd.array(texts, dtype=pd.StringDtype(storage=storage, na_value=na_value))
         values = self.expect_array()
         if spec.startswith("datetime64["):
-            dtype = pd.api.types.pandas_dtype(spec)
+            unit, _, zone = spec[len("datetime64["):-1].partition(", ")
+            dtype = pd.DatetimeTZDtype(unit, _tz_from_name(zone))
             utc = pd.DatetimeIndex(values).tz_localize("UTC")
             return utc.tz_convert(dtype.tz).astype(dtype).array
         arr = pd.array(values, dtype=spec)

@@ -8,13 +8,16 @@ does not start the engine and does not touch MATLAB's or Octave's configuration.
 
 Commands::
 
-    python setup_support.py check  [--version V] [--source DIR]
+    python setup_support.py check  [--version V] [--source DIR] [--release R2023b]
     python setup_support.py ensure --source DIR --environment DIR [--version V]
                                    [--reinstall] [--pip-option=OPT ...]
 
 ``check`` reports the interpreter (version, executable, virtual environment or not) and
 whether it is *ready*: it imports ``scistack_engine`` at version ``V`` together with the
-engine's dependencies. ``ensure`` makes the virtual environment ``--environment`` ready:
+engine's dependencies. With ``--release`` (MATLAB's ``version('-release')``) it first
+checks that this MATLAB release supports the interpreter's version
+(``MATLAB_PYTHON_VERSIONS``) and that the interpreter has a shared libpython, which
+MATLAB loads; a failure names the versions the release accepts. ``ensure`` makes the virtual environment ``--environment`` ready:
 it creates it with this interpreter when needed, installs the dependencies listed by the
 engine source ``--source`` (``requirements.txt`` there, else the ``dependencies`` of the
 ``pyproject.toml`` beside it) from PyPI with pip, links the engine source into it with a
@@ -43,7 +46,8 @@ import subprocess
 import sys
 import tempfile
 
-__all__ = ["IDENTIFIERS", "MINIMUM_PYTHON", "SetupError", "check", "ensure", "main"]
+__all__ = ["FIRST_RELEASE", "IDENTIFIERS", "MATLAB_PYTHON_VERSIONS", "MINIMUM_PYTHON",
+           "SetupError", "accepted_versions", "check", "ensure", "main"]
 
 #: The oldest Python the engine runs on (pyproject's requires-python).
 MINIMUM_PYTHON = (3, 10)
@@ -57,8 +61,28 @@ PIP_FAILED = "scistack:setup:pipFailed"
 ENGINE_MISSING = "scistack:setup:engineMissing"
 ENGINE_SOURCE_MISSING = "scistack:setup:engineSourceMissing"
 HELPER_FAILED = "scistack:setup:helperFailed"
+RELEASE_UNSUPPORTED = "scistack:setup:releaseUnsupported"
+NO_SHARED_LIBRARY = "scistack:setup:noSharedLibrary"
 IDENTIFIERS = (PYTHON_VERSION, NO_VENV, BAD_ENVIRONMENT, NO_NETWORK, PIP_FAILED,
-               ENGINE_MISSING, ENGINE_SOURCE_MISSING, HELPER_FAILED)
+               ENGINE_MISSING, ENGINE_SOURCE_MISSING, HELPER_FAILED, RELEASE_UNSUPPORTED,
+               NO_SHARED_LIBRARY)
+
+#: The Python minor versions each MATLAB release supports, from MathWorks' table
+#: "Versions of Python Compatible with MATLAB Products by Release". A release newer
+#: than the last row is taken to support what the last row does.
+MATLAB_PYTHON_VERSIONS = {
+    "R2021b": ((3, 7), (3, 8), (3, 9)),
+    "R2022a": ((3, 8), (3, 9)),
+    "R2022b": ((3, 8), (3, 9), (3, 10)),
+    "R2023a": ((3, 8), (3, 9), (3, 10)),
+    "R2023b": ((3, 9), (3, 10), (3, 11)),
+    "R2024a": ((3, 9), (3, 10), (3, 11)),
+    "R2024b": ((3, 9), (3, 10), (3, 11), (3, 12)),
+    "R2025a": ((3, 9), (3, 10), (3, 11), (3, 12)),
+    "R2025b": ((3, 9), (3, 10), (3, 11), (3, 12)),
+}
+#: The first MATLAB release that supports a Python the engine runs on.
+FIRST_RELEASE = "R2022b"
 
 #: Name of the .pth file that puts the engine source on the environment's path.
 LINK_NAME = "scistack-engine.pth"
@@ -155,6 +179,74 @@ def require_version(info=None):
             % (sys.executable, version_text(info), MINIMUM_PYTHON[0], MINIMUM_PYTHON[1]))
 
 
+def release_key(release):
+    """``'R2023b'`` for ``'2023b'``, ``'R2023b'`` or ``'r2023b'``; None if not a release."""
+    match = re.match(r"^[Rr]?(\d{4})([ab])$", str(release).strip())
+    return "R%s%s" % match.groups() if match else None
+
+
+def accepted_versions(release):
+    """The Python minor versions SciStack can use in MATLAB ``release``, oldest first.
+
+    Those the release supports and the engine runs on (``MINIMUM_PYTHON`` or later).
+    Raises ``releaseUnsupported`` for a release before ``FIRST_RELEASE`` or text that
+    names no release.
+    """
+    key = release_key(release)
+    if key is None:
+        raise SetupError(RELEASE_UNSUPPORTED, "'%s' is not a MATLAB release name such as "
+                         "R2023b" % (release,))
+    known = sorted(MATLAB_PYTHON_VERSIONS)
+    supported = MATLAB_PYTHON_VERSIONS.get(key)
+    if supported is None and key > known[-1]:
+        supported = MATLAB_PYTHON_VERSIONS[known[-1]]
+    accepted = tuple(v for v in supported or () if v >= MINIMUM_PYTHON)
+    if not accepted:
+        raise SetupError(
+            RELEASE_UNSUPPORTED,
+            "MATLAB %s supports no Python that SciStack runs on (Python %d.%d or later); "
+            "SciStack needs MATLAB %s or later" % (key, MINIMUM_PYTHON[0], MINIMUM_PYTHON[1],
+                                                   FIRST_RELEASE))
+    return accepted
+
+
+def require_release_python(release, info=None):
+    """Raise ``pythonVersion`` unless MATLAB ``release`` supports this interpreter."""
+    info = sys.version_info if info is None else info
+    accepted = accepted_versions(release)
+    if tuple(info[:2]) not in accepted:
+        names = ", ".join("%d.%d" % v for v in accepted)
+        raise SetupError(
+            PYTHON_VERSION,
+            "the Python '%s' is version %s; MATLAB %s accepts Python %s for SciStack. "
+            "Install one of those and pass it: scistack.setup('/path/to/python3.%d')"
+            % (sys.executable, version_text(info), release_key(release), names,
+               accepted[-1][1]))
+
+
+def shared_library():
+    """The interpreter's shared libpython ('' when it was built without one)."""
+    import sysconfig
+
+    if os.name == "nt":
+        return os.path.join(sys.base_prefix, "python%d%d.dll" % sys.version_info[:2])
+    if not sysconfig.get_config_var("Py_ENABLE_SHARED") and \
+            not sysconfig.get_config_var("PYTHONFRAMEWORK"):
+        return ""
+    name = sysconfig.get_config_var("INSTSONAME") or sysconfig.get_config_var("LDLIBRARY")
+    return os.path.join(sysconfig.get_config_var("LIBDIR") or "", name or "")
+
+
+def require_shared_library():
+    """Raise ``noSharedLibrary`` when the interpreter has no shared libpython."""
+    if not shared_library():
+        raise SetupError(
+            NO_SHARED_LIBRARY,
+            "the Python '%s' was built without a shared libpython, which MATLAB needs to "
+            "load it; use a Python from python.org, Homebrew, conda or your system's "
+            "packages (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared)" % sys.executable)
+
+
 def source_version(source):
     """The ``__version__`` written in ``<source>/scistack_engine/__init__.py``."""
     init = os.path.join(source, "scistack_engine", "__init__.py")
@@ -223,9 +315,11 @@ def module_name(requirement):
 # --------------------------------------------------------------------------- check
 
 
-def check(version=None, source=None, info=None):
+def check(version=None, source=None, info=None, release=None):
     """Report on the running interpreter: its version and whether it runs the engine.
 
+    With ``release`` (a MATLAB release) the interpreter must be one that release
+    supports, with a shared libpython; the report then lists ``accepted`` versions.
     ``ready`` is true when ``scistack_engine`` imports at ``version`` (any version when
     None) together with its gateway and, when ``source`` is given, every module of the
     dependencies listed there.
@@ -234,6 +328,10 @@ def check(version=None, source=None, info=None):
               "ready": False, "engine": {"version": "", "path": "", "error": ""},
               "missing": []}
     require_version(info)
+    if release:
+        report["accepted"] = ["%d.%d" % v for v in accepted_versions(release)]
+        require_release_python(release, info)
+        require_shared_library()
     engine = report["engine"]
     try:
         import scistack_engine
@@ -481,6 +579,8 @@ def parse(argv):
     probe = commands.add_parser("check", help="report on this Python")
     probe.add_argument("--version", default=None, help="the engine version wanted")
     probe.add_argument("--source", default=None, help="the engine source folder")
+    probe.add_argument("--release", default=None,
+                       help="the MATLAB release that will load this Python (R2023b)")
     make = commands.add_parser("ensure", help="make a virtual environment ready")
     make.add_argument("--source", required=True, help="the engine source folder")
     make.add_argument("--environment", required=True, help="the virtual environment")
@@ -504,7 +604,7 @@ def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "check":
-            report = check(args.version, args.source)
+            report = check(args.version, args.source, release=args.release)
         else:
             report = ensure(args.source, args.environment, args.version, args.reinstall,
                             args.pip_options)

@@ -17,7 +17,9 @@ listing = dir(fullfile(testCase.TestData.folder, '*.bin'));
 names = regexprep({listing.name}, '\.bin$', '');
 known = fieldnames(expected_values());
 verifyNotEmpty(testCase, names);
-checked_apart = {'int_huge'; 'dataframe_mixed'; 'datetime_utc'; 'date'};
+checked_apart = {'int_huge'; 'dataframe_mixed'; 'datetime_utc'; 'date'; 'datetimes_ns'; ...
+                 'timestamp_ns_berlin'; 'dataframe_row_names'; 'dataframe_reserved_names'; ...
+                 'categorical_numeric'; 'datetime_offset_column'};
 missing = setdiff(names, [known; checked_apart]);
 verifyEmpty(testCase, missing, ['no expectation for: ', strjoin(missing, ', ')]);
 end
@@ -53,6 +55,25 @@ value = scistack.internal.wire_decode(read_golden(testCase, 'datetime_utc'));
 verifyEqual(testCase, value, '2024-03-01T12:30:00Z');
 value = scistack.internal.wire_decode(read_golden(testCase, 'date'));
 verifyEqual(testCase, value, '2024-03-01');
+end
+
+function test_exact_value_vectors_in_their_octave_forms(testCase)
+% MATLAB's forms of these are checked in matlab_semantics/test_wire_matlab_values.m.
+assumeTrue(testCase, exist('OCTAVE_VERSION', 'builtin') > 0, ...
+           'MATLAB forms: tests/matlab/matlab_only/test_exact_values.m');
+value = scistack.internal.wire_decode(read_golden(testCase, 'datetimes_ns'));
+verifyEqual(testCase, value, [1709296200.123456789; NaN], 'AbsTol', 1e-6);
+value = scistack.internal.wire_decode(read_golden(testCase, 'timestamp_ns_berlin'));
+verifyEqual(testCase, value, '2024-03-01T11:30:00.123456789Z');
+value = scistack.internal.wire_decode(read_golden(testCase, 'dataframe_row_names'));
+verifyEqual(testCase, value, struct('trial', {{'a'; 'b'}}, 'x', [1; 2]));
+value = scistack.internal.wire_decode(read_golden(testCase, 'dataframe_reserved_names'));
+verifyEqual(testCase, fieldnames(value), {'Properties'; 'Row'; repmat('v', 70, 1).'});
+value = scistack.internal.wire_decode(read_golden(testCase, 'categorical_numeric'));
+verifyEqual(testCase, value.level.categories, {0.1; 0.10000001; 3});
+verifyEqual(testCase, value.level.values, {0.1; 0.10000001; 3; ''});
+value = scistack.internal.wire_decode(read_golden(testCase, 'datetime_offset_column'));
+verifyEqual(testCase, value.t, 1709276400);
 end
 
 function expected = expected_values()

@@ -208,6 +208,44 @@ def test_matlab_class_hints_are_read_through():
     assert decode(hinted) == "pre"
 
 
+def _datetime_column_spec(wire: bytes) -> bytes:
+    start = wire.index(b"datetime64[")
+    return wire[start:wire.index(b"]", start) + 1]
+
+
+@pytest.mark.parametrize("zone, spec", [
+    (dt.timezone(dt.timedelta(hours=5, minutes=30)), b"datetime64[ns, +05:30]"),
+    (dt.timezone(-dt.timedelta(hours=8)), b"datetime64[ns, -08:00]"),
+    ("UTC", b"datetime64[ns, UTC]"),
+    ("Europe/Berlin", b"datetime64[ns, Europe/Berlin]"),
+])
+def test_zoned_columns_carry_the_wire_zone_name(zone, spec):
+    # MATLAB takes '+05:30' and 'UTC' as written; pandas spells the offset 'UTC+05:30'
+    times = pd.to_datetime(["2024-03-01 12:30:00.123456789"]).tz_localize(zone)
+    frame = pd.DataFrame({"t": times.as_unit("ns")})
+    wire = encode(frame)
+    assert _datetime_column_spec(wire) == spec
+    assert_same(frame, decode(wire))
+
+
+def test_pandas_offset_spelling_in_older_files_still_decodes():
+    times = pd.to_datetime(["2024-03-01 12:30"]).tz_localize(dt.timezone(dt.timedelta(hours=1)))
+    frame = pd.DataFrame({"t": times.as_unit("ns")})
+    old = encode(frame).replace(b"\x16\x00\x00\x00\x00\x00\x00\x00datetime64[ns, +01:00]",
+                                b"\x19\x00\x00\x00\x00\x00\x00\x00datetime64[ns, UTC+01:00]")
+    assert b"UTC+01:00" in old
+    assert_same(frame, decode(old))
+
+
+def test_a_zone_pandas_cannot_hold_is_refused_clearly():
+    # MATLAB's 'UTCLeapSeconds' is refused by the toolbox before it is sent; bytes that
+    # hold it anyway get an error naming the zone and the conversion
+    wire = HEADER + b"p" + struct.pack("<q", 0) + struct.pack("<Q", 2) + b"ns"
+    wire += struct.pack("<Q", 14) + b"UTCLeapSeconds"
+    with pytest.raises(UnsupportedValueError, match="UTCLeapSeconds.*'UTC'"):
+        decode(wire)
+
+
 # ------------------------------------------------------------------ golden vectors
 
 

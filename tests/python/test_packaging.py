@@ -1,11 +1,11 @@
-"""The packages SciStack ships: the MATLAB toolbox (.mltbx) and the Python wheel.
+"""The packages SciStack ships: the MATLAB toolbox folder and the Python wheel.
 
-The .mltbx is built with ``packaging/build_mltbx.py`` (what CI runs; releases are
-packaged by MATLAB from the same staged folder) into a temporary folder and checked as
-a file: every XML part parses, the OPC parts are complete, the manifest lists every
-file of ``fsroot/`` and nothing else, version and GUID agree with ``pyproject.toml``,
-``scistack.prj`` and the engine, no build product is inside, and the bundled engine
-imports from the extracted package. The wheel is built with ``pip wheel`` (no network:
+The toolbox folder is staged with ``packaging/stage_toolbox.py`` (what CI runs; only
+MATLAB's ``packaging/release_toolbox.m`` turns it into a .mltbx) into a temporary
+folder and checked: it holds the toolbox and the engine source and nothing built,
+version and GUID agree with ``pyproject.toml``, ``scistack.prj`` and the engine, the
+folders for the MATLAB path are the right ones, and the bundled engine imports from the
+staged folder. The wheel is built with ``pip wheel`` (no network:
 ``--no-build-isolation``) and installed into a fresh virtual environment, which imports
 each package. The MATLAB release script is parse-checked with MISS_HIT.
 """
@@ -38,26 +38,21 @@ PACKAGES = ("scistack_engine", "scifor", "scidb", "scilineage", "scihist")
 #: must never change: a new GUID makes MATLAB treat an update as a different add-on.
 GUID = "1a9459ce-0ea9-4f58-bb0d-48af1a2ae701"
 
-METADATA = ("metadata/coreProperties.xml", "metadata/mwcoreProperties.xml",
-            "metadata/mwcorePropertiesExtension.xml", "metadata/addonProperties.xml",
-            "metadata/configuration.xml", "metadata/systemRequirements.xml",
-            "metadata/filesystemManifest.xml")
 
-
-def _load_builder():
+def _load_stager():
     spec = importlib.util.spec_from_file_location(
-        "build_mltbx", ROOT / "packaging" / "build_mltbx.py")
+        "stage_toolbox", ROOT / "packaging" / "stage_toolbox.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
-builder = _load_builder()
+stager = _load_stager()
 
 
 def copy_repository(target: pathlib.Path) -> pathlib.Path:
-    """The files the builder reads, copied to ``target`` (without caches)."""
+    """The files the stager reads, copied to ``target`` (without caches)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.mex", "*.o")
     shutil.copytree(ROOT / "toolbox", target / "toolbox", ignore=ignore)
     shutil.copytree(ROOT / "python", target / "python", ignore=ignore)
@@ -66,151 +61,77 @@ def copy_repository(target: pathlib.Path) -> pathlib.Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def mltbx(tmp_path_factory) -> pathlib.Path:
-    return builder.build(tmp_path_factory.mktemp("mltbx") / "SciStack.mltbx").path
+def files_under(folder: pathlib.Path) -> set:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture(scope="module")
-def archive(mltbx):
-    with zipfile.ZipFile(mltbx) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def extracted(mltbx, tmp_path_factory) -> pathlib.Path:
-    target = tmp_path_factory.mktemp("installed")
-    with zipfile.ZipFile(mltbx) as opened:
-        opened.extractall(target)
-    return target
-
-
-def part(archive, name) -> ET.Element:
-    return ET.fromstring(archive.read(name))
-
-
-def fsroot_files(archive) -> set:
-    return {n[len("fsroot/"):] for n in archive.namelist()
-            if n.startswith("fsroot/") and not n.endswith("/")}
-
-
-def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def staged(tmp_path_factory):
+    return stager.stage(tmp_path_factory.mktemp("stage") / "SciStack")
 
 
 # ------------------------------------------------------------------------- structure
 
 
-def test_every_xml_part_parses(archive):
-    names = archive.namelist()
-    assert names[0] == "[Content_Types].xml"
-    xml_parts = [n for n in names if not n.startswith("fsroot/")]
-    assert set(xml_parts) == {"[Content_Types].xml", "_rels/.rels", *METADATA}
-    for name in xml_parts:
-        ET.fromstring(archive.read(name))  # raises on malformed XML
+def test_there_is_no_mltbx_writer_outside_matlab():
+    # CI makes no .mltbx of its own: MATLAB's packageToolbox writes the only one
+    assert not hasattr(stager, "build")
+    assert not (ROOT / "packaging" / "build_mltbx.py").exists()
+    release = (ROOT / "packaging" / "release_toolbox.m").read_text()
+    assert "stage_toolbox.py" in release and "packageToolbox" in release
 
 
-def test_relationships_and_content_types_cover_every_part(archive):
-    targets = {r.get("Target") for r in part(archive, "_rels/.rels")}
-    assert targets == set(METADATA)
-    types = part(archive, "[Content_Types].xml")
-    defaults = {e.get("Extension") for e in types if local(e.tag) == "Default"}
-    overrides = {e.get("PartName") for e in types if local(e.tag) == "Override"}
-    for name in archive.namelist():
-        if name == "[Content_Types].xml":
-            continue
-        extension = name.rsplit("/", 1)[-1].rsplit(".", 1)
-        assert ("/" + name in overrides
-                or (len(extension) == 2 and extension[1].lower() in defaults)), name
-
-
-def test_the_manifest_lists_every_file_and_nothing_else(archive):
-    import hashlib
-
-    entries = {e.get("path"): e for e in part(archive, "metadata/filesystemManifest.xml")}
-    files = fsroot_files(archive)
-    assert set(entries) == {"/" + f for f in files}
-    for name in files:
-        data = archive.read("fsroot/" + name)
-        entry = entries["/" + name]
-        assert int(entry.get("size")) == len(data)
-        assert entry.get("sha256") == hashlib.sha256(data).hexdigest()
-
-
-def test_the_package_is_a_toolbox_with_core_properties(archive):
-    mw = {local(e.tag): e.text for e in part(archive, "metadata/mwcoreProperties.xml")}
-    assert mw["contentType"] == "application/vnd.mathworks.matlab.toolbox"
-    assert mw["matlabRelease"] == "R2021b"
-    core = {local(e.tag): e.text for e in part(archive, "metadata/coreProperties.xml")}
-    assert core["title"] == "SciStack"
-    assert core["creator"] and core["description"] and core["created"]
-    extension = part(archive, "metadata/mwcorePropertiesExtension.xml")
-    (package_uuid,) = [e.text for e in extension if local(e.tag) == "uuid"]
-    assert package_uuid != GUID and len(package_uuid) == 36
-
-
-def test_version_and_guid_agree_everywhere(archive):
-    project = builder.read_project(ROOT)
+def test_version_and_guid_agree_everywhere(staged):
+    project = stager.read_project(ROOT)
     assert project.guid == GUID
     assert project.version == VERSION
+    assert (project.release_start, project.release_end) == ("R2022b", "latest")
+    assert project.platforms == {"linux": True, "macos": True, "windows": True,
+                                 "matlabonline": False}
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "version" in pyproject["project"]["dynamic"]
     assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {
         "attr": "scistack_engine.__version__"}
-    core = {local(e.tag): e.text for e in part(archive, "metadata/coreProperties.xml")}
-    assert core["version"] == VERSION and core["identifier"] == GUID
-    addon = {e.tag: e.text for e in part(archive, "metadata/addonProperties.xml")}
-    assert addon["GUID"] == GUID and addon["version"] == VERSION
-    assert addon["name"] == "SciStack"
     # The toolbox reads its version from the engine source it carries.
-    init = (pathlib.Path("fsroot/python/scistack_engine/__init__.py"))
-    assert f'__version__ = "{VERSION}"' in archive.read(init.as_posix()).decode()
+    init = staged.path / "python" / "scistack_engine" / "__init__.py"
+    assert f'__version__ = "{VERSION}"' in init.read_text()
 
 
-def test_system_requirements_hold_the_release_range_and_platforms(archive):
-    requirements = part(archive, "metadata/systemRequirements.xml")
-    release = requirements.find("matlabRelease")
-    assert (release.get("start"), release.get("end")) == ("R2021b", "latest")
-    platforms = {p.get("name"): p.get("supported") for p in requirements.iter("platform")}
-    assert platforms["glnxa64"] == platforms["win64"] == platforms["maci64"] == "true"
-
-
-def test_matlab_paths_are_the_root_and_plain_code_folders(archive):
-    paths = [p.text for p in part(archive, "metadata/configuration.xml").iter("path")]
-    assert paths[0] == "/"
-    for path in paths:
+def test_matlab_paths_are_the_root_and_plain_code_folders(staged):
+    assert staged.matlab_paths[0] == "/"
+    for path in staged.matlab_paths:
         segments = path.strip("/").split("/")
         assert not any(s.startswith(("+", "@")) or s == "private" for s in segments), path
         assert segments[0] not in ("python", "doc"), path
     files = ["f.m", "+pkg/g.m", "+pkg/sub/h.m", "@Klass/Klass.m", "private/p.m",
              "examples/demo.m", "examples/data/readme.txt", "examples/private/q.m",
              "doc/GettingStarted.m", "python/scistack_engine/x.py", "tools/t.mlx"]
-    assert builder.matlab_paths(files) == ["/", "/examples", "/tools"]
+    assert stager.matlab_paths(files) == ["/", "/examples", "/tools"]
 
 
 # ------------------------------------------------------------------------- contents
 
 
-def test_fsroot_holds_the_toolbox_and_the_engine_source(archive):
-    files = fsroot_files(archive)
-    project = builder.read_project(ROOT)
-    patterns = project.excludes + list(builder.ALWAYS_EXCLUDED)
-    toolbox = {p.relative_to(ROOT / "toolbox").as_posix()
-               for p in (ROOT / "toolbox").rglob("*") if p.is_file()}
-    expected = {f for f in toolbox if not builder.excluded(f, patterns)}
+def test_the_stage_holds_the_toolbox_and_the_engine_source(staged):
+    files = files_under(staged.path)
+    assert files == set(staged.files)
+    project = stager.read_project(ROOT)
+    patterns = project.excludes + list(stager.ALWAYS_EXCLUDED)
+    toolbox = files_under(ROOT / "toolbox")
+    expected = {f for f in toolbox if not stager.excluded(f, patterns)}
     assert expected <= files
     assert "+scistack/setup.m" in files and "+scistack/+internal/bridge.c" in files
     for package in PACKAGES:
         assert f"python/{package}/__init__.py" in files
     assert "python/scistack_engine/setup_support.py" in files
-    requirements = archive.read("fsroot/python/requirements.txt").decode().splitlines()
+    requirements = (staged.path / "python" / "requirements.txt").read_text().splitlines()
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "dependencies"]
     assert [r for r in requirements if not r.startswith("#")] == dependencies
     assert files - expected == {f for f in files if f.startswith("python/")}
 
 
-def test_no_build_products_are_packaged(tmp_path):
+def test_no_build_products_are_staged(tmp_path):
     repository = copy_repository(tmp_path / "repo")
     internal = repository / "toolbox" / "+scistack" / "+internal"
     for name in ("bridge.mex", "bridge.mexa64", "bridge.o"):
@@ -222,17 +143,15 @@ def test_no_build_products_are_packaged(tmp_path):
     (engine_cache / "codec.cpython-311.pyc").write_bytes(b"x")
     (repository / "python" / "scistack.egg-info").mkdir()
     (repository / "python" / "scistack.egg-info" / "PKG-INFO").write_text("x")
-    package = builder.build(tmp_path / "out.mltbx", root=repository)
-    with zipfile.ZipFile(package.path) as opened:
-        names = opened.namelist()
+    names = files_under(stager.stage(tmp_path / "out", root=repository).path)
     bad = [n for n in names if n.endswith((".mex", ".mexa64", ".o", ".pyc"))
            or "__pycache__" in n or ".egg-info" in n]
     assert bad == []
-    assert "fsroot/+scistack/+internal/bridge.c" in names
+    assert "+scistack/+internal/bridge.c" in names
 
 
-def test_the_bundled_engine_imports_from_the_extracted_package(extracted):
-    python = extracted / "fsroot" / "python"
+def test_the_bundled_engine_imports_from_the_staged_folder(staged):
+    python = staged.path / "python"
     code = ("import json, importlib; "
             f"mods = [importlib.import_module(n) for n in {list(PACKAGES)!r}]; "
             "import scistack_engine.gateway as g, scistack_engine.codec as c; "
@@ -240,7 +159,7 @@ def test_the_bundled_engine_imports_from_the_extracted_package(extracted):
             "print(json.dumps({'files': [m.__file__ for m in mods], 'ping': reply}))")
     env = dict(os.environ, PYTHONPATH=str(python))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=extracted, env=env, timeout=120)
+                            cwd=staged.path, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     for file in report["files"]:
@@ -248,55 +167,50 @@ def test_the_bundled_engine_imports_from_the_extracted_package(extracted):
     assert report["ping"] == {"ok": VERSION}
 
 
-def test_the_bundled_setup_helper_reads_the_bundled_requirements(extracted):
-    python = extracted / "fsroot" / "python"
+def test_the_bundled_setup_helper_reads_the_bundled_requirements(staged):
+    python = staged.path / "python"
     helper = python / "scistack_engine" / "setup_support.py"
     result = subprocess.run(
         [sys.executable, str(helper), "check", "--version", VERSION, "--source", str(python)],
-        capture_output=True, text=True, cwd=extracted, timeout=120,
+        capture_output=True, text=True, cwd=staged.path, timeout=120,
         env=dict(os.environ, PYTHONPATH=str(python)))
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["ready"] is True, report
     assert pathlib.Path(report["engine"]["path"]).is_relative_to(python)
 
 
-# ---------------------------------------------------------------- the builder itself
+# ----------------------------------------------------------------- the stager itself
 
 
-def test_build_is_reproducible(tmp_path):
-    first = builder.build(tmp_path / "a.mltbx").path.read_bytes()
-    second = builder.build(tmp_path / "b.mltbx").path.read_bytes()
-    assert first == second
+def test_staging_is_reproducible(tmp_path):
+    first = stager.stage(tmp_path / "a")
+    second = stager.stage(tmp_path / "b")
+    assert first.files == second.files
+    for name in first.files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
-def test_stage_writes_the_same_files(tmp_path, archive):
-    package = builder.stage(tmp_path / "stage")
-    staged = {p.relative_to(tmp_path / "stage").as_posix()
-              for p in (tmp_path / "stage").rglob("*") if p.is_file()}
-    assert staged == set(package.files) == fsroot_files(archive)
-
-
-def test_builder_refuses_disagreeing_versions(tmp_path):
+def test_stager_refuses_disagreeing_versions(tmp_path):
     repository = copy_repository(tmp_path / "repo")
     prj = repository / "scistack.prj"
     prj.write_text(prj.read_text().replace(f"<param.version>{VERSION}<",
                                            "<param.version>9.9.9<"))
-    with pytest.raises(builder.BuildError, match="param.version is 9.9.9"):
-        builder.build(tmp_path / "x.mltbx", root=repository)
+    with pytest.raises(stager.BuildError, match="param.version is 9.9.9"):
+        stager.stage(tmp_path / "x", root=repository)
     shutil.copy2(ROOT / "scistack.prj", prj)
     pyproject = repository / "pyproject.toml"
     pyproject.write_text(pyproject.read_text().replace(
         'dynamic = ["version"]', 'version = "9.9.9"'))
-    with pytest.raises(builder.BuildError, match="pyproject.toml version is 9.9.9"):
-        builder.build(tmp_path / "x.mltbx", root=repository)
+    with pytest.raises(stager.BuildError, match="pyproject.toml version is 9.9.9"):
+        stager.stage(tmp_path / "x", root=repository)
 
 
-def test_builder_refuses_a_bad_guid(tmp_path):
+def test_stager_refuses_a_bad_guid(tmp_path):
     repository = copy_repository(tmp_path / "repo")
     prj = repository / "scistack.prj"
     prj.write_text(prj.read_text().replace(GUID, "not-a-guid"))
-    with pytest.raises(builder.BuildError, match="not a GUID"):
-        builder.read_project(repository)
+    with pytest.raises(stager.BuildError, match="not a GUID"):
+        stager.read_project(repository)
 
 
 @pytest.mark.parametrize("path, excluded", [
@@ -304,18 +218,18 @@ def test_builder_refuses_a_bad_guid(tmp_path):
     ("+scistack/+internal/__pycache__/x.pyc", True), ("+scistack/+internal/bridge.c", False),
     ("+scistack/setup.m", False), ("examples/old.asv", True)])
 def test_exclude_filters_of_the_prj(path, excluded):
-    patterns = builder.read_project(ROOT).excludes
-    assert builder.excluded(path, patterns) is excluded
+    patterns = stager.read_project(ROOT).excludes
+    assert stager.excluded(path, patterns) is excluded
 
 
-def test_command_line_builds_the_package(tmp_path):
-    output = tmp_path / "cli.mltbx"
-    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "build_mltbx.py"),
-                             "--output", str(output)], capture_output=True, text=True,
+def test_command_line_stages_the_folder(tmp_path):
+    output = tmp_path / "cli"
+    result = subprocess.run([sys.executable, str(ROOT / "packaging" / "stage_toolbox.py"),
+                             "--stage", str(output)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert GUID in result.stdout and VERSION in result.stdout
-    assert zipfile.is_zipfile(output)
+    assert (output / "+scistack" / "setup.m").is_file()
 
 
 # ------------------------------------------------------------------- scistack.prj
@@ -329,7 +243,7 @@ def test_prj_is_a_toolbox_packaging_project():
     text = {e.tag: (e.text or "").strip() for e in config}
     assert text["param.appname"] == "SciStack"
     assert text["param.summary"] and text["param.description"]
-    assert text["param.release.start"] == "R2021b" and text["param.release.end"] == "latest"
+    assert text["param.release.start"] == "R2022b" and text["param.release.end"] == "latest"
     assert config.find("fileset.rootdir/file").text == "${PROJECT_ROOT}/toolbox"
     assert text["param.getting.started.guide"].startswith("${PROJECT_ROOT}/toolbox/")
     assert ET.fromstring(text["param.examples"]).find("exampleCategory/example") is not None
@@ -339,7 +253,7 @@ def test_prj_is_a_toolbox_packaging_project():
 
 
 def test_prj_guide_and_examples_exist():
-    project = builder.read_project(ROOT)
+    project = stager.read_project(ROOT)
     named = [project.getting_started, *project.examples]
     assert project.getting_started and project.examples
     missing = [p for p in named if not (ROOT / "toolbox" / p).is_file()]

@@ -403,3 +403,68 @@ def test_ensure_installs_from_pypi_for_real(tmp_path):
     status, checked = run_helper(report["executable"], "check", "--version", VERSION,
                                  "--source", SOURCE)
     assert checked["ready"] is True
+
+
+# ------------------------------------------------------------------ MATLAB releases
+
+
+@pytest.mark.parametrize("release, accepted", [
+    ("R2022b", ((3, 10),)),
+    ("2023a", ((3, 10),)),
+    ("R2023b", ((3, 10), (3, 11))),
+    ("R2024a", ((3, 10), (3, 11))),
+    ("R2024b", ((3, 10), (3, 11), (3, 12))),
+    ("R2025b", ((3, 10), (3, 11), (3, 12))),
+    ("R2031a", ((3, 10), (3, 11), (3, 12))),  # newer than the table: its last row
+])
+def test_each_release_accepts_the_pythons_it_supports(release, accepted):
+    assert helper.accepted_versions(release) == accepted
+
+
+@pytest.mark.parametrize("release", ["R2021b", "R2022a", "R2019a", "Octave", ""])
+def test_releases_before_r2022b_are_refused_by_name(release):
+    with pytest.raises(helper.SetupError) as err:
+        helper.accepted_versions(release)
+    assert err.value.identifier == helper.RELEASE_UNSUPPORTED
+    assert "R2022b" in err.value.message or "not a MATLAB release" in err.value.message
+
+
+def test_the_first_release_is_where_the_table_first_reaches_the_engine():
+    first = min(r for r, v in helper.MATLAB_PYTHON_VERSIONS.items()
+                if max(v) >= helper.MINIMUM_PYTHON)
+    assert first == helper.FIRST_RELEASE == "R2022b"
+
+
+def test_a_python_the_release_does_not_support_names_the_accepted_versions():
+    with pytest.raises(helper.SetupError) as err:
+        helper.require_release_python("R2023b", (3, 12, 1))
+    assert err.value.identifier == helper.PYTHON_VERSION
+    assert "MATLAB R2023b accepts Python 3.10, 3.11" in err.value.message
+    helper.require_release_python("R2024b", (3, 12, 1))
+
+
+def test_check_with_a_release_reports_the_accepted_versions():
+    this = "%d.%d" % sys.version_info[:2]
+    release = next(r for r, v in sorted(helper.MATLAB_PYTHON_VERSIONS.items())
+                   if sys.version_info[:2] in v)
+    status, report = run_helper(sys.executable, "check", "--release", release)
+    assert status == 0, report
+    assert this in report["accepted"]
+    status, report = run_helper(sys.executable, "check", "--release", "R2022b")
+    if this != "3.10":
+        assert status == 1
+        assert report["error"]["identifier"] == "scistack:setup:pythonVersion"
+        assert "3.10" in report["error"]["message"]
+
+
+def test_the_shared_libpython_is_found_and_its_absence_refused(monkeypatch):
+    if sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        assert pathlib.Path(helper.shared_library()).name.startswith("libpython")
+    real = sysconfig.get_config_var
+    monkeypatch.setattr(sysconfig, "get_config_var",
+                        lambda name: None if name in ("Py_ENABLE_SHARED", "PYTHONFRAMEWORK")
+                        else real(name))
+    assert helper.shared_library() == ""
+    with pytest.raises(helper.SetupError) as err:
+        helper.require_shared_library()
+    assert err.value.identifier == helper.NO_SHARED_LIBRARY

@@ -2,7 +2,7 @@
 %
 % SciStack keeps every rule (the value model, hashing, storage, lineage, for_each
 % planning) in one Python engine; this toolbox reaches it through a single gateway. The
-% same toolbox runs in MATLAB (R2021b or later, through py.) and in GNU Octave 7 (through
+% same toolbox runs in MATLAB (R2022b or later, through py.) and in GNU Octave 7 (through
 % a MEX bridge that scistack.setup compiles).
 %
 % Functions

@@ -1,13 +1,16 @@
 function info = setup(varargin)
 %SETUP  Connect SciStack to its Python engine (run once per installation).
-%   scistack.setup() finds a Python 3.10 or later, makes sure that it runs the
+%   scistack.setup() finds a Python 3.10 or later that this MATLAB release supports
+%   (R2022b-R2023a: 3.10; R2023b-R2024a: 3.10-3.11; R2024b and later: 3.10-3.12;
+%   any 3.10 or later in GNU Octave), makes sure that it runs the
 %   SciStack engine, connects the toolbox to it and checks the connection. The
 %   toolbox carries the engine's Python source, so no clone is needed. setup looks at,
 %   in order: the environment variable SCISTACK_PYTHON, the Python saved by an earlier
-%   setup, (in MATLAB) the Python pyenv is set to, then python3 and python on the
-%   system path (and the py launcher on Windows). The first one that already runs the
-%   engine is used as it is; otherwise setup creates a virtual environment with the
-%   first Python 3.10 or later it found, installs the engine's dependencies into it
+%   setup, (in MATLAB) the Python pyenv is set to, then python3.12, python3.11,
+%   python3.10, python3 and python on the system path, Homebrew's and python.org's
+%   folders on macOS, and the py launcher (py -3.12, ...) on Windows. The first one
+%   that already runs the engine is used as it is; otherwise setup creates a virtual
+%   environment with the first usable Python it found, installs the engine's dependencies into it
 %   from PyPI (numpy, pandas, DuckDB, pyarrow, tqdm: this needs the internet once, and
 %   takes a few minutes), links the engine source into it, and uses it. The Python
 %   chosen is saved for later sessions.
@@ -17,8 +20,7 @@ function info = setup(varargin)
 %
 %   Options (name/value pairs, after PYTHON or alone):
 %     'Environment', FOLDER   where to create the virtual environment (default:
-%                             scistack/venv in prefdir in MATLAB, ~/.scistack/venv
-%                             in GNU Octave)
+%                             ~/.scistack/venv, kept across MATLAB upgrades)
 %     'Reinstall', true       recreate the environment and reinstall everything
 %     'PipOptions', C         extra pip install arguments, a cell array of char, for
 %                             example {'--proxy', 'http://proxy:8080'} or
@@ -31,9 +33,11 @@ function info = setup(varargin)
 %   'updated', 'reused' or 'loaded'), environment (the virtual environment, or ''),
 %   engine (the engine version) and, in GNU Octave, mex (the bridge file).
 %
-%   In MATLAB, setup points pyenv at the Python. In GNU Octave, it compiles the MEX
-%   bridge to Python (bridge.c) with mkoctfile when it is missing or out of date; that
-%   needs the liboctave-dev package (Debian: apt-get install octave liboctave-dev) and
+%   In MATLAB, setup points pyenv at the Python; pyenv keeps that setting for every
+%   later MATLAB session (it is persistent) until pyenv('Version', ...) changes it.
+%   In GNU Octave, it compiles the MEX bridge to Python (bridge.c) with mkoctfile
+%   when it is missing or out of date; that needs the liboctave-dev package (Debian:
+%   apt-get install octave liboctave-dev) and
 %   a Python with a shared libpython. Python can start only once per session: to
 %   switch to another Python after the engine has been used, restart MATLAB or Octave.
 %
@@ -102,6 +106,10 @@ end
 if nargout == 0
     fprintf('SciStack engine %s ready (%s, Python %s)\n', info.engine, info.runtime, ...
             info.python);
+    if ~octave
+        fprintf(['pyenv now names this Python for every MATLAB session (a persistent ', ...
+                 'setting); pyenv(''Version'', ...) changes it\n']);
+    end
     clear('info');
 end
 end
@@ -152,10 +160,19 @@ if ~isempty(python)
     candidates = {python};
     return
 end
-candidates = {getenv('SCISTACK_PYTHON'), getpref('scistack', 'python', ''), configured, ...
-              'python3', 'python'};
-if ispc()
-    candidates{end + 1} = 'py';  % the Python launcher for Windows
+minors = {'3.12', '3.11', '3.10'};
+candidates = [{getenv('SCISTACK_PYTHON'), getpref('scistack', 'python', ''), configured}, ...
+              strcat('python', minors), {'python3', 'python'}];
+if ismac()
+    % MATLAB started from the Dock has a minimal PATH: Homebrew's and python.org's
+    for k = 1:numel(minors)
+        candidates = [candidates, strcat({'/opt/homebrew/bin/python', ...
+                                          '/usr/local/bin/python'}, minors{k}), ...
+                      {['/Library/Frameworks/Python.framework/Versions/', minors{k}, ...
+                        '/bin/python3']}]; %#ok<AGROW>
+    end
+elseif ispc()
+    candidates = [candidates, strcat('py -', minors), {'py'}];  % the Python launcher
 end
 candidates = candidates(~cellfun('isempty', candidates));
 [~, first] = unique(candidates, 'first');

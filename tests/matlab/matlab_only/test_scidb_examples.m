@@ -1,6 +1,6 @@
 function tests = test_scidb_examples
 %TEST_SCIDB_EXAMPLES  The product description's scidb/scihist examples as MATLAB users write them.
-%   name=value syntax, string arrays and tables: MATLAB R2021b or later only (GNU Octave
+%   name=value syntax, string arrays and tables: MATLAB R2022b or later only (GNU Octave
 %   runs the same examples with 'name', value pairs in ../test_scidb_examples.m).
 %   Run in MATLAB with runtests('test_scidb_examples') from this folder, after
 %   scistack.setup.

@@ -1,7 +1,7 @@
 function tests = test_scifor_examples
 %TEST_SCIFOR_EXAMPLES  scifor as MATLAB users write it: tables, string arrays, name=value.
 %   The product description's MATLAB example exactly as written, and the other scifor
-%   features with MATLAB tables. MATLAB only (R2021b or later, with the engine set up by
+%   features with MATLAB tables. MATLAB only (R2022b or later, with the engine set up by
 %   scistack.setup); elsewhere these files are parse-checked with mh_lint.
 %   Run with runtests('test_scifor_examples').
 tests = functiontests(localfunctions);

@@ -3,7 +3,7 @@ function tests = test_scilineage_examples
 %   The product description's lineage example exactly as written (name=value syntax,
 %   double-quoted strings), Thunk options given as name=value, and the fingerprint of
 %   a function in MATLAB, whose func2str prints anonymous functions without blanks.
-%   MATLAB only (R2021b or later, with the engine set up by scistack.setup); elsewhere
+%   MATLAB only (R2022b or later, with the engine set up by scistack.setup); elsewhere
 %   this file is parse-checked with mh_lint. Run with runtests('test_scilineage_examples').
 tests = functiontests(localfunctions);
 end

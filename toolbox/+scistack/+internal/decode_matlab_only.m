@@ -1,16 +1,21 @@
 function v = decode_matlab_only(kind, payload)
-%DECODE_MATLAB_ONLY  Turn decoded portable forms into the MATLAB classes Octave lacks.
+%DECODE_MATLAB_ONLY  Build the MATLAB classes Octave lacks from exact decoded parts.
 %   V = scistack.internal.decode_matlab_only(KIND, PAYLOAD) is called by
-%   scistack.internal.wire_decode in MATLAB only. KIND and PAYLOAD:
-%     'string'       char, or a cell of char rows with [] for missing -> string
-%     'table'        struct with fields columns (a struct of N-by-1 columns), names
-%                    (the original column names) and rows -> table
-%     'categorical'  struct with fields values (cellstr, '' when missing), categories
-%                    and ordered -> categorical
-%     'datetime'     struct with fields posix (POSIX seconds, NaN for NaT) and tz
-%                    ('' for unzoned) -> datetime
+%   scistack.internal.wire_decode where scistack.internal.has_value_classes is true
+%   (MATLAB). wire_decode works out every value and name; this function only calls the
+%   constructors. KIND and PAYLOAD:
+%     'string'       char (a scalar), [] (a missing scalar) or a cell of char with []
+%                    for missing -> string
+%     'table'        struct with columns (a struct of N-by-1 columns in order), names
+%                    (the variable names), descriptions (the original name of each
+%                    renamed variable, '' otherwise), dims (the two dimension names),
+%                    row_names (cellstr, {} for none) and rows -> table
+%     'categorical'  struct with codes (0-based, -1 missing), names (the exact text of
+%                    each category) and ordered -> categorical
+%     'datetime'     struct with ticks (int64, the int64 minimum for NaT), per_second
+%                    and tz ('' unzoned; else ticks count from 1970-01-01 UTC) -> datetime
 %     'duration'     seconds (double) -> duration
-%   In GNU Octave wire_decode returns the portable forms themselves.
+%   In GNU Octave wire_decode returns portable forms instead (docs/data-model.md).
 %
 %   MATLAB-only: listed in tools/check_portability.py.
 %
@@ -25,21 +30,11 @@ switch kind
     case 'table'
         v = to_table(payload);
     case 'categorical'
-        names = payload.categories;
-        if ~iscellstr(names)
-            names = cellfun(@num2str, names, 'UniformOutput', false);
-        end
-        values = payload.values;
-        if ~iscellstr(values)
-            values = cellfun(@num2str, values, 'UniformOutput', false);
-        end
-        v = categorical(values, names, 'Ordinal', payload.ordered);
+        count = numel(payload.names);
+        v = categorical(payload.codes, 0:count - 1, payload.names, ...
+                        'Ordinal', payload.ordered);
     case 'datetime'
-        if isempty(payload.tz)
-            v = datetime(payload.posix, 'ConvertFrom', 'posixtime');
-        else
-            v = datetime(payload.posix, 'ConvertFrom', 'posixtime', 'TimeZone', payload.tz);
-        end
+        v = to_datetime(payload);
     case 'duration'
         v = seconds(payload);
     otherwise
@@ -50,27 +45,40 @@ end
 function s = to_string(payload)
 if ischar(payload)
     s = string(payload);
-    return
-end
-s = strings(size(payload));
-for k = 1:numel(payload)
-    if ischar(payload{k})
-        s(k) = payload{k};
-    else
-        s(k) = missing;
-    end
+elseif ~iscell(payload)
+    s = string(missing);
+else
+    absent = cellfun(@(x) ~ischar(x), payload);
+    payload(absent) = {''};
+    s = string(payload);
+    s(absent) = missing;
 end
 end
 
-function t = to_table(payload)
-columns = payload.columns;
-if isempty(fieldnames(columns))
-    t = table('Size', [payload.rows, 0], 'VariableTypes', {});
-    return
+function v = to_datetime(payload)
+% Exact: the integer ticks go to datetime unrounded.
+if isempty(payload.tz)
+    v = datetime(payload.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
+                 'TicksPerSecond', payload.per_second);
+else
+    v = datetime(payload.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
+                 'TicksPerSecond', payload.per_second, 'TimeZone', 'UTC');
+    v.TimeZone = payload.tz;
 end
-t = struct2table(columns);
-names = payload.names;
-if numel(names) == width(t) && numel(unique(names)) == numel(names)
-    t.Properties.VariableNames = names;
+v(payload.ticks == intmin('int64')) = NaT;
+end
+
+function t = to_table(payload)
+columns = struct2cell(payload.columns);
+if isempty(columns)
+    t = table('Size', [payload.rows, 0], 'VariableTypes', {});
+else
+    t = table(columns{:}, 'VariableNames', payload.names, 'DimensionNames', payload.dims);
+end
+if ~isempty(payload.row_names)
+    t.Properties.RowNames = payload.row_names;
+end
+if ~all(cellfun('isempty', payload.descriptions))
+    t.Properties.VariableDescriptions = payload.descriptions;
 end
 end

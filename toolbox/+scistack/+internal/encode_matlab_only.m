@@ -13,6 +13,8 @@ function b = encode_matlab_only(v, encode_item)
 %     datetime array        'h datetime:size' + 'S' with a datetime64[ns] column
 %     duration              'g' / 'h duration:size' + 'a' of timedelta64[ns]
 %     table                 'F' (each variable one column; row names as the index)
+%   A timetable and a datetime in 'UTCLeapSeconds' raise scistack:value:unsupported
+%   with the conversion to make.
 %   Arrays inside 'S' items are written in column-major order; the hint restores the
 %   size.
 %
@@ -44,6 +46,10 @@ switch class(v)
         end
     case 'table'
         b = encode_table(v, encode_item);
+    case 'timetable'
+        error('scistack:value:unsupported', ...
+              ['a timetable is not stored as one: convert it with timetable2table(tt) ', ...
+               '(its row times become the first variable) and save the table']);
     otherwise
         error('scistack:value:unsupported', ...
               'cannot encode a %s; convert it to a table, struct or array first', class(v));
@@ -177,8 +183,18 @@ end
 
 function ticks = datetime_ticks(x)
 % Nanoseconds since 1970-01-01 (UTC for zoned values); NaT -> the int64 minimum.
-ticks = convertTo(x, 'epochtime', 'Epoch', '1970-01-01', 'TicksPerSecond', 1e9);
-ticks = int64(ticks);
+if isempty(x.TimeZone)
+    epoch = datetime(1970, 1, 1);
+else
+    if strcmp(x.TimeZone, 'UTCLeapSeconds')
+        error('scistack:value:unsupported', ...
+              ['datetimes in ''UTCLeapSeconds'' have no Python form (pandas counts no ', ...
+               'leap seconds); set t.TimeZone = ''UTC'' before saving']);
+    end
+    x.TimeZone = 'UTC';
+    epoch = datetime(1970, 1, 1, 'TimeZone', 'UTC');
+end
+ticks = int64(convertTo(x, 'epochtime', 'Epoch', epoch, 'TicksPerSecond', 1e9));
 ticks(isnat(x)) = intmin('int64');
 end
 

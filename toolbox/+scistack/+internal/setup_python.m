@@ -17,8 +17,10 @@ function result = setup_python(candidates, options)
 %   OPTIONS is a struct; every field is optional:
 %     Explicit     true when CANDIDATES{1} was named by the user (default false)
 %     Loaded       the Python already running in this session ('' when none)
-%     Environment  the virtual environment folder (default: scistack/venv in prefdir
-%                  in MATLAB, .scistack/venv in the home folder in GNU Octave)
+%     Environment  the virtual environment folder (default: .scistack/venv in the
+%                  home folder, shared by MATLAB releases and GNU Octave)
+%     Release      the MATLAB release whose supported Pythons count (default:
+%                  version('-release') in MATLAB, '' (any 3.10+) in GNU Octave)
 %     Reinstall    true to recreate the environment and reinstall (default false)
 %     PipOptions   cellstr of extra arguments for pip install (default {})
 %     Source       the engine source (default scistack.internal.engine_source())
@@ -32,7 +34,10 @@ function result = setup_python(candidates, options)
 %
 %   Errors (identifier: meaning):
 %     scistack:setup:noPython        no candidate could be run
-%     scistack:setup:pythonVersion   only Pythons older than 3.10 were found
+%     scistack:setup:pythonVersion   only Pythons older than 3.10, or (MATLAB) none of
+%                                    the versions this release supports or none with
+%                                    a shared libpython; the message names the versions
+%     scistack:setup:releaseUnsupported  a MATLAB release before R2022b
 %     scistack:setup:noVenv          the Python cannot create virtual environments
 %     scistack:setup:badEnvironment  the Environment folder is not a virtual environment
 %     scistack:setup:noNetwork       pip could not reach the package index
@@ -61,6 +66,9 @@ if exist(helper, 'file') ~= 2
            'clone, restore the python folder)'], helper);
 end
 check_args = {'check', '--version', options.Version, '--source', options.Source};
+if ~isempty(options.Release)
+    check_args = [check_args, {'--release', options.Release}];
+end
 
 if ~isempty(options.Loaded)
     result = use_loaded(candidates, options, helper, check_args);
@@ -69,6 +77,7 @@ end
 
 tried = {};
 too_old = {};
+why = '';
 base = [];
 for k = 1:numel(candidates)
     [report, problem] = run_helper(candidates{k}, helper, check_args);
@@ -77,10 +86,12 @@ for k = 1:numel(candidates)
         continue
     end
     if ~report.ok
-        if strcmp(error_identifier(report), 'scistack:setup:pythonVersion') && ...
-                ~(options.Explicit && numel(candidates) == 1)
+        unusable = any(strcmp(error_identifier(report), ...
+                              {'scistack:setup:pythonVersion', 'scistack:setup:noSharedLibrary'}));
+        if unusable && ~(options.Explicit && numel(candidates) == 1)
             too_old{end + 1} = sprintf('%s (Python %s)', candidates{k}, ...
                                        report.python.version); %#ok<AGROW>
+            why = report.error.message;
             continue
         end
         raise(report);
@@ -98,9 +109,9 @@ end
 if isempty(base)
     if ~isempty(too_old)
         error('scistack:setup:pythonVersion', ...
-              ['SciStack needs Python 3.10 or later; found only %s. Install a newer ', ...
-               'Python (python.org, conda, or your system''s packages) and run ', ...
-               'scistack.setup(''/path/to/python3'')'], strjoin(too_old, ', '));
+              ['found no Python SciStack can use here (it needs Python 3.10 or later, ', ...
+               'in MATLAB one this release supports), only %s. The last one: %s'], ...
+              strjoin(too_old, ', '), why);
     end
     error('scistack:setup:noPython', ...
           ['no Python found (tried %s). Install Python 3.10 or later (python.org, ', ...
@@ -194,7 +205,7 @@ end
 function options = complete_options(options)
 defaults = struct('Explicit', false, 'Loaded', '', 'Environment', '', ...
                   'Reinstall', false, 'PipOptions', {{}}, 'Source', '', 'Version', '', ...
-                  'Verbose', true);
+                  'Verbose', true, 'Release', matlab_release());
 given = fieldnames(options);
 unknown = given(~ismember(given, fieldnames(defaults)));
 if ~isempty(unknown)
@@ -220,10 +231,16 @@ options.Loaded = char(options.Loaded);
 end
 
 function folder = default_environment()
+% In the home folder, not in MATLAB's per-release prefdir: an upgrade reuses it.
+folder = fullfile(getenv_home(), '.scistack', 'venv');
+end
+
+function release = matlab_release()
+% 'R2023b' in MATLAB (whose release decides the Pythons it loads), '' in GNU Octave.
 if exist('OCTAVE_VERSION', 'builtin') > 0
-    folder = fullfile(getenv_home(), '.scistack', 'venv');
+    release = '';
 else
-    folder = fullfile(prefdir(), 'scistack', 'venv');
+    release = ['R', version('-release')];
 end
 end
 
@@ -240,7 +257,11 @@ end
 function [report, problem] = run_helper(python, helper, args)
 % Run the helper with PYTHON; REPORT is its decoded JSON report ([] when there is none).
 report = [];
-words = [{python, helper}, args];
+if ~isempty(regexp(python, '^py -3\.\d+$', 'once'))
+    words = [strsplit(python, ' '), {helper}, args]; % the Windows launcher: py -3.12
+else
+    words = [{python, helper}, args];
+end
 quoted = cellfun(@quote, words, 'UniformOutput', false);
 command = [strjoin(quoted, ' '), ' 2>&1'];
 if ispc()
@@ -305,7 +326,8 @@ function raise(report)
 known = {'scistack:setup:pythonVersion', 'scistack:setup:noVenv', ...
          'scistack:setup:badEnvironment', 'scistack:setup:noNetwork', ...
          'scistack:setup:pipFailed', 'scistack:setup:engineMissing', ...
-         'scistack:setup:engineSourceMissing', 'scistack:setup:helperFailed'};
+         'scistack:setup:engineSourceMissing', 'scistack:setup:helperFailed', ...
+         'scistack:setup:releaseUnsupported', 'scistack:setup:noSharedLibrary'};
 identifier = error_identifier(report);
 message = '';
 if isfield(report, 'error') && isstruct(report.error) && isfield(report.error, 'message')

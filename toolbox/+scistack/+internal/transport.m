@@ -5,8 +5,10 @@ function reply = transport(request)
 %   reply bytes as a uint8 row. Only bytes cross: both runtimes see the same values.
 %
 %   This is the only runtime-dependent file of the toolbox:
-%     MATLAB       py.scistack_engine.gateway.handle(py.bytes(REQUEST)), with the
-%                  Python chosen by pyenv (see scistack.setup).
+%     MATLAB       py.scistack_engine.gateway.handle(py.bytes(REQUEST)) through
+%                  scistack.internal.setup_matlab, with the Python scistack.setup
+%                  chose; before any setup it raises scistack:setup:noPython without
+%                  starting Python.
 %     GNU Octave   the MEX bridge scistack.internal.bridge, which embeds Python in the
 %                  Octave process. The first call starts Python from the executable
 %                  named by the environment variable SCISTACK_PYTHON, else by the
@@ -26,13 +28,13 @@ if isempty(runtime)
         start_octave_bridge();
         runtime = 1;
     else
-        runtime = 2;
+        runtime = scistack.internal.setup_matlab('connect');
     end
 end
 if runtime == 1
     reply = scistack.internal.bridge(request);
 else
-    reply = uint8(py.scistack_engine.gateway.handle(py.bytes(request)));
+    reply = scistack.internal.setup_matlab('call', request, runtime);
 end
 end
 

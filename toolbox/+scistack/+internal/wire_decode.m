@@ -473,6 +473,8 @@ end
 % ------------------------------------------------------------------ DataFrames
 
 function [v, p] = decode_dataframe(b, p)
+% Octave: a struct of columns, a non-default index first. MATLAB: a table whose
+% variable names follow table_names and whose text index is its RowNames.
 nrows = read_count(b, p);
 ncols = read_count(b, p + 8);
 [index, p] = read_index(b, p + 16);
@@ -487,19 +489,64 @@ for k = 1:ncols
 end
 default_index = index.is_range && index.start == 0 && index.step == 1 && ...
     index.stop == nrows && isempty(index.name);
+row_names = {};
 if ~default_index
     if index.is_range
         index.values = (index.start:index.step:index.stop - 1).';
     end
-    names = [{name_text(index.name, 0)}, names];
-    columns = [{index.values}, columns];
+    if in_matlab() && iscellstr(index.values) && numel(unique(index.values)) == nrows
+        row_names = index.values;
+    else
+        if index.text_dtype && iscell(index.values)
+            if in_matlab()
+                index.values = scistack.internal.decode_matlab_only('string', index.values);
+            else
+                index.values(cellfun('isempty', index.values)) = {''};
+            end
+        end
+        names = [{name_text(index.name, 0)}, names];
+        columns = [{index.values}, columns];
+    end
 end
 fields = matlab.lang.makeUniqueStrings(matlab.lang.makeValidName(names));
 v = cell2struct(columns(:), fields(:), 1);
 if in_matlab()
-    payload = struct('columns', v, 'names', {names}, 'rows', nrows);
+    payload = table_names(names, name_text(index.name, 0), ~isempty(row_names));
+    payload.columns = v;
+    payload.rows = nrows;
+    payload.row_names = row_names;
     v = scistack.internal.decode_matlab_only('table', payload);
 end
+end
+
+function naming = table_names(columns, index_name, has_row_names)
+% MATLAB table names for DataFrame COLUMNS: a name a table refuses (Properties,
+% RowNames, VariableNames, ':', longer than namelengthmax, a repeat) becomes a unique
+% valid name of at most namelengthmax characters, its original kept in descriptions
+% ('' for the names kept). The dimension names (the row one after a named text index)
+% give way to the column names.
+reserved = {'Properties', 'RowNames', 'VariableNames', ':'};
+limit = namelengthmax();
+variables = columns;
+[~, first] = unique(columns, 'first');
+keep = false(size(columns));
+keep(first) = true;
+keep = keep & ~ismember(columns, reserved) & cellfun(@numel, columns) <= limit;
+taken = [columns(keep), reserved];
+for k = find(~keep)
+    variables{k} = matlab.lang.makeUniqueStrings(matlab.lang.makeValidName(columns{k}), ...
+                                                 taken, limit);
+    taken{end + 1} = variables{k}; %#ok<AGROW> one per renamed column
+end
+descriptions = repmat({''}, size(columns));
+descriptions(~keep) = columns(~keep);
+dims = {'Row', 'Variables'};
+if has_row_names && ~strcmp(index_name, 'index') && numel(index_name) <= limit && ...
+        ~any(strcmp(index_name, reserved))
+    dims{1} = index_name;
+end
+dims = matlab.lang.makeUniqueStrings(dims, [variables, reserved], limit);
+naming = struct('names', {variables}, 'descriptions', {descriptions}, 'dims', {dims});
 end
 
 function t = name_text(name, position)
@@ -524,13 +571,17 @@ if index.is_range
     index.stop = r(2);
     index.step = r(3);
     index.values = [];
+    index.text_dtype = false;
     p = p + 25;
 else
-    [index.values, p] = read_column(b, p);
+    % text stays a cell (with [] for missing) until it is known to be row names
+    index.text_dtype = b(p) == 101;
+    [index.values, p] = read_column(b, p, true);
 end
 end
 
-function [v, p] = read_column(b, p)
+function [v, p] = read_column(b, p, text_as_cells)
+% One column; TEXT_AS_CELLS (default false) keeps a text dtype column a cell.
 tag = b(p);
 p = p + 1;
 switch tag
@@ -552,7 +603,7 @@ switch tag
         [codes, p] = decode_array(b, p + 1);
         v = categorical_column(categories, double(codes), ordered);
     case 101 % 'e' pandas extension dtype
-        [v, p] = extension_column(b, p);
+        [v, p] = extension_column(b, p, nargin > 2 && text_as_cells);
     otherwise
         error('scistack:value:badEncoding', 'unknown column tag %d at byte %d', tag, p - 2);
 end
@@ -560,19 +611,43 @@ end
 
 function v = categorical_column(categories, codes, ordered)
 % Octave form: struct with values (cellstr, '' when missing), categories, ordered.
+% MATLAB: categorical from the codes and the exact text of each category.
 if ~iscell(categories)
     categories = num2cell(categories);
+end
+if in_matlab()
+    payload = struct('codes', codes, 'names', {cellfun(@exact_text, categories, ...
+                                                       'UniformOutput', false)}, ...
+                     'ordered', ordered);
+    v = scistack.internal.decode_matlab_only('categorical', payload);
+    return
 end
 values = repmat({''}, numel(codes), 1);
 present = codes >= 0;
 values(present) = categories(codes(present) + 1);
 v = struct('values', {values}, 'categories', {categories}, 'ordered', ordered);
-if in_matlab()
-    v = scistack.internal.decode_matlab_only('categorical', v);
+end
+
+function t = exact_text(x)
+% A category as text that reads back as the same value: integers in full, floats in the
+% fewest significant digits (up to 17) that round-trip.
+if ischar(x)
+    t = x;
+elseif islogical(x)
+    t = mat2str(x);
+elseif isinteger(x) || (isreal(x) && x == fix(x) && abs(x) < 2^53)
+    t = sprintf('%d', x);
+else
+    for digits = 15:17
+        t = sprintf('%.*g', digits, x);
+        if str2double(t) == x
+            return
+        end
+    end
 end
 end
 
-function [v, p] = extension_column(b, p)
+function [v, p] = extension_column(b, p, text_as_cells)
 [spec, p] = read_text(b, p);
 if b(p) ~= 97
     error('scistack:value:badEncoding', 'expected a missing-value mask at byte %d', p - 1);
@@ -580,7 +655,9 @@ end
 [mask, p] = decode_array(b, p + 1);
 if strncmp(spec, 'str[', 4) || strncmp(spec, 'string[', 7)
     [v, p] = decode_item(b, p);
-    if in_matlab()
+    if text_as_cells
+        return
+    elseif in_matlab()
         v = scistack.internal.decode_matlab_only('string', v);
     else
         v(mask) = {''};
@@ -670,28 +747,58 @@ end
 
 function v = time_array(ticks, unit, tz)
 % datetime64 arrays and columns: POSIX seconds in Octave, datetime in MATLAB.
-v = ticks_seconds(ticks, unit);
 if in_matlab()
-    v = scistack.internal.decode_matlab_only('datetime', struct('posix', v, 'tz', tz));
+    v = scistack.internal.decode_matlab_only('datetime', exact_time(ticks, unit, tz));
+else
+    v = ticks_seconds(ticks, unit);
+end
+end
+
+function payload = exact_time(ticks, unit, tz)
+% The integer ticks of UNIT as MATLAB's epochtime conversion takes them (ticks,
+% ticks per second; NaT is the int64 minimum) and the time zone in MATLAB's spelling.
+per_second = struct('s', 1, 'ms', 1e3, 'us', 1e6, 'ns', 1e9);
+if isfield(per_second, unit)
+    rate = per_second.(unit);
+else
+    nat = ticks == intmin('int64');
+    ticks = split_ticks(ticks, unit); % minutes and longer: whole seconds (or an error)
+    ticks(nat) = intmin('int64');
+    rate = 1;
+end
+payload = struct('ticks', ticks, 'per_second', rate, 'tz', matlab_time_zone(tz));
+end
+
+function name = matlab_time_zone(wire_name)
+% A wire time zone ('', 'UTC', '+HH:MM[:SS]', an IANA name; older files also hold
+% pandas' 'UTC+HH:MM') -> the name MATLAB's datetime accepts.
+name = regexprep(wire_name, '^UTC(?=[+-]\d)', '');
+if ~isempty(regexp(name, '^[+-]\d\d:\d\d:\d\d$', 'once'))
+    if strcmp(name(end - 2:end), ':00')
+        name = name(1:end - 3);
+    else
+        error('scistack:value:notRepresentable', ...
+              ['the time zone offset %s has seconds, which MATLAB''s datetime cannot ', ...
+               'hold; store the times in UTC (or an IANA zone) in Python'], wire_name);
+    end
 end
 end
 
 function v = time_scalar(ticks, unit, tz, is_nat, shown_unit)
 % One datetime: ISO 8601 text in Octave ('Z' marks an aware value, shown in UTC),
-% datetime in MATLAB.
-if is_nat || ticks == intmin('int64')
+% datetime in MATLAB (rebuilt from the integer ticks).
+if is_nat
+    ticks = intmin('int64');
+end
+if in_matlab()
+    v = scistack.internal.decode_matlab_only('datetime', exact_time(ticks, unit, tz));
+    return
+end
+if ticks == intmin('int64')
     v = NaN;
-    if in_matlab()
-        v = scistack.internal.decode_matlab_only('datetime', struct('posix', v, 'tz', tz));
-    end
     return
 end
 [secs, nanos] = split_ticks(ticks, unit);
-if in_matlab()
-    payload = struct('posix', double(secs) + double(nanos) / 1e9, 'tz', tz);
-    v = scistack.internal.decode_matlab_only('datetime', payload);
-    return
-end
 days = idivide(secs, int64(86400), 'floor');
 sod = double(secs - days * 86400);
 [y, mo, d] = civil_date(double(days));
@@ -733,9 +840,5 @@ y = yoe + era * 400 + (m <= 2);
 end
 
 function tf = in_matlab()
-persistent answer
-if isempty(answer)
-    answer = exist('OCTAVE_VERSION', 'builtin') == 0;
-end
-tf = answer;
+tf = scistack.internal.has_value_classes();
 end

@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
-"""Build SciStack's MATLAB toolbox package (.mltbx) without MATLAB.
+"""Stage SciStack's MATLAB toolbox: the folder MATLAB packages into a .mltbx file.
 
-A ``.mltbx`` file is an Open Packaging Conventions zip: metadata parts under
-``metadata/`` and the toolbox folder under ``fsroot/``. This builder writes that layout
-from ``toolbox/`` and ``scistack.prj`` so that CI can build the package on every change
-and test its structure. Releases are packaged by MATLAB itself
-(``packaging/release_toolbox.m``, from the folder this builder stages): the metadata
-vocabulary below follows the documented layout of the format, but whether MATLAB's
-installer accepts a package written by another tool has not been verified.
+The ``.mltbx`` itself is made only by MATLAB (``packaging/release_toolbox.m``, which
+calls ``matlab.addons.toolbox.packageToolbox`` on the folder staged here): MATLAB-built
+packages carry metadata in MathWorks' own vocabulary, signed with MathWorks' key, which
+no other tool can reproduce, so CI checks this staged folder instead of a package of
+its own making.
 
-What goes in ``fsroot/``:
+What the staged folder holds:
 
 * every file of ``toolbox/`` except the ``param.exclude.filters`` of ``scistack.prj``
   (the Octave bridge's compiled MEX file, object files, Python caches);
@@ -19,14 +17,15 @@ What goes in ``fsroot/``:
   virtual environment and links the source into it, so a MATLAB user needs no clone.
 
 Name, GUID, summary, description, release range and platforms come from
-``scistack.prj``; the version is ``scistack_engine.__version__``, and the build stops
-when ``scistack.prj`` or ``pyproject.toml`` says otherwise.
+``scistack.prj`` (``release_toolbox.m`` reads them there); the version is
+``scistack_engine.__version__``, and staging stops when ``scistack.prj`` or
+``pyproject.toml`` says otherwise. The folders ``release_toolbox.m`` puts on the MATLAB
+path are those of :func:`matlab_paths`.
 
 Usage::
 
-    python packaging/build_mltbx.py                  # -> build/SciStack.mltbx (param.output)
-    python packaging/build_mltbx.py --output X.mltbx
-    python packaging/build_mltbx.py --stage DIR      # only write the fsroot tree to DIR
+    python packaging/stage_toolbox.py                # -> build/stage
+    python packaging/stage_toolbox.py --stage DIR
 """
 
 from __future__ import annotations
@@ -34,16 +33,12 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
-import datetime
 import fnmatch
-import hashlib
-import os
 import pathlib
 import shutil
 import sys
 import uuid
 import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterable
 from typing import Union
 
@@ -63,40 +58,6 @@ NOT_ON_PATH = ("python", "doc", "resources")
 
 #: File types that make a plain folder a code folder (one to put on the MATLAB path).
 CODE_SUFFIXES = (".m", ".mlx", ".p", ".mlapp", ".slx", ".mdl")
-
-OPC_CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-OPC_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
-OPC_CORE = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
-DC = "http://purl.org/dc/elements/1.1/"
-DCTERMS = "http://purl.org/dc/terms/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-MW_CORE = "http://schemas.mathworks.com/package/2012/coreProperties"
-MW_CORE_EXTENSION = "http://schemas.mathworks.com/package/2014/corePropertiesExtension"
-
-#: metadata part -> (content type, relationship type). The first three use the types of
-#: MathWorks' OPC packages; the vocabulary of the four toolbox parts is this builder's
-#: own (plain application/xml, relationship types under urn:scistack:mltbx:).
-METADATA_PARTS = {
-    "metadata/coreProperties.xml": (
-        "application/vnd.openxmlformats-package.core-properties+xml",
-        ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
-         "core-properties")),
-    "metadata/mwcoreProperties.xml": (
-        "application/vnd.mathworks.package.coreProperties+xml",
-        "http://schemas.mathworks.com/package/2012/relationships/coreProperties"),
-    "metadata/mwcorePropertiesExtension.xml": (
-        "application/vnd.mathworks.package.corePropertiesExtension+xml",
-        "http://schemas.mathworks.com/package/2014/relationships/corePropertiesExtension"),
-    "metadata/addonProperties.xml": ("application/xml", "urn:scistack:mltbx:addonProperties"),
-    "metadata/configuration.xml": ("application/xml", "urn:scistack:mltbx:configuration"),
-    "metadata/systemRequirements.xml": ("application/xml",
-                                        "urn:scistack:mltbx:systemRequirements"),
-    "metadata/filesystemManifest.xml": ("application/xml",
-                                        "urn:scistack:mltbx:filesystemManifest"),
-}
-
-#: Fixed time stamp of every zip entry, so that equal inputs give equal packages.
-ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 class BuildError(Exception):
@@ -126,7 +87,7 @@ class Project:
 
 @dataclasses.dataclass
 class Package:
-    """A built (or staged) package: where it is and what it holds."""
+    """A staged toolbox folder: where it is and what it holds."""
 
     path: pathlib.Path
     project: Project
@@ -317,155 +278,8 @@ def matlab_paths(files: Iterable[str]) -> list[str]:
 # ------------------------------------------------------------------------ metadata parts
 
 
-def _xml(element: ET.Element) -> bytes:
-    ET.indent(element, space="  ")
-    return ET.tostring(element, encoding="UTF-8", xml_declaration=True) + b"\n"
-
-
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes):
-    element = ET.SubElement(parent, tag, {k: v for k, v in attributes.items()})
-    if text is not None:
-        element.text = text
-    return element
-
-
-def content_types_part(names: Iterable[str]) -> bytes:
-    ET.register_namespace("", OPC_CONTENT_TYPES)
-    types = ET.Element(f"{{{OPC_CONTENT_TYPES}}}Types")
-    defaults = {"rels": "application/vnd.openxmlformats-package.relationships+xml",
-                "xml": "application/xml"}
-    bare = []
-    for name in names:
-        base = name.rsplit("/", 1)[-1]
-        if "." in base.lstrip("."):
-            defaults.setdefault(base.rsplit(".", 1)[-1].lower(), "application/octet-stream")
-        else:
-            bare.append(name)
-    for extension, content_type in sorted(defaults.items()):
-        _sub(types, f"{{{OPC_CONTENT_TYPES}}}Default", Extension=extension,
-             ContentType=content_type)
-    for part, (content_type, _) in METADATA_PARTS.items():
-        if content_type == defaults["xml"]:
-            continue
-        _sub(types, f"{{{OPC_CONTENT_TYPES}}}Override", PartName="/" + part,
-             ContentType=content_type)
-    for name in bare:
-        _sub(types, f"{{{OPC_CONTENT_TYPES}}}Override", PartName="/" + name,
-             ContentType="application/octet-stream")
-    return _xml(types)
-
-
-def relationships_part() -> bytes:
-    ET.register_namespace("", OPC_RELATIONSHIPS)
-    relationships = ET.Element(f"{{{OPC_RELATIONSHIPS}}}Relationships")
-    for number, (part, (_, kind)) in enumerate(METADATA_PARTS.items(), start=1):
-        _sub(relationships, f"{{{OPC_RELATIONSHIPS}}}Relationship", Id=f"rId{number}",
-             Type=kind, Target=part)
-    return _xml(relationships)
-
-
-def core_properties_part(project: Project, created: str) -> bytes:
-    for prefix, uri in (("cp", OPC_CORE), ("dc", DC), ("dcterms", DCTERMS), ("xsi", XSI)):
-        ET.register_namespace(prefix, uri)
-    core = ET.Element(f"{{{OPC_CORE}}}coreProperties")
-    _sub(core, f"{{{DC}}}title", project.name)
-    _sub(core, f"{{{DC}}}creator", project.author)
-    _sub(core, f"{{{DC}}}description", project.summary)
-    _sub(core, f"{{{DC}}}identifier", project.guid)
-    _sub(core, f"{{{OPC_CORE}}}version", project.version)
-    _sub(core, f"{{{OPC_CORE}}}lastModifiedBy", "packaging/build_mltbx.py")
-    for tag in ("created", "modified"):
-        element = _sub(core, f"{{{DCTERMS}}}{tag}", created)
-        element.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
-    return _xml(core)
-
-
-def mw_core_properties_part(project: Project) -> bytes:
-    ET.register_namespace("", MW_CORE)
-    core = ET.Element(f"{{{MW_CORE}}}mwcoreProperties")
-    _sub(core, f"{{{MW_CORE}}}contentType", "application/vnd.mathworks.matlab.toolbox")
-    _sub(core, f"{{{MW_CORE}}}contentTypeFriendlyName", "MATLAB Toolbox")
-    _sub(core, f"{{{MW_CORE}}}matlabRelease", project.release_start)
-    return _xml(core)
-
-
-def package_uuid(project: Project) -> str:
-    """A uuid for this version of the package, derived from the GUID (reproducible)."""
-    return str(uuid.uuid5(uuid.UUID(project.guid), project.version))
-
-
-def mw_core_extension_part(project: Project) -> bytes:
-    ET.register_namespace("", MW_CORE_EXTENSION)
-    extension = ET.Element(f"{{{MW_CORE_EXTENSION}}}mwcoreProperties")
-    _sub(extension, f"{{{MW_CORE_EXTENSION}}}uuid", package_uuid(project))
-    return _xml(extension)
-
-
-def addon_properties_part(project: Project) -> bytes:
-    addon = ET.Element("addonProperties")
-    _sub(addon, "GUID", project.guid)
-    _sub(addon, "name", project.name)
-    _sub(addon, "version", project.version)
-    _sub(addon, "summary", project.summary)
-    _sub(addon, "description", project.description)
-    author = _sub(addon, "author")
-    _sub(author, "name", project.author)
-    _sub(author, "contact", project.email)
-    _sub(author, "organization", project.company)
-    return _xml(addon)
-
-
-def configuration_part(project: Project, paths: list[str], files: list[str]) -> bytes:
-    configuration = ET.Element("configuration")
-    on_path = _sub(configuration, "matlabPaths")
-    for path in paths:
-        _sub(on_path, "path", path)
-    _sub(configuration, "javaClassPaths")
-    if project.getting_started in files:
-        _sub(configuration, "gettingStartedGuide", "/" + project.getting_started)
-    examples = _sub(configuration, "examples")
-    for example in project.examples:
-        if example in files:
-            _sub(examples, "example", "/" + example)
-    return _xml(configuration)
-
-
-def system_requirements_part(project: Project) -> bytes:
-    requirements = ET.Element("systemRequirements")
-    _sub(requirements, "matlabRelease", start=project.release_start, end=project.release_end)
-    platforms = _sub(requirements, "platforms")
-    names = {"windows": "win64", "macos": "maci64", "linux": "glnxa64",
-             "matlabonline": "matlabonline"}
-    for key, name in names.items():
-        _sub(platforms, "platform", name=name,
-             supported="true" if project.platforms.get(key) else "false")
-    _sub(requirements, "requiredProducts")
-    software = _sub(requirements, "additionalSoftware")
-    _sub(software, "software", name="Python", version=">=3.10",
-         note="found or installed by scistack.setup")
-    return _xml(requirements)
-
-
-def filesystem_manifest_part(content: dict[str, bytes]) -> bytes:
-    manifest = ET.Element("filesystemManifest")
-    for name, data in content.items():
-        _sub(manifest, "file", path="/" + name, size=str(len(data)),
-             sha256=hashlib.sha256(data).hexdigest())
-    return _xml(manifest)
-
-
-# ------------------------------------------------------------------------------ build
-
-
 def _read(source: Source) -> bytes:
     return source if isinstance(source, bytes) else source.read_bytes()
-
-
-def _created() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch
-            else datetime.datetime(*ZIP_TIME, tzinfo=datetime.timezone.utc))
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def stage(target: pathlib.Path, root: pathlib.Path = ROOT) -> Package:
@@ -485,54 +299,17 @@ def stage(target: pathlib.Path, root: pathlib.Path = ROOT) -> Package:
     return Package(target, project, files, matlab_paths(files))
 
 
-def build(output: pathlib.Path | None = None, root: pathlib.Path = ROOT) -> Package:
-    """Build the .mltbx file; return what it holds."""
-    project = read_project(root)
-    check_versions(root, project)
-    content = {name: _read(source) for name, source in collect(root, project).items()}
-    files = list(content)
-    paths = matlab_paths(files)
-    output = pathlib.Path(output or project.output)
-    parts: list[tuple[str, bytes]] = [
-        ("[Content_Types].xml", content_types_part(["fsroot/" + f for f in files])),
-        ("_rels/.rels", relationships_part()),
-        ("metadata/coreProperties.xml", core_properties_part(project, _created())),
-        ("metadata/mwcoreProperties.xml", mw_core_properties_part(project)),
-        ("metadata/mwcorePropertiesExtension.xml", mw_core_extension_part(project)),
-        ("metadata/addonProperties.xml", addon_properties_part(project)),
-        ("metadata/configuration.xml", configuration_part(project, paths, files)),
-        ("metadata/systemRequirements.xml", system_requirements_part(project)),
-        ("metadata/filesystemManifest.xml", filesystem_manifest_part(content)),
-    ]
-    parts += [("fsroot/" + name, data) for name, data in content.items()]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
-    os.replace(partial, output)
-    return Package(output, project, files, paths)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=pathlib.Path, default=None,
-                        help="the .mltbx file to write (default: param.output of scistack.prj)")
-    parser.add_argument("--stage", type=pathlib.Path, default=None,
-                        help="write only the fsroot tree to this folder (for MATLAB releases)")
+    parser.add_argument("--stage", type=pathlib.Path, default=ROOT / "build" / "stage",
+                        help="the folder to write (default: build/stage)")
     parser.add_argument("--root", type=pathlib.Path, default=ROOT,
                         help="the repository (default: the one holding this script)")
     args = parser.parse_args(argv)
     try:
-        if args.stage is not None:
-            package = stage(args.stage.resolve(), args.root.resolve())
-        else:
-            package = build(args.output, args.root.resolve())
+        package = stage(args.stage.resolve(), args.root.resolve())
     except BuildError as exc:
-        print(f"build_mltbx: {exc}", file=sys.stderr)
+        print(f"stage_toolbox: {exc}", file=sys.stderr)
         return 1
     project = package.project
     print(f"{package.path} ({project.name} {project.version}, {len(package.files)} files, "
@@ -540,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     missing = [p for p in [project.getting_started, *project.examples]
                if p and p not in package.files]
     for path in missing:
-        print(f"build_mltbx: warning: scistack.prj names toolbox/{path}, which does not "
-              "exist; it is left out of the package metadata", file=sys.stderr)
+        print(f"stage_toolbox: warning: scistack.prj names toolbox/{path}, which does not "
+              "exist; MATLAB will leave it out of the package metadata", file=sys.stderr)
     return 0
 
 
