@@ -13,7 +13,8 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DOCUMENTS = ["README.md", "docs/quickstart.md", "docs/variables.md", "docs/for_each.md", "docs/storage.md"]
+DOCUMENTS = ["README.md", "docs/quickstart.md", "docs/variables.md", "docs/for_each.md",
+             "docs/storage.md", "docs/parallel.md"]
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)
