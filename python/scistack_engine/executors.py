@@ -169,7 +169,8 @@ def _packed(chunk: Sequence[WorkItem]) -> list[tuple[int, bytes]]:
     return [(item.index, pack_value(item.kwargs)) for item in chunk]
 
 
-def _outcome(result: ItemResult) -> Outcome:
+def outcome_of(result: ItemResult) -> Outcome:
+    """The outcome a worker's result stands for (values and failures unpacked)."""
     index, returned, failure, duration, (host, pid, worker) = result
     place = Place(host, pid, worker)
     if failure is not None:
@@ -252,7 +253,7 @@ class Processes(_Chunked):
                 elif isinstance(event, ChunkDone):
                     held.pop(event.worker, None)
                     for result in event.results:
-                        yield _outcome(result)
+                        yield outcome_of(result)
                 elif event.worker in held:
                     chunk = held.pop(event.worker)
                     yield from _lost(chunk, "WorkerDied", (
@@ -325,7 +326,7 @@ class Dask(_Chunked):
                     chunk = held.pop(future)
                     if future.status == "finished":
                         for result in future.result():
-                            yield _outcome(result)
+                            yield outcome_of(result)
                     else:
                         error = future.exception()
                         yield from _lost(chunk, type(error).__name__, (

@@ -36,7 +36,8 @@ __all__ = ["ProcessPool", "ChunkDone", "WorkerDied", "describe_exit"]
 #: Seconds a new worker may take to start and import what it needs.
 START_TIMEOUT = 120.0
 
-_ENGINE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: The folder that holds the scistack_engine package (put on the workers' PYTHONPATH).
+ENGINE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class _Worker:
         self.number = number
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
-            [_ENGINE_PARENT] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+            [ENGINE_PARENT] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scistack_engine.worker"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, env=env)

@@ -1,0 +1,267 @@
+"""for_each on a SLURM cluster: stage a run folder, submit one job array, merge its shards.
+
+:class:`Slurm` is an executor (:mod:`scistack_engine.executors`) for clusters without Dask.
+The process that calls for_each — on the login node, holding the database — plans the run
+as always, then:
+
+1. **stages** a *run folder* (by default ``.scistack-runs/<run id>`` beside the database,
+   which compute nodes must see, as they see the user's code): ``manifest.duckdb`` holds
+   the packed function, the ``sys.path`` to import it with, and every combination to run
+   with its packed inputs and its *chunk* — a read-only snapshot of exactly the inputs
+   needed, so no task opens the main database; ``job.sh`` is the job script;
+2. **submits one** ``sbatch --array`` over the chunks (several only where the cluster's
+   ``MaxArraySize`` forces it); each array task runs ``python -m
+   scistack_engine.slurm_task`` on its chunk over the cores of its allocation and writes
+   a *shard* (:mod:`scistack_engine.slurm_task`);
+3. **merges** each shard as it appears: its results become outcomes that the for_each
+   loop commits like any other, in batches, with the run log naming the array task
+   (``slurm-<job>_<task>``). A chunk whose task ended without a shard (killed, timed out,
+   node lost) is submitted again alone, ``retries`` times; then its combinations fail
+   with the reason and the task's log file.
+
+Ctrl-C (or any error) while waiting cancels the jobs still queued or running; what was
+merged is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from .batches import Failure, Outcome, Run
+from .errors import ScistackError
+from .executors import Executor, Stream, outcome_of
+from .pool import ENGINE_PARENT
+from .slurm_task import read_shard, shard_path
+from .transport import pack_function, pack_value
+
+__all__ = ["Slurm", "SlurmError"]
+
+
+class SlurmError(ScistackError, RuntimeError):
+    """SLURM refused a submission, or its commands are missing."""
+
+    identifier = "scistack:foreach:slurm"
+
+
+class Slurm(Executor):
+    """Chunks as the tasks of one SLURM job array; see the module docstring.
+
+    Parameters
+    ----------
+    partition, time, cpus_per_task, mem
+        The ``sbatch`` options of each array task (``time`` as ``"HH:MM:SS"``; ``mem`` as
+        ``"4G"``); ``None`` leaves the cluster's default.
+    chunk_size
+        Combinations per array task; by default as many as make at most ``max_tasks``
+        tasks.
+    max_tasks
+        The most array tasks a run is split into when ``chunk_size`` is not given.
+    sbatch_args
+        More ``sbatch`` options, e.g. ``["--account=lab", "--qos=short"]``.
+    run_folder
+        The folder to stage runs in (each run gets a folder of its own in it); by default
+        ``.scistack-runs`` beside the database file. Compute nodes must see it.
+    retries
+        How many times a chunk whose task ended without a result is submitted again.
+    poll_seconds
+        How often the queue and the shards are looked at.
+    python
+        The Python the tasks run (default: this one).
+    """
+
+    name = "slurm"
+
+    def __init__(self, *, partition: str | None = None, time: str | None = "01:00:00",
+                 cpus_per_task: int = 1, mem: str | None = None,
+                 chunk_size: int | None = None, max_tasks: int = 100,
+                 sbatch_args: Sequence[str] = (), run_folder: str | Path | None = None,
+                 retries: int = 1, poll_seconds: float = 2.0, python: str | None = None) -> None:
+        if chunk_size is not None and chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive number, not {chunk_size!r}")
+        self.options = {"partition": partition, "time": time, "cpus-per-task": cpus_per_task,
+                        "mem": mem}
+        self.chunk_size = chunk_size
+        self.max_tasks = max_tasks
+        self.sbatch_args = list(sbatch_args)
+        self.run_folder = Path(run_folder) if run_folder is not None else None
+        self.retries = retries
+        self.poll_seconds = poll_seconds
+        self.python = python or sys.executable
+        #: The job ids submitted by the last run (one unless MaxArraySize split it or a
+        #: chunk was submitted again).
+        self.submissions: list[str] = []
+
+    def __repr__(self) -> str:
+        given = {k: v for k, v in self.options.items() if v is not None}
+        return f"Slurm({given}, chunk_size={self.chunk_size})"
+
+    # ------------------------------------------------------------------ the run
+
+    def outcomes(self, run: Run, call: Callable[..., Any], batch_size: int) -> Stream:
+        function = pack_function(call)
+        folder = self._folder(run)
+        chunks = _stage(folder, run, function, self.chunk_size or
+                        max(1, math.ceil(run.to_run / max(1, self.max_tasks))))
+        if not chunks:
+            return
+        script = self._job_script(folder, getattr(run, "function", "for_each"))
+        self.submissions = []
+        tasks = self._submit(script, list(chunks))  # "job_task" -> chunk
+        tries = dict.fromkeys(chunks, 0)
+        try:
+            while chunks:
+                time.sleep(self.poll_seconds)
+                for chunk in [c for c in chunks if shard_path(folder, c).exists()]:
+                    del chunks[chunk]
+                    for result in read_shard(shard_path(folder, chunk)):
+                        yield outcome_of(result)
+                queued = self._queued()
+                ended = {c for task, c in tasks.items() if task not in queued and c in chunks
+                         and not shard_path(folder, c).exists()}
+                for chunk in sorted(ended):
+                    tasks = {t: c for t, c in tasks.items() if c != chunk}
+                    if tries[chunk] < self.retries:
+                        tries[chunk] += 1
+                        tasks.update(self._submit(script, [chunk]))
+                        continue
+                    yield from _lost(chunks.pop(chunk), self._why(folder, chunk))
+                yield None
+        finally:
+            if chunks:
+                self._cancel()
+
+    # ------------------------------------------------------------------ SLURM
+
+    def _folder(self, run: Run) -> Path:
+        db = getattr(run, "db", None)
+        base = self.run_folder or (Path(db.path).resolve().parent / ".scistack-runs"
+                                   if db is not None and getattr(db, "path", None)
+                                   else Path.cwd() / ".scistack-runs")
+        folder = base / (getattr(run, "run_id", None) or time.strftime("%Y%m%d-%H%M%S"))
+        (folder / "shards").mkdir(parents=True, exist_ok=True)
+        (folder / "logs").mkdir(exist_ok=True)
+        return folder
+
+    def _job_script(self, folder: Path, function: str) -> Path:
+        lines = ["#!/bin/bash", f"#SBATCH --job-name=scistack-{_safe(function)}",
+                 f"#SBATCH --output={folder / 'logs' / '%A_%a.out'}",
+                 f"#SBATCH --chdir={Path.cwd()}"]
+        lines += [f"#SBATCH --{name}={value}" for name, value in self.options.items()
+                  if value is not None]
+        lines += [f"#SBATCH {arg}" for arg in self.sbatch_args]
+        lines += ["# one chunk of a SciStack for_each: see the manifest beside this file",
+                  f"export PYTHONPATH={shlex.quote(ENGINE_PARENT)}${{PYTHONPATH:+:$PYTHONPATH}}",
+                  f"exec {shlex.quote(self.python)} -m scistack_engine.slurm_task "
+                  f"{shlex.quote(str(folder))} "
+                  "$((SLURM_ARRAY_TASK_ID + ${SCISTACK_CHUNK_OFFSET:-0}))", ""]
+        script = folder / "job.sh"
+        script.write_text("\n".join(lines))
+        return script
+
+    def _submit(self, script: Path, chunks: list[int]) -> dict[str, int]:
+        """Submit the chunks as array tasks (one ``sbatch`` per block of MaxArraySize
+        indexes); the array tasks' ids (``"job_task"``) and their chunks."""
+        limit = _max_array_size()
+        blocks: dict[int, list[int]] = {}
+        for chunk in chunks:
+            blocks.setdefault(chunk // limit * limit, []).append(chunk - chunk // limit * limit)
+        tasks: dict[str, int] = {}
+        for offset, indexes in blocks.items():
+            job = _command(["sbatch", "--parsable", f"--array={_ranges(indexes)}",
+                            f"--export=ALL,SCISTACK_CHUNK_OFFSET={offset}", str(script)])
+            job = job.strip().split(";")[0]
+            self.submissions.append(job)
+            tasks.update({f"{job}_{i}": offset + i for i in indexes})
+        return tasks
+
+    def _queued(self) -> set[str]:
+        """The array tasks of this run still pending or running."""
+        out = _command(["squeue", "-h", "-r", "-o", "%i", "-j", ",".join(self.submissions)],
+                       ok_codes=(0, 1))  # squeue fails once every job has left the queue
+        return set(out.split())
+
+    def _cancel(self) -> None:
+        subprocess.run(["scancel", *self.submissions], capture_output=True, check=False)
+
+    @staticmethod
+    def _why(folder: Path, chunk: int) -> str:
+        partial = list((folder / "shards").glob(f"{chunk:06d}.duckdb.partial-*"))
+        half = " (it left a half-written shard, ignored)" if partial else ""
+        return (f"the SLURM array task of chunk {chunk} ended without a result{half}; its "
+                f"output is in {folder / 'logs'}")
+
+
+def _stage(folder: Path, run: Run, function: bytes, chunk_size: int) -> dict[int, list[int]]:
+    """Write the manifest: the function, sys.path, and every combination's packed inputs
+    with its chunk; the combinations of each chunk."""
+    con = duckdb.connect(str(folder / "manifest.duckdb"))
+    chunks: dict[int, list[int]] = {}
+    try:
+        con.execute("BEGIN")
+        con.execute("CREATE TABLE run (key VARCHAR PRIMARY KEY, value BLOB)")
+        con.execute("INSERT INTO run VALUES ('function', ?), ('sys_path', ?)",
+                    [function, json.dumps(sys.path).encode()])
+        con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB)")
+        while items := run.next_chunk(chunk_size):
+            number = len(chunks)
+            chunks[number] = [item.index for item in items]
+            rows = pa.table({"chunk": pa.array([number] * len(items), pa.int32()),
+                             "combo": pa.array([item.index for item in items], pa.int64()),
+                             "kwargs": pa.array([pack_value(item.kwargs) for item in items],
+                                                pa.binary())})
+            con.from_arrow(rows).insert_into("items")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return chunks
+
+
+def _lost(combos: list[int], reason: str) -> list[Outcome]:
+    return [Outcome(index, failure=Failure("SlurmTaskLost", reason)) for index in combos]
+
+
+def _command(argv: list[str], ok_codes: Sequence[int] = (0,)) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise SlurmError(f"{argv[0]} was not found: executor=Slurm(...) runs where SLURM's "
+                         "commands are (a login node of the cluster)") from None
+    if done.returncode not in ok_codes:
+        raise SlurmError(f"{' '.join(argv[:3])} ... failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _max_array_size() -> int:
+    """The cluster's MaxArraySize: array indexes run from 0 to one less."""
+    match = re.search(r"^MaxArraySize\s*=\s*(\d+)", _command(["scontrol", "show", "config"]),
+                      re.MULTILINE)
+    return int(match.group(1)) if match else 1001
+
+
+def _ranges(indexes: list[int]) -> str:
+    """``[0, 1, 2, 5]`` as ``"0-2,5"``."""
+    parts, start = [], None
+    for k, i in enumerate(indexes):
+        if start is None:
+            start = i
+        if k + 1 == len(indexes) or indexes[k + 1] != i + 1:
+            parts.append(f"{start}-{i}" if i > start else f"{i}")
+            start = None
+    return ",".join(parts)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:40]
+
