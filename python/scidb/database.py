@@ -1,6 +1,6 @@
 """The current database: configure it once, and every call without ``db=`` uses it.
 
-``configure_database(path, schema_keys)`` opens (or creates) a DuckDB file and makes it the
+``configure_database(path, schema_keys)`` (or ``dataset_schema_keys=``) opens (or creates) a DuckDB file and makes it the
 current database of the process; ``get_database()`` returns it and ``close()`` closes it.
 A second database can be used alongside by passing its object as ``db=`` to any call.
 """
@@ -55,7 +55,8 @@ def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__
 
 
-def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
+def configure_database(path: str | os.PathLike, schema_keys: Sequence[str] | None = None,
+                       *, dataset_schema_keys: Sequence[str] | None = None,
                        read_only: bool = False) -> Database:
     """Open or create a database file and make it the current database.
 
@@ -71,6 +72,10 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
         The metadata keys that identify the experiment's conditions, in order, e.g.
         ``["subject", "session"]``. Fixed when the file is created; reopening with other
         keys is an error.
+    dataset_schema_keys
+        The same keys by keyword (the name the product description uses):
+        ``configure_database("study.duckdb", dataset_schema_keys=["subject"])``. Give
+        the keys one way, not both.
     read_only
         Open for inspection only (no saves); allowed while no other process writes.
 
@@ -79,7 +84,14 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
     Database
         The opened database, now current.
     """
-    return session.open_database(str(path), schema_keys, read_only=read_only,  # type: ignore[return-value]
+    if (schema_keys is None) == (dataset_schema_keys is None):
+        given = "both" if schema_keys is not None else "neither"
+        raise TypeError(
+            f"configure_database({str(path)!r}, ...) got {given} of schema_keys and "
+            "dataset_schema_keys; give the keys once, e.g. "
+            "configure_database(path, [\"subject\", \"session\"])")
+    keys = schema_keys if schema_keys is not None else dataset_schema_keys
+    return session.open_database(str(path), keys, read_only=read_only,  # type: ignore[return-value,arg-type]
                                  replace=True, factory=Database)
 
 
