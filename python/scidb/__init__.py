@@ -13,6 +13,9 @@ values by their experimental metadata::
     RawEMG.save(signal, subject=1, session="pre")
     raw = RawEMG.load(subject=1, session="pre")
 
+``Thunk`` (scilineage's lineage wrapper, the same class) is here too, so that
+``from scidb import Thunk`` wraps a function with lineage without a second import.
+
 Each variable also has a SQL view of its latest records (``SELECT * FROM RawEMG``). The
 storage rules are in ``docs/storage.md``.
 """
@@ -34,6 +37,7 @@ from scistack_engine.errors import (
     UnsupportedValueError,
 )
 from scistack_engine.planner import PlanError
+from scilineage import Thunk
 
 from .database import Database, close, configure_database, get_database
 from .filters import ColumnRef, Sql
@@ -51,6 +55,7 @@ __all__ = [
     "Fixed",
     "Merge",
     "PathTemplate",
+    "Thunk",
     "Sql",
     "ColumnRef",
     "ScistackError",

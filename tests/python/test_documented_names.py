@@ -45,3 +45,21 @@ def test_scihist_configure_database_takes_the_keyword(scidb_path, scidb_unconfig
 
     db = scihist.configure_database(scidb_path, dataset_schema_keys=["subject"])
     assert db.schema_keys == ["subject"]
+
+
+def test_thunk_and_lineage_fcn_import_from_where_the_description_says():
+    import scilineage
+    from scidb import Thunk as ScidbThunk
+    from scidb.thunk import Thunk as ModuleThunk
+    from scilineage import Thunk, lineage_fcn
+
+    assert ScidbThunk is Thunk and ModuleThunk is Thunk
+    assert "Thunk" in scidb.__all__
+
+    def double(x):
+        return 2 * x
+
+    wrapped = ScidbThunk(double)
+    assert isinstance(wrapped, scilineage.Thunk)
+    assert wrapped(3).data == 6
+    assert isinstance(lineage_fcn(double), Thunk)
