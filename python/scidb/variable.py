@@ -22,7 +22,8 @@ import pandas as pd
 
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
-from scistack_engine.selection import Selection, select_records
+from scistack_engine.provenance import version_history
+from scistack_engine.selection import Selection, Version, select_records, version_selector
 from scistack_engine.store import SaveItem
 
 from .database import Database, get_database
@@ -172,37 +173,45 @@ class BaseVariable(metaclass=VariableMeta):
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, *, version: int | None = None, db: Database | None = None,
+    def load(cls, *, version: Version = None, db: Database | None = None,
              **metadata: Any) -> BaseVariable | list[BaseVariable]:
         """Load the latest version (or ``version``) of the record at ``metadata``.
 
-        When one record is meant — one match, with every schema key given one value, or
-        with exactly the keys that record was saved with — it is returned as an instance;
-        otherwise (a partial address, list values, or several records that differ in
-        other keys) a list is returned. Raises ``NotFoundError`` when nothing matches,
-        naming the values that do exist. Keywords that are not metadata keys select by
-        lineage constant (``low_hz=20``: the latest version produced with that constant).
+        ``version`` is a version number, or a record id (``version="3f1c..."``: that
+        version, metadata optional); also ``"latest"``, ``"all"`` or several numbers. When
+        one record is meant — a record id, or one match with every schema key given one
+        value, or with exactly the keys that record was saved with — it is returned as an
+        instance; otherwise (a partial address, list values, several versions, or several
+        records that differ in other keys) a list is returned. Raises ``NotFoundError``
+        when nothing matches, naming the values that do exist. Keywords that are not
+        metadata keys select by lineage constant (``low_hz=20``: the latest version
+        produced with that constant).
         """
         database = get_database(db)
-        selection = select_records(database, cls.__name__, metadata, version)
+        selection = select_records(database, cls.__name__, metadata, version_selector(version))
         values = database.fetch_values(selection.records)
         loaded = [cls._from_record(i, values[i.record_id]) for i in selection.records]
         return loaded[0] if selection.single else loaded
 
     @classmethod
-    def load_all(cls, *, as_df: bool = False, version: int | None = None,
+    def load_all(cls, *, as_df: bool = False, version: Version = None,
+                 version_id: Version = None, include_record_id: bool = False,
                  db: Database | None = None,
                  **metadata: Any) -> Iterator[BaseVariable] | pd.DataFrame:
         """Every record matching ``metadata`` (all when empty), latest versions.
 
-        List values mean "any of". Returns an iterator of instances, or with
-        ``as_df=True`` a DataFrame with one column per metadata key and a ``data``
-        column; both are empty when nothing matches (an unknown variable is an error).
+        List values mean "any of". ``version`` (or ``version_id``, its other name) picks
+        other versions as in :meth:`load`: a number, several, ``"all"`` or a record id.
+        Returns an iterator of instances, or with ``as_df=True`` a DataFrame with one
+        column per metadata key, a ``record_id`` column with ``include_record_id=True``,
+        and a ``data`` column; both are empty when nothing matches (an unknown variable
+        is an error).
         """
         database = get_database(db)
-        selection = select_records(database, cls.__name__, metadata, version, every=True)
+        selection = select_records(database, cls.__name__, metadata,
+                                   version_selector(version, version_id), every=True)
         if as_df:
-            return _records_frame(database, selection)
+            return _records_frame(database, selection, include_record_id)
         return cls._iterate(database, selection.records)
 
     @classmethod
@@ -217,15 +226,12 @@ class BaseVariable(metaclass=VariableMeta):
     def list_versions(cls, *, db: Database | None = None, **metadata: Any) -> list[dict[str, Any]]:
         """Every version at every matching address, oldest first per address.
 
-        Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash`` and
-        ``cache_key`` (set when lineage produced it); ``db.version_history(Var, ...)``
-        also says what produced each version.
+        Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash``,
+        ``created_at`` (when it was saved, UTC) and what produced it:
+        ``function_name`` (None for a plain save), ``fingerprint``, ``language``,
+        ``cache_key``, ``inputs`` and ``constants`` (as ``db.get_provenance`` gives).
         """
-        return [
-            {"record_id": v.record_id, "version": v.version, "metadata": dict(v.metadata),
-             "content_hash": v.content_hash, "cache_key": v.cache_key}
-            for v in get_database(db).versions(cls.__name__, metadata)
-        ]
+        return version_history(get_database(db), cls.__name__, metadata)
 
 
 def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveItem:
@@ -245,11 +251,13 @@ def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveIt
     return SaveItem(variable, metadata, value)
 
 
-def _records_frame(database: Database, selection: Selection) -> pd.DataFrame:
-    """The tidy DataFrame of ``load_all(as_df=True)``: metadata columns, then ``data``."""
+def _records_frame(database: Database, selection: Selection,
+                   include_record_id: bool = False) -> pd.DataFrame:
+    """The tidy DataFrame of ``load_all(as_df=True)``: metadata columns (and
+    ``record_id``), then ``data``."""
     values = database.fetch_values(selection.records)
     data = pd.Series([values[i.record_id] for i in selection.records], dtype=object)
-    frame = pd.DataFrame({k: selection.column(k) for k in selection.keys})
+    frame = pd.DataFrame(selection.table_columns(include_record_id))
     frame["data"] = _tidy_data(data)
     return frame
 

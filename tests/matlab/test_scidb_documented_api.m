@@ -53,3 +53,56 @@ catch err
     verifyEqual(testCase, err.identifier, 'scistack:arguments:missing');
 end
 end
+
+% ----------------------------------------------------------------- versions
+
+function test_load_takes_a_version_number_or_a_record_id(testCase)
+first = RawEMG().save([1 2 3], 'subject', 1, 'session', 'pre');
+second = RawEMG().save([4 5 6], 'subject', 1, 'session', 'pre');
+by_id = RawEMG().load('version', first);
+verifyEqual(testCase, by_id.data, [1 2 3]);
+verifyEqual(testCase, by_id.version, 1);
+verifyEqual(testCase, by_id.record_id, first);
+by_number = RawEMG().load('subject', 1, 'session', 'pre', 'version', 2);
+verifyEqual(testCase, by_number.record_id, second);
+every = RawEMG().load('subject', 1, 'session', 'pre', 'version', 'all');
+verifyEqual(testCase, numel(every), 2);
+try
+    RawEMG().load('subject', 2, 'version', first);
+    verifyFail(testCase, 'no error for a record id at other metadata');
+catch err
+    verifyEqual(testCase, err.identifier, 'scistack:db:notFound');
+end
+end
+
+function test_load_all_with_record_ids_and_versions(testCase)
+first = MaxActivation().save(0.5, 'subject', 1, 'session', 'pre');
+second = MaxActivation().save(0.75, 'subject', 1, 'session', 'pre');
+other = MaxActivation().save(0.25, 'subject', 2, 'session', 'pre');
+t = MaxActivation().load_all('include_record_id', true);
+verifyEqual(testCase, t.record_id, {second; other});
+verifyEqual(testCase, t.data, [0.75; 0.25]);
+every = MaxActivation().load_all('include_record_id', true, 'version_id', 'all');
+verifyEqual(testCase, every.record_id, {first; second; other});
+ones = MaxActivation().load_all('version', 1);
+verifyEqual(testCase, ones.data, [0.5; 0.25]);
+plain = MaxActivation().load_all();
+verifyFalse(testCase, any(strcmp(fieldnames(plain), 'record_id')));
+end
+
+function test_list_versions_says_when_and_what_made_each(testCase)
+RawEMG().save([1 2 3], 'subject', 1, 'session', 'pre');
+scale = scidb.Thunk(@helper_scale);
+raw = RawEMG().load('subject', 1, 'session', 'pre');
+FilteredEMG().save(raw.data, 'subject', 1, 'session', 'pre');
+FilteredEMG().save(scale(raw, 3), 'subject', 1, 'session', 'pre');
+versions = FilteredEMG().list_versions('subject', 1, 'session', 'pre');
+verifyEqual(testCase, [versions.version], [1 2]);
+verifyEmpty(testCase, versions(1).function_name);
+verifyEqual(testCase, versions(2).function_name, 'helper_scale');
+verifyTrue(testCase, ~isempty(versions(2).created_at));
+if exist('OCTAVE_VERSION', 'builtin') > 0
+    verifyTrue(testCase, ischar(versions(2).created_at) && versions(2).created_at(5) == '-');
+end
+verifyTrue(testCase, isfield(versions, 'content_hash') && isfield(versions, 'constants'));
+end

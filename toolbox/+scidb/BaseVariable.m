@@ -17,7 +17,9 @@ classdef BaseVariable
     %         (its data is saved) or a lineage result (its lineage is saved with it).
     %     X = RawEMG().load('subject', 1, 'session', 'pre')
     %         the latest version of the record, as a RawEMG with the properties below.
-    %         Give 'version', N for an older version. When one record is meant (one
+    %         Give 'version', N for an older version, or 'version', RECORD_ID for the
+    %         version saved as that record id (metadata optional); also 'all' (every
+    %         version) or a vector of version numbers. When one record is meant (one
     %         found, with every schema key given one value or exactly the keys it was
     %         saved with), X is one instance; otherwise (a partial address, several
     %         values such as 'subject', [1 2 3], or several records) X is an N-by-1 cell
@@ -28,7 +30,10 @@ classdef BaseVariable
     %         every matching record (all when no metadata is given), latest versions, as
     %         a table in MATLAB and a struct of N-by-1 columns in GNU Octave: one column
     %         per metadata key, then data. 'as_table', false returns a cell of instances.
-    %     V = RawEMG().list_versions('subject', 1)   every version (a struct array)
+    %         'include_record_id', true adds a record_id column before data; 'version'
+    %         (or 'version_id', its other name) picks versions as in load.
+    %     V = RawEMG().list_versions('subject', 1)   every version (a struct array:
+    %         record_id, version, content_hash, created_at, function_name, constants, ...)
     %     P = RawEMG().provenance('subject', 1, 'session', 'pre')   how it was produced
     %     C = RawEMG().col('name')   a column selection, as a for_each input or filter
     %   Every call also takes 'db', DB (a scidb.Database) to use another open database.
@@ -78,7 +83,8 @@ classdef BaseVariable
         end
 
         function result = load(obj, varargin)
-            % X = VAR().load('key', value, ...) loads the latest version (or 'version', N).
+            % X = VAR().load('key', value, ...) loads the latest version ('version', N:
+            % version N; 'version', RECORD_ID: that record).
             [metadata, options] = scidb.internal.parse_metadata(varargin, {'version', 'db'}, ...
                                                                 'load');
             reply = scidb.BaseVariable.ask(obj, metadata, options, false, false);
@@ -89,8 +95,10 @@ classdef BaseVariable
         end
 
         function result = load_all(obj, varargin)
-            % T = VAR().load_all('key', value, ...): matching records as a table.
-            names = {'version', 'db', 'as_table'};
+            % T = VAR().load_all('key', value, ...): matching records as a table
+            % ('include_record_id', true adds a record_id column; 'version' or
+            % 'version_id' picks versions as load does, or 'all').
+            names = {'version', 'version_id', 'include_record_id', 'db', 'as_table'};
             [metadata, options] = scidb.internal.parse_metadata(varargin, names, 'load_all');
             as_table = ~isfield(options, 'as_table') || logical(options.as_table);
             reply = scidb.BaseVariable.ask(obj, metadata, options, true, as_table);
@@ -138,13 +146,26 @@ classdef BaseVariable
             % them (EVERY: nothing found is no records; AS_TABLE: columns, not records).
             request = struct('variable', class(obj));
             request.metadata = metadata;
-            if isfield(options, 'version') && ~isempty(options.version)
-                request.version = double(options.version);
+            for name = {'version', 'version_id'}
+                if isfield(options, name{1}) && ~isempty(options.(name{1}))
+                    request.(name{1}) = scidb.BaseVariable.version_value(options.(name{1}));
+                end
             end
             request.all = every;
             request.table = as_table;
+            request.include_record_id = isfield(options, 'include_record_id') && ...
+                logical(options.include_record_id);
             request = scidb.internal.with_handle(request, options, []);
             reply = scistack.internal.engine_call('var_load', request);
+        end
+
+        function value = version_value(value)
+            % A version option as the engine reads it: text as char, numbers as doubles.
+            if isstring(value)
+                value = char(value);
+            elseif isnumeric(value)
+                value = double(value(:));
+            end
         end
 
         function result = instances(obj, records)
@@ -164,3 +185,4 @@ classdef BaseVariable
 
     end
 end
+

@@ -21,10 +21,13 @@ request that names no handle uses the current database. Which records a load mea
 ``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
-``var_load``           records at an address, whether one instance is meant, and for
-                       ``all`` (unless ``table`` is false) the metadata columns and
-                       every value in one wire list
-``list_versions``      variable, metadata → versions with what produced each
+``var_load``           records at an address (``version``/``version_id``: a number,
+                       several, ``all`` or a record id), whether one instance is meant,
+                       and for ``all`` (unless ``table`` is false) the metadata columns
+                       (and ``record_id`` with ``include_record_id``) and every value
+                       in one wire list
+``list_versions``      variable, metadata → versions with when each was saved and what
+                       produced it
 ``provenance``         variable, metadata, version (chain=true: upstream too)
 =====================  ==============================================================
 
@@ -50,7 +53,7 @@ from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
 from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
 from ..provenance import provenance, provenance_chain, version_history
-from ..selection import Selection, select_records
+from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
 from .dispatch import operation
 from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
@@ -161,9 +164,16 @@ def _select(db: Database, args: Mapping[str, Any], every: bool = False) -> Selec
     """The selection a load request means (MATLAB lists of values read as lists)."""
     metadata = {key: items(value) if is_many(value) else value
                 for key, value in dict(args.get("metadata") or {}).items()}
-    version = args.get("version")
+    version, version_id = (_version_arg(args.get(name)) for name in ("version", "version_id"))
     return select_records(db, str(args["variable"]), metadata,
-                          None if version is None else int(version), every=every)
+                          version_selector(version, version_id), every=every)
+
+
+def _version_arg(value: Any) -> Any:
+    """A version as MATLAB sends it: [] for none, a vector for several numbers."""
+    if is_empty(value):
+        return None
+    return items(value) if is_many(value) else value
 
 
 @operation("list_versions")
@@ -197,8 +207,9 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     if not (want_all and bool(args.get("table", True))):
         return {"records": [_record_reply(i, wires[i.record_id]) for i in selection.records],
                 "single": selection.single}
-    return {"keys": selection.keys,
-            "columns": {k: _column(selection.column(k)) for k in selection.keys},
+    columns = selection.table_columns(bool(args.get("include_record_id", False)))
+    return {"keys": list(columns),
+            "columns": {k: _column(v) for k, v in columns.items()},
             "values": as_uint8(wire_list([body(wires[i.record_id])
                                           for i in selection.records]))}
 
