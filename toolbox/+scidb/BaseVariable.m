@@ -185,4 +185,3 @@ classdef BaseVariable
 
     end
 end
-
