@@ -84,8 +84,8 @@ verifyEqual(testCase, t.record_id, {second; other});
 verifyEqual(testCase, t.data, [0.75; 0.25]);
 every = MaxActivation().load_all('include_record_id', true, 'version_id', 'all');
 verifyEqual(testCase, every.record_id, {first; second; other});
-ones = MaxActivation().load_all('version', 1);
-verifyEqual(testCase, ones.data, [0.5; 0.25]);
+firsts = MaxActivation().load_all('version', 1);
+verifyEqual(testCase, firsts.data, [0.5; 0.25]);
 plain = MaxActivation().load_all();
 verifyFalse(testCase, any(strcmp(fieldnames(plain), 'record_id')));
 end
