@@ -106,3 +106,22 @@ if exist('OCTAVE_VERSION', 'builtin') > 0
 end
 verifyTrue(testCase, isfield(versions, 'content_hash') && isfield(versions, 'constants'));
 end
+
+% ----------------------------------------------------------------- reserved keys
+
+function test_reserved_metadata_keys_have_their_own_identifier(testCase)
+for key = {'value', 'record_id', 'created_at', 'version_id', 'include_record_id'}
+    verifyError(testCase, @() RawEMG().save(1, 'subject', 1, key{1}, 2), ...
+                'scistack:metadata:reservedKey');
+end
+verifyError(testCase, @() scidb.configure_database([tempname(), '.duckdb'], ...
+                                                   {'subject', 'content_hash'}), ...
+            'scistack:metadata:reservedKey');
+RawEMG().save(1, 'subject', 1, 'session', 'pre');
+try
+    RawEMG().save(1, 'subject', 1, 'lineage', 'x');
+    verifyFail(testCase, 'no error for a reserved key');
+catch err
+    verifyTrue(testCase, ~isempty(strfind(err.message, 'lineage')), err.message);
+end
+end
