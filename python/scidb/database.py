@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from scistack_engine import session
+from scistack_engine import session, var_groups
 from scistack_engine.errors import NotConfiguredError, ReservedMetadataKeyError
 from scistack_engine.provenance import provenance, provenance_chain, version_history
 from scistack_engine.store import Database as _EngineDatabase
@@ -50,9 +50,44 @@ class Database(_EngineDatabase):
         """Every version at the matching addresses, oldest first, with what produced each."""
         return version_history(self, _name(variable), metadata)
 
+    def add_to_var_group(self, group: str, variables: Any) -> None:
+        """Add variables (classes, names, or a list of either) to the group ``group``.
+
+        ``db.add_to_var_group("kinematics", [RawKinematicData, StepLength])``: the group
+        is kept in the database file, created by its first member; adding a member twice
+        keeps one.
+        """
+        var_groups.add_to_var_group(self, group, _names(variables))
+
+    def remove_from_var_group(self, group: str, variables: Any) -> None:
+        """Remove variables (classes, names, or a list of either) from ``group``."""
+        var_groups.remove_from_var_group(self, group, _names(variables))
+
+    def get_var_group(self, group: str) -> list[type]:
+        """The variable types in ``group``, sorted by name.
+
+        Each is the class of that name (made on the fly when no class defines it), so the
+        list serves as for_each inputs: ``for_each(fn, inputs=db.get_var_group("kinematics"))``
+        passes each variable as the parameter of its name.
+        """
+        from .variable import variable_class  # variable imports this module
+
+        return [variable_class(name) for name in var_groups.get_var_group(self, group)]
+
+    def list_var_groups(self) -> list[str]:
+        """The names of the variable groups in the database, sorted."""
+        return var_groups.list_var_groups(self)
+
 
 def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__
+
+
+def _names(variables: Any) -> list[str]:
+    """Variable names from one class or name, or a list of either."""
+    if isinstance(variables, (str, type)):
+        variables = [variables]
+    return [_name(v) for v in variables]
 
 
 def configure_database(path: str | os.PathLike, schema_keys: Sequence[str] | None = None,

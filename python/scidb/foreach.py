@@ -27,7 +27,7 @@ from scistack_engine.execution import ForEachRun
 
 from .database import Database, get_database
 from .filters import Filter, Sql
-from .inputs import input_spec
+from .inputs import input_set, input_spec
 
 __all__ = ["for_each", "build_spec", "run_for_each"]
 
@@ -46,7 +46,7 @@ def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seque
                         f"not {type(where).__name__}")
     return {
         "function": getattr(fn, "__name__", type(fn).__name__),
-        "inputs": {name: input_spec(value) for name, value in (inputs or {}).items()},
+        "inputs": {name: input_spec(value) for name, value in input_set(inputs).items()},
         "outputs": [o if isinstance(o, str) else o.__name__ for o in outputs],
         "iterables": {k: (None if isinstance(v, (list, tuple)) and len(v) == 0 else v)
                       for k, v in iterables.items()},
@@ -74,7 +74,8 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
         when there are several outputs).
     inputs
         Parameter name -> variable type, selection, ``Fixed``, ``Merge``, ``PathTemplate``
-        or constant.
+        or constant; or a list of variable types (``db.get_var_group("kinematics")``),
+        each passed as the parameter of its name.
     outputs
         Variable types the return values are saved as, in order.
     where

@@ -125,3 +125,33 @@ catch err
     verifyTrue(testCase, ~isempty(strfind(err.message, 'lineage')), err.message);
 end
 end
+
+% ----------------------------------------------------------------- variable groups
+
+function test_variable_groups_hold_classes_or_names(testCase)
+db = testCase.TestData.db;
+db.add_to_var_group('kinematics', {RawKinematicData(), 'StepLength'});
+db.add_to_var_group('kinematics', StepLength());
+db.add_to_var_group('emg', 'RawEMG');
+members = db.get_var_group('kinematics');
+verifyEqual(testCase, numel(members), 2);
+verifyTrue(testCase, isa(members{1}, 'RawKinematicData') && isa(members{2}, 'StepLength'));
+verifyEqual(testCase, db.list_var_groups(), {'emg', 'kinematics'});
+db.remove_from_var_group('kinematics', {'RawKinematicData'});
+members = db.get_var_group('kinematics');
+verifyEqual(testCase, numel(members), 1);
+verifyError(testCase, @() db.get_var_group('nothing'), 'scistack:db:notFound');
+db.add_to_var_group('ghosts', 'NoSuchClassDefined');
+verifyError(testCase, @() db.get_var_group('ghosts'), 'scistack:arguments:badVariable');
+end
+
+function test_a_variable_group_is_a_for_each_input_set(testCase)
+db = testCase.TestData.db;
+RawKinematicData().save(10, 'subject', 1, 'session', 'pre');
+StepLength().save(0.5, 'subject', 1, 'session', 'pre');
+db.add_to_var_group('kinematics', {StepLength(), RawKinematicData()});
+r = scidb.for_each(@helper_kinematic_sum, db.get_var_group('kinematics'), {Delta()}, ...
+                   'subject', 1, 'session', 'pre');
+verifyEqual(testCase, r.status, {'done'});
+verifyEqual(testCase, Delta().load('subject', 1, 'session', 'pre').data, 10.5);
+end

@@ -18,7 +18,9 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %              anything else             a constant, passed unchanged to every call.
 %            (In struct(...), wrap a cell constant in braces: struct('c', {{1, 2}}).)
 %            An input that matches several records (a partial address) arrives as a
-%            cell of their values, or a table with 'as_table'.
+%            cell of their values, or a table with 'as_table'. INPUTS may also be a
+%            cell of variable instances, such as db.get_var_group('kinematics'): each
+%            is the input named after its variable.
 %   OUTPUTS  a cell of variable types ({FilteredEMG()} or {'FilteredEMG'}); FN is called
 %            with numel(OUTPUTS) outputs. {} calls FN for its effects only.
 %   Iterables: 'key', values pairs; values may be a numeric vector, a cell array, a

@@ -29,6 +29,8 @@ request that names no handle uses the current database. Which records a load mea
 ``list_versions``      variable, metadata → versions with when each was saved and what
                        produced it
 ``provenance``         variable, metadata, version (chain=true: upstream too)
+``var_group``          ``action`` add/remove (group, variables), get (group) or list
+                       → the group's member names (or the group names)
 =====================  ==============================================================
 
 for_each runs are this front's part of the run operations (:mod:`.runs`): MATLAB numbers
@@ -45,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import session
+from .. import session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import body, encode, wire_list
 from ..execution import ForEachRun
@@ -55,7 +57,7 @@ from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
 from ..provenance import provenance, provenance_chain, version_history
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
-from .dispatch import operation
+from .dispatch import GatewayError, operation
 from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
 from .runs import register_front
 
@@ -188,6 +190,24 @@ def _provenance(args: dict[str, Any]) -> Any:
     version = None if version is None else int(version)
     ask = provenance_chain if args.get("chain") else provenance
     return ask(db, str(args["variable"]), dict(args.get("metadata") or {}), version)
+
+
+@operation("var_group")
+def _var_group(args: dict[str, Any]) -> list[str]:
+    """Variable groups (:mod:`scistack_engine.var_groups`): ``action`` is ``add``,
+    ``remove``, ``get`` (each answers the group's members) or ``list`` (the groups)."""
+    db = _db(args)
+    action = str(args.get("action"))
+    if action == "list":
+        return var_groups.list_var_groups(db)
+    group = str(args["group"])
+    if action == "get":
+        return var_groups.get_var_group(db, group)
+    change = {"add": var_groups.add_to_var_group, "remove": var_groups.remove_from_var_group}
+    if action not in change:
+        raise GatewayError(f"var_group: unknown action {action!r}",
+                           identifier="scistack:gateway:badArgument")
+    return change[action](db, group, texts(args.get("variables"), "variables"))
 
 
 @operation("var_load")

@@ -197,6 +197,8 @@ function [specs, template, is_constant] = input_specifications(inputs)
 % The engine spec of each input, and the constants passed as they are.
 if isempty(inputs)
     inputs = struct();
+elseif iscell(inputs) && isa(inputs{1}, 'scidb.BaseVariable')
+    inputs = group_struct(inputs);
 elseif iscell(inputs)
     inputs = pairs_struct(inputs);
 elseif ~isstruct(inputs) || numel(inputs) ~= 1
@@ -231,6 +233,19 @@ for k = 1:numel(names)
         is_constant(k) = true;
     end
     specs.(names{k}) = spec;
+end
+end
+
+function s = group_struct(members)
+% A variable group's members (a cell of instances) as inputs named after each variable.
+s = struct();
+for k = 1:numel(members)
+    if ~isa(members{k}, 'scidb.BaseVariable')
+        error('scistack:foreach:badInputs', ...
+              ['for_each: inputs given as a cell of variables (a variable group) hold ', ...
+               'only variable instances, not a %s'], class(members{k}));
+    end
+    s.(class(members{k})) = members{k};
 end
 end
 
