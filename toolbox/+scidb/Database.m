@@ -144,7 +144,7 @@ classdef Database
             % G = DB.get_var_group(GROUP) is a 1-by-N cell of instances of the group's
             % variable types, sorted by name: a for_each input set, as in
             % scidb.for_each(@fn, db.get_var_group('kinematics'), {Out()}, ...), which
-            % passes each as the input of its name. A member whose classdef is not on
+            % passes each as the input of its name, in this order. A member whose classdef is not on
             % the path is an error (scistack:arguments:badVariable).
             names = scistack.internal.engine_call('var_group', 'handle', db.handle, ...
                                                   'action', 'get', 'group', char(group));

@@ -20,7 +20,7 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %            An input that matches several records (a partial address) arrives as a
 %            cell of their values, or a table with 'as_table'. INPUTS may also be a
 %            cell of variable instances, such as db.get_var_group('kinematics'): each
-%            is the input named after its variable.
+%            is the input named after its variable (FN receives them in that order).
 %   OUTPUTS  a cell of variable types ({FilteredEMG()} or {'FilteredEMG'}); FN is called
 %            with numel(OUTPUTS) outputs. {} calls FN for its effects only.
 %   Iterables: 'key', values pairs; values may be a numeric vector, a cell array, a
