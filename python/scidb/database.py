@@ -13,7 +13,12 @@ from typing import Any
 
 from scistack_engine import session, var_groups
 from scistack_engine.errors import NotConfiguredError, ReservedMetadataKeyError
-from scistack_engine.provenance import provenance, provenance_chain, version_history
+from scistack_engine.provenance import (
+    provenance,
+    provenance_by_schema,
+    provenance_chain,
+    version_history,
+)
 from scistack_engine.store import Database as _EngineDatabase
 
 __all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
@@ -45,6 +50,15 @@ class Database(_EngineDatabase):
                              **metadata: Any) -> list[dict[str, Any]]:
         """The record's provenance followed upstream through every input, each once."""
         return provenance_chain(self, _name(variable), metadata, version)
+
+    def get_provenance_by_schema(self, **metadata: Any) -> list[dict[str, Any]]:
+        """The provenance of every record, of every variable, at a (partial) address.
+
+        ``db.get_provenance_by_schema(subject=1)`` describes the latest version of each
+        record whose metadata has ``subject=1``, each as :meth:`get_provenance` does
+        (``function_name`` None for a plain save), ordered by variable and address.
+        """
+        return provenance_by_schema(self, metadata)
 
     def version_history(self, variable: type, **metadata: Any) -> list[dict[str, Any]]:
         """Every version at the matching addresses, oldest first, with what produced each."""

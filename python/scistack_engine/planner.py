@@ -29,10 +29,12 @@ Spec format (all keys but ``inputs`` optional)::
      "fingerprint": None | "<hex>", "skip_computed": True, "skip_existing": False,
      "batch_size": 500}
 
-With a fingerprint, ``skip_computed`` skips a combination whose outputs were saved under
-its cache key; without one, ``skip_existing`` skips a combination whose every output
-already has a record at its metadata (a rerun after an interruption continues where it
-stopped; a changed function is not noticed — that needs lineage).
+With a fingerprint, outputs are saved with the combination's lineage and cache key, and
+``skip_computed`` skips a combination whose outputs were saved under its cache key (a
+plain ``scidb.for_each`` records lineage with ``skip_computed`` false); ``skip_existing``
+skips a combination whose every output already has a record at its metadata (a rerun
+after an interruption continues where it stopped; a changed function is not noticed —
+that needs ``skip_computed``).
 
 A filter is ``{"op": "cmp", "variable": V, "column": C | None, "cmp": "==", "value": x}``
 (``cmp`` one of ``== != < <= > >= isin``), ``{"op": "and" | "or", "args": [...]}``,
@@ -222,7 +224,8 @@ def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
                 # computed before, but a later run saved other versions over it
                 combo.stale = [h for h, index in zip(hits, output_indexes)
                                if index.latest_at(h.address).record_id != h.record_id]
-        elif spec.get("skip_existing") and not combo.missing and output_indexes:
+        if (spec.get("skip_existing") and not combo.missing and output_indexes
+                and not combo.cached_records):
             address = address_of(combo.metadata)
             latest = [index.latest_at(address) for index in output_indexes]
             if all(latest):

@@ -7,6 +7,8 @@ module answers the questions users ask of it:
 * :func:`provenance` — how one record (the latest or a given version) was produced;
 * :func:`provenance_chain` — the same, followed upstream through every input that is
   itself a saved record or an unsaved intermediate result;
+* :func:`provenance_by_schema` — the provenance of every record, of every variable, at a
+  (partial) address;
 * :func:`version_history` — every version at an address, when it was saved and what
   produced each.
 
@@ -20,10 +22,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .index import RecordInfo
-from .metadata import describe_metadata
+from .metadata import check_schema_keys, describe_metadata, normalize_query
 from .store import Database, NotFoundError
 
-__all__ = ["provenance", "provenance_chain", "version_history"]
+__all__ = ["provenance", "provenance_chain", "provenance_by_schema", "version_history"]
 
 
 def _inputs_of(lineage: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,6 +113,20 @@ def provenance_chain(db: Database, variable: str, metadata: Mapping[str, Any],
                 chain.append(node)
                 queue.append(node)
     return chain
+
+
+def provenance_by_schema(db: Database, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The provenance of the latest version of every record, of every variable, whose
+    address has the values ``metadata`` gives (schema keys; a partial address matches every
+    record under it), ordered by variable name and then by address.
+
+    A record saved without lineage is listed with ``function_name`` None.
+    """
+    check_schema_keys(metadata, db.schema_keys, "get_provenance_by_schema")
+    query = normalize_query(metadata)
+    infos = [entry.latest for name in db.variables() for entry in db.index(name).find(query)]
+    lineages = db.lineage_of([i.record_id for i in infos])
+    return [_describe(i, lineages.get(i.record_id)) for i in infos]
 
 
 def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:

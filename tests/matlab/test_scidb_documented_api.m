@@ -155,3 +155,44 @@ r = scidb.for_each(@helper_kinematic_sum, db.get_var_group('kinematics'), {Delta
 verifyEqual(testCase, r.status, {'done'});
 verifyEqual(testCase, Delta().load('subject', 1, 'session', 'pre').data, 10.5);
 end
+
+% ----------------------------------------------------------------- for_each provenance
+
+function test_a_plain_for_each_records_provenance(testCase)
+db = testCase.TestData.db;
+RawEMG().save([1 2 3], 'subject', 1, 'session', 'pre');
+for factor = [20 30]
+    r = scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', factor), ...
+                       {FilteredEMG()}, 'subject', 1, 'session', 'pre');
+    verifyEqual(testCase, r.status, {'done'});
+end
+p = db.provenance(FilteredEMG(), 'subject', 1, 'session', 'pre');
+verifyEqual(testCase, p.function_name, 'helper_scale');
+verifyEqual(testCase, p.language, 'matlab');
+verifyEqual(testCase, p.constants.factor, 30);
+verifyEqual(testCase, p.inputs.x.variable, 'RawEMG');
+verifyEqual(testCase, numel(p.fingerprint), 64);
+twenty = FilteredEMG().load('subject', 1, 'session', 'pre', 'factor', 20);
+verifyEqual(testCase, twenty.data, [20 40 60]);
+verifyEqual(testCase, twenty.version, 1);
+% a plain for_each runs again (caching is scihist's)
+r = scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 30), ...
+                   {FilteredEMG()}, 'subject', 1, 'session', 'pre');
+verifyEqual(testCase, r.status, {'done'});
+r = scihist.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 30), ...
+                     {FilteredEMG()}, 'subject', 1, 'session', 'pre');
+verifyEqual(testCase, r.status, {'cached'});
+end
+
+function test_provenance_by_schema_covers_every_variable(testCase)
+db = testCase.TestData.db;
+RawEMG().save([1 2 3], 'subject', 1, 'session', 'pre');
+RawEMG().save([1 2 3], 'subject', 2, 'session', 'pre');
+scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 2), {FilteredEMG()}, ...
+               'subject', 1, 'session', 'pre');
+p = db.get_provenance_by_schema('subject', 1);
+verifyEqual(testCase, {p.variable}, {'FilteredEMG', 'RawEMG'});
+verifyEqual(testCase, p(1).function_name, 'helper_scale');
+verifyEmpty(testCase, p(2).function_name);
+verifyEqual(testCase, numel(db.get_provenance_by_schema()), 3);
+end

@@ -17,6 +17,7 @@ classdef Database
     %     DB = DB.add_schema_key(KEY)      add a schema key (a new dimension)
     %     P = DB.provenance(VAR, 'subject', 1, ...)   how a record was produced
     %     V = DB.list_versions(VAR, 'subject', 1, ...) every version at the metadata
+    %     P = DB.get_provenance_by_schema('subject', 1)  provenance of every record there
     %     TF = DB.is_open()                true until closed (here or by a reopening)
     %     DB.add_to_var_group(GROUP, VARS) add variables to a variable group
     %     DB.remove_from_var_group(GROUP, VARS)  remove them
@@ -166,6 +167,18 @@ classdef Database
             names = scistack.internal.engine_call('var_group', 'handle', db.handle, ...
                                                   'action', 'list');
             names = reshape(cellstr(names), 1, []);
+        end
+
+        function p = get_provenance_by_schema(db, varargin)
+            % P = DB.get_provenance_by_schema('subject', 1, ...) is a struct array: the
+            % provenance (as DB.provenance gives it) of the latest version of every
+            % record, of every variable, whose metadata has these values; a partial
+            % address matches every record under it. Ordered by variable, then address.
+            metadata = scidb.internal.parse_metadata(varargin, {}, 'get_provenance_by_schema');
+            request = struct('handle', db.handle);
+            request.metadata = metadata;
+            reply = scistack.internal.engine_call('schema_provenance', request);
+            p = scidb.internal.struct_list(reply);
         end
 
         function v = list_versions(db, variable, varargin)

@@ -29,6 +29,7 @@ request that names no handle uses the current database. Which records a load mea
 ``list_versions``      variable, metadata → versions with when each was saved and what
                        produced it
 ``provenance``         variable, metadata, version (chain=true: upstream too)
+``schema_provenance``  metadata → the provenance of every record at that address
 ``var_group``          ``action`` add/remove (group, variables), get (group) or list
                        → the group's member names (or the group names)
 =====================  ==============================================================
@@ -54,7 +55,7 @@ from ..execution import ForEachRun
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
 from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
-from ..provenance import provenance, provenance_chain, version_history
+from ..provenance import provenance, provenance_by_schema, provenance_chain, version_history
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
 from .dispatch import GatewayError, operation
@@ -190,6 +191,11 @@ def _provenance(args: dict[str, Any]) -> Any:
     version = None if version is None else int(version)
     ask = provenance_chain if args.get("chain") else provenance
     return ask(db, str(args["variable"]), dict(args.get("metadata") or {}), version)
+
+
+@operation("schema_provenance")
+def _schema_provenance(args: dict[str, Any]) -> list[dict[str, Any]]:
+    return provenance_by_schema(_db(args), dict(args.get("metadata") or {}))
 
 
 @operation("var_group")

@@ -5,10 +5,11 @@ function [result, info] = run_for_each(fn, inputs, outputs, args, with_lineage)
 %   included): the engine plans the run (run_start), scistack.internal.run_batches calls
 %   FN here once per combination and commits the outcomes in batches, and the engine
 %   builds the result table, which is returned as a table (a struct of columns in GNU
-%   Octave). With WITH_LINEAGE true, or when FN is a scilineage.Thunk, the spec
-%   carries FN's fingerprint (scistack.internal.fingerprint, or the Thunk's), so outputs
-%   are saved with lineage and combinations already computed are not run (status
-%   'cached'); with WITH_LINEAGE ARGS may also hold 'force' and 'skip_computed'.
+%   Octave). The spec carries FN's fingerprint (scistack.internal.fingerprint, or the
+%   Thunk's), so outputs are saved with their provenance (function, fingerprint,
+%   constants, input records). With WITH_LINEAGE true, or when FN is a scilineage.Thunk,
+%   combinations already computed are not run (status 'cached'), and ARGS may also hold
+%   'force' and 'skip_computed'.
 %
 %   See scidb.for_each for the arguments, options and RESULT; INFO is a struct with
 %   run_id ('' when nothing is logged), the counts n_done, n_failed, n_skipped, n_cached
@@ -35,8 +36,8 @@ if isa(fn, 'scilineage.Thunk')
 end
 fn = function_handle_of(fn);
 fname = function_name(fn);
-if with_lineage && isempty(fingerprint)
-    fingerprint = scistack.internal.fingerprint(fn);
+if isempty(fingerprint)
+    fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
 opt = settle_options(options);
 [input_specs, call_args, is_constant] = input_specifications(inputs);
@@ -48,12 +49,12 @@ spec.outputs = out_names;
 spec.iterables = iterables;
 spec.as_table = opt.as_table;
 spec.batch_size = opt.batch_size;
-spec.skip_computed = opt.skip_computed;
+spec.skip_computed = opt.skip_computed && with_lineage;
 spec.skip_existing = opt.skip_existing;
 if ~isempty(opt.where)
     spec.where = opt.where;
 end
-if with_lineage
+if ~isempty(fingerprint)
     spec.fingerprint = fingerprint;
 end
 request = struct('front', 'scidb', 'spec', spec, 'save', opt.save, 'dry_run', opt.dry_run);
@@ -117,6 +118,22 @@ if ~isa(fn, 'function_handle')
     error('scistack:foreach:badFunction', ...
           ['for_each: the first argument is the function to run, as a handle ', ...
            '(@bandpass_filter), not a %s'], class(fn));
+end
+end
+
+function fingerprint = provenance_fingerprint(fn, fname, with_lineage)
+% The code fingerprint saved with the outputs. Lineage needs it; a plain for_each records
+% it as provenance, and runs without provenance (warning) when FN cannot be fingerprinted.
+if with_lineage
+    fingerprint = scistack.internal.fingerprint(fn);
+    return
+end
+try
+    fingerprint = scistack.internal.fingerprint(fn);
+catch err
+    warning('scistack:foreach:noProvenance', ...
+            'for_each(%s): outputs are saved without provenance: %s', fname, err.message);
+    fingerprint = '';
 end
 end
 
