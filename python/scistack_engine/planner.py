@@ -10,7 +10,8 @@ both languages: given a language-neutral *spec* (plain dicts, so MATLAB sends th
 3. resolves each input of each combination to records through the variables' indexes
    (no value is read): a combination with a missing input is skipped with its reason,
 4. when the spec carries a function fingerprint, computes each combination's cache key
-   from the inputs' content hashes and marks it *cached* when every output already has a
+   from the inputs' content hashes (a path input: its path and the content of the file,
+   so an edited file runs again) and marks it *cached* when every output already has a
    record with that key,
 5. hands out the remaining combinations in batches whose input values are read with one
    query per batch.
@@ -55,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScistackError
-from .hashing import content_hash
+from .hashing import content_hash, file_hash
 from .index import RecordInfo
 from .lineage import cache_key
 from .metadata import address_of, check_schema_keys, describe_metadata, normalize_value
@@ -252,7 +253,8 @@ def _input_hashes(spec: Mapping[str, Any], combo: Combo) -> dict[str, str]:
                      for i, part in enumerate(inp["parts"])]
             hashes[name] = content_hash(["merge", parts])
         elif inp["kind"] == "path":
-            hashes[name] = content_hash(["path", _format_path(inp["template"], combo.metadata)])
+            path = _format_path(inp["template"], combo.metadata)
+            hashes[name] = content_hash(["path", path, file_hash(path)])
     return hashes
 
 
