@@ -33,6 +33,7 @@ from scistack_engine.fingerprint import FingerprintError, function_fingerprint
 from .database import Database, get_database
 from .filters import Filter, Sql
 from .inputs import input_set, input_spec
+from .variable import serialising_call
 
 __all__ = ["for_each", "build_spec", "run_for_each"]
 
@@ -165,7 +166,8 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
                       skip_computed, skip_existing)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
-    result = drive(run, call or fn, stop_on_error=on_error == "raise", batch_size=batch_size,
+    call = serialising_call(call or fn, input_set(inputs), outputs)
+    result = drive(run, call, stop_on_error=on_error == "raise", batch_size=batch_size,
                    progress=progress)
     log.info("%s", result.headline)
     for note in result.notes:
