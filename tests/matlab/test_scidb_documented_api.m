@@ -196,3 +196,34 @@ verifyEqual(testCase, p(1).function_name, 'helper_scale');
 verifyEmpty(testCase, p(2).function_name);
 verifyEqual(testCase, numel(db.get_provenance_by_schema()), 3);
 end
+
+% ----------------------------------------------------------------- custom serialisation
+
+function test_a_type_with_to_db_and_from_db_saves_and_loads_itself(testCase)
+id = WindowVar().save(TimeWindow(0.5, 2), 'subject', 1, 'session', 'pre');
+verifyEqual(testCase, WindowVar().save(TimeWindow(0.5, 2), 'subject', 1, 'session', 'pre'), id);
+w = WindowVar().load('subject', 1, 'session', 'pre');
+verifyTrue(testCase, isa(w.data, 'TimeWindow'));
+verifyEqual(testCase, [w.data.start, w.data.stop], [0.5 2]);
+t = WindowVar().load_all();
+verifyTrue(testCase, isa(t.data{1}, 'TimeWindow'));
+verifyError(testCase, @() RawEMG().save(TimeWindow(0, 1), 'subject', 1, 'session', 'pre'), ...
+            'scistack:value:unsupported');
+end
+
+function test_for_each_passes_and_saves_a_custom_type(testCase)
+WindowVar().save(TimeWindow(1, 4), 'subject', 1, 'session', 'pre');
+r = scidb.for_each(@helper_window_width, struct('window', WindowVar()), {Speed()}, ...
+                   'subject', 1, 'session', 'pre');
+verifyEqual(testCase, r.status, {'done'});
+verifyEqual(testCase, Speed().load('subject', 1, 'session', 'pre').data, 3);
+r = scidb.for_each(@helper_window_widen, struct('window', WindowVar(), 'by', 0.5), ...
+                   {WindowVar()}, 'subject', 2, 'session', 'pre');
+verifyEqual(testCase, r.status, {'skipped'});
+WindowVar().save(TimeWindow(1, 4), 'subject', 2, 'session', 'pre');
+r = scidb.for_each(@helper_window_widen, struct('window', WindowVar(), 'by', 0.5), ...
+                   {WindowVar()}, 'subject', 2, 'session', 'pre');
+verifyEqual(testCase, r.status, {'done'});
+w = WindowVar().load('subject', 2, 'session', 'pre');
+verifyEqual(testCase, [w.data.start, w.data.stop], [0.5 4.5]);
+end

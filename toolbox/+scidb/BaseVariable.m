@@ -39,6 +39,11 @@ classdef BaseVariable
     %   Every call also takes 'db', DB (a scidb.Database) to use another open database.
     %   Names may be char or string: in MATLAB, RawEMG().load(subject=1, session="pre").
     %
+    %   A type the value model does not hold (an object of your own class) defines
+    %   two static methods in its classdef: STORED = to_db(DATA), returning a value the
+    %   model holds (a struct, say), and DATA = from_db(STORED), turning it back; save,
+    %   load, load_all and for_each of that type go through them.
+    %
     %   Properties of a loaded instance: data (the value as saved: class and size kept),
     %   metadata (a struct), record_id, version (1 for the first save) and content_hash.
     %
@@ -77,6 +82,9 @@ classdef BaseVariable
                 request.output_index = value.output_index;
                 value = value.data;
             end
+            if scidb.BaseVariable.serialises(obj)
+                value = obj.to_db(value);
+            end
             request.value = scistack.internal.wire_encode(value);
             request = scidb.internal.with_handle(request, options, []);
             id = scistack.internal.engine_call('save', request);
@@ -107,6 +115,9 @@ classdef BaseVariable
                 return
             end
             values = scistack.internal.wire_decode(reply.values);
+            if scidb.BaseVariable.serialises(obj)
+                values = cellfun(@(v) obj.from_db(v), values, 'UniformOutput', false);
+            end
             keys = reply.keys;
             if ischar(keys)
                 keys = {keys};
@@ -135,6 +146,43 @@ classdef BaseVariable
         function n = name(obj)
             % N = VAR().name(): the variable's name in the database (its class name).
             n = class(obj);
+        end
+
+    end
+
+    methods (Static)
+
+        function stored = to_db(data)
+            % STORED = VAR.to_db(DATA) is the value stored for DATA. Override it (a static
+            % method of your classdef) for a type the value model does not hold (an
+            % object of your own class, say): return a value it holds, such as a struct.
+            % The default stores DATA itself.
+            stored = data;
+        end
+
+        function data = from_db(stored)
+            % DATA = VAR.from_db(STORED) is the data of a record from its stored value
+            % (what to_db returned). Override it together with to_db.
+            data = stored;
+        end
+
+        function tf = serialises(obj)
+            % TF = scidb.BaseVariable.serialises(VAR()) is true when the class of VAR
+            % defines its own to_db or from_db.
+            methods_list = metaclass(obj).MethodList;
+            tf = false;
+            for k = 1:numel(methods_list)
+                if iscell(methods_list)
+                    method = methods_list{k};
+                else
+                    method = methods_list(k);
+                end
+                if any(strcmp(method.Name, {'to_db', 'from_db'})) && ...
+                        ~strcmp(method.DefiningClass.Name, 'scidb.BaseVariable')
+                    tf = true;
+                    return
+                end
+            end
         end
 
     end
@@ -171,10 +219,14 @@ classdef BaseVariable
         function result = instances(obj, records)
             % The records of a var_load reply as an N-by-1 cell of instances of OBJ's class.
             result = cell(numel(records), 1);
+            custom = scidb.BaseVariable.serialises(obj);
             for k = 1:numel(records)
                 record = records{k};
                 item = obj;
                 item.data = scistack.internal.wire_decode(record.value);
+                if custom
+                    item.data = obj.from_db(item.data);
+                end
                 item.metadata = record.metadata;
                 item.record_id = record.record_id;
                 item.version = record.version;

@@ -40,8 +40,13 @@ if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
 opt = settle_options(options);
-[input_specs, call_args, is_constant] = input_specifications(inputs);
+[input_specs, call_args, is_constant, readers] = input_specifications(inputs);
 out_names = output_names(outputs);
+writers = serialising_outputs(out_names);
+if any(~cellfun(@isempty, [readers, writers]))
+    plain = fn;
+    fn = @(varargin) scidb.internal.serialised_call(plain, readers, writers, varargin{:});
+end
 
 spec = struct('function', fname);
 spec.inputs = input_specs;
@@ -210,8 +215,9 @@ if isfield(options, 'skip_computed')
 end
 end
 
-function [specs, template, is_constant] = input_specifications(inputs)
-% The engine spec of each input, and the constants passed as they are.
+function [specs, template, is_constant, readers] = input_specifications(inputs)
+% The engine spec of each input, the constants passed as they are, and the variable
+% inputs whose type defines from_db (an instance of it; [] elsewhere).
 if isempty(inputs)
     inputs = struct();
 elseif iscell(inputs) && isa(inputs{1}, 'scidb.BaseVariable')
@@ -228,12 +234,14 @@ names = fieldnames(inputs);
 specs = struct();
 template = cell(1, numel(names));
 is_constant = false(1, numel(names));
+readers = cell(1, numel(names));
 for k = 1:numel(names)
     value = inputs.(names{k});
     if isa(value, 'scidb.BaseVariable') || isa(value, 'meta.class') || ...
             (ischar(value) && scidb.internal.is_variable_class(value))
         spec = struct('kind', 'variable', 'fixed', struct(), 'columns', '');
         spec.variable = scidb.internal.variable_name(value, 'for_each');
+        readers{k} = serialising_instance(spec.variable);
     elseif isa(value, 'scidb.Fixed') || isa(value, 'scidb.Col') || isa(value, 'scidb.Merge') || ...
             isa(value, 'scidb.PathTemplate')
         spec = value.spec();
@@ -250,6 +258,25 @@ for k = 1:numel(names)
         is_constant(k) = true;
     end
     specs.(names{k}) = spec;
+end
+end
+
+function writers = serialising_outputs(out_names)
+% An instance of each output type that defines to_db ([] for the others).
+writers = cell(1, numel(out_names));
+for k = 1:numel(out_names)
+    writers{k} = serialising_instance(out_names{k});
+end
+end
+
+function instance = serialising_instance(name)
+% An instance of the variable type NAME when it defines to_db or from_db, else [].
+instance = [];
+if scidb.internal.is_variable_class(name)
+    candidate = feval(name);
+    if scidb.BaseVariable.serialises(candidate)
+        instance = candidate;
+    end
 end
 end
 
