@@ -10,11 +10,11 @@ from scidb import BaseVariable, NotFoundError, ReadOnlyError, configure_database
 from scistack_engine import var_groups
 
 
-class RawKinematicData(BaseVariable):
+class GroupedKinematics(BaseVariable):
     pass
 
 
-class StepLength(BaseVariable):
+class GroupedSteps(BaseVariable):
     pass
 
 
@@ -22,15 +22,20 @@ class GaitSummary(BaseVariable):
     pass
 
 
+def names(classes):
+    return [cls.__name__ for cls in classes]
+
+
 def test_groups_take_classes_or_names_and_return_classes(scidb_db):
-    scidb_db.add_to_var_group("kinematics", [RawKinematicData, "StepLength"])
-    scidb_db.add_to_var_group("kinematics", StepLength)  # already there: kept once
+    scidb_db.add_to_var_group("kinematics", [GroupedKinematics, "GroupedSteps"])
+    scidb_db.add_to_var_group("kinematics", GroupedSteps)  # already there: kept once
     scidb_db.add_to_var_group("outcomes", "GaitSummary")
-    assert scidb_db.get_var_group("kinematics") == [RawKinematicData, StepLength]
+    members = scidb_db.get_var_group("kinematics")
+    assert members == [GroupedKinematics, GroupedSteps]  # the classes that have the names
     assert scidb_db.list_var_groups() == ["kinematics", "outcomes"]
-    scidb_db.remove_from_var_group("kinematics", RawKinematicData)
-    assert scidb_db.get_var_group("kinematics") == [StepLength]
-    scidb_db.remove_from_var_group("kinematics", [StepLength])
+    scidb_db.remove_from_var_group("kinematics", GroupedKinematics)
+    assert scidb_db.get_var_group("kinematics") == [GroupedSteps]
+    scidb_db.remove_from_var_group("kinematics", [GroupedSteps])
     assert scidb_db.list_var_groups() == ["outcomes"]
 
 
@@ -42,14 +47,14 @@ def test_a_member_without_a_class_gets_one(scidb_db):
 
 def test_groups_are_kept_in_the_file(scidb_path, scidb_unconfigured):
     db = configure_database(scidb_path, ["subject"])
-    db.add_to_var_group("kinematics", [StepLength, RawKinematicData])
+    db.add_to_var_group("kinematics", [GroupedSteps, GroupedKinematics])
     scidb.close()
     con = duckdb.connect(str(scidb_path), read_only=True)
     rows = con.execute("SELECT group_name, variable FROM _var_groups ORDER BY variable").fetchall()
     con.close()
-    assert rows == [("kinematics", "RawKinematicData"), ("kinematics", "StepLength")]
+    assert rows == [("kinematics", "GroupedKinematics"), ("kinematics", "GroupedSteps")]
     again = configure_database(scidb_path, ["subject"], read_only=True)
-    assert again.get_var_group("kinematics") == [RawKinematicData, StepLength]
+    assert again.get_var_group("kinematics") == [GroupedKinematics, GroupedSteps]
     with pytest.raises(ReadOnlyError, match="kinematics"):
         again.add_to_var_group("kinematics", GaitSummary)
 
@@ -66,8 +71,8 @@ def test_an_unknown_group_names_the_groups_there(scidb_db):
         var_groups.add_to_var_group(scidb_db, "bad name", ["RawEMG"])
 
 
-def _stride(RawKinematicData, StepLength):
-    return float(RawKinematicData) + float(StepLength)
+def _stride(GroupedKinematics, GroupedSteps):
+    return float(GroupedKinematics) + float(GroupedSteps)
 
 
 def test_a_group_is_a_for_each_input_set(scidb_db):
@@ -75,12 +80,12 @@ def test_a_group_is_a_for_each_input_set(scidb_db):
         pass
 
     for subject in (1, 2):
-        RawKinematicData.save(10.0 * subject, subject=subject, session="pre")
-        StepLength.save(0.5, subject=subject, session="pre")
-    scidb_db.add_to_var_group("kinematics", [RawKinematicData, StepLength])
+        GroupedKinematics.save(10.0 * subject, subject=subject, session="pre")
+        GroupedSteps.save(0.5, subject=subject, session="pre")
+    scidb_db.add_to_var_group("kinematics", [GroupedKinematics, GroupedSteps])
     result = scidb.for_each(_stride, inputs=scidb_db.get_var_group("kinematics"),
                             outputs=[Stride], subject=[1, 2], session=["pre"])
     assert result["status"].tolist() == ["done", "done"]
     assert [v.data for v in Stride.load_all()] == [10.5, 20.5]
     with pytest.raises(TypeError, match="variable group"):
-        scidb.for_each(_stride, inputs=[RawKinematicData, 3], outputs=[Stride], subject=[1])
+        scidb.for_each(_stride, inputs=[GroupedKinematics, 3], outputs=[Stride], subject=[1])
