@@ -13,6 +13,9 @@ values by their experimental metadata::
     RawEMG.save(signal, subject=1, session="pre")
     raw = RawEMG.load(subject=1, session="pre")
 
+``Thunk`` (scilineage's lineage wrapper, the same class) is here too, so that
+``from scidb import Thunk`` wraps a function with lineage without a second import.
+
 Each variable also has a SQL view of its latest records (``SELECT * FROM RawEMG``). The
 storage rules are in ``docs/storage.md``.
 """
@@ -36,6 +39,7 @@ from scistack_engine.errors import (
 )
 from scistack_engine.executors import Dask, Processes
 from scistack_engine.planner import PlanError
+from scilineage import Thunk
 
 from .database import Database, close, configure_database, get_database
 from .filters import ColumnRef, Sql
@@ -55,6 +59,7 @@ __all__ = [
     "Fixed",
     "Merge",
     "PathTemplate",
+    "Thunk",
     "Sql",
     "ColumnRef",
     "ScistackError",

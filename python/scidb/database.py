@@ -1,6 +1,6 @@
 """The current database: configure it once, and every call without ``db=`` uses it.
 
-``configure_database(path, schema_keys)`` opens (or creates) a DuckDB file and makes it the
+``configure_database(path, schema_keys)`` (or ``dataset_schema_keys=``) opens (or creates) a DuckDB file and makes it the
 current database of the process; ``get_database()`` returns it and ``close()`` closes it.
 A second database can be used alongside by passing its object as ``db=`` to any call.
 """
@@ -11,9 +11,14 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from scistack_engine import session
+from scistack_engine import session, var_groups
 from scistack_engine.errors import NotConfiguredError, ReservedMetadataKeyError
-from scistack_engine.provenance import provenance, provenance_chain, version_history
+from scistack_engine.provenance import (
+    provenance,
+    provenance_by_schema,
+    provenance_chain,
+    version_history,
+)
 from scistack_engine.store import Database as _EngineDatabase
 
 __all__ = ["Database", "configure_database", "get_database", "close", "NotConfiguredError"]
@@ -46,16 +51,61 @@ class Database(_EngineDatabase):
         """The record's provenance followed upstream through every input, each once."""
         return provenance_chain(self, _name(variable), metadata, version)
 
+    def get_provenance_by_schema(self, **metadata: Any) -> list[dict[str, Any]]:
+        """The provenance of every record, of every variable, at a (partial) address.
+
+        ``db.get_provenance_by_schema(subject=1)`` describes the latest version of each
+        record whose metadata has ``subject=1``, each as :meth:`get_provenance` does
+        (``function_name`` None for a plain save), ordered by variable and address.
+        """
+        return provenance_by_schema(self, metadata)
+
     def version_history(self, variable: type, **metadata: Any) -> list[dict[str, Any]]:
         """Every version at the matching addresses, oldest first, with what produced each."""
         return version_history(self, _name(variable), metadata)
+
+    def add_to_var_group(self, group: str, variables: Any) -> None:
+        """Add variables (classes, names, or a list of either) to the group ``group``.
+
+        ``db.add_to_var_group("kinematics", [RawKinematicData, StepLength])``: the group
+        is kept in the database file, created by its first member; adding a member twice
+        keeps one.
+        """
+        var_groups.add_to_var_group(self, group, _names(variables))
+
+    def remove_from_var_group(self, group: str, variables: Any) -> None:
+        """Remove variables (classes, names, or a list of either) from ``group``."""
+        var_groups.remove_from_var_group(self, group, _names(variables))
+
+    def get_var_group(self, group: str) -> list[type]:
+        """The variable types in ``group``, sorted by name.
+
+        Each is the class of that name (made on the fly when no class defines it), so the
+        list serves as for_each inputs: ``for_each(fn, inputs=db.get_var_group("kinematics"))``
+        passes each variable as the parameter of its name.
+        """
+        from .variable import variable_class  # variable imports this module
+
+        return [variable_class(name) for name in var_groups.get_var_group(self, group)]
+
+    def list_var_groups(self) -> list[str]:
+        """The names of the variable groups in the database, sorted."""
+        return var_groups.list_var_groups(self)
 
 
 def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__
 
 
-def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
+def _names(variables: Any) -> list[str]:
+    """Variable names from one class or name, or a list of either."""
+    if isinstance(variables, (str, type)):
+        variables = [variables]
+    return [_name(v) for v in variables]
+
+
+def configure_database(path: str | os.PathLike, schema_keys: Sequence[str] | None = None,
+                       *, dataset_schema_keys: Sequence[str] | None = None,
                        read_only: bool = False) -> Database:
     """Open or create a database file and make it the current database.
 
@@ -71,6 +121,10 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
         The metadata keys that identify the experiment's conditions, in order, e.g.
         ``["subject", "session"]``. Fixed when the file is created; reopening with other
         keys is an error.
+    dataset_schema_keys
+        The same keys by keyword (the name the product description uses):
+        ``configure_database("study.duckdb", dataset_schema_keys=["subject"])``. Give
+        the keys one way, not both.
     read_only
         Open for inspection only (no saves); allowed while no other process writes.
 
@@ -79,7 +133,14 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
     Database
         The opened database, now current.
     """
-    return session.open_database(str(path), schema_keys, read_only=read_only,  # type: ignore[return-value]
+    if (schema_keys is None) == (dataset_schema_keys is None):
+        given = "both" if schema_keys is not None else "neither"
+        raise TypeError(
+            f"configure_database({str(path)!r}, ...) got {given} of schema_keys and "
+            "dataset_schema_keys; give the keys once, e.g. "
+            "configure_database(path, [\"subject\", \"session\"])")
+    keys = schema_keys if schema_keys is not None else dataset_schema_keys
+    return session.open_database(str(path), keys, read_only=read_only,  # type: ignore[return-value,arg-type]
                                  replace=True, factory=Database)
 
 

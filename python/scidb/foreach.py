@@ -5,6 +5,10 @@ once per combination of the iterables. Inputs are variable types (loaded at each
 combination), selections, ``Fixed``, ``Merge``, path templates or constants (see
 :mod:`scidb.inputs`); outputs are variable types, saved at the combination's metadata.
 
+Every output is saved with its provenance (function name, code fingerprint, constants,
+input records); skipping what was already computed is for lineage functions and
+:func:`scihist.for_each`.
+
 The run is *plan → execute → commit* (:mod:`scistack_engine.execution`): the engine plans
 every combination and reads each batch's inputs with one query, this module calls ``fn``,
 and each batch's outputs and run-log rows are committed in one transaction. A combination
@@ -25,10 +29,12 @@ from scilineage import Thunk
 from scistack_engine.batches import drive
 from scistack_engine.execution import ForEachRun
 from scistack_engine.executors import Executor, resolve_executor
+from scistack_engine.fingerprint import FingerprintError, function_fingerprint
 
 from .database import Database, get_database
 from .filters import Filter, Sql
-from .inputs import input_spec
+from .inputs import input_set, input_spec
+from .variable import serialising_call
 
 __all__ = ["for_each", "build_spec", "run_for_each"]
 
@@ -47,7 +53,7 @@ def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seque
                         f"not {type(where).__name__}")
     return {
         "function": getattr(fn, "__name__", type(fn).__name__),
-        "inputs": {name: input_spec(value) for name, value in (inputs or {}).items()},
+        "inputs": {name: input_spec(value) for name, value in input_set(inputs).items()},
         "outputs": [o if isinstance(o, str) else o.__name__ for o in outputs],
         "iterables": {k: (None if isinstance(v, (list, tuple)) and len(v) == 0 else v)
                       for k, v in iterables.items()},
@@ -76,7 +82,8 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
         when there are several outputs).
     inputs
         Parameter name -> variable type, selection, ``Fixed``, ``Merge``, ``PathTemplate``
-        or constant.
+        or constant; or a list of variable types (``db.get_var_group("kinematics")``),
+        each passed as the parameter of its name.
     outputs
         Variable types the return values are saved as, in order.
     where
@@ -121,16 +128,31 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
 
     Notes
     -----
-    A ``@lineage_fcn`` function (a ``Thunk``) keeps its meaning here: its outputs are saved
-    with their lineage, and a combination already computed with the same code, constants
-    and input contents is not run again (status ``cached``), as in :func:`scihist.for_each`.
+    Every output is saved with its provenance: the function's name and code fingerprint,
+    the constants and the input records, so ``db.get_provenance(Out, ...)`` answers and
+    ``Out.load(..., low_hz=20)`` selects the version made with that constant. Every
+    combination runs all the same (a function that cannot be fingerprinted runs without
+    provenance, with a warning). A ``@lineage_fcn`` function (a ``Thunk``) also skips a
+    combination already computed with the same code, constants and input contents
+    (status ``cached``), as :func:`scihist.for_each` does.
     """
-    lineage = ({"fingerprint": fn.fingerprint, "call": fn.__wrapped__}
-               if isinstance(fn, Thunk) else {})
+    lineage = ({"fingerprint": fn.fingerprint, "call": fn.__wrapped__} if isinstance(fn, Thunk)
+               else {"fingerprint": _provenance_fingerprint(fn), "skip_computed": False})
     return run_for_each(fn, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
                         save=save, as_table=as_table, batch_size=batch_size, on_error=on_error,
                         progress=progress, executor=executor, db=db,
                         skip_existing=skip_existing, **lineage)
+
+
+def _provenance_fingerprint(fn: Callable[..., Any]) -> str | None:
+    """The code fingerprint recorded with a plain for_each's outputs (None, with a
+    warning, for a function the fingerprint rules cannot identify)."""
+    try:
+        return function_fingerprint(fn)
+    except FingerprintError as exc:
+        log.warning("for_each(%s): outputs are saved without provenance: %s",
+                    getattr(fn, "__name__", type(fn).__name__), exc)
+        return None
 
 
 def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
@@ -152,7 +174,8 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
                       skip_computed, skip_existing)
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
-    result = drive(run, call or fn, executor=resolve_executor(executor),
+    call = serialising_call(call or fn, input_set(inputs), outputs)
+    result = drive(run, call, executor=resolve_executor(executor),
                    stop_on_error=on_error == "raise", batch_size=batch_size, progress=progress)
     log.info("%s", result.headline)
     for note in result.notes:

@@ -13,10 +13,14 @@ Each input of ``scidb.for_each`` is one of
 * anything else: a constant, passed unchanged to every call.
 
 :func:`input_spec` turns one of these into the engine's language-neutral input spec.
+The inputs of a for_each are a mapping of parameter names to these, or a list of variable
+types (``db.get_var_group("kinematics")``), each passed as the parameter of its name
+(:func:`input_set`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from scistack_engine.metadata import describe_metadata
@@ -24,7 +28,7 @@ from scistack_engine.metadata import describe_metadata
 from .filters import ColumnRef
 from .variable import BaseVariable, VariableMeta
 
-__all__ = ["Fixed", "Merge", "PathTemplate", "input_spec"]
+__all__ = ["Fixed", "Merge", "PathTemplate", "input_spec", "input_set"]
 
 
 class Fixed:
@@ -94,3 +98,19 @@ def input_spec(value: Any) -> dict[str, Any]:
     if _is_variable(value):
         return _variable_spec(value)
     return {"kind": "constant", "value": value}
+
+
+def input_set(inputs: Mapping[str, Any] | Any) -> Mapping[str, Any]:
+    """The inputs of a for_each as parameter name -> input.
+
+    A mapping is returned as it is; a list of variable types (a variable group) becomes
+    one input per variable, named after it.
+    """
+    if inputs is None or isinstance(inputs, Mapping):
+        return inputs or {}
+    members = list(inputs)
+    bad = [m for m in members if not (isinstance(m, VariableMeta) and issubclass(m, BaseVariable))]
+    if bad:
+        raise TypeError(f"for_each inputs are a dict of parameter name -> input, or a list "
+                        f"of variable types (a variable group), not a list holding {bad!r}")
+    return {m.__name__: m for m in members}

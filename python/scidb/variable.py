@@ -8,27 +8,30 @@ by metadata through class methods::
     raw = RawEMG.load(subject=1, session="pre")           # -> RawEMG instance
     raw.data, raw.metadata, raw.record_id, raw.version
 
-A loaded instance is one version of one record. Instances also act as for_each input
-specifications: ``RawEMG["col"]`` selects DataFrame columns and ``RawEMG == v``,
+A loaded instance is one version of one record. A type whose values the value model does
+not hold (an object of your own class) defines ``to_db`` (the value to store) and
+``from_db`` (the value back); every save, load and for_each of that type goes through them.
+Instances also act as for_each input specifications: ``RawEMG["col"]`` selects DataFrame columns and ``RawEMG == v``,
 ``RawEMG["col"] > v`` build ``where=`` filters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
-from scistack_engine.selection import Selection, select_records
+from scistack_engine.provenance import version_history
+from scistack_engine.selection import Selection, Version, select_records, version_selector
 from scistack_engine.store import SaveItem
 
 from .database import Database, get_database
 from .filters import ColumnRef, VariableFilter
 
-__all__ = ["BaseVariable", "variable_class", "VariableMeta"]
+__all__ = ["BaseVariable", "variable_class", "VariableMeta", "serialising_call"]
 
 _registry: dict[str, type] = {}
 
@@ -125,14 +128,39 @@ class BaseVariable(metaclass=VariableMeta):
                 "record_id": self.record_id, "version": self.version,
                 "content_hash": self.content_hash}
 
+    def to_db(self) -> Any:
+        """The value stored for ``self.data``: override it for a type the value model does not hold.
+
+        Return a value the value model holds (numbers, arrays, text, lists, dicts,
+        DataFrames, ...); :meth:`from_db` turns it back into the data. The default stores
+        the data itself.
+        """
+        return self.data
+
+    @classmethod
+    def from_db(cls, stored: Any) -> Any:
+        """The data of a record from its stored value (what :meth:`to_db` returned)."""
+        return stored
+
+    @classmethod
+    def _serialises(cls) -> bool:
+        """True when the type defines its own ``to_db`` or ``from_db``."""
+        return (cls.to_db is not BaseVariable.to_db
+                or cls.from_db.__func__ is not BaseVariable.from_db.__func__)  # type: ignore[attr-defined]
+
+    @classmethod
+    def _stored(cls, data: Any) -> Any:
+        return cls(data).to_db() if cls._serialises() else data
+
     @classmethod
     def name(cls) -> str:
         """The variable's name in the database (the class name)."""
         return cls.__name__
 
     @classmethod
-    def _from_record(cls, info: RecordInfo, data: Any) -> BaseVariable:
-        return cls(data, info.metadata, info.record_id, info.version, info.content_hash)
+    def _from_record(cls, info: RecordInfo, stored: Any) -> BaseVariable:
+        return cls(cls.from_db(stored), info.metadata, info.record_id, info.version,
+                   info.content_hash)
 
     # ------------------------------------------------------------------ saving
 
@@ -147,7 +175,7 @@ class BaseVariable(metaclass=VariableMeta):
         key of the database (some may be left out); another key, or a reserved one such
         as ``value=``, is an error and saves nothing.
         """
-        item = _save_item(cls.__name__, value, metadata)
+        item = _save_item(cls, value, metadata)
         return get_database(db).save_batch([item])[0].record_id
 
     @classmethod
@@ -163,7 +191,7 @@ class BaseVariable(metaclass=VariableMeta):
         if missing:
             raise KeyError(f"{cls.__name__}.save_from_dataframe: columns {missing} are not in "
                            f"the DataFrame (it has {list(df.columns)})")
-        values = df[data_column].tolist()
+        values = [cls._stored(v) for v in df[data_column].tolist()]
         meta_lists = {c: df[c].tolist() for c in metadata_columns}
         items = [SaveItem(cls.__name__, {c: meta_lists[c][i] for c in metadata_columns}, values[i])
                  for i in range(len(df))]
@@ -172,37 +200,45 @@ class BaseVariable(metaclass=VariableMeta):
     # ------------------------------------------------------------------ loading
 
     @classmethod
-    def load(cls, *, version: int | None = None, db: Database | None = None,
+    def load(cls, *, version: Version = None, db: Database | None = None,
              **metadata: Any) -> BaseVariable | list[BaseVariable]:
         """Load the latest version (or ``version``) of the record at ``metadata``.
 
-        When one record is meant — one match, with every schema key given one value, or
-        with exactly the keys that record was saved with — it is returned as an instance;
-        otherwise (a partial address, list values, or several records that differ in
-        other keys) a list is returned. Raises ``NotFoundError`` when nothing matches,
-        naming the values that do exist. Keywords that are not metadata keys select by
-        lineage constant (``low_hz=20``: the latest version produced with that constant).
+        ``version`` is a version number, or a record id (``version="3f1c..."``: that
+        version, metadata optional); also ``"latest"``, ``"all"`` or several numbers. When
+        one record is meant — a record id, or one match with every schema key given one
+        value, or with exactly the keys that record was saved with — it is returned as an
+        instance; otherwise (a partial address, list values, several versions, or several
+        records that differ in other keys) a list is returned. Raises ``NotFoundError``
+        when nothing matches, naming the values that do exist. Keywords that are not
+        metadata keys select by lineage constant (``low_hz=20``: the latest version
+        produced with that constant).
         """
         database = get_database(db)
-        selection = select_records(database, cls.__name__, metadata, version)
+        selection = select_records(database, cls.__name__, metadata, version_selector(version))
         values = database.fetch_values(selection.records)
         loaded = [cls._from_record(i, values[i.record_id]) for i in selection.records]
         return loaded[0] if selection.single else loaded
 
     @classmethod
-    def load_all(cls, *, as_df: bool = False, version: int | None = None,
+    def load_all(cls, *, as_df: bool = False, version: Version = None,
+                 version_id: Version = None, include_record_id: bool = False,
                  db: Database | None = None,
                  **metadata: Any) -> Iterator[BaseVariable] | pd.DataFrame:
         """Every record matching ``metadata`` (all when empty), latest versions.
 
-        List values mean "any of". Returns an iterator of instances, or with
-        ``as_df=True`` a DataFrame with one column per metadata key and a ``data``
-        column; both are empty when nothing matches (an unknown variable is an error).
+        List values mean "any of". ``version`` (or ``version_id``, its other name) picks
+        other versions as in :meth:`load`: a number, several, ``"all"`` or a record id.
+        Returns an iterator of instances, or with ``as_df=True`` a DataFrame with one
+        column per metadata key, a ``record_id`` column with ``include_record_id=True``,
+        and a ``data`` column; both are empty when nothing matches (an unknown variable
+        is an error).
         """
         database = get_database(db)
-        selection = select_records(database, cls.__name__, metadata, version, every=True)
+        selection = select_records(database, cls.__name__, metadata,
+                                   version_selector(version, version_id), every=True)
         if as_df:
-            return _records_frame(database, selection)
+            return _records_frame(cls, database, selection, include_record_id)
         return cls._iterate(database, selection.records)
 
     @classmethod
@@ -217,39 +253,66 @@ class BaseVariable(metaclass=VariableMeta):
     def list_versions(cls, *, db: Database | None = None, **metadata: Any) -> list[dict[str, Any]]:
         """Every version at every matching address, oldest first per address.
 
-        Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash`` and
-        ``cache_key`` (set when lineage produced it); ``db.version_history(Var, ...)``
-        also says what produced each version.
+        Each entry has ``record_id``, ``version``, ``metadata``, ``content_hash``,
+        ``created_at`` (when it was saved, UTC) and what produced it:
+        ``function_name`` (None for a plain save), ``fingerprint``, ``language``,
+        ``cache_key``, ``inputs`` and ``constants`` (as ``db.get_provenance`` gives).
         """
-        return [
-            {"record_id": v.record_id, "version": v.version, "metadata": dict(v.metadata),
-             "content_hash": v.content_hash, "cache_key": v.cache_key}
-            for v in get_database(db).versions(cls.__name__, metadata)
-        ]
+        return version_history(get_database(db), cls.__name__, metadata)
 
 
-def _save_item(variable: str, value: Any, metadata: Mapping[str, Any]) -> SaveItem:
-    """A save request for ``value``: unwraps loaded variables and lineage results.
+def _save_item(cls: type[BaseVariable], value: Any, metadata: Mapping[str, Any]) -> SaveItem:
+    """A save request for ``value`` as a ``cls``: unwraps loaded variables and lineage
+    results, and stores what ``cls.to_db`` makes of the data.
 
     A lineage result (anything with ``data``, ``lineage.to_dict()`` and ``output_index``)
     is saved as its data, with its lineage, cache key and output index.
     """
+    variable = cls.__name__
     if isinstance(value, BaseVariable):
-        return SaveItem(variable, metadata, value.data)
+        return SaveItem(variable, metadata, cls._stored(value.data))
     lineage = getattr(value, "lineage", None)
     if lineage is not None and hasattr(lineage, "to_dict") and hasattr(value, "output_index"):
         record = lineage.to_dict()
         record["output_index"] = value.output_index
-        return SaveItem(variable, metadata, value.data, cache_key=lineage.cache_key,
+        return SaveItem(variable, metadata, cls._stored(value.data), cache_key=lineage.cache_key,
                         lineage=record, output_index=value.output_index)
-    return SaveItem(variable, metadata, value)
+    return SaveItem(variable, metadata, cls._stored(value))
 
 
-def _records_frame(database: Database, selection: Selection) -> pd.DataFrame:
-    """The tidy DataFrame of ``load_all(as_df=True)``: metadata columns, then ``data``."""
+def serialising_call(call: Callable[..., Any], inputs: Mapping[str, Any],
+                     outputs: Sequence[Any]) -> Callable[..., Any]:
+    """``call`` as a for_each runs it when inputs or outputs are types with their own
+    ``to_db``/``from_db``: inputs of such a type arrive as ``from_db`` makes them (each
+    value of a list), and returned values are stored as ``to_db`` makes them. Other
+    calls are returned unchanged."""
+    readers = {name: value for name, value in inputs.items()
+               if isinstance(value, VariableMeta) and value._serialises()}
+    writers = [o if isinstance(o, VariableMeta) and o._serialises() else None for o in outputs]
+    if not readers and not any(writers):
+        return call
+
+    def read(cls: type[BaseVariable], value: Any) -> Any:
+        return [cls.from_db(v) for v in value] if isinstance(value, list) else cls.from_db(value)
+
+    def run(**kwargs: Any) -> Any:
+        for name, cls in readers.items():
+            kwargs[name] = read(cls, kwargs[name])
+        returned = call(**kwargs)
+        if len(writers) == 1:
+            return writers[0]._stored(returned) if writers[0] else returned
+        return tuple(w._stored(v) if w else v for w, v in zip(writers, returned))
+
+    return run
+
+
+def _records_frame(cls: type[BaseVariable], database: Database, selection: Selection,
+                   include_record_id: bool = False) -> pd.DataFrame:
+    """The tidy DataFrame of ``load_all(as_df=True)``: metadata columns (and
+    ``record_id``), then ``data``."""
     values = database.fetch_values(selection.records)
-    data = pd.Series([values[i.record_id] for i in selection.records], dtype=object)
-    frame = pd.DataFrame({k: selection.column(k) for k in selection.keys})
+    data = pd.Series([cls.from_db(values[i.record_id]) for i in selection.records], dtype=object)
+    frame = pd.DataFrame(selection.table_columns(include_record_id))
     frame["data"] = _tidy_data(data)
     return frame
 

@@ -216,8 +216,9 @@ class ForEachRun:
         row: dict[str, Any] = {**combo.metadata, "status": status, "reason": combo.missing}
         if status == "cached":
             row.update(zip(self.outputs, combo.cached_records))
+            computed = self.spec.get("fingerprint") and self.spec.get("skip_computed", True)
             row["reason"] = ("already computed with this function, code and inputs"
-                             if self.spec.get("fingerprint") else "its outputs are already saved")
+                             if computed else "its outputs are already saved")
         return row
 
     def _notes(self, rows: list[dict[str, Any]]) -> list[str]:

@@ -6,16 +6,22 @@ header) with arrays in C order and dict entries sorted by the bytes of their enc
 It therefore depends on the value alone (type, dtype, shape, content), never on the
 process, the run, dict insertion order, memory layout or the language that produced the
 value. The exact rule is written down in ``docs/data-model.md``.
+
+``file_hash(path)`` names what a file input of a for_each holds: the SHA-256 of the file's
+bytes (of a folder: of every file under it, with their relative names), so that an edited
+file changes the cache keys that read it. A process reads a file once while its size and
+modification time stay the same.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 from .codec import decode, iter_chunks
 
-__all__ = ["content_hash", "content_hash_of_encoded", "HASH_PREFIX"]
+__all__ = ["content_hash", "content_hash_of_encoded", "file_hash", "HASH_PREFIX"]
 
 #: Bytes hashed before the canonical encoding; a new rule gets a new prefix.
 HASH_PREFIX = b"scistack-content-v1\x00"
@@ -43,3 +49,37 @@ def content_hash_of_encoded(data: bytes) -> str:
     decoded value.
     """
     return content_hash(decode(data))
+
+
+#: Bytes read per step when hashing a file.
+_FILE_CHUNK = 1 << 20
+
+#: (absolute path, size, mtime_ns) -> hash of files already read by this process.
+_file_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def file_hash(path: str) -> str:
+    """The hex SHA-256 of what the file (or folder) at ``path`` holds.
+
+    A file hashes its bytes; a folder hashes the relative name and the bytes of every file
+    under it, in sorted order. Raises ``OSError`` when ``path`` cannot be read.
+    """
+    if os.path.isdir(path):
+        hasher = hashlib.sha256(b"scistack-folder-v1\x00")
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                hasher.update(os.path.relpath(full, path).encode("utf-8") + b"\x00")
+                hasher.update(file_hash(full).encode("ascii"))
+        return hasher.hexdigest()
+    status = os.stat(path)
+    key = (os.path.abspath(path), status.st_size, status.st_mtime_ns)
+    digest = _file_hashes.get(key)
+    if digest is None:
+        hasher = hashlib.sha256(b"scistack-file-v1\x00")
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_FILE_CHUNK), b""):
+                hasher.update(chunk)
+        digest = _file_hashes[key] = hasher.hexdigest()
+    return digest

@@ -58,7 +58,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _RESERVED = {
     "db": "names the database of a call (db=...)",
     "version": "selects a version on load (version=N)",
-    "as_df": "is an option of load_all",
+    **dict.fromkeys(("as_df", "version_id", "include_record_id"), "is an option of load_all"),
     **dict.fromkeys(("value", "record_id", "address", "variable", "kind", "content_hash",
                      "created_at", "payload", "shape", "lineage"),
                     "is a column of every record and view"),

@@ -10,7 +10,8 @@ both languages: given a language-neutral *spec* (plain dicts, so MATLAB sends th
 3. resolves each input of each combination to records through the variables' indexes
    (no value is read): a combination with a missing input is skipped with its reason,
 4. when the spec carries a function fingerprint, computes each combination's cache key
-   from the inputs' content hashes and marks it *cached* when every output already has a
+   from the inputs' content hashes (a path input: its path and the content of the file,
+   so an edited file runs again) and marks it *cached* when every output already has a
    record with that key,
 5. hands out the remaining combinations in batches whose input values are read with one
    query per batch.
@@ -29,10 +30,12 @@ Spec format (all keys but ``inputs`` optional)::
      "fingerprint": None | "<hex>", "skip_computed": True, "skip_existing": False,
      "batch_size": 500}
 
-With a fingerprint, ``skip_computed`` skips a combination whose outputs were saved under
-its cache key; without one, ``skip_existing`` skips a combination whose every output
-already has a record at its metadata (a rerun after an interruption continues where it
-stopped; a changed function is not noticed — that needs lineage).
+With a fingerprint, outputs are saved with the combination's lineage and cache key, and
+``skip_computed`` skips a combination whose outputs were saved under its cache key (a
+plain ``scidb.for_each`` records lineage with ``skip_computed`` false); ``skip_existing``
+skips a combination whose every output already has a record at its metadata (a rerun
+after an interruption continues where it stopped; a changed function is not noticed —
+that needs ``skip_computed``).
 
 A filter is ``{"op": "cmp", "variable": V, "column": C | None, "cmp": "==", "value": x}``
 (``cmp`` one of ``== != < <= > >= isin``), ``{"op": "and" | "or", "args": [...]}``,
@@ -53,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ScistackError
-from .hashing import content_hash
+from .hashing import content_hash, file_hash
 from .index import RecordInfo
 from .lineage import cache_key
 from .metadata import address_of, check_schema_keys, describe_metadata, normalize_value
@@ -222,7 +225,8 @@ def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
                 # computed before, but a later run saved other versions over it
                 combo.stale = [h for h, index in zip(hits, output_indexes)
                                if index.latest_at(h.address).record_id != h.record_id]
-        elif spec.get("skip_existing") and not combo.missing and output_indexes:
+        if (spec.get("skip_existing") and not combo.missing and output_indexes
+                and not combo.cached_records):
             address = address_of(combo.metadata)
             latest = [index.latest_at(address) for index in output_indexes]
             if all(latest):
@@ -249,7 +253,8 @@ def _input_hashes(spec: Mapping[str, Any], combo: Combo) -> dict[str, str]:
                      for i, part in enumerate(inp["parts"])]
             hashes[name] = content_hash(["merge", parts])
         elif inp["kind"] == "path":
-            hashes[name] = content_hash(["path", _format_path(inp["template"], combo.metadata)])
+            path = _format_path(inp["template"], combo.metadata)
+            hashes[name] = content_hash(["path", path, file_hash(path)])
     return hashes
 
 

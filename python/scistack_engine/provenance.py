@@ -7,7 +7,10 @@ module answers the questions users ask of it:
 * :func:`provenance` — how one record (the latest or a given version) was produced;
 * :func:`provenance_chain` — the same, followed upstream through every input that is
   itself a saved record or an unsaved intermediate result;
-* :func:`version_history` — every version at an address and what produced each.
+* :func:`provenance_by_schema` — the provenance of every record, of every variable, at a
+  (partial) address;
+* :func:`version_history` — every version at an address, when it was saved and what
+  produced each.
 
 Selecting records by the constants that produced them (``FilteredEMG.load(subject=1,
 low_hz=20)``) is part of :mod:`scistack_engine.selection`.
@@ -19,10 +22,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .index import RecordInfo
-from .metadata import describe_metadata
+from .metadata import check_schema_keys, describe_metadata, normalize_query
 from .store import Database, NotFoundError
 
-__all__ = ["provenance", "provenance_chain", "version_history"]
+__all__ = ["provenance", "provenance_chain", "provenance_by_schema", "version_history"]
 
 
 def _inputs_of(lineage: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,14 +55,16 @@ def _produced_by(lineage: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _describe(info: RecordInfo, lineage: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A provenance dict: the record, then what produced it."""
+def _describe(info: RecordInfo, lineage: Mapping[str, Any] | None,
+              **extra: Any) -> dict[str, Any]:
+    """A provenance dict: the record (and ``extra`` fields), then what produced it."""
     return {
         "variable": info.variable,
         "metadata": dict(info.metadata),
         "record_id": info.record_id,
         "version": info.version,
         "content_hash": info.content_hash,
+        **extra,
         **_produced_by(lineage),
     }
 
@@ -101,7 +106,7 @@ def provenance_chain(db: Database, variable: str, metadata: Mapping[str, Any],
                 if not record_id or record_id in seen:
                     continue
                 seen.add(record_id)
-                info = _record_by_id(db, ref["variable"], record_id)
+                info = db.record_by_id(record_id)
                 if info is None:
                     continue
                 node = _describe(info, db.lineage_of([record_id]).get(record_id))
@@ -110,19 +115,25 @@ def provenance_chain(db: Database, variable: str, metadata: Mapping[str, Any],
     return chain
 
 
-def _record_by_id(db: Database, variable: str, record_id: str) -> RecordInfo | None:
-    """A record by id: looked up in its variable, else (merged inputs) in every variable."""
-    names = [variable] if variable in db.variables() else []
-    for name in names + db.variables():
-        for entry in db.index(name).addresses.values():
-            for info in entry.versions:
-                if info.record_id == record_id:
-                    return info
-    return None
+def provenance_by_schema(db: Database, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The provenance of the latest version of every record, of every variable, whose
+    address has the values ``metadata`` gives (schema keys; a partial address matches every
+    record under it), ordered by variable name and then by address.
+
+    A record saved without lineage is listed with ``function_name`` None.
+    """
+    check_schema_keys(metadata, db.schema_keys, "get_provenance_by_schema")
+    query = normalize_query(metadata)
+    infos = [entry.latest for name in db.variables() for entry in db.index(name).find(query)]
+    lineages = db.lineage_of([i.record_id for i in infos])
+    return [_describe(i, lineages.get(i.record_id)) for i in infos]
 
 
 def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every version at every matching address, oldest first, with what produced it."""
+    """Every version at every matching address, oldest first: when it was saved
+    (``created_at``, UTC) and what produced it."""
     infos = db.versions(variable, metadata)
-    lineages = db.lineage_of([i.record_id for i in infos])
-    return [_describe(i, lineages.get(i.record_id)) for i in infos]
+    ids = [i.record_id for i in infos]
+    lineages, saved = db.lineage_of(ids), db.created_at_of(ids)
+    return [_describe(i, lineages.get(i.record_id), created_at=saved[i.record_id])
+            for i in infos]

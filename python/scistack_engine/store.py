@@ -615,11 +615,32 @@ class Database:
         else:
             chosen = [v for e in entries for v in e.versions if v.version == version]
         if not chosen:
-            raise NotFoundError(self._not_found_message(variable, metadata, version))
+            raise NotFoundError(self.not_found_message(variable, metadata, version))
         return chosen
 
-    def _not_found_message(self, variable: str, metadata: Mapping[str, Any],
-                           version: int | None) -> str:
+    def record_by_id(self, record_id: str) -> RecordInfo | None:
+        """The version stored as ``record_id``, in whichever variable (one point query)."""
+        rows = self.cx.execute("SELECT variable, address FROM _records WHERE record_id = ?",
+                               [record_id]).fetchall()
+        if not rows:
+            return None
+        variable, address = rows[0]
+        entry = self.index(variable).addresses.get(address)
+        return next((v for v in entry.versions if v.record_id == record_id), None) if entry else None
+
+    def created_at_of(self, record_ids: Sequence[str]) -> dict[str, dt.datetime]:
+        """When each record was saved (UTC), read with one query."""
+        if not record_ids:
+            return {}
+        rows = self.cx.execute(
+            "SELECT record_id, created_at FROM _records WHERE record_id IN (SELECT unnest(?))",
+            [list(record_ids)]).fetchall()
+        return {rid: when.astimezone(dt.timezone.utc) for rid, when in rows}
+
+    def not_found_message(self, variable: str, metadata: Mapping[str, Any],
+                          version: Any = None) -> str:
+        """Why nothing of ``variable`` matches ``metadata`` (and ``version``): the values
+        each key takes there, or the versions that exist."""
         index = self.index(variable)
         query = normalize_query(metadata)
         asked = describe_metadata(metadata) or "(no metadata)"

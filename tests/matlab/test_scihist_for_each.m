@@ -137,11 +137,12 @@ chain = db.provenance(FilteredEMG(), 'subject', 1, 'session', 'pre', 'chain', tr
 verifyEqual(testCase, {chain.variable}, {'FilteredEMG', 'RawEMG'});
 end
 
-function test_scidb_for_each_saves_without_lineage(testCase)
+function test_scidb_for_each_records_provenance_but_never_skips(testCase)
 scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 2), {FilteredEMG()}, ...
                'subject', 1, 'session', 'pre');
 p = FilteredEMG().provenance('subject', 1, 'session', 'pre');
-verifyEmpty(testCase, p.function_name);
+verifyEqual(testCase, p.function_name, 'helper_scale');
+verifyEqual(testCase, p.constants.factor, 2);
 r = scidb.for_each(@helper_scale, struct('x', RawEMG(), 'factor', 2), {FilteredEMG()}, ...
                    'subject', 1, 'session', 'pre');
 verifyEqual(testCase, r.status, {'done'});

@@ -74,3 +74,31 @@ def test_var_load_renders_the_engine_selection(handle):
     assert decode(bytes(table["values"])) == [2.5, 3.5]
     assert call("var_load", handle=handle, variable="Mean", metadata={"subject": 9}, all=True,
                 table=False) == {"records": [], "single": False}
+
+
+def test_var_load_takes_matlab_version_forms_and_record_id_columns(handle):
+    first = call("save", handle=handle, variable="V", metadata={"subject": 1.0}, value=wire(1.0))
+    second = call("save", handle=handle, variable="V", metadata={"subject": 1.0}, value=wire(2.0))
+    by_id = call("var_load", handle=handle, variable="V", metadata={}, version=first)
+    assert by_id["single"] and [r["record_id"] for r in by_id["records"]] == [first]
+    several = call("var_load", handle=handle, variable="V", metadata={},
+                   version=np.array([1.0, 2.0]))
+    assert [r["record_id"] for r in several["records"]] == [first, second]
+    table = call("var_load", handle=handle, variable="V", metadata={}, all=True,
+                 version_id="all", include_record_id=True)
+    assert table["keys"] == ["subject", "record_id"]
+    assert list(table["columns"]["record_id"]) == [first, second]
+    with pytest.raises(RuntimeError, match="scistack:metadata:invalid"):
+        call("var_load", handle=handle, variable="V", metadata={}, version=1.5)
+
+
+def test_var_group_operations(handle):
+    assert call("var_group", handle=handle, action="list") == []
+    assert call("var_group", handle=handle, action="add", group="g",
+                variables=["B", "A"]) == ["A", "B"]
+    assert call("var_group", handle=handle, action="get", group="g") == ["A", "B"]
+    assert call("var_group", handle=handle, action="remove", group="g", variables="A") == ["B"]
+    with pytest.raises(RuntimeError, match="scistack:gateway:badArgument"):
+        call("var_group", handle=handle, action="rename", group="g")
+    with pytest.raises(RuntimeError, match="scistack:db:notFound"):
+        call("var_group", handle=handle, action="get", group="missing")

@@ -209,6 +209,14 @@ def test_version_history_lists_versions_and_what_produced_each(scidb_db):
     assert history[1]["inputs"]["signal"]["variable"] == "RawEMG"
     listed = FilteredEMG.list_versions(subject=1, session="pre")
     assert [v["record_id"] for v in listed] == [h["record_id"] for h in history]
+    assert [v["function_name"] for v in listed] == [None, "bandpass_filter", "bandpass_filter"]
+    assert [v["constants"].get("low_hz") for v in listed] == [None, 20, 30]
+    saved = [v["created_at"] for v in listed]
+    assert all(when.tzinfo is not None and when.utcoffset().total_seconds() == 0
+               for when in saved)
+    assert saved == sorted(saved)
+    assert all(set(v) >= {"record_id", "version", "content_hash", "created_at",
+                          "function_name", "constants"} for v in listed)
 
 
 def test_version_history_over_several_addresses(scidb_db):

@@ -472,9 +472,13 @@ def test_a_process_killed_mid_for_each_leaves_committed_batches_and_a_rerun_comp
     for record in saved:
         np.testing.assert_array_equal(record.data, np.full(50, 2.0 * record.metadata["subject"]))
 
+    # another function (this lambda) would record other provenance, so a new version of
+    # each committed result: continue where the run stopped instead
     result = scidb.for_each(lambda value, index: value * 2, inputs={"value": Source, "index": -1},
-                            outputs=[Result], subject=range(200), batch_size=10)
-    assert (result["status"] == "done").all()
+                            outputs=[Result], subject=range(200), batch_size=10,
+                            skip_existing=True)
+    assert (result["status"] == "cached").sum() == len(saved)
+    assert (result["status"] == "done").sum() == 200 - len(saved)
     final = list(Result.load_all())
     assert len(final) == 200
     assert all(r.version == 1 for r in final)

@@ -247,3 +247,11 @@ def test_keys_concatenating_to_the_one_schema_key_get_the_octave_explanation(tmp
         scidb.for_each(_peak, inputs={"signal": KeyedEMG}, outputs=[KeyedPeak],
                        subject=[1], session=["pre"])
     scidb.close(db)
+
+
+@pytest.mark.parametrize("key", ["record_id", "created_at", "version_id", "include_record_id",
+                                 "content_hash"])
+def test_reserved_keys_are_metadata_errors_of_their_own_class(scidb_db, key):
+    assert issubclass(ReservedMetadataKeyError, scidb.MetadataError)
+    with pytest.raises(ReservedMetadataKeyError, match=repr(key)):
+        KeyedEMG.save(1.0, subject=1, **{key: 2})

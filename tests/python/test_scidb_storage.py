@@ -543,3 +543,35 @@ def test_product_description_complete_pipeline_runs_as_written(tmp_path, monkeyp
     assert df.groupby("session")["data"].mean().to_dict() == pytest.approx({"pre": 1.15, "post": 1.15})
     assert db.get_provenance(MeanStepLength, subject=1, session="pre")["function_name"] == "compute_mean"
     scidb.close()
+
+
+def test_load_takes_a_record_id_as_the_version(scidb_db):
+    first = RawEMG.save(np.array([1.0]), subject=1, session="pre")
+    RawEMG.save(np.array([2.0]), subject=1, session="pre")
+    by_id = RawEMG.load(version=first)
+    assert isinstance(by_id, RawEMG)
+    assert (by_id.version, by_id.record_id, by_id.data.tolist()) == (1, first, [1.0])
+    assert RawEMG.load(subject=1, session="pre", version=first).record_id == first
+    with pytest.raises(NotFoundError, match="not at subject=2"):
+        RawEMG.load(subject=2, version=first)
+    every = RawEMG.load(subject=1, session="pre", version="all")
+    assert [v.version for v in every] == [1, 2]
+
+
+def test_load_all_with_record_ids_and_versions(scidb_db):
+    first = MaxActivation.save(0.5, subject=1, session="pre")
+    second = MaxActivation.save(0.75, subject=1, session="pre")
+    other = MaxActivation.save(0.25, subject=2, session="pre")
+    df = MaxActivation.load_all(as_df=True, include_record_id=True)
+    assert list(df.columns) == ["subject", "session", "record_id", "data"]
+    assert df["record_id"].tolist() == [second, other]
+    assert df["data"].tolist() == [0.75, 0.25]
+    every = MaxActivation.load_all(as_df=True, include_record_id=True, version_id="all")
+    assert every["record_id"].tolist() == [first, second, other]
+    assert MaxActivation.load_all(as_df=True, version_id="latest")["data"].tolist() == [0.75, 0.25]
+    assert [v.record_id for v in MaxActivation.load_all(version=1)] == [first, other]
+    assert MaxActivation.load_all(as_df=True, version=[2])["data"].tolist() == [0.75]
+    with pytest.raises(scidb.MetadataError, match="give one of them"):
+        MaxActivation.load_all(version=1, version_id=1)
+    with pytest.raises(scidb.ReservedMetadataKeyError):
+        MaxActivation.save(1.0, subject=3, include_record_id=True)

@@ -17,7 +17,9 @@ classdef BaseVariable
     %         (its data is saved) or a lineage result (its lineage is saved with it).
     %     X = RawEMG().load('subject', 1, 'session', 'pre')
     %         the latest version of the record, as a RawEMG with the properties below.
-    %         Give 'version', N for an older version. When one record is meant (one
+    %         Give 'version', N for an older version, or 'version', RECORD_ID for the
+    %         version saved as that record id (metadata optional); also 'all' (every
+    %         version) or a vector of version numbers. When one record is meant (one
     %         found, with every schema key given one value or exactly the keys it was
     %         saved with), X is one instance; otherwise (a partial address, several
     %         values such as 'subject', [1 2 3], or several records) X is an N-by-1 cell
@@ -28,11 +30,19 @@ classdef BaseVariable
     %         every matching record (all when no metadata is given), latest versions, as
     %         a table in MATLAB and a struct of N-by-1 columns in GNU Octave: one column
     %         per metadata key, then data. 'as_table', false returns a cell of instances.
-    %     V = RawEMG().list_versions('subject', 1)   every version (a struct array)
+    %         'include_record_id', true adds a record_id column before data; 'version'
+    %         (or 'version_id', its other name) picks versions as in load.
+    %     V = RawEMG().list_versions('subject', 1)   every version (a struct array:
+    %         record_id, version, content_hash, created_at, function_name, constants, ...)
     %     P = RawEMG().provenance('subject', 1, 'session', 'pre')   how it was produced
     %     C = RawEMG().col('name')   a column selection, as a for_each input or filter
     %   Every call also takes 'db', DB (a scidb.Database) to use another open database.
     %   Names may be char or string: in MATLAB, RawEMG().load(subject=1, session="pre").
+    %
+    %   A type the value model does not hold (an object of your own class) defines
+    %   two static methods in its classdef: STORED = to_db(DATA), returning a value the
+    %   model holds (a struct, say), and DATA = from_db(STORED), turning it back; save,
+    %   load, load_all and for_each of that type go through them.
     %
     %   Properties of a loaded instance: data (the value as saved: class and size kept),
     %   metadata (a struct), record_id, version (1 for the first save) and content_hash.
@@ -72,13 +82,17 @@ classdef BaseVariable
                 request.output_index = value.output_index;
                 value = value.data;
             end
+            if scidb.BaseVariable.serialises(obj)
+                value = obj.to_db(value);
+            end
             request.value = scistack.internal.wire_encode(value);
             request = scidb.internal.with_handle(request, options, []);
             id = scistack.internal.engine_call('save', request);
         end
 
         function result = load(obj, varargin)
-            % X = VAR().load('key', value, ...) loads the latest version (or 'version', N).
+            % X = VAR().load('key', value, ...) loads the latest version ('version', N:
+            % version N; 'version', RECORD_ID: that record).
             [metadata, options] = scidb.internal.parse_metadata(varargin, {'version', 'db'}, ...
                                                                 'load');
             reply = scidb.BaseVariable.ask(obj, metadata, options, false, false);
@@ -89,8 +103,10 @@ classdef BaseVariable
         end
 
         function result = load_all(obj, varargin)
-            % T = VAR().load_all('key', value, ...): matching records as a table.
-            names = {'version', 'db', 'as_table'};
+            % T = VAR().load_all('key', value, ...): matching records as a table
+            % ('include_record_id', true adds a record_id column; 'version' or
+            % 'version_id' picks versions as load does, or 'all').
+            names = {'version', 'version_id', 'include_record_id', 'db', 'as_table'};
             [metadata, options] = scidb.internal.parse_metadata(varargin, names, 'load_all');
             as_table = ~isfield(options, 'as_table') || logical(options.as_table);
             reply = scidb.BaseVariable.ask(obj, metadata, options, true, as_table);
@@ -99,6 +115,9 @@ classdef BaseVariable
                 return
             end
             values = scistack.internal.wire_decode(reply.values);
+            if scidb.BaseVariable.serialises(obj)
+                values = cellfun(@(v) obj.from_db(v), values, 'UniformOutput', false);
+            end
             keys = reply.keys;
             if ischar(keys)
                 keys = {keys};
@@ -131,6 +150,43 @@ classdef BaseVariable
 
     end
 
+    methods (Static)
+
+        function stored = to_db(data)
+            % STORED = VAR.to_db(DATA) is the value stored for DATA. Override it (a static
+            % method of your classdef) for a type the value model does not hold (an
+            % object of your own class, say): return a value it holds, such as a struct.
+            % The default stores DATA itself.
+            stored = data;
+        end
+
+        function data = from_db(stored)
+            % DATA = VAR.from_db(STORED) is the data of a record from its stored value
+            % (what to_db returned). Override it together with to_db.
+            data = stored;
+        end
+
+        function tf = serialises(obj)
+            % TF = scidb.BaseVariable.serialises(VAR()) is true when the class of VAR
+            % defines its own to_db or from_db.
+            methods_list = metaclass(obj).MethodList;
+            tf = false;
+            for k = 1:numel(methods_list)
+                if iscell(methods_list)
+                    method = methods_list{k};
+                else
+                    method = methods_list(k);
+                end
+                if any(strcmp(method.Name, {'to_db', 'from_db'})) && ...
+                        ~strcmp(method.DefiningClass.Name, 'scidb.BaseVariable')
+                    tf = true;
+                    return
+                end
+            end
+        end
+
+    end
+
     methods (Static, Access = protected)
 
         function reply = ask(obj, metadata, options, every, as_table)
@@ -138,22 +194,39 @@ classdef BaseVariable
             % them (EVERY: nothing found is no records; AS_TABLE: columns, not records).
             request = struct('variable', class(obj));
             request.metadata = metadata;
-            if isfield(options, 'version') && ~isempty(options.version)
-                request.version = double(options.version);
+            for name = {'version', 'version_id'}
+                if isfield(options, name{1}) && ~isempty(options.(name{1}))
+                    request.(name{1}) = scidb.BaseVariable.version_value(options.(name{1}));
+                end
             end
             request.all = every;
             request.table = as_table;
+            request.include_record_id = isfield(options, 'include_record_id') && ...
+                logical(options.include_record_id);
             request = scidb.internal.with_handle(request, options, []);
             reply = scistack.internal.engine_call('var_load', request);
+        end
+
+        function value = version_value(value)
+            % A version option as the engine reads it: text as char, numbers as doubles.
+            if isstring(value)
+                value = char(value);
+            elseif isnumeric(value)
+                value = double(value(:));
+            end
         end
 
         function result = instances(obj, records)
             % The records of a var_load reply as an N-by-1 cell of instances of OBJ's class.
             result = cell(numel(records), 1);
+            custom = scidb.BaseVariable.serialises(obj);
             for k = 1:numel(records)
                 record = records{k};
                 item = obj;
                 item.data = scistack.internal.wire_decode(record.value);
+                if custom
+                    item.data = obj.from_db(item.data);
+                end
                 item.metadata = record.metadata;
                 item.record_id = record.record_id;
                 item.version = record.version;

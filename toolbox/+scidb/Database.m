@@ -17,8 +17,14 @@ classdef Database
     %     DB = DB.add_schema_key(KEY)      add a schema key (a new dimension)
     %     P = DB.provenance(VAR, 'subject', 1, ...)   how a record was produced
     %     V = DB.list_versions(VAR, 'subject', 1, ...) every version at the metadata
+    %     P = DB.get_provenance_by_schema('subject', 1)  provenance of every record there
     %     TF = DB.is_open()                true until closed (here or by a reopening)
-    %   VAR is a variable instance (FilteredEMG()) or its class name ('FilteredEMG').
+    %     DB.add_to_var_group(GROUP, VARS) add variables to a variable group
+    %     DB.remove_from_var_group(GROUP, VARS)  remove them
+    %     G = DB.get_var_group(GROUP)      the group's variables, a cell of instances
+    %     N = DB.list_var_groups()         the names of the groups, a cellstr
+    %   VAR is a variable instance (FilteredEMG()) or its class name ('FilteredEMG');
+    %   VARS is one VAR or a cell of them (in MATLAB also a string array of names).
     %
     %   Example:
     %     db = scidb.configure_database('study.duckdb', {'subject', 'session'});
@@ -116,11 +122,88 @@ classdef Database
             p = scidb.internal.provenance(name, varargin, db.handle);
         end
 
+        function add_to_var_group(db, group, variables)
+            % DB.add_to_var_group(GROUP, VARS) adds the variables VARS to the variable
+            % group GROUP, kept in the database file (created by its first member;
+            % a member added twice is kept once).
+            %
+            % Example:
+            %   db.add_to_var_group('kinematics', {RawKinematicData(), StepLength()});
+            scistack.internal.engine_call('var_group', 'handle', db.handle, ...
+                                          'action', 'add', 'group', char(group), ...
+                                          'variables', scidb.Database.names_of(variables));
+        end
+
+        function remove_from_var_group(db, group, variables)
+            % DB.remove_from_var_group(GROUP, VARS) removes VARS from GROUP.
+            scistack.internal.engine_call('var_group', 'handle', db.handle, ...
+                                          'action', 'remove', 'group', char(group), ...
+                                          'variables', scidb.Database.names_of(variables));
+        end
+
+        function members = get_var_group(db, group)
+            % G = DB.get_var_group(GROUP) is a 1-by-N cell of instances of the group's
+            % variable types, sorted by name: a for_each input set, as in
+            % scidb.for_each(@fn, db.get_var_group('kinematics'), {Out()}, ...), which
+            % passes each as the input of its name, in this order. A member whose classdef is not on
+            % the path is an error (scistack:arguments:badVariable).
+            names = scistack.internal.engine_call('var_group', 'handle', db.handle, ...
+                                                  'action', 'get', 'group', char(group));
+            names = cellstr(names);
+            members = cell(1, numel(names));
+            for k = 1:numel(names)
+                if ~scidb.internal.is_variable_class(names{k})
+                    error('scistack:arguments:badVariable', ...
+                          ['variable group ''%s'': %s is a member, but no classdef ', ...
+                           '%s < scidb.BaseVariable is on the path; define it'], ...
+                          char(group), names{k}, names{k});
+                end
+                members{k} = feval(names{k});
+            end
+        end
+
+        function names = list_var_groups(db)
+            % N = DB.list_var_groups() is a cellstr of the variable groups' names.
+            names = scistack.internal.engine_call('var_group', 'handle', db.handle, ...
+                                                  'action', 'list');
+            names = reshape(cellstr(names), 1, []);
+        end
+
+        function p = get_provenance_by_schema(db, varargin)
+            % P = DB.get_provenance_by_schema('subject', 1, ...) is a struct array: the
+            % provenance (as DB.provenance gives it) of the latest version of every
+            % record, of every variable, whose metadata has these values; a partial
+            % address matches every record under it. Ordered by variable, then address.
+            metadata = scidb.internal.parse_metadata(varargin, {}, 'get_provenance_by_schema');
+            request = struct('handle', db.handle);
+            request.metadata = metadata;
+            reply = scistack.internal.engine_call('schema_provenance', request);
+            p = scidb.internal.struct_list(reply);
+        end
+
         function v = list_versions(db, variable, varargin)
             % V = DB.list_versions(VAR, 'subject', 1, ...) is a struct array with one
             % element per version at the matching metadata, oldest first.
             name = scidb.internal.variable_name(variable, 'list_versions');
             v = scidb.internal.list_versions(name, varargin, db.handle);
+        end
+
+    end
+
+    methods (Static, Access = private)
+
+        function names = names_of(variables)
+            % The names of one variable or of a cell (or string array) of them.
+            if isstring(variables)
+                variables = cellstr(variables);
+            end
+            if ~iscell(variables)
+                variables = {variables};
+            end
+            names = cell(1, numel(variables));
+            for k = 1:numel(variables)
+                names{k} = scidb.internal.variable_name(variables{k}, 'variable group');
+            end
         end
 
     end

@@ -1,4 +1,4 @@
-function db = configure_database(path, schema_keys, varargin)
+function db = configure_database(path, varargin)
 %CONFIGURE_DATABASE  Open or create a SciStack database file and make it current.
 %   DB = scidb.configure_database(PATH, SCHEMA_KEYS) opens the DuckDB file PATH
 %   (created when missing; ':memory:' for a database in memory) and makes it the
@@ -11,6 +11,9 @@ function db = configure_database(path, schema_keys, varargin)
 %   otherwise). The keys are fixed when the file is created, except that
 %   DB.add_schema_key(KEY) adds one; reopening with other keys is an error
 %   (scistack:db:schemaMismatch).
+%   DB = scidb.configure_database(PATH, 'dataset_schema_keys', SCHEMA_KEYS) gives the
+%   keys by name (in MATLAB: dataset_schema_keys=["subject", "session"]), the name the
+%   Python keyword has too.
 %   DB = scidb.configure_database(..., 'read_only', true) opens it for inspection only.
 %
 %   Configuring a file that is already open (running a script again, say) closes the
@@ -22,23 +25,49 @@ function db = configure_database(path, schema_keys, varargin)
 %
 %   See also scidb.get_database, scidb.Database, scidb.BaseVariable, scidb.for_each.
 
-if nargin < 2
-    error('scistack:arguments:missing', ...
-          ['configure_database needs a file and the schema keys, for example ', ...
-           'scidb.configure_database(''study.duckdb'', {''subject'', ''session''})']);
-end
-[extra, options] = scidb.internal.parse_metadata(varargin, {'read_only'}, ...
-                                                 'configure_database');
-if ~isempty(fieldnames(extra))
-    error('scistack:arguments:unknownOption', ...
-          'configure_database: the only option is ''read_only'' (true or false)');
-end
+[schema_keys, options] = split_arguments(varargin);
 read_only = isfield(options, 'read_only') && logical(options.read_only);
 path = absolute_path(text_value(path, 'the database file'));
 keys = key_list(schema_keys);
 info = scistack.internal.engine_call('db_configure', 'path', path, 'schema_keys', keys, ...
                                      'read_only', read_only);
 db = scidb.Database(info);
+end
+
+function [schema_keys, options] = split_arguments(args)
+% The schema keys (given first, or as 'dataset_schema_keys') and the options.
+by_name = ~isempty(args) && is_name(args{1}, 'dataset_schema_keys') && numel(args) > 1;
+if by_name
+    pairs = args;
+else
+    pairs = args(2:end);
+end
+if isempty(args)
+    pairs = {};
+end
+[extra, options] = scidb.internal.parse_metadata(pairs, ...
+                                                 {'read_only', 'dataset_schema_keys'}, ...
+                                                 'configure_database');
+if ~isempty(fieldnames(extra))
+    error('scistack:arguments:unknownOption', ...
+          ['configure_database: the options are ''dataset_schema_keys'' (the schema ', ...
+           'keys) and ''read_only'' (true or false)']);
+end
+has_named = isfield(options, 'dataset_schema_keys');
+if isempty(args) || (~by_name && has_named)
+    error('scistack:arguments:missing', ...
+          ['configure_database needs a file and the schema keys, given once, for ', ...
+           'example scidb.configure_database(''study.duckdb'', {''subject'', ''session''})']);
+end
+if has_named
+    schema_keys = options.dataset_schema_keys;
+else
+    schema_keys = args{1};
+end
+end
+
+function tf = is_name(value, name)
+tf = (ischar(value) || (isstring(value) && numel(value) == 1)) && strcmpi(char(value), name);
 end
 
 function text = text_value(text, what)

@@ -6,9 +6,11 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %   called with them, in the order of INPUTS' fields; its outputs are saved as the
 %   variables OUTPUTS at the combination's metadata.
 %
-%   FN       a function handle (@bandpass_filter) or a function name; a scidb.Thunk
-%            (scilineage.Thunk) keeps its meaning: outputs are saved with lineage and
-%            computed combinations are skipped, as in scihist.for_each.
+%   FN       a function handle (@bandpass_filter) or a function name. Every output is
+%            saved with its provenance (function, fingerprint, constants, input
+%            records), so DB.provenance answers and a load with 'low_hz', 20 selects
+%            by that constant; every combination runs again on a rerun. A scidb.Thunk
+%            (scilineage.Thunk) also skips computed combinations, as scihist.for_each.
 %   INPUTS   a struct (or a cell of name/value pairs) mapping FN's parameters to:
 %              RawEMG() or 'RawEMG'      the variable's record at the combination;
 %              scidb.Fixed(RawEMG(), 'session', 'baseline')   with some keys pinned;
@@ -18,7 +20,9 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %              anything else             a constant, passed unchanged to every call.
 %            (In struct(...), wrap a cell constant in braces: struct('c', {{1, 2}}).)
 %            An input that matches several records (a partial address) arrives as a
-%            cell of their values, or a table with 'as_table'.
+%            cell of their values, or a table with 'as_table'. INPUTS may also be a
+%            cell of variable instances, such as db.get_var_group('kinematics'): each
+%            is the input named after its variable (FN receives them in that order).
 %   OUTPUTS  a cell of variable types ({FilteredEMG()} or {'FilteredEMG'}); FN is called
 %            with numel(OUTPUTS) outputs. {} calls FN for its effects only.
 %   Iterables: 'key', values pairs; values may be a numeric vector, a cell array, a

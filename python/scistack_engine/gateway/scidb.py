@@ -21,11 +21,17 @@ request that names no handle uses the current database. Which records a load mea
 ``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
-``var_load``           records at an address, whether one instance is meant, and for
-                       ``all`` (unless ``table`` is false) the metadata columns and
-                       every value in one wire list
-``list_versions``      variable, metadata → versions with what produced each
+``var_load``           records at an address (``version``/``version_id``: a number,
+                       several, ``all`` or a record id), whether one instance is meant,
+                       and for ``all`` (unless ``table`` is false) the metadata columns
+                       (and ``record_id`` with ``include_record_id``) and every value
+                       in one wire list
+``list_versions``      variable, metadata → versions with when each was saved and what
+                       produced it
 ``provenance``         variable, metadata, version (chain=true: upstream too)
+``schema_provenance``  metadata → the provenance of every record at that address
+``var_group``          ``action`` add/remove (group, variables), get (group) or list
+                       → the group's member names (or the group names)
 =====================  ==============================================================
 
 for_each runs are this front's part of the run operations (:mod:`.runs`): MATLAB numbers
@@ -42,17 +48,17 @@ from typing import Any
 
 import numpy as np
 
-from .. import session
+from .. import session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import body, encode, wire_list
 from ..execution import ForEachRun
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
 from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
-from ..provenance import provenance, provenance_chain, version_history
-from ..selection import Selection, select_records
+from ..provenance import provenance, provenance_by_schema, provenance_chain, version_history
+from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
-from .dispatch import operation
+from .dispatch import GatewayError, operation
 from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
 from .runs import register_front
 
@@ -161,9 +167,16 @@ def _select(db: Database, args: Mapping[str, Any], every: bool = False) -> Selec
     """The selection a load request means (MATLAB lists of values read as lists)."""
     metadata = {key: items(value) if is_many(value) else value
                 for key, value in dict(args.get("metadata") or {}).items()}
-    version = args.get("version")
+    version, version_id = (_version_arg(args.get(name)) for name in ("version", "version_id"))
     return select_records(db, str(args["variable"]), metadata,
-                          None if version is None else int(version), every=every)
+                          version_selector(version, version_id), every=every)
+
+
+def _version_arg(value: Any) -> Any:
+    """A version as MATLAB sends it: [] for none, a vector for several numbers."""
+    if is_empty(value):
+        return None
+    return items(value) if is_many(value) else value
 
 
 @operation("list_versions")
@@ -178,6 +191,29 @@ def _provenance(args: dict[str, Any]) -> Any:
     version = None if version is None else int(version)
     ask = provenance_chain if args.get("chain") else provenance
     return ask(db, str(args["variable"]), dict(args.get("metadata") or {}), version)
+
+
+@operation("schema_provenance")
+def _schema_provenance(args: dict[str, Any]) -> list[dict[str, Any]]:
+    return provenance_by_schema(_db(args), dict(args.get("metadata") or {}))
+
+
+@operation("var_group")
+def _var_group(args: dict[str, Any]) -> list[str]:
+    """Variable groups (:mod:`scistack_engine.var_groups`): ``action`` is ``add``,
+    ``remove``, ``get`` (each answers the group's members) or ``list`` (the groups)."""
+    db = _db(args)
+    action = str(args.get("action"))
+    if action == "list":
+        return var_groups.list_var_groups(db)
+    group = str(args["group"])
+    if action == "get":
+        return var_groups.get_var_group(db, group)
+    change = {"add": var_groups.add_to_var_group, "remove": var_groups.remove_from_var_group}
+    if action not in change:
+        raise GatewayError(f"var_group: unknown action {action!r}",
+                           identifier="scistack:gateway:badArgument")
+    return change[action](db, group, texts(args.get("variables"), "variables"))
 
 
 @operation("var_load")
@@ -197,8 +233,9 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     if not (want_all and bool(args.get("table", True))):
         return {"records": [_record_reply(i, wires[i.record_id]) for i in selection.records],
                 "single": selection.single}
-    return {"keys": selection.keys,
-            "columns": {k: _column(selection.column(k)) for k in selection.keys},
+    columns = selection.table_columns(bool(args.get("include_record_id", False)))
+    return {"keys": list(columns),
+            "columns": {k: _column(v) for k, v in columns.items()},
             "values": as_uint8(wire_list([body(wires[i.record_id])
                                           for i in selection.records]))}
 

@@ -13,6 +13,7 @@
 %
 % for_each
 %   run_for_each      - scidb.for_each and scihist.for_each: arguments in, result table out.
+%   serialised_call   - Call a for_each function through its types' to_db/from_db.
 %   tidy_column       - A table column from a cell of values.
 %   columns_table     - A result table (MATLAB) or struct of columns (Octave).
 %

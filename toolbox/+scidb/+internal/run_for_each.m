@@ -5,10 +5,11 @@ function [result, info] = run_for_each(fn, inputs, outputs, args, with_lineage)
 %   included): the engine plans the run (run_start), scistack.internal.run_batches calls
 %   FN here once per combination and commits the outcomes in batches, and the engine
 %   builds the result table, which is returned as a table (a struct of columns in GNU
-%   Octave). With WITH_LINEAGE true, or when FN is a scilineage.Thunk, the spec
-%   carries FN's fingerprint (scistack.internal.fingerprint, or the Thunk's), so outputs
-%   are saved with lineage and combinations already computed are not run (status
-%   'cached'); with WITH_LINEAGE ARGS may also hold 'force' and 'skip_computed'.
+%   Octave). The spec carries FN's fingerprint (scistack.internal.fingerprint, or the
+%   Thunk's), so outputs are saved with their provenance (function, fingerprint,
+%   constants, input records). With WITH_LINEAGE true, or when FN is a scilineage.Thunk,
+%   combinations already computed are not run (status 'cached'), and ARGS may also hold
+%   'force' and 'skip_computed'.
 %
 %   See scidb.for_each for the arguments, options and RESULT; INFO is a struct with
 %   run_id ('' when nothing is logged), the counts n_done, n_failed, n_skipped, n_cached
@@ -35,12 +36,17 @@ if isa(fn, 'scilineage.Thunk')
 end
 fn = function_handle_of(fn);
 fname = function_name(fn);
-if with_lineage && isempty(fingerprint)
-    fingerprint = scistack.internal.fingerprint(fn);
+if isempty(fingerprint)
+    fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
 opt = settle_options(options);
-[input_specs, call_args, is_constant] = input_specifications(inputs);
+[input_specs, call_args, is_constant, readers] = input_specifications(inputs);
 out_names = output_names(outputs);
+writers = serialising_outputs(out_names);
+if any(~cellfun(@isempty, [readers, writers]))
+    plain = fn;
+    fn = @(varargin) scidb.internal.serialised_call(plain, readers, writers, varargin{:});
+end
 
 spec = struct('function', fname);
 spec.inputs = input_specs;
@@ -48,12 +54,12 @@ spec.outputs = out_names;
 spec.iterables = iterables;
 spec.as_table = opt.as_table;
 spec.batch_size = opt.batch_size;
-spec.skip_computed = opt.skip_computed;
+spec.skip_computed = opt.skip_computed && with_lineage;
 spec.skip_existing = opt.skip_existing;
 if ~isempty(opt.where)
     spec.where = opt.where;
 end
-if with_lineage
+if ~isempty(fingerprint)
     spec.fingerprint = fingerprint;
 end
 workers = scistack.internal.parallel_workers(opt.executor, fname);
@@ -119,6 +125,22 @@ if ~isa(fn, 'function_handle')
     error('scistack:foreach:badFunction', ...
           ['for_each: the first argument is the function to run, as a handle ', ...
            '(@bandpass_filter), not a %s'], class(fn));
+end
+end
+
+function fingerprint = provenance_fingerprint(fn, fname, with_lineage)
+% The code fingerprint saved with the outputs. Lineage needs it; a plain for_each records
+% it as provenance, and runs without provenance (warning) when FN cannot be fingerprinted.
+if with_lineage
+    fingerprint = scistack.internal.fingerprint(fn);
+    return
+end
+try
+    fingerprint = scistack.internal.fingerprint(fn);
+catch err
+    warning('scistack:foreach:noProvenance', ...
+            'for_each(%s): outputs are saved without provenance: %s', fname, err.message);
+    fingerprint = '';
 end
 end
 
@@ -198,10 +220,13 @@ if isfield(options, 'skip_computed')
 end
 end
 
-function [specs, template, is_constant] = input_specifications(inputs)
-% The engine spec of each input, and the constants passed as they are.
+function [specs, template, is_constant, readers] = input_specifications(inputs)
+% The engine spec of each input, the constants passed as they are, and the variable
+% inputs whose type defines from_db (an instance of it; [] elsewhere).
 if isempty(inputs)
     inputs = struct();
+elseif iscell(inputs) && isa(inputs{1}, 'scidb.BaseVariable')
+    inputs = group_struct(inputs);
 elseif iscell(inputs)
     inputs = pairs_struct(inputs);
 elseif ~isstruct(inputs) || numel(inputs) ~= 1
@@ -214,12 +239,14 @@ names = fieldnames(inputs);
 specs = struct();
 template = cell(1, numel(names));
 is_constant = false(1, numel(names));
+readers = cell(1, numel(names));
 for k = 1:numel(names)
     value = inputs.(names{k});
     if isa(value, 'scidb.BaseVariable') || isa(value, 'meta.class') || ...
             (ischar(value) && scidb.internal.is_variable_class(value))
         spec = struct('kind', 'variable', 'fixed', struct(), 'columns', '');
         spec.variable = scidb.internal.variable_name(value, 'for_each');
+        readers{k} = serialising_instance(spec.variable);
     elseif isa(value, 'scidb.Fixed') || isa(value, 'scidb.Col') || isa(value, 'scidb.Merge') || ...
             isa(value, 'scidb.PathTemplate')
         spec = value.spec();
@@ -236,6 +263,38 @@ for k = 1:numel(names)
         is_constant(k) = true;
     end
     specs.(names{k}) = spec;
+end
+end
+
+function writers = serialising_outputs(out_names)
+% An instance of each output type that defines to_db ([] for the others).
+writers = cell(1, numel(out_names));
+for k = 1:numel(out_names)
+    writers{k} = serialising_instance(out_names{k});
+end
+end
+
+function instance = serialising_instance(name)
+% An instance of the variable type NAME when it defines to_db or from_db, else [].
+instance = [];
+if scidb.internal.is_variable_class(name)
+    candidate = feval(name);
+    if scidb.BaseVariable.serialises(candidate)
+        instance = candidate;
+    end
+end
+end
+
+function s = group_struct(members)
+% A variable group's members (a cell of instances) as inputs named after each variable.
+s = struct();
+for k = 1:numel(members)
+    if ~isa(members{k}, 'scidb.BaseVariable')
+        error('scistack:foreach:badInputs', ...
+              ['for_each: inputs given as a cell of variables (a variable group) hold ', ...
+               'only variable instances, not a %s'], class(members{k}));
+    end
+    s.(class(members{k})) = members{k};
 end
 end
 
