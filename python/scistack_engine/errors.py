@@ -34,6 +34,7 @@ SciStack that raises it, one word per part:
 ``scistack:foreach:unsendable``          :class:`UnsendableFunctionError` (executors)
 ``scistack:foreach:workerStart``         :class:`WorkerStartError`
 ``scistack:foreach:remoteError``         :class:`RemoteError`
+``scistack:foreach:slurm``               :class:`SlurmError`
 ``scistack:gateway:badRequest``          :class:`GatewayError` (MATLAB gateway; a few
                                          requests name their own ``gateway`` reason)
 ``scistack:scifor:*``                    ``scifor.errors`` (schema, input, filter, output)
@@ -80,6 +81,7 @@ __all__ = [
     "UnsendableFunctionError",
     "WorkerStartError",
     "RemoteError",
+    "SlurmError",
     "GatewayError",
     # defined beside the for_each modules, see __getattr__
     "PlanError",  # noqa: F822
@@ -248,6 +250,12 @@ class RemoteError(ScistackError, RuntimeError):
     """An exception raised in a worker whose own type could not travel back."""
 
     identifier = "scistack:foreach:remoteError"
+
+
+class SlurmError(ScistackError, RuntimeError):
+    """SLURM refused a submission, or its commands are missing."""
+
+    identifier = "scistack:foreach:slurm"
 
 
 # --------------------------------------------------------------------------- gateway

@@ -40,19 +40,13 @@ import duckdb
 import pyarrow as pa
 
 from .batches import Failure, Outcome, Run
-from .errors import ScistackError
+from .errors import SlurmError
 from .executors import Executor, Stream, outcome_of
 from .pool import ENGINE_PARENT
 from .slurm_task import read_shard, shard_path
 from .transport import pack_function, pack_value
 
-__all__ = ["Slurm", "SlurmError"]
-
-
-class SlurmError(ScistackError, RuntimeError):
-    """SLURM refused a submission, or its commands are missing."""
-
-    identifier = "scistack:foreach:slurm"
+__all__ = ["Slurm"]
 
 
 class Slurm(Executor):
