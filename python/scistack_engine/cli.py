@@ -1,0 +1,301 @@
+"""The ``scistack`` command: look at a database from a terminal, without writing to it.
+
+Every command opens the file read-only (so it works while no other process writes, and
+says so clearly when one does), prints aligned tables or, with ``--json``, one JSON
+document, and exits with a status that says what happened:
+
+====  ==============================================================
+0     done
+1     any other SciStack error (the message says what and how to fix it)
+2     bad usage (unknown option, malformed ``key=value``)
+3     the file cannot be opened: missing, or not a SciStack database
+4     another process is writing the file (DuckDB's lock)
+5     not found: no such variable, record or run
+6     the value cannot be written in the format asked for (export)
+====  ==============================================================
+
+The commands are thin: each calls the read-only functions of
+:mod:`scistack_engine.inspection` and formats their plain-data answers. ``main(argv)``
+runs the command in-process (what the tests and ``python -m scistack_engine`` call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import (
+    CommandLineError,
+    DatabaseError,
+    DatabaseLockedError,
+    MetadataError,
+    NotADatabaseError,
+    NotFoundError,
+    ScistackError,
+    UnsupportedValueError,
+)
+
+__all__ = ["main", "EXIT_CODES", "format_table"]
+
+EXIT_CODES = {"ok": 0, "error": 1, "usage": 2, "cannot_open": 3, "locked": 4,
+              "not_found": 5, "unsupported": 6}
+
+
+# ------------------------------------------------------------------ output
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Rows as aligned columns: numbers right-aligned, text left-aligned."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [bool(rows) and all(isinstance(r[i], (int, float)) or r[i] is None for r in rows)
+               for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(list(headers))] + [line(r) for r in cells])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""
+
+
+def _time(text: str | None) -> str:
+    return text[:19].replace("T", " ") if text else "-"
+
+
+def _metadata_text(metadata: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in metadata.items()) or "(no metadata)"
+
+
+# ------------------------------------------------------------------ opening
+
+
+def _open_file(path: str) -> Any:
+    """A bare read-only connection (fast; for commands that need no record index)."""
+    from .connection import ReadOnlyFile
+
+    return ReadOnlyFile(path)
+
+
+def _open_database(path: str) -> Any:
+    """The database, read-only, with the schema keys it was created with."""
+    import os
+
+    from .store import Database
+
+    if not os.path.exists(path):
+        raise DatabaseError(f"database {path!r} does not exist; check the path")
+    return Database(path, None, read_only=True)
+
+
+def _typed_value(text: str, types: set[str]) -> Any:
+    """Command-line text as a metadata value: a number where the key holds numbers."""
+    if types & {"int", "float"}:
+        try:
+            return int(text)
+        except ValueError:
+            try:
+                return float(text)
+            except ValueError:
+                pass
+    if types == {"bool"} and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def parse_metadata(pairs: Sequence[str], key_types: dict[str, set[str]]) -> dict[str, Any]:
+    """``["subject=1", "session=pre"]`` as metadata, typed by what the keys hold;
+    ``subject=1,2`` gives a list of values."""
+    metadata: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise CommandLineError(f"{pair!r} is not key=value (e.g. subject=1 session=pre)")
+        values = [_typed_value(t, key_types.get(key, set())) for t in text.split(",")]
+        metadata[key] = values[0] if len(values) == 1 else values
+    return metadata
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _emit(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None:
+    print(json.dumps(data, indent=2, default=str) if args.json else text())
+
+
+def cmd_info(args: argparse.Namespace) -> None:
+    from .inspection.info import database_info
+
+    with _open_file(args.db) as db:
+        info = database_info(db)
+
+    def text() -> str:
+        lines = [f"{info['path']}  {_size(info['size_bytes'])}  schema keys: "
+                 f"{', '.join(info['schema_keys'])}",
+                 f"{info['n_records']} records ({info['n_versions']} versions) in "
+                 f"{len(info['variables'])} variables", ""]
+        lines.append(format_table(["variable", "records", "versions", "last saved"],
+                                  [[v["name"], v["records"], v["versions"], _time(v["last_saved"])]
+                                   for v in info["variables"]]))
+        if info["runs"]:
+            lines += ["", "latest runs", _runs_table(info["runs"])]
+        return "\n".join(lines)
+
+    _emit(args, info, text)
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> str:
+    return format_table(
+        ["run", "function", "status", "started", "wall s", "combos", "done", "cached",
+         "skipped", "failed"],
+        [[r["run_id"][:12], r["function"], r["status"], _time(r["started_at"]), r["wall_s"],
+          r["n_combos"], r["n_done"], r["n_cached"], r["n_skipped"], r["n_failed"]]
+         for r in runs])
+
+
+def cmd_vars(args: argparse.Namespace) -> None:
+    from .inspection.summary import variable_summaries
+
+    with _open_database(args.db) as db:
+        summaries = variable_summaries(db, args.variable)
+
+    def text() -> str:
+        return format_table(
+            ["variable", "records", "versions", "max version", "keys (values)", "grid coverage"],
+            [[s["name"], s["records"], s["versions"], s["max_version"],
+              ", ".join(f"{k} ({n})" for k, n in s["keys"].items()) or "-",
+              f"{s['records']}/{s['grid_cells']} ({100 * s['coverage']:.0f}%)"]
+             for s in summaries])
+
+    _emit(args, summaries if args.variable is None else summaries[0], text)
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    from .inspection.summary import record_detail
+
+    with _open_database(args.db) as db:
+        metadata = parse_metadata(args.metadata, db.require_variable(args.variable).key_types)
+        detail = record_detail(db, args.variable, metadata, args.version)
+
+    def text() -> str:
+        value = detail["value"]
+        lines = [f"{detail['variable']}  {_metadata_text(detail['metadata'])}  version "
+                 f"{detail['version']}  record {detail['record_id']}",
+                 "value: " + ", ".join(f"{k}={v}" for k, v in value.items()), "",
+                 "versions"]
+        lines.append(format_table(
+            ["version", "record", "function", "fingerprint", "constants"],
+            [[v["version"], v["record_id"], v["function_name"] or "(saved)",
+              (v["fingerprint"] or "-")[:12], _constants_text(v["constants"])]
+             for v in detail["versions"]]))
+        lines += ["", "provenance"]
+        for depth, step in enumerate(detail["provenance"]):
+            what = (f"{step['variable']} {_metadata_text(step['metadata'])} v{step['version']}"
+                    if step["variable"] else "(intermediate result)")
+            made = (f" <- {step['function_name']}({', '.join(step['inputs'])})"
+                    f" {_constants_text(step['constants'])}" if step["function_name"]
+                    else " (saved without lineage)")
+            lines.append(("  " * min(depth, 1)) + what + made)
+        return "\n".join(lines)
+
+    _emit(args, detail, text)
+
+
+def _constants_text(constants: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in constants.items()) or "-"
+
+
+def cmd_runs(args: argparse.Namespace) -> None:
+    from .inspection.runs import list_runs, parse_since
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        raise CommandLineError(str(exc)) from None
+    with _open_file(args.db) as db:
+        runs = [r.to_dict() for r in list_runs(db, failed=args.failed, since=since,
+                                              limit=args.limit)]
+    _emit(args, runs, lambda: _runs_table(runs) if runs else "no runs")
+
+
+# ------------------------------------------------------------------ the parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``scistack`` argument parser (one sub-command per question)."""
+    parser = argparse.ArgumentParser(
+        prog="scistack",
+        description="Look at a SciStack database: what it holds, what ran, what failed, "
+                    "what is stale, how a result was made. Every command reads only.",
+        epilog="exit status: 0 done, 1 other error, 2 bad usage, 3 cannot open the file, "
+               "4 another process writes it, 5 not found, 6 not exportable")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, run: Callable[[argparse.Namespace], None], summary: str
+                ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        sub.add_argument("db", metavar="DB", help="the database file (.duckdb)")
+        sub.add_argument("--json", action="store_true", help="print one JSON document")
+        sub.set_defaults(run=run)
+        return sub
+
+    command("info", cmd_info, "variables, record counts, size, schema keys, latest runs")
+    sub = command("vars", cmd_vars, "records and versions per variable, and grid coverage")
+    sub.add_argument("variable", metavar="VAR", nargs="?", help="only this variable")
+    sub = command("show", cmd_show, "one record: its value, versions and provenance chain")
+    sub.add_argument("variable", metavar="VAR")
+    sub.add_argument("metadata", metavar="KEY=VALUE", nargs="*", help="e.g. subject=1 session=pre")
+    sub.add_argument("--version", type=int, help="this version (default: the latest)")
+    sub = command("runs", cmd_runs, "the run log, newest first")
+    sub.add_argument("--failed", action="store_true",
+                     help="only runs that failed, were interrupted or had failed combinations")
+    sub.add_argument("--since", metavar="WHEN", help="e.g. 7d, 12h, 30m or 2026-01-31")
+    sub.add_argument("--limit", type=int, help="at most this many runs")
+    return parser
+
+
+def _exit_status(exc: ScistackError) -> int:
+    if isinstance(exc, DatabaseLockedError):
+        return EXIT_CODES["locked"]
+    if isinstance(exc, (NotADatabaseError, DatabaseError)):
+        return EXIT_CODES["cannot_open"]
+    if isinstance(exc, NotFoundError):
+        return EXIT_CODES["not_found"]
+    if isinstance(exc, UnsupportedValueError):
+        return EXIT_CODES["unsupported"]
+    if isinstance(exc, (CommandLineError, MetadataError)):
+        return EXIT_CODES["usage"]
+    return EXIT_CODES["error"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``scistack`` command; return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ScistackError as exc:
+        print(f"scistack {args.command}: {exc}", file=sys.stderr)
+        return _exit_status(exc)
+    return EXIT_CODES["ok"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
