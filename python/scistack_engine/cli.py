@@ -236,6 +236,57 @@ def cmd_runs(args: argparse.Namespace) -> None:
     _emit(args, runs, lambda: _runs_table(runs) if runs else "no runs")
 
 
+def _grid_text(grid: dict[str, Any], limit: int = 20) -> str:
+    """A status grid as a table: the last key across, the others down; then the reasons."""
+    keys, axes = grid["keys"], grid["axes"]
+    cells = {tuple(c["metadata"][k] for k in keys): c for c in grid["cells"]}
+
+    def shown(cell: dict[str, Any]) -> str:
+        n = sum(cell["counts"].values())
+        if n <= 1:
+            return cell["status"]
+        return f"{cell['status']} {cell['counts'].get(cell['status'], 0)}/{n}"
+
+    if not keys:
+        table = shown(grid["cells"][0])
+    else:
+        across = axes[-1] if len(keys) > 1 else [None]
+        down_keys = keys[:-1] if len(keys) > 1 else keys
+        import itertools
+
+        rows = []
+        for down in itertools.product(*axes[:len(down_keys)]):
+            row = [*map(str, down)]
+            for value in across:
+                coordinates = down + ((value,) if value is not None else ())
+                row.append(shown(cells[coordinates]))
+            rows.append(row)
+        headers = [*down_keys, *([f"{keys[-1]}={v}" for v in across] if len(keys) > 1
+                                 else ["status"])]
+        table = format_table(headers, rows)
+    totals = ", ".join(f"{n} {s}" for s, n in grid["totals"].items() if n)
+    lines = [f"{grid['variable']} over {' x '.join(keys) or 'no keys'}: {totals}", "", table]
+    problems = [(e["metadata"], e["status"], reason) for c in grid["cells"]
+                for e in c["entries"] if e["status"] != "done" for reason in e["reasons"] or [""]]
+    if problems:
+        lines += ["", "why"]
+        for metadata, status, reason in problems[:limit]:
+            lines.append(f"  {status:7}  {_metadata_text(metadata)}: {reason or '-'}")
+        if len(problems) > limit:
+            lines.append(f"  ... and {len(problems) - limit} more (--json lists them all)")
+    return "\n".join(lines)
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    from .inspection.status import status_grid
+
+    keys = [k.strip() for k in args.grid.split(",") if k.strip()] if args.grid else None
+    with _open_database(args.db) as db:
+        db.require_variable(args.variable)
+        grid = status_grid(db, args.variable, keys).to_dict()
+    _emit(args, grid, lambda: _grid_text(grid))
+
+
 # ------------------------------------------------------------------ the parser
 
 
@@ -269,6 +320,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="only runs that failed, were interrupted or had failed combinations")
     sub.add_argument("--since", metavar="WHEN", help="e.g. 7d, 12h, 30m or 2026-01-31")
     sub.add_argument("--limit", type=int, help="at most this many runs")
+    sub = command("status", cmd_status,
+                  "a grid of done / error / stale / missing for one variable")
+    sub.add_argument("variable", metavar="VAR")
+    sub.add_argument("--grid", metavar="KEYS",
+                     help="comma-separated keys (default: every key the records use)")
     return parser
 
 
