@@ -50,6 +50,22 @@ class Database(_EngineDatabase):
         """Every version at the matching addresses, oldest first, with what produced each."""
         return version_history(self, _name(variable), metadata)
 
+    def get_pipeline_structure(self, variable: type | str | None = None, *,
+                               reduce: bool = True) -> dict[str, Any]:
+        """The pipeline as a graph: variables and functions, lineage edges, coverage.
+
+        ``nodes`` holds one entry per variable (its coverage: counts of done, stale,
+        error and missing cells over its grid) and per function and fingerprint (its
+        constant settings and the status of the records it made); ``edges`` join them
+        (``scistack lineage`` draws this; ``docs/cli.md`` describes every field). With
+        ``variable``, only what is upstream and downstream of it; ``reduce=False`` keeps
+        the edges a transitive reduction would drop.
+        """
+        from scistack_engine.inspection.graph import pipeline_graph
+
+        name = None if variable is None else _name(variable)
+        return pipeline_graph(self, name, reduce=reduce).to_dict()
+
 
 def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__

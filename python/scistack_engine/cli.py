@@ -287,6 +287,54 @@ def cmd_status(args: argparse.Namespace) -> None:
     _emit(args, grid, lambda: _grid_text(grid))
 
 
+def _write_or_print(text: str, output: str | None, what: str) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"wrote {what} to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_lineage(args: argparse.Namespace) -> None:
+    from .inspection import graph as graphs
+    from .inspection.records import read_current_records
+
+    fmt = "json" if args.json else args.format or _format_of(args.output) or "mermaid"
+    with _open_database(args.db) as db:
+        records = read_current_records(db)
+        if args.record:
+            graph = graphs.record_graph(db, args.record, records=records)
+        else:
+            graph = graphs.pipeline_graph(db, args.variable, reduce=not args.no_reduce,
+                                          records=records)
+        if fmt == "html":
+            from .inspection.html import render_html
+
+            text = render_html(db, graph, records=records)
+        else:
+            text = _render_graph(graph, fmt)
+    _write_or_print(text, args.output, f"the lineage ({fmt})")
+
+
+def _format_of(path: str | None) -> str | None:
+    """The format a file name asks for (``.svg``, ``.html``, ``.mmd``, ``.dot``, ``.json``)."""
+    if not path:
+        return None
+    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+    return {"svg": "svg", "html": "html", "htm": "html", "mmd": "mermaid", "mermaid": "mermaid",
+            "dot": "dot", "gv": "dot", "json": "json"}.get(suffix)
+
+
+def _render_graph(graph: Any, fmt: str) -> str:
+    from .inspection import text_formats
+    from .inspection.svg import render_svg
+
+    renderers = {"svg": render_svg, "mermaid": text_formats.render_mermaid,
+                 "dot": text_formats.render_dot, "json": text_formats.render_json}
+    return renderers[fmt](graph)
+
+
 # ------------------------------------------------------------------ the parser
 
 
@@ -325,6 +373,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("variable", metavar="VAR")
     sub.add_argument("--grid", metavar="KEYS",
                      help="comma-separated keys (default: every key the records use)")
+    sub = command("lineage", cmd_lineage,
+                  "the pipeline as a picture: variables, functions, coverage, staleness")
+    sub.add_argument("variable", metavar="VAR", nargs="?",
+                     help="only what is upstream and downstream of this variable")
+    sub.add_argument("--record", metavar="ID", help="the lineage of one record instead")
+    sub.add_argument("--format", choices=["svg", "html", "mermaid", "dot", "json"],
+                     help="default: from the -o file name, else mermaid")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of printing")
+    sub.add_argument("--no-reduce", action="store_true",
+                     help="keep edges that a transitive reduction drops")
     return parser
 
 
