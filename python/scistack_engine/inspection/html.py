@@ -14,7 +14,8 @@ one JSON block (``<script type="application/json" id="scistack-data">``):
 The script pans (drag) and zooms (wheel) the picture; clicking a variable shows its grid
 in the side panel, clicking a function shows its fingerprint and settings, clicking a grid
 cell shows that record's provenance chain, walked upstream through the input record ids,
-each record once.
+each record once. A link can open the page on a node and a cell of its grid:
+``pipeline.html#node=var:StepLength&cell=3`` clicks them once the page has loaded.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 
 from ..store import Database
 from .graph import PipelineGraph
-from .records import CurrentRecords, Version, read_current_records
+from .records import CurrentRecords, Version, in_schema_order, read_current_records
 from .status import Staleness, status_grid
 from .svg import STATUS_COLOURS, render_svg
 
@@ -34,7 +35,8 @@ __all__ = ["page", "render_html", "graph_data"]
 
 
 def _record_entry(version: Version, staleness: Staleness) -> dict[str, Any]:
-    entry: dict[str, Any] = {"variable": version.variable, "metadata": version.metadata,
+    metadata = in_schema_order(version.metadata, staleness.records.schema_keys)
+    entry: dict[str, Any] = {"variable": version.variable, "metadata": metadata,
                              "version": version.version, "latest": version.latest}
     if version.current:
         reasons = staleness.reasons(version)
@@ -210,6 +212,18 @@ _SCRIPT = r"""
       if (data.grids[id]) showGrid(id); else if (data.functions[id]) showFunction(id);
     });
   });
+  // a link can open the page on a node and a cell: page.html#node=var:StepLength&cell=3
+  var wanted = {};
+  location.hash.replace(/^#/, '').split('&').forEach(function (part) {
+    var i = part.indexOf('=');
+    if (i > 0) wanted[part.slice(0, i)] = decodeURIComponent(part.slice(i + 1));
+  });
+  function click(target) { if (target) target.dispatchEvent(new MouseEvent('click', {bubbles: true})); }
+  if (wanted.node) {
+    click(Array.prototype.filter.call(document.querySelectorAll('g.node'), function (g) {
+      return g.getAttribute('data-id') === wanted.node; })[0]);
+    if (wanted.cell) click(document.querySelectorAll('#grid-table td.cell')[Number(wanted.cell)]);
+  }
   document.body.setAttribute('data-ready', 'yes');
 })();
 """
@@ -218,7 +232,7 @@ _SCRIPT = r"""
 def page(title: str, body: str, data: dict[str, Any], style: str = _STYLE,
          script: str = _SCRIPT) -> str:
     """A complete HTML document: ``body``, then ``data`` as JSON, then ``script``."""
-    payload = json.dumps(data, sort_keys=True, default=str).replace("</", "<\\/")
+    payload = json.dumps(data, default=str).replace("</", "<\\/")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{style}</style></head><body>\n{body}\n"
             f'<script type="application/json" id="scistack-data">{payload}</script>\n'

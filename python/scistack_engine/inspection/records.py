@@ -17,14 +17,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..metadata import parse_address
 from ..store import Database
 
-__all__ = ["InputUse", "Producer", "Version", "CurrentRecords", "read_current_records"]
+__all__ = ["InputUse", "Producer", "Version", "CurrentRecords", "read_current_records",
+           "in_schema_order"]
+
+
+def in_schema_order(metadata: Mapping[str, Any], schema_keys: Sequence[str]) -> dict[str, Any]:
+    """``metadata`` with the schema keys first, in schema order (as tables show them)."""
+    ordered = {k: metadata[k] for k in schema_keys if k in metadata}
+    return {**ordered, **{k: v for k, v in metadata.items() if k not in ordered}}
 
 
 @dataclass(frozen=True, slots=True)

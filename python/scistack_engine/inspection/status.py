@@ -41,7 +41,7 @@ from typing import Any
 from ..errors import MetadataError
 from ..metadata import parse_address
 from ..store import Database
-from .records import CurrentRecords, Producer, Version, read_current_records
+from .records import CurrentRecords, Producer, Version, in_schema_order, read_current_records
 from .runs import Attempt, latest_attempts
 
 __all__ = ["STATUSES", "RecordStatus", "Staleness", "Cell", "StatusGrid", "variable_statuses",
@@ -153,14 +153,10 @@ def variable_statuses(db: Database, variable: str, *, records: CurrentRecords | 
     staleness = staleness or Staleness(records)
     latest = {v.address: v for v in records.latest(variable)}
     attempts = latest_attempts(db, variable)
-    return [_record_status(variable, _in_schema_order(parse_address(address), db.schema_keys),
+    return [_record_status(variable, in_schema_order(parse_address(address), db.schema_keys),
                            latest.get(address), attempts.get(address), staleness)
             for address in sorted(set(latest) | set(attempts))]
 
-
-def _in_schema_order(metadata: dict[str, Any], schema_keys: Sequence[str]) -> dict[str, Any]:
-    ordered = {k: metadata[k] for k in schema_keys if k in metadata}
-    return {**ordered, **{k: v for k, v in metadata.items() if k not in ordered}}
 
 
 @dataclass(slots=True)
