@@ -335,6 +335,18 @@ def _render_graph(graph: Any, fmt: str) -> str:
     return renderers[fmt](graph)
 
 
+def cmd_report(args: argparse.Namespace) -> None:
+    from .inspection.report import render_report, run_report
+
+    with _open_database(args.db) as db:
+        report = run_report(db, args.run_id)
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    _write_or_print(render_report(report), args.output,
+                    f"the report of run {report['run']['run_id'][:12]}")
+
+
 # ------------------------------------------------------------------ the parser
 
 
@@ -383,6 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of printing")
     sub.add_argument("--no-reduce", action="store_true",
                      help="keep edges that a transitive reduction drops")
+    sub = command("report", cmd_report, "an HTML report of one run (the latest by default)")
+    sub.add_argument("run_id", metavar="RUN_ID", nargs="?",
+                     help="the run's id or a unique prefix of it (scistack runs lists them)")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of printing")
     return parser
 
 

@@ -116,3 +116,15 @@ def test_screenshots_for_the_docs(page):
     IMAGES.mkdir(parents=True, exist_ok=True)
     screenshot(page, IMAGES / "lineage.png", "#node=var:MeanStepLength&cell=2", (1500, 560))
     assert (IMAGES / "lineage.png").stat().st_size > 10_000
+
+
+def test_the_run_report_in_the_browser(tmp_path, page):
+    db = page.parent / "gait.duckdb"
+    report = tmp_path / "run.html"
+    assert cli.main(["report", str(db), "-o", str(report)]) == 0
+    dom = parsed(dump_dom(report))
+    cells = dom.select("td", class_="cell")
+    assert [c["text"] for c in cells] == ["done", "done", "failed", "skipped"]
+    assert [h["text"] for h in dom.select("h3", class_="error-type")] == ["ValueError × 1"]
+    assert "post step length above 0.8 m" in dom.select("li", class_="failure")[0]["text"]
+    screenshot(report, IMAGES / "report.png", size=(1100, 900))

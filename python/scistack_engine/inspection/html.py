@@ -229,14 +229,18 @@ _SCRIPT = r"""
 """
 
 
-def page(title: str, body: str, data: dict[str, Any], style: str = _STYLE,
-         script: str = _SCRIPT) -> str:
-    """A complete HTML document: ``body``, then ``data`` as JSON, then ``script``."""
-    payload = json.dumps(data, default=str).replace("</", "<\\/")
+def page(title: str, body: str, data: dict[str, Any] | None, style: str = _STYLE,
+         script: str | None = _SCRIPT) -> str:
+    """A complete HTML document: ``body``, then ``data`` as JSON and ``script`` (if any)."""
+    tail = ""
+    if data is not None:
+        payload = json.dumps(data, default=str).replace("</", "<\\/")
+        tail += f'<script type="application/json" id="scistack-data">{payload}</script>\n'
+    if script:
+        tail += f"<script>{script}</script>\n"
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{style}</style></head><body>\n{body}\n"
-            f'<script type="application/json" id="scistack-data">{payload}</script>\n'
-            f"<script>{script}</script>\n</body></html>\n")
+            f"{tail}</body></html>\n")
 
 
 def render_html(db: Database, graph: PipelineGraph, *,
