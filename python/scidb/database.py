@@ -66,6 +66,19 @@ class Database(_EngineDatabase):
         name = None if variable is None else _name(variable)
         return pipeline_graph(self, name, reduce=reduce).to_dict()
 
+    def export_to_csv(self, variable: type | str, path: str | os.PathLike,
+                      **metadata: Any) -> dict[str, Any]:
+        """Write a variable's latest records (those matching ``metadata``) to a CSV file.
+
+        The columns are those of the variable's SQL view (metadata keys, ``value``,
+        ``version``, ``record_id``); DuckDB writes the file. ``<path>.provenance.json``
+        beside it lists each record's id, content hash and what produced it. Returns
+        the number of rows and records written and the sidecar's path.
+        """
+        from scistack_engine.inspection.export import export_variable
+
+        return export_variable(self, _name(variable), path, "csv", metadata)
+
 
 def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__

@@ -347,6 +347,17 @@ def cmd_report(args: argparse.Namespace) -> None:
                     f"the report of run {report['run']['run_id'][:12]}")
 
 
+def cmd_export(args: argparse.Namespace) -> None:
+    from .inspection.export import export_variable
+
+    with _open_database(args.db) as db:
+        where = parse_metadata(args.where, db.require_variable(args.variable).key_types)
+        summary = export_variable(db, args.variable, args.output, args.format, where)
+    _emit(args, summary, lambda: f"wrote {summary['rows']} rows ({summary['records']} records) "
+                                 f"of {summary['variable']} to {summary['path']}; provenance in "
+                                 f"{summary['provenance']}")
+
+
 # ------------------------------------------------------------------ the parser
 
 
@@ -399,6 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("run_id", metavar="RUN_ID", nargs="?",
                      help="the run's id or a unique prefix of it (scistack runs lists them)")
     sub.add_argument("-o", "--output", metavar="FILE", help="write here instead of printing")
+    sub = command("export", cmd_export,
+                  "a variable's latest records to csv, parquet or .mat, with provenance")
+    sub.add_argument("variable", metavar="VAR")
+    sub.add_argument("--format", choices=["csv", "parquet", "mat"],
+                     help="default: from the -o file name")
+    sub.add_argument("--where", metavar="KEY=VALUE", action="append", default=[],
+                     help="only these records, e.g. --where subject=1 --where session=pre,post")
+    sub.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
     return parser
 
 
