@@ -297,42 +297,13 @@ def _write_or_print(text: str, output: str | None, what: str) -> None:
 
 
 def cmd_lineage(args: argparse.Namespace) -> None:
-    from .inspection import graph as graphs
-    from .inspection.records import read_current_records
+    from .inspection.pictures import format_of, lineage_text
 
-    fmt = "json" if args.json else args.format or _format_of(args.output) or "mermaid"
+    fmt = "json" if args.json else args.format or format_of(args.output) or "mermaid"
     with _open_database(args.db) as db:
-        records = read_current_records(db)
-        if args.record:
-            graph = graphs.record_graph(db, args.record, records=records)
-        else:
-            graph = graphs.pipeline_graph(db, args.variable, reduce=not args.no_reduce,
-                                          records=records)
-        if fmt == "html":
-            from .inspection.html import render_html
-
-            text = render_html(db, graph, records=records)
-        else:
-            text = _render_graph(graph, fmt)
+        text = lineage_text(db, fmt, variable=args.variable, record=args.record,
+                            reduce=not args.no_reduce)
     _write_or_print(text, args.output, f"the lineage ({fmt})")
-
-
-def _format_of(path: str | None) -> str | None:
-    """The format a file name asks for (``.svg``, ``.html``, ``.mmd``, ``.dot``, ``.json``)."""
-    if not path:
-        return None
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    return {"svg": "svg", "html": "html", "htm": "html", "mmd": "mermaid", "mermaid": "mermaid",
-            "dot": "dot", "gv": "dot", "json": "json"}.get(suffix)
-
-
-def _render_graph(graph: Any, fmt: str) -> str:
-    from .inspection import text_formats
-    from .inspection.svg import render_svg
-
-    renderers = {"svg": render_svg, "mermaid": text_formats.render_mermaid,
-                 "dot": text_formats.render_dot, "json": text_formats.render_json}
-    return renderers[fmt](graph)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
