@@ -120,7 +120,7 @@ class Staleness:
                 source = self.records.versions.get(record_id)
                 if source is None:
                     continue
-                where = _describe(source.metadata)
+                where = _describe(in_schema_order(source.metadata, self.records.schema_keys))
                 if not source.latest:
                     reasons.append(f"input replaced: {use.parameter} used {source.variable} "
                                    f"{where} version {source.version}, a newer version exists")

@@ -19,6 +19,7 @@ import numpy as np
 from ..provenance import provenance_chain, version_history
 from ..store import Database, NotFoundError
 from ..views import quote_identifier
+from .records import in_schema_order
 
 __all__ = ["variable_summaries", "record_detail", "describe_value"]
 
@@ -89,13 +90,18 @@ def record_detail(db: Database, variable: str, metadata: Mapping[str, Any],
                             f"keys too (scistack vars DB {variable} lists them)")
     info = infos[0]
     value = db.fetch_values([info])[info.record_id]
+    chain = provenance_chain(db, variable, dict(info.metadata), info.version)
+    versions = version_history(db, variable, dict(info.metadata))
+    for step in chain + versions:
+        if step["metadata"] is not None:
+            step["metadata"] = in_schema_order(step["metadata"], db.schema_keys)
     return {
         "variable": variable,
-        "metadata": dict(info.metadata),
+        "metadata": in_schema_order(info.metadata, db.schema_keys),
         "record_id": info.record_id,
         "version": info.version,
         "content_hash": info.content_hash,
         "value": describe_value(value),
-        "versions": version_history(db, variable, dict(info.metadata)),
-        "provenance": provenance_chain(db, variable, dict(info.metadata), info.version),
+        "versions": versions,
+        "provenance": chain,
     }
