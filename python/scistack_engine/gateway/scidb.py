@@ -53,7 +53,7 @@ from ..provenance import provenance, provenance_chain, version_history
 from ..selection import Selection, select_records
 from ..store import Database, SaveItem
 from .dispatch import operation
-from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
+from .matlab_args import as_uint8, is_empty, is_many, items, query_metadata, texts, wire_bytes
 from .runs import register_front
 
 __all__: list[str] = []
@@ -159,8 +159,7 @@ def _load(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _select(db: Database, args: Mapping[str, Any], every: bool = False) -> Selection:
     """The selection a load request means (MATLAB lists of values read as lists)."""
-    metadata = {key: items(value) if is_many(value) else value
-                for key, value in dict(args.get("metadata") or {}).items()}
+    metadata = query_metadata(args.get("metadata"))
     version = args.get("version")
     return select_records(db, str(args["variable"]), metadata,
                           None if version is None else int(version), every=every)
