@@ -250,20 +250,12 @@ def _grid_text(grid: dict[str, Any], limit: int = 20) -> str:
     if not keys:
         table = shown(grid["cells"][0])
     else:
-        across = axes[-1] if len(keys) > 1 else [None]
-        down_keys = keys[:-1] if len(keys) > 1 else keys
-        import itertools
+        from .inspection.grid_table import grid_table
 
-        rows = []
-        for down in itertools.product(*axes[:len(down_keys)]):
-            row = [*map(str, down)]
-            for value in across:
-                coordinates = down + ((value,) if value is not None else ())
-                row.append(shown(cells[coordinates]))
-            rows.append(row)
-        headers = [*down_keys, *([f"{keys[-1]}={v}" for v in across] if len(keys) > 1
-                                 else ["status"])]
-        table = format_table(headers, rows)
+        shape = grid_table(keys, axes)
+        table = format_table([*shape.row_keys, *shape.headers],
+                             [[*map(str, row), *(shown(cells[at]) for at in shape.cells(row))]
+                              for row in shape.rows])
     totals = ", ".join(f"{n} {s}" for s, n in grid["totals"].items() if n)
     lines = [f"{grid['variable']} over {' x '.join(keys) or 'no keys'}: {totals}", "", table]
     problems = [(e["metadata"], e["status"], reason) for c in grid["cells"]

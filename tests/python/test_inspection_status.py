@@ -137,3 +137,15 @@ def test_status_command(capsys, pipeline_db):
     grid = json.loads(capsys.readouterr().out)
     assert grid["keys"] == ["subject", "session"] and grid["totals"]["missing"] == 4
     assert cli.main(["status", pipeline_db, "StepLength", "--grid", "subject,nokey"]) == 2
+
+
+def test_grid_table_shape():
+    from scistack_engine.inspection.grid_table import grid_table
+
+    shape = grid_table(["subject", "session", "trial"], [[1, 2], ["a"], [1, 2, 3]])
+    assert shape.row_keys == ["subject", "session"]
+    assert shape.headers == ["trial=1", "trial=2", "trial=3"]
+    assert shape.rows == [(1, "a"), (2, "a")]
+    assert list(shape.cells((2, "a"))) == [(2, "a", 1), (2, "a", 2), (2, "a", 3)]
+    one = grid_table(["subject"], [[1, 2]])
+    assert (one.headers, one.rows, list(one.cells((2,)))) == (["status"], [(1,), (2,)], [(2,)])

@@ -18,12 +18,12 @@ records the run saved, everything the report shows as plain data:
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from ..store import Database
+from .grid_table import grid_table
 from .html import page
 from .runs import ComboRow, read_run
 from .svg import STATUS_COLOURS
@@ -87,16 +87,13 @@ def _heat_map(grid: dict[str, Any]) -> str:
     if not keys:
         return "<p>No combinations.</p>"
     cells = {tuple(c["at"]): c for c in grid["cells"]}
-    across = axes[-1] if len(keys) > 1 else [None]
-    down_keys = keys[:-1] if len(keys) > 1 else keys
-    head = "".join(f"<th>{escape(k)}</th>" for k in down_keys) + "".join(
-        f"<th>{escape(keys[-1])}={escape(str(v))}</th>" if v is not None else "<th>status</th>"
-        for v in across)
+    shape = grid_table(keys, axes)
+    head = "".join(f"<th>{escape(h)}</th>" for h in [*shape.row_keys, *shape.headers])
     rows = []
-    for down in itertools.product(*axes[:len(down_keys)]):
+    for down in shape.rows:
         row = "".join(f"<th>{escape(str(v))}</th>" for v in down)
-        for value in across:
-            cell = cells.get(down + ((value,) if value is not None else ()))
+        for at in shape.cells(down):
+            cell = cells.get(at)
             if cell is None:
                 row += '<td class="none"></td>'
                 continue
