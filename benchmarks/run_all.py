@@ -41,6 +41,8 @@ SCRIPTS = [
 ]
 #: Further workloads, run after those above when their script is present.
 SCRIPTS += [name for name in ("bench_lineage",) if (HERE / f"{name}.py").exists()]
+#: The scistack command: info on a large file, export throughput, layout of big graphs.
+SCRIPTS += ["bench_cli_info", "bench_cli_export", "bench_cli_graph"]
 
 
 def machine() -> str:

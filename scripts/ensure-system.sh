@@ -8,8 +8,9 @@
 # needs the C headers of the Python it embeds, and the virtual environment needs that
 # Python's venv module: for Debian's own Python (PYTHON, default python3) they come as
 # python3-dev and python3-venv. octave-parallel gives Octave parcellfun, which runs
-# for_each(..., 'executor', 'processes') on worker processes. Nothing is installed when
-# everything is present, so the
+# for_each(..., 'executor', 'processes') on worker processes. Chromium (Debian's
+# `chromium`, run headless) loads the HTML pictures and reports of the `scistack`
+# command in the browser tests. Nothing is installed when everything is present, so the
 # script is safe to call before every run. Installing needs root (CI runs as root) or sudo.
 set -euo pipefail
 
@@ -35,8 +36,13 @@ if ! "$PY" -c "import os, sysconfig; assert os.path.exists(os.path.join(sysconfi
     packages+=(python3-dev)
 fi
 
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "[ensure-system] missing: chromium (the browser tests of the HTML views)"
+    packages+=(chromium fonts-dejavu-core)
+fi
+
 if [ ${#packages[@]} -eq 0 ]; then
-    echo "[ensure-system] Octave (with its parallel package), mkoctfile and $PY's headers and venv present: nothing to install"
+    echo "[ensure-system] Octave (with its parallel package), mkoctfile, chromium and $PY's headers and venv present: nothing to install"
     exit 0
 fi
 
@@ -69,4 +75,8 @@ for tool in octave-cli mkoctfile; do
         exit 1
     fi
 done
-echo "[ensure-system] ready: $(octave-cli --version | head -n 1)"
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "[ensure-system] chromium still missing after installing ${packages[*]}" >&2
+    exit 1
+fi
+echo "[ensure-system] ready: $(octave-cli --version | head -n 1); $(chromium --version 2>/dev/null | head -n 1)"

@@ -20,6 +20,7 @@ Each variable also has a SQL view of its latest records (``SELECT * FROM RawEMG`
 storage rules are in ``docs/storage.md``.
 """
 
+from scilineage import Thunk
 from scistack_engine.batches import ForEachInterrupted
 from scistack_engine.errors import (
     DatabaseError,
@@ -39,7 +40,6 @@ from scistack_engine.errors import (
 )
 from scistack_engine.executors import Dask, Processes
 from scistack_engine.planner import PlanError
-from scilineage import Thunk
 
 from .database import Database, close, configure_database, get_database
 from .filters import ColumnRef, Sql

@@ -92,6 +92,35 @@ class Database(_EngineDatabase):
         """The names of the variable groups in the database, sorted."""
         return var_groups.list_var_groups(self)
 
+    def get_pipeline_structure(self, variable: type | str | None = None, *,
+                               reduce: bool = True) -> dict[str, Any]:
+        """The pipeline as a graph: variables and functions, lineage edges, coverage.
+
+        ``nodes`` holds one entry per variable (its coverage: counts of done, stale,
+        error and missing cells over its grid) and per function and fingerprint (its
+        constant settings and the status of the records it made); ``edges`` join them
+        (``scistack lineage`` draws this; ``docs/cli.md`` describes every field). With
+        ``variable``, only what is upstream and downstream of it; ``reduce=False`` keeps
+        the edges a transitive reduction would drop.
+        """
+        from scistack_engine.inspection.graph import pipeline_graph
+
+        name = None if variable is None else _name(variable)
+        return pipeline_graph(self, name, reduce=reduce).to_dict()
+
+    def export_to_csv(self, variable: type | str, path: str | os.PathLike,
+                      **metadata: Any) -> dict[str, Any]:
+        """Write a variable's latest records (those matching ``metadata``) to a CSV file.
+
+        The columns are those of the variable's SQL view (metadata keys, ``value``,
+        ``version``, ``record_id``); DuckDB writes the file. ``<path>.provenance.json``
+        beside it lists each record's id, content hash and what produced it. Returns
+        the number of rows and records written and the sidecar's path.
+        """
+        from scistack_engine.inspection.export import export_variable
+
+        return export_variable(self, _name(variable), path, "csv", metadata)
+
 
 def _name(variable: Any) -> str:
     return variable if isinstance(variable, str) else variable.__name__

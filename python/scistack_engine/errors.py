@@ -38,6 +38,7 @@ SciStack that raises it, one word per part:
 ``scistack:gateway:badRequest``          :class:`GatewayError` (MATLAB gateway; a few
                                          requests name their own ``gateway`` reason)
 ``scistack:scifor:*``                    ``scifor.errors`` (schema, input, filter, output)
+``scistack:cli:badUsage``                :class:`CommandLineError` (the ``scistack`` command)
 =======================================  ===========================================
 
 The MATLAB toolbox adds its own areas for what it checks before calling the engine
@@ -83,6 +84,7 @@ __all__ = [
     "RemoteError",
     "SlurmError",
     "GatewayError",
+    "CommandLineError",
     # defined beside the for_each modules, see __getattr__
     "PlanError",  # noqa: F822
     "OutputsError",  # noqa: F822
@@ -270,6 +272,15 @@ class GatewayError(ScistackError):
         super().__init__(message)
         if identifier is not None:
             self.identifier = identifier
+
+
+# --------------------------------------------------------------------------- command line
+
+
+class CommandLineError(ScistackError, ValueError):
+    """A ``scistack`` command argument that cannot be understood (exit status 2)."""
+
+    identifier = "scistack:cli:badUsage"
 
 
 # --------------------------------------------------------------------------- elsewhere

@@ -26,7 +26,6 @@ import gc
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from .codec import encode
+from .connection import connect, stored_schema_keys
 from .errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -143,39 +143,6 @@ def _record_id(variable: str, address: str, version: int, digest: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    try:
-        # never fetch DuckDB extensions: a SciStack file needs none, and a file of another
-        # kind (SQLite, ...) must be refused, not opened through an extension
-        return duckdb.connect(path, read_only=read_only,
-                              config={"autoinstall_known_extensions": False,
-                                      "autoload_known_extensions": False})
-    except duckdb.Error as exc:
-        message = str(exc)
-        if "Could not set lock" in message or "Conflicting lock" in message:
-            pid = re.search(r"PID (\d+)", message)
-            holder = f"process {pid.group(1)}" if pid else "another process"
-            raise DatabaseLockedError(
-                f"database {path!r} is open for writing in {holder}; DuckDB allows one "
-                "writing process at a time. Close it there (db.close() or end that "
-                "MATLAB/Python session), or open with read_only=True once no process "
-                f"writes. ({message.splitlines()[0]})"
-            ) from exc
-        if read_only and not os.path.exists(path):
-            raise DatabaseError(f"database {path!r} does not exist (read_only=True never creates one)") from exc
-        if "different configuration" in message:
-            raise DatabaseLockedError(
-                f"database {path!r} is already open in this process "
-                f"{'for writing' if read_only else 'read-only'}; close that database first "
-                f"(db.close()), then open it with read_only={read_only}. "
-                f"({message.splitlines()[0]})"
-            ) from exc
-        raise NotADatabaseError(
-            f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
-            "check the path, or restore the file from a backup"
-        ) from exc
-
-
 #: Files open in this process (absolute path -> database): each process has one index of a
 #: file, so a second object on an open file is refused.
 _open_files: dict[str, Database] = {}
@@ -197,18 +164,20 @@ class Database:
     schema_keys
         The metadata keys that name the experiment's dimensions, e.g.
         ``["subject", "session"]``; fixed when the file is created and checked on reopen.
+        None takes the keys the existing file was created with (what inspection tools
+        do, knowing nothing of the experiment).
     read_only
         Open for inspection only; several processes may do so while none writes.
     """
 
-    def __init__(self, path: str, schema_keys: Sequence[str], *, read_only: bool = False) -> None:
-        keys = list(schema_keys)
-        if not keys:
+    def __init__(self, path: str, schema_keys: Sequence[str] | None, *,
+                 read_only: bool = False) -> None:
+        keys = None if schema_keys is None else list(schema_keys)
+        if keys is not None and not keys:
             raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
-        for position, key in enumerate(keys):
+        for position, key in enumerate(keys or ()):
             _check_schema_key(key, keys[:position])
         self.path = str(path)
-        self.schema_keys: list[str] = keys
         self.read_only = read_only
         holder = open_database_for(self.path)
         if holder is not None:
@@ -216,9 +185,13 @@ class Database:
                 f"database {self.path!r} is already open in this process ({holder!r}); use "
                 "that object, or close it first: two objects on one file would each keep "
                 "their own record index")
-        self._con: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only)
+        if keys is None and (self.path == ":memory:" or not os.path.exists(self.path)):
+            raise DatabaseError(f"database {self.path!r} does not exist; without schema keys "
+                                "only an existing SciStack file can be opened")
+        self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only)
         self._user_con: duckdb.DuckDBPyConnection | None = None
         try:
+            self.schema_keys: list[str] = keys if keys is not None else stored_schema_keys(self.cx, self.path)
             self._init_schema()
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
             self._con.close()

@@ -14,7 +14,7 @@ import scistack_engine
 from scistack_engine import errors
 
 #: One area word per part of SciStack (see the errors module's docstring).
-AREAS = {"value", "metadata", "db", "lineage", "foreach", "gateway", "scifor"}
+AREAS = {"value", "metadata", "db", "lineage", "foreach", "gateway", "scifor", "cli"}
 
 
 def _engine_error_classes():

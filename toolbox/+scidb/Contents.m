@@ -27,6 +27,9 @@
 % Lineage
 %   Thunk              - Wrap a function so that its calls record lineage and are cached.
 %
+% Export
+%   export             - Write a variable's latest records to csv, parquet or .mat, with provenance.
+%
 % Example
 %   scidb.configure_database('experiment.duckdb', {'subject', 'session'});
 %   RawEMG().save(randn(1000, 1), 'subject', 1, 'session', 'pre');

@@ -9,6 +9,10 @@
 %   setup    - Connect SciStack to its Python engine (run once per installation).
 %   version  - The SciStack version (of the toolbox, or of the connected engine).
 %
+% Looking at a database
+%   lineage  - A picture of the pipeline: variables, functions, coverage and staleness.
+%   report   - An HTML report of one for_each run: where it ran, what failed and why.
+%
 % Packages
 %   scistack.internal - The engine gateway (engine_call, transport, the wire codec, the
 %                       Octave bridge) and the setup steps. Not for direct use.

@@ -42,6 +42,7 @@ OPERATION_MODULES: tuple[str, ...] = (
     "scistack_engine.gateway.scidb",        # +scidb/+scihist: databases, records, for_each
     "scistack_engine.gateway.scilineage",   # +scilineage: Thunk calls
     "scistack_engine.gateway.scifor",       # +scifor
+    "scistack_engine.gateway.inspection",   # scistack.lineage/report, scidb.export
 )
 
 _loaded_modules: set = set()

@@ -16,7 +16,7 @@ import numpy as np
 
 from .dispatch import GatewayError
 
-__all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "as_uint8"]
+__all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "as_uint8", "query_metadata"]
 
 
 def items(value: Any) -> list[Any]:
@@ -71,3 +71,10 @@ def wire_bytes(data: Any) -> bytes:
 def as_uint8(data: bytes) -> np.ndarray:
     """Bytes to send back nested in a reply: a uint8 vector MATLAB receives as such."""
     return np.frombuffer(data, dtype=np.uint8).copy()
+
+
+def query_metadata(metadata: Any) -> dict[str, Any]:
+    """A metadata struct of a load-like request: a MATLAB list of values (a vector or a
+    cell) means any of them, so it becomes a Python list."""
+    return {key: items(value) if is_many(value) else value
+            for key, value in dict(metadata or {}).items()}

@@ -59,7 +59,7 @@ from ..provenance import provenance, provenance_by_schema, provenance_chain, ver
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
 from .dispatch import GatewayError, operation
-from .matlab_args import as_uint8, is_empty, is_many, items, texts, wire_bytes
+from .matlab_args import as_uint8, is_empty, is_many, items, query_metadata, texts, wire_bytes
 from .runs import register_front
 
 __all__: list[str] = []
@@ -165,8 +165,7 @@ def _load(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _select(db: Database, args: Mapping[str, Any], every: bool = False) -> Selection:
     """The selection a load request means (MATLAB lists of values read as lists)."""
-    metadata = {key: items(value) if is_many(value) else value
-                for key, value in dict(args.get("metadata") or {}).items()}
+    metadata = query_metadata(args.get("metadata"))
     version, version_id = (_version_arg(args.get(name)) for name in ("version", "version_id"))
     return select_records(db, str(args["variable"]), metadata,
                           version_selector(version, version_id), every=every)

@@ -1,0 +1,57 @@
+"""The gateway operations behind scistack.lineage, scistack.report and scidb.export, sent
+as MATLAB sends them (doubles for numbers, empty for "not given")."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import inspection_pipeline
+from scistack_engine import gateway
+from scistack_engine.codec import decode, encode
+
+
+def call(op, **args):
+    reply = decode(gateway.handle(encode({"op": op, "args": args})))
+    if "error" in reply:
+        raise RuntimeError(f"{reply['error']['identifier']}: {reply['error']['message']}")
+    return reply["ok"]
+
+
+@pytest.fixture(scope="module")
+def handle(tmp_path_factory):
+    path = inspection_pipeline.build(tmp_path_factory.mktemp("gateway") / "gait.duckdb")
+    opened = call("db_open", path=str(path), schema_keys=["subject", "session", "trial"],
+                  read_only=True)
+    yield opened["handle"]
+    call("db_close", handle=opened["handle"])
+
+
+def test_lineage_text_and_file(handle, tmp_path):
+    assert call("lineage", handle=handle).startswith("<svg")
+    mermaid = call("lineage", handle=handle, format="mermaid", variable="ScaledMean",
+                   reduce=np.zeros((0, 0)))
+    assert mermaid.startswith("flowchart LR") and "StepRatio" not in mermaid
+    out = str(tmp_path / "p.json")
+    assert call("lineage", handle=handle, output=out) == out
+    assert {"nodes", "edges", "reduced_edges"} == set(json.loads(open(out).read()))
+    with pytest.raises(RuntimeError, match="scistack:value:unsupported.*formats are"):
+        call("lineage", handle=handle, format="png")
+
+
+def test_report_of_a_run(handle, tmp_path):
+    assert "Run of step_ratio()" in call("report", handle=handle, run_id="")
+    out = str(tmp_path / "r.html")
+    assert call("report", handle=handle, output=out) == out
+    with pytest.raises(RuntimeError, match="scistack:db:notFound"):
+        call("report", handle=handle, run_id="zzz")
+
+
+def test_export_with_matlab_metadata(handle, tmp_path):
+    out = str(tmp_path / "m.csv")
+    summary = call("export", handle=handle, variable="MeanStepLength", path=out,
+                   metadata={"subject": np.array([[1.0], [3.0]]), "session": "post"})
+    assert summary["rows"] == 2 and summary["format"] == "csv"
+    assert summary["provenance"] == out + ".provenance.json"

@@ -1,0 +1,183 @@
+"""Export to csv and parquet (read back through DuckDB), to .mat (read back by Octave's
+load: class and size of every golden value .mat can hold), and the provenance sidecar."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import sys
+
+import duckdb
+import numpy as np
+import pytest
+
+import inspection_pipeline
+from scistack_engine import cli
+from scistack_engine.errors import UnsupportedValueError
+from scistack_engine.inspection.export import export_variable, sidecar_path
+from scistack_engine.store import Database
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "fixtures"))
+from golden_values import golden_values  # noqa: E402
+
+#: MATLAB class and size that load gives for each golden value .mat can hold.
+MAT_EXPECTED = {
+    "none": ("double", [0, 0]), "true": ("logical", [1, 1]), "int_small": ("double", [1, 1]),
+    "int_negative": ("double", [1, 1]), "float_pi": ("double", [1, 1]),
+    "float_nan": ("double", [1, 1]), "float_neg_inf": ("double", [1, 1]),
+    "complex": ("double", [1, 1]), "str_ascii": ("char", [1, 3]),
+    "str_empty": ("char", [0, 0]), "vector_f8": ("double", [3, 1]),
+    "matrix_f8_2x3": ("double", [2, 3]), "array_i4_2x3x2": ("int32", [2, 3, 2]),
+    "row_f4_1x3": ("single", [1, 3]), "vector_u8": ("uint64", [3, 1]),
+    "vector_i2": ("int16", [2, 1]), "vector_bool": ("logical", [3, 1]),
+    "vector_c16": ("double", [2, 1]), "empty_0x3": ("double", [0, 3]),
+    "scalar_array_0d": ("double", [1, 1]), "np_int16": ("int16", [1, 1]),
+    "np_float32": ("single", [1, 1]), "list_mixed": ("cell", [4, 1]),
+    "tuple_pair": ("cell", [2, 1]), "dict_nested": ("struct", [1, 1]),
+}
+#: Golden values .mat cannot hold, refused with a message naming what.
+MAT_REFUSED = {"int_huge": "outside int64", "dataframe_mixed": "DataFrame",
+               "datetime_utc": "datetime", "date": "date",
+               "str_unicode": "outside the Basic Multilingual Plane"}
+
+
+@pytest.fixture(scope="module")
+def pipeline_db(tmp_path_factory) -> str:
+    return str(inspection_pipeline.build(tmp_path_factory.mktemp("export") / "gait.duckdb"))
+
+
+def test_parquet_round_trip_through_duckdb(pipeline_db, tmp_path):
+    out = tmp_path / "steps.parquet"
+    with Database(pipeline_db, None, read_only=True) as db:
+        summary = export_variable(db, "StepLength", out, where={"session": "pre"})
+        expected = db.cx.execute(
+            "SELECT * FROM StepLength WHERE session = 'pre' ORDER BY record_id").fetchall()
+    assert summary["rows"] == summary["records"] == 15 and summary["format"] == "parquet"
+    back = duckdb.sql(f"SELECT * FROM read_parquet('{out}') ORDER BY record_id").fetchall()
+    assert back == expected
+    types = dict(duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{out}')").fetchall()[i][:2]
+                 for i in range(6))
+    assert types["subject"] == "BIGINT" and types["value"] == "DOUBLE[]"
+
+
+def test_csv_round_trip_and_sidecar(pipeline_db, tmp_path):
+    out = tmp_path / "means.csv"
+    with Database(pipeline_db, None, read_only=True) as db:
+        export_variable(db, "MeanStepLength", out, where={"subject": [1, 3]})
+        expected = db.cx.execute("SELECT subject, session, value, version, record_id FROM "
+                                 "MeanStepLength WHERE subject IN (1, 3) ORDER BY record_id"
+                                 ).fetchall()
+    back = duckdb.sql(f"SELECT subject, session, value, version, record_id FROM "
+                      f"read_csv('{out}') ORDER BY record_id").fetchall()
+    assert back == expected
+    sidecar = json.loads(pathlib.Path(sidecar_path(out)).read_text())
+    assert sidecar["variable"] == "MeanStepLength" and sidecar["format"] == "csv"
+    assert sidecar["where"] == {"subject": [1, 3]} and sidecar["n_records"] == 4
+    assert sorted(r["record_id"] for r in sidecar["records"]) == sorted(r[4] for r in expected)
+    first = sidecar["records"][0]
+    assert first["function"] == "compute_mean" and len(first["fingerprint"]) == 64
+    assert first["inputs"]["values"]["variable"] == "StepLength"
+    assert set(first) >= {"metadata", "version", "content_hash", "constants"}
+
+
+def test_export_to_csv_from_scidb(pipeline_db, tmp_path, scidb_unconfigured):
+    import scidb
+
+    db = scidb.configure_database(pipeline_db, ["subject", "session", "trial"], read_only=True)
+    try:
+        summary = db.export_to_csv("ScaledMean", tmp_path / "scaled.csv", session="post")
+    finally:
+        scidb.close(db)
+    assert summary["rows"] == 1
+    sidecar = json.loads(pathlib.Path(summary["provenance"]).read_text())
+    assert sidecar["records"][0]["constants"] == {"factor": {"content_hash": sidecar["records"][0]
+                                                             ["constants"]["factor"]["content_hash"],
+                                                             "value": 2}}
+
+
+def golden_db(path: pathlib.Path, names) -> None:
+    with Database(str(path), ["name"]) as db:
+        values = golden_values()
+        for name in names:
+            db.save("Golden", values[name], {"name": name})
+
+
+def test_values_without_sql_form_are_refused_for_csv(tmp_path):
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, ["list_mixed", "float_pi"])
+    with Database(str(path), None, read_only=True) as db:
+        with pytest.raises(UnsupportedValueError, match="Golden holds values with no SQL form.*mat"):
+            export_variable(db, "Golden", tmp_path / "g.csv")
+        with pytest.raises(UnsupportedValueError, match="formats are csv, parquet, mat"):
+            export_variable(db, "Golden", tmp_path / "g.xlsx")
+    assert not (tmp_path / "g.csv").exists()
+
+
+@pytest.mark.parametrize("name", sorted(MAT_REFUSED))
+def test_mat_refuses_what_it_cannot_hold(tmp_path, name):
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, [name])
+    with Database(str(path), None, read_only=True) as db:
+        with pytest.raises(UnsupportedValueError, match=f"Golden at name='{name}'.*"
+                                                        f"{MAT_REFUSED[name]}"):
+            export_variable(db, "Golden", tmp_path / "g.mat")
+
+
+@pytest.mark.octave
+def test_mat_loads_in_octave_with_the_class_and_size_of_the_type_map(tmp_path):
+    from octave_support import run_octave
+
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, sorted(MAT_EXPECTED))
+    out = tmp_path / "golden.mat"
+    assert cli.main(["export", str(path), "Golden", "-o", str(out)]) == 0
+    helper = ("function t = value_text(v)\n if isnumeric(v) || islogical(v)\n"
+              "  t = mat2str(double(v(:)'), 17);\n elseif ischar(v)\n  t = v;\n"
+              " else\n  t = '';\n end\nend\n")
+    (tmp_path / "value_text.m").write_text(helper)
+    code = (f"load('{out}'); for i = 1:numel(Golden), g = Golden(i); v = g.value; "
+            "printf('%s|%s|%s|%d|%s\\n', g.name, class(v), mat2str(size(v)), iscomplex(v), "
+            "value_text(v)); end")
+    result = run_octave(f"addpath('{tmp_path}'); " + code)
+    rows = {line.split("|")[0]: line.split("|")[1:] for line in result.stdout.splitlines()
+            if "|" in line}
+    assert set(rows) == set(MAT_EXPECTED)
+    for name, (cls, size) in MAT_EXPECTED.items():
+        got_class, got_size, complex_flag, text = rows[name]
+        assert (got_class, got_size) == (cls, "[" + " ".join(map(str, size)) + "]"), name
+        assert complex_flag == ("1" if name in ("complex", "vector_c16") else "0"), name
+    values = golden_values()
+    assert rows["str_ascii"][3] == "pre"
+    assert float(rows["float_pi"][3]) == values["float_pi"]
+    assert rows["vector_u8"][3] == "[0 255 65536]"
+    assert rows["array_i4_2x3x2"][3] == mat2str_order(values["array_i4_2x3x2"])
+    assert rows["float_nan"][3] == "NaN" and rows["float_neg_inf"][3] == "-Inf"
+
+
+def test_mat_text_outside_ascii_as_matlab_reads_it(tmp_path):
+    # GNU Octave 7.3 misreads non-ASCII text in v5 files; scipy reads it as MATLAB does
+    from scipy.io import loadmat
+
+    path = tmp_path / "text.duckdb"
+    with Database(str(path), ["name"]) as db:
+        db.save("Text", "µV – Δt", {"name": "units"})
+        export_variable(db, "Text", tmp_path / "t.mat")
+    assert loadmat(tmp_path / "t.mat")["Text"][0, 0]["value"][0] == "µV – Δt"
+
+
+def mat2str_order(array: np.ndarray) -> str:
+    """``mat2str(v(:)')`` of an array: its values in MATLAB's column-major order."""
+    return "[" + " ".join(str(int(v)) for v in array.flatten(order="F")) + "]"
+
+
+def test_export_command(capsys, pipeline_db, tmp_path):
+    out = tmp_path / "ratio.parquet"
+    assert cli.main(["export", pipeline_db, "StepRatio", "-o", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["rows"] == 2 and pathlib.Path(summary["provenance"]).exists()
+    assert cli.main(["export", pipeline_db, "StepLength", "--format", "csv", "-o",
+                     str(tmp_path / "x"), "--where", "subject=2", "--where", "trial=1"]) == 0
+    assert "wrote 2 rows" in capsys.readouterr().out
+    assert cli.main(["export", pipeline_db, "StepLength", "-o", str(tmp_path / "x.csv"),
+                     "--where", "nokey=1"]) == 6
+    assert "no key 'nokey'" in capsys.readouterr().err
