@@ -24,8 +24,8 @@ import pytest
 
 import scifor
 from scidb import BaseVariable, Processes, for_each
-from scihist import lineage_fcn
 from scihist import for_each as hist_for_each
+from scihist import lineage_fcn
 from scistack_engine.errors import UnsendableFunctionError
 from scistack_engine.executors import Serial, resolve_executor
 from scistack_engine.transport import (
