@@ -35,11 +35,13 @@ from scistack_engine.errors import (
     ScistackError,
     UnknownMetadataKeyError,
     UnknownVariableError,
+    SlurmError,
     UnsendableFunctionError,
     UnsupportedValueError,
 )
 from scistack_engine.executors import Dask, Processes
 from scistack_engine.planner import PlanError
+from scistack_engine.slurm import Slurm
 
 from .database import Database, close, configure_database, get_database
 from .filters import ColumnRef, Sql
@@ -56,6 +58,7 @@ __all__ = [
     "for_each",
     "Processes",
     "Dask",
+    "Slurm",
     "Fixed",
     "Merge",
     "PathTemplate",
@@ -70,6 +73,7 @@ __all__ = [
     "PlanError",
     "ForEachInterrupted",
     "UnsendableFunctionError",
+    "SlurmError",
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",

@@ -50,7 +50,7 @@ __all__ = ["Slurm"]
 
 
 class Slurm(Executor):
-    """Chunks as the tasks of one SLURM job array; see the module docstring.
+    """Chunks as the tasks of one SLURM job array, merged back as they finish.
 
     Parameters
     ----------
@@ -157,6 +157,7 @@ class Slurm(Executor):
         lines += [f"#SBATCH {arg}" for arg in self.sbatch_args]
         lines += ["# one chunk of a SciStack for_each: see the manifest beside this file",
                   f"export PYTHONPATH={shlex.quote(ENGINE_PARENT)}${{PYTHONPATH:+:$PYTHONPATH}}",
+                  f"export SCISTACK_RUN_FOLDER={shlex.quote(str(folder))}",
                   f"exec {shlex.quote(self.python)} -m scistack_engine.slurm_task "
                   f"{shlex.quote(str(folder))} "
                   "$((SLURM_ARRAY_TASK_ID + ${SCISTACK_CHUNK_OFFSET:-0}))", ""]

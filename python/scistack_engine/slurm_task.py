@@ -100,8 +100,9 @@ def _run_here(function: bytes, items: list[tuple[int, bytes]], name: str,
         results: list[ItemResult] = []
         while len(results) < len(items):
             event = pool.wait(60.0)
-            if isinstance(event, ChunkDone):
-                results += event.results
+            if isinstance(event, ChunkDone):  # worker names say which task they served
+                results += [(*r[:4], (r[4][0], r[4][1], f"{name}/{r[4][2]}"))
+                            for r in event.results]
             elif event is not None:
                 raise RuntimeError(f"a worker process of this array task died (exit code "
                                    f"{event.returncode})")

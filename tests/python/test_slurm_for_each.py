@@ -1,0 +1,149 @@
+"""for_each on a real single-node SLURM: one job array, shards merged, lost tasks resubmitted.
+
+The cluster is started by ``scripts/start-slurm.sh`` (Debian's slurm-wlm and munge;
+slurmctld and slurmd on this host). It needs root or sudo: elsewhere the tests are skipped,
+except under CI, where a cluster that cannot start is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scidb import BaseVariable, configure_database, for_each
+from scistack_engine import slurm
+from scistack_engine.errors import SlurmError
+from scistack_engine.slurm import Slurm
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+class Raw(BaseVariable):
+    pass
+
+
+class Scaled(BaseVariable):
+    pass
+
+
+def scale(x):
+    return x * 3.0
+
+
+def die_once(x, marker):
+    """Kill the array task the first time it reaches x == 4 (the marker file remembers)."""
+    if x == 4.0 and not os.path.exists(marker):
+        Path(marker).write_text("died once")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 3.0
+
+
+def die_leaving_a_partial_shard(x):
+    """Kill the array task at x == 4, leaving a torn shard as a task killed mid-write does."""
+    if x == 4.0:
+        folder = Path(os.environ["SCISTACK_RUN_FOLDER"])
+        (folder / "shards" / f"{1:06d}.duckdb.partial-1").write_text("half")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * 3.0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster():
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "start-slurm.sh")],
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        message = f"a single-node SLURM could not start:\n{done.stderr}"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    conf = done.stdout.strip().split("=", 1)[1]
+    previous = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = conf
+    yield conf
+    if previous is None:
+        os.environ.pop("SLURM_CONF", None)
+    else:
+        os.environ["SLURM_CONF"] = previous
+
+
+@pytest.fixture
+def db(tmp_path, scidb_unconfigured):
+    database = configure_database(tmp_path / "cluster.duckdb", ["subject"])
+    for subject in range(8):
+        Raw.save(float(subject), subject=subject)
+    yield database
+    database.close()
+
+
+def _records(database, variable):
+    return database.con.execute(
+        "SELECT subject, kind, content_hash, value_num, cache_key, lineage, version "
+        "FROM _records WHERE variable = ? ORDER BY subject", [variable]).fetchall()
+
+
+def test_one_job_array_gives_the_serial_records(db, tmp_path):
+    executor = Slurm(chunk_size=3, poll_seconds=0.3, time=None)
+    result = for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[], executor=executor)
+    assert list(result["status"]) == ["done"] * 8
+    assert len(executor.submissions) == 1  # one sbatch for the whole run
+    parallel = _records(db, "Scaled")
+    workers = {w for (w,) in db.con.execute("SELECT DISTINCT worker FROM _run_combos").fetchall()}
+    job = executor.submissions[0]
+    assert workers == {f"slurm-{job}_{task}" for task in range(3)}  # 8 combinations in 3 chunks
+    folder = tmp_path / ".scistack-runs" / result.attrs["run_id"]
+    assert (folder / "manifest.duckdb").is_file() and (folder / "job.sh").is_file()
+    assert len(list((folder / "shards").glob("*.duckdb"))) == 3
+    db.close()
+    serial_db = configure_database(tmp_path / "serial.duckdb", ["subject"])
+    for subject in range(8):
+        Raw.save(float(subject), subject=subject)
+    for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[])
+    assert _records(serial_db, "Scaled") == parallel
+    serial_db.close()
+
+
+def test_a_task_killed_midway_is_submitted_again_alone(db, tmp_path):
+    executor = Slurm(chunk_size=3, poll_seconds=0.3, time=None, retries=1)
+    marker = str(tmp_path / "marker")
+    result = for_each(die_once, inputs={"x": Raw, "marker": marker}, outputs=[Scaled],
+                      subject=[], executor=executor)
+    assert list(result["status"]) == ["done"] * 8
+    assert len(executor.submissions) == 2  # the run's array, then chunk 1 alone
+    assert Scaled.load(subject=4).data == 12.0
+
+
+def test_a_task_that_keeps_dying_fails_its_chunk_and_its_half_shard_is_ignored(db):
+    executor = Slurm(chunk_size=3, poll_seconds=0.3, time=None, retries=0)
+    result = for_each(die_leaving_a_partial_shard, inputs={"x": Raw}, outputs=[Scaled],
+                      subject=[], executor=executor)
+    failed = result[result["status"] == "failed"]
+    assert list(failed["subject"]) == [3, 4, 5]  # chunk 1: subjects 3-5
+    assert all("ended without a result (it left a half-written shard, ignored)" in reason
+               for reason in failed["reason"])
+    assert list(result[result["status"] == "done"]["subject"]) == [0, 1, 2, 6, 7]
+
+
+def test_max_array_size_splits_the_submission(db, monkeypatch):
+    monkeypatch.setattr(slurm, "_max_array_size", lambda: 2)
+    executor = Slurm(chunk_size=2, poll_seconds=0.3, time=None)
+    result = for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[], executor=executor)
+    assert list(result["status"]) == ["done"] * 8
+    assert len(executor.submissions) == 2  # 4 chunks, at most 2 array indexes per sbatch
+    assert [Scaled.load(subject=s).data for s in range(8)] == [3.0 * s for s in range(8)]
+
+
+def test_array_ranges_are_written_compactly():
+    assert slurm._ranges([0, 1, 2, 5, 7, 8]) == "0-2,5,7-8"
+    assert slurm._ranges([3]) == "3"
+
+
+def test_without_slurm_commands_the_error_says_where_to_run(db, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(SlurmError, match="login node"):
+        for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[],
+                 executor=Slurm(chunk_size=4, time=None))
