@@ -311,9 +311,7 @@ class Dask(_Chunked):
                     if not chunk:
                         exhausted = True
                         break
-                    future = self.client.submit(run_dask_chunk, function, _packed(chunk),
-                                                pure=False)
-                    held[future] = chunk
+                    held[self._submit(function, chunk)] = chunk
                 if not held:
                     return
                 try:
@@ -327,6 +325,9 @@ class Dask(_Chunked):
                     if future.status == "finished":
                         for result in future.result():
                             yield outcome_of(result)
+                    elif future.status == "lost":
+                        # it ran, but its result went down with a worker: run it again
+                        held[self._submit(function, chunk)] = chunk
                     else:
                         error = future.exception()
                         yield from _lost(chunk, type(error).__name__, (
@@ -335,6 +336,9 @@ class Dask(_Chunked):
         finally:
             if held:
                 self.client.cancel(list(held))
+
+    def _submit(self, function: bytes, chunk: Sequence[WorkItem]) -> Any:
+        return self.client.submit(run_dask_chunk, function, _packed(chunk), pure=False)
 
 
 def run_dask_chunk(function: bytes, items: Sequence[tuple[int, bytes]]) -> list[ItemResult]:

@@ -464,6 +464,6 @@ def test_a_dask_worker_that_dies_fails_its_chunk_and_the_run_goes_on(scidb_db, d
     # Dask counts a worker's death against every task that worker held, so a chunk
     # beside the deadly one may fail with it; the deadly chunk always does
     assert {3} <= set(failed["subject"]) <= {2, 3, 4}
-    assert all("KilledWorker" in reason for reason in failed["reason"])
+    assert all("KilledWorker" in reason for reason in failed["reason"]), list(failed["reason"])
     assert set(result[result["status"] == "done"]["subject"]) >= {1}
     assert (result["status"] == "done").sum() + len(failed) == 8
