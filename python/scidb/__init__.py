@@ -33,9 +33,9 @@ from scistack_engine.errors import (
     ReservedMetadataKeyError,
     SchemaMismatchError,
     ScistackError,
+    SlurmError,
     UnknownMetadataKeyError,
     UnknownVariableError,
-    SlurmError,
     UnsendableFunctionError,
     UnsupportedValueError,
 )
