@@ -173,9 +173,11 @@ def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Seq
     database = get_database(db)
     spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
                       skip_computed, skip_existing)
+    runner = resolve_executor(executor)
+    spec["executor"] = repr(runner)  # kept in the run log's options
     run = ForEachRun(database, spec, save=save, dry_run=dry_run)
     call = serialising_call(call or fn, input_set(inputs), outputs)
-    result = drive(run, call, executor=resolve_executor(executor),
+    result = drive(run, call, executor=runner,
                    stop_on_error=on_error == "raise", batch_size=batch_size, progress=progress)
     log.info("%s", result.headline)
     for note in result.notes:

@@ -81,7 +81,8 @@ class ForEachRun:
                                                  for c in self.plan.combos}
         self.log: RunLog | None = None
         if self.save:
-            options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size")}
+            options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size",
+                                                "executor")}
             self.log = RunLog(db.cx, self.function, language, len(self.plan.combos), options)
             with db.transaction():
                 self._restore_stale()

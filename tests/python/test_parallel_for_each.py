@@ -8,6 +8,7 @@ by reference (the module is on the ``sys.path`` the workers receive); the tests 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -162,6 +163,8 @@ def test_the_run_log_says_where_each_combination_ran(scidb_db, pool):
     assert set(combos["worker"]) <= {"local-1", "local-2", "local-3", "local-4"}
     assert os.getpid() not in set(combos["pid"])
     assert set(combos["host"]) == {os.uname().nodename}
+    options = json.loads(scidb_db.con.execute("SELECT options FROM _runs").fetchone()[0])
+    assert options["executor"] == "Processes(workers=2, chunk_size=2)"
 
 
 def test_scifor_gives_the_serial_result_on_processes(pool):

@@ -63,6 +63,7 @@ if ~isempty(fingerprint)
     spec.fingerprint = fingerprint;
 end
 workers = scistack.internal.parallel_workers(opt.executor, fname);
+spec.executor = char(opt.executor);  % checked just above; kept in the run log's options
 request = struct('front', 'scidb', 'spec', spec, 'save', opt.save, 'dry_run', opt.dry_run);
 request = scidb.internal.with_handle(request, options, []);
 started = scistack.internal.engine_call('run_start', request);
