@@ -1,10 +1,12 @@
-"""The MATLAB test suite (tests/matlab), run under GNU Octave as one pytest test.
+"""The MATLAB test suite (tests/matlab), run under GNU Octave, one pytest test per file.
 
 The suite holds MATLAB function-based test files; ``tests/matlab/run_tests.m`` runs
 them in Octave through a small shim and exits non-zero when any fails. This module
 builds the Octave MEX bridge to Python first (``scistack.setup`` builds it only when it
 is missing or out of date), with this interpreter as the engine's Python, then runs the
 suite and fails with its output.
+
+Each test file of the suite is reported as a test of its own, from one run of the suite.
 
 Without Octave the tests are skipped, except under CI (``CI=true``), where a missing
 Octave is a failure: ``scripts/ensure-system.sh`` must have installed it.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import subprocess
 
 import pytest
 
@@ -34,14 +37,40 @@ def test_bridge_is_built_inside_the_toolbox(bridge):
     assert path.parent == ROOT / "toolbox" / "+scistack" / "+internal"
 
 
-def test_matlab_suite_passes_under_octave(bridge):
+#: The suite's test files, each reported as a test of its own below.
+SUITE_FILES = sorted(p.stem for p in (ROOT / "tests" / "matlab").glob("test_*.m"))
+
+
+@pytest.fixture(scope="module")
+def suite(bridge) -> tuple[subprocess.CompletedProcess, dict[str, list[str]]]:
+    """The whole suite, run once in one Octave, and its result lines by test file."""
     result = run_octave("cd('tests/matlab'); run_tests('Exit', true);", check=False)
+    lines: dict[str, list[str]] = {}
+    for match in re.finditer(r"^(PASS|FAIL|SKIP) (\w+)\b.*$", result.stdout, re.MULTILINE):
+        lines.setdefault(match.group(2), []).append(match.group(0))
+    return result, lines
+
+
+def test_matlab_suite_passes_under_octave(suite):
+    result, _ = suite
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"the Octave suite failed:\n{output}"
     summary = re.search(r"^(\d+) passed, (\d+) failed", result.stdout, re.MULTILINE)
     assert summary, f"no summary line in the Octave output:\n{output}"
     assert int(summary.group(2)) == 0, output
     assert int(summary.group(1)) > 0, output
+
+
+@pytest.mark.parametrize("test_file", SUITE_FILES)
+def test_each_suite_file_passes(suite, test_file):
+    """One test per file of the suite, so that a failure names its file."""
+    result, lines = suite
+    mine = lines.get(test_file, [])
+    assert mine, f"{test_file}.m reported no test (did it load?):\n{result.stdout[-3000:]}"
+    failed = [line for line in mine if line.startswith("FAIL")]
+    if failed:
+        start = result.stdout.find(failed[0])
+        pytest.fail(f"{test_file}.m: {len(failed)} failed\n{result.stdout[start:start + 3000]}")
 
 
 def test_suite_runner_reports_failures(tmp_path):
