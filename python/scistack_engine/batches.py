@@ -33,7 +33,7 @@ import socket
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -169,7 +169,8 @@ def call_item(call: Callable[..., Any], item: WorkItem) -> Outcome:
     return Outcome(item.index, returned, duration_s=time.perf_counter() - start, place=place)
 
 
-def serial_outcomes(run: Run, call: Callable[..., Any], size: int) -> Iterator[Outcome]:
+def serial_outcomes(run: Run, call: Callable[..., Any],
+                    size: int) -> Generator[Outcome, None, None]:
     """Every combination of ``run`` called here, in plan order, read ``size`` at a time."""
     while chunk := run.next_chunk(size):
         for item in chunk:
@@ -180,7 +181,7 @@ class Outcomes(Protocol):
     """What runs the combinations: an executor (:mod:`scistack_engine.executors`)."""
 
     def outcomes(self, run: Run, call: Callable[..., Any],
-                 batch_size: int) -> Iterator[Outcome | None]:
+                 batch_size: int) -> Generator[Outcome | None, None, None]:
         """One outcome per combination ``run`` hands out, in completion order, and
         ``None`` now and then while waiting for one."""
 

@@ -30,11 +30,11 @@ function that raises in a worker is recorded with its traceback exactly as in se
 from __future__ import annotations
 
 import asyncio
-import atexit
 import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+import weakref
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from .batches import Failure, Outcome, Place, Run, WorkItem, call_item, serial_outcomes
@@ -54,7 +54,7 @@ HEARTBEAT_SECONDS = 0.5
 #: Estimated cost per combination of sending it to a worker and its result back.
 DISPATCH_SECONDS = 100e-6
 
-Stream = Iterator["Outcome | None"]
+Stream = Generator["Outcome | None", None, None]
 
 
 class Executor:
@@ -211,7 +211,8 @@ class Processes(_Chunked):
             raise ValueError(f"workers must be a positive number, not {workers!r}")
         self.workers = workers or _cpu_count()
         self.pool = ProcessPool(self.workers)
-        atexit.register(self.close)
+        # the workers end with this object, or at the latest when this process exits
+        weakref.finalize(self, self.pool.close)
 
     def __repr__(self) -> str:
         return f"Processes(workers={self.workers}, chunk_size={self.chunk_size})"

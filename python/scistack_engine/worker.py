@@ -27,7 +27,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from .batches import Failure
 from .transport import PackedFailure, pack_failure, pack_value, unpack_function, unpack_value
@@ -81,7 +81,7 @@ def run_chunk(function: bytes, items: Sequence[tuple[int, bytes]], worker: str =
     return results
 
 
-def write_frame(stream: BinaryIO, message: Any) -> None:
+def write_frame(stream: IO[bytes], message: Any) -> None:
     """Write one frame (see the module docstring) and flush it."""
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(_FRAME_LENGTH.pack(len(data)))
@@ -89,7 +89,7 @@ def write_frame(stream: BinaryIO, message: Any) -> None:
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> Any:
+def read_frame(stream: IO[bytes]) -> Any:
     """Read one frame; ``None`` at the end of the stream."""
     head = stream.read(_FRAME_LENGTH.size)
     if len(head) < _FRAME_LENGTH.size:
