@@ -20,11 +20,15 @@ as always, then:
    with the reason and the task's log file.
 
 Ctrl-C (or any error) while waiting cancels the jobs still queued or running; what was
-merged is kept.
+merged is kept. When the calling process is killed instead, its array runs on; the next
+run of the same function (same code fingerprint) over the same inputs merges what that
+array finished — a combination's earlier result is found by a key of the function and its
+packed inputs — and submits only the rest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -45,8 +49,12 @@ from .executors import Executor, Stream, outcome_of
 from .pool import ENGINE_PARENT
 from .slurm_task import read_shard, shard_path
 from .transport import pack_function, pack_value
+from .worker import ItemResult
 
 __all__ = ["Slurm"]
+
+#: A run folder holding this file was merged to the end by its coordinating process.
+MERGED = "merged"
 
 
 class Slurm(Executor):
@@ -106,12 +114,21 @@ class Slurm(Executor):
     def outcomes(self, run: Run, call: Callable[..., Any], batch_size: int) -> Stream:
         function = pack_function(call)
         folder = self._folder(run)
-        chunks = _stage(folder, run, function, self.chunk_size or
-                        max(1, math.ceil(run.to_run / max(1, self.max_tasks))))
-        if not chunks:
-            return
-        script = self._job_script(folder, getattr(run, "function", "for_each"))
         self.submissions = []
+        work = _work_id(run, function)
+        finished, earlier = _finished_elsewhere(folder.parent, work) if work else ({}, [])
+        chunks, reused = _stage(folder, run, function, work, finished, self.chunk_size or
+                                max(1, math.ceil(run.to_run / max(1, self.max_tasks))))
+        for index, result in reused:  # finished by an earlier run's array: merged here
+            yield outcome_of((index, *result[1:]))
+        if chunks:
+            yield from self._run_array(folder, run, chunks)
+        for done in [folder, *earlier]:  # their results are this run's now
+            (done / MERGED).touch()
+
+    def _run_array(self, folder: Path, run: Run, chunks: dict[int, list[int]]) -> Stream:
+        """Submit the staged chunks; the outcomes of their shards as they appear."""
+        script = self._job_script(folder, getattr(run, "function", "for_each"))
         tasks = self._submit(script, list(chunks))  # "job_task" -> chunk
         tries = dict.fromkeys(chunks, 0)
         try:
@@ -198,29 +215,84 @@ class Slurm(Executor):
                 f"output is in {folder / 'logs'}")
 
 
-def _stage(folder: Path, run: Run, function: bytes, chunk_size: int) -> dict[int, list[int]]:
+def _work_id(run: Run, function: bytes) -> str | None:
+    """What identifies the work of a run's combinations beyond their inputs: the function's
+    code fingerprint and how it travels. None when the run has no fingerprint (then no
+    earlier result can be known to be this function's)."""
+    fingerprint = (getattr(run, "spec", None) or {}).get("fingerprint")
+    if not fingerprint:
+        return None
+    return hashlib.sha256(fingerprint.encode() + b"\0" + function).hexdigest()
+
+
+def _work_key(work: str, kwargs: bytes) -> str:
+    return hashlib.sha256(work.encode() + b"\0" + kwargs).hexdigest()
+
+
+def _finished_elsewhere(base: Path, work: str) -> tuple[dict[str, ItemResult], list[Path]]:
+    """The results that earlier runs' arrays left in ``base`` for the same work, by work
+    key, and the run folders they are in: runs whose coordinating process stopped before
+    it merged everything (it was killed, or interrupted), so that their combinations may
+    never have been committed. Failures are left out (they run again)."""
+    found: dict[str, ItemResult] = {}
+    folders: list[Path] = []
+    for manifest in sorted(base.glob("*/manifest.duckdb")):
+        shards = sorted((manifest.parent / "shards").glob("*.duckdb"))
+        if not shards or (manifest.parent / MERGED).exists():
+            continue
+        con = duckdb.connect(str(manifest), read_only=True)
+        try:
+            row = con.execute("SELECT value FROM run WHERE key = 'work'").fetchone()
+            if row is None or bytes(row[0]).decode() != work:
+                continue
+            keys = dict(con.execute("SELECT combo, key FROM items").fetchall())
+        finally:
+            con.close()
+        folders.append(manifest.parent)
+        for shard in shards:
+            for result in read_shard(shard):
+                if result[2] is None and result[0] in keys:
+                    found[keys[result[0]]] = result
+    return found, folders
+
+
+def _stage(folder: Path, run: Run, function: bytes, work: str | None,
+           finished: dict[str, ItemResult], chunk_size: int
+           ) -> tuple[dict[int, list[int]], list[tuple[int, ItemResult]]]:
     """Write the manifest: the function, sys.path, and every combination's packed inputs
-    with its chunk; the combinations of each chunk."""
+    with its chunk and work key. Returns the combinations of each chunk, and those an
+    earlier run already finished (with their results), which are not staged."""
     con = duckdb.connect(str(folder / "manifest.duckdb"))
     chunks: dict[int, list[int]] = {}
+    reused: list[tuple[int, ItemResult]] = []
     try:
         con.execute("BEGIN")
         con.execute("CREATE TABLE run (key VARCHAR PRIMARY KEY, value BLOB)")
-        con.execute("INSERT INTO run VALUES ('function', ?), ('sys_path', ?)",
-                    [function, json.dumps(sys.path).encode()])
-        con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB)")
+        con.execute("INSERT INTO run VALUES ('function', ?), ('sys_path', ?), ('work', ?)",
+                    [function, json.dumps(sys.path).encode(), (work or "").encode()])
+        con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB, key VARCHAR)")
         while items := run.next_chunk(chunk_size):
+            packed = [(item.index, pack_value(item.kwargs)) for item in items]
+            keys = [_work_key(work, kwargs) if work else None for _, kwargs in packed]
+            staged = []
+            for (index, kwargs), key in zip(packed, keys):
+                if key is not None and key in finished:
+                    reused.append((index, finished[key]))
+                else:
+                    staged.append((index, kwargs, key))
+            if not staged:
+                continue
             number = len(chunks)
-            chunks[number] = [item.index for item in items]
-            rows = pa.table({"chunk": pa.array([number] * len(items), pa.int32()),
-                             "combo": pa.array([item.index for item in items], pa.int64()),
-                             "kwargs": pa.array([pack_value(item.kwargs) for item in items],
-                                                pa.binary())})
+            chunks[number] = [index for index, _, _ in staged]
+            rows = pa.table({"chunk": pa.array([number] * len(staged), pa.int32()),
+                             "combo": pa.array([i for i, _, _ in staged], pa.int64()),
+                             "kwargs": pa.array([k for _, k, _ in staged], pa.binary()),
+                             "key": pa.array([key for _, _, key in staged], pa.string())})
             con.from_arrow(rows).insert_into("items")
         con.execute("COMMIT")
     finally:
         con.close()
-    return chunks
+    return chunks, reused
 
 
 def _lost(combos: list[int], reason: str) -> list[Outcome]:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,11 @@ class Scaled(BaseVariable):
 
 
 def scale(x):
+    return x * 3.0
+
+
+def slowish(x):
+    time.sleep(0.5)
     return x * 3.0
 
 
@@ -147,3 +155,44 @@ def test_without_slurm_commands_the_error_says_where_to_run(db, monkeypatch):
     with pytest.raises(SlurmError, match="login node"):
         for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[],
                  executor=Slurm(chunk_size=4, time=None))
+
+
+def test_a_rerun_merges_what_the_array_of_a_killed_coordinator_finished(db, tmp_path):
+    """Kill the calling process once its array is submitted: the array runs on, and the
+    next run of the same call merges the shards instead of submitting again."""
+    path = db.path
+    db.close()
+    script = tmp_path / "coordinator.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from scidb import configure_database, for_each
+        from scistack_engine.slurm import Slurm
+        from test_slurm_for_each import Raw, Scaled, slowish
+        configure_database({str(path)!r}, ["subject"])
+        for_each(slowish, inputs={{"x": Raw}}, outputs=[Scaled], subject=[],
+                 executor=Slurm(chunk_size=2, poll_seconds=30, time=None))
+    """))
+    child = subprocess.Popen([sys.executable, str(script)], env=dict(os.environ))
+    runs = tmp_path / ".scistack-runs"
+    deadline = time.monotonic() + 60
+    while not list(runs.glob("*/job.sh")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the sbatch call returns
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    (folder,) = [p.parent for p in runs.glob("*/job.sh")]
+    while len(list((folder / "shards").glob("*.duckdb"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)  # the array finishes without its coordinator
+    assert len(list((folder / "shards").glob("*.duckdb"))) == 4
+    rerun_db = configure_database(path, ["subject"])
+    executor = Slurm(chunk_size=2, poll_seconds=0.3, time=None)
+    result = for_each(slowish, inputs={"x": Raw}, outputs=[Scaled], subject=[],
+                      executor=executor, skip_existing=True)
+    assert set(result["status"]) <= {"done", "cached"} and len(result) == 8
+    assert executor.submissions == []  # everything came from the killed run's shards
+    assert [Scaled.load(subject=s).data for s in range(8)] == [3.0 * s for s in range(8)]
+    assert rerun_db.con.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM _records "
+                                "WHERE variable = 'Scaled' GROUP BY subject)").fetchone()[0] == 1
+    assert (folder / "merged").exists()
+    rerun_db.close()
