@@ -14,6 +14,11 @@ of the same paths: one parameterised ``INSERT`` (its own transaction) and one po
 Which versions exist is answered from the per-variable index
 (:mod:`scistack_engine.index`), not from SQL.
 
+One object may be used from several threads (:mod:`scistack_engine.connections`): saves,
+transactions and index changes run one at a time under the database's write lock, so a
+save that returned is committed and in the index; other threads read committed data
+through cursors of their own, concurrently.
+
 Every table and view is documented in ``docs/storage.md``.
 """
 
@@ -36,6 +41,7 @@ import numpy as np
 import pyarrow as pa
 
 from .codec import encode
+from .connections import ThreadCursors, WriteLock
 from .errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -216,10 +222,20 @@ class Database:
                 f"database {self.path!r} is already open in this process ({holder!r}); use "
                 "that object, or close it first: two objects on one file would each keep "
                 "their own record index")
+        self._lock = WriteLock()
         self._con: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only)
-        self._user_con: duckdb.DuckDBPyConnection | None = None
+        self._readers = ThreadCursors(self._con.cursor())
+        self._user_cons = ThreadCursors(self._con.cursor())
+        self._indexes: dict[str, VariableIndex] = {}
+        self._tx_callbacks: list[Callable[[], None]] | None = None
         try:
-            self._init_schema()
+            with self._lock.held():
+                self._init_schema()
+                self._views: dict[str, tuple] = {
+                    name: (signature, json.loads(columns or "[]"))
+                    for name, signature, columns in self.cx.execute(
+                        "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
+                }
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
             self._con.close()
             self._con = None
@@ -233,32 +249,31 @@ class Database:
             raise
         if self.path != ":memory:":
             _open_files[os.path.abspath(self.path)] = self
-        self._indexes: dict[str, VariableIndex] = {}
-        self._tx_callbacks: list[Callable[[], None]] | None = None
-        self._views: dict[str, tuple] = {
-            name: (signature, json.loads(columns or "[]"))
-            for name, signature, columns in self.cx.execute(
-                "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
-        }
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
     def cx(self) -> duckdb.DuckDBPyConnection:
-        """The engine's own connection (internal: its transactions are the engine's)."""
+        """The engine's connection for the calling thread (internal).
+
+        The writing connection when the thread holds the write lock (inside
+        :meth:`transaction` or a save), else the thread's own cursor, which reads what
+        is committed.
+        """
         if self._con is None:
             raise DatabaseError(f"database {self.path!r} is closed; configure it again")
-        return self._con
+        return self._con if self._lock.mine else self._readers.get()
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection for your own SQL on this database (``db.con.sql(...)``).
 
-        It is separate from the engine's, so a result left open here never blocks a save.
+        Each thread gets its own, separate from the engine's, so a result left open here
+        never blocks a save.
         """
-        if self._user_con is None:
-            self._user_con = self.cx.cursor()
-        return self._user_con
+        if self._con is None:
+            raise DatabaseError(f"database {self.path!r} is closed; configure it again")
+        return self._user_cons.get()
 
     @property
     def is_open(self) -> bool:
@@ -266,10 +281,11 @@ class Database:
 
     def close(self) -> None:
         """Close the file (idempotent). Committed data is already durable."""
-        if self._con is not None:
-            if self._user_con is not None:
-                self._user_con.close()
-                self._user_con = None
+        with self._lock.held():
+            if self._con is None:
+                return
+            self._user_cons.close()
+            self._readers.close()
             self._con.close()
             self._con = None
             if _open_files.get(os.path.abspath(self.path)) is self:
@@ -330,7 +346,11 @@ class Database:
     def index(self, variable: str) -> VariableIndex:
         """The index of ``variable``'s records (loaded with one query on first use)."""
         index = self._indexes.get(variable)
-        if index is None:
+        if index is not None:
+            return index
+        with self._lock.held():  # loaded under the lock: no save lands half-way
+            if variable in self._indexes:
+                return self._indexes[variable]
             rows = self.cx.execute(
                 "SELECT address, version, record_id, content_hash, kind, cache_key, output_index "
                 "FROM _records WHERE variable = ? ORDER BY version", [variable]).fetchall()
@@ -353,6 +373,10 @@ class Database:
             raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with "
                                 "read_only=False to add a schema key")
         _check_schema_key(key, self.schema_keys)
+        with self._lock.held():
+            self._add_schema_key(key)
+
+    def _add_schema_key(self, key: str) -> None:
         before = self.schema_keys, dict(self._views)
         self.schema_keys = [*self.schema_keys, key]
         self._indexes.clear()  # their address order follows the schema keys
@@ -392,7 +416,7 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with read_only=False to save")
-        with _gc_paused():
+        with _gc_paused(), self._lock.held():
             return self._save_batch(items)
 
     def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
@@ -504,24 +528,25 @@ class Database:
         COMMIT succeeds (index and view updates); on error everything is rolled back and
         the callbacks are dropped.
         """
-        if self._tx_callbacks is not None:
-            yield self._tx_callbacks
-            return
-        callbacks: list[Callable[[], None]] = []
-        self._tx_callbacks = callbacks
-        con = self.cx
-        con.execute("BEGIN")
-        try:
-            yield callbacks
-            con.execute("COMMIT")
-        except BaseException:
-            if self._con is not None:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            self._tx_callbacks = None
-        for callback in callbacks:
-            callback()
+        with self._lock.held():
+            if self._tx_callbacks is not None:
+                yield self._tx_callbacks
+                return
+            callbacks: list[Callable[[], None]] = []
+            self._tx_callbacks = callbacks
+            con = self.cx
+            con.execute("BEGIN")
+            try:
+                yield callbacks
+                con.execute("COMMIT")
+            except BaseException:
+                if self._con is not None:
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                self._tx_callbacks = None
+            for callback in callbacks:
+                callback()
 
     def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
         n = len(new)
