@@ -32,8 +32,8 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -66,7 +66,16 @@ from .metadata import (
 )
 from .payload import StoredValue, from_columns, to_stored
 from .runlog import create_runlog_tables, upgrade_runlog_tables
-from .views import append_frame_rows, quote_identifier, view_signature, view_sql
+from .views import (
+    ROW_POSITION,
+    ROW_RECORD,
+    ViewShape,
+    append_frame_rows,
+    quote_identifier,
+    rows_table,
+    view_signature,
+    view_sql,
+)
 
 __all__ = [
     "Database",
@@ -227,7 +236,7 @@ class Database:
         self._readers = ThreadCursors(self._con.cursor())
         self._user_cons = ThreadCursors(self._con.cursor())
         self._indexes: dict[str, VariableIndex] = {}
-        self._tx_callbacks: list[Callable[[], None]] | None = None
+        self._tx: _Transaction | None = None
         try:
             with self._lock.held():
                 self._init_schema()
@@ -236,6 +245,8 @@ class Database:
                     for name, signature, columns in self.cx.execute(
                         "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
                 }
+                if not read_only:
+                    self._repair_views()
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
             self._con.close()
             self._con = None
@@ -341,6 +352,37 @@ class Database:
         create_runlog_tables(con)
         con.execute("COMMIT")
 
+    def _repair_views(self) -> None:
+        """Rebuild the view of any variable whose records have no view, or a view made
+        for other kinds of values (a file written by a SciStack that committed a new
+        variable's records and its view separately, and was killed between the two)."""
+        kinds_of = dict(self.cx.execute(
+            "SELECT variable, list(DISTINCT kind ORDER BY kind) FROM _records GROUP BY variable"
+        ).fetchall())
+        views = {row[0].lower() for row in self.cx.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'VIEW'").fetchall()}
+        stale = []
+        for variable, kinds in kinds_of.items():
+            signature, columns = self._views.get(variable, (None, None))
+            if (signature is None or variable.lower() not in views
+                    or json.loads(signature).get("kinds") != sorted(kinds)):
+                if columns is None:
+                    columns = self._frame_columns_in_file(variable)
+                self._views[variable] = (None, columns)
+                stale.append(variable)
+        if stale:
+            with self.transaction():
+                self._refresh_views(stale, {})
+
+    def _frame_columns_in_file(self, variable: str) -> list[str]:
+        """The user columns of a variable's DataFrame row table ([] when it has none)."""
+        table = rows_table(variable)
+        return [row[0] for row in self.cx.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+            if row[0] not in (ROW_RECORD, ROW_POSITION)]
+
     # ------------------------------------------------------------------ index
 
     def index(self, variable: str) -> VariableIndex:
@@ -389,7 +431,7 @@ class Database:
                                 ["$." + key])
                 self.cx.execute("UPDATE _scistack SET value = ? WHERE key = 'schema_keys'",
                                 [json.dumps(self.schema_keys)])
-                self._refresh_views(list(self._views), set())
+                self._refresh_views(list(self._views), {})
         except BaseException:
             self.schema_keys, self._views = before
             self._indexes.clear()
@@ -442,7 +484,9 @@ class Database:
             except UnsupportedValueError as exc:
                 raise UnsupportedValueError(
                     f"{item.variable} at {describe_metadata(metadata)}: {exc}") from exc
-            latest = pending.get((item.variable, address)) or self.index(item.variable).latest_at(address)
+            latest = (pending.get((item.variable, address))
+                      or (self._tx and self._tx.latest.get((item.variable, address)))
+                      or self.index(item.variable).latest_at(address))
             if (latest and latest.content_hash == stored.content_hash
                     and latest.cache_key == item.cache_key and latest.output_index == item.output_index):
                 results.append(latest)
@@ -471,26 +515,43 @@ class Database:
                     "view. Rename one of them")
 
     def _write(self, new: list[tuple], now: dt.datetime) -> None:
-        for info, _, _ in new:
+        """Insert new records; the index learns of them once they are committed.
+
+        A record that changes its variable's view (a new variable, kind or key type, or
+        DataFrame rows) commits in one transaction with the new view, so no crash leaves
+        records without their view.
+        """
+        infos = [info for info, _, _ in new]
+        for info in infos:
             self.index(info.variable)  # load it before the new rows land
-
-        def apply() -> None:
-            for info, _, _ in new:
-                self._indexes[info.variable].add(info)
-            for variable, columns in touched.items():
-                self._views[variable] = (self._views.get(variable, (None, []))[0], columns)
-            self._refresh_views({info.variable for info, _, _ in new}, set(touched))
-
-        touched: dict[str, list[str]] = {}
-        if self._tx_callbacks is None and all(stored.frame is None for _, stored, _ in new):
+        if (self._tx is None and all(stored.frame is None for _, stored, _ in new)
+                and not self._stale_views(infos)):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
             self._insert_records(new, now)
-            apply()
+            for info in infos:
+                self._indexes[info.variable].add(info)
             return
-        with self.transaction() as on_commit:
+        with self.transaction():
+            assert self._tx is not None
             self._insert_records(new, now)
-            touched.update(self._write_frames(new))
-            on_commit.append(apply)
+            self._tx.add(infos)
+            frame_columns = self._write_frames(new)
+            self._refresh_views(dict.fromkeys(i.variable for i in infos), frame_columns)
+
+    def _shape(self, variable: str, records: Iterable[RecordInfo] = ()) -> ViewShape:
+        """The view shape of ``variable``: its indexed records, those of the open
+        transaction, and ``records``."""
+        pending = self._tx.records.get(variable, []) if self._tx is not None else []
+        return ViewShape.of(self.index(variable),
+                            [*pending, *(i for i in records if i.variable == variable)])
+
+    def _stale_views(self, infos: Sequence[RecordInfo]) -> bool:
+        """Whether saving ``infos`` changes the view of any of their variables."""
+        for variable in dict.fromkeys(i.variable for i in infos):
+            signature, columns = self._views.get(variable, (None, []))
+            if view_signature(self._shape(variable, infos), self.schema_keys, columns) != signature:
+                return True
+        return False
 
     def _insert_records(self, new: list[tuple], now: dt.datetime) -> None:
         """One statement: a parameterised INSERT for one array-free record (the cheapest
@@ -521,32 +582,36 @@ class Database:
             "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[list[Callable[[], None]]]:
+    def transaction(self) -> Iterator[None]:
         """One transaction around a block; nested blocks join the outer one.
 
-        Yields a list to which the block appends callbacks that run after the outermost
-        COMMIT succeeds (index and view updates); on error everything is rolled back and
-        the callbacks are dropped.
+        Views change inside it, with the records that change them; the index learns of
+        the records saved inside it after the COMMIT (so other threads never see a record
+        that is not committed). If the block or the COMMIT fails, everything is rolled
+        back and this object's views are restored.
         """
         with self._lock.held():
-            if self._tx_callbacks is not None:
-                yield self._tx_callbacks
+            if self._tx is not None:
+                yield
                 return
-            callbacks: list[Callable[[], None]] = []
-            self._tx_callbacks = callbacks
+            tx = self._tx = _Transaction(dict(self._views))
             con = self.cx
             con.execute("BEGIN")
             try:
-                yield callbacks
+                yield
                 con.execute("COMMIT")
             except BaseException:
                 if self._con is not None:
-                    con.execute("ROLLBACK")
+                    with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it already
+                        con.execute("ROLLBACK")
+                self._views = tx.views
                 raise
             finally:
-                self._tx_callbacks = None
-            for callback in callbacks:
-                callback()
+                self._tx = None
+            for variable, infos in tx.records.items():
+                index = self._indexes[variable]
+                for info in infos:
+                    index.add(info)
 
     def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
         n = len(new)
@@ -597,18 +662,23 @@ class Database:
                 self.cx, info.variable, info.record_id, stored.frame, columns)
         return columns_of
 
-    def _refresh_views(self, variables: Iterable[str], frames_touched: set) -> None:
+    def _refresh_views(self, variables: Iterable[str],
+                       frame_columns: Mapping[str, list[str]]) -> None:
+        """Rewrite the view of each variable whose records changed what it shows, or whose
+        DataFrame rows were appended to (their row-table columns given); call inside the
+        transaction that changed them."""
         for variable in variables:
             signature, columns = self._views.get(variable, (None, []))
-            new_signature = view_signature(self.index(variable), self.schema_keys, columns)
-            if new_signature == signature and variable not in frames_touched:
+            columns = frame_columns.get(variable, columns)
+            shape = self._shape(variable)
+            new_signature = view_signature(shape, self.schema_keys, columns)
+            if new_signature == signature and variable not in frame_columns:
                 continue
-            with self.transaction():
-                self.cx.execute(view_sql(self.index(variable), self.schema_keys, columns))
-                self.cx.execute(
-                    "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                    "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
-                    [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
+            self.cx.execute(view_sql(shape, self.schema_keys, columns))
+            self.cx.execute(
+                "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
+                [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
             self._views[variable] = (new_signature, columns)
 
     # ------------------------------------------------------------------ finding and loading
@@ -710,6 +780,22 @@ class Database:
         """Every version at every matching address, oldest first per address."""
         entries = self.find(variable, metadata)
         return [v for e in entries for v in e.versions]
+
+
+@dataclass
+class _Transaction:
+    """The open transaction: what to restore if it rolls back."""
+
+    views: dict[str, tuple]
+    #: records inserted in it, by variable, added to the indexes after the COMMIT
+    records: dict[str, list[RecordInfo]] = field(default_factory=dict)
+    #: the latest record inserted in it at each (variable, address)
+    latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
+
+    def add(self, infos: Iterable[RecordInfo]) -> None:
+        for info in infos:
+            self.records.setdefault(info.variable, []).append(info)
+            self.latest[(info.variable, info.address)] = info
 
 
 def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:

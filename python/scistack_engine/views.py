@@ -12,24 +12,48 @@ variable holds:
 * a mix of kinds, or values with no SQL form → ``value`` as text where one exists, else
   NULL (load such values from Python or MATLAB).
 
-A view's definition is derived from the variable's index (what kinds and key types its
-records have) and is replaced when that changes.
+A view's definition is derived from the variable's :class:`ViewShape` (what kinds and key
+types its records have) and is replaced, in the transaction of the records that change
+it, when that changes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .index import VariableIndex
+from .index import RecordInfo, VariableIndex
 from .payload import BOOL_KINDS, FLOAT_KINDS, INT_KINDS
 
-__all__ = ["quote_identifier", "view_signature", "view_sql", "rows_table", "append_frame_rows"]
+__all__ = ["ViewShape", "quote_identifier", "view_signature", "view_sql", "rows_table",
+           "append_frame_rows"]
+
+
+@dataclass
+class ViewShape:
+    """What a variable's view depends on: the kinds of its values and the types of each
+    metadata key (type names, as the index keeps them)."""
+
+    variable: str
+    kinds: set[str]
+    key_types: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, index: VariableIndex, records: Iterable[RecordInfo] = ()) -> ViewShape:
+        """The shape of the index's records plus ``records`` (not yet in the index)."""
+        shape = cls(index.variable, set(index.kinds),
+                    {key: set(types) for key, types in index.key_types.items()})
+        for info in records:
+            shape.kinds.add(info.kind)
+            for key, value in info.metadata.items():
+                shape.key_types.setdefault(key, set()).add(type(value).__name__)
+        return shape
 
 
 def quote_identifier(name: str) -> str:
@@ -79,13 +103,13 @@ def _value_expression(kinds: set) -> str | None:
             "CAST(value_arr AS VARCHAR))")
 
 
-def view_signature(index: VariableIndex, schema_keys: Sequence[str],
+def view_signature(shape: ViewShape, schema_keys: Sequence[str],
                    frame_columns: Sequence[str]) -> str:
     """What the view's text depends on; the view is rebuilt when this changes."""
     return json.dumps(
         {
-            "kinds": sorted(index.kinds),
-            "keys": {k: sorted(v) for k, v in sorted(index.key_types.items())},
+            "kinds": sorted(shape.kinds),
+            "keys": {k: sorted(v) for k, v in sorted(shape.key_types.items())},
             "schema": list(schema_keys),
             "frame": list(frame_columns),
         },
@@ -93,14 +117,14 @@ def view_signature(index: VariableIndex, schema_keys: Sequence[str],
     )
 
 
-def view_sql(index: VariableIndex, schema_keys: Sequence[str],
+def view_sql(shape: ViewShape, schema_keys: Sequence[str],
              frame_columns: Sequence[str]) -> str:
     """``CREATE OR REPLACE VIEW`` text for a variable."""
-    variable = index.variable
+    variable = shape.variable
     columns: list[str] = []
-    key_names = list(schema_keys) + sorted(k for k in index.key_types if k not in schema_keys)
+    key_names = list(schema_keys) + sorted(k for k in shape.key_types if k not in schema_keys)
     for key in key_names:
-        types = index.key_types.get(key, {"str"})
+        types = shape.key_types.get(key, {"str"})
         # qualified: a DataFrame's own columns (joined in as f) may share a key's name
         source = ("latest." + quote_identifier(key) if key in schema_keys
                   else f"json_extract_string(latest.address, {_literal('$.' + key)})")
@@ -112,7 +136,7 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
         " QUALIFY row_number() OVER (PARTITION BY address ORDER BY version DESC) = 1"
     )
     order = ", ".join(str(i + 1) for i in range(len(key_names)))
-    value = _value_expression(set(index.kinds))
+    value = _value_expression(shape.kinds)
     if value is None:
         keep = [c for c in frame_columns if c not in key_names and c not in ("version", "record_id")]
         selected = ", ".join(columns + [f"f.{quote_identifier(c)}" for c in keep]
