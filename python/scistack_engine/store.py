@@ -92,6 +92,13 @@ __all__ = [
 
 FORMAT_VERSION = "1"
 
+#: The oldest DuckDB release whose storage format new files are written in. Files in
+#: DuckDB 1.0's format (storage version 64) open in every DuckDB from 0.10 on — the CLI,
+#: DBeaver and JDBC drivers of the 1.x series — where DuckDB 2.0's own format does not;
+#: SciStack needs nothing the newer formats add. A file keeps the format it was created
+#: in, so files created in a newer format stay readable here as before.
+STORAGE_COMPATIBILITY = "v1.0.0"
+
 
 @dataclass
 class SaveItem:
@@ -164,7 +171,8 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         # kind (SQLite, ...) must be refused, not opened through an extension
         return duckdb.connect(path, read_only=read_only,
                               config={"autoinstall_known_extensions": False,
-                                      "autoload_known_extensions": False})
+                                      "autoload_known_extensions": False,
+                                      "storage_compatibility_version": STORAGE_COMPATIBILITY})
     except duckdb.Error as exc:
         message = str(exc)
         if "Could not set lock" in message or "Conflicting lock" in message:
