@@ -23,6 +23,7 @@ encoded keys, so key order never changes a hash.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import struct
 import zoneinfo
 from collections.abc import Callable, Sequence
@@ -389,8 +390,14 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     reader = _Reader(buf, 4)
     try:
         value = reader.item()
-    except (struct.error, IndexError, ValueError, UnicodeDecodeError) as exc:
-        raise WireFormatError(f"malformed wire data at byte {reader.pos}: {exc}") from exc
+    except (WireFormatError, MemoryError):
+        raise
+    except RecursionError as exc:
+        raise WireFormatError(f"wire data nested too deeply to decode (at byte {reader.pos}); "
+                              "store deeply nested values flatter") from exc
+    except Exception as exc:  # any other failure means bytes no encoder writes
+        raise WireFormatError(f"malformed wire data at byte {reader.pos}: "
+                              f"{type(exc).__name__}: {exc}") from exc
     if reader.pos != len(buf):
         raise WireFormatError(
             f"{len(buf) - reader.pos} trailing bytes after the value at byte {reader.pos}"
@@ -399,11 +406,46 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
 
 
 class _Reader:
-    """A cursor over wire bytes that rebuilds values."""
+    """A cursor over wire bytes that rebuilds values.
+
+    Bytes may be damaged or hostile, so every size they declare is checked against the
+    bytes left before anything of that size is made: an array's elements must all be
+    there, and a list, dict, object array or column of n items needs at least n more
+    bytes (each item takes one at least). Memory spent is thus bounded by a small
+    multiple of the input's length.
+    """
 
     def __init__(self, buf: memoryview, pos: int) -> None:
         self.buf = buf
         self.pos = pos
+
+    def count(self, per_item: int = 1) -> int:
+        """A declared number of items, each taking at least ``per_item`` bytes."""
+        n = self.u64()
+        if n * per_item > len(self.buf) - self.pos:
+            raise WireFormatError(f"wire data declares {n} items at byte {self.pos - 8} but "
+                                  f"only {len(self.buf) - self.pos} bytes follow")
+        return n
+
+    def shape(self, itemsize: int) -> tuple[tuple[int, ...], int]:
+        """An array's shape and element count, checked against the bytes left."""
+        shape = tuple(self.u64() for _ in range(self.count(8)))
+        n = math.prod(shape)
+        if n * max(itemsize, 1) > len(self.buf) - self.pos:
+            raise WireFormatError(f"wire data declares an array of shape {shape} at byte "
+                                  f"{self.pos} but only {len(self.buf) - self.pos} bytes follow")
+        return shape, n
+
+    def dtype(self) -> np.dtype:
+        """A raw dtype from its code (no structured, object or sub-array types)."""
+        code = self.text()
+        try:
+            dtype = np.dtype("<" + code)
+        except (TypeError, ValueError, SyntaxError) as exc:
+            raise WireFormatError(f"unknown dtype code {code!r}") from exc
+        if dtype.kind not in _RAW_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+            raise WireFormatError(f"dtype code {code!r} is not one of the stored dtypes")
+        return dtype
 
     def take(self, n: int) -> memoryview:
         end = self.pos + n
@@ -447,21 +489,21 @@ class _Reader:
         if tag == b"a":
             return self.array()
         if tag == b"O":
-            shape = tuple(self.u64() for _ in range(self.u64()))
+            shape, _ = self.shape(1)
             out = np.empty(shape, dtype=object)
             flat = out.reshape(-1)
             for i in range(flat.size):
                 flat[i] = self.item()
             return out
         if tag == b"g":
-            dtype = np.dtype("<" + self.text())
+            dtype = self.dtype()
             return np.frombuffer(self.take(dtype.itemsize), dtype=dtype)[0]
         if tag == b"l":
-            return [self.item() for _ in range(self.u64())]
+            return [self.item() for _ in range(self.count())]
         if tag == b"u":
-            return tuple(self.item() for _ in range(self.u64()))
+            return tuple(self.item() for _ in range(self.count()))
         if tag == b"d":
-            n = self.u64()
+            n = self.count(2)
             out = {}
             for _ in range(n):
                 key = self.item()
@@ -496,18 +538,17 @@ class _Reader:
         raise WireFormatError(f"unknown tag {tag!r} at byte {self.pos - 1}")
 
     def array(self) -> np.ndarray:
-        dtype = np.dtype("<" + self.text())
+        dtype = self.dtype()
         order = self.tag()
         if order not in (b"C", b"F"):
             raise WireFormatError(f"array order must be b'C' or b'F', got {order!r}")
-        shape = tuple(self.u64() for _ in range(self.u64()))
-        count = int(np.prod(shape, dtype=np.int64))
+        shape, count = self.shape(dtype.itemsize)
         raw = self.take(count * dtype.itemsize)
         flat = np.frombuffer(raw, dtype=dtype, count=count)
         return np.array(flat.reshape(shape, order=order.decode()), order="C")
 
     def dataframe(self) -> pd.DataFrame:
-        nrows, ncols = self.u64(), self.u64()
+        nrows, ncols = self.u64(), self.count(2)
         index = self.index()
         names, columns = [], []
         for _ in range(ncols):
@@ -536,7 +577,7 @@ class _Reader:
         if tag == b"a":
             return self.array()
         if tag == b"o":
-            values = [self.item() for _ in range(self.u64())]
+            values = [self.item() for _ in range(self.count())]
             out = np.empty(len(values), dtype=object)
             out[:] = values
             return out
