@@ -380,7 +380,9 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     Raises
     ------
     WireFormatError
-        When ``data`` is not a complete, well-formed encoding.
+        When ``data`` is not a complete, well-formed encoding (whatever is wrong with it).
+    UnsupportedValueError
+        When it holds a time zone this machine does not know.
     """
     buf = memoryview(data)
     if bytes(buf[:4]) != HEADER:
@@ -390,8 +392,8 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     reader = _Reader(buf, 4)
     try:
         value = reader.item()
-    except (WireFormatError, MemoryError):
-        raise
+    except (WireFormatError, UnsupportedValueError, MemoryError):
+        raise  # (a value outside the model: a time zone this machine does not know)
     except RecursionError as exc:
         raise WireFormatError(f"wire data nested too deeply to decode (at byte {reader.pos}); "
                               "store deeply nested values flatter") from exc
