@@ -40,7 +40,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .codec import encode
+from .codec import decode, encode
 from .connections import ThreadCursors, WriteLock
 from .errors import (
     DatabaseError,
@@ -64,11 +64,12 @@ from .metadata import (
     reserved_key_error,
     validate_identifier,
 )
-from .payload import StoredValue, from_columns, to_stored
+from .payload import StoredValue, display_text, from_columns, to_stored
 from .runlog import create_runlog_tables, upgrade_runlog_tables
 from .views import (
     ROW_POSITION,
     ROW_RECORD,
+    VIEW_FORMAT,
     ViewShape,
     append_frame_rows,
     quote_identifier,
@@ -345,8 +346,8 @@ class Database:
         key_columns = "".join(f", {quote_identifier(k)} VARCHAR" for k in self.schema_keys)
         con.execute("BEGIN")
         con.execute("CREATE TABLE _scistack (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.execute("INSERT INTO _scistack VALUES ('schema_keys', ?), ('format_version', ?)",
-                    [json.dumps(self.schema_keys), FORMAT_VERSION])
+        con.execute("INSERT INTO _scistack VALUES ('schema_keys', ?), ('format_version', ?), "
+                    "('display_text', '1')", [json.dumps(self.schema_keys), FORMAT_VERSION])
         con.execute("CREATE TABLE _variables (name VARCHAR PRIMARY KEY, created_at TIMESTAMPTZ, "
                     "view_signature VARCHAR, frame_columns VARCHAR)")
         con.execute(
@@ -361,9 +362,11 @@ class Database:
         con.execute("COMMIT")
 
     def _repair_views(self) -> None:
-        """Rebuild the view of any variable whose records have no view, or a view made
-        for other kinds of values (a file written by a SciStack that committed a new
-        variable's records and its view separately, and was killed between the two)."""
+        """Rebuild the view of any variable whose records have no view, a view made for
+        other kinds of values (a file written by a SciStack that committed a new
+        variable's records and its view separately, and was killed between the two), or
+        a view of an older :data:`~scistack_engine.views.VIEW_FORMAT`."""
+        self._add_display_texts()
         kinds_of = dict(self.cx.execute(
             "SELECT variable, list(DISTINCT kind ORDER BY kind) FROM _records GROUP BY variable"
         ).fetchall())
@@ -373,8 +376,9 @@ class Database:
         stale = []
         for variable, kinds in kinds_of.items():
             signature, columns = self._views.get(variable, (None, None))
-            if (signature is None or variable.lower() not in views
-                    or json.loads(signature).get("kinds") != sorted(kinds)):
+            built = json.loads(signature) if signature else {}
+            if (variable.lower() not in views or built.get("kinds") != sorted(kinds)
+                    or built.get("format") != VIEW_FORMAT):
                 if columns is None:
                     columns = self._frame_columns_in_file(variable)
                 self._views[variable] = (None, columns)
@@ -382,6 +386,29 @@ class Database:
         if stale:
             with self.transaction():
                 self._refresh_views(stale, {})
+
+    def _add_display_texts(self) -> None:
+        """Give the ``wire`` records of a file from before values had JSON text in
+        ``value_txt`` their text (once per file: ``_scistack`` then says so)."""
+        done = self.cx.execute("SELECT count(*) FROM _scistack WHERE key = 'display_text'"
+                               ).fetchone()[0]
+        if done:
+            return
+        rows = self.cx.execute("SELECT record_id, payload FROM _records WHERE kind = 'wire' "
+                               "AND value_txt IS NULL").fetchall()
+        texts = pa.table({"record_id": pa.array([r[0] for r in rows], pa.string()),
+                          "txt": pa.array([display_text(decode(r[1])) for r in rows],
+                                          pa.string())})
+        with self.transaction():
+            if rows:
+                self.cx.register("_scistack_display_texts", texts)
+                try:
+                    self.cx.execute("UPDATE _records SET value_txt = t.txt FROM "
+                                    "_scistack_display_texts t WHERE _records.record_id = "
+                                    "t.record_id")
+                finally:
+                    self.cx.unregister("_scistack_display_texts")
+            self.cx.execute("INSERT INTO _scistack VALUES ('display_text', '1')")
 
     def _frame_columns_in_file(self, variable: str) -> list[str]:
         """The user columns of a variable's DataFrame row table ([] when it has none)."""

@@ -6,11 +6,13 @@ value, then ``version`` and ``record_id``. How ``value`` appears depends on what
 variable holds:
 
 * numbers → ``DOUBLE`` (``BIGINT`` when every value is an integer), booleans → ``BOOLEAN``,
-  text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order);
+  text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order) with their
+  shape in a ``value_shape`` column (``BIGINT[]``);
 * DataFrames → no ``value`` column: the view has one row per DataFrame row and the
   DataFrame's own columns, read from the variable's row table ``_rows_<Variable>``;
-* a mix of kinds, or values with no SQL form → ``value`` as text where one exists, else
-  NULL (load such values from Python or MATLAB).
+* every other value (dicts, lists, MATLAB structs, other arrays, ...) → its JSON text
+  (:func:`~scistack_engine.payload.display_text`), and a mix of kinds → text; NULL only
+  for a missing value.
 
 A view's definition is derived from the variable's :class:`ViewShape` (what kinds and key
 types its records have) and is replaced, in the transaction of the records that change
@@ -31,7 +33,7 @@ import pyarrow as pa
 from .index import RecordInfo, VariableIndex
 from .payload import BOOL_KINDS, FLOAT_KINDS, INT_KINDS
 
-__all__ = ["ViewShape", "quote_identifier", "view_signature", "view_sql", "rows_table",
+__all__ = ["VIEW_FORMAT", "ViewShape", "quote_identifier", "view_signature", "view_sql", "rows_table",
            "append_frame_rows"]
 
 
@@ -84,6 +86,15 @@ def _key_cast(types: set) -> str | None:
     return None
 
 
+#: The version of the views' SQL; a view built by another version is rebuilt on open.
+VIEW_FORMAT = 2
+
+#: A float64 array's shape ("2,3" in ``_records.shape``) as a list of integers.
+_SHAPE_EXPRESSION = ("CASE WHEN kind = 'array:f8' THEN CASE WHEN shape = '' THEN "
+                     "CAST([] AS BIGINT[]) ELSE CAST(string_split(shape, ',') AS BIGINT[]) END "
+                     "END AS value_shape")
+
+
 def _value_expression(kinds: set) -> str | None:
     if kinds <= INT_KINDS:
         return "value_int"
@@ -99,6 +110,8 @@ def _value_expression(kinds: set) -> str | None:
         return "value_arr"
     if kinds == {"frame"}:
         return None
+    if kinds == {"wire"}:
+        return "value_txt"
     return ("COALESCE(CAST(value_num AS VARCHAR), CAST(value_int AS VARCHAR), value_txt, "
             "CAST(value_arr AS VARCHAR))")
 
@@ -112,6 +125,7 @@ def view_signature(shape: ViewShape, schema_keys: Sequence[str],
             "keys": {k: sorted(v) for k, v in sorted(shape.key_types.items())},
             "schema": list(schema_keys),
             "frame": list(frame_columns),
+            "format": VIEW_FORMAT,
         },
         sort_keys=True,
     )
@@ -144,7 +158,9 @@ def view_sql(shape: ViewShape, schema_keys: Sequence[str],
         body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
                 f"ON f.{ROW_RECORD} = latest.record_id ORDER BY {order}, f.{ROW_POSITION}")
     else:
-        selected = ", ".join(columns + [f"{value} AS value", "version", "record_id"])
+        shape_column = [_SHAPE_EXPRESSION] if "array:f8" in shape.kinds else []
+        selected = ", ".join(columns + [f"{value} AS value", *shape_column, "version",
+                                        "record_id"])
         body = f"SELECT {selected} FROM latest ORDER BY {order}"
     return (f"CREATE OR REPLACE VIEW {quote_identifier(variable)} AS "
             f"WITH latest AS ({latest}) {body}")
