@@ -19,8 +19,11 @@ storage rules are in ``docs/storage.md``.
 
 from scistack_engine.batches import ForEachInterrupted
 from scistack_engine.errors import (
+    DatabaseDamagedError,
     DatabaseError,
+    DatabaseIOError,
     DatabaseLockedError,
+    DiskFullError,
     MetadataError,
     NotADatabaseError,
     NotConfiguredError,
@@ -68,6 +71,9 @@ __all__ = [
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",
+    "DatabaseDamagedError",
+    "DiskFullError",
+    "DatabaseIOError",
     "NotFoundError",
     "ReadOnlyError",
     "SchemaMismatchError",

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ import pyarrow as pa
 
 from .codec import decode, encode
 from .connections import ThreadCursors, WriteLock
+from .faults import invalidated, storage_fault
 from .errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -194,6 +196,9 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"(db.close()), then open it with read_only={read_only}. "
                 f"({message.splitlines()[0]})"
             ) from exc
+        fault = storage_fault(path, exc)
+        if fault is not None:
+            raise fault from exc
         raise NotADatabaseError(
             f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
             "check the path, or restore the file from a backup"
@@ -241,34 +246,69 @@ class Database:
                 "that object, or close it first: two objects on one file would each keep "
                 "their own record index")
         self._lock = WriteLock()
-        self._con: duckdb.DuckDBPyConnection | None = _connect(self.path, read_only)
-        self._readers = ThreadCursors(self._con.cursor())
-        self._user_cons = ThreadCursors(self._con.cursor())
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._reopen_due = False  # DuckDB invalidated the file and reopening it failed
         self._indexes: dict[str, VariableIndex] = {}
         self._tx: _Transaction | None = None
+        self._views: dict[str, tuple] = {}
+        with self._lock.held():
+            self._open_connections()
+        if self.path != ":memory:":
+            _open_files[os.path.abspath(self.path)] = self
+
+    def _open_connections(self) -> None:
+        """Connect, check (or create) the tables, read the views (call under the lock)."""
+        con = self._con = _connect(self.path, self.read_only)
         try:
-            with self._lock.held():
-                self._init_schema()
-                self._views: dict[str, tuple] = {
-                    name: (signature, json.loads(columns or "[]"))
-                    for name, signature, columns in self.cx.execute(
-                        "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
-                }
-                if not read_only:
-                    self._repair_views()
+            self._readers = ThreadCursors(con.cursor())
+            self._user_cons = ThreadCursors(con.cursor())
+            self._init_schema()
+            self._views = {
+                name: (signature, json.loads(columns or "[]"))
+                for name, signature, columns in con.execute(
+                    "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
+            }
+            if not self.read_only:
+                self._repair_views()
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
-            self._con.close()
+            con.close()
             self._con = None
-            raise NotADatabaseError(
+            raise storage_fault(self.path, exc) or NotADatabaseError(
                 f"{self.path!r} cannot be read as a SciStack database "
                 f"({str(exc).splitlines()[0]}); the file may be damaged: restore it from a backup"
             ) from exc
         except BaseException:
-            self._con.close()
+            con.close()
             self._con = None
             raise
-        if self.path != ":memory:":
-            _open_files[os.path.abspath(self.path)] = self
+
+    def _reopen(self) -> None:
+        """Open the file again after DuckDB invalidated it (a fatal error, such as a
+        checkpoint that found the disk full): the object then holds what the file holds.
+        If that fails too, the next call tries again."""
+        with self._lock.held():
+            with contextlib.suppress(duckdb.Error):
+                self._close_connections()
+            self._indexes.clear()
+            self.__dict__.pop("_record_columns", None)
+            self._reopen_due = True
+            self._open_connections()
+            self._reopen_due = False
+
+    @contextlib.contextmanager
+    def _storage_faults(self) -> Iterator[None]:
+        """Raise DuckDB's faults of the file (damaged, full, unreachable) as SciStack
+        errors, reopening the file when DuckDB gave up on it."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            fault = storage_fault(self.path, exc)
+            if invalidated(exc):
+                with contextlib.suppress(DatabaseError):
+                    self._reopen()
+            if fault is None:
+                raise
+            raise fault from exc
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -280,6 +320,8 @@ class Database:
         :meth:`transaction` or a save), else the thread's own cursor, which reads what
         is committed.
         """
+        if self._con is None and self._reopen_due:
+            self._reopen()
         if self._con is None:
             raise DatabaseError(f"database {self.path!r} is closed; configure it again")
         return self._con if self._lock.mine else self._readers.get()
@@ -291,25 +333,38 @@ class Database:
         Each thread gets its own, separate from the engine's, so a result left open here
         never blocks a save.
         """
-        if self._con is None:
-            raise DatabaseError(f"database {self.path!r} is closed; configure it again")
+        self.cx  # noqa: B018 - a closed (or not yet reopened) database says so
         return self._user_cons.get()
 
     @property
     def is_open(self) -> bool:
-        return self._con is not None
+        return self._con is not None or self._reopen_due
 
     def close(self) -> None:
         """Close the file (idempotent). Committed data is already durable."""
         with self._lock.held():
+            self._reopen_due = False
             if self._con is None:
                 return
-            self._user_cons.close()
-            self._readers.close()
-            self._con.close()
-            self._con = None
             if _open_files.get(os.path.abspath(self.path)) is self:
                 del _open_files[os.path.abspath(self.path)]
+            try:
+                self._close_connections()
+            except duckdb.Error as exc:  # a last checkpoint failed: the WAL keeps the data
+                fault = storage_fault(self.path, exc)
+                if fault is None and not invalidated(exc):
+                    raise
+                warnings.warn(f"database {self.path!r} closed without folding its write-ahead "
+                              f"log into the file ({fault or exc}); every commit is kept in "
+                              f"{self.path + '.wal'!r} and replayed when the file is next "
+                              "opened", stacklevel=2)
+
+    def _close_connections(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            self._user_cons.close()
+            self._readers.close()
+            con.close()
 
     def __enter__(self) -> Database:
         return self
@@ -428,9 +483,11 @@ class Database:
         with self._lock.held():  # loaded under the lock: no save lands half-way
             if variable in self._indexes:
                 return self._indexes[variable]
-            rows = self.cx.execute(
-                "SELECT address, version, record_id, content_hash, kind, cache_key, output_index "
-                "FROM _records WHERE variable = ? ORDER BY version", [variable]).fetchall()
+            with self._storage_faults():
+                rows = self.cx.execute(
+                    "SELECT address, version, record_id, content_hash, kind, cache_key, "
+                    "output_index FROM _records WHERE variable = ? ORDER BY version",
+                    [variable]).fetchall()
             index = self._indexes[variable] = VariableIndex.from_rows(variable, self.schema_keys, rows)
         return index
 
@@ -493,7 +550,7 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with read_only=False to save")
-        with _gc_paused(), self._lock.held():
+        with _gc_paused(), self._lock.held(), self._storage_faults():
             return self._save_batch(items)
 
     def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
@@ -629,20 +686,21 @@ class Database:
             if self._tx is not None:
                 yield
                 return
-            tx = self._tx = _Transaction(dict(self._views))
             con = self.cx
-            con.execute("BEGIN")
-            try:
-                yield
-                con.execute("COMMIT")
-            except BaseException:
-                if self._con is not None:
-                    with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it already
-                        con.execute("ROLLBACK")
-                self._views = tx.views
-                raise
-            finally:
-                self._tx = None
+            tx = self._tx = _Transaction(dict(self._views))
+            with self._storage_faults():
+                try:
+                    con.execute("BEGIN")
+                    yield
+                    con.execute("COMMIT")
+                except BaseException:
+                    if self._con is not None:
+                        with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it
+                            con.execute("ROLLBACK")
+                    self._views = tx.views
+                    raise
+                finally:
+                    self._tx = None
             for variable, infos in tx.records.items():
                 index = self._indexes[variable]
                 for info in infos:
@@ -778,6 +836,10 @@ class Database:
     def _fetch(self, records: Sequence[RecordInfo], wire: bool) -> dict[str, Any]:
         if not records:
             return {}
+        with self._storage_faults():
+            return self._read_values(records, wire)
+
+    def _read_values(self, records: Sequence[RecordInfo], wire: bool) -> dict[str, Any]:
         if len(records) == 1 and records[0].kind != "array:f8":
             # a point read as plain rows is the cheapest round trip (arrays come as Arrow)
             record_id = records[0].record_id
@@ -801,9 +863,10 @@ class Database:
         """The stored lineage (a dict, or None) of each record, read with one query."""
         if not record_ids:
             return {}
-        rows = self.cx.execute(
-            "SELECT record_id, lineage FROM _records WHERE record_id IN (SELECT unnest(?))",
-            [list(record_ids)]).fetchall()
+        with self._storage_faults():
+            rows = self.cx.execute(
+                "SELECT record_id, lineage FROM _records WHERE record_id IN (SELECT unnest(?))",
+                [list(record_ids)]).fetchall()
         return {rid: json.loads(text) if text else None for rid, text in rows}
 
     def with_cache_key(self, cache_key: str) -> list[RecordInfo]:
