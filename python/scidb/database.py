@@ -56,7 +56,7 @@ def _name(variable: Any) -> str:
 
 
 def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
-                       read_only: bool = False) -> Database:
+                       read_only: bool = False, timeout: float = 0) -> Database:
     """Open or create a database file and make it the current database.
 
     Configuring a file that is already open in this process replaces its earlier object
@@ -73,6 +73,10 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
         keys is an error.
     read_only
         Open for inspection only (no saves); allowed while no other process writes.
+    timeout
+        Seconds to wait while another process has the file open (another writer, or a
+        reader when opening for writing), e.g. ``timeout=30``; the error then names that
+        process. 0 (the default) fails at once with ``DatabaseLockedError``.
 
     Returns
     -------
@@ -80,7 +84,7 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str], *,
         The opened database, now current.
     """
     return session.open_database(str(path), schema_keys, read_only=read_only,  # type: ignore[return-value]
-                                 replace=True, factory=Database)
+                                 timeout=timeout, replace=True, factory=Database)
 
 
 def get_database(db: Database | None = None) -> Database:

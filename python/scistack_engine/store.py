@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -168,7 +169,42 @@ def _record_id(variable: str, address: str, version: int, digest: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _locked_by_another_process(exc: duckdb.Error) -> bool:
+    message = str(exc)
+    return "Could not set lock" in message or "Conflicting lock" in message
+
+
+def _lock_holder(message: str) -> str:
+    """The process named in DuckDB's lock error: its pid and, where the system says,
+    its program."""
+    pid = re.search(r"PID (\d+)", message)
+    if not pid:
+        return "another process"
+    program = ""
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid.group(1)}/cmdline", "rb") as f:
+            program = " ".join(os.path.basename(part.decode(errors="replace"))
+                               for part in f.read().split(b"\0")[:2] if part)
+    return f"process {pid.group(1)}" + (f" ({program})" if program else "")
+
+
+def _connect(path: str, read_only: bool, timeout: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open the file; while another process holds its lock, retry for ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        try:
+            return _connect_once(path, read_only)
+        except DatabaseLockedError as exc:
+            if not isinstance(exc.__cause__, duckdb.Error) or time.monotonic() >= deadline:
+                if timeout > 0:
+                    raise DatabaseLockedError(f"{exc} (waited {timeout:g} s for it)") from exc
+                raise
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 1.0)
+
+
+def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         # never fetch DuckDB extensions: a SciStack file needs none, and a file of another
         # kind (SQLite, ...) must be refused, not opened through an extension
@@ -178,14 +214,18 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                                       "storage_compatibility_version": STORAGE_COMPATIBILITY})
     except duckdb.Error as exc:
         message = str(exc)
-        if "Could not set lock" in message or "Conflicting lock" in message:
-            pid = re.search(r"PID (\d+)", message)
-            holder = f"process {pid.group(1)}" if pid else "another process"
+        if _locked_by_another_process(exc):
+            holder = _lock_holder(message)
+            # readers share the file, so a reader is kept out only by a writer; a writer is
+            # kept out by a writer or by any reader
+            how = ("for writing" if read_only
+                   else "(for writing, or read-only: either keeps a writer out)")
             raise DatabaseLockedError(
-                f"database {path!r} is open for writing in {holder}; DuckDB allows one "
-                "writing process at a time. Close it there (db.close() or end that "
-                "MATLAB/Python session), or open with read_only=True once no process "
-                f"writes. ({message.splitlines()[0]})"
+                f"database {path!r} is open in {holder} {how}; DuckDB lets one process "
+                "write a file, or several read it, never both. Close it there (db.close() "
+                "or end that MATLAB/Python session), open it here with read_only=True once "
+                "no process writes, or wait for it with timeout=SECONDS. "
+                f"({message.splitlines()[0]})"
             ) from exc
         if read_only and not os.path.exists(path):
             raise DatabaseError(f"database {path!r} does not exist (read_only=True never creates one)") from exc
@@ -228,9 +268,13 @@ class Database:
         ``["subject", "session"]``; fixed when the file is created and checked on reopen.
     read_only
         Open for inspection only; several processes may do so while none writes.
+    timeout
+        Seconds to wait while another process has the file open (its lock is tried again
+        until then); 0 (the default) fails at once with :class:`DatabaseLockedError`.
     """
 
-    def __init__(self, path: str, schema_keys: Sequence[str], *, read_only: bool = False) -> None:
+    def __init__(self, path: str, schema_keys: Sequence[str], *, read_only: bool = False,
+                 timeout: float = 0.0) -> None:
         keys = list(schema_keys)
         if not keys:
             raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
@@ -239,6 +283,7 @@ class Database:
         self.path = str(path)
         self.schema_keys: list[str] = keys
         self.read_only = read_only
+        self._timeout = float(timeout)
         holder = open_database_for(self.path)
         if holder is not None:
             raise DatabaseLockedError(
@@ -258,7 +303,7 @@ class Database:
 
     def _open_connections(self) -> None:
         """Connect, check (or create) the tables, read the views (call under the lock)."""
-        con = self._con = _connect(self.path, self.read_only)
+        con = self._con = _connect(self.path, self.read_only, self._timeout)
         try:
             self._readers = ThreadCursors(con.cursor())
             self._user_cons = ThreadCursors(con.cursor())

@@ -12,6 +12,10 @@ function db = configure_database(path, schema_keys, varargin)
 %   DB.add_schema_key(KEY) adds one; reopening with other keys is an error
 %   (scistack:db:schemaMismatch).
 %   DB = scidb.configure_database(..., 'read_only', true) opens it for inspection only.
+%   DB = scidb.configure_database(..., 'timeout', SECONDS) waits up to SECONDS while
+%   another process has the file open (a writer, or a reader when opening for writing);
+%   the error scistack:db:locked then names that process. Without it the error is
+%   immediate.
 %
 %   Configuring a file that is already open (running a script again, say) closes the
 %   earlier opening first, so Database objects from before no longer work.
@@ -27,17 +31,27 @@ if nargin < 2
           ['configure_database needs a file and the schema keys, for example ', ...
            'scidb.configure_database(''study.duckdb'', {''subject'', ''session''})']);
 end
-[extra, options] = scidb.internal.parse_metadata(varargin, {'read_only'}, ...
+[extra, options] = scidb.internal.parse_metadata(varargin, {'read_only', 'timeout'}, ...
                                                  'configure_database');
 if ~isempty(fieldnames(extra))
     error('scistack:arguments:unknownOption', ...
-          'configure_database: the only option is ''read_only'' (true or false)');
+          ['configure_database: the options are ''read_only'' (true or false) and ', ...
+           '''timeout'' (seconds)']);
 end
 read_only = isfield(options, 'read_only') && logical(options.read_only);
+timeout = 0;
+if isfield(options, 'timeout')
+    timeout = options.timeout;
+    if ~isnumeric(timeout) || ~isscalar(timeout) || ~isreal(timeout) || ~(timeout >= 0)
+        error('scistack:arguments:badTimeout', ...
+              'configure_database: ''timeout'' is a number of seconds, 0 or more');
+    end
+    timeout = double(timeout);
+end
 path = absolute_path(text_value(path, 'the database file'));
 keys = key_list(schema_keys);
 info = scistack.internal.engine_call('db_configure', 'path', path, 'schema_keys', keys, ...
-                                     'read_only', read_only);
+                                     'read_only', read_only, 'timeout', timeout);
 db = scidb.Database(info);
 end
 
