@@ -39,6 +39,9 @@ __all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "framed", "wire_
 #: Every encoded value starts with these bytes: "SSW" and the format version.
 HEADER = b"SSW\x01"
 
+#: How deeply lists, tuples, dicts and object arrays may nest in a value.
+MAX_DEPTH = 100
+
 Chunk = Union[bytes, memoryview]
 
 _U64 = struct.Struct("<Q")
@@ -112,7 +115,14 @@ def _u64(n: int) -> bytes:
 
 
 def _text(s: str) -> bytes:
-    raw = s.encode("utf-8")
+    try:
+        raw = s.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnsupportedValueError(
+            f"cannot store text holding a lone surrogate {s[exc.start]!r} at position "
+            f"{exc.start} ({s[max(0, exc.start - 10):exc.start + 10]!r}): UTF-8 cannot hold "
+            "it (text decoded with errors='surrogateescape'?); remove it or decode the text "
+            "properly") from None
     return _U64.pack(len(raw)) + raw
 
 
@@ -134,6 +144,23 @@ class _Encoder:
     def __init__(self, sink: Callable[[Chunk], Any], canonical: bool) -> None:
         self.emit = sink
         self.canonical = canonical
+        self.depth = 0
+
+    def nested(self, items: Any) -> None:
+        """Encode the items of a container one level deeper."""
+        self.enter()
+        for x in items:
+            self.item(x)
+        self.depth -= 1
+
+    def enter(self) -> None:
+        """Go one container deeper (the caller steps back with ``depth -= 1``)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise UnsupportedValueError(
+                f"cannot store a value nested more than {MAX_DEPTH} levels deep (lists, "
+                "tuples, dicts and object arrays inside each other); store it flatter, for "
+                "example as a table or as several variables")
 
     def item(self, v: Any) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         emit = self.emit
@@ -159,8 +186,7 @@ class _Encoder:
             self.numpy_scalar(v)
         elif t is list or t is tuple:
             emit((b"l" if t is list else b"u") + _u64(len(v)))
-            for x in v:
-                self.item(x)
+            self.nested(v)
         elif t is dict:
             self.mapping(v)
         elif t is pd.DataFrame:
@@ -191,8 +217,7 @@ class _Encoder:
         shape = b"".join(_u64(n) for n in arr.shape)
         if kind == "O":
             self.emit(b"O" + _u64(arr.ndim) + shape)
-            for x in arr.reshape(-1):
-                self.item(x)
+            self.nested(arr.reshape(-1))
             return
         if kind not in _RAW_KINDS or arr.dtype.fields is not None:
             raise UnsupportedValueError(
@@ -216,25 +241,34 @@ class _Encoder:
 
     def mapping(self, d: dict) -> None:
         self.emit(b"d" + _u64(len(d)))
+        self.enter()
         if not self.canonical:
             for k, x in d.items():
                 self.item(k)
                 self.item(x)
-            return
-        entries = []
-        for k, x in d.items():
-            key_chunks: list[Chunk] = []
-            _Encoder(key_chunks.append, canonical=True).item(k)
-            entries.append((b"".join(key_chunks), x))
-        entries.sort(key=lambda e: e[0])
-        for key_bytes, x in entries:
-            self.emit(key_bytes)
-            self.item(x)
+        else:
+            entries = []
+            for k, x in d.items():
+                key_chunks: list[Chunk] = []
+                _Encoder(key_chunks.append, canonical=True).item(k)
+                entries.append((b"".join(key_chunks), x))
+            entries.sort(key=lambda e: e[0])
+            for key_bytes, x in entries:
+                self.emit(key_bytes)
+                self.item(x)
+        self.depth -= 1
 
     def datetime(self, v: dt.datetime) -> None:
         if v.tzinfo is None:
             micros = (v - _EPOCH_NAIVE) // _ONE_MICROSECOND
         else:
+            shown = v.astimezone(dt.timezone.utc).astimezone(v.tzinfo)
+            if shown.replace(tzinfo=None) != v.replace(tzinfo=None):
+                raise UnsupportedValueError(
+                    f"cannot store {v.replace(tzinfo=None)} in {_tz_name(v.tzinfo)}: that "
+                    "local time does not exist (the clocks skip it when summer time "
+                    f"starts), so it would load as {shown.replace(tzinfo=None)}; give the "
+                    "time that was meant, or the time in UTC")
             micros = (v - _EPOCH_UTC) // _ONE_MICROSECOND
         self.emit(b"t" + _I64.pack(micros) + _text(_tz_name(v.tzinfo)))
 
