@@ -23,8 +23,11 @@ storage rules are in ``docs/storage.md``.
 from scilineage import Thunk
 from scistack_engine.batches import ForEachInterrupted
 from scistack_engine.errors import (
+    DatabaseDamagedError,
     DatabaseError,
+    DatabaseIOError,
     DatabaseLockedError,
+    DiskFullError,
     MetadataError,
     NotADatabaseError,
     NotConfiguredError,
@@ -77,6 +80,9 @@ __all__ = [
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",
+    "DatabaseDamagedError",
+    "DiskFullError",
+    "DatabaseIOError",
     "NotFoundError",
     "ReadOnlyError",
     "SchemaMismatchError",

@@ -135,7 +135,7 @@ def _names(variables: Any) -> list[str]:
 
 def configure_database(path: str | os.PathLike, schema_keys: Sequence[str] | None = None,
                        *, dataset_schema_keys: Sequence[str] | None = None,
-                       read_only: bool = False) -> Database:
+                       read_only: bool = False, timeout: float = 0) -> Database:
     """Open or create a database file and make it the current database.
 
     Configuring a file that is already open in this process replaces its earlier object
@@ -156,6 +156,10 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str] | Non
         the keys one way, not both.
     read_only
         Open for inspection only (no saves); allowed while no other process writes.
+    timeout
+        Seconds to wait while another process has the file open (another writer, or a
+        reader when opening for writing), e.g. ``timeout=30``; the error then names that
+        process. 0 (the default) fails at once with ``DatabaseLockedError``.
 
     Returns
     -------
@@ -170,7 +174,7 @@ def configure_database(path: str | os.PathLike, schema_keys: Sequence[str] | Non
             "configure_database(path, [\"subject\", \"session\"])")
     keys = schema_keys if schema_keys is not None else dataset_schema_keys
     return session.open_database(str(path), keys, read_only=read_only,  # type: ignore[return-value,arg-type]
-                                 replace=True, factory=Database)
+                                 timeout=timeout, replace=True, factory=Database)
 
 
 def get_database(db: Database | None = None) -> Database:

@@ -23,6 +23,7 @@ encoded keys, so key order never changes a hash.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import struct
 import zoneinfo
 from collections.abc import Callable, Sequence
@@ -37,6 +38,9 @@ __all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "framed", "wire_
 
 #: Every encoded value starts with these bytes: "SSW" and the format version.
 HEADER = b"SSW\x01"
+
+#: How deeply lists, tuples, dicts and object arrays may nest in a value.
+MAX_DEPTH = 100
 
 Chunk = Union[bytes, memoryview]
 
@@ -111,7 +115,14 @@ def _u64(n: int) -> bytes:
 
 
 def _text(s: str) -> bytes:
-    raw = s.encode("utf-8")
+    try:
+        raw = s.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnsupportedValueError(
+            f"cannot store text holding a lone surrogate {s[exc.start]!r} at position "
+            f"{exc.start} ({s[max(0, exc.start - 10):exc.start + 10]!r}): UTF-8 cannot hold "
+            "it (text decoded with errors='surrogateescape'?); remove it or decode the text "
+            "properly") from None
     return _U64.pack(len(raw)) + raw
 
 
@@ -133,6 +144,23 @@ class _Encoder:
     def __init__(self, sink: Callable[[Chunk], Any], canonical: bool) -> None:
         self.emit = sink
         self.canonical = canonical
+        self.depth = 0
+
+    def nested(self, items: Any) -> None:
+        """Encode the items of a container one level deeper."""
+        self.enter()
+        for x in items:
+            self.item(x)
+        self.depth -= 1
+
+    def enter(self) -> None:
+        """Go one container deeper (the caller steps back with ``depth -= 1``)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise UnsupportedValueError(
+                f"cannot store a value nested more than {MAX_DEPTH} levels deep (lists, "
+                "tuples, dicts and object arrays inside each other); store it flatter, for "
+                "example as a table or as several variables")
 
     def item(self, v: Any) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         emit = self.emit
@@ -158,8 +186,7 @@ class _Encoder:
             self.numpy_scalar(v)
         elif t is list or t is tuple:
             emit((b"l" if t is list else b"u") + _u64(len(v)))
-            for x in v:
-                self.item(x)
+            self.nested(v)
         elif t is dict:
             self.mapping(v)
         elif t is pd.DataFrame:
@@ -190,8 +217,7 @@ class _Encoder:
         shape = b"".join(_u64(n) for n in arr.shape)
         if kind == "O":
             self.emit(b"O" + _u64(arr.ndim) + shape)
-            for x in arr.reshape(-1):
-                self.item(x)
+            self.nested(arr.reshape(-1))
             return
         if kind not in _RAW_KINDS or arr.dtype.fields is not None:
             raise UnsupportedValueError(
@@ -215,25 +241,34 @@ class _Encoder:
 
     def mapping(self, d: dict) -> None:
         self.emit(b"d" + _u64(len(d)))
+        self.enter()
         if not self.canonical:
             for k, x in d.items():
                 self.item(k)
                 self.item(x)
-            return
-        entries = []
-        for k, x in d.items():
-            key_chunks: list[Chunk] = []
-            _Encoder(key_chunks.append, canonical=True).item(k)
-            entries.append((b"".join(key_chunks), x))
-        entries.sort(key=lambda e: e[0])
-        for key_bytes, x in entries:
-            self.emit(key_bytes)
-            self.item(x)
+        else:
+            entries = []
+            for k, x in d.items():
+                key_chunks: list[Chunk] = []
+                _Encoder(key_chunks.append, canonical=True).item(k)
+                entries.append((b"".join(key_chunks), x))
+            entries.sort(key=lambda e: e[0])
+            for key_bytes, x in entries:
+                self.emit(key_bytes)
+                self.item(x)
+        self.depth -= 1
 
     def datetime(self, v: dt.datetime) -> None:
         if v.tzinfo is None:
             micros = (v - _EPOCH_NAIVE) // _ONE_MICROSECOND
         else:
+            shown = v.astimezone(dt.timezone.utc).astimezone(v.tzinfo)
+            if shown.replace(tzinfo=None) != v.replace(tzinfo=None):
+                raise UnsupportedValueError(
+                    f"cannot store {v.replace(tzinfo=None)} in {_tz_name(v.tzinfo)}: that "
+                    "local time does not exist (the clocks skip it when summer time "
+                    f"starts), so it would load as {shown.replace(tzinfo=None)}; give the "
+                    "time that was meant, or the time in UTC")
             micros = (v - _EPOCH_UTC) // _ONE_MICROSECOND
         self.emit(b"t" + _I64.pack(micros) + _text(_tz_name(v.tzinfo)))
 
@@ -379,7 +414,9 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     Raises
     ------
     WireFormatError
-        When ``data`` is not a complete, well-formed encoding.
+        When ``data`` is not a complete, well-formed encoding (whatever is wrong with it).
+    UnsupportedValueError
+        When it holds a time zone this machine does not know.
     """
     buf = memoryview(data)
     if bytes(buf[:4]) != HEADER:
@@ -389,8 +426,14 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
     reader = _Reader(buf, 4)
     try:
         value = reader.item()
-    except (struct.error, IndexError, ValueError, UnicodeDecodeError) as exc:
-        raise WireFormatError(f"malformed wire data at byte {reader.pos}: {exc}") from exc
+    except (WireFormatError, UnsupportedValueError, MemoryError):
+        raise  # (a value outside the model: a time zone this machine does not know)
+    except RecursionError as exc:
+        raise WireFormatError(f"wire data nested too deeply to decode (at byte {reader.pos}); "
+                              "store deeply nested values flatter") from exc
+    except Exception as exc:  # any other failure means bytes no encoder writes
+        raise WireFormatError(f"malformed wire data at byte {reader.pos}: "
+                              f"{type(exc).__name__}: {exc}") from exc
     if reader.pos != len(buf):
         raise WireFormatError(
             f"{len(buf) - reader.pos} trailing bytes after the value at byte {reader.pos}"
@@ -399,11 +442,46 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
 
 
 class _Reader:
-    """A cursor over wire bytes that rebuilds values."""
+    """A cursor over wire bytes that rebuilds values.
+
+    Bytes may be damaged or hostile, so every size they declare is checked against the
+    bytes left before anything of that size is made: an array's elements must all be
+    there, and a list, dict, object array or column of n items needs at least n more
+    bytes (each item takes one at least). Memory spent is thus bounded by a small
+    multiple of the input's length.
+    """
 
     def __init__(self, buf: memoryview, pos: int) -> None:
         self.buf = buf
         self.pos = pos
+
+    def count(self, per_item: int = 1) -> int:
+        """A declared number of items, each taking at least ``per_item`` bytes."""
+        n = self.u64()
+        if n * per_item > len(self.buf) - self.pos:
+            raise WireFormatError(f"wire data declares {n} items at byte {self.pos - 8} but "
+                                  f"only {len(self.buf) - self.pos} bytes follow")
+        return n
+
+    def shape(self, itemsize: int) -> tuple[tuple[int, ...], int]:
+        """An array's shape and element count, checked against the bytes left."""
+        shape = tuple(self.u64() for _ in range(self.count(8)))
+        n = math.prod(shape)
+        if n * max(itemsize, 1) > len(self.buf) - self.pos:
+            raise WireFormatError(f"wire data declares an array of shape {shape} at byte "
+                                  f"{self.pos} but only {len(self.buf) - self.pos} bytes follow")
+        return shape, n
+
+    def dtype(self) -> np.dtype:
+        """A raw dtype from its code (no structured, object or sub-array types)."""
+        code = self.text()
+        try:
+            dtype = np.dtype("<" + code)
+        except (TypeError, ValueError, SyntaxError) as exc:
+            raise WireFormatError(f"unknown dtype code {code!r}") from exc
+        if dtype.kind not in _RAW_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+            raise WireFormatError(f"dtype code {code!r} is not one of the stored dtypes")
+        return dtype
 
     def take(self, n: int) -> memoryview:
         end = self.pos + n
@@ -447,21 +525,21 @@ class _Reader:
         if tag == b"a":
             return self.array()
         if tag == b"O":
-            shape = tuple(self.u64() for _ in range(self.u64()))
+            shape, _ = self.shape(1)
             out = np.empty(shape, dtype=object)
             flat = out.reshape(-1)
             for i in range(flat.size):
                 flat[i] = self.item()
             return out
         if tag == b"g":
-            dtype = np.dtype("<" + self.text())
+            dtype = self.dtype()
             return np.frombuffer(self.take(dtype.itemsize), dtype=dtype)[0]
         if tag == b"l":
-            return [self.item() for _ in range(self.u64())]
+            return [self.item() for _ in range(self.count())]
         if tag == b"u":
-            return tuple(self.item() for _ in range(self.u64()))
+            return tuple(self.item() for _ in range(self.count()))
         if tag == b"d":
-            n = self.u64()
+            n = self.count(2)
             out = {}
             for _ in range(n):
                 key = self.item()
@@ -496,18 +574,17 @@ class _Reader:
         raise WireFormatError(f"unknown tag {tag!r} at byte {self.pos - 1}")
 
     def array(self) -> np.ndarray:
-        dtype = np.dtype("<" + self.text())
+        dtype = self.dtype()
         order = self.tag()
         if order not in (b"C", b"F"):
             raise WireFormatError(f"array order must be b'C' or b'F', got {order!r}")
-        shape = tuple(self.u64() for _ in range(self.u64()))
-        count = int(np.prod(shape, dtype=np.int64))
+        shape, count = self.shape(dtype.itemsize)
         raw = self.take(count * dtype.itemsize)
         flat = np.frombuffer(raw, dtype=dtype, count=count)
         return np.array(flat.reshape(shape, order=order.decode()), order="C")
 
     def dataframe(self) -> pd.DataFrame:
-        nrows, ncols = self.u64(), self.u64()
+        nrows, ncols = self.u64(), self.count(2)
         index = self.index()
         names, columns = [], []
         for _ in range(ncols):
@@ -536,7 +613,7 @@ class _Reader:
         if tag == b"a":
             return self.array()
         if tag == b"o":
-            values = [self.item() for _ in range(self.u64())]
+            values = [self.item() for _ in range(self.count())]
             out = np.empty(len(values), dtype=object)
             out[:] = values
             return out

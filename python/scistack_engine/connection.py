@@ -3,44 +3,97 @@
 DuckDB lets one process write a file, or several processes read it, never both. This
 module turns DuckDB's open failures into SciStack's errors, which name the file, the
 process holding it and the fix: :class:`~scistack_engine.errors.DatabaseLockedError` when
-another process writes it (or this process has it open the other way),
-:class:`~scistack_engine.errors.NotADatabaseError` when it is no DuckDB file. It also reads
-the schema keys a SciStack file was created with. It imports only DuckDB, so a read-only
+another process holds it (or this process has it open the other way; with a ``timeout``
+the lock is tried again until then), :class:`~scistack_engine.errors.NotADatabaseError`
+when it is no DuckDB file, and the storage faults of :mod:`scistack_engine.faults`. New
+files are written in the storage format of :data:`STORAGE_COMPATIBILITY`. It also reads
+the schema keys a SciStack file was created with. It imports only DuckDB (and the error modules), so a read-only
 inspection (``scistack info``) starts in a tenth of a second; the database object is
 :class:`scistack_engine.store.Database`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import time
 
 import duckdb
 
 from .errors import DatabaseError, DatabaseLockedError, NotADatabaseError
+from .faults import storage_fault
 
-__all__ = ["connect", "stored_schema_keys", "ReadOnlyFile"]
+__all__ = ["STORAGE_COMPATIBILITY", "connect", "stored_schema_keys", "ReadOnlyFile"]
 
 
-def connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection to ``path``, or a SciStack error that says why not."""
+#: The oldest DuckDB release whose storage format new files are written in. Files in
+#: DuckDB 1.0's format (storage version 64) open in every DuckDB from 0.10 on — the CLI,
+#: DBeaver and JDBC drivers of the 1.x series — where DuckDB 2.0's own format does not;
+#: SciStack needs nothing the newer formats add. A file keeps the format it was created
+#: in, so files created in a newer format stay readable here as before.
+STORAGE_COMPATIBILITY = "v1.0.0"
+
+
+def _locked_by_another_process(exc: duckdb.Error) -> bool:
+    message = str(exc)
+    return "Could not set lock" in message or "Conflicting lock" in message
+
+
+def _lock_holder(message: str) -> str:
+    """The process named in DuckDB's lock error: its pid and, where the system says,
+    its program."""
+    pid = re.search(r"PID (\d+)", message)
+    if not pid:
+        return "another process"
+    program = ""
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid.group(1)}/cmdline", "rb") as f:
+            program = " ".join(os.path.basename(part.decode(errors="replace"))
+                               for part in f.read().split(b"\0")[:2] if part)
+    return f"process {pid.group(1)}" + (f" ({program})" if program else "")
+
+
+def connect(path: str, read_only: bool, timeout: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to ``path``, or a SciStack error that says why not; while
+    another process holds the file's lock, its lock is tried again for ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        try:
+            return _connect_once(path, read_only)
+        except DatabaseLockedError as exc:
+            if not isinstance(exc.__cause__, duckdb.Error) or time.monotonic() >= deadline:
+                if timeout > 0:
+                    raise DatabaseLockedError(f"{exc} (waited {timeout:g} s for it)") from exc
+                raise
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 1.0)
+
+
+def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         # never fetch DuckDB extensions: a SciStack file needs none, and a file of another
         # kind (SQLite, ...) must be refused, not opened through an extension
         return duckdb.connect(path, read_only=read_only,
                               config={"autoinstall_known_extensions": False,
-                                      "autoload_known_extensions": False})
+                                      "autoload_known_extensions": False,
+                                      "storage_compatibility_version": STORAGE_COMPATIBILITY})
     except duckdb.Error as exc:
         message = str(exc)
-        if "Could not set lock" in message or "Conflicting lock" in message:
-            pid = re.search(r"PID (\d+)", message)
-            holder = f"process {pid.group(1)}" if pid else "another process"
+        if _locked_by_another_process(exc):
+            holder = _lock_holder(message)
+            # readers share the file, so a reader is kept out only by a writer; a writer is
+            # kept out by a writer or by any reader
+            how = ("for writing" if read_only
+                   else "(for writing, or read-only: either keeps a writer out)")
             raise DatabaseLockedError(
-                f"database {path!r} is open for writing in {holder}; DuckDB allows one "
-                "writing process at a time. Close it there (db.close() or end that "
-                "MATLAB/Python session), or open with read_only=True once no process "
-                f"writes. ({message.splitlines()[0]})"
+                f"database {path!r} is open in {holder} {how}; DuckDB lets one process "
+                "write a file, or several read it, never both. Close it there (db.close() "
+                "or end that MATLAB/Python session), open it here with read_only=True once "
+                "no process writes, or wait for it with timeout=SECONDS. "
+                f"({message.splitlines()[0]})"
             ) from exc
         if read_only and not os.path.exists(path):
             raise DatabaseError(f"database {path!r} does not exist (read_only=True never creates one)") from exc
@@ -51,6 +104,9 @@ def connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"(db.close()), then open it with read_only={read_only}. "
                 f"({message.splitlines()[0]})"
             ) from exc
+        fault = storage_fault(path, exc)
+        if fault is not None:
+            raise fault from exc
         raise NotADatabaseError(
             f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
             "check the path, or restore the file from a backup"

@@ -17,6 +17,9 @@ SciStack that raises it, one word per part:
 ``scistack:db:error``                    :class:`DatabaseError` (storage)
 ``scistack:db:locked``                   :class:`DatabaseLockedError`
 ``scistack:db:notADatabase``             :class:`NotADatabaseError`
+``scistack:db:damaged``                  :class:`DatabaseDamagedError`
+``scistack:db:diskFull``                 :class:`DiskFullError`
+``scistack:db:io``                       :class:`DatabaseIOError`
 ``scistack:db:schemaMismatch``           :class:`SchemaMismatchError`
 ``scistack:db:readOnly``                 :class:`ReadOnlyError`
 ``scistack:db:notConfigured``            :class:`NotConfiguredError` (session)
@@ -68,6 +71,9 @@ __all__ = [
     "DatabaseError",
     "DatabaseLockedError",
     "NotADatabaseError",
+    "DatabaseDamagedError",
+    "DiskFullError",
+    "DatabaseIOError",
     "SchemaMismatchError",
     "ReadOnlyError",
     "NotConfiguredError",
@@ -151,6 +157,27 @@ class NotADatabaseError(DatabaseError):
     """The file is not a SciStack DuckDB database, or is damaged."""
 
     identifier = "scistack:db:notADatabase"
+
+
+class DatabaseDamagedError(NotADatabaseError):
+    """The file is damaged: truncated, or a block fails its checksum (restore a copy)."""
+
+    identifier = "scistack:db:damaged"
+
+
+class DiskFullError(DatabaseError):
+    """The disk holding the file is full: free space and call again (earlier data is kept).
+
+    The database object recovers by itself once there is space again.
+    """
+
+    identifier = "scistack:db:diskFull"
+
+
+class DatabaseIOError(DatabaseError):
+    """The file cannot be reached: a missing folder, a read-only file system, no permission."""
+
+    identifier = "scistack:db:io"
 
 
 class SchemaMismatchError(DatabaseError):

@@ -83,8 +83,8 @@ class ForEachRun:
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size",
                                                 "executor")}
-            self.log = RunLog(db.cx, self.function, language, len(self.plan.combos), options)
-            with db.transaction():
+            with db.transaction():  # the writing connection, under the database's lock
+                self.log = RunLog(db.cx, self.function, language, len(self.plan.combos), options)
                 self._restore_stale()
                 self.log.add_combos([
                     ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
@@ -182,7 +182,8 @@ class ForEachRun:
     def finish(self, status: str = "finished") -> RunResult:
         """Close the run log with ``status``; the result table, summary and notes."""
         if self.log:
-            self.log.finish(status)
+            with self.db.transaction():
+                self.log.finish(status)
         rows = [self._rows[c.index] for c in self.plan.combos]
         tally = Counter(row["status"] for row in rows)
         counts = {s: tally[s] for s in ("done", "cached", "skipped", "failed", "would_run")}

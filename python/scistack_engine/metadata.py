@@ -148,13 +148,13 @@ def normalize_value(key: str, value: Any) -> MetaValue:
     """The canonical form of one metadata value (see the module docstring)."""
     kind = type(value)
     if kind is str:
-        return value
+        return _encodable(key, value)
     if kind is int and -(2**63) <= value < 2**63:
         return value
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, str):
-        return str(value)
+        return _encodable(key, str(value))
     if isinstance(value, numbers.Integral):
         if not -(2**63) <= int(value) < 2**63:
             # the views type integer keys as BIGINT; a wider one would break them
@@ -171,6 +171,21 @@ def normalize_value(key: str, value: Any) -> MetaValue:
         f"metadata {key}={value!r}: a value must be a number, text or a boolean, "
         f"not {type(value).__name__}"
     )
+
+
+def _encodable(key: str, text: str) -> str:
+    """``text``, if UTF-8 can hold it (a lone surrogate it cannot)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MetadataError(
+            f"metadata {key}={text!r}: the text holds a lone surrogate "
+            f"{text[exc.start]!r} at position {exc.start}, which UTF-8 cannot store (text "
+            "decoded with errors='surrogateescape'?); remove it or decode the text "
+            "properly") from None
+    return text
 
 
 def normalize_metadata(metadata: Mapping[str, Any]) -> dict[str, MetaValue]:

@@ -16,8 +16,17 @@ kind           values                              columns
                                                    ``shape``
 ``frame``      pandas DataFrames                   ``payload`` (wire bytes), rows also
                                                    in the variable's row table
-``wire``       everything else                     ``payload`` (wire bytes)
+``wire``       everything else                     ``payload`` (wire bytes), and
+                                                   ``value_txt``: the value as JSON text
 =============  ==================================  ===================================
+
+The JSON text of a ``wire`` value is only for reading in SQL (loads decode the payload):
+dicts and MATLAB structs are objects, lists, tuples and arrays (nested by their shape)
+are arrays, non-finite floats are the strings ``"NaN"``, ``"Infinity"`` and
+``"-Infinity"``, and complex numbers, times and other values are strings. A missing
+value (``None``, ``pd.NA``, ``NaT``) has no text, so it reads as NULL; a value whose text
+would exceed :data:`DISPLAY_LIMIT` characters shows as a JSON object naming its type and
+shape instead.
 
 Values that arrive from MATLAB as wire bytes keep those exact bytes when they carry a
 MATLAB class hint, so MATLAB gets its own class back.
@@ -25,6 +34,9 @@ MATLAB class hint, so MATLAB gets its own class back.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +46,11 @@ import pandas as pd
 from .codec import decode, encode
 from .hashing import content_hash
 
-__all__ = ["StoredValue", "to_stored", "from_columns", "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
+__all__ = ["StoredValue", "to_stored", "from_columns", "display_text", "DISPLAY_LIMIT",
+           "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
+
+#: Longest JSON text kept for a value in ``value_txt`` (characters).
+DISPLAY_LIMIT = 65536
 
 _INT64_MAX = 2**63 - 1
 
@@ -67,7 +83,8 @@ def to_stored(value: Any, wire: bytes | None = None) -> StoredValue:
     if wire is not None:
         value = decode(wire)
         if wire[4:5] == b"h":  # a MATLAB class hint: keep MATLAB's exact bytes
-            return StoredValue("wire", content_hash(value), payload=bytes(wire))
+            return StoredValue("wire", content_hash(value), txt=display_text(value),
+                               payload=bytes(wire))
     digest = content_hash(value)
     t = type(value)
     if t is float:
@@ -91,7 +108,72 @@ def to_stored(value: Any, wire: bytes | None = None) -> StoredValue:
     payload = bytes(wire) if wire is not None else encode(value)
     if t is pd.DataFrame:
         return StoredValue("frame", digest, payload=payload, frame=value)
-    return StoredValue("wire", digest, payload=payload)
+    return StoredValue("wire", digest, txt=display_text(value), payload=payload)
+
+
+class _TooLong(Exception):
+    """The JSON text of a value would exceed the display limit."""
+
+
+def display_text(value: Any) -> str | None:
+    """The JSON text a ``wire`` value shows in SQL views; None for a missing value."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    try:
+        text = json.dumps(_jsonable(value, [0]), ensure_ascii=False, allow_nan=False)
+    except _TooLong:
+        text = None
+    if text is None or len(text) > DISPLAY_LIMIT:
+        summary: dict[str, Any] = {"type": type(value).__name__}
+        if isinstance(value, (np.ndarray, pd.DataFrame, pd.Series)):
+            summary["shape"] = list(value.shape)
+        if isinstance(value, np.ndarray):
+            summary["dtype"] = str(value.dtype)
+        elif hasattr(value, "__len__"):
+            summary["length"] = len(value)
+        text = json.dumps(summary)
+    return text
+
+
+def _jsonable(value: Any, budget: list[int]) -> Any:
+    """``value`` as JSON-ready Python values; ``budget`` counts the items made, so a huge
+    value stops early (:class:`_TooLong`)."""
+    budget[0] += 1
+    if budget[0] > DISPLAY_LIMIT:
+        raise _TooLong
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.datetime64, np.timedelta64)):  # (a timedelta64 is an integer)
+        return str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        return "NaN" if number != number else ("Infinity" if number > 0 else "-Infinity")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v, budget) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v, budget) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.size > DISPLAY_LIMIT:
+            raise _TooLong
+        if value.ndim == 0:
+            return _jsonable(value[()], budget)
+        return [_jsonable(v, budget) for v in value]
+    if isinstance(value, pd.Series):
+        return [_jsonable(v, budget) for v in value.tolist()]
+    if isinstance(value, pd.DataFrame):
+        return [{str(k): _jsonable(v, budget) for k, v in row.items()}
+                for row in value.to_dict("records")]
+    if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
+        return value.isoformat()
+    return str(value)
 
 
 def from_columns(kind: str, num: float | None, int_: int | None, txt: str | None,

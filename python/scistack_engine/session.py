@@ -40,7 +40,7 @@ _HOW = ("call configure_database(\"study.duckdb\", [\"subject\", \"session\"]) f
 
 
 def open_database(path: str, schema_keys: Sequence[str], *, read_only: bool = False,
-                  replace: bool = False,
+                  timeout: float = 0.0, replace: bool = False,
                   factory: Callable[..., Database] = Database) -> Database:
     """Open (or create) ``path`` and make it the current database.
 
@@ -52,6 +52,8 @@ def open_database(path: str, schema_keys: Sequence[str], *, read_only: bool = Fa
         The file's schema keys (checked against the stored ones when it exists).
     read_only
         Open for inspection only.
+    timeout
+        Seconds to wait while another process has the file open (0: fail at once).
     replace
         If this process already has ``path`` open, close that opening first; its schema
         keys must be ``schema_keys`` (else :class:`SchemaMismatchError`, and nothing is
@@ -73,7 +75,7 @@ def open_database(path: str, schema_keys: Sequence[str], *, read_only: bool = Fa
                 f"database {path!r} was created with schema keys {previous.schema_keys}, not "
                 f"{keys}; open it with {previous.schema_keys} or use another file")
         close(previous)
-    db = factory(path, keys, read_only=read_only)
+    db = factory(path, keys, read_only=read_only, timeout=timeout)
     _handles[next(_next_handle)] = db
     _current = db
     set_cache_store(DatabaseCacheStore(db))

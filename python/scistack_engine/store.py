@@ -14,6 +14,11 @@ of the same paths: one parameterised ``INSERT`` (its own transaction) and one po
 Which versions exist is answered from the per-variable index
 (:mod:`scistack_engine.index`), not from SQL.
 
+One object may be used from several threads (:mod:`scistack_engine.connections`): saves,
+transactions and index changes run one at a time under the database's write lock, so a
+save that returned is committed and in the index; other threads read committed data
+through cursors of their own, concurrently.
+
 Every table and view is documented in ``docs/storage.md``.
 """
 
@@ -26,16 +31,18 @@ import gc
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from .codec import encode
+from .codec import decode, encode
 from .connection import connect, stored_schema_keys
+from .connections import ThreadCursors, WriteLock
 from .errors import (
     DatabaseError,
     DatabaseLockedError,
@@ -47,6 +54,7 @@ from .errors import (
     UnknownVariableError,
     UnsupportedValueError,
 )
+from .faults import invalidated, storage_fault
 from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
     RESERVED_KEYS,
@@ -58,9 +66,19 @@ from .metadata import (
     reserved_key_error,
     validate_identifier,
 )
-from .payload import StoredValue, from_columns, to_stored
+from .payload import StoredValue, display_text, from_columns, to_stored
 from .runlog import create_runlog_tables, upgrade_runlog_tables
-from .views import append_frame_rows, quote_identifier, view_signature, view_sql
+from .views import (
+    ROW_POSITION,
+    ROW_RECORD,
+    VIEW_FORMAT,
+    ViewShape,
+    append_frame_rows,
+    quote_identifier,
+    rows_table,
+    view_signature,
+    view_sql,
+)
 
 __all__ = [
     "Database",
@@ -168,10 +186,13 @@ class Database:
         do, knowing nothing of the experiment).
     read_only
         Open for inspection only; several processes may do so while none writes.
+    timeout
+        Seconds to wait while another process has the file open (its lock is tried again
+        until then); 0 (the default) fails at once with :class:`DatabaseLockedError`.
     """
 
     def __init__(self, path: str, schema_keys: Sequence[str] | None, *,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, timeout: float = 0.0) -> None:
         keys = None if schema_keys is None else list(schema_keys)
         if keys is not None and not keys:
             raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
@@ -179,6 +200,7 @@ class Database:
             _check_schema_key(key, keys[:position])
         self.path = str(path)
         self.read_only = read_only
+        self._timeout = float(timeout)
         holder = open_database_for(self.path)
         if holder is not None:
             raise DatabaseLockedError(
@@ -188,65 +210,129 @@ class Database:
         if keys is None and (self.path == ":memory:" or not os.path.exists(self.path)):
             raise DatabaseError(f"database {self.path!r} does not exist; without schema keys "
                                 "only an existing SciStack file can be opened")
-        self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only)
-        self._user_con: duckdb.DuckDBPyConnection | None = None
+        self._given_keys = keys
+        self._lock = WriteLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._reopen_due = False  # DuckDB invalidated the file and reopening it failed
+        self._indexes: dict[str, VariableIndex] = {}
+        self._tx: _Transaction | None = None
+        self._views: dict[str, tuple] = {}
+        with self._lock.held():
+            self._open_connections()
+        if self.path != ":memory:":
+            _open_files[os.path.abspath(self.path)] = self
+
+    def _open_connections(self) -> None:
+        """Connect, check (or create) the tables, read the views (call under the lock)."""
+        con = self._con = connect(self.path, self.read_only, self._timeout)
         try:
-            self.schema_keys: list[str] = keys if keys is not None else stored_schema_keys(self.cx, self.path)
+            self._readers = ThreadCursors(con.cursor())
+            self._user_cons = ThreadCursors(con.cursor())
+            self.schema_keys: list[str] = (self._given_keys if self._given_keys is not None
+                                           else stored_schema_keys(con, self.path))
             self._init_schema()
+            self._views = {
+                name: (signature, json.loads(columns or "[]"))
+                for name, signature, columns in con.execute(
+                    "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
+            }
+            if not self.read_only:
+                self._repair_views()
         except duckdb.Error as exc:  # a file DuckDB opens but cannot read: damaged
-            self._con.close()
+            con.close()
             self._con = None
-            raise NotADatabaseError(
+            raise storage_fault(self.path, exc) or NotADatabaseError(
                 f"{self.path!r} cannot be read as a SciStack database "
                 f"({str(exc).splitlines()[0]}); the file may be damaged: restore it from a backup"
             ) from exc
         except BaseException:
-            self._con.close()
+            con.close()
             self._con = None
             raise
-        if self.path != ":memory:":
-            _open_files[os.path.abspath(self.path)] = self
-        self._indexes: dict[str, VariableIndex] = {}
-        self._tx_callbacks: list[Callable[[], None]] | None = None
-        self._views: dict[str, tuple] = {
-            name: (signature, json.loads(columns or "[]"))
-            for name, signature, columns in self.cx.execute(
-                "SELECT name, view_signature, frame_columns FROM _variables").fetchall()
-        }
+
+    def _reopen(self) -> None:
+        """Open the file again after DuckDB invalidated it (a fatal error, such as a
+        checkpoint that found the disk full): the object then holds what the file holds.
+        If that fails too, the next call tries again."""
+        with self._lock.held():
+            with contextlib.suppress(duckdb.Error):
+                self._close_connections()
+            self._indexes.clear()
+            self.__dict__.pop("_record_columns", None)
+            self._reopen_due = True
+            self._open_connections()
+            self._reopen_due = False
+
+    @contextlib.contextmanager
+    def _storage_faults(self) -> Iterator[None]:
+        """Raise DuckDB's faults of the file (damaged, full, unreachable) as SciStack
+        errors, reopening the file when DuckDB gave up on it."""
+        try:
+            yield
+        except duckdb.Error as exc:
+            fault = storage_fault(self.path, exc)
+            if invalidated(exc):
+                with contextlib.suppress(DatabaseError):
+                    self._reopen()
+            if fault is None:
+                raise
+            raise fault from exc
 
     # ------------------------------------------------------------------ lifecycle
 
     @property
     def cx(self) -> duckdb.DuckDBPyConnection:
-        """The engine's own connection (internal: its transactions are the engine's)."""
+        """The engine's connection for the calling thread (internal).
+
+        The writing connection when the thread holds the write lock (inside
+        :meth:`transaction` or a save), else the thread's own cursor, which reads what
+        is committed.
+        """
+        if self._con is None and self._reopen_due:
+            self._reopen()
         if self._con is None:
             raise DatabaseError(f"database {self.path!r} is closed; configure it again")
-        return self._con
+        return self._con if self._lock.mine else self._readers.get()
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection for your own SQL on this database (``db.con.sql(...)``).
 
-        It is separate from the engine's, so a result left open here never blocks a save.
+        Each thread gets its own, separate from the engine's, so a result left open here
+        never blocks a save.
         """
-        if self._user_con is None:
-            self._user_con = self.cx.cursor()
-        return self._user_con
+        self.cx  # noqa: B018 - a closed (or not yet reopened) database says so
+        return self._user_cons.get()
 
     @property
     def is_open(self) -> bool:
-        return self._con is not None
+        return self._con is not None or self._reopen_due
 
     def close(self) -> None:
         """Close the file (idempotent). Committed data is already durable."""
-        if self._con is not None:
-            if self._user_con is not None:
-                self._user_con.close()
-                self._user_con = None
-            self._con.close()
-            self._con = None
+        with self._lock.held():
+            self._reopen_due = False
+            if self._con is None:
+                return
             if _open_files.get(os.path.abspath(self.path)) is self:
                 del _open_files[os.path.abspath(self.path)]
+            try:
+                self._close_connections()
+            except duckdb.Error as exc:  # a last checkpoint failed: the WAL keeps the data
+                fault = storage_fault(self.path, exc)
+                if fault is None and not invalidated(exc):
+                    raise
+                warnings.warn(f"database {self.path!r} closed without folding its write-ahead "
+                              f"log into the file ({fault or exc}); every commit is kept in "
+                              f"{self.path + '.wal'!r} and replayed when the file is next "
+                              "opened", stacklevel=2)
+
+    def _close_connections(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            self._user_cons.close()
+            self._readers.close()
+            con.close()
 
     def __enter__(self) -> Database:
         return self
@@ -283,8 +369,8 @@ class Database:
         key_columns = "".join(f", {quote_identifier(k)} VARCHAR" for k in self.schema_keys)
         con.execute("BEGIN")
         con.execute("CREATE TABLE _scistack (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        con.execute("INSERT INTO _scistack VALUES ('schema_keys', ?), ('format_version', ?)",
-                    [json.dumps(self.schema_keys), FORMAT_VERSION])
+        con.execute("INSERT INTO _scistack VALUES ('schema_keys', ?), ('format_version', ?), "
+                    "('display_text', '1')", [json.dumps(self.schema_keys), FORMAT_VERSION])
         con.execute("CREATE TABLE _variables (name VARCHAR PRIMARY KEY, created_at TIMESTAMPTZ, "
                     "view_signature VARCHAR, frame_columns VARCHAR)")
         con.execute(
@@ -298,15 +384,78 @@ class Database:
         create_runlog_tables(con)
         con.execute("COMMIT")
 
+    def _repair_views(self) -> None:
+        """Rebuild the view of any variable whose records have no view, a view made for
+        other kinds of values (a file written by a SciStack that committed a new
+        variable's records and its view separately, and was killed between the two), or
+        a view of an older :data:`~scistack_engine.views.VIEW_FORMAT`."""
+        self._add_display_texts()
+        kinds_of = dict(self.cx.execute(
+            "SELECT variable, list(DISTINCT kind ORDER BY kind) FROM _records GROUP BY variable"
+        ).fetchall())
+        views = {row[0].lower() for row in self.cx.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'VIEW'").fetchall()}
+        stale = []
+        for variable, kinds in kinds_of.items():
+            signature, columns = self._views.get(variable, (None, None))
+            built = json.loads(signature) if signature else {}
+            if (variable.lower() not in views or built.get("kinds") != sorted(kinds)
+                    or built.get("format") != VIEW_FORMAT):
+                if columns is None:
+                    columns = self._frame_columns_in_file(variable)
+                self._views[variable] = (None, columns)
+                stale.append(variable)
+        if stale:
+            with self.transaction():
+                self._refresh_views(stale, {})
+
+    def _add_display_texts(self) -> None:
+        """Give the ``wire`` records of a file from before values had JSON text in
+        ``value_txt`` their text (once per file: ``_scistack`` then says so)."""
+        done = self.cx.execute("SELECT count(*) FROM _scistack WHERE key = 'display_text'"
+                               ).fetchone()[0]
+        if done:
+            return
+        rows = self.cx.execute("SELECT record_id, payload FROM _records WHERE kind = 'wire' "
+                               "AND value_txt IS NULL").fetchall()
+        texts = pa.table({"record_id": pa.array([r[0] for r in rows], pa.string()),
+                          "txt": pa.array([display_text(decode(r[1])) for r in rows],
+                                          pa.string())})
+        with self.transaction():
+            if rows:
+                self.cx.register("_scistack_display_texts", texts)
+                try:
+                    self.cx.execute("UPDATE _records SET value_txt = t.txt FROM "
+                                    "_scistack_display_texts t WHERE _records.record_id = "
+                                    "t.record_id")
+                finally:
+                    self.cx.unregister("_scistack_display_texts")
+            self.cx.execute("INSERT INTO _scistack VALUES ('display_text', '1')")
+
+    def _frame_columns_in_file(self, variable: str) -> list[str]:
+        """The user columns of a variable's DataFrame row table ([] when it has none)."""
+        table = rows_table(variable)
+        return [row[0] for row in self.cx.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+            if row[0] not in (ROW_RECORD, ROW_POSITION)]
+
     # ------------------------------------------------------------------ index
 
     def index(self, variable: str) -> VariableIndex:
         """The index of ``variable``'s records (loaded with one query on first use)."""
         index = self._indexes.get(variable)
-        if index is None:
-            rows = self.cx.execute(
-                "SELECT address, version, record_id, content_hash, kind, cache_key, output_index "
-                "FROM _records WHERE variable = ? ORDER BY version", [variable]).fetchall()
+        if index is not None:
+            return index
+        with self._lock.held():  # loaded under the lock: no save lands half-way
+            if variable in self._indexes:
+                return self._indexes[variable]
+            with self._storage_faults():
+                rows = self.cx.execute(
+                    "SELECT address, version, record_id, content_hash, kind, cache_key, "
+                    "output_index FROM _records WHERE variable = ? ORDER BY version",
+                    [variable]).fetchall()
             index = self._indexes[variable] = VariableIndex.from_rows(variable, self.schema_keys, rows)
         return index
 
@@ -326,6 +475,10 @@ class Database:
             raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with "
                                 "read_only=False to add a schema key")
         _check_schema_key(key, self.schema_keys)
+        with self._lock.held():
+            self._add_schema_key(key)
+
+    def _add_schema_key(self, key: str) -> None:
         before = self.schema_keys, dict(self._views)
         self.schema_keys = [*self.schema_keys, key]
         self._indexes.clear()  # their address order follows the schema keys
@@ -338,7 +491,7 @@ class Database:
                                 ["$." + key])
                 self.cx.execute("UPDATE _scistack SET value = ? WHERE key = 'schema_keys'",
                                 [json.dumps(self.schema_keys)])
-                self._refresh_views(list(self._views), set())
+                self._refresh_views(list(self._views), {})
         except BaseException:
             self.schema_keys, self._views = before
             self._indexes.clear()
@@ -365,7 +518,7 @@ class Database:
         """
         if self.read_only:
             raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with read_only=False to save")
-        with _gc_paused():
+        with _gc_paused(), self._lock.held(), self._storage_faults():
             return self._save_batch(items)
 
     def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
@@ -391,7 +544,9 @@ class Database:
             except UnsupportedValueError as exc:
                 raise UnsupportedValueError(
                     f"{item.variable} at {describe_metadata(metadata)}: {exc}") from exc
-            latest = pending.get((item.variable, address)) or self.index(item.variable).latest_at(address)
+            latest = (pending.get((item.variable, address))
+                      or (self._tx and self._tx.latest.get((item.variable, address)))
+                      or self.index(item.variable).latest_at(address))
             if (latest and latest.content_hash == stored.content_hash
                     and latest.cache_key == item.cache_key and latest.output_index == item.output_index):
                 results.append(latest)
@@ -420,26 +575,43 @@ class Database:
                     "view. Rename one of them")
 
     def _write(self, new: list[tuple], now: dt.datetime) -> None:
-        for info, _, _ in new:
+        """Insert new records; the index learns of them once they are committed.
+
+        A record that changes its variable's view (a new variable, kind or key type, or
+        DataFrame rows) commits in one transaction with the new view, so no crash leaves
+        records without their view.
+        """
+        infos = [info for info, _, _ in new]
+        for info in infos:
             self.index(info.variable)  # load it before the new rows land
-
-        def apply() -> None:
-            for info, _, _ in new:
-                self._indexes[info.variable].add(info)
-            for variable, columns in touched.items():
-                self._views[variable] = (self._views.get(variable, (None, []))[0], columns)
-            self._refresh_views({info.variable for info, _, _ in new}, set(touched))
-
-        touched: dict[str, list[str]] = {}
-        if self._tx_callbacks is None and all(stored.frame is None for _, stored, _ in new):
+        if (self._tx is None and all(stored.frame is None for _, stored, _ in new)
+                and not self._stale_views(infos)):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
             self._insert_records(new, now)
-            apply()
+            for info in infos:
+                self._indexes[info.variable].add(info)
             return
-        with self.transaction() as on_commit:
+        with self.transaction():
+            assert self._tx is not None
             self._insert_records(new, now)
-            touched.update(self._write_frames(new))
-            on_commit.append(apply)
+            self._tx.add(infos)
+            frame_columns = self._write_frames(new)
+            self._refresh_views(dict.fromkeys(i.variable for i in infos), frame_columns)
+
+    def _shape(self, variable: str, records: Iterable[RecordInfo] = ()) -> ViewShape:
+        """The view shape of ``variable``: its indexed records, those of the open
+        transaction, and ``records``."""
+        pending = self._tx.records.get(variable, []) if self._tx is not None else []
+        return ViewShape.of(self.index(variable),
+                            [*pending, *(i for i in records if i.variable == variable)])
+
+    def _stale_views(self, infos: Sequence[RecordInfo]) -> bool:
+        """Whether saving ``infos`` changes the view of any of their variables."""
+        for variable in dict.fromkeys(i.variable for i in infos):
+            signature, columns = self._views.get(variable, (None, []))
+            if view_signature(self._shape(variable, infos), self.schema_keys, columns) != signature:
+                return True
+        return False
 
     def _insert_records(self, new: list[tuple], now: dt.datetime) -> None:
         """One statement: a parameterised INSERT for one array-free record (the cheapest
@@ -470,31 +642,37 @@ class Database:
             "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[list[Callable[[], None]]]:
+    def transaction(self) -> Iterator[None]:
         """One transaction around a block; nested blocks join the outer one.
 
-        Yields a list to which the block appends callbacks that run after the outermost
-        COMMIT succeeds (index and view updates); on error everything is rolled back and
-        the callbacks are dropped.
+        Views change inside it, with the records that change them; the index learns of
+        the records saved inside it after the COMMIT (so other threads never see a record
+        that is not committed). If the block or the COMMIT fails, everything is rolled
+        back and this object's views are restored.
         """
-        if self._tx_callbacks is not None:
-            yield self._tx_callbacks
-            return
-        callbacks: list[Callable[[], None]] = []
-        self._tx_callbacks = callbacks
-        con = self.cx
-        con.execute("BEGIN")
-        try:
-            yield callbacks
-            con.execute("COMMIT")
-        except BaseException:
-            if self._con is not None:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            self._tx_callbacks = None
-        for callback in callbacks:
-            callback()
+        with self._lock.held():
+            if self._tx is not None:
+                yield
+                return
+            con = self.cx
+            tx = self._tx = _Transaction(dict(self._views))
+            with self._storage_faults():
+                try:
+                    con.execute("BEGIN")
+                    yield
+                    con.execute("COMMIT")
+                except BaseException:
+                    if self._con is not None:
+                        with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it
+                            con.execute("ROLLBACK")
+                    self._views = tx.views
+                    raise
+                finally:
+                    self._tx = None
+            for variable, infos in tx.records.items():
+                index = self._indexes[variable]
+                for info in infos:
+                    index.add(info)
 
     def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
         n = len(new)
@@ -545,18 +723,23 @@ class Database:
                 self.cx, info.variable, info.record_id, stored.frame, columns)
         return columns_of
 
-    def _refresh_views(self, variables: Iterable[str], frames_touched: set) -> None:
+    def _refresh_views(self, variables: Iterable[str],
+                       frame_columns: Mapping[str, list[str]]) -> None:
+        """Rewrite the view of each variable whose records changed what it shows, or whose
+        DataFrame rows were appended to (their row-table columns given); call inside the
+        transaction that changed them."""
         for variable in variables:
             signature, columns = self._views.get(variable, (None, []))
-            new_signature = view_signature(self.index(variable), self.schema_keys, columns)
-            if new_signature == signature and variable not in frames_touched:
+            columns = frame_columns.get(variable, columns)
+            shape = self._shape(variable)
+            new_signature = view_signature(shape, self.schema_keys, columns)
+            if new_signature == signature and variable not in frame_columns:
                 continue
-            with self.transaction():
-                self.cx.execute(view_sql(self.index(variable), self.schema_keys, columns))
-                self.cx.execute(
-                    "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                    "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
-                    [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
+            self.cx.execute(view_sql(shape, self.schema_keys, columns))
+            self.cx.execute(
+                "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
+                "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
+                [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
             self._views[variable] = (new_signature, columns)
 
     # ------------------------------------------------------------------ finding and loading
@@ -642,6 +825,10 @@ class Database:
     def _fetch(self, records: Sequence[RecordInfo], wire: bool) -> dict[str, Any]:
         if not records:
             return {}
+        with self._storage_faults():
+            return self._read_values(records, wire)
+
+    def _read_values(self, records: Sequence[RecordInfo], wire: bool) -> dict[str, Any]:
         if len(records) == 1 and records[0].kind != "array:f8":
             # a point read as plain rows is the cheapest round trip (arrays come as Arrow)
             record_id = records[0].record_id
@@ -665,9 +852,10 @@ class Database:
         """The stored lineage (a dict, or None) of each record, read with one query."""
         if not record_ids:
             return {}
-        rows = self.cx.execute(
-            "SELECT record_id, lineage FROM _records WHERE record_id IN (SELECT unnest(?))",
-            [list(record_ids)]).fetchall()
+        with self._storage_faults():
+            rows = self.cx.execute(
+                "SELECT record_id, lineage FROM _records WHERE record_id IN (SELECT unnest(?))",
+                [list(record_ids)]).fetchall()
         return {rid: json.loads(text) if text else None for rid, text in rows}
 
     def with_cache_key(self, cache_key: str) -> list[RecordInfo]:
@@ -679,6 +867,22 @@ class Database:
         """Every version at every matching address, oldest first per address."""
         entries = self.find(variable, metadata)
         return [v for e in entries for v in e.versions]
+
+
+@dataclass
+class _Transaction:
+    """The open transaction: what to restore if it rolls back."""
+
+    views: dict[str, tuple]
+    #: records inserted in it, by variable, added to the indexes after the COMMIT
+    records: dict[str, list[RecordInfo]] = field(default_factory=dict)
+    #: the latest record inserted in it at each (variable, address)
+    latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
+
+    def add(self, infos: Iterable[RecordInfo]) -> None:
+        for info in infos:
+            self.records.setdefault(info.variable, []).append(info)
+            self.latest[(info.variable, info.address)] = info
 
 
 def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:

@@ -6,30 +6,56 @@ value, then ``version`` and ``record_id``. How ``value`` appears depends on what
 variable holds:
 
 * numbers → ``DOUBLE`` (``BIGINT`` when every value is an integer), booleans → ``BOOLEAN``,
-  text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order);
+  text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order) with their
+  shape in a ``value_shape`` column (``BIGINT[]``);
 * DataFrames → no ``value`` column: the view has one row per DataFrame row and the
   DataFrame's own columns, read from the variable's row table ``_rows_<Variable>``;
-* a mix of kinds, or values with no SQL form → ``value`` as text where one exists, else
-  NULL (load such values from Python or MATLAB).
+* every other value (dicts, lists, MATLAB structs, other arrays, ...) → its JSON text
+  (:func:`~scistack_engine.payload.display_text`), and a mix of kinds → text; NULL only
+  for a missing value.
 
-A view's definition is derived from the variable's index (what kinds and key types its
-records have) and is replaced when that changes.
+A view's definition is derived from the variable's :class:`ViewShape` (what kinds and key
+types its records have) and is replaced, in the transaction of the records that change
+it, when that changes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .index import VariableIndex
+from .index import RecordInfo, VariableIndex
 from .payload import BOOL_KINDS, FLOAT_KINDS, INT_KINDS
 
-__all__ = ["quote_identifier", "view_signature", "view_sql", "rows_table", "append_frame_rows"]
+__all__ = ["VIEW_FORMAT", "ViewShape", "quote_identifier", "view_signature", "view_sql", "rows_table",
+           "append_frame_rows"]
+
+
+@dataclass
+class ViewShape:
+    """What a variable's view depends on: the kinds of its values and the types of each
+    metadata key (type names, as the index keeps them)."""
+
+    variable: str
+    kinds: set[str]
+    key_types: dict[str, set[str]]
+
+    @classmethod
+    def of(cls, index: VariableIndex, records: Iterable[RecordInfo] = ()) -> ViewShape:
+        """The shape of the index's records plus ``records`` (not yet in the index)."""
+        shape = cls(index.variable, set(index.kinds),
+                    {key: set(types) for key, types in index.key_types.items()})
+        for info in records:
+            shape.kinds.add(info.kind)
+            for key, value in info.metadata.items():
+                shape.key_types.setdefault(key, set()).add(type(value).__name__)
+        return shape
 
 
 def quote_identifier(name: str) -> str:
@@ -60,6 +86,15 @@ def _key_cast(types: set) -> str | None:
     return None
 
 
+#: The version of the views' SQL; a view built by another version is rebuilt on open.
+VIEW_FORMAT = 2
+
+#: A float64 array's shape ("2,3" in ``_records.shape``) as a list of integers.
+_SHAPE_EXPRESSION = ("CASE WHEN kind = 'array:f8' THEN CASE WHEN shape = '' THEN "
+                     "CAST([] AS BIGINT[]) ELSE CAST(string_split(shape, ',') AS BIGINT[]) END "
+                     "END AS value_shape")
+
+
 def _value_expression(kinds: set) -> str | None:
     if kinds <= INT_KINDS:
         return "value_int"
@@ -75,32 +110,35 @@ def _value_expression(kinds: set) -> str | None:
         return "value_arr"
     if kinds == {"frame"}:
         return None
+    if kinds == {"wire"}:
+        return "value_txt"
     return ("COALESCE(CAST(value_num AS VARCHAR), CAST(value_int AS VARCHAR), value_txt, "
             "CAST(value_arr AS VARCHAR))")
 
 
-def view_signature(index: VariableIndex, schema_keys: Sequence[str],
+def view_signature(shape: ViewShape, schema_keys: Sequence[str],
                    frame_columns: Sequence[str]) -> str:
     """What the view's text depends on; the view is rebuilt when this changes."""
     return json.dumps(
         {
-            "kinds": sorted(index.kinds),
-            "keys": {k: sorted(v) for k, v in sorted(index.key_types.items())},
+            "kinds": sorted(shape.kinds),
+            "keys": {k: sorted(v) for k, v in sorted(shape.key_types.items())},
             "schema": list(schema_keys),
             "frame": list(frame_columns),
+            "format": VIEW_FORMAT,
         },
         sort_keys=True,
     )
 
 
-def view_sql(index: VariableIndex, schema_keys: Sequence[str],
+def view_sql(shape: ViewShape, schema_keys: Sequence[str],
              frame_columns: Sequence[str]) -> str:
     """``CREATE OR REPLACE VIEW`` text for a variable."""
-    variable = index.variable
+    variable = shape.variable
     columns: list[str] = []
-    key_names = list(schema_keys) + sorted(k for k in index.key_types if k not in schema_keys)
+    key_names = list(schema_keys) + sorted(k for k in shape.key_types if k not in schema_keys)
     for key in key_names:
-        types = index.key_types.get(key, {"str"})
+        types = shape.key_types.get(key, {"str"})
         # qualified: a DataFrame's own columns (joined in as f) may share a key's name
         source = ("latest." + quote_identifier(key) if key in schema_keys
                   else f"json_extract_string(latest.address, {_literal('$.' + key)})")
@@ -112,7 +150,7 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
         " QUALIFY row_number() OVER (PARTITION BY address ORDER BY version DESC) = 1"
     )
     order = ", ".join(str(i + 1) for i in range(len(key_names)))
-    value = _value_expression(set(index.kinds))
+    value = _value_expression(shape.kinds)
     if value is None:
         keep = [c for c in frame_columns if c not in key_names and c not in ("version", "record_id")]
         selected = ", ".join(columns + [f"f.{quote_identifier(c)}" for c in keep]
@@ -120,7 +158,9 @@ def view_sql(index: VariableIndex, schema_keys: Sequence[str],
         body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
                 f"ON f.{ROW_RECORD} = latest.record_id ORDER BY {order}, f.{ROW_POSITION}")
     else:
-        selected = ", ".join(columns + [f"{value} AS value", "version", "record_id"])
+        shape_column = [_SHAPE_EXPRESSION] if "array:f8" in shape.kinds else []
+        selected = ", ".join(columns + [f"{value} AS value", *shape_column, "version",
+                                        "record_id"])
         body = f"SELECT {selected} FROM latest ORDER BY {order}"
     return (f"CREATE OR REPLACE VIEW {quote_identifier(variable)} AS "
             f"WITH latest AS ({latest}) {body}")

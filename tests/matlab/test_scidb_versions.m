@@ -239,6 +239,17 @@ verifyError(testCase, @() RawEMG().load('subject', 1, 'db', db), 'scistack:db:no
 db.close();
 end
 
+function test_timeout_option_is_passed_and_checked(testCase)
+testCase.TestData.db.close();
+db = scidb.configure_database(testCase.TestData.file, {'subject', 'session'}, ...
+                              'timeout', 2);
+testCase.TestData.db = db;
+verifyTrue(testCase, db.is_open());
+bad = @() scidb.configure_database(testCase.TestData.file, {'subject', 'session'}, ...
+                                   'timeout', -1);
+verifyError(testCase, bad, 'scistack:arguments:badTimeout');
+end
+
 function test_read_only_database(testCase)
 RawEMG().save(1, 'subject', 1, 'session', 'pre');
 testCase.TestData.db.close();

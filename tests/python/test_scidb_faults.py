@@ -303,7 +303,7 @@ def test_a_file_locked_by_another_process_names_the_cause_and_the_remedy(scidb_d
                 configure_database(scidb_path, ["subject", "session"], read_only=read_only)
             message = str(err.value)
             assert f"process {holder.pid}" in message           # the cause: who holds it
-            assert "one writing process" in message
+            assert "one process write a file" in message
             assert "close" in message.lower() and "read_only" in message  # the remedy
             assert err.value.identifier == "scistack:db:locked"
         with pytest.raises(NotConfiguredError):

@@ -15,6 +15,10 @@ function db = configure_database(path, varargin)
 %   keys by name (in MATLAB: dataset_schema_keys=["subject", "session"]), the name the
 %   Python keyword has too.
 %   DB = scidb.configure_database(..., 'read_only', true) opens it for inspection only.
+%   DB = scidb.configure_database(..., 'timeout', SECONDS) waits up to SECONDS while
+%   another process has the file open (a writer, or a reader when opening for writing);
+%   the error scistack:db:locked then names that process. Without it the error is
+%   immediate.
 %
 %   Configuring a file that is already open (running a script again, say) closes the
 %   earlier opening first, so Database objects from before no longer work.
@@ -27,10 +31,19 @@ function db = configure_database(path, varargin)
 
 [schema_keys, options] = split_arguments(varargin);
 read_only = isfield(options, 'read_only') && logical(options.read_only);
+timeout = 0;
+if isfield(options, 'timeout')
+    timeout = options.timeout;
+    if ~isnumeric(timeout) || ~isscalar(timeout) || ~isreal(timeout) || ~(timeout >= 0)
+        error('scistack:arguments:badTimeout', ...
+              'configure_database: ''timeout'' is a number of seconds, 0 or more');
+    end
+    timeout = double(timeout);
+end
 path = absolute_path(text_value(path, 'the database file'));
 keys = key_list(schema_keys);
 info = scistack.internal.engine_call('db_configure', 'path', path, 'schema_keys', keys, ...
-                                     'read_only', read_only);
+                                     'read_only', read_only, 'timeout', timeout);
 db = scidb.Database(info);
 end
 
@@ -46,12 +59,13 @@ if isempty(args)
     pairs = {};
 end
 [extra, options] = scidb.internal.parse_metadata(pairs, ...
-                                                 {'read_only', 'dataset_schema_keys'}, ...
+                                                 {'read_only', 'timeout', ...
+                                                  'dataset_schema_keys'}, ...
                                                  'configure_database');
 if ~isempty(fieldnames(extra))
     error('scistack:arguments:unknownOption', ...
           ['configure_database: the options are ''dataset_schema_keys'' (the schema ', ...
-           'keys) and ''read_only'' (true or false)']);
+           'keys), ''read_only'' (true or false) and ''timeout'' (seconds)']);
 end
 has_named = isfield(options, 'dataset_schema_keys');
 if isempty(args) || (~by_name && has_named)

@@ -124,7 +124,8 @@ def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
     (after checking its schema keys), as ``scidb.configure_database`` does in Python."""
     return _opened(session.open_database(
         str(args["path"]), [str(k) for k in items(args["schema_keys"])],
-        read_only=bool(args.get("read_only", False)), replace=True))
+        read_only=bool(args.get("read_only", False)),
+        timeout=float(args.get("timeout") or 0), replace=True))
 
 
 @operation("db_current")
