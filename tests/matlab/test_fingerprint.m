@@ -223,6 +223,64 @@ verifyEqual(testCase, decls.names, {'f'});
 verifyEqual(testCase, decls.inputs, {{'x'}});
 end
 
+function test_double_quoted_text_ends_as_matlab_reads_it(testCase)
+% Only "" escapes a quote: "C:\data\" ends at its second quote, so the % in a later
+% literal is text and the call after it is code.
+source = 'folder = "C:\data\"; mark = "%"; lineage_hidden_call(folder);';
+[code, names] = scistack.internal.fingerprint_normalize(source);
+verifyEqual(testCase, code, source);
+verifyTrue(testCase, any(strcmp(names, 'lineage_hidden_call')));
+source = 'say = "she said ""hi % there"""; next_step(say); % done';
+[code, names] = scistack.internal.fingerprint_normalize(source);
+verifyEqual(testCase, code, 'say = "she said ""hi % there"""; next_step(say);');
+verifyTrue(testCase, any(strcmp(names, 'next_step')));
+end
+
+function test_a_called_classdef_file_is_followed(testCase)
+folder = testCase.TestData.folder;
+class_name = sprintf('LineageTmpGain%d', randi(1e9));
+caller = unique_name('uses_class');
+lineage_write(folder, caller, {['function y = ', caller, '(x)'], ...
+                               ['g = ', class_name, '(2);'], 'y = g.apply(x);', 'end'});
+write_gain_class(folder, class_name, 'obj.factor * x');
+[fp, info] = scistack.internal.fingerprint(str2func(caller));
+verifyEqual(testCase, sort(cellfun(@file_name, info.files, 'UniformOutput', false)), ...
+            sort({[caller, '.m'], [class_name, '.m']}));
+write_gain_class(folder, class_name, 'obj.factor * x + 1');
+verifyNotEqual(testCase, scistack.internal.fingerprint(str2func(caller)), fp);
+end
+
+function test_library_folders(testCase)
+libraries = scistack.internal.fingerprint_libraries();
+verifyTrue(testCase, scistack.internal.fingerprint_libraries(libraries, ...
+                                                             which('scistack.version')));
+verifyTrue(testCase, scistack.internal.fingerprint_libraries(libraries, which('fileread')));
+verifyFalse(testCase, scistack.internal.fingerprint_libraries(libraries, ...
+                                                              which('lineage_filter')));
+verifyEqual(testCase, libraries.fold_case, ispc());
+end
+
+function test_library_folders_compare_without_case_where_the_platform_does(testCase)
+windows = struct('roots', {{'C:\Program Files\MATLAB\R2024a\'}}, 'fold_case', true);
+file = 'c:\program files\matlab\R2024A\toolbox\signal\bandpass.m';
+verifyTrue(testCase, scistack.internal.fingerprint_libraries(windows, file));
+windows.fold_case = false;
+verifyFalse(testCase, scistack.internal.fingerprint_libraries(windows, file));
+verifyFalse(testCase, scistack.internal.fingerprint_libraries(windows, ...
+                                                              'C:\Program Files\MATLAB\R2024'));
+end
+
+function test_non_ascii_source_has_the_same_fingerprint_everywhere(testCase)
+% lineage_unicode_label.m holds UTF-8 text; MATLAB reads it as UTF-8 whatever the
+% platform's encoding, so matlab_only/test_fingerprint_matlab.m expects this digest.
+text = scistack.internal.fingerprint_source(which('lineage_unicode_label'));
+literal = regexp(text, '''[^'']*''', 'match', 'once');
+verifyEqual(testCase, double(unicode2native(literal, 'UTF-8')), ...
+            [double('''Gr'), 195, 182, 195, 159, double('e in '), 194, 181, double('V''')]);
+verifyEqual(testCase, scistack.internal.fingerprint(@lineage_unicode_label), ...
+            lineage_unicode_digest());
+end
+
 function test_signature_names_the_declared_inputs(testCase)
 sig = scistack.internal.fingerprint_signature(@lineage_filter);
 verifyEqual(testCase, sig.inputs, {'signal', 'low_hz', 'high_hz'});
@@ -241,6 +299,14 @@ end
 function name = unique_name(stem)
 % A function name no other test uses (function files are cached by name).
 name = sprintf('lineage_tmp_%s_%d', stem, randi(1e9));
+end
+
+function write_gain_class(folder, class_name, body)
+% A value class with one property and one method, apply(x) = BODY.
+lineage_write(folder, class_name, {['classdef ', class_name], 'properties', 'factor = 1', ...
+                                   'end', 'methods', ['function obj = ', class_name, '(f)'], ...
+                                   'obj.factor = f;', 'end', 'function y = apply(obj, x)', ...
+                                   ['y = ', body, ';'], 'end', 'end', 'end'});
 end
 
 function name = file_name(file)

@@ -112,6 +112,24 @@ verifyError(testCase, @() too_many_outputs(scilineage.Thunk(@lineage_min_max), x
             'scistack:lineage:outputCount');
 end
 
+function test_several_outputs_of_recompute_and_the_count_matlab_asks_for(testCase)
+min_max = scilineage.Thunk(@lineage_min_max, 'n_outputs', 2);
+x = fresh_signal();
+[low, high] = min_max.recompute(x);
+verifyEqual(testCase, {low.data, high.data}, {min(x), max(x)});
+verifyEqual(testCase, calls(), 1);
+% MATLAB asks numArgumentsFromSubscript how many results an indexing call gives
+call = substruct('()', {x});
+verifyEqual(testCase, numArgumentsFromSubscript(min_max, call, 'Statement'), 2);
+verifyEqual(testCase, numArgumentsFromSubscript(min_max, call, 'Expression'), 1);
+recompute_call = substruct('.', 'recompute', '()', {x});
+verifyEqual(testCase, numArgumentsFromSubscript(min_max, recompute_call, 'Statement'), 2);
+property = substruct('.', 'fingerprint');
+verifyEqual(testCase, numArgumentsFromSubscript(min_max, property, 'Statement'), 1);
+key_call = substruct('.', 'cache_key', '()', {x});
+verifyEqual(testCase, numArgumentsFromSubscript(min_max, key_call, 'Statement'), 1);
+end
+
 function test_results_chain_as_upstream_inputs(testCase)
 filter_fn = scilineage.Thunk(@lineage_filter);
 gain = scilineage.Thunk(@lineage_gain);

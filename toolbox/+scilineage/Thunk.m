@@ -37,8 +37,8 @@ classdef Thunk
     %
     %   Methods:
     %     R = T.recompute(...), R = recompute(T, ...)  run FN even when the call is
-    %         cached, and replace the cached outputs (use the function form for several
-    %         outputs: [R1, R2] = recompute(T, ...));
+    %         cached, and replace the cached outputs ([R1, R2] = T.recompute(...) for
+    %         several outputs);
     %     KEY = T.cache_key(...)  the cache key a call would use, running nothing;
     %     T.fingerprint  the fingerprint that enters cache keys.
     %
@@ -132,6 +132,21 @@ classdef Thunk
             end
             if ~isempty(rest)
                 [varargout{1:n}] = subsref(varargout{1}, rest);
+            end
+        end
+
+        function n = numArgumentsFromSubscript(obj, s, context)
+            % How many results MATLAB asks subsref for: a call T(...) or
+            % T.recompute(...) in a statement gives the declared outputs, so that
+            % [lo, hi] = T(x) receives both; inside an expression (f(T(x))) it gives one.
+            % (GNU Octave takes the count from the left-hand side and never calls this.)
+            is_call = strcmp(s(1).type, '()') || ...
+                      (numel(s) > 1 && strcmp(s(1).type, '.') && ...
+                       strcmp(s(1).subs, 'recompute') && strcmp(s(2).type, '()'));
+            if is_call && ~strcmp(char(context), 'Expression')
+                n = obj.n_outputs;
+            else
+                n = 1;
             end
         end
 

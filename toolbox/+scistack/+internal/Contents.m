@@ -39,6 +39,8 @@
 %   fingerprint_normalize      - Source text without comments and layout; the names it uses.
 %   fingerprint_anonymous_text - The canonical text of an anonymous function.
 %   fingerprint_signature      - A function's name and declared input names.
+%   fingerprint_source         - The text of a source file, read as UTF-8 everywhere.
+%   fingerprint_libraries      - The folders whose functions are named, not followed.
 %
 % Example
 %   x = scistack.internal.engine_call('echo', 'value', magic(3));

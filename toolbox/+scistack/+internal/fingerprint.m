@@ -13,13 +13,16 @@ function [digest, info] = fingerprint(fh)
 %     handles among them by their own fingerprints) and the user functions it calls;
 %   * a built-in or library function: its name.
 %
-%   A called name is a user function when which resolves it to a .m file outside
-%   MATLAB's and Octave's own folders (matlabroot, OCTAVE_HOME and Octave's package
-%   folders) and outside the SciStack toolbox's packages. Names are taken from the code itself:
-%   plain and dotted names (pkg.fn), names in @handles, quoted single names (feval('f')),
-%   and functions in the private folder beside a file. Files are identified by their
-%   package-qualified names (pkg.fn, private/helper), never by their folder, so the
-%   fingerprint is the same in every process and on every machine for the same code.
+%   A called name is a user function when which resolves it to a .m file outside the
+%   library folders (scistack.internal.fingerprint_libraries: MATLAB's and Octave's own,
+%   support packages and add-ons, the SciStack toolbox's packages; without case on
+%   Windows); a class constructor is followed to its classdef file. Names are taken from
+%   the code itself: plain and dotted names (pkg.fn, Class.method), names in @handles,
+%   quoted single names (feval('f')), and functions in the private folder beside a file.
+%   Source files are read as UTF-8 (scistack.internal.fingerprint_source). Files are
+%   identified by their package-qualified names (pkg.fn, private/helper), never by
+%   their folder, so the fingerprint is the same in every process and on every machine
+%   for the same code.
 %
 %   Not seen (use scilineage.Thunk's 'version' option or recompute when they matter):
 %   names built at run time (feval(['step', num2str(k)]), eval), methods of a class the
@@ -78,7 +81,7 @@ else
     stamps_from = 3;  % dir
 end
 state = struct('octave', octave, 'stamps_from', stamps_from, ...
-               'roots', {library_roots(octave)}, ...
+               'libraries', scistack.internal.fingerprint_libraries(), ...
                'env_text', '', ...
                'watch', {{}}, 'watch_stamps', [], 'watch_lists', {{}}, ...
                'packages', {{}}, 'env', 0, ...
@@ -86,36 +89,6 @@ state = struct('octave', octave, 'stamps_from', stamps_from, ...
                'result_keys', {{}}, 'result_values', {{}}, ...
                'name_keys', {{}}, 'name_values', {{}}, ...
                'folder_keys', {{}}, 'folder_values', {{}});
-end
-
-function roots = library_roots(octave)
-% Folders whose functions are library code, named but never followed: MATLAB's or
-% Octave's own, and the toolbox's packages.
-toolbox = fileparts(fileparts(fileparts(mfilename('fullpath'))));
-if octave
-    home = OCTAVE_HOME();
-    roots = {fullfile(home, 'share', 'octave'), fullfile(home, 'lib'), ...
-             fullfile(home, 'lib64'), fullfile(home, 'libexec')};
-    try
-        [prefix, arch_prefix] = pkg('prefix');
-        roots = [roots, {prefix, arch_prefix}];
-    catch
-        % no package system: nothing more to name
-    end
-else
-    roots = {matlabroot()};
-end
-% the toolbox's own packages are library code; its examples/ and doc/ are user code,
-% which users copy and edit
-packages = dir(fullfile(toolbox, '+*'));
-roots = [roots, cellfun(@(name) fullfile(toolbox, name), {packages.name}, ...
-                        'UniformOutput', false)];
-roots = roots(~cellfun(@isempty, roots));
-for k = 1:numel(roots)
-    if roots{k}(end) ~= filesep
-        roots{k} = [roots{k}, filesep];
-    end
-end
 end
 
 function state = check_environment(state)
@@ -564,7 +537,7 @@ if ~isempty(k)
         return
     end
 end
-raw = fileread(file);
+raw = scistack.internal.fingerprint_source(file);
 if ~isempty(previous) && same_numbers(stamp, previous.stamp) && strcmp(raw, previous.raw)
     entry = previous;  % modified less than two seconds before it was read: still the same
 else
@@ -666,7 +639,7 @@ if ~isempty(k)
     return
 end
 file = '';
-if any(name == '.') || exist(name, 'file') == 2
+if any(name == '.') || exist(name, 'file') == 2 || exist(name, 'class') == 8
     file = where_is(name);
     if ~user_file(state, file)
         file = '';
@@ -677,8 +650,10 @@ state.name_values{end + 1} = file;
 end
 
 function found_file_path = where_is(looked_up_name)
-% which, from a scope whose only variable is its argument (which reports variables).
-found_file_path = which(looked_up_name);
+% which, from a scope whose only variable is its argument (which reports variables),
+% without the comment MATLAB puts after a class constructor's file
+% ('/work/Gain.m  % Gain constructor').
+found_file_path = regexprep(which(looked_up_name), '\s+%[^%]*$', '');
 end
 
 function [names, state] = folder_functions(state, folder)
@@ -705,11 +680,5 @@ tf = ischar(file) && numel(file) > 2 && strcmp(file(end - 1:end), '.m') && ...
 end
 
 function tf = under_roots(state, file)
-tf = false;
-for k = 1:numel(state.roots)
-    if strncmp(file, state.roots{k}, numel(state.roots{k}))
-        tf = true;
-        return
-    end
-end
+tf = scistack.internal.fingerprint_libraries(state.libraries, file);
 end

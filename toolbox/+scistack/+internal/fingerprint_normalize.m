@@ -6,6 +6,9 @@ function [code, names, decls] = fingerprint_normalize(text)
 %   a ... continuation (the continued lines are joined), blank lines, indentation and
 %   trailing blanks; every other run of blanks becomes one space. Text inside quotes is
 %   kept exactly. Line breaks between statements are kept: they separate statements.
+%   Quoted text ends as MATLAB reads it: only a doubled quote ('' or "") stands for a
+%   quote inside it, so "C:\data\" ends at its second quote (GNU Octave's backslash
+%   escapes are not read: write "" for a quote in double-quoted text that both run).
 %
 %   [CODE, NAMES] = scistack.internal.fingerprint_normalize(TEXT) also returns the
 %   identifiers the code uses (a sorted cellstr without keywords): plain names (helper),
@@ -30,7 +33,7 @@ if isempty(pattern)
     % A quote opens a text literal unless it follows a name, a closing bracket, a dot or
     % another quote: then it is the transpose operator.
     single_quoted = '(?<![\w)\]}.''])''(?:[^''\n]|'''')*''';
-    double_quoted = '"(?:[^"\n\\]|""|\\.)*"';
+    double_quoted = '"(?:[^"\n]|"")*"';
     continuation = ' *\.\.\.[^\n]*(?:\n *|$)';
     comment = '[%#][^\n]*';
     pattern = [single_quoted, '|', double_quoted, '|', continuation, '|', comment];

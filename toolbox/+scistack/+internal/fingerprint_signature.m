@@ -44,7 +44,8 @@ end
 if isempty(regexp(file, '\.m$', 'once')) || exist(file, 'file') ~= 2
     return
 end
-[code, ~, decls] = scistack.internal.fingerprint_normalize(fileread(file));
+source = scistack.internal.fingerprint_source(file);
+[code, ~, decls] = scistack.internal.fingerprint_normalize(source);
 short = regexprep(name, '^.*[.>/]', '');
 found = find(strcmp(decls.names, short), 1);
 if isempty(found) && ~isempty(decls.names) && strncmp(code, 'function', 8) && ...
