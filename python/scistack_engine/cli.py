@@ -155,6 +155,12 @@ def cmd_info(args: argparse.Namespace) -> None:
         lines.append(format_table(["variable", "records", "versions", "last saved"],
                                   [[v["name"], v["records"], v["versions"], _time(v["last_saved"])]
                                    for v in info["variables"]]))
+        cache = info["lineage_cache"]
+        if cache["calls"]:
+            values = f"{cache['values']} value" + ("" if cache["values"] == 1 else "s")
+            lines += ["", f"lineage cache: {cache['calls']} calls, {cache['outputs']} outputs "
+                      f"({cache['outputs_in_records']} in saved records); held only by the "
+                      f"cache: {values}, {_size(cache['value_bytes'])}"]
         if info["runs"]:
             lines += ["", "latest runs", _runs_table(info["runs"])]
         return "\n".join(lines)

@@ -190,6 +190,7 @@ class Database:
                                 "only an existing SciStack file can be opened")
         self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only)
         self._user_con: duckdb.DuckDBPyConnection | None = None
+        self._before_close: list[Callable[[], None]] = []
         try:
             self.schema_keys: list[str] = keys if keys is not None else stored_schema_keys(self.cx, self.path)
             self._init_schema()
@@ -238,8 +239,15 @@ class Database:
         return self._con is not None
 
     def close(self) -> None:
-        """Close the file (idempotent). Committed data is already durable."""
-        if self._con is not None:
+        """Close the file (idempotent). Committed data is already durable; what was
+        registered with :meth:`before_close` is written first."""
+        if self._con is None:
+            return
+        callbacks, self._before_close = self._before_close, []
+        try:
+            for callback in callbacks:
+                callback()
+        finally:  # a failed write still closes the file (and its error is raised)
             if self._user_con is not None:
                 self._user_con.close()
                 self._user_con = None
@@ -247,6 +255,11 @@ class Database:
             self._con = None
             if _open_files.get(os.path.abspath(self.path)) is self:
                 del _open_files[os.path.abspath(self.path)]
+
+    def before_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (once) while the file is still open, when it is closed: a
+        writer that buffers (the persistent lineage cache) writes what it holds."""
+        self._before_close.append(callback)
 
     def __enter__(self) -> Database:
         return self
