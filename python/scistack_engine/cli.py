@@ -348,7 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    command("info", cmd_info, "variables, record counts, size, schema keys, latest runs")
+    command("info", cmd_info, "variables, record counts, size, schema keys, lineage cache, latest runs")
     sub = command("vars", cmd_vars, "records and versions per variable, and grid coverage")
     sub.add_argument("variable", metavar="VAR", nargs="?", help="only this variable")
     sub = command("show", cmd_show, "one record: its value, versions and provenance chain")
