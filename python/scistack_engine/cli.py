@@ -77,6 +77,10 @@ def _size(n: int) -> str:
     return ""
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _time(text: str | None) -> str:
     return text[:19].replace("T", " ") if text else "-"
 
@@ -157,10 +161,10 @@ def cmd_info(args: argparse.Namespace) -> None:
                                    for v in info["variables"]]))
         cache = info["lineage_cache"]
         if cache["calls"]:
-            values = f"{cache['values']} value" + ("" if cache["values"] == 1 else "s")
-            lines += ["", f"lineage cache: {cache['calls']} calls, {cache['outputs']} outputs "
-                      f"({cache['outputs_in_records']} in saved records); held only by the "
-                      f"cache: {values}, {_size(cache['value_bytes'])}"]
+            lines += ["", f"lineage cache: {_count(cache['calls'], 'call')}, "
+                      f"{_count(cache['outputs'], 'output')} ({cache['outputs_in_records']} in "
+                      f"saved records); held only by the cache: {_count(cache['values'], 'value')}, "
+                      f"{_size(cache['value_bytes'])}"]
         if info["runs"]:
             lines += ["", "latest runs", _runs_table(info["runs"])]
         return "\n".join(lines)
