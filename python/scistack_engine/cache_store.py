@@ -13,7 +13,7 @@ When a database is configured, a wrapped call's cache key is looked up, in this 
 So rerunning a script in a new process runs no lineage function whose code, inputs and
 constants are unchanged, whether or not its results were saved. A call's outputs are hashed
 and encoded when it returns and written to the lineage cache in batches: every
-:data:`WRITE_EVERY` calls, when the database is closed, when another database becomes
+:data:`WRITE_EVERY` calls (or :data:`WRITE_BYTES` of outputs), when the database is closed, when another database becomes
 current, and when the process exits. A process killed before then loses the cache entries
 of its unwritten calls (they run again next time), never a record.
 """
@@ -41,8 +41,10 @@ logger = logging.getLogger(__name__)
 #: Calls remembered in memory, on top of the database, per process.
 MEMORY_ENTRIES = 1024
 
-#: Calls kept in memory before they are written to the lineage cache in one transaction.
-WRITE_EVERY = 64
+#: Calls kept in memory before they are written to the lineage cache in one transaction,
+#: or fewer once their outputs' encoded bytes reach WRITE_BYTES.
+WRITE_EVERY = 256
+WRITE_BYTES = 32_000_000
 
 #: Every store of this process, so that each writes its calls when the process exits.
 _stores: weakref.WeakSet[DatabaseCacheStore] = weakref.WeakSet()
@@ -57,6 +59,7 @@ class DatabaseCacheStore:
         self.memory = MemoryCacheStore(max_entries=MEMORY_ENTRIES)
         self.kept = LineageCache(db)
         self._unwritten: dict[str, KeptCall] = {}
+        self._unwritten_bytes = 0
         self._lock = threading.Lock()
         db.before_close(self.flush)
         _stores.add(self)
@@ -153,7 +156,8 @@ class DatabaseCacheStore:
     def _keep(self, call: KeptCall) -> None:
         with self._lock:
             self._unwritten[call.cache_key] = call
-            full = len(self._unwritten) >= WRITE_EVERY
+            self._unwritten_bytes += sum(len(w) for w in call.wires)
+            full = len(self._unwritten) >= WRITE_EVERY or self._unwritten_bytes >= WRITE_BYTES
         if full:
             self.flush()
 
@@ -161,6 +165,7 @@ class DatabaseCacheStore:
         """Write the calls kept since the last write to the lineage cache (one transaction)."""
         with self._lock:
             calls, self._unwritten = list(self._unwritten.values()), {}
+            self._unwritten_bytes = 0
         if calls and self.db.is_open and not self.db.read_only:
             self.kept.write(calls)
 

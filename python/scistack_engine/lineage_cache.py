@@ -109,6 +109,12 @@ class LineageCache:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._calls: dict[str, list[KeptOutput]] | None = None
+        self._tables = False  # known to exist (once they do, they stay)
+
+    def _exists(self) -> bool:
+        if not self._tables:
+            self._tables = _has_tables(self.db)
+        return self._tables
 
     def outputs(self, cache_key: str) -> list[KeptOutput] | None:
         """Where the outputs of the call ``cache_key`` are, in output order; None when the
@@ -118,7 +124,7 @@ class LineageCache:
         return self._calls.get(cache_key)
 
     def _read_calls(self) -> dict[str, list[KeptOutput]]:
-        if not _has_tables(self.db):
+        if not self._exists():
             return {}
         calls: dict[str, list[KeptOutput]] = {}
         for key, digest, record_id in self.db.cx.execute(
@@ -129,7 +135,7 @@ class LineageCache:
 
     def payloads(self, content_hashes: Sequence[str]) -> dict[str, bytes]:
         """The wire bytes kept for each of ``content_hashes`` (those present), one query."""
-        if not content_hashes or not _has_tables(self.db):
+        if not content_hashes or not self._exists():
             return {}
         return dict(self.db.cx.execute(
             f"SELECT content_hash, payload FROM {VALUES_TABLE} "
@@ -137,38 +143,42 @@ class LineageCache:
 
     def write(self, calls: Sequence[KeptCall]) -> None:
         """Keep ``calls`` in one transaction; a call kept before under the same key (a
-        recomputation) is replaced. A value a saved record holds, or that is kept
-        already, is not stored again."""
+        recomputation) is replaced. A value kept already, or saved as this call's output
+        (found in the in-memory record index, not by a scan), is not stored again; a
+        record with the same content saved otherwise is found by :meth:`prune`."""
         if not calls:
             return
         cx = self.db.cx
         digests = list(dict.fromkeys(h for call in calls for h in call.content_hashes))
+        replaced = [call.cache_key for call in calls if self.outputs(call.cache_key) is not None]
         with self.db.transaction() as on_commit:
-            cx.execute(f"CREATE TABLE IF NOT EXISTS {CALLS_TABLE} (cache_key VARCHAR NOT NULL, "
-                       "output_index SMALLINT NOT NULL, content_hash VARCHAR NOT NULL, "
-                       "record_id VARCHAR, function_name VARCHAR, created_at TIMESTAMPTZ NOT NULL)")
-            cx.execute(f"CREATE TABLE IF NOT EXISTS {VALUES_TABLE} "
-                       "(content_hash VARCHAR PRIMARY KEY, payload BLOB NOT NULL)")
-            in_records = dict(cx.execute(
-                "SELECT content_hash, min(record_id) FROM _records "
-                "WHERE content_hash IN (SELECT unnest(?::VARCHAR[])) GROUP BY content_hash",
-                [digests]).fetchall())
+            if not self._exists():
+                cx.execute(f"CREATE TABLE IF NOT EXISTS {CALLS_TABLE} (cache_key VARCHAR NOT "
+                           "NULL, output_index SMALLINT NOT NULL, content_hash VARCHAR NOT NULL, "
+                           "record_id VARCHAR, function_name VARCHAR, "
+                           "created_at TIMESTAMPTZ NOT NULL)")
+                cx.execute(f"CREATE TABLE IF NOT EXISTS {VALUES_TABLE} "
+                           "(content_hash VARCHAR PRIMARY KEY, payload BLOB NOT NULL)")
+                on_commit.append(lambda: setattr(self, "_tables", True))
             present = {h for (h,) in cx.execute(
                 f"SELECT content_hash FROM {VALUES_TABLE} "
                 "WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))", [digests]).fetchall()}
             new_values: dict[str, bytes] = {}
             rows: list[tuple[str, int, str, str | None, str]] = []
             for call in calls:
+                saved = {(info.output_index or 0, info.content_hash): info.record_id
+                         for info in self.db.with_cache_key(call.cache_key)}
                 for index, (digest, wire) in enumerate(zip(call.content_hashes, call.wires)):
-                    record_id = in_records.get(digest)
+                    record_id = saved.get((index, digest))
                     if record_id is None and digest not in present:
                         new_values.setdefault(digest, wire)
                     rows.append((call.cache_key, index, digest, record_id, call.function_name))
             if new_values:
                 cx.execute(f"INSERT INTO {VALUES_TABLE} SELECT unnest(?::VARCHAR[]), "
                            "unnest(?::BLOB[])", [list(new_values), list(new_values.values())])
-            cx.execute(f"DELETE FROM {CALLS_TABLE} WHERE cache_key IN (SELECT unnest(?::VARCHAR[]))",
-                       [[call.cache_key for call in calls]])
+            if replaced:
+                cx.execute(f"DELETE FROM {CALLS_TABLE} WHERE cache_key IN "
+                           "(SELECT unnest(?::VARCHAR[]))", [replaced])
             columns = [list(column) for column in zip(*rows)]
             cx.execute(f"INSERT INTO {CALLS_TABLE} SELECT unnest(?::VARCHAR[]), "
                        "unnest(?::SMALLINT[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
@@ -194,7 +204,7 @@ class LineageCache:
         if self.db.read_only:
             raise ReadOnlyError(f"database {self.db.path!r} is open read-only; reopen it with "
                                 "read_only=False to prune its lineage cache")
-        if not _has_tables(self.db):
+        if not self._exists():
             return {"dropped_calls": 0, "dropped_values": 0, "freed_bytes": 0}
         cx = self.db.cx
         needed = {key for (text,) in cx.execute(

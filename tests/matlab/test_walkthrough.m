@@ -34,7 +34,7 @@ verifyEqual(testCase, shown.n_versions, 3);
 verifyEqual(testCase, round(100 * shown.mean_change) / 100, 4.15, 'AbsTol', 1e-9);
 verifyEqual(testCase, shown.mean_function, 'mean');
 verifyEqual(testCase, shown.db_open, false, 'the page closes its database');
-clear cleanup
+clear cleanup;
 end
 
 function shown = run_blocks(blocks)
