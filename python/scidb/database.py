@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from scistack_engine import session, var_groups
+from scistack_engine import cache_store, session, var_groups
 from scistack_engine.errors import NotConfiguredError, ReservedMetadataKeyError
 from scistack_engine.provenance import (
     provenance,
@@ -91,6 +91,23 @@ class Database(_EngineDatabase):
     def list_var_groups(self) -> list[str]:
         """The names of the variable groups in the database, sorted."""
         return var_groups.list_var_groups(self)
+
+    def prune_lineage_cache(self) -> dict[str, int]:
+        """Drop from the lineage cache what no saved record needs.
+
+        Every call of a lineage function is kept in the file (``docs/lineage.md``), saved
+        or not. This drops the calls that no saved record's lineage names -- neither as
+        the call that made it nor as a step upstream of it -- and the values only they
+        held; a value a record holds now is read from the record and not kept twice.
+        The calls dropped run again when next made. ``scistack info`` shows the space.
+
+        Returns
+        -------
+        dict
+            ``dropped_calls``, ``dropped_values`` and ``freed_bytes`` (the dropped values'
+            bytes, which DuckDB reuses for later writes).
+        """
+        return cache_store.prune_lineage_cache(self)
 
     def get_pipeline_structure(self, variable: type | str | None = None, *,
                                reduce: bool = True) -> dict[str, Any]:

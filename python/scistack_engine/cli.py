@@ -77,6 +77,10 @@ def _size(n: int) -> str:
     return ""
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _time(text: str | None) -> str:
     return text[:19].replace("T", " ") if text else "-"
 
@@ -155,6 +159,12 @@ def cmd_info(args: argparse.Namespace) -> None:
         lines.append(format_table(["variable", "records", "versions", "last saved"],
                                   [[v["name"], v["records"], v["versions"], _time(v["last_saved"])]
                                    for v in info["variables"]]))
+        cache = info["lineage_cache"]
+        if cache["calls"]:
+            lines += ["", f"lineage cache: {_count(cache['calls'], 'call')}, "
+                      f"{_count(cache['outputs'], 'output')} ({cache['outputs_in_records']} in "
+                      f"saved records); held only by the cache: {_count(cache['values'], 'value')}, "
+                      f"{_size(cache['value_bytes'])}"]
         if info["runs"]:
             lines += ["", "latest runs", _runs_table(info["runs"])]
         return "\n".join(lines)
@@ -342,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    command("info", cmd_info, "variables, record counts, size, schema keys, latest runs")
+    command("info", cmd_info, "variables, record counts, size, schema keys, lineage cache, latest runs")
     sub = command("vars", cmd_vars, "records and versions per variable, and grid coverage")
     sub.add_argument("variable", metavar="VAR", nargs="?", help="only this variable")
     sub = command("show", cmd_show, "one record: its value, versions and provenance chain")

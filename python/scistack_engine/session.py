@@ -9,8 +9,9 @@ in Python, a handle in MATLAB).
 MATLAB holds its databases by *handle*, a small integer this module hands out for every
 database it opens; :func:`by_handle` turns a handle back into the database.
 
-Opening a file makes the current database's records the persistent lineage cache
-(:class:`~scistack_engine.cache_store.DatabaseCacheStore`); closing it removes that cache.
+Opening a file makes the current database the persistent lineage cache
+(:class:`~scistack_engine.cache_store.DatabaseCacheStore`: its records and its lineage
+cache tables); closing it writes the calls kept so far and removes that cache.
 
 Opening a file that is already open in this process (``replace=True``) closes the earlier
 opening first, after checking that the schema keys agree: a process keeps one index per
@@ -78,7 +79,9 @@ def open_database(path: str, schema_keys: Sequence[str], *, read_only: bool = Fa
     db = factory(path, keys, read_only=read_only, timeout=timeout)
     _handles[next(_next_handle)] = db
     _current = db
-    set_cache_store(DatabaseCacheStore(db))
+    previous_store = set_cache_store(DatabaseCacheStore(db))
+    if isinstance(previous_store, DatabaseCacheStore):
+        previous_store.flush()  # its calls are written before another database is current
     return db
 
 

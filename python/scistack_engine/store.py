@@ -32,7 +32,7 @@ import hashlib
 import json
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,6 +217,7 @@ class Database:
         self._indexes: dict[str, VariableIndex] = {}
         self._tx: _Transaction | None = None
         self._views: dict[str, tuple] = {}
+        self._before_close: list[Callable[[], None]] = []
         with self._lock.held():
             self._open_connections()
         if self.path != ":memory:":
@@ -309,7 +310,17 @@ class Database:
         return self._con is not None or self._reopen_due
 
     def close(self) -> None:
-        """Close the file (idempotent). Committed data is already durable."""
+        """Close the file (idempotent). Committed data is already durable; what was
+        registered with :meth:`before_close` is written first."""
+        callbacks, self._before_close = self._before_close, []
+        try:
+            if self._con is not None:
+                for callback in callbacks:
+                    callback()
+        finally:  # a failed write still closes the file (and its error is raised)
+            self._close_file()
+
+    def _close_file(self) -> None:
         with self._lock.held():
             self._reopen_due = False
             if self._con is None:
@@ -333,6 +344,11 @@ class Database:
             self._user_cons.close()
             self._readers.close()
             con.close()
+
+    def before_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (once) while the file is still open, when it is closed: a
+        writer that buffers (the persistent lineage cache) writes what it holds."""
+        self._before_close.append(callback)
 
     def __enter__(self) -> Database:
         return self

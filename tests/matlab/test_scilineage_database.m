@@ -121,6 +121,22 @@ end
 
 % ----------------------------------------------------------------- helpers
 
+function test_prune_drops_the_calls_no_saved_record_needs(testCase)
+LineageRaw().save((1:20)', 'subject', 1, 'session', 'pre');
+filter_fn = scidb.Thunk(@lineage_filter);
+gain_fn = scilineage.Thunk(@lineage_gain);
+raw = LineageRaw().load('subject', 1, 'session', 'pre');
+filtered = filter_fn(raw, 20, 450);
+LineageFiltered().save(gain_fn(filtered, 2), 'subject', 1, 'session', 'pre');
+gain_fn(filtered, 5);  % named by no saved record
+d = testCase.TestData.db.prune_lineage_cache();
+verifyEqual(testCase, d.dropped_calls, 1);
+verifyEqual(testCase, d.dropped_values, 1);
+verifyTrue(testCase, d.freed_bytes > 0);
+d = testCase.TestData.db.prune_lineage_cache();
+verifyEqual(testCase, d.dropped_calls, 0, 'the saved record names the two other calls');
+end
+
 function reset_calls()
 global LINEAGE_TEST_CALLS
 LINEAGE_TEST_CALLS = 0;

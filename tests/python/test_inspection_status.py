@@ -109,6 +109,40 @@ def test_a_save_after_a_failure_is_not_an_error(tmp_path, scidb_unconfigured):
     scidb.close(db)
 
 
+def test_a_cached_setting_made_latest_again_replaces_no_input(tmp_path, scidb_unconfigured):
+    # factor 2, then 3, then 2 again: the third run finds the first results cached and
+    # makes them latest again as new versions with the first content; the step made
+    # from version 1 of Scaled is done, not stale
+    import scidb
+    from scihist import BaseVariable, for_each
+
+    class Source(BaseVariable):
+        pass
+
+    class Scaled(BaseVariable):
+        pass
+
+    class Peak(BaseVariable):
+        pass
+
+    def scale(x, factor):
+        return x * factor
+
+    def peak(x):
+        return float(np.max(x))
+
+    db = scidb.configure_database(tmp_path / "again.duckdb", ["subject"])
+    Source.save(np.arange(3.0), subject=1)
+    for factor in (2, 3, 2):
+        for_each(scale, inputs={"x": Source, "factor": factor}, outputs=[Scaled], subject=[1])
+        for_each(peak, inputs={"x": Scaled}, outputs=[Peak], subject=[1])
+    assert [v["version"] for v in Scaled.list_versions(subject=1)] == [1, 2, 3]
+    assert [e.status for e in variable_statuses(db, "Peak")] == ["done"]
+    Source.save(np.arange(4.0), subject=1)  # other content: now the input is replaced
+    assert [e.status for e in variable_statuses(db, "Scaled")] == ["stale"]
+    scidb.close(db)
+
+
 def test_grid_cells_take_the_worst_status(pipeline_db):
     with Database(pipeline_db, None, read_only=True) as db:
         grid = status_grid(db, "StepLength", ["subject", "session"])

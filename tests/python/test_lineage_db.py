@@ -1,8 +1,8 @@
 """Lineage and caching with a configured database (issue 4), in one process.
 
 The product description's lineage example as written, ``from scidb.thunk import Thunk``,
-the persistent cache answered from saved records after the database is reopened (so the
-in-memory layer is empty), multi-output order on a fresh call and on a hit from saved
+the persistent cache answered from saved records and from the lineage cache after the
+database is reopened (so the in-memory layer is empty), multi-output order on a fresh call and on a hit from saved
 records, and the unhashable-argument error. Across processes: test_lineage_db_processes.py.
 """
 
@@ -18,6 +18,7 @@ import scidb
 import scilineage
 from scidb import BaseVariable, configure_database
 from scilineage import LineageResult, Thunk, UnhashableArgumentError, lineage_fcn
+from scistack_engine.hashing import content_hash
 
 SCHEMA = ["subject", "session"]
 
@@ -154,8 +155,8 @@ def test_second_call_after_reopening_is_answered_from_saved_records(scidb_path, 
     assert [v["version"] for v in FilteredEMG.list_versions(subject=1, session="pre")] == [1]
 
 
-def test_unsaved_result_is_not_a_persistent_hit(scidb_path, scidb_unconfigured):
-    # the persistent cache is the saved records: a result never saved is recomputed
+def test_unsaved_result_is_a_persistent_hit_from_the_lineage_cache(scidb_path, scidb_unconfigured):
+    # a result never saved under a variable is kept in the lineage cache all the same
     calls = CallCounter()
     configure_database(scidb_path, SCHEMA)
 
@@ -168,10 +169,14 @@ def test_unsaved_result_is_not_a_persistent_hit(scidb_path, scidb_unconfigured):
         return signal * 2
 
     RawEMG.save(np.arange(4.0), subject=1, session="pre")
-    double(RawEMG.load(subject=1, session="pre"))
-    reopen(scidb_path)
-    double(RawEMG.load(subject=1, session="pre"))
-    assert calls.n == 2
+    first = double(RawEMG.load(subject=1, session="pre"))
+    db = reopen(scidb_path)
+    again = double(RawEMG.load(subject=1, session="pre"))
+    assert calls.n == 1
+    np.testing.assert_array_equal(again.data, first.data)
+    assert again.lineage.cache_key == first.lineage.cache_key
+    kept = db.cx.execute("SELECT content_hash FROM _lineage_values").fetchall()
+    assert kept == [(content_hash(first.data),)], "the value is kept once, in the cache"
 
 
 def test_input_content_change_is_a_miss_and_identical_resave_is_a_hit(scidb_path, scidb_unconfigured):
@@ -326,7 +331,8 @@ def test_multi_output_order_fresh_and_hit_from_saved_outputs(scidb_path, scidb_u
     assert calls.n == 1
 
 
-def test_multi_output_call_with_an_unsaved_output_runs_again(scidb_path, scidb_unconfigured):
+def test_multi_output_call_with_an_unsaved_output_is_a_hit_from_the_lineage_cache(
+        scidb_path, scidb_unconfigured):
     calls = CallCounter()
     configure_database(scidb_path, SCHEMA)
     RawEMG, (Zeta, _, Mid), describe = _three_outputs_setup(calls, n_outputs=3)
@@ -336,10 +342,14 @@ def test_multi_output_call_with_an_unsaved_output_runs_again(scidb_path, scidb_u
     Zeta.save(fresh[0], subject=1, session="pre")
     Mid.save(fresh[2], subject=1, session="pre")  # output 1 never saved
 
-    reopen(scidb_path)
+    db = reopen(scidb_path)
     again = describe(RawEMG.load(subject=1, session="pre"))
-    assert calls.n == 2
+    assert calls.n == 1
     _check_three(again, signal)
+    # the two saved outputs are read from their records, the third from the cache alone
+    rows = db.cx.execute("SELECT output_index, record_id IS NOT NULL FROM _lineage_cache "
+                         "ORDER BY output_index").fetchall()
+    assert rows == [(0, True), (1, False), (2, True)]
 
 
 # --------------------------------------------------------------------------- unhashable

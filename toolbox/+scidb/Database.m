@@ -23,6 +23,8 @@ classdef Database
     %     DB.remove_from_var_group(GROUP, VARS)  remove them
     %     G = DB.get_var_group(GROUP)      the group's variables, a cell of instances
     %     N = DB.list_var_groups()         the names of the groups, a cellstr
+    %     D = DB.prune_lineage_cache()     drop the cached Thunk calls no saved record
+    %                                      needs (counts and freed bytes in D)
     %   VAR is a variable instance (FilteredEMG()) or its class name ('FilteredEMG');
     %   VARS is one VAR or a cell of them (in MATLAB also a string array of names).
     %
@@ -167,6 +169,23 @@ classdef Database
             names = scistack.internal.engine_call('var_group', 'handle', db.handle, ...
                                                   'action', 'list');
             names = reshape(cellstr(names), 1, []);
+        end
+
+        function dropped = prune_lineage_cache(db)
+            % D = DB.prune_lineage_cache() drops from the lineage cache what no saved
+            % record needs. Every scilineage.Thunk call is kept in the database file,
+            % saved or not, so that a later session does not run it again; this drops
+            % the calls that no saved record's lineage names (neither as the call that
+            % made it nor upstream of it) and the values only they held. Those calls
+            % run again when next made. D has the fields dropped_calls, dropped_values
+            % and freed_bytes. scistack info (a terminal command) shows the space.
+            %
+            % Example:
+            %   db = scidb.configure_database('study.duckdb', {'subject'});
+            %   d = db.prune_lineage_cache();
+            %   fprintf('%d calls dropped\n', d.dropped_calls);
+            dropped = scistack.internal.engine_call('prune_lineage_cache', ...
+                                                    'handle', db.handle);
         end
 
         function p = get_provenance_by_schema(db, varargin)

@@ -32,8 +32,10 @@ classdef Thunk
     %   (scistack.internal.fingerprint: its code and the user functions it calls), the
     %   content hash of every input and constant by name, and K. Content hashes, not
     %   record ids: re-saving identical data keeps the cache. Outputs are cached in the
-    %   engine's memory, and with a database configured a result saved with
-    %   VAR().save(R, ...) answers the same call in any later session.
+    %   engine's memory, and with a database configured every call is kept in the
+    %   database file, saved with VAR().save(R, ...) or not, so that it answers the
+    %   same call in any later session (db.prune_lineage_cache() drops what no saved
+    %   record needs).
     %
     %   Methods:
     %     R = T.recompute(...), R = recompute(T, ...)  run FN even when the call is

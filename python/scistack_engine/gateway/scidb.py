@@ -32,6 +32,8 @@ request that names no handle uses the current database. Which records a load mea
 ``schema_provenance``  metadata → the provenance of every record at that address
 ``var_group``          ``action`` add/remove (group, variables), get (group) or list
                        → the group's member names (or the group names)
+``prune_lineage_cache`` drop what no saved record needs from the lineage cache →
+                       dropped calls, dropped values, freed bytes
 =====================  ==============================================================
 
 for_each runs are this front's part of the run operations (:mod:`.runs`): MATLAB numbers
@@ -48,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import session, var_groups
+from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import body, encode, wire_list
 from ..execution import ForEachRun
@@ -214,6 +216,12 @@ def _var_group(args: dict[str, Any]) -> list[str]:
         raise GatewayError(f"var_group: unknown action {action!r}",
                            identifier="scistack:gateway:badArgument")
     return change[action](db, group, texts(args.get("variables"), "variables"))
+
+
+@operation("prune_lineage_cache")
+def _prune_lineage_cache(args: dict[str, Any]) -> dict[str, int]:
+    """:func:`scistack_engine.cache_store.prune_lineage_cache` on the database ``handle``."""
+    return cache_store.prune_lineage_cache(_db(args))
 
 
 @operation("var_load")

@@ -11,8 +11,9 @@ record whose key the rule would not give.
 Cached outputs go back to MATLAB as the exact wire bytes MATLAB wrote, class hints
 included, so a cache hit returns a struct array as a struct array and a char matrix as a
 char matrix. The bytes are kept here (most recent calls) and, when a database is
-configured, read from the records saved from earlier results (any earlier process);
-outputs only known to the engine's cache store as Python values are encoded again.
+configured, in the database (the records saved from earlier results and the lineage
+cache of every call, :mod:`scistack_engine.cache_store`), so that any later process finds
+them; outputs only known to the engine's cache store as Python values are encoded again.
 
 =====================  ==============================================================
 ``lineage_lookup``     fingerprint, n_outputs, the call's arguments → cache key, the
@@ -43,14 +44,6 @@ WIRE_ENTRIES = 1024
 
 _wires: OrderedDict[str, tuple[list[bytes], list[str]]] = OrderedDict()
 _lock = threading.Lock()
-
-
-
-
-
-
-
-
 
 
 def _remember(key: str, wires: list[bytes], hashes: list[str]) -> None:
@@ -159,5 +152,9 @@ def _lineage_put(args: dict[str, Any]) -> str:
     values = tuple(decode(w) for w in wires)
     hashes = [content_hash(v) for v in values]
     _remember(key, wires, hashes)
-    get_cache_store().put(key, values, record)
+    store = get_cache_store()
+    if isinstance(store, DatabaseCacheStore):
+        store.put_wires(key, wires, hashes, values, record)
+    else:
+        store.put(key, values, record)
     return "".join(hashes)

@@ -1,4 +1,5 @@
-"""The file at a glance: size, schema keys, each variable's records and versions, last runs.
+"""The file at a glance: size, schema keys, each variable's records and versions, the lineage
+cache's footprint, last runs.
 
 Aggregate queries only, on a bare read-only connection
 (:class:`~scistack_engine.connection.ReadOnlyFile`) or an open database: ``scistack info``
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..lineage_cache import footprint
 from .runs import list_runs
 
 if TYPE_CHECKING:
@@ -20,7 +22,8 @@ __all__ = ["database_info"]
 
 
 def database_info(db: Readable, *, runs: int = 5) -> dict[str, Any]:
-    """The file at a glance: path, size, schema keys, variables, the latest ``runs`` runs."""
+    """The file at a glance: path, size, schema keys, variables, the lineage cache
+    (:func:`~scistack_engine.lineage_cache.footprint`), the latest ``runs`` runs."""
     size = sum(os.path.getsize(p) for p in (db.path, db.path + ".wal") if os.path.exists(p))
     rows = db.cx.execute(
         "SELECT variable, count(DISTINCT address), count(*), max(created_at) FROM _records "
@@ -35,5 +38,6 @@ def database_info(db: Readable, *, runs: int = 5) -> dict[str, Any]:
         "n_records": sum(v["records"] for v in variables),
         "n_versions": sum(v["versions"] for v in variables),
         "variables": variables,
+        "lineage_cache": footprint(db),
         "runs": [r.to_dict() for r in list_runs(db, limit=runs)],
     }

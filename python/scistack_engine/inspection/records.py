@@ -126,11 +126,14 @@ class CurrentRecords:
         Every version by record id.
     by_variable
         Record ids of each variable's current records, in address then version order.
+    latest_content
+        The content hash of the latest version at each (variable, address).
     """
 
     schema_keys: list[str]
     versions: dict[str, Version] = field(default_factory=dict)
     by_variable: dict[str, list[str]] = field(default_factory=dict)
+    latest_content: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def current(self, variable: str) -> list[Version]:
         """The current records of ``variable``."""
@@ -171,4 +174,6 @@ def read_current_records(db: Database, variables: Iterable[str] | None = None) -
                                              digest, bool(latest), current, producer)
         if current:
             result.by_variable.setdefault(variable, []).append(record_id)
+        if latest:
+            result.latest_content[(variable, address)] = digest
     return result

@@ -15,7 +15,8 @@ this order:
     variable's most recently saved record made by that function;
   - *constants*: its constants differ from those of that most recent record;
   - *input replaced*: an input record it was made from is no longer the latest version at
-    its address (the input was saved again with other content);
+    its address and the latest has other content (a version with the same content, such
+    as a cached result made latest again, replaces nothing);
   - *input stale*: an input record it was made from is itself stale (followed upstream,
     through unsaved intermediate results too);
 
@@ -121,7 +122,8 @@ class Staleness:
                 if source is None:
                     continue
                 where = _describe(in_schema_order(source.metadata, self.records.schema_keys))
-                if not source.latest:
+                latest = self.records.latest_content.get((source.variable, source.address))
+                if not source.latest and latest != source.content_hash:
                     reasons.append(f"input replaced: {use.parameter} used {source.variable} "
                                    f"{where} version {source.version}, a newer version exists")
                 elif source.current and self.reasons(source):
