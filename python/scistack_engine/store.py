@@ -658,24 +658,27 @@ class Database:
             "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[list[Callable[[], None]]]:
         """One transaction around a block; nested blocks join the outer one.
 
         Views change inside it, with the records that change them; the index learns of
         the records saved inside it after the COMMIT (so other threads never see a record
         that is not committed). If the block or the COMMIT fails, everything is rolled
         back and this object's views are restored.
+
+        Yields the list of callbacks that run after the outermost COMMIT succeeds (the
+        block appends to it); a rollback drops them.
         """
         with self._lock.held():
             if self._tx is not None:
-                yield
+                yield self._tx.on_commit
                 return
             con = self.cx
             tx = self._tx = _Transaction(dict(self._views))
             with self._storage_faults():
                 try:
                     con.execute("BEGIN")
-                    yield
+                    yield tx.on_commit
                     con.execute("COMMIT")
                 except BaseException:
                     if self._con is not None:
@@ -689,6 +692,8 @@ class Database:
                 index = self._indexes[variable]
                 for info in infos:
                     index.add(info)
+            for callback in tx.on_commit:
+                callback()
 
     def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
         n = len(new)
@@ -894,6 +899,8 @@ class _Transaction:
     records: dict[str, list[RecordInfo]] = field(default_factory=dict)
     #: the latest record inserted in it at each (variable, address)
     latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
+    #: what runs after the COMMIT (appended to by the blocks inside the transaction)
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def add(self, infos: Iterable[RecordInfo]) -> None:
         for info in infos:
