@@ -4,6 +4,9 @@
 #   ./dev.sh example   create the environment if needed, then run the example pipelines
 #                      (Python, and MATLAB's under GNU Octave)
 #   ./dev.sh test      create the environment if needed, then run every test
+#   ./dev.sh lint      create the environment if needed, then run the static checks:
+#                      ruff and mypy (pyproject.toml), MISS_HIT's style, parse and metric
+#                      checks (miss_hit.cfg); stops at the first that reports a finding
 #
 # Both are idempotent: the virtual environment (.venv) is rebuilt only when
 # pyproject.toml changes, and system packages are installed only when missing.
@@ -49,8 +52,26 @@ case "${1:-}" in
         shift
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
+    lint)
+        ensure_venv
+        bin=$VENV/bin
+        echo "[lint] ruff check python tests"
+        "$bin/ruff" check python tests
+        echo "[lint] mypy (the engine and the fronts)"
+        "$bin/mypy"
+        echo "[lint] MISS_HIT: style, parse as MATLAB and as Octave, metrics"
+        "$bin/mh_style" toolbox tests/matlab
+        "$bin/mh_lint" --matlab 2021a toolbox \
+            $(find tests/matlab -mindepth 1 -maxdepth 1 ! -name matlab_only | sort)
+        "$bin/mh_lint" --octave 7.2 toolbox
+        # tests/matlab/matlab_only: MATLAB-only examples written with name=value arguments
+        # on purpose; MISS_HIT parses them and advises against that syntax (advice left out)
+        "$bin/mh_lint" --matlab 2021a --brief tests/matlab/matlab_only \
+            | grep -v '\[name_value_pairs\]$'
+        "$bin/mh_metric" --ci toolbox tests/matlab
+        ;;
     *)
-        echo "usage: ./dev.sh example | test [pytest args]" >&2
+        echo "usage: ./dev.sh example | test [pytest args] | lint" >&2
         exit 2
         ;;
 esac

@@ -1,8 +1,9 @@
 """The current database: configure it once, and every call without ``db=`` uses it.
 
-``configure_database(path, schema_keys)`` (or ``dataset_schema_keys=``) opens (or creates) a DuckDB file and makes it the
-current database of the process; ``get_database()`` returns it and ``close()`` closes it.
-A second database can be used alongside by passing its object as ``db=`` to any call.
+``configure_database(path, schema_keys)`` (or ``dataset_schema_keys=``) opens (or creates)
+a DuckDB file and makes it the current database of the process; ``get_database()``
+returns it and ``close()`` closes it. A second database can be used alongside by passing
+its object as ``db=`` to any call.
 """
 
 from __future__ import annotations

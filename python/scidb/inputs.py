@@ -91,7 +91,9 @@ def input_spec(value: Any) -> dict[str, Any]:
     if isinstance(value, Merge):
         bad = [p for p in value.parts if not _is_variable(p)]
         if bad:
-            raise TypeError(f"Merge parts must be variable types, selections or Fixed(...), not {bad!r}")
+            raise TypeError(
+                f"Merge parts must be variable types, selections or Fixed(...), not {bad!r}"
+            )
         return {"kind": "merge", "parts": [_variable_spec(p) for p in value.parts]}
     if isinstance(value, PathTemplate):
         return {"kind": "path", "template": value.template}

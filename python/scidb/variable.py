@@ -11,14 +11,14 @@ by metadata through class methods::
 A loaded instance is one version of one record. A type whose values the value model does
 not hold (an object of your own class) defines ``to_db`` (the value to store) and
 ``from_db`` (the value back); every save, load and for_each of that type goes through them.
-Instances also act as for_each input specifications: ``RawEMG["col"]`` selects DataFrame columns and ``RawEMG == v``,
-``RawEMG["col"] > v`` build ``where=`` filters.
+Instances also act as for_each input specifications: ``RawEMG["col"]`` selects DataFrame
+columns and ``RawEMG == v``, ``RawEMG["col"] > v`` build ``where=`` filters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 
@@ -119,7 +119,9 @@ class BaseVariable(metaclass=VariableMeta):
 
     def __repr__(self) -> str:
         meta = describe_metadata(self.metadata)
-        return f"{type(self).__name__}({meta}, version={self.version}, record_id={self.record_id!r})"
+        return (
+            f"{type(self).__name__}({meta}, version={self.version}, record_id={self.record_id!r})"
+        )
 
     @property
     def __scistack_record__(self) -> dict[str, Any]:
@@ -280,6 +282,10 @@ def _save_item(cls: type[BaseVariable], value: Any, metadata: Mapping[str, Any])
     return SaveItem(variable, metadata, cls._stored(value))
 
 
+def _is_variable_class(value: Any) -> TypeGuard[type[BaseVariable]]:
+    return isinstance(value, type) and issubclass(value, BaseVariable)
+
+
 def serialising_call(call: Callable[..., Any], inputs: Mapping[str, Any],
                      outputs: Sequence[Any]) -> Callable[..., Any]:
     """``call`` as a for_each runs it when inputs or outputs are types with their own
@@ -287,8 +293,8 @@ def serialising_call(call: Callable[..., Any], inputs: Mapping[str, Any],
     value of a list), and returned values are stored as ``to_db`` makes them. Other
     calls are returned unchanged."""
     readers = {name: value for name, value in inputs.items()
-               if isinstance(value, VariableMeta) and value._serialises()}
-    writers = [o if isinstance(o, VariableMeta) and o._serialises() else None for o in outputs]
+               if _is_variable_class(value) and value._serialises()}
+    writers = [o if _is_variable_class(o) and o._serialises() else None for o in outputs]
     if not readers and not any(writers):
         return call
 

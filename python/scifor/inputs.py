@@ -14,7 +14,7 @@ Wrappers nest in the natural ways: ``Select(Fixed(df, session="pre"), "emg")`` a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -171,7 +171,7 @@ class Select(Source):
         return f"Select({self._describe()})"
 
 
-SourceLike = Union[pd.DataFrame, Source]
+SourceLike: TypeAlias = pd.DataFrame | Source
 
 
 class Merge:

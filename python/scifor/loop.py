@@ -155,6 +155,6 @@ def for_each(
             exc.add_note(f"(raised by {planned.fn_name} in for_each for "
                          f"{run.describe(outcome.index)})")
 
-    return drive(run, planned.fn, executor=resolve_executor(executor),
+    return drive(run, fn, executor=resolve_executor(executor),
                  stop_on_error=on_error == "raise", progress=progress,
                  on_stop=note_combination).table

@@ -306,7 +306,8 @@ def _as_value_list(key: str, given: Any) -> list[Any]:
 
 def _sorted_if_possible(values: list[Any]) -> list[Any]:
     try:
-        return sorted(values, key=key_value)
+        # values whose keys do not compare raise TypeError, handled below
+        return sorted(values, key=key_value)  # type: ignore[arg-type]
     except TypeError:
         return values
 
@@ -513,6 +514,7 @@ class Collection:
             The step's slicing error, when the run stops on errors.
         """
         if step.status == ERROR:
+            assert step.error is not None  # an "error" step carries its slicing error
             self.log.record_error(step.combo, "inputs", step.error)
             if self.dry_run:
                 self._plan_row(step, ERROR, step.reason)
@@ -656,8 +658,8 @@ class TableRun:
         """The next (at most ``size``) steps that run, recording those that do not."""
         batch: list[Step] = []
         if self._held is not None:
-            step, self._held = self._held, None
-            self.collection.record(step)
+            held, self._held = self._held, None
+            self.collection.record(held)
         while len(batch) < size:
             step = next(self._steps, None)
             if step is None:

@@ -193,6 +193,7 @@ class SourceSlicer:
             return Slice(count, self.selected_frame.take(rows), None)
         if self.selected is not None:
             if self.selected_series is not None:
+                assert self.selected_array is not None  # set with selected_series
                 if count == 1:
                     return Slice(count, self.selected_series.iloc[rows[0]], None)
                 return Slice(count, self.selected_array[rows], None)

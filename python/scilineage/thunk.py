@@ -50,7 +50,9 @@ _VAR_POSITIONAL = inspect.Parameter.VAR_POSITIONAL
 _VAR_KEYWORD = inspect.Parameter.VAR_KEYWORD
 
 #: Argument types that are never data wrappers; skips an attribute probe on the hot path.
-_PLAIN_TYPES = frozenset({int, float, str, bool, type(None), complex, np.ndarray, list, tuple, dict})
+_PLAIN_TYPES = frozenset(
+    {int, float, str, bool, type(None), complex, np.ndarray, list, tuple, dict}
+)
 
 
 class LineageResult:
@@ -131,6 +133,8 @@ class Thunk:
     later call (see :mod:`scistack_engine.fingerprint`).
     """
 
+    __wrapped__: Callable[..., Any]
+
     def __init__(
         self,
         fn: Callable[..., Any],
@@ -148,7 +152,8 @@ class Thunk:
                 raise LineageOptionError(f"n_outputs must be a positive integer, not {n_outputs!r}")
             if n_outputs == 1 and unpack_output:
                 raise LineageOptionError(
-                    "unpack_output=True with n_outputs=1 is ambiguous; a single output is returned as is"
+                    "unpack_output=True with n_outputs=1 is ambiguous; "
+                    "a single output is returned as is"
                 )
             if n_outputs >= 2:
                 unpack_output = True
@@ -194,12 +199,16 @@ class Thunk:
     def cache_key(self, *args: Any, **kwargs: Any) -> str:
         """The cache key this call would use; nothing is run or stored."""
         call = self._classify(args, kwargs)
-        return _fast_cache_key(self.fingerprint, call.input_hashes, call.constant_hashes, self._arity)
+        return _fast_cache_key(
+            self.fingerprint, call.input_hashes, call.constant_hashes, self._arity
+        )
 
     def __scistack_fingerprint__(self) -> Any:
         # A Thunk referenced from another function stands for its fingerprint: the declared
         # version's, or else the wrapped function's, followed like any user function.
-        return self._version_fingerprint if self._version_fingerprint is not None else self.__wrapped__
+        return (
+            self._version_fingerprint if self._version_fingerprint is not None else self.__wrapped__
+        )
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         # As a class attribute it binds like a function; ``self`` is then an argument like
@@ -274,7 +283,8 @@ class Thunk:
             )
         if self.n_outputs is not None and len(returned) != self.n_outputs:
             raise OutputCountError(
-                f"{self._name} is declared with {self.n_outputs} outputs but returned {len(returned)}"
+                f"{self._name} is declared with {self.n_outputs} outputs "
+                f"but returned {len(returned)}"
             )
         return tuple(_plain(v) for v in returned)
 
@@ -336,7 +346,8 @@ class Thunk:
                 "not inside a container."
             )
         return UnhashableArgumentError(
-            f"{self._name}: argument {name!r} ({type(value).__module__}.{type(value).__qualname__}) "
+            f"{self._name}: argument {name!r} "
+            f"({type(value).__module__}.{type(value).__qualname__}) "
             f"cannot be hashed, so the call has no cache key: {exc}.{hint}",
             function=self._name,
             parameter=name,
@@ -360,7 +371,9 @@ class _Binder:
         self.known = frozenset(self.names)
         self.required = frozenset(p.name for p in params if p.default is inspect.Parameter.empty)
 
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[tuple[str, Any]], Any]:
+    def bind(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[list[tuple[str, Any]], Any]:
         """``(name, value)`` pairs in declaration order, plus what ``arrange`` needs."""
         if self.fast and len(args) <= len(self.positional):
             bound = dict(zip(self.positional, args))
@@ -373,12 +386,15 @@ class _Binder:
                 return [(n, bound[n]) for n in self.names if n in bound], None
         return self._slow(args, kwargs)
 
-    def _slow(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[list[tuple[str, Any]], Any]:
+    def _slow(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[list[tuple[str, Any]], Any]:
+        items: list[tuple[str, Any]]
         if self.signature is None:
             items = [(f"args[{i}]", v) for i, v in enumerate(args)] + list(kwargs.items())
             return items, ("raw", len(args))
         bound = self.signature.bind(*args, **kwargs)  # raises the usual TypeError
-        items: list[tuple[str, Any]] = []
+        items = []
         for name, value in bound.arguments.items():
             kind = self.signature.parameters[name].kind
             if kind is _VAR_POSITIONAL:
@@ -389,7 +405,9 @@ class _Binder:
                 items.append((name, value))
         return items, ("bound", bound)
 
-    def arrange(self, call: _Call, items: list[tuple[str, Any]], plain: list[Any], how: Any) -> None:
+    def arrange(
+        self, call: _Call, items: list[tuple[str, Any]], plain: list[Any], how: Any
+    ) -> None:
         """Fill ``call.args``/``call.kwargs`` with the plain values."""
         if how is None:
             call.kwargs = {name: value for (name, _), value in zip(items, plain)}
@@ -404,7 +422,9 @@ class _Binder:
         for name in list(bound.arguments):
             kind = self.signature.parameters[name].kind  # type: ignore[union-attr]
             if kind is _VAR_POSITIONAL:
-                bound.arguments[name] = tuple(replaced[f"{name}[{i}]"] for i in range(len(bound.arguments[name])))
+                bound.arguments[name] = tuple(
+                    replaced[f"{name}[{i}]"] for i in range(len(bound.arguments[name]))
+                )
             elif kind is _VAR_KEYWORD:
                 bound.arguments[name] = {k: replaced[k] for k in bound.arguments[name]}
             else:
@@ -413,7 +433,9 @@ class _Binder:
         call.kwargs = dict(bound.kwargs)
 
 
-def _rebuild(fn: Callable[..., Any], unpack_output: bool, n_outputs: int | None, version: str | None) -> Thunk:
+def _rebuild(
+    fn: Callable[..., Any], unpack_output: bool, n_outputs: int | None, version: str | None
+) -> Thunk:
     return Thunk(fn, unpack_output=unpack_output, n_outputs=n_outputs, version=version)
 
 
@@ -428,7 +450,11 @@ def lineage_fcn(fn: F) -> Thunk: ...
 
 @overload
 def lineage_fcn(
-    fn: None = None, *, unpack_output: bool = False, n_outputs: int | None = None, version: str | None = None
+    fn: None = None,
+    *,
+    unpack_output: bool = False,
+    n_outputs: int | None = None,
+    version: str | None = None,
 ) -> Callable[[F], Thunk]: ...
 
 

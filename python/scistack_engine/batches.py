@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 __all__ = ["WorkItem", "Failure", "Place", "Outcome", "RunResult", "Run", "ForEachInterrupted",
-           "Outcomes", "drive", "serial_outcomes", "call_item", "COMMIT_SECONDS", "AUTO_PROGRESS_DELAY"]
+           "Outcomes", "drive", "serial_outcomes", "call_item", "COMMIT_SECONDS",
+           "AUTO_PROGRESS_DELAY"]
 
 #: Seconds after which the outcomes gathered so far are committed, however few.
 COMMIT_SECONDS = 5.0

@@ -13,9 +13,10 @@ When a database is configured, a wrapped call's cache key is looked up, in this 
 So rerunning a script in a new process runs no lineage function whose code, inputs and
 constants are unchanged, whether or not its results were saved. A call's outputs are hashed
 and encoded when it returns and written to the lineage cache in batches: every
-:data:`WRITE_EVERY` calls (or :data:`WRITE_BYTES` of outputs), when the database is closed, when another database becomes
-current, and when the process exits. A process killed before then loses the cache entries
-of its unwritten calls (they run again next time), never a record.
+:data:`WRITE_EVERY` calls (or :data:`WRITE_BYTES` of outputs), when the database is
+closed, when another database becomes current, and when the process exits. A process
+killed before then loses the cache entries of its unwritten calls (they run again next
+time), never a record.
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ class DatabaseCacheStore:
         with self._lock:
             call = self._unwritten.get(cache_key)
         if call is not None:
-            values = list(call.wires) if wire else [decode(w) for w in call.wires]
-            return values, list(call.content_hashes)
+            unwritten: list[Any] = list(call.wires) if wire else [decode(w) for w in call.wires]
+            return unwritten, list(call.content_hashes)
         records = self.saved(cache_key)
         if records is not None:
             return self._read_records(records, wire), [info.content_hash for info in records]
@@ -94,8 +95,9 @@ class DatabaseCacheStore:
         outputs = self.kept.outputs(cache_key)
         if outputs is None:
             return None
-        in_records = [self.db.record_by_id(o.record_id) for o in outputs if o.record_id]
-        if any(info is None for info in in_records):
+        found = [self.db.record_by_id(o.record_id) for o in outputs if o.record_id]
+        in_records = [info for info in found if info is not None]
+        if len(in_records) < len(found):
             return None
         from_records = dict(zip((info.content_hash for info in in_records),
                                 self._read_records(in_records, wire)))

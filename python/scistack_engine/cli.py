@@ -69,7 +69,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "kB", "MB", "GB"):
         if n < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -161,10 +161,13 @@ def cmd_info(args: argparse.Namespace) -> None:
                                    for v in info["variables"]]))
         cache = info["lineage_cache"]
         if cache["calls"]:
-            lines += ["", f"lineage cache: {_count(cache['calls'], 'call')}, "
-                      f"{_count(cache['outputs'], 'output')} ({cache['outputs_in_records']} in "
-                      f"saved records); held only by the cache: {_count(cache['values'], 'value')}, "
-                      f"{_size(cache['value_bytes'])}"]
+            lines += [
+                "",
+                f"lineage cache: {_count(cache['calls'], 'call')}, "
+                f"{_count(cache['outputs'], 'output')} ({cache['outputs_in_records']} in "
+                f"saved records); held only by the cache: {_count(cache['values'], 'value')}, "
+                f"{_size(cache['value_bytes'])}",
+            ]
         if info["runs"]:
             lines += ["", "latest runs", _runs_table(info["runs"])]
         return "\n".join(lines)
@@ -352,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    command("info", cmd_info, "variables, record counts, size, schema keys, lineage cache, latest runs")
+    command(
+        "info", cmd_info, "variables, record counts, size, schema keys, lineage cache, latest runs"
+    )
     sub = command("vars", cmd_vars, "records and versions per variable, and grid coverage")
     sub.add_argument("variable", metavar="VAR", nargs="?", help="only this variable")
     sub = command("show", cmd_show, "one record: its value, versions and provenance chain")

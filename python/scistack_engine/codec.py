@@ -27,7 +27,7 @@ import math
 import struct
 import zoneinfo
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -42,7 +42,7 @@ HEADER = b"SSW\x01"
 #: How deeply lists, tuples, dicts and object arrays may nest in a value.
 MAX_DEPTH = 100
 
-Chunk = Union[bytes, memoryview]
+Chunk = bytes | memoryview
 
 _U64 = struct.Struct("<Q")
 _I64 = struct.Struct("<q")
@@ -540,11 +540,11 @@ class _Reader:
             return tuple(self.item() for _ in range(self.count()))
         if tag == b"d":
             n = self.count(2)
-            out = {}
+            mapping = {}
             for _ in range(n):
                 key = self.item()
-                out[key] = self.item()
-            return out
+                mapping[key] = self.item()
+            return mapping
         if tag == b"F":
             return self.dataframe()
         if tag == b"S":
@@ -562,10 +562,10 @@ class _Reader:
                 ts = ts.tz_convert(_tz_from_name(tz))
             return ts.as_unit(unit)
         if tag == b"t":
-            micros, tz = self.i64(), _tz_from_name(self.text())
-            if tz is None:
+            micros, zone = self.i64(), _tz_from_name(self.text())
+            if zone is None:
                 return _EPOCH_NAIVE + dt.timedelta(microseconds=micros)
-            return (_EPOCH_UTC + dt.timedelta(microseconds=micros)).astimezone(tz)
+            return (_EPOCH_UTC + dt.timedelta(microseconds=micros)).astimezone(zone)
         if tag == b"D":
             return dt.date.fromordinal(self.i64() + _EPOCH_ORDINAL)
         if tag == b"h":
@@ -581,7 +581,8 @@ class _Reader:
         shape, count = self.shape(dtype.itemsize)
         raw = self.take(count * dtype.itemsize)
         flat = np.frombuffer(raw, dtype=dtype, count=count)
-        return np.array(flat.reshape(shape, order=order.decode()), order="C")
+        layout: Literal["C", "F"] = "C" if order == b"C" else "F"
+        return np.array(flat.reshape(shape, order=layout), order="C")
 
     def dataframe(self) -> pd.DataFrame:
         nrows, ncols = self.u64(), self.count(2)

@@ -7,7 +7,8 @@ another process holds it (or this process has it open the other way; with a ``ti
 the lock is tried again until then), :class:`~scistack_engine.errors.NotADatabaseError`
 when it is no DuckDB file, and the storage faults of :mod:`scistack_engine.faults`. New
 files are written in the storage format of :data:`STORAGE_COMPATIBILITY`. It also reads
-the schema keys a SciStack file was created with. It imports only DuckDB (and the error modules), so a read-only
+the schema keys a SciStack file was created with. It imports only DuckDB (and the error
+modules), so a read-only
 inspection (``scistack info``) starts in a tenth of a second; the database object is
 :class:`scistack_engine.store.Database`.
 """
@@ -96,7 +97,9 @@ def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"({message.splitlines()[0]})"
             ) from exc
         if read_only and not os.path.exists(path):
-            raise DatabaseError(f"database {path!r} does not exist (read_only=True never creates one)") from exc
+            raise DatabaseError(
+                f"database {path!r} does not exist (read_only=True never creates one)"
+            ) from exc
         if "different configuration" in message:
             raise DatabaseLockedError(
                 f"database {path!r} is already open in this process "

@@ -73,12 +73,13 @@ __all__ = [
     "fingerprint_state",
     "object_fingerprint",
     "version_fingerprint",
-    "is_library_object",
 ]
 
 #: Prefix of every fingerprint digest. The cache tag names the interpreter and its minor
 #: version because bytecode is only comparable within one of them.
-FINGERPRINT_PREFIX = ("scistack-fingerprint-v1\x00" + sys.implementation.cache_tag + "\x00").encode()
+FINGERPRINT_PREFIX = (
+    "scistack-fingerprint-v1\x00" + sys.implementation.cache_tag + "\x00"
+).encode()
 
 #: Prefix of a declared-version fingerprint; independent of the interpreter.
 _VERSION_PREFIX = b"scistack-version-fingerprint-v1\x00"
@@ -113,7 +114,9 @@ class FingerprintState:
     _dict_guards: list[tuple[Any, Any, Any]] = field(default_factory=list, repr=False)
     _attr_guards: list[tuple[weakref.ref[Any], str, Any]] = field(default_factory=list, repr=False)
     _cell_guards: list[tuple[Any, Any]] = field(default_factory=list, repr=False)
-    _call_guards: list[tuple[Callable[[Any], Any], Any, Any]] = field(default_factory=list, repr=False)
+    _call_guards: list[tuple[Callable[[Any], Any], Any, Any]] = field(
+        default_factory=list, repr=False
+    )
 
     def is_current(self) -> bool:
         """True when every binding the fingerprint was computed from is still the same object."""
@@ -222,23 +225,13 @@ def version_fingerprint(fn: Callable[..., Any], version: str) -> str:
     if not isinstance(version, str) or not version:
         raise TypeError("version must be a non-empty string")
     module = getattr(fn, "__module__", None) or ""
-    qualname = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__qualname__
+    qualname = (
+        getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__qualname__
+    )
     hasher = hashlib.sha256(_VERSION_PREFIX)
     for part in (module, qualname, version):
         _update(hasher, part.encode())
     return hasher.hexdigest()
-
-
-def is_library_object(obj: Any) -> bool:
-    """True when ``obj`` (function, class or module) comes from the standard library, an
-    installed package or SciStack itself, and is therefore named rather than followed."""
-    if isinstance(obj, types.ModuleType):
-        return _module_is_library(obj)
-    if isinstance(obj, types.FunctionType):
-        return _function_is_library(obj)
-    if isinstance(obj, type):
-        return _module_name_is_library(getattr(obj, "__module__", None))
-    return _module_name_is_library(getattr(obj, "__module__", None))
 
 
 # --------------------------------------------------------------------------- library vs user code
@@ -468,7 +461,9 @@ def _const_bytes(value: Any) -> bytes:
         return b"T" + _digest("tuple", (_const_bytes(v) for v in value))
     if isinstance(value, frozenset):
         return b"Z" + _digest("frozenset", sorted(_const_bytes(v) for v in value))
-    raise FingerprintError(f"unexpected constant of type {type(value).__qualname__} in compiled code")
+    raise FingerprintError(
+        f"unexpected constant of type {type(value).__qualname__} in compiled code"
+    )
 
 
 @dataclass
@@ -514,10 +509,16 @@ def _code_references(code: types.CodeType) -> _CodeReferences:
                 else:
                     refs.bare_globals.add(name)
             elif op == "IMPORT_NAME":
-                level = recent_consts[0] if len(recent_consts) == 2 and isinstance(recent_consts[0], int) else 0
+                level = (
+                    recent_consts[0]
+                    if len(recent_consts) == 2 and isinstance(recent_consts[0], int)
+                    else 0
+                )
                 names: list[str] = []
                 j = i + 1
-                while j < len(instructions) and instructions[j].opname in ("IMPORT_FROM", "STORE_FAST", "STORE_NAME", "STORE_GLOBAL", "STORE_DEREF", "POP_TOP"):
+                while j < len(instructions) and instructions[j].opname in (
+                        "IMPORT_FROM", "STORE_FAST", "STORE_NAME", "STORE_GLOBAL", "STORE_DEREF",
+                        "POP_TOP"):
                     if instructions[j].opname == "IMPORT_FROM":
                         names.append(instructions[j].argval)
                     j += 1
@@ -647,7 +648,9 @@ class _Fingerprinter:
                 return b"lib:" + f"{obj.__module__}.{obj.__qualname__}".encode()
             return self.recurse(obj, self.function_token)
         if isinstance(obj, types.MethodType):
-            return _digest("method", [self.ref(obj.__func__, what), self.ref(obj.__self__, what + ".__self__")])
+            return _digest(
+                "method", [self.ref(obj.__func__, what), self.ref(obj.__self__, what + ".__self__")]
+            )
         if isinstance(obj, functools.partial):
             parts = [self.ref(obj.func, what + ".func")]
             parts += [self.ref(a, f"{what} argument {i}") for i, a in enumerate(obj.args)]
@@ -665,12 +668,18 @@ class _Fingerprinter:
             # does not forbid fingerprinting it.
             return b"logger:" + obj.name.encode()
         if isinstance(obj, enum.Enum):
-            return _digest("enum", [self.ref(cls, what), obj.name.encode(), self.ref(obj.value, what + ".value")])
+            return _digest(
+                "enum",
+                [self.ref(cls, what), obj.name.encode(), self.ref(obj.value, what + ".value")],
+            )
         if isinstance(obj, types.BuiltinMethodType) and not isinstance(
             obj.__self__, (types.ModuleType, type, type(None))
         ):
             # ``RESULTS.append``: a builtin bound to a value; the value is part of its identity.
-            return _digest("builtin-method", [obj.__name__.encode(), self.ref(obj.__self__, what + ".__self__")])
+            return _digest(
+                "builtin-method",
+                [obj.__name__.encode(), self.ref(obj.__self__, what + ".__self__")],
+            )
 
         try:
             return b"value:" + content_hash(obj).encode()
@@ -746,10 +755,18 @@ class _Fingerprinter:
             positional = code.co_varnames[: code.co_argcount]
             defaults = fn.__defaults__ or ()
             for pname, value in zip(positional[len(positional) - len(defaults):], defaults):
-                parts += [b"default", pname.encode(), self.ref(value, f"default of parameter {pname!r}")]
+                parts += [
+                    b"default",
+                    pname.encode(),
+                    self.ref(value, f"default of parameter {pname!r}"),
+                ]
             for pname in sorted(fn.__kwdefaults__ or {}):
                 value = fn.__kwdefaults__[pname]  # type: ignore[index]
-                parts += [b"kwdefault", pname.encode(), self.ref(value, f"default of parameter {pname!r}")]
+                parts += [
+                    b"kwdefault",
+                    pname.encode(),
+                    self.ref(value, f"default of parameter {pname!r}"),
+                ]
 
             for vname, cell in zip(code.co_freevars, fn.__closure__ or ()):
                 try:
@@ -757,7 +774,11 @@ class _Fingerprinter:
                 except ValueError:
                     value = _EMPTY_CELL
                 self.guard_cell(cell, value)
-                token = b"empty" if value is _EMPTY_CELL else self.ref(value, f"closure variable {vname!r}")
+                token = (
+                    b"empty"
+                    if value is _EMPTY_CELL
+                    else self.ref(value, f"closure variable {vname!r}")
+                )
                 parts += [b"closure", vname.encode(), token]
 
             refs = _code_references(code)
@@ -768,14 +789,20 @@ class _Fingerprinter:
             if not isinstance(builtin_ns, dict):
                 builtin_ns = vars(builtins)
             for name in sorted(refs.globals_read):
-                parts += [b"global", name.encode(), self.global_token(namespace, builtin_ns, name, refs)]
+                parts += [
+                    b"global",
+                    name.encode(),
+                    self.global_token(namespace, builtin_ns, name, refs),
+                ]
             for target, level, names in refs.imports:
                 parts += [b"import", self.import_token(fn, target, level, names)]
             return _digest("function", parts)
         finally:
             self.trail.pop()
 
-    def global_token(self, namespace: dict, builtin_ns: dict, name: str, refs: _CodeReferences) -> bytes:
+    def global_token(
+        self, namespace: dict, builtin_ns: dict, name: str, refs: _CodeReferences
+    ) -> bytes:
         value = namespace.get(name, _MISSING)
         self.guard_mapping(namespace, name, value)
         if value is _MISSING:
@@ -792,7 +819,9 @@ class _Fingerprinter:
             return _digest("module-ref", parts)
         return self.ref(value, f"global {name!r}")
 
-    def import_token(self, fn: types.FunctionType, target: str, level: int, names: tuple[str, ...]) -> bytes:
+    def import_token(
+        self, fn: types.FunctionType, target: str, level: int, names: tuple[str, ...]
+    ) -> bytes:
         absolute = target
         if level:
             package = fn.__globals__.get("__package__")
@@ -830,10 +859,17 @@ class _Fingerprinter:
             namespace = cls.__dict__
             for name in sorted(namespace):
                 value = namespace[name]
-                if name in ("__dict__", "__weakref__", "_abc_impl") or not _is_behaviour(value) and _is_special_name(name):
+                if (
+                    name in ("__dict__", "__weakref__", "_abc_impl")
+                    or not _is_behaviour(value)
+                    and _is_special_name(name)
+                ):
                     continue
                 self.guard_mapping(namespace, name, value)
-                parts += [name.encode(), self.ref(value, f"class attribute {cls.__qualname__}.{name}")]
+                parts += [
+                    name.encode(),
+                    self.ref(value, f"class attribute {cls.__qualname__}.{name}"),
+                ]
             return _digest("class", parts)
         finally:
             self.trail.pop()

@@ -19,9 +19,9 @@ import hashlib
 import os
 from typing import Any
 
-from .codec import decode, iter_chunks
+from .codec import iter_chunks
 
-__all__ = ["content_hash", "content_hash_of_encoded", "file_hash", "HASH_PREFIX"]
+__all__ = ["content_hash", "file_hash", "HASH_PREFIX"]
 
 #: Bytes hashed before the canonical encoding; a new rule gets a new prefix.
 HASH_PREFIX = b"scistack-content-v1\x00"
@@ -39,16 +39,6 @@ def content_hash(value: Any) -> str:
     hasher = _PREFIXED.copy()
     iter_chunks(value, hasher.update, canonical=True)
     return hasher.hexdigest()
-
-
-def content_hash_of_encoded(data: bytes) -> str:
-    """The content hash of a value given as wire bytes (for example from MATLAB).
-
-    Wire bytes may hold column-major arrays and dicts in insertion order; the value is
-    decoded and hashed in canonical form, so the result equals ``content_hash`` of the
-    decoded value.
-    """
-    return content_hash(decode(data))
 
 
 #: Bytes read per step when hashing a file.

@@ -39,7 +39,7 @@ class AddressEntry:
     """All versions stored at one address, oldest first."""
 
     address: str
-    metadata: dict[str, MetaValue]
+    metadata: Mapping[str, MetaValue]
     versions: list[RecordInfo] = field(default_factory=list)
 
     @property
@@ -55,7 +55,9 @@ _TYPE_RANK = {bool: 0, int: 1, float: 1, str: 2}
 def _sort_key(metadata: Mapping[str, MetaValue], schema_keys: Sequence[str]) -> tuple:
     """Orders addresses by the schema keys in schema order, then the other keys by name;
     per key by value (booleans, numbers, text never compared with each other)."""
-    keys = [k for k in schema_keys if k in metadata] + sorted(k for k in metadata if k not in schema_keys)
+    keys = [k for k in schema_keys if k in metadata] + sorted(
+        k for k in metadata if k not in schema_keys
+    )
     return tuple((k, _TYPE_RANK[type(metadata[k])], metadata[k]) for k in keys)
 
 
@@ -107,7 +109,9 @@ class VariableIndex:
         """The address's sort key, computed when first needed and kept."""
         key = self._order.get(address)
         if key is None:
-            key = self._order[address] = _sort_key(self.addresses[address].metadata, self.schema_keys)
+            key = self._order[address] = _sort_key(
+                self.addresses[address].metadata, self.schema_keys
+            )
         return key
 
     def latest_at(self, address: str) -> RecordInfo | None:

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Union, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -115,7 +115,9 @@ def cache_key(
     for kind, mapping in (("input", inputs), ("constant", constants)):
         for name, digest in mapping.items():
             if not isinstance(name, str) or not isinstance(digest, str):
-                raise TypeError(f"{kind} names and content hashes must be strings: {name!r}: {digest!r}")
+                raise TypeError(
+                    f"{kind} names and content hashes must be strings: {name!r}: {digest!r}"
+                )
     overlap = set(inputs) & set(constants)
     if overlap:
         raise ValueError(f"parameters given both as input and as constant: {sorted(overlap)}")
@@ -124,7 +126,10 @@ def cache_key(
 
 
 def _fast_cache_key(
-    fingerprint: str, inputs: list[tuple[str, str]], constants: list[tuple[str, str]], n_outputs: int
+    fingerprint: str,
+    inputs: list[tuple[str, str]],
+    constants: list[tuple[str, str]],
+    n_outputs: int,
 ) -> str:
     """:func:`cache_key` for callers that already hold validated (name, hash) pairs."""
     return hashlib.sha256(_key_text(fingerprint, inputs, constants, n_outputs).encode()).hexdigest()
@@ -220,7 +225,7 @@ class UpstreamRef:
         }
 
 
-InputRef = Union[RecordRef, UpstreamRef]
+InputRef = RecordRef | UpstreamRef
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -286,7 +291,11 @@ class LineageRecord:
     def upstream(self) -> Iterator[LineageRecord]:
         """Every earlier record in this record's history, depth-first, each once."""
         seen: set[int] = set()
-        stack = [ref.lineage for ref in reversed(list(self.inputs.values())) if isinstance(ref, UpstreamRef)]
+        stack = [
+            ref.lineage
+            for ref in reversed(list(self.inputs.values()))
+            if isinstance(ref, UpstreamRef)
+        ]
         while stack:
             record = stack.pop()
             if id(record) in seen:
@@ -294,7 +303,9 @@ class LineageRecord:
             seen.add(id(record))
             yield record
             stack.extend(
-                ref.lineage for ref in reversed(list(record.inputs.values())) if isinstance(ref, UpstreamRef)
+                ref.lineage
+                for ref in reversed(list(record.inputs.values()))
+                if isinstance(ref, UpstreamRef)
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -351,7 +362,8 @@ class LineageRecord:
         given = data.get("cache_key")
         if given and given != record.cache_key:
             raise LineageFormatError(
-                f"cache_key {given!r} does not match the key computed from the record ({record.cache_key!r})"
+                f"cache_key {given!r} does not match the key computed from the record "
+                f"({record.cache_key!r})"
             )
         return record
 
@@ -473,8 +485,13 @@ def set_cache_store(store: CacheStore | None) -> CacheStore | None:
         caller can restore it.
     """
     global _installed_store
-    if store is not None and not (callable(getattr(store, "get", None)) and callable(getattr(store, "put", None))):
-        raise TypeError(f"a cache store needs get(cache_key) and put(cache_key, outputs, lineage); got {store!r}")
+    if store is not None and not (
+        callable(getattr(store, "get", None)) and callable(getattr(store, "put", None))
+    ):
+        raise TypeError(
+            "a cache store needs get(cache_key) and put(cache_key, outputs, lineage); "
+            f"got {store!r}"
+        )
     previous = _installed_store
     _installed_store = store
     return previous

@@ -137,9 +137,13 @@ class LineageCache:
         """The wire bytes kept for each of ``content_hashes`` (those present), one query."""
         if not content_hashes or not self._exists():
             return {}
-        return dict(self.db.cx.execute(
-            f"SELECT content_hash, payload FROM {VALUES_TABLE} "
-            "WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))", [list(content_hashes)]).fetchall())
+        return dict(
+            self.db.cx.execute(
+                f"SELECT content_hash, payload FROM {VALUES_TABLE} "
+                "WHERE content_hash IN (SELECT unnest(?::VARCHAR[]))",
+                [list(content_hashes)],
+            ).fetchall()
+        )
 
     def write(self, calls: Sequence[KeptCall]) -> None:
         """Keep ``calls`` in one transaction; a call kept before under the same key (a

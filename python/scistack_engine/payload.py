@@ -55,7 +55,9 @@ DISPLAY_LIMIT = 65536
 _INT64_MAX = 2**63 - 1
 
 FLOAT_KINDS = frozenset({"float", "np:f8", "np:f4", "np:f2"})
-INT_KINDS = frozenset({"int", "np:i1", "np:i2", "np:i4", "np:i8", "np:u1", "np:u2", "np:u4", "np:u8"})
+INT_KINDS = frozenset(
+    {"int", "np:i1", "np:i2", "np:i4", "np:i8", "np:u1", "np:u2", "np:u4", "np:u8"}
+)
 BOOL_KINDS = frozenset({"bool", "np:b1"})
 
 

@@ -166,7 +166,9 @@ def _as_list(values: Any) -> list[Any]:
 # ------------------------------------------------------------------ planning
 
 
-def _records_for(db: Database, inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> list[RecordInfo]:
+def _records_for(
+    db: Database, inp: Mapping[str, Any], metadata: Mapping[str, Any]
+) -> list[RecordInfo]:
     index = db.index(inp["variable"])
     fixed = inp.get("fixed") or {}
     query = {k: (v,) for k, v in metadata.items() if k in index.key_types and k not in fixed}
@@ -218,18 +220,21 @@ def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
                     combo.missing = f"file {path} does not exist"
                     break
         if fingerprint and not combo.missing:
-            combo.cache_key = cache_key(fingerprint, _input_hashes(spec, combo), constants, len(outputs))
+            combo.cache_key = cache_key(
+                fingerprint, _input_hashes(spec, combo), constants, len(outputs)
+            )
             if spec.get("skip_computed", True):
                 hits = _cached_outputs(output_indexes, combo)
                 combo.cached_records = [h.record_id for h in hits]
                 # computed before, but a later run saved other versions over it
                 combo.stale = [h for h, index in zip(hits, output_indexes)
-                               if index.latest_at(h.address).record_id != h.record_id]
+                               if index.addresses[h.address].latest.record_id != h.record_id]
         if (spec.get("skip_existing") and not combo.missing and output_indexes
                 and not combo.cached_records):
             address = address_of(combo.metadata)
-            latest = [index.latest_at(address) for index in output_indexes]
-            if all(latest):
+            at_address = [index.latest_at(address) for index in output_indexes]
+            latest = [info for info in at_address if info is not None]
+            if len(latest) == len(at_address):
                 combo.cached_records = [info.record_id for info in latest]
     return Plan(spec, keys, combos)
 
@@ -329,7 +334,9 @@ def load_batch(db: Database, plan: Plan, batch: Sequence[Combo]) -> list[dict[st
             elif kind == "path":
                 kwargs[name] = _format_path(inp["template"], combo.metadata)
             elif kind == "variable":
-                kwargs[name] = _input_value(inp, combo.records[name], values, _wants_table(spec, name))
+                kwargs[name] = _input_value(
+                    inp, combo.records[name], values, _wants_table(spec, name)
+                )
             else:
                 parts = [(part, _input_value(part, combo.records[f"{name}\x00{i}"], values, False))
                          for i, part in enumerate(inp["parts"])]
@@ -346,7 +353,9 @@ def _input_value(inp: Mapping[str, Any], records: list[RecordInfo], values: Mapp
     if not as_table:
         return [_select_columns(inp, values[r.record_id]) for r in records]
     frame = pd.DataFrame([dict(r.metadata) for r in records])
-    frame["data"] = pd.Series([_select_columns(inp, values[r.record_id]) for r in records], dtype=object)
+    frame["data"] = pd.Series(
+        [_select_columns(inp, values[r.record_id]) for r in records], dtype=object
+    )
     return frame
 
 
@@ -359,7 +368,9 @@ def _select_columns(inp: Mapping[str, Any], value: Any) -> Any:
                         f"{type(value).__name__}, not a DataFrame")
     missing = [c for c in _as_list(columns) if c not in value.columns]
     if missing:
-        raise PlanError(f"{inp['variable']} has no column(s) {missing}; it has {list(value.columns)}")
+        raise PlanError(
+            f"{inp['variable']} has no column(s) {missing}; it has {list(value.columns)}"
+        )
     if isinstance(columns, str):
         return value[columns].to_numpy()
     return value[list(columns)]
@@ -408,7 +419,9 @@ def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: list[d
     raise PlanError(f"unknown filter {spec!r}")
 
 
-def _compare_filter(db: Database, spec: Mapping[str, Any], metadata_list: list[dict[str, Any]]) -> list[bool]:
+def _compare_filter(
+    db: Database, spec: Mapping[str, Any], metadata_list: list[dict[str, Any]]
+) -> list[bool]:
     db.require_variable(spec["variable"])
     per_combo = [_records_for(db, spec, m) for m in metadata_list]
     values = db.fetch_values([r for recs in per_combo for r in recs])
@@ -439,7 +452,9 @@ def _equal(a: Any, b: Any) -> bool:
         return False
 
 
-def _sql_filter(db: Database, sql: str, metadata_list: list[dict[str, Any]], keys: Sequence[str]) -> list[bool]:
+def _sql_filter(
+    db: Database, sql: str, metadata_list: list[dict[str, Any]], keys: Sequence[str]
+) -> list[bool]:
     if not metadata_list:
         return []
     frame = pd.DataFrame(metadata_list, columns=list(keys))
@@ -448,7 +463,9 @@ def _sql_filter(db: Database, sql: str, metadata_list: list[dict[str, Any]], key
     try:
         kept = rel.filter(sql).project("_combo").fetchall()
     except Exception as exc:  # duckdb raises several error classes for bad SQL
-        raise PlanError(f"where=Sql({sql!r}) is not a valid condition over the columns {list(keys)}: {exc}") from exc
+        raise PlanError(
+            f"where=Sql({sql!r}) is not a valid condition over the columns {list(keys)}: {exc}"
+        ) from exc
     keep = np.zeros(len(frame), dtype=bool)
     keep[[row[0] for row in kept]] = True
     return keep.tolist()

@@ -33,12 +33,19 @@ def _inputs_of(lineage: Mapping[str, Any]) -> dict[str, Any]:
     inputs = {}
     for name, ref in (lineage.get("inputs") or {}).items():
         if ref.get("kind") == "record":
-            inputs[name] = {k: ref.get(k) for k in ("variable", "metadata", "record_id", "version", "content_hash")}
+            inputs[name] = {
+                k: ref.get(k)
+                for k in ("variable", "metadata", "record_id", "version", "content_hash")
+            }
         else:
             upstream = ref.get("lineage") or {}
-            inputs[name] = {"variable": None, "function_name": upstream.get("function_name"),
-                            "output_index": ref.get("output_index"), "content_hash": ref.get("content_hash"),
-                            "lineage": upstream}
+            inputs[name] = {
+                "variable": None,
+                "function_name": upstream.get("function_name"),
+                "output_index": ref.get("output_index"),
+                "content_hash": ref.get("content_hash"),
+                "lineage": upstream,
+            }
     return inputs
 
 
@@ -75,8 +82,10 @@ def provenance(db: Database, variable: str, metadata: Mapping[str, Any],
     infos = db.select(variable, metadata, version)
     if len(infos) > 1:
         where = describe_metadata(metadata)
-        raise NotFoundError(f"{len(infos)} {variable} records match {where}; give the full metadata "
-                            "to ask for the provenance of one")
+        raise NotFoundError(
+            f"{len(infos)} {variable} records match {where}; give the full metadata "
+            "to ask for the provenance of one"
+        )
     info = infos[0]
     return _describe(info, db.lineage_of([info.record_id]).get(info.record_id))
 
@@ -129,7 +138,9 @@ def provenance_by_schema(db: Database, metadata: Mapping[str, Any]) -> list[dict
     return [_describe(i, lineages.get(i.record_id)) for i in infos]
 
 
-def version_history(db: Database, variable: str, metadata: Mapping[str, Any]) -> list[dict[str, Any]]:
+def version_history(
+    db: Database, variable: str, metadata: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """Every version at every matching address, oldest first: when it was saved
     (``created_at``, UTC) and what produced it."""
     infos = db.versions(variable, metadata)

@@ -48,7 +48,8 @@ COMBO_STATUSES = ("done", "cached", "skipped", "failed", "dry_run")
 def create_runlog_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE _runs (run_id VARCHAR PRIMARY KEY, function VARCHAR, language VARCHAR, "
-        "host VARCHAR, \"user\" VARCHAR, pid INTEGER, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ, "
+        'host VARCHAR, "user" VARCHAR, pid INTEGER, started_at TIMESTAMPTZ, '
+        "finished_at TIMESTAMPTZ, "
         "status VARCHAR, n_combos INTEGER, n_done INTEGER, n_cached INTEGER, n_skipped INTEGER, "
         "n_failed INTEGER, options VARCHAR)"
     )

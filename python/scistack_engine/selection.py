@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from .errors import MetadataError, NotFoundError, UnknownVariableError
 from .hashing import content_hash
@@ -45,7 +45,7 @@ __all__ = ["Selection", "Version", "select_records", "version_selector"]
 
 #: Which versions a load means: None/"latest", a number, several numbers, "all", or a
 #: record id.
-Version = Union[None, int, str, Sequence[int]]
+Version = None | int | str | Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,9 @@ def _select_by_constants(db: Database, variable: str, metadata: Mapping[str, Any
     """The versions produced with ``constants``: at each matching address the latest one
     (``version`` None or "latest"), else those among the versions ``version`` names."""
     latest = version in (None, "latest")
-    candidates = db.versions(variable, metadata) if latest else _versions(db, variable, metadata, version)
+    candidates = (
+        db.versions(variable, metadata) if latest else _versions(db, variable, metadata, version)
+    )
     chosen = _with_constants(db, candidates, constants, variable, metadata)
     if latest:
         by_address = {info.address: info for info in chosen}  # oldest first: the last wins

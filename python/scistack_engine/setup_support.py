@@ -17,7 +17,8 @@ whether it is *ready*: it imports ``scistack_engine`` at version ``V`` together 
 engine's dependencies. With ``--release`` (MATLAB's ``version('-release')``) it first
 checks that this MATLAB release supports the interpreter's version
 (``MATLAB_PYTHON_VERSIONS``) and that the interpreter has a shared libpython, which
-MATLAB loads; a failure names the versions the release accepts. ``ensure`` makes the virtual environment ``--environment`` ready:
+MATLAB loads; a failure names the versions the release accepts. ``ensure`` makes the
+virtual environment ``--environment`` ready:
 it creates it with this interpreter when needed, installs the dependencies listed by the
 engine source ``--source`` (``requirements.txt`` there, else the ``dependencies`` of the
 ``pyproject.toml`` beside it) from PyPI with pip, links the engine source into it with a
@@ -289,7 +290,7 @@ def read_requirements(source):
 def pyproject_dependencies(text):
     """``[project] dependencies`` of a pyproject.toml text (tomllib when available)."""
     try:
-        import tomllib  # Python 3.11+
+        import tomllib  # type: ignore[import-not-found]  # Python 3.11+ (mypy checks as 3.10)
     except ImportError:
         tomllib = None
     if tomllib is not None:
@@ -307,7 +308,7 @@ def pyproject_dependencies(text):
 
 def module_name(requirement):
     """The import name of a requirement string (``'duckdb>=1.1'`` -> ``'duckdb'``)."""
-    name = re.split(r"[\s<>=!~;\[(@]", requirement.strip(), 1)[0]
+    name = re.split(r"[\s<>=!~;\[(@]", requirement.strip(), maxsplit=1)[0]
     name = name.lower()
     return _MODULE_NAMES.get(name, name.replace("-", "_").replace(".", "_"))
 

@@ -194,10 +194,11 @@ class Database:
     def __init__(self, path: str, schema_keys: Sequence[str] | None, *,
                  read_only: bool = False, timeout: float = 0.0) -> None:
         keys = None if schema_keys is None else list(schema_keys)
-        if keys is not None and not keys:
-            raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
-        for position, key in enumerate(keys or ()):
-            _check_schema_key(key, keys[:position])
+        if keys is not None:
+            if not keys:
+                raise MetadataError("schema_keys must name at least one key, e.g. ['subject']")
+            for position, key in enumerate(keys):
+                _check_schema_key(key, keys[:position])
         self.path = str(path)
         self.read_only = read_only
         self._timeout = float(timeout)
@@ -362,8 +363,12 @@ class Database:
 
     def _init_schema(self) -> None:
         con = self.cx
-        tables = {row[0] for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        tables = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
         if "_scistack" in tables:
             stored = dict(con.execute("SELECT key, value FROM _scistack").fetchall())
             stored_keys = json.loads(stored.get("schema_keys", "[]"))
@@ -381,7 +386,9 @@ class Database:
                 f"{sorted(tables)[:5]}); use another file"
             )
         if self.read_only:
-            raise DatabaseError(f"{self.path!r} holds no SciStack database yet; open it read-write first")
+            raise DatabaseError(
+                f"{self.path!r} holds no SciStack database yet; open it read-write first"
+            )
         key_columns = "".join(f", {quote_identifier(k)} VARCHAR" for k in self.schema_keys)
         con.execute("BEGIN")
         con.execute("CREATE TABLE _scistack (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -429,8 +436,8 @@ class Database:
     def _add_display_texts(self) -> None:
         """Give the ``wire`` records of a file from before values had JSON text in
         ``value_txt`` their text (once per file: ``_scistack`` then says so)."""
-        done = self.cx.execute("SELECT count(*) FROM _scistack WHERE key = 'display_text'"
-                               ).fetchone()[0]
+        [(done,)] = self.cx.execute(
+            "SELECT count(*) FROM _scistack WHERE key = 'display_text'").fetchall()
         if done:
             return
         rows = self.cx.execute("SELECT record_id, payload FROM _records WHERE kind = 'wire' "
@@ -472,7 +479,9 @@ class Database:
                     "SELECT address, version, record_id, content_hash, kind, cache_key, "
                     "output_index FROM _records WHERE variable = ? ORDER BY version",
                     [variable]).fetchall()
-            index = self._indexes[variable] = VariableIndex.from_rows(variable, self.schema_keys, rows)
+            index = self._indexes[variable] = VariableIndex.from_rows(
+                variable, self.schema_keys, rows
+            )
         return index
 
     def variables(self) -> list[str]:
@@ -533,7 +542,9 @@ class Database:
         existing record is returned.
         """
         if self.read_only:
-            raise ReadOnlyError(f"database {self.path!r} is open read-only; reopen it with read_only=False to save")
+            raise ReadOnlyError(
+                f"database {self.path!r} is open read-only; reopen it with read_only=False to save"
+            )
         with _gc_paused(), self._lock.held(), self._storage_faults():
             return self._save_batch(items)
 
@@ -563,8 +574,12 @@ class Database:
             latest = (pending.get((item.variable, address))
                       or (self._tx and self._tx.latest.get((item.variable, address)))
                       or self.index(item.variable).latest_at(address))
-            if (latest and latest.content_hash == stored.content_hash
-                    and latest.cache_key == item.cache_key and latest.output_index == item.output_index):
+            if (
+                latest
+                and latest.content_hash == stored.content_hash
+                and latest.cache_key == item.cache_key
+                and latest.output_index == item.output_index
+            ):
                 results.append(latest)
                 continue
             version = latest.version + 1 if latest else 1
@@ -572,7 +587,9 @@ class Database:
                               item.variable, address, metadata, version, stored.content_hash,
                               stored.kind, item.cache_key, item.output_index)
             pending[(item.variable, address)] = info
-            lineage = json.dumps(item.lineage, sort_keys=True, default=str) if item.lineage else None
+            lineage = (
+                json.dumps(item.lineage, sort_keys=True, default=str) if item.lineage else None
+            )
             new.append((info, stored, lineage))
             results.append(info)
         if new:
@@ -758,8 +775,10 @@ class Database:
             self.cx.execute(view_sql(shape, self.schema_keys, columns))
             self.cx.execute(
                 "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                "SET view_signature = excluded.view_signature, frame_columns = excluded.frame_columns",
-                [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)])
+                "SET view_signature = excluded.view_signature, "
+                "frame_columns = excluded.frame_columns",
+                [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)],
+            )
             self._views[variable] = (new_signature, columns)
 
     # ------------------------------------------------------------------ finding and loading
@@ -802,7 +821,9 @@ class Database:
             return None
         variable, address = rows[0]
         entry = self.index(variable).addresses.get(address)
-        return next((v for v in entry.versions if v.record_id == record_id), None) if entry else None
+        return (
+            next((v for v in entry.versions if v.record_id == record_id), None) if entry else None
+        )
 
     def created_at_of(self, record_ids: Sequence[str]) -> dict[str, dt.datetime]:
         """When each record was saved (UTC), read with one query."""
@@ -825,7 +846,9 @@ class Database:
             return f"{variable} has no version {version} at {asked}; versions there: {versions}"
         hints = []
         for key, options in query.items():
-            present = sorted({repr(e.metadata[key]) for e in index.addresses.values() if key in e.metadata})
+            present = sorted(
+                {repr(e.metadata[key]) for e in index.addresses.values() if key in e.metadata}
+            )
             if not present:
                 hints.append(f"no {variable} record has the key {key!r}")
             elif not any(index.find({key: (o,)}) for o in options):
@@ -859,8 +882,10 @@ class Database:
                 return {record_id: _rebuild(kind, num, int_, txt, None, shape, payload, wire)}
         con = self.cx
         if len(records) == 1:  # one array: a single query, no join
-            table = con.sql(f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
-                            params={"id": records[0].record_id}).to_arrow_table()
+            table = con.sql(
+                f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
+                params={"id": records[0].record_id},
+            ).to_arrow_table()
             return _values_from_arrow(table, wire)
         record_ids = list(dict.fromkeys(r.record_id for r in records))
         ids = con.from_arrow(pa.table({"record_id": pa.array(record_ids, pa.string())}))
@@ -920,7 +945,9 @@ def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:
     payloads = columns["payload"]
     arr_col = columns["value_arr"]
     out: dict[str, Any] = {}
-    flat = offsets = None
+    # pyarrow's arrays of the array:f8 rows, when there are any
+    flat: Any = None
+    offsets: Any = None
     if "array:f8" in kinds:
         flat = arr_col.values.to_numpy(zero_copy_only=False)
         offsets = arr_col.offsets.to_numpy()

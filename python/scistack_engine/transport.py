@@ -11,8 +11,9 @@ returned or how it failed. Everything travels as bytes made here:
 * **the function** travels *by reference* (module and qualified name, imported by the
   worker) when that name leads back to the very same function, or to a decorator holding
   it as ``__wrapped__`` (a ``@lineage_fcn``); otherwise — a function defined in
-  ``__main__``, a notebook, a lambda, a closure — *by value* with ``cloudpickle``, which carries its code and the globals
-  it uses. A function that neither way can carry raises :class:`UnsendableFunctionError`.
+  ``__main__``, a notebook, a lambda, a closure — *by value* with ``cloudpickle``, which
+  carries its code and the globals it uses. A function that neither way can carry raises
+  :class:`UnsendableFunctionError`.
 * **failures** travel as their type name, message and traceback text, plus the exception
   itself pickled when it can be, so ``on_error="raise"`` re-raises the user's exception.
 

@@ -33,8 +33,8 @@ import pyarrow as pa
 from .index import RecordInfo, VariableIndex
 from .payload import BOOL_KINDS, FLOAT_KINDS, INT_KINDS
 
-__all__ = ["VIEW_FORMAT", "ViewShape", "quote_identifier", "view_signature", "view_sql", "rows_table",
-           "append_frame_rows"]
+__all__ = ["VIEW_FORMAT", "ViewShape", "quote_identifier", "view_signature", "view_sql",
+           "rows_table", "append_frame_rows"]
 
 
 @dataclass
@@ -152,7 +152,9 @@ def view_sql(shape: ViewShape, schema_keys: Sequence[str],
     order = ", ".join(str(i + 1) for i in range(len(key_names)))
     value = _value_expression(shape.kinds)
     if value is None:
-        keep = [c for c in frame_columns if c not in key_names and c not in ("version", "record_id")]
+        keep = [
+            c for c in frame_columns if c not in key_names and c not in ("version", "record_id")
+        ]
         selected = ", ".join(columns + [f"f.{quote_identifier(c)}" for c in keep]
                              + ["latest.version", "latest.record_id"])
         body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
@@ -239,5 +241,7 @@ def append_frame_rows(con: duckdb.DuckDBPyConnection, variable: str, record_id: 
     finally:
         con.unregister("_scistack_frame_rows")
     columns = list(existing)
-    columns += [c for c in rows.column_names if c not in (ROW_RECORD, ROW_POSITION) and c not in columns]
+    columns += [
+        c for c in rows.column_names if c not in (ROW_RECORD, ROW_POSITION) and c not in columns
+    ]
     return columns

@@ -51,7 +51,9 @@ def _function(blob: bytes) -> Callable[..., Any]:
     return fn
 
 
-def run_chunk(function: bytes, items: Sequence[tuple[int, bytes]], worker: str = "") -> list[ItemResult]:
+def run_chunk(
+    function: bytes, items: Sequence[tuple[int, bytes]], worker: str = ""
+) -> list[ItemResult]:
     """Call the packed ``function`` on each item's packed keyword arguments.
 
     A function that cannot be unpacked fails every item of the chunk with the reason.

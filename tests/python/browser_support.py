@@ -25,7 +25,9 @@ def chromium() -> str:
     """The chromium executable; skips (fails under CI) when it is missing."""
     found = shutil.which("chromium")
     if found is None:
-        message = "chromium is not installed: run scripts/ensure-system.sh (apt-get install chromium)"
+        message = (
+            "chromium is not installed: run scripts/ensure-system.sh (apt-get install chromium)"
+        )
         if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)

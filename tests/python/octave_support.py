@@ -46,7 +46,9 @@ def run_octave(code: str, *, cwd: pathlib.Path = ROOT, env: Mapping[str, str] | 
     result = subprocess.run([octave_cli(), *OCTAVE_ARGS, "--eval", code], cwd=cwd,
                             env=full_env, capture_output=True, text=True, timeout=timeout)
     if check:
-        assert result.returncode == 0, f"Octave failed running {code}:\n{result.stdout}{result.stderr}"
+        assert result.returncode == 0, (
+            f"Octave failed running {code}:\n{result.stdout}{result.stderr}"
+        )
     return result
 
 

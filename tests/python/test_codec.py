@@ -76,23 +76,45 @@ EXAMPLES = {
     "floats": [0.0, -0.0, 1.5, float("inf"), float("nan")],
     "complex": 3 - 4j,
     "text": ["", "abc", "ünïcødé ✓", "a\x00b"],
-    "numpy scalars": [np.float16(1.5), np.float32(2), np.int8(-3), np.uint64(2**64 - 1),
-                      np.bool_(True), np.complex64(1j), np.datetime64("2020-01-02", "D"),
-                      np.timedelta64(5, "ms"), np.str_("hé")],
-    "arrays": [np.arange(12.0).reshape(3, 4), np.zeros((2, 0, 3), dtype=np.int16),
-               np.array(7), np.array([1 + 2j], dtype=np.complex64),
-               np.array(["a", "bcd"]), np.array(["2020-01-01", "NaT"], dtype="M8[s]"),
-               np.arange(6, dtype=">f8").reshape(2, 3), np.arange(20).reshape(4, 5)[::2, 1:],
-               np.array([[1, "x"], [None, 2.5]], dtype=object),
-               np.asfortranarray(np.arange(6.0).reshape(2, 3))],
+    "numpy scalars": [
+        np.float16(1.5),
+        np.float32(2),
+        np.int8(-3),
+        np.uint64(2**64 - 1),
+        np.bool_(True),
+        np.complex64(1j),
+        np.datetime64("2020-01-02", "D"),
+        np.timedelta64(5, "ms"),
+        np.str_("hé"),
+    ],
+    "arrays": [
+        np.arange(12.0).reshape(3, 4),
+        np.zeros((2, 0, 3), dtype=np.int16),
+        np.array(7),
+        np.array([1 + 2j], dtype=np.complex64),
+        np.array(["a", "bcd"]),
+        np.array(["2020-01-01", "NaT"], dtype="M8[s]"),
+        np.arange(6, dtype=">f8").reshape(2, 3),
+        np.arange(20).reshape(4, 5)[::2, 1:],
+        np.array([[1, "x"], [None, 2.5]], dtype=object),
+        np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+    ],
     "containers": [[], (), {}, [1, [2, (3, {"a": None})]], {1: "int key", "s": [1.0]}],
-    "datetimes": [dt.datetime(2021, 5, 6, 7, 8, 9, 123456),
-                  dt.datetime(2021, 5, 6, tzinfo=dt.timezone.utc),
-                  dt.datetime(2021, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
-                  dt.datetime(2021, 3, 28, 2, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
-                  dt.datetime(1900, 1, 1), dt.date(1969, 12, 31)],
-    "pandas scalars": [pd.Timestamp("2020-01-01 12:00"), pd.Timestamp("2020-01-01", tz="Europe/Paris"),
-                       pd.Timestamp("2020-01-01").as_unit("s"), pd.NaT, pd.NA],
+    "datetimes": [
+        dt.datetime(2021, 5, 6, 7, 8, 9, 123456),
+        dt.datetime(2021, 5, 6, tzinfo=dt.timezone.utc),
+        dt.datetime(2021, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
+        dt.datetime(2021, 3, 28, 2, 30, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
+        dt.datetime(1900, 1, 1),
+        dt.date(1969, 12, 31),
+    ],
+    "pandas scalars": [
+        pd.Timestamp("2020-01-01 12:00"),
+        pd.Timestamp("2020-01-01", tz="Europe/Paris"),
+        pd.Timestamp("2020-01-01").as_unit("s"),
+        pd.NaT,
+        pd.NA,
+    ],
 }
 
 
@@ -120,7 +142,9 @@ def mixed_frame():
             "obj": pd.Series([1, "two", None], dtype=object),
             "cat": pd.Categorical(["lo", None, "hi"], categories=["lo", "hi"], ordered=True),
             "when": pd.to_datetime(["2020-01-01", None, "2020-01-03"]),
-            "when_tz": pd.to_datetime(["2020-01-01", None, "2020-01-03"]).tz_localize("Europe/Paris"),
+            "when_tz": pd.to_datetime(["2020-01-01", None, "2020-01-03"]).tz_localize(
+                "Europe/Paris"
+            ),
             "count": pd.array([1, None, 3], dtype="Int64"),
             "small": pd.array([1, 2, None], dtype="UInt8"),
             "flag": pd.array([True, None, False], dtype="boolean"),
@@ -260,9 +284,13 @@ def test_golden_vectors_are_stable(name):
 # ------------------------------------------------------------------ property tests
 
 dtypes = st.one_of(
-    hnp.boolean_dtypes(), hnp.integer_dtypes(endianness="="), hnp.unsigned_integer_dtypes(endianness="="),
-    hnp.floating_dtypes(endianness="="), hnp.complex_number_dtypes(endianness="="),
-    hnp.datetime64_dtypes(endianness="="), hnp.timedelta64_dtypes(endianness="="),
+    hnp.boolean_dtypes(),
+    hnp.integer_dtypes(endianness="="),
+    hnp.unsigned_integer_dtypes(endianness="="),
+    hnp.floating_dtypes(endianness="="),
+    hnp.complex_number_dtypes(endianness="="),
+    hnp.datetime64_dtypes(endianness="="),
+    hnp.timedelta64_dtypes(endianness="="),
     hnp.unicode_string_dtypes(endianness="="),
 )
 arrays = hnp.arrays(dtypes, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4))
@@ -294,8 +322,13 @@ def test_property_dataframes_round_trip(data):
     columns = {
         "f": data.draw(st.lists(st.floats(), min_size=n, max_size=n)),
         "i": data.draw(st.lists(st.integers(-(2**62), 2**62), min_size=n, max_size=n)),
-        "s": pd.Series(data.draw(st.lists(st.one_of(st.none(), st.text()), min_size=n, max_size=n)), dtype="str"),
-        "c": pd.Categorical(data.draw(st.lists(st.sampled_from(["a", "b", None]), min_size=n, max_size=n))),
+        "s": pd.Series(
+            data.draw(st.lists(st.one_of(st.none(), st.text()), min_size=n, max_size=n)),
+            dtype="str",
+        ),
+        "c": pd.Categorical(
+            data.draw(st.lists(st.sampled_from(["a", "b", None]), min_size=n, max_size=n))
+        ),
     }
     df = pd.DataFrame(columns)
     pd.testing.assert_frame_equal(df, roundtrip(df))

@@ -30,7 +30,9 @@ def test_python_blocks_run(document, tmp_path, scidb_unconfigured):
             try:
                 exec(compile(block, f"{document} block {number}", "exec"), namespace)
             except Exception as exc:  # name the block that failed
-                raise AssertionError(f"{document}, Python block {number} failed: {exc!r}\n{block}") from exc
+                raise AssertionError(
+                    f"{document}, Python block {number} failed: {exc!r}\n{block}"
+                ) from exc
     finally:
         os.chdir(cwd)
         db = namespace.get("db")

@@ -41,8 +41,16 @@ def matlab_string(text: str) -> np.ndarray:
 def test_save_and_load_keep_matlab_bytes_exactly(handle):
     # MATLAB numbers arrive as doubles: subject=1.0 addresses the same record as 1
     sent = matlab_string("left")
-    call("save", handle=handle, variable="Side", metadata={"subject": 1.0, "session": "pre"}, value=sent)
-    (record,) = call("load", handle=handle, variable="Side", metadata={"subject": 1, "session": "pre"})
+    call(
+        "save",
+        handle=handle,
+        variable="Side",
+        metadata={"subject": 1.0, "session": "pre"},
+        value=sent,
+    )
+    (record,) = call(
+        "load", handle=handle, variable="Side", metadata={"subject": 1, "session": "pre"}
+    )
     assert bytes(record["value"]) == bytes(sent)
     assert record["version"] == 1 and record["metadata"] == {"subject": 1, "session": "pre"}
 

@@ -106,7 +106,9 @@ def test_values_without_sql_form_are_refused_for_csv(tmp_path):
     path = tmp_path / "golden.duckdb"
     golden_db(path, ["list_mixed", "float_pi"])
     with Database(str(path), None, read_only=True) as db:
-        with pytest.raises(UnsupportedValueError, match="Golden holds values with no SQL form.*mat"):
+        with pytest.raises(
+            UnsupportedValueError, match="Golden holds values with no SQL form.*mat"
+        ):
             export_variable(db, "Golden", tmp_path / "g.csv")
         with pytest.raises(UnsupportedValueError, match="formats are csv, parquet, mat"):
             export_variable(db, "Golden", tmp_path / "g.xlsx")

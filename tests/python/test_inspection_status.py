@@ -63,7 +63,9 @@ def test_code_changed(statuses):
 
 
 def test_constants_changed(statuses):
-    assert reasons(statuses, "ScaledMean", subject=1, session="post") == ["constants: factor=2 -> 3"]
+    assert reasons(statuses, "ScaledMean", subject=1, session="post") == [
+        "constants: factor=2 -> 3"
+    ]
 
 
 def test_error_and_missing_keep_the_run_log_reason(statuses):

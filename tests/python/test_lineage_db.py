@@ -2,8 +2,9 @@
 
 The product description's lineage example as written, ``from scidb.thunk import Thunk``,
 the persistent cache answered from saved records and from the lineage cache after the
-database is reopened (so the in-memory layer is empty), multi-output order on a fresh call and on a hit from saved
-records, and the unhashable-argument error. Across processes: test_lineage_db_processes.py.
+database is reopened (so the in-memory layer is empty), multi-output order on a fresh call
+and on a hit from saved records, and the unhashable-argument error. Across processes:
+test_lineage_db_processes.py.
 """
 
 from __future__ import annotations
@@ -179,7 +180,9 @@ def test_unsaved_result_is_a_persistent_hit_from_the_lineage_cache(scidb_path, s
     assert kept == [(content_hash(first.data),)], "the value is kept once, in the cache"
 
 
-def test_input_content_change_is_a_miss_and_identical_resave_is_a_hit(scidb_path, scidb_unconfigured):
+def test_input_content_change_is_a_miss_and_identical_resave_is_a_hit(
+    scidb_path, scidb_unconfigured
+):
     calls = CallCounter()
     configure_database(scidb_path, SCHEMA)
 
@@ -306,7 +309,9 @@ def _check_three(outputs, signal):
 
 @pytest.mark.parametrize("options", [{"n_outputs": 3}, {"unpack_output": True}],
                          ids=["declared_n_outputs", "unpack_output"])
-def test_multi_output_order_fresh_and_hit_from_saved_outputs(scidb_path, scidb_unconfigured, options):
+def test_multi_output_order_fresh_and_hit_from_saved_outputs(
+    scidb_path, scidb_unconfigured, options
+):
     calls = CallCounter()
     configure_database(scidb_path, SCHEMA)
     RawEMG, (Zeta, Alpha, Mid), describe = _three_outputs_setup(calls, **options)

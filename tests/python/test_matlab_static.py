@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -35,7 +36,8 @@ checker = _load_checker()
 
 
 def _miss_hit(tool: str, *args: str) -> subprocess.CompletedProcess:
-    module = {"mh_lint": "miss_hit.mh_lint", "mh_style": "miss_hit_core.mh_style"}[tool]
+    module = {"mh_lint": "miss_hit.mh_lint", "mh_style": "miss_hit_core.mh_style",
+              "mh_metric": "miss_hit_core.mh_metric"}[tool]
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
@@ -78,6 +80,23 @@ def test_mh_lint_parses_toolbox_as_octave_7_2():
 
 def test_mh_style_follows_miss_hit_cfg():
     _assert_clean(_miss_hit("mh_style", "toolbox", "tests/matlab"))
+
+
+def test_mh_metric_keeps_functions_within_the_limits_of_miss_hit_cfg():
+    _assert_clean(_miss_hit("mh_metric", "--ci", "toolbox", "tests/matlab"))
+
+
+def test_mh_metric_limits_catch_a_function_over_them(tmp_path):
+    # miss_hit.cfg's limits, applied to a copy of it beside a function of 170 lines
+    shutil.copy(ROOT / "miss_hit.cfg", tmp_path / "miss_hit.cfg")
+    body = "".join(f"    y = y + {i};\n" for i in range(170))
+    (tmp_path / "too_long.m").write_text(
+        f"function y = too_long(y)\n% TOO_LONG  A function over the limit.\n{body}end\n")
+    result = subprocess.run([sys.executable, "-m", "miss_hit_core.mh_metric", "--ci", "."],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "function_length" in output and "too_long" in output, output
 
 
 # ------------------------------------------------------------------- portability

@@ -174,9 +174,14 @@ def test_lookup_computes_the_engine_cache_key():
 
 
 def _lineage(key_parts: dict, n_outputs: int = 2) -> dict:
-    return {"function_name": "split", "fingerprint": FINGERPRINT, "language": "matlab",
-            "n_outputs": n_outputs, "inputs": {},
-            "constants": {"x": {"value": key_parts["x"], "content_hash": content_hash(key_parts["x"])}}}
+    return {
+        "function_name": "split",
+        "fingerprint": FINGERPRINT,
+        "language": "matlab",
+        "n_outputs": n_outputs,
+        "inputs": {},
+        "constants": {"x": {"value": key_parts["x"], "content_hash": content_hash(key_parts["x"])}},
+    }
 
 
 def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():

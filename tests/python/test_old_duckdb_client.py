@@ -37,7 +37,8 @@ _READ_EVERY_VIEW = """
 import duckdb, json, sys
 con = duckdb.connect(sys.argv[1], read_only=True)
 views = [r[0] for r in con.execute(
-    "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW' ORDER BY 1").fetchall()]
+    "SELECT table_name FROM information_schema.tables "
+    "WHERE table_type = 'VIEW' ORDER BY 1").fetchall()]
 print(json.dumps({"version": duckdb.__version__,
                   "views": {v: [[str(x) for x in row]
                                 for row in con.execute(f'SELECT * FROM "{v}"').fetchall()]

@@ -295,6 +295,8 @@ def test_wheel_holds_the_five_packages_at_the_one_version(wheel):
         metadata = opened.read(f"scistack-{VERSION}.dist-info/METADATA").decode()
     assert {n.split("/")[0] for n in names} == {*PACKAGES, f"scistack-{VERSION}.dist-info"}
     assert "scistack_engine/setup_support.py" in names
+    for package in PACKAGES:  # PEP 561: type checkers read the packages' hints
+        assert f"{package}/py.typed" in names
     assert f"Version: {VERSION}" in metadata.splitlines()
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "dependencies"]

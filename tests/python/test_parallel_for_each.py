@@ -283,7 +283,9 @@ def test_values_travel_as_wire_bytes_and_others_pickled():
     back = unpack_value(packed)
     assert back["b"] == (1, "x") and type(back["b"]) is tuple
     np.testing.assert_array_equal(back["a"], value["a"])
-    assert pack_value(Path("/tmp"))[:1] == b"P" and unpack_value(pack_value(Path("/x"))) == Path("/x")
+    assert pack_value(Path("/tmp"))[:1] == b"P" and unpack_value(pack_value(Path("/x"))) == Path(
+        "/x"
+    )
 
 
 # ------------------------------------------------------------------ real processes and signals

@@ -31,8 +31,13 @@ def write(path, text):
 
 
 def run():
-    return scihist.for_each(import_csv, inputs={"path": PathTemplate("raw/{subject}/{session}.csv")},
-                            outputs=[Imported], subject=[1, 2], session=["pre"])
+    return scihist.for_each(
+        import_csv,
+        inputs={"path": PathTemplate("raw/{subject}/{session}.csv")},
+        outputs=[Imported],
+        subject=[1, 2],
+        session=["pre"],
+    )
 
 
 def test_an_edited_file_runs_again_and_the_others_stay_cached(scidb_db, tmp_path, monkeypatch):

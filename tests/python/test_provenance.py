@@ -114,10 +114,20 @@ def test_chain_walks_three_saved_steps_with_record_ids_and_versions(scidb_db):
     filtered_id, rectified_id, peak_id = run_three_steps(20, subject=1, session="pre")
 
     chain = scidb_db.get_provenance_chain(MaxActivation, subject=1, session="pre")
-    assert [n["variable"] for n in chain] == ["MaxActivation", "RectifiedEMG", "FilteredEMG", "RawEMG"]
+    assert [n["variable"] for n in chain] == [
+        "MaxActivation",
+        "RectifiedEMG",
+        "FilteredEMG",
+        "RawEMG",
+    ]
     assert [n["record_id"] for n in chain] == [peak_id, rectified_id, filtered_id, raw_id]
     assert [n["version"] for n in chain] == [1, 1, 1, 1]
-    assert [n["function_name"] for n in chain] == ["compute_max", "rectify", "bandpass_filter", None]
+    assert [n["function_name"] for n in chain] == [
+        "compute_max",
+        "rectify",
+        "bandpass_filter",
+        None,
+    ]
     assert [n["constants"] for n in chain] == [
         {"window": 2}, {}, {"low_hz": 20, "high_hz": 450}, {}]
     assert all(n["metadata"] == {"subject": 1, "session": "pre"} for n in chain)
@@ -155,7 +165,12 @@ def test_chain_through_unsaved_intermediate_results(scidb_db):
     peak_id = MaxActivation.save(peak, subject=2, session="post")
 
     chain = scidb_db.get_provenance_chain(MaxActivation, subject=2, session="post")
-    assert [n["function_name"] for n in chain] == ["compute_max", "rectify", "bandpass_filter", None]
+    assert [n["function_name"] for n in chain] == [
+        "compute_max",
+        "rectify",
+        "bandpass_filter",
+        None,
+    ]
     assert [n["variable"] for n in chain] == ["MaxActivation", None, None, "RawEMG"]
     assert chain[0]["record_id"] == peak_id and chain[-1]["record_id"] == raw_id
     assert chain[1]["record_id"] is None and chain[2]["record_id"] is None
@@ -178,8 +193,18 @@ def test_chain_of_a_for_each_pipeline(scidb_db):
              **combos)
 
     chain = scidb_db.get_provenance_chain(MaxActivation, subject=2, session="post")
-    assert [n["variable"] for n in chain] == ["MaxActivation", "RectifiedEMG", "FilteredEMG", "RawEMG"]
-    assert [n["function_name"] for n in chain] == ["compute_max", "rectify", "bandpass_filter", None]
+    assert [n["variable"] for n in chain] == [
+        "MaxActivation",
+        "RectifiedEMG",
+        "FilteredEMG",
+        "RawEMG",
+    ]
+    assert [n["function_name"] for n in chain] == [
+        "compute_max",
+        "rectify",
+        "bandpass_filter",
+        None,
+    ]
     assert chain[0]["constants"] == {"window": 2}
     assert chain[2]["constants"] == {"low_hz": 20, "high_hz": 450}
     assert all(n["metadata"] == {"subject": 2, "session": "post"} for n in chain)

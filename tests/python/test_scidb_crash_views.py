@@ -35,8 +35,12 @@ def _variables_without_view(path: Path) -> list[str]:
     con = duckdb.connect(str(path), read_only=True)
     try:
         recorded = {r[0] for r in con.execute("SELECT DISTINCT variable FROM _records").fetchall()}
-        views = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'").fetchall()}
+        views = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'"
+            ).fetchall()
+        }
         registered = {r[0] for r in con.execute("SELECT name FROM _variables").fetchall()}
     finally:
         con.close()

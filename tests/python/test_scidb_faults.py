@@ -50,10 +50,14 @@ def _snapshot(db):
     """Everything a fault must leave unchanged."""
     con = db.con
     return (
-        con.execute("SELECT record_id, version, content_hash FROM _records ORDER BY record_id").fetchall(),
+        con.execute(
+            "SELECT record_id, version, content_hash FROM _records ORDER BY record_id"
+        ).fetchall(),
         con.execute("SELECT name FROM _variables ORDER BY name").fetchall(),
         con.execute("SELECT count(*) FROM _runs").fetchall(),
-        sorted(r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()),
+        sorted(
+            r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        ),
     )
 
 
@@ -67,7 +71,9 @@ def test_every_call_without_a_database_says_to_configure_one(scidb_unconfigured)
         lambda: list(Trial.load_all()),
         lambda: Trial.load_all(as_df=True),
         lambda: Trial.list_versions(subject=1),
-        lambda: Trial.save_from_dataframe(pd.DataFrame({"subject": [1], "v": [1.0]}), "v", ["subject"]),
+        lambda: Trial.save_from_dataframe(
+            pd.DataFrame({"subject": [1], "v": [1.0]}), "v", ["subject"]
+        ),
         lambda: scidb.for_each(lambda x: x, inputs={"x": Trial}, outputs=[Other], subject=[1]),
         lambda: scidb.get_database(),
     ]
@@ -135,7 +141,10 @@ def test_nothing_found_with_a_key_no_record_has(scidb_db):
 def test_a_failed_load_changes_nothing(scidb_db):
     Trial.save(1.0, subject=1, session="pre")
     before = _snapshot(scidb_db)
-    for call in (lambda: Trial.load(subject=2), lambda: Trial.load(subject=1, session="pre", version=5)):
+    for call in (
+        lambda: Trial.load(subject=2),
+        lambda: Trial.load(subject=1, session="pre", version=5),
+    ):
         with pytest.raises(NotFoundError):
             call()
     assert _snapshot(scidb_db) == before
@@ -174,7 +183,9 @@ def test_invalid_metadata_keys_are_refused_and_change_nothing(scidb_memory_db, k
     with pytest.raises(MetadataError, match="invalid metadata key"):
         Trial.save(2.0, subject=1, session="pre", **{key: 1})
     with pytest.raises(MetadataError):
-        Trial.save_from_dataframe(pd.DataFrame({"subject": [1], key: [1], "v": [2.0]}), "v", ["subject", key])
+        Trial.save_from_dataframe(
+            pd.DataFrame({"subject": [1], key: [1], "v": [2.0]}), "v", ["subject", key]
+        )
     assert _snapshot(scidb_memory_db) == before
 
 
@@ -197,7 +208,9 @@ def test_a_save_needs_some_metadata(scidb_db):
      (["version"], "reserved"), (["1x"], "invalid"), (["x'; DROP TABLE t; --"], "invalid")],
     ids=["none", "repeat", "case-repeat", "reserved", "digit", "injection"],
 )
-def test_invalid_schema_keys_are_refused_and_create_no_database(tmp_path, scidb_unconfigured, keys, message):
+def test_invalid_schema_keys_are_refused_and_create_no_database(
+    tmp_path, scidb_unconfigured, keys, message
+):
     path = tmp_path / "bad.duckdb"
     with pytest.raises(MetadataError, match=message):
         configure_database(path, keys)
@@ -253,7 +266,9 @@ def test_hostile_values_in_for_each_iterables_and_filters(scidb_db):
     assert Other.load(subject=1, session=text).data == 2.0
 
 
-@pytest.mark.parametrize("name", ["bad name", "x'; DROP TABLE _records; --", "1abc", "_hidden", "é", "a" * 64])
+@pytest.mark.parametrize(
+    "name", ["bad name", "x'; DROP TABLE _records; --", "1abc", "_hidden", "é", "a" * 64]
+)
 def test_invalid_variable_type_names_are_refused(name):
     with pytest.raises(MetadataError):
         type(name, (BaseVariable,), {})
@@ -316,7 +331,9 @@ def test_a_file_locked_by_another_process_names_the_cause_and_the_remedy(scidb_d
     assert Trial.load(subject=1, session="pre").data == 1.0
 
 
-def test_opening_one_file_read_only_and_read_write_in_one_process_is_not_called_corrupt(scidb_db, scidb_path):
+def test_opening_one_file_read_only_and_read_write_in_one_process_is_not_called_corrupt(
+    scidb_db, scidb_path
+):
     Trial.save(1.0, subject=1, session="pre")
     with pytest.raises(scidb.DatabaseError) as err:
         scidb.Database(str(scidb_path), ["subject", "session"], read_only=True)
@@ -362,7 +379,9 @@ def test_a_file_that_is_not_duckdb_is_refused_and_left_alone(tmp_path, scidb_unc
         scidb.get_database()
 
 
-def test_a_duckdb_file_of_another_application_is_refused_and_left_alone(tmp_path, scidb_unconfigured):
+def test_a_duckdb_file_of_another_application_is_refused_and_left_alone(
+    tmp_path, scidb_unconfigured
+):
     path = tmp_path / "theirs.duckdb"
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE measurements (x INTEGER)")
@@ -389,7 +408,9 @@ def test_a_truncated_database_file_is_not_a_database(tmp_path, scidb_unconfigure
         configure_database(path, ["subject"])
 
 
-def test_a_database_file_with_corrupt_blocks_is_not_reported_as_locked(tmp_path, scidb_unconfigured):
+def test_a_database_file_with_corrupt_blocks_is_not_reported_as_locked(
+    tmp_path, scidb_unconfigured
+):
     path = tmp_path / "corrupt.duckdb"
     data = bytearray(_saved_file(path))
     for offset in range(12288, len(data), 4096):  # damage every block after the headers
@@ -428,7 +449,9 @@ _KILLED_RUN = textwrap.dedent("""
 """)
 
 
-def test_a_process_killed_mid_for_each_leaves_committed_batches_and_a_rerun_completes(tmp_path, scidb_unconfigured):
+def test_a_process_killed_mid_for_each_leaves_committed_batches_and_a_rerun_completes(
+    tmp_path, scidb_unconfigured
+):
     class Source(BaseVariable):
         pass
 

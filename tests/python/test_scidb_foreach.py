@@ -73,16 +73,24 @@ def _combos(db, run_id):
     rows = db.con.execute(
         "SELECT combo, metadata, status, reason, duration_s, record_ids FROM _run_combos "
         "WHERE run_id = ? ORDER BY combo", [run_id]).fetchall()
-    return [dict(zip(["combo", "metadata", "status", "reason", "duration_s", "record_ids"], r)) for r in rows]
+    return [
+        dict(zip(["combo", "metadata", "status", "reason", "duration_s", "record_ids"], r))
+        for r in rows
+    ]
 
 
-# ------------------------------------------------------------------ the product description's examples
+# -------------------------------------------------------------- the product description's examples
 
 
 def test_product_example_bandpass_filter_raw_to_filtered(scidb_db):
     _save_raw()
-    result = for_each(bandpass_filter, inputs={"signal": RawEMG, "low_hz": 20}, outputs=[FilteredEMG],
-                      subject=[1, 2, 3], session=["pre", "post"])
+    result = for_each(
+        bandpass_filter,
+        inputs={"signal": RawEMG, "low_hz": 20},
+        outputs=[FilteredEMG],
+        subject=[1, 2, 3],
+        session=["pre", "post"],
+    )
     assert list(result.columns) == ["subject", "session", "status", "reason", "FilteredEMG"]
     assert result["status"].tolist() == ["done"] * 6
     for subject in (1, 2, 3):
@@ -128,7 +136,12 @@ def test_product_example_two_step_pipeline_and_load_all(scidb_db):
     for subject in (1, 2):
         for session in ("pre", "post"):
             for trial in (1, 2, 3):
-                RawEMG.save(np.full(3, float(subject * 100 + trial)), subject=subject, session=session, trial=trial)
+                RawEMG.save(
+                    np.full(3, float(subject * 100 + trial)),
+                    subject=subject,
+                    session=session,
+                    trial=trial,
+                )
 
     for_each(lambda values: values * 0.5, inputs={"values": RawEMG}, outputs=[Steps],
              subject=[1, 2], session=["pre", "post"], trial=[1, 2, 3])
@@ -183,7 +196,9 @@ def test_input_without_an_iterated_key_is_shared_by_every_combination(scidb_db):
     Side.save(20.0, subject=2)
     for_each(lambda signal, offset: signal + offset, inputs={"signal": RawEMG, "offset": Side},
              outputs=[FilteredEMG], subject=[1, 2], session=["pre", "post"])
-    np.testing.assert_array_equal(FilteredEMG.load(subject=2, session="post").data, _raw(2, "post") + 20)
+    np.testing.assert_array_equal(
+        FilteredEMG.load(subject=2, session="post").data, _raw(2, "post") + 20
+    )
 
 
 # ------------------------------------------------------------------ kinds of input
@@ -217,12 +232,16 @@ def test_column_selection_passes_one_column_as_an_array(scidb_db):
 def test_column_selection_of_a_missing_column_fails_that_combination_clearly(scidb_db):
     Steps.save(pd.DataFrame({"length": [0.6]}), subject=1, session="pre")
     with pytest.raises(scidb.PlanError, match="width"):
-        for_each(lambda x: x, inputs={"x": Steps["width"]}, outputs=[Mean], subject=[1], session=["pre"])
+        for_each(
+            lambda x: x, inputs={"x": Steps["width"]}, outputs=[Mean], subject=[1], session=["pre"]
+        )
 
 
 def test_merge_joins_inputs_column_wise(scidb_db):
     Steps.save(pd.DataFrame({"length": [0.6, 0.7, 0.8]}), subject=1, session="pre")
-    Force.save(pd.DataFrame({"fz": [10.0, 11.0, 12.0], "fx": [1.0, 2.0, 3.0]}), subject=1, session="pre")
+    Force.save(
+        pd.DataFrame({"fz": [10.0, 11.0, 12.0], "fx": [1.0, 2.0, 3.0]}), subject=1, session="pre"
+    )
     RawEMG.save(np.array([5.0, 6.0, 7.0]), subject=1, session="pre")
     result = for_each(lambda merged: merged, inputs={"merged": Merge(Steps, Force["fz"], RawEMG)},
                       outputs=[Mean], subject=[1], session=["pre"], save=False)
@@ -342,7 +361,11 @@ def test_dry_run_reports_what_would_run_and_what_is_missing_and_writes_nothing(s
     assert result["status"].tolist() == ["would_run", "would_run", "skipped"]
     assert result["reason"].iloc[:2].isna().all()
     assert "RawEMG" in result["reason"].iloc[2] and "subject=3" in result["reason"].iloc[2]
-    assert (_count(scidb_db), _count(scidb_db, "_runs"), _count(scidb_db, "_run_combos")) == (records, runs, 0)
+    assert (_count(scidb_db), _count(scidb_db, "_runs"), _count(scidb_db, "_run_combos")) == (
+        records,
+        runs,
+        0,
+    )
     assert "FilteredEMG" not in scidb_db.variables()
 
 
@@ -434,8 +457,13 @@ def test_on_error_must_be_continue_or_raise(scidb_db):
 
 def test_multiple_outputs_from_a_tuple(scidb_db):
     _save_raw(subjects=(1, 2), sessions=("pre",))
-    result = for_each(lambda signal: (float(signal.max()), float(signal.mean())),
-                      inputs={"signal": RawEMG}, outputs=[Peak, Mean], subject=[1, 2], session=["pre"])
+    result = for_each(
+        lambda signal: (float(signal.max()), float(signal.mean())),
+        inputs={"signal": RawEMG},
+        outputs=[Peak, Mean],
+        subject=[1, 2],
+        session=["pre"],
+    )
     assert list(result.columns[-2:]) == ["Peak", "Mean"]
     assert Peak.load(subject=2, session="pre").data == 23.0
     assert Mean.load(subject=2, session="pre").data == 21.5
@@ -444,8 +472,13 @@ def test_multiple_outputs_from_a_tuple(scidb_db):
 
 def test_wrong_number_of_outputs_fails_that_combination(scidb_db):
     _save_raw(subjects=(1, 2), sessions=("pre",))
-    result = for_each(lambda signal: (1.0, 2.0) if signal[0] == 10.0 else 3.0,
-                      inputs={"signal": RawEMG}, outputs=[Peak, Mean], subject=[1, 2], session=["pre"])
+    result = for_each(
+        lambda signal: (1.0, 2.0) if signal[0] == 10.0 else 3.0,
+        inputs={"signal": RawEMG},
+        outputs=[Peak, Mean],
+        subject=[1, 2],
+        session=["pre"],
+    )
     assert result["status"].tolist() == ["done", "failed"]
     assert "returned 1 value(s) but 2 outputs are declared" in result["reason"].iloc[1]
     with pytest.raises(scidb.NotFoundError):
@@ -498,7 +531,9 @@ def test_inputs_are_read_once_per_batch_and_outputs_committed_once_per_batch(sci
     reads, commits = [], []
     fetch, save_batch = scidb_db.fetch_values, scidb_db.save_batch
     monkeypatch.setattr(scidb_db, "fetch_values", lambda ids: reads.append(len(ids)) or fetch(ids))
-    monkeypatch.setattr(scidb_db, "save_batch", lambda items: commits.append(len(items)) or save_batch(items))
+    monkeypatch.setattr(
+        scidb_db, "save_batch", lambda items: commits.append(len(items)) or save_batch(items)
+    )
     result = for_each(lambda v: v * 2, inputs={"v": RawEMG}, outputs=[Peak],
                       subject=range(25), session=["pre"], batch_size=10)
     assert (result["status"] == "done").all()
@@ -524,7 +559,9 @@ def test_run_log_tables_record_every_run_and_combination(scidb_db):
     runs = scidb_db.con.execute(
         'SELECT function, language, host, "user", status, n_combos, n_done, n_skipped, n_failed, '
         "started_at <= finished_at FROM _runs WHERE run_id = ?", [run_id]).fetchall()
-    assert runs == [("fn", "python", socket.gethostname(), getpass.getuser(), "finished", 3, 1, 1, 1, True)]
+    assert runs == [
+        ("fn", "python", socket.gethostname(), getpass.getuser(), "finished", 3, 1, 1, 1, True)
+    ]
     combos = _combos(scidb_db, run_id)
     assert [c["status"] for c in combos] == ["done", "failed", "skipped"]
     assert [json.loads(c["metadata"]) for c in combos] == [
@@ -533,7 +570,9 @@ def test_run_log_tables_record_every_run_and_combination(scidb_db):
     assert combos[1]["reason"] == "RuntimeError: bad subject"
     assert "RawEMG" in combos[2]["reason"]
     assert all(c["duration_s"] >= 0 for c in combos)
-    assert json.loads(combos[0]["record_ids"]) == [FilteredEMG.load(subject=1, session="pre").record_id]
+    assert json.loads(combos[0]["record_ids"]) == [
+        FilteredEMG.load(subject=1, session="pre").record_id
+    ]
 
 
 def test_run_log_duration_measures_the_function(scidb_db):

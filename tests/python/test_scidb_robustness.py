@@ -18,7 +18,9 @@ class Doubled(BaseVariable):
     pass
 
 
-def test_a_second_object_on_an_open_file_is_refused_and_reconfiguring_replaces(tmp_path, scidb_unconfigured):
+def test_a_second_object_on_an_open_file_is_refused_and_reconfiguring_replaces(
+    tmp_path, scidb_unconfigured
+):
     path = tmp_path / "one.duckdb"
     first = configure_database(path, ["subject"])
     with pytest.raises(DatabaseLockedError, match="already open in this process"):
@@ -54,7 +56,8 @@ def test_a_failing_combination_logs_its_stack(scidb_db):
     result = for_each(explode, inputs={"x": Reading}, outputs=[Doubled], subject=[1], session=["a"])
     assert result["status"].tolist() == ["failed"]
     reason, stack = scidb_db.con.execute(
-        "SELECT reason, stack FROM _run_combos WHERE run_id = ?", [result.attrs["run_id"]]).fetchone()
+        "SELECT reason, stack FROM _run_combos WHERE run_id = ?", [result.attrs["run_id"]]
+    ).fetchone()
     assert reason == "ZeroDivisionError: no luck"
     assert "in explode" in stack and "ZeroDivisionError" in stack
 
@@ -68,7 +71,9 @@ def test_reverting_a_constant_makes_the_earlier_results_latest_without_running(s
         return x * k
 
     for k in (2.0, 5.0, 2.0):
-        hist_for_each(scale, inputs={"x": Reading, "k": k}, outputs=[Doubled], subject=[1], session=["a"])
+        hist_for_each(
+            scale, inputs={"x": Reading, "k": k}, outputs=[Doubled], subject=[1], session=["a"]
+        )
     assert calls == [2.0, 5.0]
     latest = Doubled.load(subject=1, session="a")
     assert latest.data == 6.0 and latest.version == 3

@@ -46,7 +46,9 @@ def _state(db) -> tuple:
     con = db.cx
     views = con.execute("SELECT table_name FROM information_schema.tables "
                         "WHERE table_type = 'VIEW' ORDER BY 1").fetchall()
-    columns = [tuple(r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()) for (name,) in views]
+    columns = [
+        tuple(r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()) for (name,) in views
+    ]
     return (con.execute("SELECT count(*) FROM _records").fetchall(),
             con.execute("SELECT count(*) FROM _runs").fetchall(), views, columns)
 
@@ -187,10 +189,14 @@ def test_add_schema_key_then_for_each_over_it(scidb_db):
     assert KeyedPeak.load(subject=1, session="pre", trial=2).data == 2.0
 
 
-def test_add_schema_key_fills_the_column_from_addresses_that_already_hold_the_key(scidb_db, scidb_path):
+def test_add_schema_key_fills_the_column_from_addresses_that_already_hold_the_key(
+    scidb_db, scidb_path
+):
     """A file written before keys were checked may hold records with the key already."""
     KeyedPeak.save(0.5, subject=1, session="pre")
-    scidb_db.cx.execute("""UPDATE _records SET address = '{"session":"pre","subject":1,"trial":2}'""")
+    scidb_db.cx.execute(
+        """UPDATE _records SET address = '{"session":"pre","subject":1,"trial":2}'"""
+    )
     scidb.close()
     db = configure_database(scidb_path, ["subject", "session"])
     db.add_schema_key("trial")
@@ -235,7 +241,9 @@ def test_the_gateway_adds_a_schema_key(tmp_path):
 # ------------------------------------------------------------------ GNU Octave's concatenation
 
 
-def test_keys_concatenating_to_the_one_schema_key_get_the_octave_explanation(tmp_path, scidb_unconfigured):
+def test_keys_concatenating_to_the_one_schema_key_get_the_octave_explanation(
+    tmp_path, scidb_unconfigured
+):
     db = configure_database(tmp_path / "o.duckdb", ["subjectsession"])
     with pytest.raises(UnknownMetadataKeyError) as err:
         KeyedEMG.save(1.0, subject=1, session="pre")

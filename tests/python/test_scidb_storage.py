@@ -103,7 +103,9 @@ def test_close_makes_the_database_unconfigured_and_is_idempotent(scidb_db):
         RawEMG.save(1.0, subject=1, session="pre")
 
 
-def test_context_manager_closes_the_database_at_the_end_of_the_block(scidb_path, scidb_unconfigured):
+def test_context_manager_closes_the_database_at_the_end_of_the_block(
+    scidb_path, scidb_unconfigured
+):
     with configure_database(scidb_path, ["subject", "session"]) as db:
         assert get_database() is db
         RawEMG.save(2.5, subject=1, session="pre")
@@ -172,7 +174,10 @@ def test_read_only_database_loads_but_refuses_saves(scidb_db, scidb_path):
         RawEMG.save(np.zeros(1), subject=2, session="pre")
     with pytest.raises(ReadOnlyError):
         MaxActivation.save_from_dataframe(
-            pd.DataFrame({"subject": [1], "session": ["pre"], "v": [1.0]}), "v", ["subject", "session"])
+            pd.DataFrame({"subject": [1], "session": ["pre"], "v": [1.0]}),
+            "v",
+            ["subject", "session"],
+        )
     scidb.close()
     assert _count_records(scidb_path) == 1
 
@@ -216,7 +221,9 @@ def test_reopening_with_other_schema_keys_is_an_error_that_changes_nothing(scidb
     assert RawEMG.load(subject=1, session="pre").data == 1.0
 
 
-def test_schema_mismatch_while_the_file_is_current_leaves_the_current_database_open(scidb_db, scidb_path):
+def test_schema_mismatch_while_the_file_is_current_leaves_the_current_database_open(
+    scidb_db, scidb_path
+):
     RawEMG.save(1.0, subject=1, session="pre")
     with pytest.raises(SchemaMismatchError):
         configure_database(scidb_path, ["subject"])
@@ -335,7 +342,11 @@ def test_load_all_as_df_has_metadata_columns_and_a_data_column(scidb_db):
     df = MaxActivation.load_all(as_df=True)
     assert isinstance(df, pd.DataFrame)
     assert list(df.columns) == ["subject", "session", "data"]
-    assert sorted(df.values.tolist()) == [[1, "baseline", 0.82], [1, "post", 1.47], [2, "baseline", 0.91]]
+    assert sorted(df.values.tolist()) == [
+        [1, "baseline", 0.82],
+        [1, "post", 1.47],
+        [2, "baseline", 0.91],
+    ]
     assert df["data"].dtype == np.float64
     assert df["subject"].dtype == np.int64
     assert df.groupby("session")["data"].mean().to_dict() == pytest.approx(
@@ -391,7 +402,9 @@ def test_save_from_dataframe_saves_many_records_in_one_call(scidb_db):
 def test_save_from_dataframe_uses_one_transaction(scidb_db, monkeypatch):
     calls = []
     original = scidb_db.save_batch
-    monkeypatch.setattr(scidb_db, "save_batch", lambda items: calls.append(len(items)) or original(items))
+    monkeypatch.setattr(
+        scidb_db, "save_batch", lambda items: calls.append(len(items)) or original(items)
+    )
     frame = pd.DataFrame({"subject": range(50), "session": "pre",
                           "signal": [np.full(3, float(i)) for i in range(50)]})
     RawEMG.save_from_dataframe(frame, "signal", ["subject", "session"])
@@ -421,10 +434,12 @@ def test_saving_a_loaded_variable_saves_its_data(scidb_db):
     np.testing.assert_array_equal(FilteredEMG.load(subject=1, session="pre").data, np.arange(3.0))
 
 
-# ------------------------------------------------------------------ the product description, as written
+# ------------------------------------------------------------- the product description, as written
 
 
-def test_product_description_scidb_snippets_run_as_written(tmp_path, monkeypatch, scidb_unconfigured, capsys):
+def test_product_description_scidb_snippets_run_as_written(
+    tmp_path, monkeypatch, scidb_unconfigured, capsys
+):
     monkeypatch.chdir(tmp_path)
     from scidb import BaseVariable, configure_database, for_each
 
@@ -484,7 +499,9 @@ def test_product_description_scidb_snippets_run_as_written(tmp_path, monkeypatch
     assert (tmp_path / "experiment.duckdb").exists()
 
 
-def test_product_description_complete_pipeline_runs_as_written(tmp_path, monkeypatch, scidb_unconfigured):
+def test_product_description_complete_pipeline_runs_as_written(
+    tmp_path, monkeypatch, scidb_unconfigured
+):
     monkeypatch.chdir(tmp_path)
     from scidb import BaseVariable, configure_database, for_each
     from scilineage import lineage_fcn
@@ -540,8 +557,13 @@ def test_product_description_complete_pipeline_runs_as_written(tmp_path, monkeyp
     df = MeanStepLength.load_all(as_df=True)
     print(df.groupby("session")["data"].mean())
     assert len(df) == 6
-    assert df.groupby("session")["data"].mean().to_dict() == pytest.approx({"pre": 1.15, "post": 1.15})
-    assert db.get_provenance(MeanStepLength, subject=1, session="pre")["function_name"] == "compute_mean"
+    assert df.groupby("session")["data"].mean().to_dict() == pytest.approx(
+        {"pre": 1.15, "post": 1.15}
+    )
+    assert (
+        db.get_provenance(MeanStepLength, subject=1, session="pre")["function_name"]
+        == "compute_mean"
+    )
     scidb.close()
 
 

@@ -173,7 +173,7 @@ def test_a_flipped_byte_anywhere_is_reported_at_open_or_at_the_load(good_file, t
     block = 262144  # DuckDB's block size: one flip in each block of the file in turn
     at_load = at_open = 0
     for at in range(block + 1000, good_file.stat().st_size, block):
-        path = _damaged_copy(good_file, tmp_path, lambda p: _flip(p, at))
+        path = _damaged_copy(good_file, tmp_path, lambda p, at=at: _flip(p, at))
         try:
             db = scidb.Database(str(path), KEYS)
         except DatabaseDamagedError:

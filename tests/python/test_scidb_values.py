@@ -117,9 +117,21 @@ def test_mixed_types_under_one_variable_keep_each_record_exact(scidb_memory_db):
         assert_exact(value, Anything.load(subject=subject, session="pre").data)
 
 
-def test_a_later_save_of_another_type_at_the_same_address_never_coerces_earlier_versions(scidb_memory_db):
-    history = [1, 1.0, np.float64(1.0), True, "1", np.array([1.0]), np.array([1.0], dtype=np.float32),
-               pd.DataFrame({"x": [1.0]}), [1.0], 2]
+def test_a_later_save_of_another_type_at_the_same_address_never_coerces_earlier_versions(
+    scidb_memory_db,
+):
+    history = [
+        1,
+        1.0,
+        np.float64(1.0),
+        True,
+        "1",
+        np.array([1.0]),
+        np.array([1.0], dtype=np.float32),
+        pd.DataFrame({"x": [1.0]}),
+        [1.0],
+        2,
+    ]
     for value in history:
         Anything.save(value, subject=1, session="pre")
     versions = Anything.list_versions(subject=1, session="pre")

@@ -64,7 +64,10 @@ def test_versions_survive_reopening_and_continue_numbering(scidb_db, scidb_path)
     Signal.save(2.0, subject=1, session="pre")
     scidb.close()
     scidb.configure_database(scidb_path, ["subject", "session"])
-    assert Signal.save(2.0, subject=1, session="pre") == Signal.load(subject=1, session="pre").record_id
+    assert (
+        Signal.save(2.0, subject=1, session="pre")
+        == Signal.load(subject=1, session="pre").record_id
+    )
     Signal.save(3.0, subject=1, session="pre")
     assert [v["version"] for v in Signal.list_versions(subject=1, session="pre")] == [1, 2, 3]
     assert Signal.load(subject=1, session="pre", version=1).data == 1.0
@@ -125,7 +128,9 @@ def test_added_keys_and_fewer_keys_than_the_schema_are_allowed(scidb_db):
 def test_metadata_comes_back_normalised(scidb_db):
     scidb_db.add_schema_key("gain")
     scidb_db.add_schema_key("ok")
-    Signal.save(1.0, subject=np.int64(3), session=np.str_("pre"), gain=np.float32(0.5), ok=np.bool_(True))
+    Signal.save(
+        1.0, subject=np.int64(3), session=np.str_("pre"), gain=np.float32(0.5), ok=np.bool_(True)
+    )
     loaded = Signal.load(subject=3, session="pre", gain=0.5, ok=True)
     assert loaded.metadata == {"subject": 3, "session": "pre", "gain": 0.5, "ok": True}
     assert [type(v) for v in loaded.metadata.values()] == [int, str, float, bool]

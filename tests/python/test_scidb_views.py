@@ -88,7 +88,9 @@ def test_arrays_are_double_lists_in_c_order(scidb_db):
     FilteredEMG.save(np.array([1.0, 2.5, -3.0]), subject=1, session="pre")
     FilteredEMG.save(np.arange(6.0).reshape(2, 3), subject=2, session="pre")
     assert _types(scidb_db.con, "FilteredEMG")["value"] == "DOUBLE[]"
-    rows = scidb_db.con.execute("SELECT subject, value FROM FilteredEMG ORDER BY subject").fetchall()
+    rows = scidb_db.con.execute(
+        "SELECT subject, value FROM FilteredEMG ORDER BY subject"
+    ).fetchall()
     assert rows == [(1, [1.0, 2.5, -3.0]), (2, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])]
     n = scidb_db.con.execute("SELECT len(value) FROM FilteredEMG WHERE subject = 1").fetchall()
     assert n == [(3,)]
@@ -110,7 +112,10 @@ def test_scalar_values_have_native_sql_types(scidb_db, variable, values, sql_typ
         variable.save(value, subject=subject, session="pre")
     name = variable.__name__
     assert _types(scidb_db.con, name)["value"] == sql_type
-    assert [r[0] for r in scidb_db.con.execute(f'SELECT value FROM "{name}" ORDER BY subject').fetchall()] == expected
+    assert [
+        r[0]
+        for r in scidb_db.con.execute(f'SELECT value FROM "{name}" ORDER BY subject').fetchall()
+    ] == expected
 
 
 def test_metadata_key_types_are_sql_types(scidb_db):
@@ -120,7 +125,9 @@ def test_metadata_key_types_are_sql_types(scidb_db):
     types = _types(scidb_db.con, "MaxActivation")
     assert (types["subject"], types["session"]) == ("BIGINT", "VARCHAR")
     assert (types["speed"], types["ok"], types["trial"]) == ("DOUBLE", "BOOLEAN", "BIGINT")
-    rows = scidb_db.con.execute("SELECT subject, session, speed, ok, trial, value FROM MaxActivation").fetchall()
+    rows = scidb_db.con.execute(
+        "SELECT subject, session, speed, ok, trial, value FROM MaxActivation"
+    ).fetchall()
     assert rows == [(1, "pre", 1.25, True, 2, 1.0)]
 
 
@@ -137,7 +144,9 @@ def test_an_added_schema_key_is_a_view_column_and_missing_values_are_null(scidb_
 def test_a_key_holding_numbers_and_text_is_a_text_column(scidb_db):
     MaxActivation.save(1.0, subject=1, session="pre")
     MaxActivation.save(2.0, subject="S02", session="pre")
-    rows = scidb_db.con.execute("SELECT subject, value FROM MaxActivation ORDER BY value").fetchall()
+    rows = scidb_db.con.execute(
+        "SELECT subject, value FROM MaxActivation ORDER BY value"
+    ).fetchall()
     assert rows == [("1", 1.0), ("S02", 2.0)]
 
 
@@ -186,12 +195,22 @@ def test_dataframe_with_a_column_named_like_a_schema_key(scidb_db):
         (["x"], [7], ["x", "7"]),
         ([2**62 + 1], [0.5], None),
     ],
-    ids=["int-then-float", "float-then-int", "int-then-text", "text-then-int", "big-int-then-float"],
+    ids=[
+        "int-then-float",
+        "float-then-int",
+        "int-then-text",
+        "text-then-int",
+        "big-int-then-float",
+    ],
 )
-def test_dataframe_view_never_changes_values_when_a_column_type_changes(scidb_db, first, second, shown):
+def test_dataframe_view_never_changes_values_when_a_column_type_changes(
+    scidb_db, first, second, shown
+):
     StepTable.save(pd.DataFrame({"x": first}), subject=1, session="pre")
     StepTable.save(pd.DataFrame({"x": second}), subject=2, session="pre")
-    values = [x for (x,) in scidb_db.con.execute("SELECT x FROM StepTable ORDER BY subject").fetchall()]
+    values = [
+        x for (x,) in scidb_db.con.execute("SELECT x FROM StepTable ORDER BY subject").fetchall()
+    ]
     if shown is None:  # no exact common number type: every value as it was, as text
         assert [str(v) for v in values] == [str(v) for v in first + second]
     else:

@@ -69,15 +69,19 @@ def db(scidb_db):
 def run_rows(db, result):
     """The run log's combination rows of a for_each result: (metadata, status, reason)."""
     rows = db.con.execute(
-        "SELECT metadata, status, reason, record_ids FROM _run_combos WHERE run_id = ? ORDER BY combo",
-        [result.attrs["run_id"]]).fetchall()
+        "SELECT metadata, status, reason, record_ids FROM _run_combos "
+        "WHERE run_id = ? ORDER BY combo",
+        [result.attrs["run_id"]],
+    ).fetchall()
     return [(json.loads(m), s, r, json.loads(ids) if ids else None) for m, s, r, ids in rows]
 
 
 def run_counts(db, result):
     return db.con.execute(
-        "SELECT status, n_combos, n_done, n_cached, n_skipped, n_failed FROM _runs WHERE run_id = ?",
-        [result.attrs["run_id"]]).fetchone()
+        "SELECT status, n_combos, n_done, n_cached, n_skipped, n_failed FROM _runs "
+        "WHERE run_id = ?",
+        [result.attrs["run_id"]],
+    ).fetchone()
 
 
 def versions(var, **metadata):

@@ -204,7 +204,11 @@ def test_methods_bind_and_self_must_be_hashable():
 def counted(source: str, counter: CallCounter, ns: dict | None = None, **options):
     ns = {"__name__": "scistack_lineage_user_code", "count": counter} if ns is None else ns
     ns.setdefault("count", counter)
-    return lineage_fcn(**options)(define(source, ns=ns)) if options else lineage_fcn(define(source, ns=ns))
+    return (
+        lineage_fcn(**options)(define(source, ns=ns))
+        if options
+        else lineage_fcn(define(source, ns=ns))
+    )
 
 
 BODY = """
@@ -474,7 +478,11 @@ def test_lineage_chain_across_three_steps():
     result = peak(rectify(detrend(raw), gain=2))
     assert result.data == 7.0
     lineage = result.lineage
-    assert [r.function_name for r in [lineage, *lineage.upstream()]] == ["peak", "rectify", "detrend"]
+    assert [r.function_name for r in [lineage, *lineage.upstream()]] == [
+        "peak",
+        "rectify",
+        "detrend",
+    ]
     upstream = lineage.inputs["signal"]
     assert isinstance(upstream, UpstreamRef) and upstream.lineage.constant_values == {"gain": 2}
     first = upstream.lineage.inputs["signal"].lineage
@@ -627,7 +635,9 @@ def test_from_dict_accepts_matlab_records_and_checks_them():
         "constants": {"low_hz": {"value": 20, "content_hash": content_hash(20)}},
     }
     record = LineageRecord.from_dict(matlab)
-    assert record.cache_key == cache_key("ab" * 32, {"signal": "cd" * 32}, {"low_hz": content_hash(20)}, 1)
+    assert record.cache_key == cache_key(
+        "ab" * 32, {"signal": "cd" * 32}, {"low_hz": content_hash(20)}, 1
+    )
     with pytest.raises(LineageFormatError):
         LineageRecord.from_dict({**matlab, "cache_key": "0" * 64})
     with pytest.raises(LineageFormatError):
@@ -641,7 +651,11 @@ names = st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True)
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.dictionaries(names, hashes, max_size=5), st.dictionaries(names, hashes, max_size=5), st.randoms())
+@given(
+    st.dictionaries(names, hashes, max_size=5),
+    st.dictionaries(names, hashes, max_size=5),
+    st.randoms(),
+)
 def test_cache_key_ignores_mapping_order(inputs, constants, rnd):
     constants = {k: v for k, v in constants.items() if k not in inputs}
     key = cache_key("f" * 64, inputs, constants, 1)

@@ -50,7 +50,8 @@ ERROR: No matching distribution found for duckdb>=1.1
 
 RESOLUTION_OUTPUT = """\
 Collecting numpy>=1.26
-ERROR: Ignored the following versions that require a different python version: 2.0 Requires-Python >=3.12
+ERROR: Ignored the following versions that require a different python version: \
+2.0 Requires-Python >=3.12
 ERROR: Could not find a version that satisfies the requirement numpy>=99 (from versions: 1.26.0)
 ERROR: No matching distribution found for numpy>=99
 """
@@ -444,7 +445,7 @@ def test_a_python_the_release_does_not_support_names_the_accepted_versions():
 
 
 def test_check_with_a_release_reports_the_accepted_versions():
-    this = "%d.%d" % sys.version_info[:2]
+    this = "{}.{}".format(*sys.version_info[:2])
     release = next(r for r, v in sorted(helper.MATLAB_PYTHON_VERSIONS.items())
                    if sys.version_info[:2] in v)
     status, report = run_helper(sys.executable, "check", "--release", release)

@@ -150,9 +150,14 @@ def _add_schema_key(args: dict[str, Any]) -> dict[str, Any]:
 @operation("save")
 def _save(args: dict[str, Any]) -> str:
     lineage = args.get("lineage") or None
-    item = SaveItem(str(args["variable"]), dict(args["metadata"]), wire=wire_bytes(args["value"]),
-                    cache_key=lineage.get("cache_key") if lineage else None, lineage=lineage,
-                    output_index=int(args["output_index"]) if lineage and "output_index" in args else None)
+    item = SaveItem(
+        str(args["variable"]),
+        dict(args["metadata"]),
+        wire=wire_bytes(args["value"]),
+        cache_key=lineage.get("cache_key") if lineage else None,
+        lineage=lineage,
+        output_index=int(args["output_index"]) if lineage and "output_index" in args else None,
+    )
     return _db(args).save_batch([item])[0].record_id
 
 

@@ -106,7 +106,7 @@ class _SciforFront:
             on_error=str(args.get("on_error") or "continue"),
         )
         run = TableRun(planned, dry_run=bool(args.get("dry_run", False)))
-        size = args.get("batch_size")
+        size: Any = args.get("batch_size")  # a MATLAB number, or empty
         chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
         return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk)}
 
@@ -320,11 +320,12 @@ def _filter(spec: Any) -> Filter | None:
     op = str(spec["op"])
     try:
         if op == "&":
-            return _filter(spec["left"]) & _filter(spec["right"])
+            # an empty operand (None) raises TypeError, reported as a FilterError below
+            return _filter(spec["left"]) & _filter(spec["right"])  # type: ignore[operator]
         if op == "|":
-            return _filter(spec["left"]) | _filter(spec["right"])
+            return _filter(spec["left"]) | _filter(spec["right"])  # type: ignore[operator]
         if op == "~":
-            return ~_filter(spec["inner"])
+            return ~_filter(spec["inner"])  # type: ignore[operator]
         column = Col(str(spec["column"]))
         if op in _COMPARISONS:
             return _COMPARISONS[op](column, _scalar(spec.get("value")))

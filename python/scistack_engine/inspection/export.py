@@ -114,9 +114,10 @@ def write_data(db: Database, variable: str, path: str, fmt: str, condition: str 
             f"wire bytes: lists, dicts, non-float arrays...), which {fmt} cannot hold; export "
             "it as .mat, or load it in Python or MATLAB")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-    # COPY answers the number of rows it wrote
-    return db.cx.execute(f"COPY (SELECT * FROM {quote_identifier(variable)}{condition}) TO "
-                         f"{_sql_literal(path)} ({options})", params).fetchone()[0]
+    # COPY answers one row: the number of rows it wrote
+    [(written,)] = db.cx.execute(f"COPY (SELECT * FROM {quote_identifier(variable)}{condition}) "
+                                 f"TO {_sql_literal(path)} ({options})", params).fetchall()
+    return written
 
 
 def _write_sidecar(db: Database, variable: str, path: str, fmt: str,
@@ -136,8 +137,8 @@ def _write_sidecar(db: Database, variable: str, path: str, fmt: str,
               "exported_at": dt.datetime.now(dt.timezone.utc).isoformat()}
     with tempfile.TemporaryDirectory(prefix="scistack-export-") as tmp:
         records = os.path.join(tmp, "records.json")
-        count = db.cx.execute(f"COPY ({query}) TO {_sql_literal(records)} "
-                              "(FORMAT json, ARRAY true)", params).fetchone()[0]
+        [(count,)] = db.cx.execute(f"COPY ({query}) TO {_sql_literal(records)} "
+                                   "(FORMAT json, ARRAY true)", params).fetchall()
         header["n_records"] = count
         with open(sidecar_path(path), "w", encoding="utf-8") as out:
             out.write(json.dumps(header, indent=1, default=str)[:-2] + ',\n "records": ')
@@ -214,7 +215,9 @@ def to_mat_value(value: Any, where: str) -> Any:
 
 
 def _mat_metadata(value: Any) -> Any:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    return (
+        float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+    )
 
 
 def _write_mat(db: Database, variable: str, path: str, condition: str, params: list) -> int:

@@ -106,7 +106,9 @@ _SCRIPT = r"""
   var chain = document.getElementById('chain');
   var box = svg.viewBox.baseVal;
   var view = {x: box.x, y: box.y, w: box.width, h: box.height};
-  function apply() { svg.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h); }
+  function apply() {
+    svg.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h);
+  }
   svg.addEventListener('wheel', function (ev) {
     ev.preventDefault();
     var r = svg.getBoundingClientRect();
@@ -116,7 +118,9 @@ _SCRIPT = r"""
     view.w *= k; view.h *= k; view.x = px - fx * view.w; view.y = py - fy * view.h; apply();
   }, {passive: false});
   var drag = null;
-  svg.addEventListener('mousedown', function (ev) { drag = {x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y}; });
+  svg.addEventListener('mousedown', function (ev) {
+    drag = {x: ev.clientX, y: ev.clientY, vx: view.x, vy: view.y};
+  });
   window.addEventListener('mouseup', function () { drag = null; });
   window.addEventListener('mousemove', function (ev) {
     if (!drag) return;
@@ -130,7 +134,9 @@ _SCRIPT = r"""
     if (cls) e.className = cls;
     return e;
   }
-  function meta(m) { return Object.keys(m).map(function (k) { return k + '=' + JSON.stringify(m[k]); }).join(', '); }
+  function meta(m) {
+    return Object.keys(m).map(function (k) { return k + '=' + JSON.stringify(m[k]); }).join(', ');
+  }
   function showChain(rid) {
     chain.innerHTML = '';
     chain.appendChild(el('h2', 'Provenance'));
@@ -145,7 +151,8 @@ _SCRIPT = r"""
       li.appendChild(el('span', ' [' + r.status + ']'));
       if (r['function']) {
         var c = Object.keys(r.constants).length ? ' ' + meta(r.constants) : '';
-        li.appendChild(el('div', '\u2190 ' + r['function'] + '() @' + r.fingerprint.slice(0, 12) + c));
+        li.appendChild(el('div',
+                          '\u2190 ' + r['function'] + '() @' + r.fingerprint.slice(0, 12) + c));
         r.inputs.forEach(function (inp) { inp[1].forEach(function (x) { queue.push(x); }); });
       } else {
         li.appendChild(el('div', 'saved without lineage'));
@@ -165,7 +172,9 @@ _SCRIPT = r"""
     var table = el('table', null, 'grid'); table.id = 'grid-table';
     var head = el('tr');
     downKeys.forEach(function (k) { head.appendChild(el('th', k)); });
-    across.forEach(function (v) { head.appendChild(el('th', v === null ? 'status' : keys[keys.length - 1] + '=' + v)); });
+    across.forEach(function (v) {
+      head.appendChild(el('th', v === null ? 'status' : keys[keys.length - 1] + '=' + v));
+    });
     table.appendChild(head);
     var rows = [[]];
     downKeys.forEach(function (k, i) {
@@ -183,10 +192,15 @@ _SCRIPT = r"""
         td.title = c.reasons.join('\n');
         if (c.records.length) td.setAttribute('data-record', c.records[0]);
         td.addEventListener('click', function () {
-          Array.prototype.forEach.call(table.querySelectorAll('td.selected'), function (x) { x.classList.remove('selected'); });
+          Array.prototype.forEach.call(table.querySelectorAll('td.selected'),
+                                       function (x) { x.classList.remove('selected'); });
           td.classList.add('selected');
           if (c.records.length) { showChain(c.records[0]); }
-          else { chain.innerHTML = ''; chain.appendChild(el('h2', c.status)); c.reasons.forEach(function (t) { chain.appendChild(el('div', t, 'reason')); }); }
+          else {
+            chain.innerHTML = '';
+            chain.appendChild(el('h2', c.status));
+            c.reasons.forEach(function (t) { chain.appendChild(el('div', t, 'reason')); });
+          }
         });
         tr.appendChild(td);
       });
@@ -200,13 +214,15 @@ _SCRIPT = r"""
     panel.appendChild(el('h1', f.label + '()'));
     panel.appendChild(el('div', 'fingerprint ' + f.fingerprint + ' (' + f.language + ')'));
     (f.settings || []).forEach(function (s) {
-      panel.appendChild(el('div', (meta(s.constants) || 'no constants') + ': ' + s.records + ' records'));
+      panel.appendChild(el('div',
+                           (meta(s.constants) || 'no constants') + ': ' + s.records + ' records'));
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll('g.node'), function (g) {
     g.addEventListener('click', function (ev) {
       ev.stopPropagation();
-      Array.prototype.forEach.call(document.querySelectorAll('g.node.selected'), function (x) { x.classList.remove('selected'); });
+      Array.prototype.forEach.call(document.querySelectorAll('g.node.selected'),
+                                   function (x) { x.classList.remove('selected'); });
       g.classList.add('selected');
       var id = g.getAttribute('data-id');
       if (data.grids[id]) showGrid(id); else if (data.functions[id]) showFunction(id);
@@ -218,7 +234,9 @@ _SCRIPT = r"""
     var i = part.indexOf('=');
     if (i > 0) wanted[part.slice(0, i)] = decodeURIComponent(part.slice(i + 1));
   });
-  function click(target) { if (target) target.dispatchEvent(new MouseEvent('click', {bubbles: true})); }
+  function click(target) {
+    if (target) target.dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  }
   if (wanted.node) {
     click(Array.prototype.filter.call(document.querySelectorAll('g.node'), function (g) {
       return g.getAttribute('data-id') === wanted.node; })[0]);

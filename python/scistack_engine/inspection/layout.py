@@ -23,7 +23,7 @@ tenths of a pixel. The layout knows nothing of SciStack; it lays out ids and siz
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["Box", "Route", "Layout", "layered_layout", "COLUMN_GAP", "GAP", "MARGIN"]
@@ -197,15 +197,22 @@ def _order_columns(order: list[list[str]], left: Mapping[str, list[str]],
         neighbours = left if sweep % 2 == 0 else right
         for c in columns:
             col = order[c]
-
-            def key(v: str) -> tuple[float, int]:
-                near = neighbours[v]
-                mean = sum(position[u] for u in near) / len(near) if near else position[v]
-                return (mean, position[v])
-
-            col.sort(key=key)
+            col.sort(key=_by_neighbours(neighbours, position))
             for i, v in enumerate(col):
                 position[v] = i
+
+
+def _by_neighbours(neighbours: Mapping[str, list[str]],
+                   position: Mapping[str, int]) -> Callable[[str], tuple[float, int]]:
+    """Sort key of a column: the mean position of a vertex's neighbours (its own when it
+    has none), then its own position."""
+
+    def key(v: str) -> tuple[float, int]:
+        near = neighbours[v]
+        mean = sum(position[u] for u in near) / len(near) if near else position[v]
+        return (mean, position[v])
+
+    return key
 
 
 def _place(order: list[list[str]], left: Mapping[str, list[str]],

@@ -147,7 +147,11 @@ class CurrentRecords:
         """The producer of ``variable``'s most recently saved record made by ``function``."""
         made = [v for v in self.current(variable)
                 if v.producer is not None and v.producer.function == function]
-        return max(made, key=lambda v: (v.created_at, v.version, v.record_id)).producer if made else None
+        return (
+            max(made, key=lambda v: (v.created_at, v.version, v.record_id)).producer
+            if made
+            else None
+        )
 
 
 def read_current_records(db: Database, variables: Iterable[str] | None = None) -> CurrentRecords:

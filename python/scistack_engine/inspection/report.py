@@ -57,7 +57,8 @@ def run_report(db: Database, run_id: str | None = None) -> dict[str, Any]:
     run, combos = read_run(db, run_id)
     saved = [rid for c in combos for rid in c.record_ids]
     lineages = db.lineage_of(saved)
-    fingerprints = sorted({(lin or {}).get("fingerprint") for lin in lineages.values()} - {None})
+    fingerprints = sorted({fingerprint for lin in lineages.values()
+                           if (fingerprint := (lin or {}).get("fingerprint")) is not None})
     errors: dict[str, list[dict[str, Any]]] = {}
     skipped: dict[str, list[dict[str, Any]]] = {}
     for c in combos:
@@ -131,21 +132,30 @@ def render_report(report: dict[str, Any]) -> str:
         ("wall time", wall), ("time in the function", f"{report['function_time_s']:.3f} s"),
         ("status", run["status"]), ("run id", run["run_id"]),
     ]
-    body = [f"<h1>Run of {escape(run['function'])}()</h1>",
-            '<table id="facts">' + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
-                                           for k, v in facts) + "</table>",
-            '<p class="counts">' + "".join(
-                f'<span>{run["n_" + s]} {s}</span>' for s in ("done", "cached", "skipped", "failed"))
-            + f'<span>of {run["n_combos"]} combinations</span></p>',
-            "<h2>Status over the grid</h2>", _heat_map(report["grid"])]
+    body = [
+        f"<h1>Run of {escape(run['function'])}()</h1>",
+        '<table id="facts">'
+        + "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in facts)
+        + "</table>",
+        '<p class="counts">'
+        + "".join(
+            f"<span>{run['n_' + s]} {s}</span>" for s in ("done", "cached", "skipped", "failed")
+        )
+        + f"<span>of {run['n_combos']} combinations</span></p>",
+        "<h2>Status over the grid</h2>",
+        _heat_map(report["grid"]),
+    ]
     body.append(f'<h2>Errors ({sum(len(v) for v in report["errors"].values())})</h2>')
     if not report["errors"]:
         body.append("<p>None.</p>")
     for kind, failures in report["errors"].items():
         body.append(f'<h3 class="error-type">{escape(kind)} &times; {len(failures)}</h3><ul>')
         for f in failures:
-            stack = f"<details><summary>traceback</summary><pre>{escape(f['stack'])}</pre></details>" \
-                if f["stack"] else ""
+            stack = (
+                f"<details><summary>traceback</summary><pre>{escape(f['stack'])}</pre></details>"
+                if f["stack"]
+                else ""
+            )
             body.append(f'<li class="failure">{_metadata(f["metadata"])}: '
                         f'{escape(f["reason"] or "")}{stack}</li>')
         body.append("</ul>")

@@ -17,7 +17,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..connection import ReadOnlyFile
     from ..store import Database
 
-    Readable = Union[Database, ReadOnlyFile]
+    Readable = Database | ReadOnlyFile
 
 __all__ = ["RunRow", "ComboRow", "list_runs", "read_run", "latest_attempts", "parse_since"]
 

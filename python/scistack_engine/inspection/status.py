@@ -102,16 +102,19 @@ class Staleness:
         reasons = []
         if top:
             newest = self.records.newest_producer(variable, producer.function)
-            today = self.current_fingerprints.get(producer.function,
-                                                  newest.fingerprint if newest else producer.fingerprint)
+            today = self.current_fingerprints.get(
+                producer.function, newest.fingerprint if newest else producer.fingerprint
+            )
             if producer.fingerprint != today:
                 reasons.append(f"code: {producer.function} changed (fingerprint "
                                f"{producer.fingerprint[:12]} -> {today[:12]})")
             if newest is not None and dict(newest.constants) != dict(producer.constants):
                 changed = sorted(set(newest.constants) | set(producer.constants))
-                shown = ", ".join(f"{k}={producer.constants.get(k)!r} -> {newest.constants.get(k)!r}"
-                                  for k in changed
-                                  if producer.constants.get(k) != newest.constants.get(k))
+                shown = ", ".join(
+                    f"{k}={producer.constants.get(k)!r} -> {newest.constants.get(k)!r}"
+                    for k in changed
+                    if producer.constants.get(k) != newest.constants.get(k)
+                )
                 reasons.append(f"constants: {shown}")
         for use in producer.inputs:
             if use.upstream is not None:
@@ -137,9 +140,9 @@ def _describe(metadata: Mapping[str, Any]) -> str:
 
 def _record_status(variable: str, metadata: dict[str, Any], record: Version | None,
                    attempt: Attempt | None, staleness: Staleness) -> RecordStatus:
-    failed_later = attempt is not None and attempt.status == "failed" and (
-        record is None or attempt.finished_at is None or attempt.finished_at > record.created_at)
-    if failed_later:
+    if attempt is not None and attempt.status == "failed" and (
+            record is None or attempt.finished_at is None
+            or attempt.finished_at > record.created_at):
         return RecordStatus(variable, metadata, "error", [attempt.reason or "failed"], record)
     if record is None:
         why = [attempt.reason] if attempt is not None and attempt.reason else []

@@ -47,7 +47,10 @@ def node_lines(node: Node) -> list[str]:
             lines.append(_counts_text(node.coverage))
         return lines
     if node.kind == "function":
-        lines = [node.label + "()", f"@{(node.fingerprint or '')[:8]} {node.language or ''}".rstrip()]
+        lines = [
+            node.label + "()",
+            f"@{(node.fingerprint or '')[:8]} {node.language or ''}".rstrip(),
+        ]
         constants = sorted({k for s in node.settings for k in s["constants"]})
         if len(node.settings) > 1:
             lines.append(f"{len(node.settings)} settings of {', '.join(constants)}")

@@ -21,7 +21,9 @@ def _short_ids(graph: PipelineGraph) -> dict[str, str]:
 
 
 def _mermaid_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
 
 
 def render_mermaid(graph: PipelineGraph) -> str:
