@@ -61,6 +61,13 @@ def _inputs(n: int):
     return pd.DataFrame({"subject": i // 100, "trial": i % 100, "value": i * 1.0})
 
 
+def _source(name: str, n: int) -> type:
+    """A new input variable of ``n`` scalar records, in the current database."""
+    source = bc.new_variable(name)
+    source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+    return source
+
+
 def _timed_run(source: type, fn, n: int, executor, name: str) -> float:
     from scidb import for_each
 
@@ -80,8 +87,7 @@ def _slow_function(quick: bool) -> list[bc.Figure]:
     n = SLOW_N // 2 if quick else SLOW_N
     figures = []
     with bc.temp_dir() as directory, bc.fresh_database(directory):
-        source = bc.new_variable("SlowInput")
-        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        source = _source("SlowInput", n)
         serial = _timed_run(source, sleepy, n, "serial", "SerialOut")
         workload = f"{SLOW_SECONDS * 1e3:.0f} ms function ×{n}"
         figures.append(bc.Figure(workload, "serial", serial, "s",
@@ -113,8 +119,7 @@ def _cheap_function(quick: bool) -> list[bc.Figure]:
     n = CHEAP_N // 5 if quick else CHEAP_N
     workload = f"{CHEAP_SECONDS * 1e6:.0f} µs function ×{n:,}"
     with bc.temp_dir() as directory, bc.fresh_database(directory):
-        source = bc.new_variable("CheapInput")
-        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        source = _source("CheapInput", n)
         _timed_run(source, busy, n, "serial", "WarmUp")
         serial = _timed_run(source, busy, n, "serial", "SerialOut")
         pool = Processes(workers=2)
@@ -134,8 +139,7 @@ def _overhead(quick: bool) -> list[bc.Figure]:
     n = CHEAP_N // 5 if quick else CHEAP_N
     workload = f"no-op function ×{n:,}"
     with bc.temp_dir() as directory, bc.fresh_database(directory):
-        source = bc.new_variable("NoopInput")
-        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        source = _source("NoopInput", n)
         _timed_run(source, nothing, n, "serial", "WarmUp")
         serial = _timed_run(source, nothing, n, "serial", "SerialOut")
         pool = Processes(workers=2, chunk_size=500)
@@ -167,8 +171,7 @@ def _slurm(quick: bool) -> list[bc.Figure]:
     n = 400 if quick else 2_000
     workload = f"5 ms function ×{n:,}, SLURM array"
     with bc.temp_dir() as directory, bc.fresh_database(directory):
-        source = bc.new_variable("SlurmInput")
-        source.save_from_dataframe(_inputs(n), "value", ["subject", "trial"])
+        source = _source("SlurmInput", n)
         serial = _timed_run(source, short_sleep, n, "serial", "SerialOut")
         executor = Slurm(chunk_size=max(1, n // 8), poll_seconds=0.25, time=None)
         seconds = _timed_run(source, short_sleep, n, executor, "SlurmOut")
