@@ -2,22 +2,25 @@
 
 :class:`ForEachRun` is the database's :class:`~scistack_engine.batches.Run` (the protocol
 every for_each is driven by; see :mod:`scistack_engine.batches`). Making it plans the run
-(:mod:`scistack_engine.planner`) and logs the combinations that will not run (skipped,
-cached); :meth:`~ForEachRun.next_chunk` hands out combinations with their inputs read in
+(:mod:`scistack_engine.planner`); combinations are planned a block at a time as chunks are
+handed out, and the ones of a block that will not run (skipped, cached) are logged when
+the block is planned, so the run holds one block and the chunks in flight, never the
+grid. :meth:`~ForEachRun.next_chunk` hands out combinations with their inputs read in
 one query; :meth:`~ForEachRun.commit` saves the outputs of any number of finished
 combinations *and* their run-log rows in one transaction, so a process killed mid-run loses
 only what was not committed and a rerun finds every committed output in place;
 :meth:`~ForEachRun.finish` closes the run log and builds the result: one row per
-combination (its metadata, status, reason and the record id of each output, or the value
-itself when nothing is saved), the run summary and the notes to show the user.
+combination reached (its metadata, status, reason and the record id of each output, or the
+value itself when nothing is saved; kept in columns while the run goes), the run summary
+and the notes to show the user. A run that stops early (interrupted, or stopped by an
+error) has rows for the combinations planned by then.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from itertools import islice
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -75,21 +78,18 @@ class ForEachRun:
                 "dry_run=True")
         self.started = time.perf_counter()
         self.plan: Plan = make_plan(db, spec)
-        self._todo: Iterator[Combo] = iter(self.plan.runnable())
+        self._blocks: Iterator[list[Combo]] | None = self.plan.blocks()
+        self._todo: deque[Combo] = deque()
         self._handed: dict[int, Combo] = {}
-        self._rows: dict[int, dict[str, Any]] = {c.index: self._planned_row(c)
-                                                 for c in self.plan.combos}
+        self._handed_out = 0
+        self._result = _Columns([*self.plan.keys, "status", "reason", *self.outputs])
         self.log: RunLog | None = None
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size",
                                                 "executor")}
             with db.transaction():  # the writing connection, under the database's lock
-                self.log = RunLog(db.cx, self.function, language, len(self.plan.combos), options)
-                self._restore_stale()
-                self.log.add_combos([
-                    ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
-                    else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
-                    for c in self.plan.combos if c.status != "run"])
+                self.log = RunLog(db.cx, self.function, language, self.plan.grid_size, options)
+        self._plan_block()  # a run of one block is planned (and its skips logged) up front
 
     # ------------------------------------------------------------------ the protocol
 
@@ -104,15 +104,24 @@ class ForEachRun:
 
     @property
     def to_run(self) -> int:
-        return 0 if self.dry_run else sum(1 for c in self.plan.combos if c.status == "run")
+        """The combinations the run hands out: exact once every block is planned, until
+        then counting every combination not yet planned as one to run."""
+        if self.dry_run:
+            return 0
+        unplanned = self.plan.grid_size - self.plan.formed if self._blocks else 0
+        return self._handed_out + len(self._todo) + unplanned
 
     def next_combos(self, size: int) -> list[Combo]:
         """The next (at most ``size``) combinations to run, marked as handed out."""
         if self.dry_run:
             return []
-        combos = list(islice(self._todo, max(1, size)))
+        size = max(1, size)
+        while len(self._todo) < size and self._plan_block():
+            pass
+        combos = [self._todo.popleft() for _ in range(min(size, len(self._todo)))]
         for combo in combos:
             self._handed[combo.index] = combo
+        self._handed_out += len(combos)
         return combos
 
     def next_chunk(self, size: int) -> list[WorkItem]:
@@ -143,7 +152,7 @@ class ForEachRun:
                 refused.append(outcome)
                 continue
             if not self.save:
-                self._rows[combo.index].update(zip(self.outputs, values))
+                self._result.update(combo.index, zip(self.outputs, values))
                 continue
             lineage = (combo_lineage(self.plan, combo, self.language)
                        if self.spec.get("fingerprint") else None)
@@ -173,29 +182,34 @@ class ForEachRun:
                                  o.failure.stack if o.failure else None, o.place)
                     for c, o in zip(combos, outcomes)])
         for combo, outcome in zip(combos, outcomes):
-            row = self._rows[combo.index]
-            row["status"] = "failed" if outcome.failure else "done"
-            row["reason"] = outcome.failure.text if outcome.failure else None
-            row.update(zip(self.outputs, record_ids.get(combo.index, [])))
+            self._result.update(combo.index, [
+                ("status", "failed" if outcome.failure else "done"),
+                ("reason", outcome.failure.text if outcome.failure else None),
+                *zip(self.outputs, record_ids.get(combo.index, []))])
         return refused
 
     def finish(self, status: str = "finished") -> RunResult:
-        """Close the run log with ``status``; the result table, summary and notes."""
+        """Close the run log with ``status``; the result table, summary and notes.
+
+        A dry run plans every combination first (it reports what would run)."""
+        while self.dry_run and self._plan_block():
+            pass
         if self.log:
             with self.db.transaction():
-                self.log.finish(status)
-        rows = [self._rows[c.index] for c in self.plan.combos]
-        tally = Counter(row["status"] for row in rows)
+                self.log.finish(status, self._result.rows)
+        statuses = self._result.column("status")
+        tally = Counter(statuses)
         counts = {s: tally[s] for s in ("done", "cached", "skipped", "failed", "would_run")}
         summary = {"run_id": self.run_id, "function": self.function, "status": status,
-                   "combos": len(rows), **counts,
+                   "combos": len(statuses), **counts,
                    "seconds": round(time.perf_counter() - self.started, 6)}
         headline = f"for_each({self.function}): {counts_line(counts) or 'nothing to do'}"
-        return RunResult(self.table(), summary, headline, self._notes(rows))
+        return RunResult(self.table(), summary, headline, self._notes())
 
     def interrupted_note(self) -> str:
-        saved = sum(1 for row in self._rows.values() if row["status"] in ("done", "cached"))
-        total = len(self._rows)
+        statuses = self._result.column("status")
+        saved = sum(1 for status in statuses if status in ("done", "cached"))
+        total = len(statuses) + (self.plan.grid_size - self.plan.formed if self._blocks else 0)
         if not self.save:
             return f"{saved} of {total} combinations ran; nothing was saved (save=False)"
         return f"{saved} of {total} combinations saved; run again to continue"
@@ -203,33 +217,57 @@ class ForEachRun:
     # ------------------------------------------------------------------ the result
 
     def table(self) -> pd.DataFrame:
-        """The result so far: one row per combination, in plan order."""
-        columns = list(self.plan.keys) + ["status", "reason"] + self.outputs
-        rows = [self._rows[c.index] for c in self.plan.combos]
-        frame = pd.DataFrame({name: [row.get(name) for row in rows] for name in columns},
-                             columns=columns)
+        """The result so far: one row per combination planned, in plan order."""
+        frame = pd.DataFrame({name: self._result.column(name) for name in self._result.names},
+                             columns=self._result.names)
         frame.attrs["run_id"] = self.run_id
         return frame
 
-    def _planned_row(self, combo: Combo) -> dict[str, Any]:
-        status = combo.status
+    def column(self, name: str) -> list[Any]:
+        """One column of the result so far (a metadata key, ``status``, ``reason`` or an
+        output), one value per combination planned."""
+        return self._result.column(name)
+
+    def _planned_row(self, combo: Combo) -> list[tuple[str, Any]]:
+        status, reason = combo.status, combo.missing
         if self.dry_run and status == "run":
             status = "would_run"
-        row: dict[str, Any] = {**combo.metadata, "status": status, "reason": combo.missing}
         if status == "cached":
-            row.update(zip(self.outputs, combo.cached_records))
             computed = self.spec.get("fingerprint") and self.spec.get("skip_computed", True)
-            row["reason"] = ("already computed with this function, code and inputs"
-                             if computed else "its outputs are already saved")
-        return row
+            reason = ("already computed with this function, code and inputs"
+                      if computed else "its outputs are already saved")
+        return [*combo.metadata.items(), ("status", status), ("reason", reason),
+                *(zip(self.outputs, combo.cached_records) if status == "cached" else ())]
 
-    def _notes(self, rows: list[dict[str, Any]]) -> list[str]:
+    def _plan_block(self) -> bool:
+        """Plan the next block: its combinations to run are queued, the others logged (and
+        cached outputs that later runs superseded restored). False when none is left."""
+        block = next(self._blocks, None) if self._blocks else None
+        if block is None:
+            self._blocks = None
+            return False
+        if self.log:
+            with self.db.transaction():
+                self._restore_stale(block)
+                self.log.add_combos([
+                    ComboOutcome(c.index, c.metadata, "skipped", c.missing) if c.missing
+                    else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
+                    for c in block if c.status != "run"])
+        for combo in block:
+            self._result.append(self._planned_row(combo))
+            if combo.status == "run" and not self.dry_run:
+                self._todo.append(combo)
+        return True
+
+    def _notes(self) -> list[str]:
         """One line per skipped or failed combination (the first few), then how many more."""
-        problems = [row for row in rows if row["status"] in ("skipped", "failed")]
+        statuses = self._result.column("status")
+        problems = [i for i, status in enumerate(statuses) if status in ("skipped", "failed")]
         keys = list(self.plan.keys)
-        notes = [f"for_each({self.function}) {row['status']} "
-                 f"{describe_metadata({k: row[k] for k in keys})}: {row['reason']}"
-                 for row in problems[:NOTED_PROBLEMS]]
+        notes = [f"for_each({self.function}) {statuses[i]} "
+                 f"{describe_metadata({k: self._result.column(k)[i] for k in keys})}: "
+                 f"{self._result.column('reason')[i]}"
+                 for i in problems[:NOTED_PROBLEMS]]
         if len(problems) > NOTED_PROBLEMS:
             where = "the run log, _run_combos" if self.log else "the result's reason column"
             notes.append(f"... and {len(problems) - NOTED_PROBLEMS} more (see {where})")
@@ -262,14 +300,14 @@ class ForEachRun:
                                   exception=OutputsError(message))
         return None
 
-    def _restore_stale(self) -> None:
+    def _restore_stale(self, block: Sequence[Combo]) -> None:
         """Make cached outputs that later runs superseded the latest versions again.
 
         Running with ``low_hz=20``, then 30, then 20 again finds the first results cached;
         they are saved again (same value, same lineage) as new versions, so a plain load
         returns what this run stands for. The function is not called.
         """
-        stale = [(c, info) for c in self.plan.combos for info in c.stale]
+        stale = [(c, info) for c in block for info in c.stale]
         if not stale:
             return
         ids = [info.record_id for _, info in stale]
@@ -280,7 +318,32 @@ class ForEachRun:
                      output_index=info.output_index) for _, info in stale])
         for (combo, old), new in zip(stale, infos):
             combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
-            self._rows[combo.index].update(zip(self.outputs, combo.cached_records))
+
+
+class _Columns:
+    """A run's result while it goes: one list per column, a value per combination (a
+    combination's number is its row), so a row costs a pointer per column."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(dict.fromkeys(names))
+        self._data: dict[str, list[Any]] = {name: [] for name in self.names}
+
+    @property
+    def rows(self) -> int:
+        return len(self._data["status"])
+
+    def append(self, cells: Iterable[tuple[str, Any]]) -> None:
+        """A new row: the cells given, None elsewhere."""
+        for column in self._data.values():
+            column.append(None)
+        self.update(self.rows - 1, cells)
+
+    def update(self, row: int, cells: Iterable[tuple[str, Any]]) -> None:
+        for name, value in cells:
+            self._data[name][row] = value
+
+    def column(self, name: str) -> list[Any]:
+        return self._data[name]
 
 
 def _drop_unstorable(items: list[SaveItem], owners: list[Outcome]

@@ -6,7 +6,8 @@ both languages: given a language-neutral *spec* (plain dicts, so MATLAB sends th
 1. checks that every iterable is a schema key and resolves the iterables (an empty or
    missing list means every value the inputs have),
 2. forms the combinations (their Cartesian product, in the order the iterables were
-   given) and drops those the ``where`` filter rejects,
+   given) a block at a time, never the whole grid (:class:`Plan`), and drops those the
+   ``where`` filter rejects,
 3. resolves each input of each combination to records through the variables' indexes
    (no value is read): a combination with a missing input is skipped with its reason,
 4. when the spec carries a function fingerprint, computes each combination's cache key
@@ -46,6 +47,7 @@ over the combination's metadata columns).
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -62,10 +64,13 @@ from .lineage import cache_key
 from .metadata import address_of, check_schema_keys, describe_metadata, normalize_value
 from .store import Database
 
-__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage"]
+__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage", "PLAN_BLOCK"]
 
 #: Combinations whose inputs are read in one query, and outputs committed at most together.
 DEFAULT_BATCH_SIZE = 500
+
+#: Combinations planned at a time (see :class:`Plan`): what a run holds of its grid.
+PLAN_BLOCK = 2048
 
 
 class PlanError(ScistackError, ValueError):
@@ -94,15 +99,64 @@ class Combo:
 
 
 @dataclass
+class _Context:
+    """What planning each combination reads besides its metadata."""
+
+    fingerprint: str | None
+    constants: dict[str, str]
+    output_indexes: list[Any]
+
+
 class Plan:
-    """The combinations of a for_each, in order, with their planned status."""
+    """The combinations of a for_each, planned a block at a time, in order.
 
-    spec: Mapping[str, Any]
-    keys: list[str]
-    combos: list[Combo]
+    The grid (the Cartesian product of the iterables) is never held: :meth:`blocks`
+    forms :data:`PLAN_BLOCK` combinations at a time, drops those the ``where`` filter
+    rejects and plans the rest against the database as it is then. Planning a block late
+    gives the decisions planning it first would, because a combination's outputs are saved
+    at its own address, which no other combination plans from — unless the run reads a
+    variable it also writes, or an iterable lists a value twice; such a run is planned in
+    one block, up front. (A path input is checked when its block is planned: a function
+    that writes the files later combinations read is not supported.)
+    """
 
-    def runnable(self) -> list[Combo]:
-        return [c for c in self.combos if c.status == "run"]
+    def __init__(self, db: Database, spec: Mapping[str, Any],
+                 iterables: dict[str, list[Any]]) -> None:
+        self.db = db
+        self.spec = spec
+        self.keys = list(iterables)
+        self.iterables = iterables
+        #: the number of combinations before the ``where`` filter
+        self.grid_size = math.prod(len(values) for values in iterables.values())
+        #: how many of them :meth:`blocks` has formed so far
+        self.formed = 0
+        read = {inp["variable"] for _, inp in _variable_inputs(spec)}
+        read.update(_filter_variables(spec.get("where")))
+        repeated = any(len(set(values)) < len(values) for values in iterables.values())
+        independent = not (read & set(spec.get("outputs") or ()) or repeated)
+        self.block_size = PLAN_BLOCK if independent else max(1, self.grid_size)
+
+    def blocks(self) -> Iterator[list[Combo]]:
+        """The planned combinations, a block at a time (each numbered in plan order)."""
+        spec, db = self.spec, self.db
+        outputs = list(spec.get("outputs") or [])
+        fingerprint = spec.get("fingerprint")
+        constants = {name: content_hash(inp["value"]) for name, inp in spec["inputs"].items()
+                     if inp["kind"] == "constant"} if fingerprint else {}
+        context = _Context(fingerprint, constants, [db.index(o) for o in outputs])
+        grid = itertools.product(*self.iterables.values())
+        number = 0
+        while block := [dict(zip(self.keys, values))
+                        for values in itertools.islice(grid, self.block_size)]:
+            self.formed += len(block)
+            if spec.get("where"):
+                keep = evaluate_filter(db, spec["where"], block, self.keys)
+                block = [m for m, k in zip(block, keep) if k]
+            combos = [Combo(number + i, m) for i, m in enumerate(block)]
+            number += len(combos)
+            for combo in combos:
+                _plan_combo(db, spec, combo, context)
+            yield combos
 
 
 # ------------------------------------------------------------------ spec helpers
@@ -183,60 +237,60 @@ def _describe(inp: Mapping[str, Any], metadata: Mapping[str, Any]) -> str:
 
 
 def make_plan(db: Database, spec: Mapping[str, Any]) -> Plan:
-    """Plan a for_each: combinations, their input records, and skips. Reads no values."""
+    """Plan a for_each: check the spec and resolve its iterables. Reads no values; the
+    combinations are planned block by block as :meth:`Plan.blocks` is iterated."""
     _check_spec(db, spec)
-    iterables = _resolve_iterables(db, spec)
-    keys = list(iterables)
-    metadata_list = [dict(zip(keys, values)) for values in itertools.product(*iterables.values())]
-    if spec.get("where"):
-        keep = evaluate_filter(db, spec["where"], metadata_list, keys)
-        metadata_list = [m for m, k in zip(metadata_list, keep) if k]
-    combos = [Combo(i, m) for i, m in enumerate(metadata_list)]
-    fingerprint = spec.get("fingerprint")
-    outputs = list(spec.get("outputs") or [])
-    constants = {name: content_hash(inp["value"]) for name, inp in spec["inputs"].items()
-                 if inp["kind"] == "constant"} if fingerprint else {}
-    output_indexes = [db.index(o) for o in outputs]
-    for combo in combos:
-        for name, inp in spec["inputs"].items():
-            if inp["kind"] == "variable":
-                found = _records_for(db, inp, combo.metadata)
+    return Plan(db, spec, _resolve_iterables(db, spec))
+
+
+def _filter_variables(where: Mapping[str, Any] | None) -> Iterator[str]:
+    """The variables a ``where`` filter reads."""
+    if not where:
+        return
+    if where.get("op") == "cmp":
+        yield where["variable"]
+    for arg in [*where.get("args", ()), *([where["arg"]] if "arg" in where else [])]:
+        yield from _filter_variables(arg)
+
+
+def _plan_combo(db: Database, spec: Mapping[str, Any], combo: Combo, context: _Context) -> None:
+    """Resolve one combination's input records, its cache key and whether it is cached."""
+    for name, inp in spec["inputs"].items():
+        if inp["kind"] == "variable":
+            found = _records_for(db, inp, combo.metadata)
+            if not found:
+                combo.missing = _describe(inp, combo.metadata)
+                return
+            combo.records[name] = found
+        elif inp["kind"] == "merge":
+            for position, part in enumerate(inp["parts"]):
+                found = _records_for(db, part, combo.metadata)
                 if not found:
-                    combo.missing = _describe(inp, combo.metadata)
-                    break
-                combo.records[name] = found
-            elif inp["kind"] == "merge":
-                for position, part in enumerate(inp["parts"]):
-                    found = _records_for(db, part, combo.metadata)
-                    if not found:
-                        combo.missing = _describe(part, combo.metadata)
-                        break
-                    combo.records[f"{name}\x00{position}"] = found
-                if combo.missing:
-                    break
-            elif inp["kind"] == "path":
-                path = _format_path(inp["template"], combo.metadata)
-                if not os.path.exists(path):
-                    combo.missing = f"file {path} does not exist"
-                    break
-        if fingerprint and not combo.missing:
-            combo.cache_key = cache_key(
-                fingerprint, _input_hashes(spec, combo), constants, len(outputs)
-            )
-            if spec.get("skip_computed", True):
-                hits = _cached_outputs(output_indexes, combo)
-                combo.cached_records = [h.record_id for h in hits]
-                # computed before, but a later run saved other versions over it
-                combo.stale = [h for h, index in zip(hits, output_indexes)
-                               if index.addresses[h.address].latest.record_id != h.record_id]
-        if (spec.get("skip_existing") and not combo.missing and output_indexes
-                and not combo.cached_records):
-            address = address_of(combo.metadata)
-            at_address = [index.latest_at(address) for index in output_indexes]
-            latest = [info for info in at_address if info is not None]
-            if len(latest) == len(at_address):
-                combo.cached_records = [info.record_id for info in latest]
-    return Plan(spec, keys, combos)
+                    combo.missing = _describe(part, combo.metadata)
+                    return
+                combo.records[f"{name}\x00{position}"] = found
+        elif inp["kind"] == "path":
+            path = _format_path(inp["template"], combo.metadata)
+            if not os.path.exists(path):
+                combo.missing = f"file {path} does not exist"
+                return
+    output_indexes = context.output_indexes
+    if context.fingerprint:
+        combo.cache_key = cache_key(
+            context.fingerprint, _input_hashes(spec, combo), context.constants, len(output_indexes)
+        )
+        if spec.get("skip_computed", True):
+            hits = _cached_outputs(output_indexes, combo)
+            combo.cached_records = [h.record_id for h in hits]
+            # computed before, but a later run saved other versions over it
+            combo.stale = [h for h, index in zip(hits, output_indexes)
+                           if index.addresses[h.address].latest.record_id != h.record_id]
+    if spec.get("skip_existing") and output_indexes and not combo.cached_records:
+        address = address_of(combo.metadata)
+        at_address = [index.latest_at(address) for index in output_indexes]
+        latest = [info for info in at_address if info is not None]
+        if len(latest) == len(at_address):
+            combo.cached_records = [info.record_id for info in latest]
 
 
 def _format_path(template: str, metadata: Mapping[str, Any]) -> str:

@@ -126,11 +126,13 @@ class RunLog:
         for o in outcomes:
             self.counts[o.status] += 1
 
-    def finish(self, status: str) -> None:
+    def finish(self, status: str, n_combos: int) -> None:
+        """End the run: its status, counts, and ``n_combos``, the combinations it planned
+        (the run row holds the size of the grid until then)."""
         c = self.counts
         self.con.execute(
-            "UPDATE _runs SET finished_at = ?, status = ?, n_done = ?, n_cached = ?, "
-            "n_skipped = ?, n_failed = ? WHERE run_id = ?",
-            [dt.datetime.now(dt.timezone.utc), status, c["done"], c["cached"], c["skipped"],
-             c["failed"], self.run_id],
+            "UPDATE _runs SET finished_at = ?, status = ?, n_combos = ?, n_done = ?, "
+            "n_cached = ?, n_skipped = ?, n_failed = ? WHERE run_id = ?",
+            [dt.datetime.now(dt.timezone.utc), status, n_combos, c["done"], c["cached"],
+             c["skipped"], c["failed"], self.run_id],
         )

@@ -45,7 +45,7 @@ for_each plan, log and skip alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -91,10 +91,6 @@ def _column(values: list[Any]) -> Any:
     if present and all(isinstance(v, str) for v in present):
         return ["" if v is None else v for v in values]
     return list(values)
-
-
-def _columns(metadata_list: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
-    return {key: _column([m.get(key) for m in metadata_list]) for key in keys}
 
 
 
@@ -403,7 +399,7 @@ class _ScidbFront:
         s = result.summary
         info = {"run_id": run.run_id or "", "n_done": s["done"], "n_failed": s["failed"],
                 "n_skipped": s["skipped"], "n_cached": s["cached"], "seconds": s["seconds"]}
-        return {"keys": keys, "columns": _columns([c.metadata for c in run.plan.combos], keys),
+        return {"keys": keys, "columns": {key: _column(run.column(key)) for key in keys},
                 "statuses": statuses,
                 "status_codes": np.asarray([statuses.index(v) for v in table["status"]],
                                            dtype=np.float64),
