@@ -83,13 +83,14 @@ class ForEachRun:
         self._handed: dict[int, Combo] = {}
         self._handed_out = 0
         self._result = _Columns([*self.plan.keys, "status", "reason", *self.outputs])
+        first = next(self._blocks, [])  # a bad filter or path template fails before the log
         self.log: RunLog | None = None
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size",
                                                 "executor")}
             with db.transaction():  # the writing connection, under the database's lock
                 self.log = RunLog(db.cx, self.function, language, self.plan.grid_size, options)
-        self._plan_block()  # a run of one block is planned (and its skips logged) up front
+        self._take_block(first)  # a run of one block is planned (and its skips logged) here
 
     # ------------------------------------------------------------------ the protocol
 
@@ -246,6 +247,11 @@ class ForEachRun:
         if block is None:
             self._blocks = None
             return False
+        self._take_block(block)
+        return True
+
+    def _take_block(self, block: list[Combo]) -> None:
+        """Log a planned block's skipped and cached combinations, queue the others."""
         if self.log:
             with self.db.transaction():
                 self._restore_stale(block)
@@ -257,7 +263,6 @@ class ForEachRun:
             self._result.append(self._planned_row(combo))
             if combo.status == "run" and not self.dry_run:
                 self._todo.append(combo)
-        return True
 
     def _notes(self) -> list[str]:
         """One line per skipped or failed combination (the first few), then how many more."""

@@ -120,3 +120,11 @@ def test_what_a_run_holds_does_not_grow_with_the_grid(scidb_db):
     small = _held_by_a_new_run(scidb_db, 64)  # 4,096 combinations: two blocks
     large = _held_by_a_new_run(scidb_db, 640)  # 409,600
     assert large < 2 * small
+
+
+def test_a_filter_that_cannot_be_planned_logs_no_run(scidb_db):
+    Signal.save(1.0, subject=1, session="a")
+    with pytest.raises(planner.PlanError):
+        for_each(double, inputs={"x": Signal}, outputs=[Doubled], subject=[1], session=["a"],
+                 where=scidb.Sql("no_such_column > 1"), progress=False)
+    assert scidb_db.con.sql("SELECT count(*) FROM _runs").fetchall() == [(0,)]
