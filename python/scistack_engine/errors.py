@@ -65,6 +65,7 @@ __all__ = [
     "ScistackError",
     "UnsupportedValueError",
     "WireFormatError",
+    "NotRepresentableError",
     "MetadataError",
     "ReservedMetadataKeyError",
     "UnknownMetadataKeyError",
@@ -118,6 +119,12 @@ class WireFormatError(ScistackError, ValueError):
     """Bytes that do not decode as a value of the wire encoding."""
 
     identifier = "scistack:value:badEncoding"
+
+
+class NotRepresentableError(UnsupportedValueError):
+    """A stored value that has no exact form in the MATLAB (or Octave) it is sent to."""
+
+    identifier = "scistack:value:notRepresentable"
 
 
 class MetadataError(ScistackError, ValueError):
