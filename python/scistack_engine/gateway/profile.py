@@ -10,8 +10,9 @@ of GNU Octave); a request without one (Python, tests) gets the plain encoding.
 Lowering keeps every item the toolbox decodes as it stands (numbers, text, containers,
 class hints) and rewrites the rest, in both profiles:
 
-* ``U`` (UTF-32) arrays and scalars become ``O`` object arrays of ``s`` (UTF-8) items of
-  the same shape, and ``s`` items; ``f2`` becomes ``f4``;
+* ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W``: u64 dimensions, the
+  shape (u64 each), the UTF-8 byte count of each element (u64 each, row-major), then
+  the elements' UTF-8 bytes back to back; ``f2`` becomes ``f4``;
 * a Series (``S``) becomes its column, lowered;
 * a DataFrame (``F``) becomes ``Q``: u64 rows, u64 columns, the row dimension name as
   text, the row names (``n``, or ``l`` of ``s`` when MATLAB takes a unique text index as
@@ -35,7 +36,7 @@ scalars and arrays     text (MATLAB's spelling, '' unzoned), then     (NaN for N
                        missing)
 =====================  ============================================  ====================
 
-Tags ``T``, ``L``, ``Q`` and ``K`` appear only in lowered replies, never in stored bytes.
+Tags ``T``, ``L``, ``Q``, ``K`` and ``W`` appear only in lowered replies, never in stored bytes.
 """
 
 from __future__ import annotations
@@ -213,9 +214,9 @@ class _Lowering:
         if kind == "U":
             if scalar:
                 return b"s" + _text(str(arr[()]))
-            shape = b"".join(_U64.pack(n) for n in arr.shape)
-            return b"O" + _U64.pack(arr.ndim) + shape + b"".join(
-                b"s" + _text(str(x)) for x in arr.reshape(-1))
+            raws = [str(x).encode("utf-8") for x in arr.reshape(-1)]
+            return (b"W" + _U64.pack(arr.ndim) + b"".join(_U64.pack(n) for n in arr.shape)
+                    + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
         unit = np.datetime_data(arr.dtype)[0]
         ticks = arr.view(np.int64)
         if kind == "m":

@@ -14,7 +14,8 @@ function value = wire_decode(bytes, first)
 %     'g' NumPy scalar -> 1x1 of the matching class,
 %     'a' array -> array of the matching class; a 1-D array is an N-by-1 column and
 %         row-major ('C') data is reordered to MATLAB's column-major layout,
-%     'O' object array, 'l' list, 'u' tuple -> cell array ('l' and 'u' N-by-1),
+%     'O' object array, 'W' text array, 'l' list, 'u' tuple -> cell array ('l' and 'u'
+%         N-by-1),
 %     'd' dict -> struct when every key is a valid field name, else containers.Map,
 %     'Q' table -> struct of columns (a table in MATLAB),
 %     'T' datetime, 'L' duration, 'K' categorical (MATLAB only: GNU Octave gets
@@ -91,6 +92,13 @@ switch tag
             [items{k}, p] = decode_item(b, p);
         end
         v = arrange(items, shape, 67);
+    case 87 % 'W' text array: shape, UTF-8 byte counts, the bytes
+        [shape, p] = read_shape(b, p);
+        n = prod(shape);
+        counts = double(typecast(take(b, p, 8 * n), 'uint64'));
+        raw = take(b, p + 8 * n, sum(counts));
+        p = p + 8 * n + sum(counts);
+        v = arrange(text_cells(raw, counts), shape, 67);
     case {108, 117} % 'l' list, 'u' tuple
         n = read_count(b, p);
         p = p + 8;
@@ -146,6 +154,20 @@ elseif all(raw < 128)
 else
     s = native2unicode(raw, 'UTF-8');
 end
+end
+
+function c = text_cells(raw, counts)
+% UTF-8 bytes RAW cut into COUNTS bytes each -> a 1-by-n cell of char rows.
+if isempty(counts)
+    c = cell(1, 0);
+    return
+elseif all(raw < 128)
+    c = mat2cell(char(raw), 1, counts);
+else
+    c = cellfun(@(x) native2unicode(x, 'UTF-8'), mat2cell(raw, 1, counts), ...
+                'UniformOutput', false);
+end
+c(counts == 0) = {''};
 end
 
 function [shape, p] = read_shape(b, p)
@@ -228,51 +250,21 @@ end
 end
 
 function [cls, width, is_complex] = numeric_class(code)
-% The MATLAB class, bytes per element and complexity of a plain numeric dtype code
-% ('' for the codes read_values handles itself).
-is_complex = false;
-switch code
-    case 'f8'
-        cls = 'double';
-        width = 8;
-    case 'f4'
-        cls = 'single';
-        width = 4;
-    case 'i8'
-        cls = 'int64';
-        width = 8;
-    case 'i4'
-        cls = 'int32';
-        width = 4;
-    case 'i2'
-        cls = 'int16';
-        width = 2;
-    case 'i1'
-        cls = 'int8';
-        width = 1;
-    case 'u8'
-        cls = 'uint64';
-        width = 8;
-    case 'u4'
-        cls = 'uint32';
-        width = 4;
-    case 'u2'
-        cls = 'uint16';
-        width = 2;
-    case 'u1'
-        cls = 'uint8';
-        width = 1;
-    case 'c16'
-        cls = 'double';
-        width = 16;
-        is_complex = true;
-    case 'c8'
-        cls = 'single';
-        width = 8;
-        is_complex = true;
-    otherwise
-        cls = '';
-        width = 0;
+% The MATLAB class, bytes per element and complexity of a numeric dtype code ('' for
+% 'b1', which read_values handles itself).
+persistent by_code
+if isempty(by_code)
+    by_code = struct('f8', {{'double', 8}}, 'f4', {{'single', 4}}, 'i8', {{'int64', 8}}, ...
+                     'i4', {{'int32', 4}}, 'i2', {{'int16', 2}}, 'i1', {{'int8', 1}}, ...
+                     'u8', {{'uint64', 8}}, 'u4', {{'uint32', 4}}, 'u2', {{'uint16', 2}}, ...
+                     'u1', {{'uint8', 1}}, 'c16', {{'double', 16}}, 'c8', {{'single', 8}});
+end
+is_complex = code(1) == 'c';
+if isfield(by_code, code)
+    [cls, width] = by_code.(code){:};
+else
+    cls = '';
+    width = 0;
 end
 end
 
