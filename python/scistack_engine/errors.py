@@ -11,6 +11,7 @@ SciStack that raises it, one word per part:
 ``scistack:error``                       :class:`ScistackError` (the root)
 ``scistack:value:unsupported``           :class:`UnsupportedValueError` (codec)
 ``scistack:value:badEncoding``           :class:`WireFormatError` (codec)
+``scistack:value:notRepresentable``      :class:`NotRepresentableError` (gateway.profile)
 ``scistack:metadata:invalid``            :class:`MetadataError` (metadata)
 ``scistack:metadata:reservedKey``        :class:`ReservedMetadataKeyError`
 ``scistack:metadata:unknownKey``         :class:`UnknownMetadataKeyError`
