@@ -11,6 +11,7 @@ SciStack that raises it, one word per part:
 ``scistack:error``                       :class:`ScistackError` (the root)
 ``scistack:value:unsupported``           :class:`UnsupportedValueError` (codec)
 ``scistack:value:badEncoding``           :class:`WireFormatError` (codec)
+``scistack:value:notRepresentable``      :class:`NotRepresentableError` (gateway.profile)
 ``scistack:metadata:invalid``            :class:`MetadataError` (metadata)
 ``scistack:metadata:reservedKey``        :class:`ReservedMetadataKeyError`
 ``scistack:metadata:unknownKey``         :class:`UnknownMetadataKeyError`
@@ -65,6 +66,7 @@ __all__ = [
     "ScistackError",
     "UnsupportedValueError",
     "WireFormatError",
+    "NotRepresentableError",
     "MetadataError",
     "ReservedMetadataKeyError",
     "UnknownMetadataKeyError",
@@ -118,6 +120,12 @@ class WireFormatError(ScistackError, ValueError):
     """Bytes that do not decode as a value of the wire encoding."""
 
     identifier = "scistack:value:badEncoding"
+
+
+class NotRepresentableError(UnsupportedValueError):
+    """A stored value that has no exact form in the MATLAB (or Octave) it is sent to."""
+
+    identifier = "scistack:value:notRepresentable"
 
 
 class MetadataError(ScistackError, ValueError):

@@ -189,6 +189,6 @@ end
 % ----------------------------------------------------------------- helpers
 
 function check_round_trip(testCase, value, label)
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(value));
+back = decode_stored(scistack.internal.wire_encode(value));
 verifyEqual(testCase, back, value, label);
 end

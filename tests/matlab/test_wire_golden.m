@@ -28,21 +28,21 @@ function test_golden_vectors_decode_to_the_documented_values(testCase)
 expected = expected_values();
 names = fieldnames(expected);
 for k = 1:numel(names)
-    value = scistack.internal.wire_decode(read_golden(testCase, names{k}));
+    value = decode_stored(read_golden(testCase, names{k}));
     verifyEqual(testCase, value, expected.(names{k}), names{k});
 end
 end
 
 function test_huge_integer_is_not_representable(testCase)
 bytes = read_golden(testCase, 'int_huge');
-verifyError(testCase, @() scistack.internal.wire_decode(bytes), ...
+verifyError(testCase, @() decode_stored(bytes), ...
             'scistack:value:notRepresentable');
 end
 
 function test_dataframe_is_a_struct_of_columns_in_octave(testCase)
 assumeTrue(testCase, exist('OCTAVE_VERSION', 'builtin') > 0, ...
            'MATLAB decodes a DataFrame as a table (tests/matlab/matlab_only)');
-value = scistack.internal.wire_decode(read_golden(testCase, 'dataframe_mixed'));
+value = decode_stored(read_golden(testCase, 'dataframe_mixed'));
 expected = struct('subject', [1; 2], 'name', {{'a'; []}}, 'ok', [true; false]);
 verifyEqual(testCase, value, expected);
 verifyEqual(testCase, fieldnames(value), {'subject'; 'name'; 'ok'});
@@ -51,9 +51,9 @@ end
 function test_datetimes_are_iso_text_in_octave(testCase)
 assumeTrue(testCase, exist('OCTAVE_VERSION', 'builtin') > 0, ...
            'MATLAB decodes datetimes as datetime (tests/matlab/matlab_only)');
-value = scistack.internal.wire_decode(read_golden(testCase, 'datetime_utc'));
+value = decode_stored(read_golden(testCase, 'datetime_utc'));
 verifyEqual(testCase, value, '2024-03-01T12:30:00Z');
-value = scistack.internal.wire_decode(read_golden(testCase, 'date'));
+value = decode_stored(read_golden(testCase, 'date'));
 verifyEqual(testCase, value, '2024-03-01');
 end
 
@@ -61,18 +61,18 @@ function test_exact_value_vectors_in_their_octave_forms(testCase)
 % MATLAB's forms of these are checked in matlab_semantics/test_wire_matlab_values.m.
 assumeTrue(testCase, exist('OCTAVE_VERSION', 'builtin') > 0, ...
            'MATLAB forms: tests/matlab/matlab_only/test_exact_values.m');
-value = scistack.internal.wire_decode(read_golden(testCase, 'datetimes_ns'));
+value = decode_stored(read_golden(testCase, 'datetimes_ns'));
 verifyEqual(testCase, value, [1709296200.123456789; NaN], 'AbsTol', 1e-6);
-value = scistack.internal.wire_decode(read_golden(testCase, 'timestamp_ns_berlin'));
+value = decode_stored(read_golden(testCase, 'timestamp_ns_berlin'));
 verifyEqual(testCase, value, '2024-03-01T11:30:00.123456789Z');
-value = scistack.internal.wire_decode(read_golden(testCase, 'dataframe_row_names'));
+value = decode_stored(read_golden(testCase, 'dataframe_row_names'));
 verifyEqual(testCase, value, struct('trial', {{'a'; 'b'}}, 'x', [1; 2]));
-value = scistack.internal.wire_decode(read_golden(testCase, 'dataframe_reserved_names'));
+value = decode_stored(read_golden(testCase, 'dataframe_reserved_names'));
 verifyEqual(testCase, fieldnames(value), {'Properties'; 'Row'; repmat('v', 70, 1).'});
-value = scistack.internal.wire_decode(read_golden(testCase, 'categorical_numeric'));
+value = decode_stored(read_golden(testCase, 'categorical_numeric'));
 verifyEqual(testCase, value.level.categories, {0.1; 0.10000001; 3});
 verifyEqual(testCase, value.level.values, {0.1; 0.10000001; 3; ''});
-value = scistack.internal.wire_decode(read_golden(testCase, 'datetime_offset_column'));
+value = decode_stored(read_golden(testCase, 'datetime_offset_column'));
 verifyEqual(testCase, value.t, 1709276400);
 end
 

@@ -22,6 +22,7 @@ import pytest
 
 from octave_support import run_octave, same
 from scistack_engine.codec import decode, encode
+from scistack_engine.gateway.profile import lower
 from scistack_engine.hashing import content_hash
 
 pytestmark = pytest.mark.octave
@@ -181,7 +182,7 @@ def decoded_in_octave(tmp_path_factory) -> dict[str, str]:
              "same = @(a, b) strcmp(class(a), class(b)) && isequal(size(a), size(b)) "
              "&& isequaln(a, b);"]
     for name, (value, expression) in FROM_PYTHON.items():
-        (folder / f"{name}.bin").write_bytes(encode(value))
+        (folder / f"{name}.bin").write_bytes(lower(encode(value), "octave"))
         lines.append(
             f"fid = fopen('{folder / (name + '.bin')}'); b = fread(fid, Inf, 'uint8=>uint8').'; "
             f"fclose(fid); v = scistack.internal.wire_decode(b); e = {expression}; "
@@ -202,7 +203,7 @@ def test_python_values_decode_in_octave_as_documented(decoded_in_octave, name):
 
 def test_dict_with_mixed_key_types_has_no_octave_form(tmp_path):
     path = tmp_path / "mixed.bin"
-    path.write_bytes(encode({1: "a", "b": 2}))
+    path.write_bytes(lower(encode({1: "a", "b": 2}), "octave"))
     out = run(
         "addpath('toolbox'); "
         f"fid = fopen('{path}'); b = fread(fid, Inf, 'uint8=>uint8').'; fclose(fid); "

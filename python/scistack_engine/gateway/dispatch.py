@@ -4,7 +4,9 @@ MATLAB (through ``py.``) and GNU Octave (through the toolbox's MEX bridge) call
 :func:`handle` with a wire-encoded request and get wire-encoded reply bytes back; nothing
 but bytes crosses the language boundary (the encoding is ``docs/data-model.md``).
 
-* A request is the dict ``{"op": <name>, "args": <dict>}``.
+* A request is the dict ``{"op": <name>, "args": <dict>}``, and from the toolbox also
+  ``"profile": "matlab"`` or ``"octave"``: the reply, and every wire value nested in it,
+  is then lowered to that profile (:mod:`scistack_engine.gateway.profile`).
 * A reply is ``{"ok": <result>}`` or ``{"error": {"identifier": ..., "message": ...,
   "type": ...}}``, where ``identifier`` is ``scistack:<area>:<reason>`` and becomes the
   MATLAB error identifier.
@@ -21,10 +23,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import __version__
 from ..codec import decode, encode
 from ..errors import GatewayError, ScistackError
 from ..hashing import content_hash
+from .profile import lower_active, serving
 
 __all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODULES"]
 
@@ -89,7 +94,7 @@ def handle(request: bytes) -> bytes:
     value model, comes back as an ``{"error": ...}`` reply.
     """
     try:
-        op, args = _parse(request)
+        op, args, profile = _parse(request)
         fn = _OPERATIONS.get(op)
         if fn is None:
             _load_operation_modules()
@@ -99,12 +104,13 @@ def handle(request: bytes) -> bytes:
                 f"unknown engine operation {op!r}; known: {', '.join(sorted(_OPERATIONS))}",
                 identifier="scistack:gateway:unknownOperation",
             )
-        return encode({"ok": fn(args)})
+        with serving(profile):
+            return lower_active(encode({"ok": fn(args)}))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
         return _error_reply(exc)
 
 
-def _parse(request: Any) -> tuple[str, dict[Any, Any]]:
+def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
     if not isinstance(request, (bytes, bytearray, memoryview)):
         raise GatewayError(
             f"a request is bytes, got {type(request).__name__}",
@@ -123,7 +129,10 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any]]:
             f"the args of operation {op!r} must be a dict (a MATLAB struct), got "
             f"{type(args).__name__}"
         )
-    return op, args
+    profile = message.get("profile")
+    if profile is not None and not isinstance(profile, str):
+        raise GatewayError(f"the request's profile must be text, got {type(profile).__name__}")
+    return op, args, profile
 
 
 def _identifier(exc: BaseException) -> str:
@@ -185,6 +194,17 @@ def _echo(args: dict[Any, Any]) -> Any:
 def _hash(args: dict[Any, Any]) -> str:
     """The content hash of ``args["value"]`` (see ``docs/data-model.md`` 2.5)."""
     return content_hash(_require(args, "hash", "value"))
+
+
+@operation("lower_wire")
+def _lower_wire(args: dict[Any, Any]) -> np.ndarray:
+    """``args["wire"]`` (wire bytes as uint8, e.g. a stored payload read by other means)
+    lowered to the caller's profile, as uint8: what ``wire_decode.m`` reads."""
+    wire = _require(args, "lower_wire", "wire")
+    if not isinstance(wire, np.ndarray) or wire.dtype != np.uint8:
+        raise GatewayError("operation 'lower_wire' takes wire bytes as a uint8 vector",
+                           identifier="scistack:gateway:badArgument")
+    return np.frombuffer(lower_active(wire.tobytes()), dtype=np.uint8).copy()
 
 
 @operation("operations")

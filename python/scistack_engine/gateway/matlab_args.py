@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .dispatch import GatewayError
+from .profile import lower_active
 
 __all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "as_uint8", "query_metadata"]
 
@@ -68,9 +69,10 @@ def wire_bytes(data: Any) -> bytes:
     return np.asarray(data, dtype=np.uint8).tobytes()
 
 
-def as_uint8(data: bytes) -> np.ndarray:
-    """Bytes to send back nested in a reply: a uint8 vector MATLAB receives as such."""
-    return np.frombuffer(data, dtype=np.uint8).copy()
+def as_uint8(wire: bytes) -> np.ndarray:
+    """Wire bytes to send back nested in a reply: a uint8 vector MATLAB receives as such,
+    lowered to the profile of the request (see :mod:`scistack_engine.gateway.profile`)."""
+    return np.frombuffer(lower_active(wire), dtype=np.uint8).copy()
 
 
 def query_metadata(metadata: Any) -> dict[str, Any]:

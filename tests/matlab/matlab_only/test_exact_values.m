@@ -101,12 +101,12 @@ verifyTrue(testCase, startsWith(text, 'function'));
 end
 
 function value = round_trip(x)
-value = scistack.internal.wire_decode(scistack.internal.wire_encode(x));
+value = decode_stored(scistack.internal.wire_encode(x));
 end
 
 function value = decode_golden(testCase, name)
 fid = fopen(fullfile(testCase.TestData.folder, [name, '.bin']), 'r');
 bytes = fread(fid, Inf, 'uint8=>uint8').';
 fclose(fid);
-value = scistack.internal.wire_decode(bytes);
+value = decode_stored(bytes);
 end

@@ -7,8 +7,9 @@ function result = engine_call(op, varargin)
 %   RESULT = scistack.internal.engine_call(OP, NAME1, VALUE1, ...) passes name/value
 %   pairs (char names); values may be cell arrays.
 %
-%   The request {'op': OP, 'args': ARGS} is encoded with scistack.internal.wire_encode,
-%   carried by scistack.internal.transport and the reply decoded with
+%   The request {'op': OP, 'args': ARGS, 'profile': 'matlab' or 'octave'} is encoded
+%   with scistack.internal.wire_encode, carried by scistack.internal.transport, and the
+%   reply, which the engine lowers to that profile, decoded with
 %   scistack.internal.wire_decode. An engine failure is raised as an error whose
 %   identifier is the engine's scistack:<area>:<reason> (for example
 %   scistack:gateway:unknownOperation). This is the only way toolbox code reaches
@@ -21,12 +22,16 @@ function result = engine_call(op, varargin)
 %
 %   See also scistack.internal.transport, scistack.internal.wire_encode.
 
-persistent request_head args_key ok_head
+persistent request_head args_key profile_entry ok_head
 if isempty(request_head)
-    % header, dict of 2 entries, key 'op', then the text tag of the op name
-    request_head = uint8([83, 83, 87, 1, 100, 2, 0, 0, 0, 0, 0, 0, 0, ...
+    % header, dict of 3 entries, key 'op', then the text tag of the op name
+    request_head = uint8([83, 83, 87, 1, 100, 3, 0, 0, 0, 0, 0, 0, 0, ...
                           115, 2, 0, 0, 0, 0, 0, 0, 0, double('op'), 115]);
     args_key = uint8([115, 4, 0, 0, 0, 0, 0, 0, 0, double('args')]);
+    profiles = {'octave', 'matlab'};
+    profile = profiles{1 + scistack.internal.has_value_classes()};
+    profile_entry = uint8([115, 7, 0, 0, 0, 0, 0, 0, 0, double('profile'), ...
+                           115, numel(profile), 0, 0, 0, 0, 0, 0, 0, double(profile)]);
     % a reply {'ok': value}: header, dict of 1 entry, key 'ok'
     ok_head = uint8([83, 83, 87, 1, 100, 1, 0, 0, 0, 0, 0, 0, 0, ...
                      115, 2, 0, 0, 0, 0, 0, 0, 0, double('ok')]);
@@ -48,8 +53,9 @@ switch nargin
         args = encode_pairs(varargin);
 end
 
-% The request dict {'op': op, 'args': args} is written around the encoded args.
-request = [request_head, typecast(uint64(numel(op)), 'uint8'), uint8(op), args_key, args];
+% The request dict {'op': op, 'args': args, 'profile': ...} is written around the args.
+request = [request_head, typecast(uint64(numel(op)), 'uint8'), uint8(op), args_key, args, ...
+           profile_entry];
 reply = scistack.internal.transport(request);
 
 if numel(reply) > 24 && all(reply(1:24) == ok_head)

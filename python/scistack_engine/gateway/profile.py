@@ -1,0 +1,477 @@
+"""The MATLAB reply profile: wire bytes lowered to what the toolbox decodes directly.
+
+Stored values keep the wire encoding of ``docs/data-model.md`` (and MATLAB's class hints)
+byte for byte. Replies to the toolbox are *lowered* on their way out, so that
+``wire_decode.m`` does no calendar arithmetic, no time-zone parsing, no UTF-32 or
+half-float decoding and no pandas layout work: the engine does it once, here. A request
+names its *profile* (``"matlab"``: MATLAB's own classes, ``"octave"``: the portable forms
+of GNU Octave); a request without one (Python, tests) gets the plain encoding.
+
+Lowering keeps every item the toolbox decodes as it stands (numbers, text, containers,
+class hints) and rewrites the rest, in both profiles:
+
+* ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W``: u64 dimensions, the
+  shape (u64 each), the UTF-8 byte count of each element (u64 each, row-major), then
+  the elements' UTF-8 bytes back to back; ``f2`` becomes ``f4``;
+* a Series (``S``) becomes its column, lowered;
+* a DataFrame (``F``) becomes ``Q``: u64 rows, u64 columns, the row dimension name as
+  text, the row names (``n``, or ``l`` of ``s`` when MATLAB takes a unique text index as
+  ``RowNames``), then per column its name as text and its values as one item. A
+  non-default index that is not row names comes first, named ``index`` when unnamed;
+* columns become items: ``o`` a list ``l``, a text column ``h string`` + ``l`` of
+  ``s``/``n``, a masked numeric column ``f8`` with NaN where values are missing.
+
+The profiles differ only in time values and categoricals:
+
+=====================  ============================================  ====================
+wire                   ``matlab``                                    ``octave``
+=====================  ============================================  ====================
+``t p D M``, ``M8``    ``T``: u64 ticks per second, the zone as       one: ISO 8601 text
+scalars and arrays     text (MATLAB's spelling, '' unzoned), then     (NaN for NaT); many:
+                       ``g``/``a`` of ``i8`` ticks from 1970-01-01    POSIX seconds ``f8``
+                       (UTC when zoned); NaT is the int64 minimum
+``m8``                 ``L`` then ``f``/``a`` ``f8`` seconds          ``f8`` seconds
+``k`` categorical      ``K``: ordered byte, ``l`` of the exact text   ``d`` {values,
+                       of each category, the codes (``a``, -1 for     categories, ordered}
+                       missing)
+=====================  ============================================  ====================
+
+Tags ``T``, ``L``, ``Q``, ``K`` and ``W`` appear only in lowered replies, never in stored bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..codec import HEADER, _Reader, body, encode
+from ..errors import NotRepresentableError, UnsupportedValueError, WireFormatError
+
+__all__ = ["PROFILES", "lower", "lower_active", "serving"]
+
+#: The profiles a request may name.
+PROFILES = ("matlab", "octave")
+
+_active: contextvars.ContextVar[str | None] = contextvars.ContextVar("profile", default=None)
+
+_U64 = struct.Struct("<Q")
+_I64 = struct.Struct("<q")
+_F64 = struct.Struct("<d")
+_NAT = np.iinfo(np.int64).min
+_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+_SECONDS_PER = {"m": 60, "h": 3600, "D": 86400, "W": 604800}
+_KEPT_KINDS = frozenset("biufc")
+
+
+@contextlib.contextmanager
+def serving(profile: str | None) -> Iterator[None]:
+    """Lower every :func:`lower_active` call inside the block for ``profile``."""
+    if profile is not None and profile not in PROFILES:
+        raise WireFormatError(f"unknown reply profile {profile!r}; known: {', '.join(PROFILES)}")
+    token = _active.set(profile)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+def lower_active(wire: bytes) -> bytes:
+    """``wire`` (header included) lowered for the profile being served, if any."""
+    profile = _active.get()
+    return wire if profile is None else lower(wire, profile)
+
+
+def lower(wire: bytes, profile: str) -> bytes:
+    """The wire bytes ``wire`` (header included) lowered for ``profile``."""
+    lowering = _Lowering(memoryview(wire), profile)
+    try:
+        lowering.item()
+    except (WireFormatError, UnsupportedValueError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
+        raise WireFormatError(f"malformed wire data at byte {lowering.r.pos}: {exc}") from exc
+    if lowering.r.pos != len(wire):
+        raise WireFormatError(f"trailing bytes after the value at byte {lowering.r.pos}")
+    return b"".join(lowering.out)
+
+
+def _text(s: str) -> bytes:
+    raw = s.encode("utf-8")
+    return _U64.pack(len(raw)) + raw
+
+
+def _array(arr: np.ndarray) -> bytes:
+    """An ``a`` item in C order."""
+    arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+    shape = b"".join(_U64.pack(n) for n in arr.shape)
+    return (b"a" + _text(arr.dtype.str[1:]) + b"C" + _U64.pack(arr.ndim) + shape
+            + arr.tobytes())
+
+
+def _texts(values: Any) -> bytes:
+    """An ``l`` of ``s`` items (``n`` for None)."""
+    return b"l" + _U64.pack(len(values)) + b"".join(
+        b"n" if v is None else b"s" + _text(str(v)) for v in values)
+
+
+class _Lowering:
+    """One walk over wire bytes, copying what stays and rewriting the rest."""
+
+    def __init__(self, buf: memoryview, profile: str) -> None:
+        if bytes(buf[:4]) != HEADER:
+            raise WireFormatError("not SciStack wire data: the header is missing")
+        self.r = _Reader(buf, 4)
+        self.matlab = profile == "matlab"
+        self.out: list[bytes | memoryview] = [HEADER]
+
+    def copy_from(self, start: int) -> None:
+        self.out.append(self.r.buf[start:self.r.pos])
+
+    def item(self) -> None:  # noqa: C901 - one dispatch table, read top to bottom
+        r = self.r
+        start = r.pos
+        tag = r.tag()
+        if tag in (b"n", b"N"):
+            self.copy_from(start)
+        elif tag == b"?":
+            r.take(1)
+            self.copy_from(start)
+        elif tag in (b"i", b"f"):
+            r.take(8)
+            self.copy_from(start)
+        elif tag == b"c":
+            r.take(16)
+            self.copy_from(start)
+        elif tag in (b"s", b"I"):
+            r.take(r.u64())
+            self.copy_from(start)
+        elif tag == b"a":
+            self.array(start)
+        elif tag == b"g":
+            dtype = r.dtype()
+            value = np.frombuffer(r.take(dtype.itemsize), dtype=dtype)[0]
+            if _kept(dtype):
+                self.copy_from(start)
+            else:
+                self.out.append(self.lowered_array(np.asarray(value), scalar=True))
+        elif tag == b"O":
+            _, n = r.shape(1)
+            self.copy_from(start)
+            for _ in range(n):
+                self.item()
+        elif tag in (b"l", b"u"):
+            n = r.count()
+            self.copy_from(start)
+            for _ in range(n):
+                self.item()
+        elif tag == b"d":
+            n = r.count(2)
+            self.copy_from(start)
+            for _ in range(2 * n):
+                self.item()
+        elif tag == b"h":
+            r.take(r.u64())
+            self.copy_from(start)
+            self.item()
+        elif tag == b"S":
+            r.item()
+            r.index()
+            self.column()
+        elif tag == b"F":
+            self.frame()
+        elif tag in (b"t", b"p", b"D", b"M"):
+            self.out.append(self.time_scalar(tag))
+        else:
+            raise WireFormatError(f"unknown tag {tag!r} at byte {start}")
+
+    def array(self, start: int) -> None:
+        """An ``a`` item whose tag starts at ``start``: copied unless its dtype is lowered."""
+        r = self.r
+        dtype = r.dtype()
+        if _kept(dtype):
+            r.tag()
+            _, n = r.shape(dtype.itemsize)
+            r.take(n * dtype.itemsize)
+            self.copy_from(start)
+        else:
+            r.pos = start + 1
+            self.out.append(self.lowered_array(r.array(), scalar=False))
+
+    def lowered_array(self, arr: np.ndarray, scalar: bool) -> bytes:
+        """The item for an array (or, ``scalar``, a NumPy scalar) of a lowered dtype."""
+        kind = arr.dtype.kind
+        if _kept(arr.dtype):
+            return _array(arr)
+        if kind == "f":
+            single = arr.astype(np.float32)
+            return b"g" + _text("f4") + single.tobytes() if scalar else _array(single)
+        if kind == "U":
+            if scalar:
+                return b"s" + _text(str(arr[()]))
+            raws = [str(x).encode("utf-8") for x in arr.reshape(-1)]
+            return (b"W" + _U64.pack(arr.ndim) + b"".join(_U64.pack(n) for n in arr.shape)
+                    + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
+        unit = np.datetime_data(arr.dtype)[0]
+        ticks = arr.view(np.int64)
+        if kind == "m":
+            seconds = _seconds(ticks, unit)
+            plain = b"f" + _F64.pack(float(seconds)) if scalar else _array(seconds)
+            return b"L" + plain if self.matlab else plain
+        if self.matlab:
+            return self.matlab_time(ticks, unit, "", scalar)
+        if scalar:
+            return _iso(int(ticks), unit, unit, "")
+        return _array(_seconds(ticks, unit))
+
+    def matlab_time(self, ticks: np.ndarray, unit: str, zone: str, scalar: bool) -> bytes:
+        """A ``T`` item: integer ticks that MATLAB's epochtime conversion takes as they are."""
+        rate = _PER_SECOND.get(unit)
+        if rate is None:
+            ticks = np.where(ticks == _NAT, _NAT, ticks * _factor(unit))
+            rate = 1
+        ticks = np.asarray(ticks, dtype=np.int64)
+        head = b"T" + _U64.pack(rate) + _text(_matlab_zone(zone))
+        if scalar:
+            return head + b"g" + _text("i8") + _I64.pack(int(ticks))
+        return head + _array(ticks)
+
+    def time_scalar(self, tag: bytes) -> bytes:
+        """One ``t``, ``p``, ``D`` or ``M`` item after its tag."""
+        r = self.r
+        if tag == b"M":
+            ticks, unit, shown, zone = _NAT, "s", "s", ""
+        elif tag == b"p":
+            ticks, unit, shown, zone = r.i64(), "ns", r.text(), ""
+            zone = r.text()
+        elif tag == b"t":
+            ticks, unit, shown, zone = r.i64(), "us", "us", r.text()
+        else:
+            ticks, unit, shown, zone = r.i64(), "D", "D", ""
+        if self.matlab:
+            return self.matlab_time(np.int64(ticks), unit, zone, scalar=True)
+        return _iso(ticks, unit, shown, zone)
+
+    # ------------------------------------------------------------------ DataFrames
+
+    def frame(self) -> None:
+        r = self.r
+        nrows, ncols = r.u64(), r.count(2)
+        index_name = r.item()
+        index_start = r.pos
+        first: list[bytes | memoryview] = []
+        row_names = b"n"
+        if bytes(r.buf[r.pos:r.pos + 1]) == b"r":
+            r.take(1)
+            start, stop, step = r.i64(), r.i64(), r.i64()
+            if not (start == 0 and step == 1 and stop == nrows and _empty(index_name)):
+                first = [_text(_name_text(index_name, 0)),
+                         _array(np.arange(start, stop, step, dtype=np.float64))]
+        else:
+            values = r.column()
+            texts = list(values)
+            if (self.matlab and all(isinstance(v, str) for v in texts)
+                    and len(set(texts)) == nrows):
+                row_names = _texts(texts)
+            else:
+                r.pos = index_start
+                first = [_text(_name_text(index_name, 0)), *self.collected(self.column)]
+        names: list[bytes | memoryview] = []
+        for position in range(1, ncols + 1):
+            names.append(_text(_name_text(r.item(), position)))
+            names.extend(self.collected(self.column))
+        self.out += [b"Q", _U64.pack(nrows), _U64.pack(ncols + (1 if first else 0)),
+                     _text(_name_text(index_name, 0)), row_names, *first, *names]
+
+    def collected(self, step: Any) -> list[bytes | memoryview]:
+        """The chunks ``step()`` emits, taken out of the output."""
+        mark = len(self.out)
+        step()
+        chunks = self.out[mark:]
+        del self.out[mark:]
+        return chunks
+
+    def column(self) -> None:
+        """One column (of a DataFrame, Series or index) as one lowered item."""
+        r = self.r
+        start = r.pos
+        tag = r.tag()
+        if tag == b"a":
+            self.array(start)
+        elif tag == b"o":
+            n = r.count()
+            self.out.append(b"l" + _U64.pack(n))
+            for _ in range(n):
+                self.item()
+        elif tag == b"k":
+            self.categorical()
+        elif tag == b"e":
+            self.extension_column()
+        else:
+            raise WireFormatError(f"unknown column tag {tag!r} at byte {start}")
+
+    def categorical(self) -> None:
+        r = self.r
+        ordered = r.take(1)[0] != 0
+        categories = list(r.column())
+        codes = r.expect_array()
+        if self.matlab:
+            self.out += [b"K", b"\x01" if ordered else b"\x00",
+                         _texts([_exact_text(c) for c in categories]), _array(codes)]
+            return
+        values = ["" if c < 0 else categories[c] for c in codes.tolist()]
+        plain = {"values": values, "categories": categories, "ordered": ordered}
+        self.out.append(body(lower(encode(plain), "octave")))
+
+    def extension_column(self) -> None:
+        r = self.r
+        spec = r.text()
+        mask = r.expect_array()
+        if spec.startswith(("str[", "string[")):
+            self.out.append(b"h" + _text("string"))
+            self.item()
+            return
+        values = r.expect_array()
+        if spec.startswith("datetime64["):
+            unit, _, zone = spec[len("datetime64["):-1].partition(", ")
+            ticks = values.view(np.int64)
+            if self.matlab:
+                self.out.append(self.matlab_time(ticks, unit, zone, scalar=False))
+            else:
+                self.out.append(_array(_seconds(ticks, unit)))
+            return
+        if mask.any():
+            values = values.astype(np.float64)
+            values[mask] = np.nan
+        self.out.append(self.lowered_array(values, scalar=False))
+
+
+def _kept(dtype: np.dtype) -> bool:
+    """Whether items of ``dtype`` reach the toolbox as they are stored."""
+    return dtype.kind in _KEPT_KINDS and dtype != np.float16
+
+
+# ------------------------------------------------------------------ time values
+
+
+def _factor(unit: str) -> int:
+    try:
+        return _SECONDS_PER[unit]
+    except KeyError:
+        raise UnsupportedValueError(
+            f"datetime64/timedelta64 values in unit {unit!r} have no MATLAB form") from None
+
+
+def _split(ticks: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Ticks of ``unit`` -> whole seconds and nanoseconds (0 <= nanos < 1e9)."""
+    rate = _PER_SECOND.get(unit)
+    if rate is None:
+        return ticks * _factor(unit), np.zeros_like(ticks)
+    secs, rest = np.divmod(ticks, rate)
+    return secs, rest * (10**9 // rate)
+
+
+def _seconds(ticks: np.ndarray, unit: str) -> np.ndarray:
+    """Ticks -> seconds as float64, rounded once; NaT (the int64 minimum) -> NaN."""
+    ticks = np.asarray(ticks, dtype=np.int64)
+    nat = ticks == _NAT
+    rate = _PER_SECOND.get(unit)
+    secs, nanos = _split(ticks, unit)
+    if rate is None:
+        out = secs.astype(np.float64)
+    else:
+        out = ticks.astype(np.float64) / rate
+        big = (np.abs(ticks.astype(np.float64)) >= 2.0**53) & ~nat
+        out = np.where(big, secs.astype(np.float64) + nanos.astype(np.float64) / 1e9, out)
+    return np.where(nat, np.nan, out)
+
+
+def _iso(ticks: int, unit: str, shown: str, zone: str) -> bytes:
+    """One datetime as an ``s`` item of ISO 8601 text ('Z' when zoned: shown in UTC), or
+    ``f`` NaN for NaT."""
+    if ticks == _NAT:
+        return b"f" + _F64.pack(float("nan"))
+    secs_arr, nanos_arr = _split(np.int64(ticks), unit)
+    secs, nanos = int(secs_arr), int(nanos_arr)
+    days, sod = divmod(secs, 86400)
+    year, month, day = _civil_date(days)
+    text = f"{year:04d}-{month:02d}-{day:02d}"
+    if shown not in ("D", "W"):
+        text += f"T{sod // 3600:02d}:{sod // 60 % 60:02d}:{sod % 60:02d}"
+        if nanos:
+            digits, scale = {"ms": (3, 10**6), "us": (6, 10**3)}.get(shown, (9, 1))
+            text += f".{nanos // scale:0{digits}d}"
+        if zone:
+            text += "Z"
+    return b"s" + _text(text)
+
+
+def _civil_date(days: int) -> tuple[int, int, int]:
+    """Days since 1970-01-01 -> proleptic Gregorian year, month, day (any year)."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def _matlab_zone(name: str) -> str:
+    """A wire time zone ('', 'UTC', '+HH:MM[:SS]', an IANA name, pandas' 'UTC+HH:MM') as
+    MATLAB's datetime spells it."""
+    if name.startswith(("UTC+", "UTC-")) and name[4:5].isdigit():
+        name = name[3:]
+    if name[:1] in ("+", "-") and name.count(":") == 2:
+        if not name.endswith(":00"):
+            raise NotRepresentableError(
+                f"the time zone offset {name} has seconds, which MATLAB's datetime cannot "
+                "hold; store the times in UTC (or an IANA zone) in Python")
+        name = name[:-3]
+    return name
+
+
+# ------------------------------------------------------------------ names and categories
+
+
+def _empty(name: Any) -> bool:
+    return name is None or name is pd.NA or (isinstance(name, str) and not name)
+
+
+def _name_text(name: Any, position: int) -> str:
+    """A column (position 1...) or index (position 0) name as MATLAB text."""
+    if isinstance(name, str) and name:
+        return name
+    if _empty(name) and position == 0:
+        return "index"
+    if isinstance(name, (int, float, np.integer, np.floating)) and not isinstance(
+            name, (bool, np.bool_)):
+        number = float(name)
+        return f"{int(name)}" if number == int(number) else f"{number:e}"
+    return f"Var{position}"
+
+
+def _exact_text(x: Any) -> str:
+    """A category as text that reads back as the same value: integers in full, floats in
+    the fewest significant digits (15 to 17) that round-trip."""
+    if isinstance(x, str):
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        return "true" if x else "false"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    number = float(x)
+    if number == int(number) and abs(number) < 2**53:
+        return str(int(number))
+    for digits in (15, 16):
+        text = f"{number:.{digits}g}"
+        if float(text) == number:
+            return text
+    return f"{number:.17g}"
