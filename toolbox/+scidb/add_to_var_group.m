@@ -3,8 +3,8 @@ function add_to_var_group(group, variables)
 %   scidb.add_to_var_group(GROUP, VARS) adds VARS to the group named GROUP, kept in the
 %   database file: VARS is one variable (an instance such as StepLength(), or its name)
 %   or several (a cell of instances or of names, or a string array). The first member
-%   creates the group; a member added twice is kept once. It calls the method of
-%   scidb.get_database().
+%   creates the group; a member added twice is kept once.
+%   It calls the method of the same name of scidb.get_database().
 %
 %   Example:
 %     scidb.add_to_var_group('kinematics', {StepLength(), StepWidth()});
