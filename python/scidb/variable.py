@@ -22,8 +22,8 @@ from typing import Any, TypeGuard
 
 import pandas as pd
 
-from scistack_engine.index import RecordInfo
 from scistack_engine.errors import UnsupportedValueError
+from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
 from scistack_engine.provenance import version_history
 from scistack_engine.selection import Selection, Version, select_records, version_selector
@@ -201,9 +201,9 @@ class BaseVariable(metaclass=VariableMeta):
                            f"the DataFrame (it has {list(df.columns)})")
         values = [cls._stored(v) for v in df[data_column].tolist()]
         meta_lists = {c: df[c].tolist() for c in metadata_columns}
-        items = [SaveItem(cls.__name__, {**metadata, **{c: meta_lists[c][i] for c in metadata_columns}},
-                          values[i])
-                 for i in range(len(df))]
+        rows = [{**metadata, **{c: meta_lists[c][i] for c in metadata_columns}}
+                for i in range(len(df))]
+        items = [SaveItem(cls.__name__, row, value) for row, value in zip(rows, values)]
         return [info.record_id for info in get_database(db).save_batch(items)]
 
     # ------------------------------------------------------------------ loading
