@@ -282,29 +282,29 @@ def test_v10_reserved_metadata_keys(scidb_memory_db, key):
         Gain.save(1.0, subject=1, **{key: 1})
 
 
-class StrideTime(BaseVariable):
+class CadenceTime(BaseVariable):
     pass
 
 
-class StrideWidth(BaseVariable):
+class CadenceWidth(BaseVariable):
     pass
 
 
 def test_v11_variable_groups(scidb_memory_db):
     db = get_database()
-    db.add_to_var_group("gait", StrideWidth)
-    db.add_to_var_group("gait", [StrideWidth, StrideTime])
-    db.add_to_var_group("gait", "StrideWidth")
+    db.add_to_var_group("gait", CadenceWidth)
+    db.add_to_var_group("gait", [CadenceWidth, CadenceTime])
+    db.add_to_var_group("gait", "CadenceWidth")
     db.add_to_var_group("misc", ["Gain"])
     assert db.list_var_groups() == ["gait", "misc"]
-    assert db.get_var_group("gait") == [StrideTime, StrideWidth]
-    StrideTime.save(0.9, subject=1, session="a")
+    assert db.get_var_group("gait") == [CadenceTime, CadenceWidth]
+    CadenceTime.save(0.9, subject=1, session="a")
     for cls in db.get_var_group("gait"):
-        if cls is StrideTime:
+        if cls is CadenceTime:
             assert [v.data for v in cls.load_all(subject=1)] == [0.9]
-    db.remove_from_var_group("gait", StrideTime)
-    assert db.get_var_group("gait") == [StrideWidth]
-    db.remove_from_var_group("gait", ["StrideWidth"])
+    db.remove_from_var_group("gait", CadenceTime)
+    assert db.get_var_group("gait") == [CadenceWidth]
+    db.remove_from_var_group("gait", ["CadenceWidth"])
     assert db.list_var_groups() == ["misc"]
 
 
