@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scistack_engine import cache_store, session, var_groups
-from scistack_engine.errors import NotConfiguredError, ReservedMetadataKeyError
+from scistack_engine.errors import NotConfiguredError, NotFoundError, ReservedMetadataKeyError
 from scistack_engine.provenance import (
     provenance,
     provenance_by_schema,
@@ -61,9 +61,25 @@ class Database(_EngineDatabase):
         """
         return provenance_by_schema(self, metadata)
 
-    def version_history(self, variable: type, **metadata: Any) -> list[dict[str, Any]]:
-        """Every version at the matching addresses, oldest first, with what produced each."""
+    def list_versions(self, variable: type | str, **metadata: Any) -> list[dict[str, Any]]:
+        """Every version at the matching addresses, oldest first, with what produced each.
+
+        ``db.list_versions(FilteredEMG, subject=1)`` is ``FilteredEMG.list_versions(subject=1)``:
+        each entry has ``record_id``, ``version``, ``metadata``, ``content_hash``,
+        ``created_at`` and the provenance fields of :meth:`get_provenance`.
+        """
         return version_history(self, _name(variable), metadata)
+
+    def has_lineage(self, record_id: str) -> bool:
+        """True when the record ``record_id`` was made by a function SciStack ran.
+
+        That is a lineage function's result or a for_each output (both record the function,
+        constants and inputs); a value saved as it is has none. An id that names no record
+        raises ``NotFoundError``.
+        """
+        if self.record_by_id(record_id) is None:
+            raise NotFoundError(f"no record {record_id!r} in {self.path!r}")
+        return self.lineage_of([record_id]).get(record_id) is not None
 
     def add_to_var_group(self, group: str, variables: Any) -> None:
         """Add variables (classes, names, or a list of either) to the group ``group``.

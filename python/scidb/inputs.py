@@ -20,6 +20,7 @@ types (``db.get_var_group("kinematics")``), each passed as the parameter of its 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,13 +63,28 @@ class Merge:
 
 
 class PathTemplate:
-    """A file path built from each combination's metadata with ``str.format``."""
+    """A file path built from each combination's metadata with ``str.format``.
 
-    def __init__(self, template: str) -> None:
+    ``PathTemplate("{subject}/trial_{trial}.mat", root_folder="/data")`` gives
+    ``/data/1/trial_2.mat`` at ``subject=1, trial=2``: ``root_folder`` is joined in front
+    of the template as it is (braces in it are not placeholders).
+    """
+
+    def __init__(self, template: str, root_folder: str | os.PathLike | None = None) -> None:
         self.template = template
+        self.root_folder = None if root_folder is None else os.fspath(root_folder)
+
+    @property
+    def full_template(self) -> str:
+        """The template with the root folder in front (its braces escaped)."""
+        if self.root_folder is None:
+            return self.template
+        root = self.root_folder.replace("{", "{{").replace("}", "}}")
+        return os.path.join(root, self.template)
 
     def __repr__(self) -> str:
-        return f"PathTemplate({self.template!r})"
+        root = "" if self.root_folder is None else f", root_folder={self.root_folder!r}"
+        return f"PathTemplate({self.template!r}{root})"
 
 
 def _variable_spec(spec: Any) -> dict[str, Any]:
@@ -96,7 +112,7 @@ def input_spec(value: Any) -> dict[str, Any]:
             )
         return {"kind": "merge", "parts": [_variable_spec(p) for p in value.parts]}
     if isinstance(value, PathTemplate):
-        return {"kind": "path", "template": value.template}
+        return {"kind": "path", "template": value.full_template}
     if _is_variable(value):
         return _variable_spec(value)
     return {"kind": "constant", "value": value}

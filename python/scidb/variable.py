@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 
 import pandas as pd
 
+from scistack_engine.errors import UnsupportedValueError
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
 from scistack_engine.provenance import version_history
@@ -183,20 +184,26 @@ class BaseVariable(metaclass=VariableMeta):
     @classmethod
     def save_from_dataframe(cls, df: pd.DataFrame, data_column: str,
                             metadata_columns: Sequence[str], *,
-                            db: Database | None = None) -> list[str]:
+                            db: Database | None = None, **metadata: Any) -> list[str]:
         """Save one record per row of ``df`` in one transaction; return the record ids.
 
         ``data_column`` holds the values; ``metadata_columns`` name the columns that
-        address each record.
+        address each record. Keyword ``metadata`` (``experiment="exp1"``) is added to
+        every row's address; a key that is also one of ``metadata_columns`` is an error.
         """
+        both = sorted(set(metadata) & set(metadata_columns))
+        if both:
+            raise MetadataError(f"{cls.__name__}.save_from_dataframe: {both} given both as "
+                                "metadata columns and as common metadata; give each key once")
         missing = [c for c in [data_column, *metadata_columns] if c not in df.columns]
         if missing:
             raise KeyError(f"{cls.__name__}.save_from_dataframe: columns {missing} are not in "
                            f"the DataFrame (it has {list(df.columns)})")
         values = [cls._stored(v) for v in df[data_column].tolist()]
         meta_lists = {c: df[c].tolist() for c in metadata_columns}
-        items = [SaveItem(cls.__name__, {c: meta_lists[c][i] for c in metadata_columns}, values[i])
-                 for i in range(len(df))]
+        rows = [{**metadata, **{c: meta_lists[c][i] for c in metadata_columns}}
+                for i in range(len(df))]
+        items = [SaveItem(cls.__name__, row, value) for row, value in zip(rows, values)]
         return [info.record_id for info in get_database(db).save_batch(items)]
 
     # ------------------------------------------------------------------ loading
@@ -271,15 +278,26 @@ def _save_item(cls: type[BaseVariable], value: Any, metadata: Mapping[str, Any])
     is saved as its data, with its lineage, cache key and output index.
     """
     variable = cls.__name__
+    if isinstance(value, (tuple, list)) and any(_is_lineage_result(v) for v in value):
+        raise UnsupportedValueError(
+            f"{variable}.save: a {type(value).__name__} of lineage results has no one "
+            "lineage; save each result as its own variable, or return the "
+            f"{type(value).__name__} from one lineage function and save that result")
     if isinstance(value, BaseVariable):
         return SaveItem(variable, metadata, cls._stored(value.data))
-    lineage = getattr(value, "lineage", None)
-    if lineage is not None and hasattr(lineage, "to_dict") and hasattr(value, "output_index"):
+    if _is_lineage_result(value):
+        lineage = value.lineage
         record = lineage.to_dict()
         record["output_index"] = value.output_index
         return SaveItem(variable, metadata, cls._stored(value.data), cache_key=lineage.cache_key,
                         lineage=record, output_index=value.output_index)
     return SaveItem(variable, metadata, cls._stored(value))
+
+
+def _is_lineage_result(value: Any) -> bool:
+    """True for a lineage result: ``data``, ``lineage.to_dict()`` and ``output_index``."""
+    lineage = getattr(value, "lineage", None)
+    return lineage is not None and hasattr(lineage, "to_dict") and hasattr(value, "output_index")
 
 
 def _is_variable_class(value: Any) -> TypeGuard[type[BaseVariable]]:

@@ -220,13 +220,13 @@ def test_chain_of_a_for_each_pipeline(scidb_db):
 # --------------------------------------------------------------------------- version history
 
 
-def test_version_history_lists_versions_and_what_produced_each(scidb_db):
+def test_db_list_versions_lists_versions_and_what_produced_each(scidb_db):
     save_raw(subject=1, session="pre")
     FilteredEMG.save(np.zeros(3), subject=1, session="pre")  # v1: a plain save
     run_three_steps(20, subject=1, session="pre")              # v2
     run_three_steps(30, subject=1, session="pre")              # v3
 
-    history = scidb_db.version_history(FilteredEMG, subject=1, session="pre")
+    history = scidb_db.list_versions(FilteredEMG, subject=1, session="pre")
     assert [h["version"] for h in history] == [1, 2, 3]
     assert [h["function_name"] for h in history] == [None, "bandpass_filter", "bandpass_filter"]
     assert [h["constants"].get("low_hz") for h in history] == [None, 20, 30]
@@ -244,14 +244,14 @@ def test_version_history_lists_versions_and_what_produced_each(scidb_db):
                           "function_name", "constants"} for v in listed)
 
 
-def test_version_history_over_several_addresses(scidb_db):
+def test_db_list_versions_over_several_addresses(scidb_db):
     for session in ("pre", "post"):
         save_raw(subject=1, session=session)
     run_three_steps(20, subject=1, session="pre")
     run_three_steps(20, subject=1, session="post")
     run_three_steps(30, subject=1, session="post")
 
-    history = scidb_db.version_history(FilteredEMG, subject=1)
+    history = scidb_db.list_versions(FilteredEMG, subject=1)
     by_session = {}
     for h in history:
         by_session.setdefault(h["metadata"]["session"], []).append(

@@ -11,6 +11,12 @@
 %   get_database       - The current SciStack database.
 %   Database           - An open SciStack database: its file, schema keys and engine handle.
 %
+% Variable groups (of the current database)
+%   add_to_var_group      - Add variables to a variable group.
+%   remove_from_var_group - Remove variables from a variable group.
+%   get_var_group         - The variables of a variable group.
+%   list_var_groups       - The names of the variable groups.
+%
 % Variables
 %   BaseVariable       - Base class of variable types: subclass it with an empty body.
 %

@@ -3,37 +3,63 @@ classdef PathTemplate
     %   P = scidb.PathTemplate('raw/{subject}/{session}.csv') passes the function the path
     %   with {key} replaced by the combination's value of key (Python str.format rules).
     %   A combination whose file does not exist is skipped, with the path as the reason.
+    %   P = scidb.PathTemplate(TEMPLATE, 'root_folder', ROOT) puts the folder ROOT in
+    %   front of the template, as it is (braces in ROOT are not placeholders).
     %
     %   Example:
     %     scidb.for_each(@import_emg, struct('file', scidb.PathTemplate('raw/{subject}.csv')), ...
     %                    {RawEMG()}, 'subject', [1 2 3]);
+    %     p = scidb.PathTemplate('{subject}/trial_{trial}.mat', 'root_folder', '/data');
     %
     %   See also scidb.for_each.
 
     properties (SetAccess = private)
         template = ''
+        root_folder = ''
     end
 
     methods
 
-        function p = PathTemplate(template)
-            % P = scidb.PathTemplate(TEMPLATE): see the class help.
+        function p = PathTemplate(template, varargin)
+            % P = scidb.PathTemplate(TEMPLATE, 'root_folder', ROOT): see the class help.
             if nargin == 0
                 return
             end
-            if isstring(template) && numel(template) == 1
-                template = char(template);
+            p.template = scidb.PathTemplate.text_of(template, 'the path');
+            if isempty(varargin)
+                return
             end
-            if ~ischar(template) || size(template, 1) ~= 1
-                error('scistack:arguments:badTemplate', ...
-                      'PathTemplate takes the path as text, for example ''raw/{subject}.csv''');
+            if numel(varargin) ~= 2 || ~strcmp(char(varargin{1}), 'root_folder')
+                error('scistack:arguments:badOption', ...
+                      'PathTemplate takes one option, ''root_folder'', ROOT');
             end
-            p.template = template;
+            p.root_folder = scidb.PathTemplate.text_of(varargin{2}, 'root_folder');
         end
 
         function s = spec(p)
             % S = P.spec(): the engine's input specification.
-            s = struct('kind', 'path', 'template', p.template);
+            full = p.template;
+            if ~isempty(p.root_folder)
+                root = strrep(strrep(p.root_folder, '{', '{{'), '}', '}}');
+                full = fullfile(root, p.template);
+            end
+            s = struct('kind', 'path', 'template', full);
+        end
+
+    end
+
+    methods (Static, Access = private)
+
+        function text = text_of(value, what)
+            % VALUE as a char row, or an error naming WHAT.
+            if isstring(value) && numel(value) == 1
+                value = char(value);
+            end
+            if ~ischar(value) || size(value, 1) ~= 1
+                error('scistack:arguments:badTemplate', ...
+                      'PathTemplate takes %s as text, for example ''raw/{subject}.csv''', what);
+            end
+            text = value;
         end
 
     end
