@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scistack_engine.gateway.dispatch import handle
 from scistack_engine.codec import decode, encode
+from scistack_engine.gateway.dispatch import handle
 from scistack_engine.matlab_code import anonymous_text, parse, read_source, signature
 
 HELPERS = Path(__file__).resolve().parents[1] / "matlab" / "helpers_lineage"
@@ -73,7 +73,8 @@ def test_signatures_name_the_declared_inputs():
 
 
 def test_sources_are_read_as_utf8():
-    assert "'Gr\u00f6\u00dfe in \u00b5V'" in read_source(str(HELPERS / "lineage_unicode_label.m")).code
+    code = read_source(str(HELPERS / "lineage_unicode_label.m")).code
+    assert "'Gr\u00f6\u00dfe in \u00b5V'" in code
 
 
 def test_gateway_operations_answer_matlab_requests():
