@@ -20,7 +20,15 @@ them; outputs only known to the engine's cache store as Python values are encode
                        arguments' hashes, and the cached outputs (wire) or nothing
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
+``matlab_source``      ``file`` → its normalised code, the names it uses, its declared
+                       functions; or ``anonymous`` (func2str text) → its canonical
+                       text and the names it uses (:mod:`scistack_engine.matlab_code`)
+``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
+                       text → its name as lineage shows it and its declared inputs
 =====================  ==============================================================
+
+The MATLAB fingerprint (``fingerprint.m``) asks ``matlab_source`` only for a file that
+changed since it last asked, and for each new anonymous function text.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from ..cache_store import DatabaseCacheStore
 from ..codec import decode, encode
 from ..hashing import content_hash
 from ..lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
+from ..matlab_code import anonymous_text, parse, read_source, signature
 from .dispatch import operation
 from .matlab_args import as_uint8, items, wire_bytes
 
@@ -158,3 +167,25 @@ def _lineage_put(args: dict[str, Any]) -> str:
     else:
         store.put(key, values, record)
     return "".join(hashes)
+
+
+@operation("matlab_source")
+def _matlab_source(args: dict[str, Any]) -> list[Any]:
+    """``[code, names, declared]`` of the MATLAB file ``file`` (read as UTF-8), or
+    ``[canonical text, names]`` of the anonymous function text ``anonymous``."""
+    if "anonymous" in args:
+        text = anonymous_text(str(args["anonymous"]))
+        return [text, parse(text).names]
+    source = read_source(str(args["file"]))
+    return [source.code, source.names, source.declared]
+
+
+@operation("matlab_signature")
+def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
+    """The signature of a MATLAB function (:func:`scistack_engine.matlab_code.signature`)
+    as a struct: ``name``, ``inputs``, ``varargin``, ``known``."""
+    found = signature(str(args.get("name") or ""), file=str(args.get("file") or ""),
+                      local=bool(args.get("local", False)),
+                      anonymous=str(args.get("anonymous") or ""))
+    return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
+            "known": found.known}

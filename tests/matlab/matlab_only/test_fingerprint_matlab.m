@@ -54,9 +54,6 @@ verifyNotEqual(testCase, scistack.internal.fingerprint(str2func(caller)), fp);
 end
 
 function test_utf8_source_reads_the_same_on_every_platform(testCase)
-text = scistack.internal.fingerprint_source(which("lineage_unicode_label"));
-expected = "'Gr" + char([246 223]) + "e in " + char(181) + "V'";
-verifyTrue(testCase, contains(text, expected), text);
 verifyEqual(testCase, scistack.internal.fingerprint(@lineage_unicode_label), ...
             lineage_unicode_digest(), "the digest GNU Octave gives for the same file");
 end

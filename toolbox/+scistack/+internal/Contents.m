@@ -34,12 +34,10 @@
 %   setup_matlab       - MATLAB only: read pyenv, and point it at the chosen Python.
 %   setup_support.py   - (in the engine source) the Python helper setup_python runs.
 %
-% Function fingerprints (what scilineage cache keys are made of)
+% Function fingerprints (what scilineage cache keys are made of; the engine's
+% scistack_engine.matlab_code reads the sources)
 %   fingerprint                - The code fingerprint of a function: its code and what it calls.
-%   fingerprint_normalize      - Source text without comments and layout; the names it uses.
-%   fingerprint_anonymous_text - The canonical text of an anonymous function.
 %   fingerprint_signature      - A function's name and declared input names.
-%   fingerprint_source         - The text of a source file, read as UTF-8 everywhere.
 %   fingerprint_libraries      - The folders whose functions are named, not followed.
 %
 % Example

@@ -5,11 +5,11 @@ function [digest, info] = fingerprint(fh)
 %   scilineage.Thunk calls. It changes when the code that FH runs changes, and only then:
 %
 %   * a named function (@bandpass_filter, @pkg.fn, a handle to a local function): the
-%     text of its file with comments, help text and layout normalised away
-%     (scistack.internal.fingerprint_normalize), which includes its local functions,
+%     text of its file with comments, help text and layout normalised away, which
+%     includes its local functions,
 %     and, transitively and cycle-safe, the same for every user function it calls;
-%   * an anonymous function: its canonical func2str text
-%     (scistack.internal.fingerprint_anonymous_text), the values it captured (function
+%   * an anonymous function: its canonical func2str text (the same in MATLAB and GNU
+%     Octave), the values it captured (function
 %     handles among them by their own fingerprints) and the user functions it calls;
 %   * a built-in or library function: its name.
 %
@@ -19,7 +19,9 @@ function [digest, info] = fingerprint(fh)
 %   Windows); a class constructor is followed to its classdef file. Names are taken from
 %   the code itself: plain and dotted names (pkg.fn, Class.method), names in @handles,
 %   quoted single names (feval('f')), and functions in the private folder beside a file.
-%   Source files are read as UTF-8 (scistack.internal.fingerprint_source). Files are
+%   The engine reads source files (as UTF-8 on every platform) and applies the text rules
+%   ('matlab_source' operation, scistack_engine.matlab_code); this file gathers the
+%   files, resolves names with which and keeps what it learnt. Files are
 %   identified by their package-qualified names (pkg.fn, private/helper), never by
 %   their folder, so the fingerprint is the same in every process and on every machine
 %   for the same code.
@@ -47,8 +49,8 @@ function [digest, info] = fingerprint(fh)
 %     fp = scistack.internal.fingerprint(@(x) max(x, [], 2));
 %     [fp, info] = scistack.internal.fingerprint(@scistack.version);
 %
-%   See also scilineage.Thunk, scistack.internal.fingerprint_normalize,
-%   scistack.internal.fingerprint_anonymous_text, scistack.internal.engine_call.
+%   See also scilineage.Thunk, scistack.internal.fingerprint_signature,
+%   scistack.internal.engine_call.
 
 persistent state
 if isempty(state) || (ischar(fh) && strcmp(fh, 'reset'))
@@ -301,8 +303,9 @@ key = ['anonymous:', context, ':', raw];
 [result, state] = cached_result(state, key);
 fresh = isempty(result);
 if fresh
-    canonical = scistack.internal.fingerprint_anonymous_text(raw);
-    [~, names] = scistack.internal.fingerprint_normalize(canonical);
+    source = scistack.internal.engine_call('matlab_source', 'anonymous', raw);
+    canonical = source{1};
+    names = source{2};
     folder = '';
     if ~isempty(context)
         folder = fileparts(context);
@@ -522,7 +525,7 @@ end
 end
 
 function [entry, state] = load_entry(state, file)
-% What FILE holds (normalised text, names, declarations), read again only when changed.
+% What FILE holds (normalised code, names, declarations), read again only when changed.
 stamp = file_stamp(state, file);
 if isempty(stamp)
     entry = [];
@@ -537,27 +540,17 @@ if ~isempty(k)
         return
     end
 end
-raw = scistack.internal.fingerprint_source(file);
-if ~isempty(previous) && same_numbers(stamp, previous.stamp) && strcmp(raw, previous.raw)
-    entry = previous;  % modified less than two seconds before it was read: still the same
-else
-    [text, names, decls] = scistack.internal.fingerprint_normalize(raw);
-    entry = struct('path', file, 'stamp', stamp, 'racy', false, 'raw', '', 'text', text, ...
-                   'names', {names}, 'defs', {decls.names}, 'label', file_label(file), ...
-                   'env', -1, 'deps', {{}});
-    if ~isempty(previous) && strcmp(previous.text, text)
-        entry.env = previous.env;  % the same code: what it calls is the same
-        entry.deps = previous.deps;
-    end
+source = scistack.internal.engine_call('matlab_source', 'file', file);
+entry = struct('path', file, 'stamp', stamp, 'racy', false, 'text', source{1}, ...
+               'names', {source{2}}, 'defs', {source{3}}, 'label', file_label(file), ...
+               'env', -1, 'deps', {{}});
+if ~isempty(previous) && strcmp(previous.text, entry.text)
+    entry.env = previous.env;  % the same code: what it calls is the same
+    entry.deps = previous.deps;
 end
 % Times have one-second resolution: a file modified within two seconds of this read
-% may change again with the same stamp, so its text is compared at the next check.
+% may change again with the same stamp, so it is read again at the next check.
 entry.racy = now_seconds(state) - stamp(1) < 2;
-if entry.racy
-    entry.raw = raw;
-else
-    entry.raw = '';
-end
 state = store_entry(state, entry);
 end
 
