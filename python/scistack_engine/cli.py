@@ -1,7 +1,7 @@
 """The ``scistack`` command: look at a database from a terminal, without writing to it.
 
-Every command opens the file read-only (so it works while no other process writes, and
-says so clearly when one does), prints aligned tables or, with ``--json``, one JSON
+Every command but ``merge`` opens the file read-only (so it works while no other process
+writes, and says so clearly when one does), prints aligned tables or, with ``--json``, one JSON
 document, and exits with a status that says what happened:
 
 ====  ==============================================================
@@ -12,6 +12,7 @@ document, and exits with a status that says what happened:
 4     another process is writing the file (DuckDB's lock)
 5     not found: no such variable, record or run
 6     the value cannot be written in the format asked for (export)
+7     the run is not merged to the end: chunks are queued, lost or half-written (merge)
 ====  ==============================================================
 
 The commands are thin: each calls the read-only functions of
@@ -41,7 +42,7 @@ from .errors import (
 __all__ = ["main", "EXIT_CODES", "format_table"]
 
 EXIT_CODES = {"ok": 0, "error": 1, "usage": 2, "cannot_open": 3, "locked": 4,
-              "not_found": 5, "unsupported": 6}
+              "not_found": 5, "unsupported": 6, "incomplete": 7}
 
 
 # ------------------------------------------------------------------ output
@@ -334,6 +335,72 @@ def cmd_export(args: argparse.Namespace) -> None:
                                  f"{summary['provenance']}")
 
 
+def _chunks_text(state: dict[str, Any]) -> str:
+    def listed(chunks: list[int]) -> str:
+        return ", ".join(map(str, chunks)) if chunks else "none"
+
+    lines = [f"{state['folder']}: for_each({state['function']}), {state['combos']} "
+             f"combinations in {len(state['chunks'])} chunks",
+             f"  with a complete shard: {listed(state['complete'])}",
+             f"  queued or running:     {listed(state['queued'])}"
+             + ("" if state["queue_known"] else " (squeue not available: not known)"),
+             f"  half-written shard:    {listed(state['half_written'])}",
+             f"  lost (no shard):       {listed(state['missing'])}"]
+    if state["with_failures"]:
+        lines.append(f"  shards with failures:  {listed(state['with_failures'])}")
+    return "\n".join(lines)
+
+
+def cmd_merge(args: argparse.Namespace) -> None:
+    from .slurm_runs import find_run_folder, merge_run
+    from .store import Database
+
+    folder = find_run_folder(args.db, args.run_folder)
+    with Database(args.db, None) as db:  # the one command that writes
+        report = merge_run(db, folder).to_dict()
+
+    def text() -> str:
+        state = report["state"]
+        lines = [_chunks_text(state), "",
+                 f"merged {report['merged']} results, {report['failed']} failures (in the run "
+                 f"log); {report['already_saved']} already in the database, "
+                 f"{report['skipped']} skipped (an input is missing)"]
+        if report["unmatched"]:
+            lines.append(f"{report['unmatched']} results in the shards match no combination "
+                         "now (their inputs changed since the run was staged)")
+        if report["complete"]:
+            lines.append("the run is merged to the end")
+        else:
+            lines.append(f"not merged: {report['not_merged']} combinations have no result yet"
+                         + (f"; scistack resubmit {args.db} {args.run_folder} submits chunks "
+                            f"{', '.join(map(str, state['resubmittable']))} again"
+                            if state["resubmittable"] else "; merge again once they finish"))
+        return "\n".join(lines)
+
+    _emit(args, report, text)
+    if not report["complete"]:
+        raise _Incomplete
+
+
+def cmd_resubmit(args: argparse.Namespace) -> None:
+    from .slurm_runs import find_run_folder, resubmit_run, run_state
+
+    folder = find_run_folder(args.db, args.run_folder)
+    if args.dry_run:
+        state = run_state(folder).to_dict()
+        _emit(args, state, lambda: _chunks_text(state))
+        return
+    done = resubmit_run(folder, args.chunk or None, failed=args.failed)
+    _emit(args, done, lambda: (
+        f"submitted chunks {', '.join(map(str, done['submitted']))} of {folder} as job "
+        f"{', '.join(done['jobs'])}; scistack merge {args.db} {args.run_folder} once they finish"
+        if done["submitted"] else f"nothing to resubmit\n{_chunks_text(done['state'])}"))
+
+
+class _Incomplete(Exception):
+    """The command's answer was printed, and its exit status is ``incomplete``."""
+
+
 # ------------------------------------------------------------------ the parser
 
 
@@ -342,9 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scistack",
         description="Look at a SciStack database: what it holds, what ran, what failed, "
-                    "what is stale, how a result was made. Every command reads only.",
+                    "what is stale, how a result was made. Every command but merge reads "
+                    "only.",
         epilog="exit status: 0 done, 1 other error, 2 bad usage, 3 cannot open the file, "
-               "4 another process writes it, 5 not found, 6 not exportable")
+               "4 another process writes it, 5 not found, 6 not exportable, "
+               "7 a run not merged to the end")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def command(name: str, run: Callable[[argparse.Namespace], None], summary: str
@@ -396,6 +465,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--where", metavar="KEY=VALUE", action="append", default=[],
                      help="only these records, e.g. --where subject=1 --where session=pre,post")
     sub.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
+    sub = command("merge", cmd_merge,
+                  "commit the shards of a SLURM run folder (idempotent; writes the database)")
+    sub.add_argument("run_folder", metavar="RUN",
+                     help="the run folder, or its run id (or a prefix) in .scistack-runs")
+    sub = command("resubmit", cmd_resubmit,
+                  "submit the lost or half-written chunks of a SLURM run folder again")
+    sub.add_argument("run_folder", metavar="RUN",
+                     help="the run folder, or its run id (or a prefix) in .scistack-runs")
+    sub.add_argument("--chunk", type=int, action="append",
+                     help="only this chunk (repeatable; default: every resubmittable one)")
+    sub.add_argument("--failed", action="store_true",
+                     help="also chunks whose shard holds failures (the shard is moved aside)")
+    sub.add_argument("--dry-run", action="store_true",
+                     help="only show the state of each chunk")
     return parser
 
 
@@ -418,6 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
+    except _Incomplete:
+        return EXIT_CODES["incomplete"]
     except ScistackError as exc:
         print(f"scistack {args.command}: {exc}", file=sys.stderr)
         return _exit_status(exc)

@@ -47,7 +47,7 @@ from .batches import Failure, Outcome, Run
 from .errors import SlurmError
 from .executors import Executor, Stream, outcome_of
 from .pool import ENGINE_PARENT
-from .slurm_task import read_shard, shard_path
+from .slurm_task import partial_shards, read_shard, shard_path
 from .transport import pack_function, pack_value
 from .worker import ItemResult
 
@@ -55,6 +55,9 @@ __all__ = ["Slurm"]
 
 #: A run folder holding this file was merged to the end by its coordinating process.
 MERGED = "merged"
+
+#: The file of a run folder naming each ``sbatch`` of it: ``"<job id> <chunk offset>"``.
+SUBMISSIONS = "submissions"
 
 
 class Slurm(Executor):
@@ -195,8 +198,16 @@ class Slurm(Executor):
                             f"--export=ALL,SCISTACK_CHUNK_OFFSET={offset}", str(script)])
             job = job.strip().split(";")[0]
             self.submissions.append(job)
+            with open(script.parent / SUBMISSIONS, "a", encoding="utf-8") as f:
+                f.write(f"{job} {offset}\n")
             tasks.update({f"{job}_{i}": offset + i for i in indexes})
         return tasks
+
+    def resubmit(self, folder: Path, chunks: list[int]) -> dict[str, int]:
+        """Submit chunks of a staged run folder again, with its job script (e.g. chunks
+        whose task was lost after the coordinating process stopped); the array tasks' ids
+        (``"job_task"``) and their chunks."""
+        return self._submit(folder / "job.sh", chunks)
 
     def _queued(self) -> set[str]:
         """The array tasks of this run still pending or running."""
@@ -209,8 +220,7 @@ class Slurm(Executor):
 
     @staticmethod
     def _why(folder: Path, chunk: int) -> str:
-        partial = list((folder / "shards").glob(f"{chunk:06d}.duckdb.partial-*"))
-        half = " (it left a half-written shard, ignored)" if partial else ""
+        half = " (it left a half-written shard, ignored)" if partial_shards(folder, chunk) else ""
         return (f"the SLURM array task of chunk {chunk} ended without a result{half}; its "
                 f"output is in {folder / 'logs'}")
 
@@ -268,8 +278,11 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
     try:
         con.execute("BEGIN")
         con.execute("CREATE TABLE run (key VARCHAR PRIMARY KEY, value BLOB)")
-        con.execute("INSERT INTO run VALUES ('function', ?), ('sys_path', ?), ('work', ?)",
-                    [function, json.dumps(sys.path).encode(), (work or "").encode()])
+        con.execute("INSERT INTO run VALUES ('function', ?), ('sys_path', ?), ('work', ?), "
+                    "('spec', ?), ('language', ?)",
+                    [function, json.dumps(sys.path).encode(), (work or "").encode(),
+                     pack_value(dict(getattr(run, "spec", None) or {})),
+                     str(getattr(run, "language", "python")).encode()])
         con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB, key VARCHAR)")
         while items := run.next_chunk(chunk_size):
             packed = [(item.index, pack_value(item.kwargs)) for item in items]

@@ -24,12 +24,17 @@ import pyarrow as pa
 
 from .worker import ItemResult, run_chunk
 
-__all__ = ["shard_path", "read_chunk", "write_shard", "read_shard", "main"]
+__all__ = ["shard_path", "partial_shards", "read_chunk", "write_shard", "read_shard", "main"]
 
 
 def shard_path(folder: Path, chunk: int) -> Path:
     """Where the shard of ``chunk`` lies once complete."""
     return folder / "shards" / f"{chunk:06d}.duckdb"
+
+
+def partial_shards(folder: Path, chunk: int) -> list[Path]:
+    """What tasks of ``chunk`` killed while writing its shard left (never read)."""
+    return sorted((folder / "shards").glob(f"{chunk:06d}.duckdb.partial-*"))
 
 
 def read_chunk(folder: Path, chunk: int) -> tuple[bytes, list[tuple[int, bytes]], list[str]]:

@@ -196,3 +196,40 @@ def test_a_rerun_merges_what_the_array_of_a_killed_coordinator_finished(db, tmp_
                                 "WHERE variable = 'Scaled' GROUP BY subject)").fetchone()[0] == 1
     assert (folder / "merged").exists()
     rerun_db.close()
+
+
+def test_resubmit_runs_the_lost_chunks_of_a_staged_run_and_merge_commits_them(
+        db, tmp_path, monkeypatch, capsys):
+    """A coordinator that stopped once the folder was staged: scistack resubmit submits
+    its chunks through sbatch, scistack merge commits their shards."""
+    import json
+
+    from scistack_engine import cli
+
+    def stage_only(self, folder, run, chunks):
+        self._job_script(folder, run.function)  # the coordinator stops after staging
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(Slurm, "_run_array", stage_only)
+    with pytest.raises(KeyboardInterrupt):
+        for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[],
+                 executor=Slurm(chunk_size=3, time=None))
+    monkeypatch.undo()
+    path = db.path
+    db.close()
+    (folder,) = [p.parent for p in (tmp_path / ".scistack-runs").glob("*/manifest.duckdb")]
+    assert cli.main(["resubmit", path, folder.name, "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["submitted"] == [0, 1, 2] and len(done["jobs"]) == 1
+    assert cli.main(["resubmit", path, folder.name]) == 0  # queued (or done): not again
+    assert "nothing to resubmit" in capsys.readouterr().out
+    deadline = time.monotonic() + 120
+    while len(list((folder / "shards").glob("*.duckdb"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert cli.main(["merge", path, folder.name, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["merged"] == 8 and report["complete"]
+    merged_db = configure_database(path, ["subject"])
+    assert [Scaled.load(subject=s).data for s in range(8)] == [3.0 * s for s in range(8)]
+    merged_db.close()

@@ -1,0 +1,252 @@
+"""A SLURM run folder after the fact: what its chunks hold, merging it, resubmitting chunks.
+
+A :class:`~scistack_engine.slurm.Slurm` for_each stages a *run folder* (manifest, job
+script, one *shard* per finished chunk) and merges the shards while its coordinating
+process waits. When that process stopped early (killed, interrupted, the login session
+ended), the array may run on and leave shards nobody merged. This module works on such a
+folder without the code that staged it:
+
+* :func:`run_state` — each chunk is **merged-ready** (its shard is complete), **queued**
+  (a task of it is pending or running, from ``squeue``), **half-written** (a task died
+  while writing its shard) or **missing** (no shard and no task: lost); the last two are
+  *resubmittable*;
+* :func:`merge_run` — plans the staged for_each again from the spec in the manifest and
+  commits every combination whose result a shard holds, recognised by the work key of
+  the function's fingerprint and its packed inputs (as a rerun of for_each does).
+  Combinations whose outputs are already saved under their cache key are not saved
+  again, so merging twice changes nothing; a folder merged to the end is marked;
+* :func:`resubmit_run` — submits the resubmittable chunks (or the chunks named, or those
+  whose shard holds failures: that shard is moved aside) with the folder's job script.
+
+``scistack merge`` and ``scistack resubmit`` are these functions on the command line.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .errors import NotFoundError, SlurmError
+from .executors import outcome_of
+from .slurm import MERGED, SUBMISSIONS, Slurm, _command, _work_key
+from .slurm_task import partial_shards, read_shard, shard_path
+from .transport import pack_value, unpack_value
+
+__all__ = ["RunState", "MergeReport", "find_run_folder", "run_state", "merge_run",
+           "resubmit_run"]
+
+#: Combinations read, matched and committed at a time by a merge.
+MERGE_BATCH = 500
+
+
+@dataclass
+class RunState:
+    """The chunks of a run folder by state, and how many combinations each holds."""
+
+    folder: str
+    function: str
+    combos: int
+    chunks: dict[int, int]
+    complete: list[int] = field(default_factory=list)
+    queued: list[int] = field(default_factory=list)
+    half_written: list[int] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    with_failures: list[int] = field(default_factory=list)
+    queue_known: bool = True
+    merged: bool = False
+
+    @property
+    def resubmittable(self) -> list[int]:
+        """Chunks with no shard and no task: lost, or torn while writing."""
+        return sorted(self.half_written + self.missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "resubmittable": self.resubmittable}
+
+
+@dataclass
+class MergeReport:
+    """What a merge committed (``merged`` results, ``failed`` ones logged with their
+    errors), what was in the database already, what it could not merge and why."""
+
+    state: RunState
+    merged: int = 0
+    failed: int = 0
+    already_saved: int = 0
+    skipped: int = 0
+    not_merged: int = 0
+    unmatched: int = 0
+    merge_run_id: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.not_merged == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["state"] = self.state.to_dict()
+        return {**data, "complete": self.complete}
+
+
+def find_run_folder(db_path: str | Path, run: str) -> Path:
+    """The run folder ``run`` names: a path to it, or a run id (or a unique prefix of
+    one) in ``.scistack-runs`` beside the database."""
+    given = Path(run)
+    if (given / "manifest.duckdb").is_file():
+        return given
+    base = Path(db_path).resolve().parent / ".scistack-runs"
+    found = sorted(p.parent for p in base.glob(f"{run}*/manifest.duckdb")) if run else []
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise NotFoundError(f"no run folder {run!r}: neither a folder with a manifest.duckdb "
+                            f"nor a run in {base} (ls it to see the runs staged there)")
+    raise NotFoundError(f"{run!r} names {len(found)} run folders in {base}; give more of "
+                        "the run id")
+
+
+def _manifest(folder: Path) -> tuple[dict[str, bytes], dict[int, list[int]], dict[int, str]]:
+    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+    try:
+        run = {k: bytes(v) for k, v in con.execute("SELECT key, value FROM run").fetchall()}
+        rows = con.execute("SELECT chunk, combo, key FROM items ORDER BY combo").fetchall()
+    finally:
+        con.close()
+    chunks: dict[int, list[int]] = {}
+    for chunk, combo, _ in rows:
+        chunks.setdefault(int(chunk), []).append(int(combo))
+    return run, chunks, {int(combo): key for _, combo, key in rows}
+
+
+def _queued_chunks(folder: Path) -> set[int] | None:
+    """The chunks with a task pending or running; None when ``squeue`` cannot say."""
+    lines = (folder / SUBMISSIONS).read_text().split() if (folder / SUBMISSIONS).exists() else []
+    offsets = dict(zip(lines[0::2], map(int, lines[1::2])))
+    if not offsets:
+        return set()
+    try:
+        out = _command(["squeue", "-h", "-r", "-o", "%i", "-j", ",".join(offsets)],
+                       ok_codes=(0, 1))
+    except SlurmError:
+        return None
+    queued = set()
+    for task in out.split():
+        job, _, index = task.partition("_")
+        if job in offsets and index.isdigit():
+            queued.add(offsets[job] + int(index))
+    return queued
+
+
+def run_state(folder: str | Path) -> RunState:
+    """The state of each chunk of a run folder (see the module docstring)."""
+    folder = Path(folder)
+    run, chunks, _ = _manifest(folder)
+    spec = unpack_value(run["spec"]) if "spec" in run else {}
+    queued = _queued_chunks(folder)
+    state = RunState(str(folder), str(spec.get("function") or "?"),
+                     sum(map(len, chunks.values())), {c: len(v) for c, v in chunks.items()},
+                     queue_known=queued is not None, merged=(folder / MERGED).exists())
+    for chunk in sorted(chunks):
+        if shard_path(folder, chunk).exists():
+            state.complete.append(chunk)
+            if any(result[2] is not None for result in read_shard(shard_path(folder, chunk))):
+                state.with_failures.append(chunk)
+        elif queued and chunk in queued:
+            state.queued.append(chunk)
+        elif partial_shards(folder, chunk):
+            state.half_written.append(chunk)
+        else:
+            state.missing.append(chunk)
+    return state
+
+
+def merge_run(db: Any, folder: str | Path) -> MergeReport:
+    """Commit the results the shards of ``folder`` hold into ``db`` (open for writing).
+
+    Raises
+    ------
+    SlurmError
+        When the folder was staged without a spec (by an older SciStack: run the same
+        for_each again to merge it) or without a function fingerprint (its results cannot
+        be matched to combinations).
+    """
+    from .execution import ForEachRun
+
+    folder = Path(folder)
+    run, _, keys = _manifest(folder)
+    work = run.get("work", b"").decode()
+    if "spec" not in run or not work:
+        raise SlurmError(
+            f"run folder {str(folder)!r} was staged without "
+            f"{'the for_each spec' if 'spec' not in run else 'a function fingerprint'}, so "
+            "its results cannot be matched to combinations here; run the same for_each "
+            "again with executor=Slurm(...): it merges what the array finished")
+    report = MergeReport(run_state(folder))
+    found = {keys[r[0]]: r for chunk in report.state.complete
+             for r in read_shard(shard_path(folder, chunk)) if r[0] in keys}
+    spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
+    merge = ForEachRun(db, spec, language=run.get("language", b"python").decode())
+    report.merge_run_id = merge.run_id
+    try:
+        while items := merge.next_chunk(MERGE_BATCH):
+            outcomes = []
+            for item in items:
+                result = found.pop(_work_key(work, pack_value(item.kwargs)), None)
+                if result is None:
+                    report.not_merged += 1
+                else:
+                    outcomes.append(outcome_of((item.index, *result[1:])))
+            merge.commit(outcomes)
+            failed = sum(1 for o in outcomes if o.failure is not None)
+            report.failed += failed
+            report.merged += len(outcomes) - failed
+    except BaseException:
+        merge.finish("interrupted")
+        raise
+    summary = merge.finish("finished" if report.complete else "interrupted").summary
+    report.already_saved, report.skipped = summary["cached"], summary["skipped"]
+    report.unmatched = len(found)
+    if report.complete:
+        (folder / MERGED).touch()
+        report.state.merged = True
+    return report
+
+
+def resubmit_run(folder: str | Path, chunks: Sequence[int] | None = None, *,
+                 failed: bool = False, executor: Slurm | None = None) -> dict[str, Any]:
+    """Submit chunks of ``folder`` again: ``chunks``, or else the resubmittable ones (and,
+    with ``failed``, those whose shard holds failures; their shard is moved aside as
+    ``<chunk>.duckdb.failed-<time>``). A chunk still queued is never submitted twice.
+    Returns the chunks submitted, the job ids and the state before."""
+    folder = Path(folder)
+    state = run_state(folder)
+    wanted = sorted(set(chunks) if chunks is not None else
+                    set(state.resubmittable) | (set(state.with_failures) if failed else set()))
+    unknown = [c for c in wanted if c not in state.chunks]
+    if unknown:
+        raise NotFoundError(f"run folder {str(folder)!r} has no chunk {unknown[0]} (its "
+                            f"chunks are 0 to {len(state.chunks) - 1})")
+    if wanted and not (folder / "job.sh").is_file():
+        raise SlurmError(f"run folder {str(folder)!r} has no job.sh: its coordinating process "
+                         "stopped before it submitted anything; run the same for_each again")
+    busy = [c for c in wanted if c in state.queued]
+    if busy:
+        raise SlurmError(f"chunk {busy[0]} of {str(folder)!r} is still queued or running; "
+                         "wait for it, or scancel it first")
+    for chunk in wanted:
+        shard = shard_path(folder, chunk)
+        if shard.exists():
+            stamp = time.strftime("%Y%m%d%H%M%S")
+            shutil.move(shard, shard.with_name(f"{shard.name}.failed-{stamp}"))
+    executor = executor or Slurm()
+    tasks = executor.resubmit(folder, wanted) if wanted else {}
+    if wanted:
+        (folder / MERGED).unlink(missing_ok=True)
+    return {"folder": str(folder), "submitted": wanted, "jobs": executor.submissions if wanted
+            else [], "tasks": tasks, "state": state.to_dict()}
