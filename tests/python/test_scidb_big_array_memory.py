@@ -21,8 +21,8 @@ _SIZE = 160_000_000  # bytes of the array
 _MEASURE = r"""
 import gc, os, resource, sys
 import numpy as np
-path, how = sys.argv[1], sys.argv[2]
-values = np.random.default_rng(0).standard_normal(%d // 8)
+path, how, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+values = np.random.default_rng(0).standard_normal(size // 8)
 if how == "scistack":
     import scidb
     db = scidb.configure_database(path, ["subject"])
@@ -42,11 +42,12 @@ gc.collect()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 save()
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
-""" % _SIZE
+"""
 
 
 def _peak_growth(tmp_path, how: str) -> int:
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(tmp_path / f"{how}.duckdb"), how],
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(tmp_path / f"{how}.duckdb"), how,
+                           str(_SIZE)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return int(done.stdout.split()[-1])
