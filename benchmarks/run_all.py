@@ -36,6 +36,7 @@ SCRIPTS = [
     "bench_load_all",
     "bench_arrays_batch",
     "bench_arrays_single",
+    "bench_big_array",
     "bench_for_each",
     "bench_for_each_scaling",
 ]

@@ -728,7 +728,9 @@ class Database:
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         mask = pa.array([v.arr is None for v in values], pa.bool_())
-        list_values = pa.array(np.concatenate(flat) if flat else np.zeros(0), pa.float64())
+        # a lone array is handed to Arrow as it is: concatenating copies it
+        list_values = pa.array(flat[0] if len(flat) == 1 else
+                               np.concatenate(flat) if flat else np.zeros(0), pa.float64())
         arrays.update(
             kind=pa.array([v.kind for v in values], pa.string()),
             content_hash=pa.array([v.content_hash for v in values], pa.string()),
@@ -736,7 +738,7 @@ class Database:
             value_int=pa.array([v.int_ for v in values], pa.int64()),
             value_txt=pa.array([v.txt for v in values], pa.string()),
             value_arr=pa.LargeListArray.from_arrays(pa.array(offsets), list_values, mask=mask)
-            .cast(pa.list_(pa.float64())) if n else pa.array([], pa.list_(pa.float64())),
+            if n else pa.array([], pa.large_list(pa.float64())),
             shape=pa.array([v.shape for v in values], pa.string()),
             payload=pa.array([v.payload for v in values], pa.binary()),
             cache_key=pa.array([i.cache_key for i in infos], pa.string()),

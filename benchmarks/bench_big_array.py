@@ -1,0 +1,94 @@
+"""Peak memory of saving and loading one big float64 array, as a multiple of its size.
+
+One array of 600 MB (``--quick``: 200 MB) is saved with one ``save`` into a fresh file
+database and loaded back with ``load``; each figure is the growth of the process's peak
+RSS over the call (:class:`bench_common.PeakRss`, which counts DuckDB's own memory),
+divided by the array's size. The array itself is not counted in the save (it exists
+before) and is counted in the load (it is the result).
+
+Floors (a plain DuckDB file in the same process, the same array, one statement each):
+
+* a ``DOUBLE[]`` column filled from a one-row Arrow table (how the engine stores arrays);
+* a ``BLOB`` column filled with the array's bytes as a parameter (no copy on the Python
+  side: a memoryview of the array).
+
+What DuckDB itself needs for one insert of the value is the floor: SciStack's figure
+minus the floor is what the engine adds.
+
+    python benchmarks/bench_big_array.py [--quick]
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common as bc  # noqa: E402
+
+TITLE = "one big float64 array: peak memory of save and load"
+
+
+def _floor(directory, values, column: str) -> float:
+    """Peak RSS growth of one insert of ``values`` into a raw ``column`` table."""
+    import duckdb
+    import pyarrow as pa
+
+    from scistack_engine.connection import STORAGE_COMPATIBILITY
+
+    con = duckdb.connect(str(directory / f"raw_{column[:4].lower()}.duckdb"),
+                         config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+    con.execute(f"CREATE TABLE t (id BIGINT, v {column})")
+    if column == "BLOB":
+        data = memoryview(values).cast("B")
+        with bc.PeakRss() as rss:
+            con.execute("INSERT INTO t VALUES (1, ?)", [data])
+    else:
+        offsets = pa.array([0, len(values)], pa.int64())
+        table = pa.table({"id": pa.array([1], pa.int64()),
+                          "v": pa.LargeListArray.from_arrays(offsets, pa.array(values))})
+        with bc.PeakRss() as rss:
+            con.from_arrow(table).insert_into("t")
+    con.close()
+    return rss.growth
+
+
+def run(quick: bool = False) -> list[bc.Figure]:
+    import numpy as np
+
+    size_mb = 200 if quick else 600
+    values = np.random.default_rng(0).standard_normal(int(size_mb * bc.MB) // 8)
+    with bc.temp_dir() as directory:
+        with bc.fresh_database(directory) as db:
+            var = bc.new_variable("BigArray")
+            var.save(np.zeros(3), subject=0, trial=0)  # the variable exists: no first-save cost
+            gc.collect()
+            with bc.PeakRss() as saving:
+                var.save(values, subject=1, trial=1)
+            db.con.execute("CHECKPOINT")
+            gc.collect()
+            with bc.PeakRss() as loading:
+                loaded = var.load(subject=1, trial=1).data
+            assert np.array_equal(loaded, values)
+            del loaded
+        gc.collect()
+        list_floor = _floor(directory, values, "DOUBLE[]")
+        blob_floor = _floor(directory, values, "BLOB")
+    if saving.growth is None:
+        print("peak RSS cannot be measured here (no /proc/self/clear_refs)")
+        return []
+    payload = size_mb * bc.MB
+    workload = f"one {size_mb} MB float64 array"
+    return [
+        bc.Figure(workload, "save: peak RSS growth / array size", saving.growth / payload,
+                  "×", target=2.0, floor=list_floor / payload,
+                  floor_label="one INSERT of the array into DOUBLE[] from a one-row Arrow table",
+                  note=f"BLOB floor (one INSERT of the bytes): {blob_floor / payload:.2f} ×"),
+        bc.Figure(workload, "load: peak RSS growth / array size", loading.growth / payload,
+                  "×", target=2.0),
+    ]
+
+
+if __name__ == "__main__":
+    bc.main(TITLE, run)

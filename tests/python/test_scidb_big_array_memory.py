@@ -1,0 +1,65 @@
+"""Saving one big array costs what DuckDB's own insert of it costs, and no copies more.
+
+Each measurement runs in a fresh process and reads that process's peak RSS: SciStack's
+``save`` of a 160 MB float64 array against the cheapest raw DuckDB insert of the same
+array into a ``DOUBLE[]`` column (one Arrow row, the engine's layout). The engine once
+made two extra copies of the array on the way (concatenating the batch's arrays and
+re-casting the list column), peaking at 7.1× the array where DuckDB needs 5-6×.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow  # two processes that each allocate ~1 GB
+
+_SIZE = 160_000_000  # bytes of the array
+
+_MEASURE = r"""
+import gc, os, resource, sys
+import numpy as np
+path, how, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+values = np.random.default_rng(0).standard_normal(size // 8)
+if how == "scistack":
+    import scidb
+    db = scidb.configure_database(path, ["subject"])
+    class Big(scidb.BaseVariable):
+        pass
+    Big.save(np.zeros(3), subject="warm-up")
+    save = lambda: Big.save(values, subject="big")
+else:
+    import duckdb, pyarrow as pa
+    from scistack_engine.connection import STORAGE_COMPATIBILITY
+    con = duckdb.connect(path, config={"storage_compatibility_version": STORAGE_COMPATIBILITY})
+    con.execute("CREATE TABLE t (id BIGINT, v DOUBLE[])")
+    table = pa.table({"id": pa.array([1], pa.int64()), "v": pa.LargeListArray.from_arrays(
+        pa.array([0, len(values)], pa.int64()), pa.array(values))})
+    save = lambda: con.from_arrow(table).insert_into("t")
+gc.collect()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+save()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+"""
+
+
+def _peak_growth(tmp_path, how: str) -> int:
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(tmp_path / f"{how}.duckdb"), how,
+                           str(_SIZE)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split()[-1])
+
+
+def test_saving_a_big_array_makes_no_copies_beyond_duckdbs_insert(tmp_path):
+    duckdb_needs = _peak_growth(tmp_path, "duckdb")
+    scistack_needs = _peak_growth(tmp_path, "scistack")
+    # DuckDB's insert alone grows the peak by 5-6x the array here (it varies from run to
+    # run); the engine adds less than one copy (the hash streams, the array reaches Arrow
+    # without a copy). Two copies more, as before, measured 7.1x.
+    assert scistack_needs < 6.75 * _SIZE, (
+        f"save of a {_SIZE / 1e6:.0f} MB array grew the peak RSS by "
+        f"{scistack_needs / _SIZE:.2f}× its size; DuckDB's insert alone: "
+        f"{duckdb_needs / _SIZE:.2f}×")
