@@ -46,8 +46,8 @@ import pandas as pd
 from .codec import decode, encode
 from .hashing import content_hash, scalar_hashes
 
-__all__ = ["StoredValue", "StoredColumns", "to_stored", "stored_columns", "from_columns", "display_text", "DISPLAY_LIMIT",
-           "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
+__all__ = ["StoredValue", "StoredColumns", "to_stored", "stored_columns", "from_columns",
+           "display_text", "DISPLAY_LIMIT", "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
 
 #: Longest JSON text kept for a value in ``value_txt`` (characters).
 DISPLAY_LIMIT = 65536
