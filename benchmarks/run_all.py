@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 SCRIPTS = [
     "bench_save_scalar",
     "bench_save_from_dataframe",
+    "bench_scale_saves",
     "bench_load_one",
     "bench_load_all",
     "bench_arrays_batch",

@@ -199,12 +199,13 @@ class BaseVariable(metaclass=VariableMeta):
         if missing:
             raise KeyError(f"{cls.__name__}.save_from_dataframe: columns {missing} are not in "
                            f"the DataFrame (it has {list(df.columns)})")
-        values = [cls._stored(v) for v in df[data_column].tolist()]
-        meta_lists = {c: df[c].tolist() for c in metadata_columns}
-        rows = [{**metadata, **{c: meta_lists[c][i] for c in metadata_columns}}
-                for i in range(len(df))]
-        items = [SaveItem(cls.__name__, row, value) for row, value in zip(rows, values)]
-        return [info.record_id for info in get_database(db).save_batch(items)]
+        values = df[data_column]
+        if cls._serialises():
+            values = [cls._stored(v) for v in values.tolist()]
+        columns = {**{key: [value] * len(df) for key, value in metadata.items()},
+                   **{c: df[c] for c in metadata_columns}}
+        infos = get_database(db).save_columns(cls.__name__, columns, values)
+        return [info.record_id for info in infos]
 
     # ------------------------------------------------------------------ loading
 

@@ -19,9 +19,11 @@ import hashlib
 import os
 from typing import Any
 
+import numpy as np
+
 from .codec import iter_chunks
 
-__all__ = ["content_hash", "file_hash", "HASH_PREFIX"]
+__all__ = ["content_hash", "scalar_hashes", "file_hash", "HASH_PREFIX"]
 
 #: Bytes hashed before the canonical encoding; a new rule gets a new prefix.
 HASH_PREFIX = b"scistack-content-v1\x00"
@@ -39,6 +41,28 @@ def content_hash(value: Any) -> str:
     hasher = _PREFIXED.copy()
     iter_chunks(value, hasher.update, canonical=True)
     return hasher.hexdigest()
+
+
+#: The canonical encoding of a float or an int scalar: its tag byte, then 8 bytes.
+_SCALAR_LAYOUT = {float: (b"f", "<f8"), int: (b"i", "<i8")}
+
+
+def scalar_hashes(values: np.ndarray, kind: type) -> list[str]:
+    """``content_hash`` of each element of a 1-d array of Python floats (a float64
+    array) or of ints within int64 (an int64 array), by encoding the whole column at
+    once: each value's canonical encoding is its tag byte and 8 little-endian bytes."""
+    tag, dtype = _SCALAR_LAYOUT[kind]
+    packed = np.empty(len(values), dtype=[("tag", "S1"), ("value", dtype)])
+    packed["tag"] = tag
+    packed["value"] = values
+    raw = packed.tobytes()
+    size = packed.itemsize
+    out = []
+    for start in range(0, len(raw), size):
+        hasher = _PREFIXED.copy()
+        hasher.update(raw[start:start + size])
+        out.append(hasher.hexdigest())
+    return out
 
 
 #: Bytes read per step when hashing a file.

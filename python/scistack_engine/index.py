@@ -11,7 +11,7 @@ answered from it without a database round trip; only values are read from DuckDB
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .metadata import MetaValue, parse_address
@@ -34,7 +34,7 @@ class RecordInfo:
     output_index: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class AddressEntry:
     """All versions stored at one address, oldest first."""
 
@@ -83,27 +83,45 @@ class VariableIndex:
         output_index)`` rows ordered by version."""
         index = cls(variable, schema_keys)
         parsed: dict[str, dict[str, MetaValue]] = {}
-        for address, version, record_id, digest, kind, cache_key, output_index in rows:
-            metadata = parsed.get(address)
-            if metadata is None:
-                metadata = parsed[address] = parse_address(address)
-            index.add(RecordInfo(record_id, variable, address, metadata, version, digest,
-                                 kind, cache_key, output_index))
+
+        def records() -> Iterator[RecordInfo]:
+            for address, version, record_id, digest, kind, cache_key, output_index in rows:
+                metadata = parsed.get(address)
+                if metadata is None:
+                    metadata = parsed[address] = parse_address(address)
+                yield RecordInfo(record_id, variable, address, metadata, version, digest,
+                                 kind, cache_key, output_index)
+
+        index.extend(records())
         return index
 
     def add(self, info: RecordInfo) -> None:
-        entry = self.addresses.get(info.address)
-        if entry is None:
-            entry = self.addresses[info.address] = AddressEntry(info.address, info.metadata)
-            for key, value in info.metadata.items():
-                self.key_types.setdefault(key, set()).add(type(value).__name__)
-                postings = self._postings.setdefault(key, {})
-                postings.setdefault((type(value), value), set()).add(info.address)
-        entry.versions.append(info)
-        self._count += 1
-        self.kinds[info.kind] = self.kinds.get(info.kind, 0) + 1
-        if info.cache_key:
-            self.by_cache_key.setdefault(info.cache_key, []).append(info)
+        self.extend((info,))
+
+    def extend(self, infos: Iterable[RecordInfo]) -> None:
+        """Add records, each newer than those already at its address."""
+        addresses = self.addresses
+        kinds = self.kinds
+        for info in infos:
+            entry = addresses.get(info.address)
+            if entry is None:
+                entry = addresses[info.address] = AddressEntry(info.address, info.metadata, [])
+                for key, value in info.metadata.items():
+                    postings = self._postings.get(key)
+                    if postings is None:
+                        postings = self._postings[key] = {}
+                    kind = type(value)
+                    hits = postings.get((kind, value))
+                    if hits is None:
+                        postings[(kind, value)] = {info.address}
+                        self.key_types.setdefault(key, set()).add(kind.__name__)
+                    else:
+                        hits.add(info.address)
+            entry.versions.append(info)
+            self._count += 1
+            kinds[info.kind] = kinds.get(info.kind, 0) + 1
+            if info.cache_key:
+                self.by_cache_key.setdefault(info.cache_key, []).append(info)
 
     def _sort_key_of(self, address: str) -> tuple:
         """The address's sort key, computed when first needed and kept."""

@@ -42,7 +42,9 @@ __all__ = [
     "reserved_key_error",
     "normalize_value",
     "normalize_metadata",
+    "normalize_column",
     "address_of",
+    "addresses_of",
     "describe_metadata",
     "parse_address",
     "normalize_query",
@@ -195,23 +197,55 @@ def normalize_metadata(metadata: Mapping[str, Any]) -> dict[str, MetaValue]:
     return {_validate_key(k): normalize_value(k, v) for k, v in metadata.items()}
 
 
+def normalize_column(key: str, values: Any) -> list[MetaValue]:
+    """The values of metadata ``key`` for many records (a NumPy array, a pandas Series
+    or a list), normalised as :func:`normalize_value` normalises each; whole int, bool and
+    finite float columns are converted at once."""
+    _validate_key(key)
+    array = values.to_numpy() if hasattr(values, "to_numpy") else values
+    if isinstance(array, np.ndarray) and array.ndim == 1 and len(array):
+        kind = array.dtype.kind
+        if kind == "b" or kind == "i" or (kind == "u" and int(array.max()) < 2**63):
+            return array.tolist()
+        if kind == "f" and bool(np.isfinite(array).all()):
+            whole = (array == np.floor(array)) & (np.abs(array) < 2**63)
+            if bool(whole.all()):
+                return array.astype(np.int64).tolist()
+            if not bool(whole.any()):
+                return array.astype(np.float64).tolist()
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    return [normalize_value(key, v) for v in items]
+
+
+def addresses_of(columns: Mapping[str, Sequence[MetaValue]]) -> list[str]:
+    """The canonical address of each record of normalised metadata columns (equal
+    lengths, each record has every key): ``address_of`` of each row, built by column."""
+    pieces = []
+    for key in sorted(columns):
+        prefix = _json_string(key) + ":"
+        values = columns[key]
+        texts = map(str, values) if set(map(type, values)) == {int} else map(_json_text, values)
+        pieces.append([prefix + text for text in texts])
+    return ["{" + ",".join(row) + "}" for row in zip(*pieces)]
+
+
+def _json_text(value: MetaValue) -> str:
+    """JSON text of one normalised metadata value."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if type(value) is str:
+        return _json_string(value)
+    return repr(value)  # int, or a finite float: JSON's own spelling
+
+
 def address_of(metadata: Mapping[str, MetaValue]) -> str:
     """Canonical JSON text of normalised metadata: keys sorted, no spaces.
 
     Equal to ``json.dumps(metadata, sort_keys=True, separators=(",", ":"),
     ensure_ascii=False)``, written out because it runs once per saved record.
     """
-    parts = []
-    for key in sorted(metadata):
-        value = metadata[key]
-        if value is True or value is False:
-            text = "true" if value else "false"
-        elif type(value) is str:
-            text = _json_string(value)
-        else:
-            text = repr(value)  # int, or a finite float: JSON's own spelling
-        parts.append(_json_string(key) + ":" + text)
-    return "{" + ",".join(parts) + "}"
+    return "{" + ",".join(_json_string(key) + ":" + _json_text(metadata[key])
+                          for key in sorted(metadata)) + "}"
 
 
 def describe_metadata(metadata: Mapping[str, Any]) -> str:

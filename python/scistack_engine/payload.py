@@ -44,10 +44,10 @@ import numpy as np
 import pandas as pd
 
 from .codec import decode, encode
-from .hashing import content_hash
+from .hashing import content_hash, scalar_hashes
 
-__all__ = ["StoredValue", "to_stored", "from_columns", "display_text", "DISPLAY_LIMIT",
-           "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
+__all__ = ["StoredValue", "StoredColumns", "to_stored", "stored_columns", "from_columns",
+           "display_text", "DISPLAY_LIMIT", "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
 
 #: Longest JSON text kept for a value in ``value_txt`` (characters).
 DISPLAY_LIMIT = 65536
@@ -111,6 +111,47 @@ def to_stored(value: Any, wire: bytes | None = None) -> StoredValue:
     if t is pd.DataFrame:
         return StoredValue("frame", digest, payload=payload, frame=value)
     return StoredValue("wire", digest, txt=display_text(value), payload=payload)
+
+
+@dataclass(slots=True)
+class StoredColumns:
+    """A column of scalar values of one kind laid into record columns at once: what
+    :func:`to_stored` makes of each value, as columns."""
+
+    kind: str
+    content_hashes: list[str]
+    num: np.ndarray | None = None  # float64
+    int_: np.ndarray | None = None  # int64
+    txt: list[str] | None = None
+
+
+_BOOL_HASHES = {flag: content_hash(flag) for flag in (False, True)}
+
+
+def stored_columns(values: Any) -> StoredColumns | None:
+    """Lay a column of values (a pandas Series or a 1-d NumPy array) into record
+    columns in one step when each of its values (``values.tolist()``) is a Python float,
+    a Python int within int64, a bool or a str; None for any other column (lay each
+    value with :func:`to_stored`). The kinds and content hashes equal those of
+    :func:`to_stored` value by value."""
+    array = values.to_numpy() if hasattr(values, "to_numpy") else values
+    if not isinstance(array, np.ndarray) or array.ndim != 1:
+        return None
+    kind = array.dtype.kind
+    if kind == "f":
+        num = array.astype(np.float64)
+        return StoredColumns("float", scalar_hashes(num, float), num=num)
+    if kind == "i" or (kind == "u" and (not len(array) or int(array.max()) <= _INT64_MAX)):
+        ints = array.astype(np.int64)
+        return StoredColumns("int", scalar_hashes(ints, int), int_=ints)
+    if kind == "b":
+        return StoredColumns("bool", [_BOOL_HASHES[flag] for flag in array.tolist()],
+                             int_=array.astype(np.int64))
+    if kind == "O":
+        texts = array.tolist()
+        if all(type(text) is str for text in texts):
+            return StoredColumns("str", [content_hash(text) for text in texts], txt=texts)
+    return None
 
 
 class _TooLong(Exception):

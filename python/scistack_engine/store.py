@@ -59,14 +59,23 @@ from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
     RESERVED_KEYS,
     address_of,
+    addresses_of,
     check_schema_keys,
     describe_metadata,
+    normalize_column,
     normalize_metadata,
     normalize_query,
     reserved_key_error,
     validate_identifier,
 )
-from .payload import StoredValue, display_text, from_columns, to_stored
+from .payload import (
+    StoredColumns,
+    StoredValue,
+    display_text,
+    from_columns,
+    stored_columns,
+    to_stored,
+)
 from .runlog import create_runlog_tables, upgrade_runlog_tables
 from .views import (
     ROW_POSITION,
@@ -120,6 +129,13 @@ def _display(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else repr(value)
+
+
+def _display_column(values: list[Any]) -> list[str | None]:
+    """:func:`_display` of each value (of a column of integers at once)."""
+    if set(map(type, values)) == {int}:
+        return list(map(str, values))
+    return list(map(_display, values))
 
 
 #: Columns of ``_records`` besides the schema keys (a schema key may not take their names).
@@ -541,12 +557,71 @@ class Database:
         (and cache key) equals the latest version at its address is not written again; its
         existing record is returned.
         """
+        self._check_writable()
+        with _gc_paused(), self._lock.held(), self._storage_faults():
+            return self._save_batch(items)
+
+    def save_columns(self, variable: str, metadata: Mapping[str, Any],
+                     values: Any) -> list[RecordInfo]:
+        """Save one record of ``variable`` per row of columns (a DataFrame's columns);
+        return one :class:`RecordInfo` per row.
+
+        ``metadata`` maps each key to its column and ``values`` is the column of values
+        (pandas Series, NumPy arrays or lists of one length; a row's value is the
+        column's ``tolist()`` element). The result is that of :meth:`save_batch` of one
+        item per row — the same records, versions, record ids and content hashes — but a
+        column of floats, ints, booleans or text is normalised, hashed and inserted
+        column by column; any other column is saved item by item.
+        """
+        self._check_writable()
+        stored = None
+        if metadata and metadata.keys() <= frozenset(self.schema_keys):
+            with contextlib.suppress(UnsupportedValueError):  # item by item says where
+                stored = stored_columns(values)
+        if stored is None:
+            columns = {key: _as_list(column) for key, column in metadata.items()}
+            rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
+            return self.save_batch([SaveItem(variable, row, value)
+                                    for row, value in zip(rows, _as_list(values))])
+        key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
+        addresses = addresses_of(key_columns)
+        rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
+        with _gc_paused(), self._lock.held(), self._storage_faults():
+            return self._save_columns(variable, addresses, rows, stored)
+
+    def _check_writable(self) -> None:
         if self.read_only:
             raise ReadOnlyError(
                 f"database {self.path!r} is open read-only; reopen it with read_only=False to save"
             )
-        with _gc_paused(), self._lock.held(), self._storage_faults():
-            return self._save_batch(items)
+
+    def _save_columns(self, variable: str, addresses: list[str], rows: list[dict[str, Any]],
+                      stored: StoredColumns) -> list[RecordInfo]:
+        self._check_new_names([variable])
+        results: list[RecordInfo] = []
+        new: list[RecordInfo] = []
+        kept: list[int] = []
+        pending: dict[str, RecordInfo] = {}
+        latest_at = self._latest_lookup(variable, pending)
+        kind = stored.kind
+        for position, (address, metadata, digest) in enumerate(
+                zip(addresses, rows, stored.content_hashes, strict=True)):
+            latest = latest_at(address)
+            if latest and _unchanged(latest, digest, None, None):
+                results.append(latest)
+                continue
+            version = latest.version + 1 if latest else 1
+            info = RecordInfo(_record_id(variable, address, version, digest), variable,
+                              address, metadata, version, digest, kind)
+            pending[address] = info
+            new.append(info)
+            kept.append(position)
+            results.append(info)
+        if new:
+            now = dt.datetime.now(dt.timezone.utc)
+            table = self._record_table(new, _value_arrays(stored, kept), now)
+            self._write(new, lambda: self.cx.from_arrow(table).insert_into("_records"))
+        return results
 
     def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
         schema = frozenset(self.schema_keys)
@@ -557,13 +632,10 @@ class Database:
         now = dt.datetime.now(dt.timezone.utc)
         results: list[RecordInfo] = []
         new: list[tuple] = []  # (RecordInfo, StoredValue, lineage json)
-        pending: dict[tuple, RecordInfo] = {}
-        new_names: set = set()
+        pending: dict[str, dict[str, RecordInfo]] = {}  # by variable, by address
+        lookups: dict[str, Callable[[str], RecordInfo | None]] = {}
+        self._check_new_names(item.variable for item in items)
         for item in items:
-            if item.variable not in self._views and item.variable not in new_names:
-                validate_identifier(item.variable, "variable name")
-                self._check_name_is_distinct(item.variable, new_names)
-                new_names.add(item.variable)
             metadata = normalize_metadata(item.metadata)
             address = address_of(metadata)
             try:
@@ -571,30 +643,57 @@ class Database:
             except UnsupportedValueError as exc:
                 raise UnsupportedValueError(
                     f"{item.variable} at {describe_metadata(metadata)}: {exc}") from exc
-            latest = (pending.get((item.variable, address))
-                      or (self._tx and self._tx.latest.get((item.variable, address)))
-                      or self.index(item.variable).latest_at(address))
-            if (
-                latest
-                and latest.content_hash == stored.content_hash
-                and latest.cache_key == item.cache_key
-                and latest.output_index == item.output_index
-            ):
+            lookup = lookups.get(item.variable)
+            if lookup is None:
+                lookup = lookups[item.variable] = self._latest_lookup(
+                    item.variable, pending.setdefault(item.variable, {}))
+            latest = lookup(address)
+            if latest and _unchanged(latest, stored.content_hash, item.cache_key,
+                                     item.output_index):
                 results.append(latest)
                 continue
             version = latest.version + 1 if latest else 1
             info = RecordInfo(_record_id(item.variable, address, version, stored.content_hash),
                               item.variable, address, metadata, version, stored.content_hash,
                               stored.kind, item.cache_key, item.output_index)
-            pending[(item.variable, address)] = info
+            pending[item.variable][address] = info
             lineage = (
                 json.dumps(item.lineage, sort_keys=True, default=str) if item.lineage else None
             )
             new.append((info, stored, lineage))
             results.append(info)
         if new:
-            self._write(new, now)
+            self._write([info for info, _, _ in new],
+                        lambda: self._insert_records(new, now),
+                        [row for row in new if row[1].frame is not None])
         return results
+
+    def _latest_lookup(self, variable: str, pending: Mapping[str, RecordInfo]
+                       ) -> Callable[[str], RecordInfo | None]:
+        """The latest version at an address of ``variable``: saved earlier in this batch
+        (``pending``, by address), in the open transaction, or stored."""
+        in_tx = self._tx.latest if self._tx is not None else None
+        entries = self.index(variable).addresses
+
+        def latest(address: str) -> RecordInfo | None:
+            info = pending.get(address)
+            if info is None and in_tx:
+                info = in_tx.get((variable, address))
+            if info is None:
+                entry = entries.get(address)
+                info = entry.versions[-1] if entry is not None else None
+            return info
+
+        return latest
+
+    def _check_new_names(self, variables: Iterable[str]) -> None:
+        """Validate the name of each variable that has no records yet."""
+        new_names: set = set()
+        for variable in variables:
+            if variable not in self._views and variable not in new_names:
+                validate_identifier(variable, "variable name")
+                self._check_name_is_distinct(variable, new_names)
+                new_names.add(variable)
 
     def _check_name_is_distinct(self, variable: str, batch_names: Iterable[str]) -> None:
         """SQL names ignore case: a new variable may not differ from another only in case
@@ -607,28 +706,29 @@ class Database:
                     "only in letter case; SQL names ignore case, so both would have the same "
                     "view. Rename one of them")
 
-    def _write(self, new: list[tuple], now: dt.datetime) -> None:
-        """Insert new records; the index learns of them once they are committed.
+    def _write(self, infos: list[RecordInfo], insert: Callable[[], None],
+               frames: Sequence[tuple] = ()) -> None:
+        """Insert new records with ``insert`` (one statement), then the DataFrame rows of
+        ``frames`` (``(RecordInfo, StoredValue, lineage)`` of frame values); the index
+        learns of the records once they are committed.
 
         A record that changes its variable's view (a new variable, kind or key type, or
         DataFrame rows) commits in one transaction with the new view, so no crash leaves
         records without their view.
         """
-        infos = [info for info, _, _ in new]
-        for info in infos:
-            self.index(info.variable)  # load it before the new rows land
-        if (self._tx is None and all(stored.frame is None for _, stored, _ in new)
-                and not self._stale_views(infos)):
+        for variable in dict.fromkeys(info.variable for info in infos):
+            self.index(variable)  # load it before the new rows land
+        if self._tx is None and not frames and not self._stale_views(infos):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
-            self._insert_records(new, now)
-            for info in infos:
-                self._indexes[info.variable].add(info)
+            insert()
+            for variable, group in _by_variable(infos).items():
+                self._indexes[variable].extend(group)
             return
         with self.transaction():
             assert self._tx is not None
-            self._insert_records(new, now)
+            insert()
             self._tx.add(infos)
-            frame_columns = self._write_frames(new)
+            frame_columns = self._write_frames(frames)
             self._refresh_views(dict.fromkeys(i.variable for i in infos), frame_columns)
 
     def _shape(self, variable: str, records: Iterable[RecordInfo] = ()) -> ViewShape:
@@ -657,8 +757,7 @@ class Database:
                    stored.shape, stored.payload, info.cache_key, lineage, info.output_index, now]
             self.cx.execute(self._insert_sql, row)
         else:
-            rows = self._arrow_rows(new, now).select(self._record_columns)
-            self.cx.from_arrow(rows).insert_into("_records")
+            self.cx.from_arrow(self._arrow_rows(new, now)).insert_into("_records")
 
     @property
     def _insert_sql(self) -> str:
@@ -705,24 +804,14 @@ class Database:
                 finally:
                     self._tx = None
             for variable, infos in tx.records.items():
-                index = self._indexes[variable]
-                for info in infos:
-                    index.add(info)
+                self._indexes[variable].extend(infos)
             for callback in tx.after_commit:
                 callback()
 
     def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
+        """The rows of ``_records`` for ``(RecordInfo, StoredValue, lineage)`` tuples."""
         n = len(new)
-        infos = [row[0] for row in new]
         values: list[StoredValue] = [row[1] for row in new]
-        arrays: dict[str, pa.Array] = {
-            "record_id": pa.array([i.record_id for i in infos], pa.string()),
-            "variable": pa.array([i.variable for i in infos], pa.string()),
-            "address": pa.array([i.address for i in infos], pa.string()),
-            "version": pa.array([i.version for i in infos], pa.int32()),
-        }
-        for key in self.schema_keys:
-            arrays[key] = pa.array([_display(i.metadata.get(key)) for i in infos], pa.string())
         flat = [v.arr for v in values if v.arr is not None]
         lengths = [0 if v.arr is None else len(v.arr) for v in values]
         offsets = np.zeros(n + 1, dtype=np.int64)
@@ -731,7 +820,7 @@ class Database:
         # a lone array is handed to Arrow as it is: concatenating copies it
         list_values = pa.array(flat[0] if len(flat) == 1 else
                                np.concatenate(flat) if flat else np.zeros(0), pa.float64())
-        arrays.update(
+        value_columns = dict(
             kind=pa.array([v.kind for v in values], pa.string()),
             content_hash=pa.array([v.content_hash for v in values], pa.string()),
             value_num=pa.array([v.num for v in values], pa.float64()),
@@ -741,14 +830,34 @@ class Database:
             if n else pa.array([], pa.large_list(pa.float64())),
             shape=pa.array([v.shape for v in values], pa.string()),
             payload=pa.array([v.payload for v in values], pa.binary()),
+        )
+        return self._record_table([row[0] for row in new], value_columns, now,
+                                  pa.array([row[2] for row in new], pa.string()))
+
+    def _record_table(self, infos: list[RecordInfo], value_columns: Mapping[str, pa.Array],
+                      now: dt.datetime, lineage: pa.Array | None = None) -> pa.Table:
+        """The rows of ``_records`` for ``infos`` with their value columns (``kind`` to
+        ``payload``), in the table's column order."""
+        n = len(infos)
+        arrays: dict[str, pa.Array] = {
+            "record_id": pa.array([i.record_id for i in infos], pa.string()),
+            "variable": pa.array([i.variable for i in infos], pa.string()),
+            "address": pa.array([i.address for i in infos], pa.string()),
+            "version": pa.array([i.version for i in infos], pa.int32()),
+        }
+        for key in self.schema_keys:
+            arrays[key] = pa.array(_display_column([i.metadata.get(key) for i in infos]),
+                                   pa.string())
+        arrays.update(value_columns)
+        arrays.update(
             cache_key=pa.array([i.cache_key for i in infos], pa.string()),
-            lineage=pa.array([row[2] for row in new], pa.string()),
+            lineage=lineage if lineage is not None else pa.nulls(n, pa.string()),
             output_index=pa.array([i.output_index for i in infos], pa.int16()),
             created_at=pa.array([now] * n, pa.timestamp("us", tz="UTC")),
         )
-        return pa.table(arrays)
+        return pa.table(arrays).select(self._record_columns)
 
-    def _write_frames(self, new: list[tuple]) -> dict[str, list[str]]:
+    def _write_frames(self, new: Sequence[tuple]) -> dict[str, list[str]]:
         """Append DataFrame rows to their variables' row tables.
 
         Returns the row-table columns of each variable touched, to record after commit.
@@ -932,6 +1041,50 @@ class _Transaction:
         for info in infos:
             self.records.setdefault(info.variable, []).append(info)
             self.latest[(info.variable, info.address)] = info
+
+
+def _unchanged(latest: RecordInfo, digest: str, cache_key: str | None,
+               output_index: int | None) -> bool:
+    """Whether a save of this content (and lineage) at ``latest``'s address adds nothing."""
+    return (latest.content_hash == digest and latest.cache_key == cache_key
+            and latest.output_index == output_index)
+
+
+def _by_variable(infos: Iterable[RecordInfo]) -> dict[str, list[RecordInfo]]:
+    groups: dict[str, list[RecordInfo]] = {}
+    for info in infos:
+        groups.setdefault(info.variable, []).append(info)
+    return groups
+
+
+def _as_list(column: Any) -> list[Any]:
+    """The elements of a column as a DataFrame's ``tolist()`` gives them."""
+    return column.tolist() if hasattr(column, "tolist") else list(column)
+
+
+def _value_arrays(stored: StoredColumns, kept: list[int]) -> dict[str, pa.Array]:
+    """The value columns of ``_records`` for the rows ``kept`` of a stored column."""
+    n = len(kept)
+    every = n == len(stored.content_hashes)
+    take = None if every else np.asarray(kept, dtype=np.int64)
+
+    def pick(array: np.ndarray | None, kind: pa.DataType) -> pa.Array:
+        if array is None:
+            return pa.nulls(n, kind)
+        return pa.array(array if take is None else array[take], kind)
+
+    hashes = stored.content_hashes if every else [stored.content_hashes[i] for i in kept]
+    txt = stored.txt if stored.txt is None or every else [stored.txt[i] for i in kept]
+    return dict(
+        kind=pa.array([stored.kind] * n, pa.string()),
+        content_hash=pa.array(hashes, pa.string()),
+        value_num=pick(stored.num, pa.float64()),
+        value_int=pick(stored.int_, pa.int64()),
+        value_txt=pa.nulls(n, pa.string()) if txt is None else pa.array(txt, pa.string()),
+        value_arr=pa.nulls(n, pa.list_(pa.float64())),
+        shape=pa.nulls(n, pa.string()),
+        payload=pa.nulls(n, pa.binary()),
+    )
 
 
 def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:

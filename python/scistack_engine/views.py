@@ -51,10 +51,11 @@ class ViewShape:
         """The shape of the index's records plus ``records`` (not yet in the index)."""
         shape = cls(index.variable, set(index.kinds),
                     {key: set(types) for key, types in index.key_types.items()})
-        for info in records:
-            shape.kinds.add(info.kind)
-            for key, value in info.metadata.items():
-                shape.key_types.setdefault(key, set()).add(type(value).__name__)
+        records = list(records)
+        shape.kinds.update({info.kind for info in records})
+        pairs = {(key, type(value)) for info in records for key, value in info.metadata.items()}
+        for key, kind in pairs:
+            shape.key_types.setdefault(key, set()).add(kind.__name__)
         return shape
 
 
