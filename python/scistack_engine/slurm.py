@@ -36,7 +36,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,9 +211,7 @@ class Slurm(Executor):
 
     def _queued(self) -> set[str]:
         """The array tasks of this run still pending or running."""
-        out = _command(["squeue", "-h", "-r", "-o", "%i", "-j", ",".join(self.submissions)],
-                       ok_codes=(0, 1))  # squeue fails once every job has left the queue
-        return set(out.split())
+        return queued_tasks(self.submissions)
 
     def _cancel(self) -> None:
         subprocess.run(["scancel", *self.submissions], capture_output=True, check=False)
@@ -235,7 +233,16 @@ def _work_id(run: Run, function: bytes) -> str | None:
     return hashlib.sha256(fingerprint.encode() + b"\0" + function).hexdigest()
 
 
-def _work_key(work: str, kwargs: bytes) -> str:
+def queued_tasks(jobs: Iterable[str]) -> set[str]:
+    """The array tasks (``"job_task"``) of ``jobs`` that SLURM lists as pending or running."""
+    out = _command(["squeue", "-h", "-r", "-o", "%i", "-j", ",".join(jobs)],
+                   ok_codes=(0, 1))  # squeue fails once every job has left the queue
+    return set(out.split())
+
+
+def work_key(work: str, kwargs: bytes) -> str:
+    """The key a shard's result is found by: the work (function fingerprint) and its packed
+    inputs."""
     return hashlib.sha256(work.encode() + b"\0" + kwargs).hexdigest()
 
 
@@ -286,7 +293,7 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
         con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB, key VARCHAR)")
         while items := run.next_chunk(chunk_size):
             packed = [(item.index, pack_value(item.kwargs)) for item in items]
-            keys = [_work_key(work, kwargs) if work else None for _, kwargs in packed]
+            keys = [work_key(work, kwargs) if work else None for _, kwargs in packed]
             staged = []
             for (index, kwargs), key in zip(packed, keys):
                 if key is not None and key in finished:

@@ -34,7 +34,7 @@ import duckdb
 
 from .errors import NotFoundError, SlurmError
 from .executors import outcome_of
-from .slurm import MERGED, SUBMISSIONS, Slurm, _command, _work_key
+from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks, work_key
 from .slurm_task import partial_shards, read_shard, shard_path
 from .transport import pack_value, unpack_value
 
@@ -131,12 +131,11 @@ def _queued_chunks(folder: Path) -> set[int] | None:
     if not offsets:
         return set()
     try:
-        out = _command(["squeue", "-h", "-r", "-o", "%i", "-j", ",".join(offsets)],
-                       ok_codes=(0, 1))
+        tasks = queued_tasks(offsets)
     except SlurmError:
         return None
     queued = set()
-    for task in out.split():
+    for task in tasks:
         job, _, index = task.partition("_")
         if job in offsets and index.isdigit():
             queued.add(offsets[job] + int(index))
@@ -197,7 +196,7 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
         while items := merge.next_chunk(MERGE_BATCH):
             outcomes = []
             for item in items:
-                result = found.pop(_work_key(work, pack_value(item.kwargs)), None)
+                result = found.pop(work_key(work, pack_value(item.kwargs)), None)
                 if result is None:
                     report.not_merged += 1
                 else:
