@@ -77,6 +77,50 @@ def test_fingerprints_are_the_same_in_every_process(bridge, tmp_path):
     assert len(set(first.values())) == len(first), "every function has its own fingerprint"
 
 
+PINNED_FINGERPRINTS = """
+k = 3; name = 'pre'; how = @lineage_gain;
+shown = struct();
+shown.named = scistack.internal.fingerprint(@lineage_filter);
+shown.package = scistack.internal.fingerprint(@lineage_uses_package);
+shown.cycle = scistack.internal.fingerprint(@lineage_ping);
+shown.package_function = scistack.internal.fingerprint(@lineage_pkg.twice);
+shown.class_constructor = scistack.internal.fingerprint(@LineageRaw);
+shown.library = scistack.internal.fingerprint(@sum);
+shown.plain = scistack.internal.fingerprint(@(x) x + 1);
+shown.anonymous = scistack.internal.fingerprint(@(x) lineage_gain(x, k) + numel(name));
+shown.handle = scistack.internal.fingerprint(@(x) feval(@lineage_filter, x, k, 2 * k));
+shown.captured_handle = scistack.internal.fingerprint(@(x) how(x) + k);
+shown.captured_cell = scistack.internal.fingerprint( ...
+    @(x) x + numel({k, 'a'; 2, struct('f', [1 2])}));
+fields = fieldnames(shown);
+for f = 1:numel(fields)
+    printf('%s=%s\\n', fields{f}, shown.(fields{f}));
+end
+"""
+
+#: The fingerprints of the helper functions: a fingerprint that changes (a different text
+#: rule, file set, label or hash input) invalidates every cached result, so a change of
+#: these values must be deliberate.
+PINNED = {
+    "named": "1c9f59c928a1f11232048ca8baac3796edf5bda1377b51bb722084f80bff559b",
+    "package": "1ebc68549e0ecb05571eb05f836f29076175ac8bce2b6c3a84c2573028b90633",
+    "cycle": "5f35affd136764558eb0e6c37a7c48806740460bfe89690834cfee557515882c",
+    "package_function": "2f3c670e65d6717d9eb378869d6d85c5b4a419900db55a8d8055e9f49bb781b9",
+    "class_constructor": "2cde5172012ef050fa3133bd331e7a0d581101296a097139cc07156f8ee05831",
+    "library": "65dc95fec94adf2d374727610879f598c677c2dd86113b35021f378fe3ccbdff",
+    "plain": "27a915725f5c8dd34a9eb140a91fd2d96a24f4f706a084e4719b88fb7e4a5973",
+    "anonymous": "2c0eb24236ba306398feb0f90a03576ac651e6395b3039b0c92f8f7ea355d64f",
+    "handle": "7b9ca5d7902455de891efd8eb214d26f4e38905d1859a74e666eeb9b83634a00",
+    "captured_handle": "2c2e2c8d802fbfb420d8abcef0ae025bcbb8fe5b1ecfd415af1167eff7ceb280",
+    "captured_cell": "729bd2bbc420c235113ee31cb1e06f5d2ad68eef5832aeb9624a72478e3b5bdd",
+}
+
+
+@octave
+def test_fingerprints_keep_their_pinned_values(bridge, tmp_path):
+    assert reported(run(PINNED_FINGERPRINTS, cwd=tmp_path)) == PINNED
+
+
 @octave
 def test_fingerprint_does_not_depend_on_the_folder(bridge, tmp_path):
     """A copy of a function file in another folder has the same fingerprint."""
