@@ -25,10 +25,9 @@ them; outputs only known to the engine's cache store as Python values are encode
                        text and the names it uses (:mod:`scistack_engine.matlab_code`)
 ``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
                        text → its name as lineage shows it and its declared inputs
+``matlab_fingerprint`` a function handle's description → its digest, or the names
+                       MATLAB must resolve first (:mod:`scistack_engine.matlab_fingerprint`)
 =====================  ==============================================================
-
-The MATLAB fingerprint (``fingerprint.m``) asks ``matlab_source`` only for a file that
-changed since it last asked, and for each new anonymous function text.
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ from ..codec import decode, encode
 from ..hashing import content_hash
 from ..lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
 from ..matlab_code import anonymous_text, parse, read_source, signature
+from ..matlab_fingerprint import Fingerprints
 from .dispatch import operation
 from .matlab_args import as_uint8, items, wire_bytes
 
@@ -51,6 +51,7 @@ __all__: list[str] = []
 #: Calls whose output bytes are kept in this process, most recently used last.
 WIRE_ENTRIES = 1024
 
+_fingerprints = Fingerprints()
 _wires: OrderedDict[str, tuple[list[bytes], list[str]]] = OrderedDict()
 _lock = threading.Lock()
 
@@ -189,3 +190,14 @@ def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
                       anonymous=str(args.get("anonymous") or ""))
     return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
             "known": found.known}
+
+
+@operation("matlab_fingerprint")
+def _matlab_fingerprint(args: dict[str, Any]) -> dict[str, Any]:
+    """One step of a MATLAB function's fingerprint (:meth:`Fingerprints.request`);
+    ``reset`` forgets what this process kept."""
+    global _fingerprints
+    if args.get("reset"):
+        _fingerprints = Fingerprints()
+        return {}
+    return _fingerprints.request(args)
