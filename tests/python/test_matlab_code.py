@@ -9,6 +9,7 @@ import pytest
 
 from scistack_engine.codec import decode, encode
 from scistack_engine.gateway.dispatch import handle
+from scistack_engine.hashing import content_hash
 from scistack_engine.matlab_code import anonymous_text, parse, read_source, signature
 
 HELPERS = Path(__file__).resolve().parents[1] / "matlab" / "helpers_lineage"
@@ -82,8 +83,14 @@ def test_gateway_operations_answer_matlab_requests():
         reply = decode(handle(encode({"op": op, "args": args})))
         return reply["ok"]
 
-    code, names, declared = call("matlab_source", file=str(HELPERS / "lineage_filter.m"))
-    assert declared == ["lineage_filter"] and "lineage_filter" not in code.split("\n")[1:]
-    assert call("matlab_source", anonymous="@(x) g (x)") == ["@(x)g(x)", ["g", "x"]]
+    assert call("matlab_fingerprint", reset=True) == {}
+    request = {"handle": "simple\0@sum\0\0", "path": "", "pwd": ""}
+    assert call("matlab_fingerprint", **request) == {"resolve": [], "rehash": False,
+                                                     "libraries": True}
+    request["libraries"] = {"roots": ["/opt/"], "fold_case": False}
+    assert call("matlab_fingerprint", **request) == {"resolve": ["sum"], "rehash": True,
+                                                     "libraries": False}
+    assert call("matlab_fingerprint", names=["sum"], found=["/opt/sum.m"], **request) == \
+        content_hash({"scheme": "scistack-matlab-library-v1", "function": "sum"})
     sig = call("matlab_signature", name="lineage_gain", file=str(HELPERS / "lineage_gain.m"))
     assert sig == {"name": "lineage_gain", "inputs": ["x"], "varargin": True, "known": True}

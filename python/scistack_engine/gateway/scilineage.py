@@ -20,9 +20,6 @@ them; outputs only known to the engine's cache store as Python values are encode
                        arguments' hashes, and the cached outputs (wire) or nothing
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
-``matlab_source``      ``file`` → its normalised code, the names it uses, its declared
-                       functions; or ``anonymous`` (func2str text) → its canonical
-                       text and the names it uses (:mod:`scistack_engine.matlab_code`)
 ``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
                        text → its name as lineage shows it and its declared inputs
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
@@ -41,7 +38,7 @@ from ..cache_store import DatabaseCacheStore
 from ..codec import decode, encode
 from ..hashing import content_hash
 from ..lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
-from ..matlab_code import anonymous_text, parse, read_source, signature
+from ..matlab_code import signature
 from ..matlab_fingerprint import Fingerprints
 from .dispatch import operation
 from .matlab_args import as_uint8, items, wire_bytes
@@ -168,17 +165,6 @@ def _lineage_put(args: dict[str, Any]) -> str:
     else:
         store.put(key, values, record)
     return "".join(hashes)
-
-
-@operation("matlab_source")
-def _matlab_source(args: dict[str, Any]) -> list[Any]:
-    """``[code, names, declared]`` of the MATLAB file ``file`` (read as UTF-8), or
-    ``[canonical text, names]`` of the anonymous function text ``anonymous``."""
-    if "anonymous" in args:
-        text = anonymous_text(str(args["anonymous"]))
-        return [text, parse(text).names]
-    source = read_source(str(args["file"]))
-    return [source.code, source.names, source.declared]
 
 
 @operation("matlab_signature")

@@ -61,7 +61,7 @@ end
 function test_support_packages_and_add_ons_are_libraries(testCase)
 libraries = scistack.internal.fingerprint_libraries();
 verifyEqual(testCase, libraries.fold_case, ispc());
-verifyTrue(testCase, scistack.internal.fingerprint_libraries(libraries, which("max")) || ...
+verifyTrue(testCase, under(libraries, which("max")) || ...
            startsWith(which("max"), "built-in"));
 try
     root = char(matlabshared.supportpkg.getSupportPackageRoot());
@@ -69,12 +69,11 @@ catch
     root = '';
 end
 if ~isempty(root)
-    verifyTrue(testCase, scistack.internal.fingerprint_libraries(libraries, ...
-                                                                 fullfile(root, "x.m")));
+    verifyTrue(testCase, under(libraries, fullfile(root, "x.m")));
 end
 if height(matlab.addons.installedAddons()) > 0
     installed = fullfile(libraries.roots{end}, "Toolboxes", "x.m");
-    verifyTrue(testCase, scistack.internal.fingerprint_libraries(libraries, installed));
+    verifyTrue(testCase, under(libraries, installed));
 end
 end
 
@@ -112,4 +111,9 @@ end
 
 function write_lines(file, lines)
 writelines(lines, file);
+end
+
+function tf = under(libraries, file)
+% FILE starts with one of the library folders (the engine's rule, stated for the test).
+tf = any(startsWith(file, libraries.roots, "IgnoreCase", libraries.fold_case));
 end

@@ -1,4 +1,4 @@
-function out = fingerprint_libraries(libraries, file)
+function libraries = fingerprint_libraries()
 %FINGERPRINT_LIBRARIES  The folders whose functions fingerprints name but do not follow.
 %   LIBRARIES = scistack.internal.fingerprint_libraries() returns a struct with the fields
 %     roots      cellstr of folders, each ending in filesep: code under them is library
@@ -14,19 +14,15 @@ function out = fingerprint_libraries(libraries, file)
 %     GNU Octave     OCTAVE_HOME's share, lib and libexec folders and the pkg prefixes.
 %   The toolbox's examples/ and doc/ are user code: users copy and edit them.
 %
-%   TF = scistack.internal.fingerprint_libraries(LIBRARIES, FILE) is true when the path
-%   FILE is under one of LIBRARIES.roots (without case when LIBRARIES.fold_case).
+%   A file under one of the roots is library code (the engine's rule,
+%   scistack_engine.matlab_fingerprint.under_roots); the engine asks for this list once.
 %
 %   Example:
 %     libraries = scistack.internal.fingerprint_libraries();
-%     scistack.internal.fingerprint_libraries(libraries, which('scistack.version'))  % true
+%     libraries.roots   % matlabroot or OCTAVE_HOME's folders, the toolbox's packages
 %
 %   See also scistack.internal.fingerprint.
 
-if nargin == 2
-    out = under_roots(libraries, file);
-    return
-end
 if exist('OCTAVE_VERSION', 'builtin') > 0
     roots = octave_roots();
 else
@@ -42,22 +38,7 @@ for k = 1:numel(roots)
         roots{k} = [roots{k}, filesep];
     end
 end
-out = struct('roots', {unique(roots)}, 'fold_case', ispc());
-end
-
-function tf = under_roots(libraries, file)
-if libraries.fold_case
-    compare = @strncmpi;
-else
-    compare = @strncmp;
-end
-tf = false;
-for k = 1:numel(libraries.roots)
-    if compare(file, libraries.roots{k}, numel(libraries.roots{k}))
-        tf = true;
-        return
-    end
-end
+libraries = struct('roots', {unique(roots)}, 'fold_case', ispc());
 end
 
 function roots = octave_roots()
