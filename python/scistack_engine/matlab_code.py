@@ -2,8 +2,7 @@
 
 A MATLAB function's fingerprint (``+scistack/+internal/fingerprint.m``) is the hash of its
 file's *normalised* code and that of every user function it calls. This module holds the
-text rules of that fingerprint, so that MATLAB and GNU Octave apply the same ones and
-MATLAB only gathers files, resolves names (``which``) and keeps file stamps:
+text rules of that fingerprint, so that MATLAB and GNU Octave apply the same ones:
 
 * :func:`parse` (:func:`read_source` for a file): the code without what does not change
   what it does — comments (``%``, Octave's ``#``, ``%{ ... %}`` blocks, the help text),
@@ -19,8 +18,9 @@ MATLAB only gathers files, resolves names (``which``) and keeps file stamps:
   prints ``@(x)f(x,k)``, Octave ``@(x) f (x, k)``).
 * :func:`signature` — a function's declared inputs, which name a Thunk call's arguments.
 
-What a name resolves to, which folders are libraries, and how results are kept between
-calls are MATLAB's side (``fingerprint.m``); the hash is :mod:`scistack_engine.hashing`'s.
+The closure over the files a function calls, which files are libraries, and what is
+kept between calls are :mod:`scistack_engine.matlab_fingerprint`'s; what a name resolves
+to is MATLAB's (``which`` in ``fingerprint.m``).
 """
 
 from __future__ import annotations
