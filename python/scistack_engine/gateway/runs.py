@@ -10,8 +10,8 @@
                    order; MATLAB passes the others, its constants, itself), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
-                   commits), ``to_run`` and ``done`` (true for a dry run: the result
-                   follows at once)
+                   commits), ``to_run``, ``dry_run`` and ``done`` (true for a dry
+                   run: the result follows at once), and what the front adds
 ``run_next``       ``run_id``, ``size`` → ``indexes`` (plan positions of the next
                    combinations to run, 0-based) and ``values``: one wire list holding,
                    combination after combination, the value of each sent input
@@ -107,7 +107,7 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
     _held[run_id] = _Held(front, run)
     reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
              "done": False, **extra}
-    if bool(args.get("dry_run", False)):
+    if extra.get("dry_run"):
         reply.update(_finish(run_id, "finished"), done=True)
     return reply
 

@@ -105,10 +105,12 @@ class _SciforFront:
             output_names=None if is_empty(output_names) else texts(output_names, "output_names"),
             on_error=str(args.get("on_error") or "continue"),
         )
-        run = TableRun(planned, dry_run=bool(args.get("dry_run", False)))
+        dry_run = bool(args.get("dry_run", False))
+        run = TableRun(planned, dry_run=dry_run)
         size: Any = args.get("batch_size")  # a MATLAB number, or empty
         chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
-        return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk)}
+        return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk),
+                     "dry_run": dry_run}
 
     def values(self, run: TableRun, size: int) -> tuple[list[int], list[bytes]]:
         steps = run.next_steps(size)
