@@ -41,7 +41,8 @@ import numpy as np
 from .errors import ExecutorOptionError, FilterOptionError, ForEachOptionError
 from .planner import DEFAULT_BATCH_SIZE
 
-__all__ = ["OPTIONS", "LINEAGE_OPTIONS", "ForEachOptions", "settle_options"]
+__all__ = ["OPTIONS", "LINEAGE_OPTIONS", "ForEachOptions", "settle_options", "flag_option",
+           "as_table_option", "executor_option"]
 
 #: The options of every database for_each, and those that only a lineage run takes.
 OPTIONS = ("where", "dry_run", "save", "skip_existing", "as_table", "batch_size", "on_error",
@@ -84,18 +85,18 @@ def settle_options(given: Mapping[str, Any], *, lineage: bool, language: str = "
         raise ForEachOptionError(f"for_each: unknown option {unknown[0]!r}; the options are "
                                  f"{', '.join(known)}")
     value = {name: given[name] for name in known if name in given and not _unset(given[name])}
-    force = _flag("force", value.get("force", False))
+    force = flag_option("force", value.get("force", False))
     return ForEachOptions(
         where=_where(value.get("where"), language),
-        dry_run=_flag("dry_run", value.get("dry_run", False)),
-        save=_flag("save", value.get("save", True)),
-        skip_existing=_flag("skip_existing", value.get("skip_existing", False)),
-        as_table=_as_table(value.get("as_table", False)),
+        dry_run=flag_option("dry_run", value.get("dry_run", False)),
+        save=flag_option("save", value.get("save", True)),
+        skip_existing=flag_option("skip_existing", value.get("skip_existing", False)),
+        as_table=as_table_option(value.get("as_table", False)),
         batch_size=_batch_size(value.get("batch_size", DEFAULT_BATCH_SIZE)),
         on_error=_on_error(value.get("on_error", "continue")),
-        progress=None if "progress" not in value else _flag("progress", value["progress"]),
-        executor=_executor(value.get("executor", "serial"), language, executor_types),
-        skip_computed=lineage and not force and _flag("skip_computed",
+        progress=None if "progress" not in value else flag_option("progress", value["progress"]),
+        executor=executor_option(value.get("executor", "serial"), language, executor_types),
+        skip_computed=lineage and not force and flag_option("skip_computed",
                                                       value.get("skip_computed", True)),
     )
 
@@ -113,7 +114,9 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _flag(name: str, value: Any) -> bool:
+def flag_option(name: str, value: Any) -> bool:
+    """A true-or-false option (a MATLAB number 0 or 1 too); scifor's front reads its
+    flags here as well."""
     value = _scalar(value)
     if isinstance(value, bool) or (isinstance(value, (int, float)) and value in (0, 1)):
         return bool(value)
@@ -133,7 +136,8 @@ def _where(where: Any, language: str) -> dict[str, Any] | None:
                             f"not {_shown(where)}")
 
 
-def _as_table(value: Any) -> bool | list[str]:
+def as_table_option(value: Any) -> bool | list[str]:
+    """``as_table``: a flag, or input names (one text, a list or a text array)."""
     value = _scalar(value)
     if isinstance(value, str):
         return [value]
@@ -163,7 +167,8 @@ def _on_error(value: Any) -> str:
                              f"not {_shown(value)}")
 
 
-def _executor(value: Any, language: str, types: tuple[type, ...]) -> Any:
+def executor_option(value: Any, language: str, types: tuple[type, ...] = ()) -> Any:
+    """``executor``: ``"serial"``, ``"processes"`` or an instance of ``types``."""
     if (isinstance(value, str) and value in ("serial", "processes")) or (
             types and isinstance(value, types)):
         return value

@@ -4,18 +4,19 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %   for_each that the engine planned (STARTED is the reply of the engine's run_start)
 %   through the engine's for_each protocol: ask for the next chunk of combinations with
 %   their input values (run_next), call FN once per combination here, send the outcomes
-%   back (run_commit) after OPTIONS.chunk of them or OPTIONS.commit_seconds after the last
+%   back (run_commit) after STARTED.chunk of them or STARTED.commit_seconds after the last
 %   commit, whichever comes first, and end the run (run_finish). scidb.for_each,
 %   scihist.for_each and scifor.for_each all run through here.
 %
 %   ARGS is FN's argument list (a 1-by-K cell) with the constants in place; the values
-%   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions.
-%   OPTIONS fields: name (the function's name, for messages), n_out (outputs asked of
-%   FN), chunk, commit_seconds, raise (stop at the first failure and rethrow it),
-%   progress ([] for a progress line once the run lasts 2 s, true, false), send (false:
-%   outputs stay here, in KEPT, an N-by-n_out cell by plan position), mark_tables (true:
-%   scifor.Table outputs are sent as tables), workers (scistack.internal.parallel_workers:
-%   [] to run every combination here).
+%   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions. How
+%   the run goes is the engine's answer in STARTED: chunk, commit_seconds, raise (stop at
+%   the first failure and rethrow it), progress ([] for a progress line once the run
+%   lasts 2 s, true, false) and send (false: outputs stay here, in KEPT, an N-by-n_out
+%   cell by plan position). OPTIONS fields: name (the function's name, for messages),
+%   n_out (outputs asked of FN), positions, mark_tables (true: scifor.Table outputs are
+%   sent as tables), workers (scistack.internal.parallel_workers: [] to run every
+%   combination here).
 %
 %   With workers, the first three
 %   combinations run here to measure FN; a function under a millisecond goes on here,
@@ -25,7 +26,7 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %
 %   FINISHED is the reply of run_finish. A failure of FN, or outputs the engine cannot
 %   keep, are recorded with their identifier, message and stack and the run goes on (or,
-%   with OPTIONS.raise, stops after committing, and the error is raised). On Ctrl-C or
+%   with STARTED.raise, stops after committing, and the error is raised). On Ctrl-C or
 %   any other error, what finished is committed and the run ends as interrupted, with a
 %   message saying how much was kept.
 %
@@ -35,6 +36,9 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
+for field = {'chunk', 'commit_seconds', 'raise', 'send', 'progress'}
+    options.(field{1}) = started.(field{1});  % how the engine says the run goes
+end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
 run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic(), ...
