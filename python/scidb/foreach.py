@@ -30,9 +30,10 @@ from scistack_engine.batches import drive
 from scistack_engine.execution import ForEachRun
 from scistack_engine.executors import Executor, resolve_executor
 from scistack_engine.fingerprint import FingerprintError, function_fingerprint
+from scistack_engine.foreach_options import ForEachOptions, settle_options
 
 from .database import Database, get_database
-from .filters import Filter, Sql
+from .filters import Filter
 from .inputs import input_set, input_spec
 from .variable import serialising_call
 
@@ -41,28 +42,21 @@ __all__ = ["for_each", "build_spec", "run_for_each"]
 log = logging.getLogger("scidb.for_each")
 
 def build_spec(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
-               iterables: Mapping[str, Any], where: Filter | str | None,
-               as_table: bool | Sequence[str], batch_size: int,
-               fingerprint: str | None = None, skip_computed: bool = True,
-               skip_existing: bool = False) -> dict[str, Any]:
-    """The engine's language-neutral spec of a for_each call."""
-    if isinstance(where, str):
-        where = Sql(where)
-    if where is not None and not isinstance(where, Filter):
-        raise TypeError(f"where= takes a filter (Var == value, Var['col'] > v, Sql('...')), "
-                        f"not {type(where).__name__}")
+               iterables: Mapping[str, Any], options: ForEachOptions,
+               fingerprint: str | None = None) -> dict[str, Any]:
+    """The engine's language-neutral spec of a for_each call with settled ``options``."""
     return {
         "function": getattr(fn, "__name__", type(fn).__name__),
         "inputs": {name: input_spec(value) for name, value in input_set(inputs).items()},
         "outputs": [o if isinstance(o, str) else o.__name__ for o in outputs],
         "iterables": {k: (None if isinstance(v, (list, tuple)) and len(v) == 0 else v)
                       for k, v in iterables.items()},
-        "where": where.to_spec() if where is not None else None,
-        "as_table": list(as_table) if isinstance(as_table, (list, tuple)) else bool(as_table),
-        "batch_size": batch_size,
+        "where": options.where,
+        "as_table": options.as_table,
+        "batch_size": options.batch_size,
         "fingerprint": fingerprint,
-        "skip_computed": skip_computed,
-        "skip_existing": skip_existing,
+        "skip_computed": options.skip_computed,
+        "skip_existing": options.skip_existing,
     }
 
 
@@ -136,12 +130,14 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
     combination already computed with the same code, constants and input contents
     (status ``cached``), as :func:`scihist.for_each` does.
     """
-    lineage = ({"fingerprint": fn.fingerprint, "call": fn.__wrapped__} if isinstance(fn, Thunk)
-               else {"fingerprint": _provenance_fingerprint(fn), "skip_computed": False})
-    return run_for_each(fn, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
-                        save=save, as_table=as_table, batch_size=batch_size, on_error=on_error,
-                        progress=progress, executor=executor, db=db,
-                        skip_existing=skip_existing, **lineage)
+    options = {"where": where, "dry_run": dry_run, "save": save, "skip_existing": skip_existing,
+               "as_table": as_table, "batch_size": batch_size, "on_error": on_error,
+               "progress": progress, "executor": executor}
+    if isinstance(fn, Thunk):
+        return run_for_each(fn, inputs or {}, outputs, iterables, options, db=db,
+                            fingerprint=fn.fingerprint, call=fn.__wrapped__)
+    return run_for_each(fn, inputs or {}, outputs, iterables, options, db=db,
+                        fingerprint=_provenance_fingerprint(fn), lineage=False)
 
 
 def _provenance_fingerprint(fn: Callable[..., Any]) -> str | None:
@@ -156,29 +152,29 @@ def _provenance_fingerprint(fn: Callable[..., Any]) -> str | None:
 
 
 def run_for_each(fn: Callable[..., Any], inputs: Mapping[str, Any], outputs: Sequence[Any],
-                 iterables: Mapping[str, Any], *, where: Filter | str | None, dry_run: bool,
-                 save: bool, as_table: bool | Sequence[str], batch_size: int,
-                 on_error: str, progress: bool | None, executor: Executor | str,
-                 db: Database | None, fingerprint: str | None = None, skip_computed: bool = True,
-                 skip_existing: bool = False,
+                 iterables: Mapping[str, Any], options: Mapping[str, Any], *,
+                 db: Database | None, fingerprint: str | None = None, lineage: bool = True,
                  call: Callable[..., Any] | None = None) -> pd.DataFrame:
     """The for_each driver shared by scidb and scihist.
 
-    scihist passes the function's ``fingerprint`` (outputs are then saved with lineage,
-    and with ``skip_computed`` combinations already computed are not run) and ``call``,
-    what runs per combination (default ``fn``).
+    ``options`` are the keyword options as given (checked by
+    :func:`scistack_engine.foreach_options.settle_options`; ``force`` and ``skip_computed``
+    only with ``lineage``). scihist passes the function's ``fingerprint`` (outputs are then
+    saved with lineage, and unless forced combinations already computed are not run) and
+    ``call``, what runs per combination (default ``fn``).
     """
-    if on_error not in ("continue", "raise"):
-        raise ValueError(f"on_error must be 'continue' or 'raise', not {on_error!r}")
+    given = dict(options)
+    if isinstance(given.get("where"), Filter):
+        given["where"] = given["where"].to_spec()
+    settled = settle_options(given, lineage=lineage, executor_types=(Executor,))
     database = get_database(db)
-    spec = build_spec(fn, inputs, outputs, iterables, where, as_table, batch_size, fingerprint,
-                      skip_computed, skip_existing)
-    runner = resolve_executor(executor)
+    spec = build_spec(fn, inputs, outputs, iterables, settled, fingerprint)
+    runner = resolve_executor(settled.executor)
     spec["executor"] = repr(runner)  # kept in the run log's options
-    run = ForEachRun(database, spec, save=save, dry_run=dry_run)
+    run = ForEachRun(database, spec, save=settled.save, dry_run=settled.dry_run)
     call = serialising_call(call or fn, input_set(inputs), outputs)
-    result = drive(run, call, executor=runner,
-                   stop_on_error=on_error == "raise", batch_size=batch_size, progress=progress)
+    result = drive(run, call, executor=runner, stop_on_error=settled.raise_errors,
+                   batch_size=settled.batch_size, progress=settled.progress)
     log.info("%s", result.headline)
     for note in result.notes:
         log.warning("%s", note)

@@ -52,8 +52,8 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
         record ids of their saved outputs.
     """
     thunk = fn if isinstance(fn, Thunk) else Thunk(fn)
-    return run_for_each(thunk, inputs or {}, outputs, iterables, where=where, dry_run=dry_run,
-                        save=save, as_table=as_table, batch_size=batch_size,
-                        on_error=on_error, progress=progress, executor=executor, db=db,
-                        fingerprint=thunk.fingerprint, skip_computed=skip_computed and not force,
-                        call=thunk.__wrapped__)
+    options = {"where": where, "dry_run": dry_run, "save": save, "as_table": as_table,
+               "batch_size": batch_size, "on_error": on_error, "progress": progress,
+               "executor": executor, "skip_computed": skip_computed, "force": force}
+    return run_for_each(thunk, inputs or {}, outputs, iterables, options, db=db,
+                        fingerprint=thunk.fingerprint, call=thunk.__wrapped__)

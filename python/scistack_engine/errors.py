@@ -33,6 +33,9 @@ SciStack that raises it, one word per part:
 ``scistack:lineage:badOption``           :class:`LineageOptionError`
 ``scistack:lineage:badRecord``           :class:`LineageFormatError`
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
+``scistack:foreach:badOption``            :class:`ForEachOptionError` (foreach_options)
+``scistack:foreach:badFilter``            :class:`FilterOptionError`
+``scistack:foreach:badExecutor``          :class:`ExecutorOptionError`
 ``scistack:foreach:outputCount``         ``OutputsError`` (execution)
 ``scistack:foreach:unknownRun``          ``RunStateError`` (the gateway's run protocol)
 ``scistack:foreach:unsendable``          :class:`UnsendableFunctionError` (executors)
@@ -91,6 +94,9 @@ __all__ = [
     "WorkerStartError",
     "RemoteError",
     "SlurmError",
+    "ForEachOptionError",
+    "FilterOptionError",
+    "ExecutorOptionError",
     "GatewayError",
     "CommandLineError",
     # defined beside the for_each modules, see __getattr__
@@ -293,6 +299,24 @@ class SlurmError(ScistackError, RuntimeError):
     """SLURM refused a submission, or its commands are missing."""
 
     identifier = "scistack:foreach:slurm"
+
+
+class ForEachOptionError(ScistackError, ValueError):
+    """A for_each option is unknown or has a value it does not take."""
+
+    identifier = "scistack:foreach:badOption"
+
+
+class FilterOptionError(ScistackError, TypeError):
+    """A for_each ``where`` that is neither a filter nor SQL text."""
+
+    identifier = "scistack:foreach:badFilter"
+
+
+class ExecutorOptionError(ScistackError, TypeError):
+    """A for_each ``executor`` that names no executor."""
+
+    identifier = "scistack:foreach:badExecutor"
 
 
 # --------------------------------------------------------------------------- gateway

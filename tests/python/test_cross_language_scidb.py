@@ -36,7 +36,8 @@ from octave_support import ensure_bridge, run_octave, same
 from scidb import Fixed, Merge, Sql, close, configure_database, for_each
 from scidb.foreach import build_spec
 from scidb.variable import variable_class
-from scistack_engine.gateway.scidb import normalize_spec
+from scistack_engine.foreach_options import settle_options
+from scistack_engine.gateway.scidb import matlab_options, normalize_spec
 
 octave = pytest.mark.octave
 
@@ -273,19 +274,23 @@ def test_a_matlab_spec_normalises_to_the_spec_python_builds():
         "outputs": np.array([["FilteredEMG"]], dtype=object),
         "iterables": {"subject": np.array([[1.0, 2.0, 3.0]]), "session": objects("pre", "post"),
                       "trial": np.zeros((0, 0)), "site": "lab"},
-        "where": {"op": "or", "args": objects(
-            {"op": "cmp", "variable": "Side", "column": "", "cmp": "==", "value": "left"},
-            {"op": "sql", "sql": "subject > 2"})},
-        "as_table": False, "batch_size": 500.0, "skip_computed": True,
     }
+    options = {"where": {"op": "or", "args": objects(
+                   {"op": "cmp", "variable": "Side", "column": "", "cmp": "==",
+                    "value": "left"},
+                   {"op": "sql", "sql": "subject > 2"})},
+               "as_table": False, "batch_size": 500.0, "on_error": "raise"}
     from_python = build_spec(
         lambda signal, baseline, both, low_hz: None,
         {"signal": RawEMG, "baseline": Fixed(RawEMG["left"], session="pre"),
          "both": Merge(RawEMG, Side[["a", "b"]]), "low_hz": 20},
         [variable_class("FilteredEMG")],
         {"subject": [1, 2, 3], "session": ["pre", "post"], "trial": [], "site": "lab"},
-        (Side == "left") | Sql("subject > 2"), False, 500)
-    normalised = normalize_spec(from_matlab)
+        settle_options({"where": ((Side == "left") | Sql("subject > 2")).to_spec(),
+                        "as_table": False, "batch_size": 500, "on_error": "raise"},
+                       lineage=True))
+    normalised = normalize_spec(from_matlab, matlab_options({"options": options,
+                                                             "lineage": True}))
     from_python["function"] = "bandpass_filter"
     from_python["inputs"]["low_hz"]["value"] = 20.0  # MATLAB numbers are doubles
     assert normalised == from_python

@@ -568,3 +568,35 @@ def test_plan_by_name_skips_the_signature_check():
     assert named.fn is None and named.fn_name == "matlab_fn" and named.total == 1
     with pytest.raises(scifor.InputError, match="function"):
         scifor.for_each("matlab_fn", inputs={"other": frame}, subject=[1.0])
+
+
+@pytest.mark.parametrize("progress, lines", [(True, 3), (False, 0), (None, 0)])
+def test_progress_lines_come_with_the_commits(progress, lines):
+    """progress=True: a line at each tenth a commit reaches and a closing line; False
+    never; None (automatic) not for a run shorter than two seconds."""
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    options = {} if progress is None else {"progress": progress}
+    *_, driven = matlab_for_each(
+        bandpass_filter,
+        {"signal": (table_spec(raw), raw), "low_hz": ({"kind": "constant"}, 20)},
+        {"subject": [], "session": []}, batch_size=3, **options)
+    shown = [r["progress"] for r in driven.replies[1:] if r.get("progress")]
+    closing = driven.last["closing"]
+    assert len(shown) + bool(closing) == lines
+    if progress:
+        # six planned, one skipped: the total is what was to run when the run started
+        assert [line.rsplit(",", 1)[0] for line in shown] == [
+            "for_each(bandpass_filter): 3 of 6 combinations run (50%), 0 failed",
+            "for_each(bandpass_filter): 5 of 6 combinations run (83%), 0 failed"]
+        assert closing.startswith("for_each(bandpass_filter): ") and closing.endswith(" s")
+
+
+def test_options_are_checked_by_the_engine():
+    scifor.set_schema(["subject", "session"])
+    raw = signals()
+    for bad in ({"dry_run": "yes"}, {"executor": "threads"}, {"as_table": 3.0}):
+        *_, driven = matlab_for_each(
+            bandpass_filter, {"signal": (table_spec(raw), raw)},
+            {"subject": [], "session": []}, **bad)
+        assert driven.last["error"]["identifier"].startswith("scistack:foreach:bad"), bad

@@ -80,32 +80,38 @@ for k = 1:numel(names)
     specs{k} = scifor.internal.input_spec(inputs.(names{k}));
     specs{k}.name = names{k};
 end
-workers = scistack.internal.parallel_workers(options.executor, fn_name);
-request = struct('front', 'scifor', 'function', fn_name);
+workers = [];
+if isfield(options, 'executor')
+    workers = scistack.internal.parallel_workers(options.executor, fn_name);
+end
+request = options;  % as given: the engine checks them
+request.front = 'scifor';
+request.function = fn_name;
 request.inputs = specs;
 request.keys = keys;
 request.values = values;
-request.where = filter_spec(options.where);
-request.as_table = options.as_table;
-request.distribute = options.distribute;
-request.output_names = options.output_names;
-request.dry_run = options.dry_run;
-request.on_error = options.on_error;
+if isfield(options, 'where')
+    request.where = filter_spec(options.where);
+end
 started = scistack.internal.engine_call('run_start', request);
 finished = started;
 if ~started.done
     call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
     [~, positions] = ismember(cellstr(started.sent), names);
-    driver = struct('name', fn_name, 'n_out', output_count(fn, options.output_names), ...
-                    'chunk', started.chunk, 'commit_seconds', started.commit_seconds, ...
-                    'raise', strcmp(options.on_error, 'raise'), ...
-                    'progress', {options.progress}, 'send', true, 'mark_tables', true, ...
-                    'workers', workers);
-    driver.positions = reshape(positions, 1, []);
+    n_out = output_count(fn, field_or_empty(options, 'output_names'));
+    driver = struct('name', fn_name, 'n_out', n_out, 'mark_tables', true, ...
+                    'workers', workers, 'positions', reshape(positions, 1, []));
     finished = scistack.internal.run_batches(fn, started, reshape(call_args, 1, []), driver);
 end
 result = finished.result;
 report = report_of(finished.report);
+end
+
+function value = field_or_empty(s, name)
+value = [];
+if isfield(s, name)
+    value = s.(name);
+end
 end
 
 function n = output_count(fn, output_names)
@@ -147,9 +153,9 @@ end
 
 function [options, keys, values] = parse_pairs(pairs)
 % Split name/value pairs into for_each options and iterables (in the order given).
-options = struct('where', [], 'as_table', false, 'distribute', false, ...
-                 'output_names', [], 'dry_run', false, 'on_error', 'continue', ...
-                 'progress', [], 'executor', 'serial');
+names = {'where', 'as_table', 'distribute', 'output_names', 'dry_run', 'on_error', ...
+         'progress', 'executor'};
+options = struct();
 if mod(numel(pairs), 2) ~= 0
     error('scistack:scifor:badArguments', ...
           'scifor.for_each takes name/value pairs after the inputs struct; one is missing');
@@ -166,8 +172,8 @@ for k = 1:2:numel(pairs)
               'argument %d of the name/value pairs must be a name (char or string)', k);
     end
     value = pairs{k + 1};
-    if isfield(options, name)
-        options.(name) = option_value(name, value);
+    if any(strcmp(name, names))
+        options.(name) = value;
     elseif any(strcmp(keys, name))
         error('scistack:scifor:badArguments', 'scifor.for_each got ''%s'' twice', name);
     else
@@ -175,36 +181,6 @@ for k = 1:2:numel(pairs)
         values{end + 1} = value; %#ok<AGROW>
     end
 end
-end
-
-function value = option_value(name, value)
-if isstring(value) && isscalar(value)
-    value = char(value);
-end
-switch name
-    case {'distribute', 'dry_run'}
-        value = flag(name, value);
-    case 'progress'
-        if ~isempty(value)
-            value = flag(name, value);
-        end
-    case 'as_table'
-        if islogical(value) || isnumeric(value)
-            value = flag(name, value);
-        end
-    case 'on_error'
-        if ~ischar(value)
-            error('scistack:scifor:badArguments', ...
-                  'on_error is ''continue'' or ''raise''');
-        end
-end
-end
-
-function value = flag(name, value)
-if ~isscalar(value) || ~(islogical(value) || isnumeric(value))
-    error('scistack:scifor:badArguments', '%s takes true or false', name);
-end
-value = logical(value);
 end
 
 function spec = filter_spec(where)

@@ -10,17 +10,18 @@
                    order; MATLAB passes the others, its constants, itself), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
-                   commits), ``to_run`` and ``done`` (true for a dry run: the result
-                   follows at once)
+                   commits), ``to_run``, ``dry_run`` and ``done`` (true for a dry
+                   run: the result follows at once), and what the front adds
 ``run_next``       ``run_id``, ``size`` → ``indexes`` (plan positions of the next
                    combinations to run, 0-based) and ``values``: one wire list holding,
                    combination after combination, the value of each sent input
 ``run_commit``     ``run_id`` and the outcomes of finished combinations as flat arrays
                    (see :func:`_outcomes`) → how many the commit ``refused`` (their
                    outputs could not be kept), with their ``identifiers`` and
-                   ``messages``
+                   ``messages``, and the ``progress`` line to show ("" for none)
 ``run_finish``     ``run_id``, ``status`` → the result (its shape is the front's), the
-                   ``line`` of counts, and for ``interrupted`` the ``note`` of what was
+                   ``line`` of counts, the ``closing`` line to show ("" unless progress
+                   lines were shown), and for ``interrupted`` the ``note`` of what was
                    kept
 =================  ====================================================================
 
@@ -33,13 +34,14 @@ from __future__ import annotations
 
 import itertools
 import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..batches import COMMIT_SECONDS, Failure, Outcome, Place, Run, RunResult
+from ..batches import AUTO_PROGRESS_DELAY, COMMIT_SECONDS, Failure, Outcome, Place, Run, RunResult
 from ..codec import framed, wire_list
 from ..errors import ScistackError
 from .dispatch import operation
@@ -72,10 +74,41 @@ class Front(Protocol):
         """The finished run's reply: ``result`` and ``summary`` shaped for MATLAB."""
 
 
+class _Progress:
+    """MATLAB's progress lines: one at every tenth of the run and after 30 s without one,
+    checked at each commit; ``mode`` None shows them only once the run has lasted 2 s."""
+
+    def __init__(self, name: str, total: int, mode: bool | None) -> None:
+        self.name, self.total, self.mode = name, total, mode
+        self.step = max(1, -(-total // 10))
+        self.next, self.done, self.failed, self.shown = self.step, 0, 0, False
+        self.started = self.last = time.monotonic()
+
+    def line(self, outcomes: list[Outcome]) -> str:
+        """The line to show after committing ``outcomes`` ("" for none)."""
+        self.done += len(outcomes)
+        self.failed += sum(o.failure is not None for o in outcomes)
+        now = time.monotonic()
+        if self.mode is False or (self.done < self.next and now - self.last < 30):
+            return ""
+        self.next, self.last = (self.done // self.step + 1) * self.step, now
+        if self.mode is None and now - self.started < AUTO_PROGRESS_DELAY:
+            return ""
+        self.shown = True
+        return (f"for_each({self.name}): {self.done} of {self.total} combinations run "
+                f"({round(100 * self.done / max(self.total, 1))}%), {self.failed} failed, "
+                f"{now - self.started:.1f} s")
+
+    def end(self, headline: str) -> str:
+        """The closing line, when progress lines were shown ("" otherwise)."""
+        return f"{headline} in {time.monotonic() - self.started:.1f} s" if self.shown else ""
+
+
 @dataclass
 class _Held:
     front: Front
     run: Any
+    progress: _Progress
 
 
 _fronts: dict[str, Front] = {}
@@ -104,10 +137,12 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
         raise RunStateError(f"unknown for_each front {name!r}; known: {sorted(_fronts)}")
     run, extra = front.start(args)
     run_id = f"run-{next(_ids)}"
-    _held[run_id] = _Held(front, run)
+    mode = extra.get("progress")
+    _held[run_id] = _Held(front, run, _Progress(run.function, run.to_run,
+                                                None if mode is None else bool(mode)))
     reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
              "done": False, **extra}
-    if bool(args.get("dry_run", False)):
+    if extra.get("dry_run"):
         reply.update(_finish(run_id, "finished"), done=True)
     return reply
 
@@ -127,10 +162,11 @@ def _run_next(args: dict[str, Any]) -> dict[str, Any]:
 @operation("run_commit")
 def _run_commit(args: dict[str, Any]) -> dict[str, Any]:
     held = _get(args)
-    failures = [o.failure for o in held.run.commit(_outcomes(held, args)) if o.failure]
+    outcomes = _outcomes(held, args)
+    failures = [o.failure for o in held.run.commit(outcomes) if o.failure]
     return {"refused": float(len(failures)),
             "identifiers": [_identifier(f) for f in failures],
-            "messages": [f.message for f in failures]}
+            "messages": [f.message for f in failures], "progress": held.progress.line(outcomes)}
 
 
 def _identifier(failure: Failure) -> str:
@@ -150,7 +186,8 @@ def _finish(run_id: str, status: str) -> dict[str, Any]:
         raise RunStateError(f"no for_each run {run_id!r} is in progress (it ended or failed)")
     note = held.run.interrupted_note() if status == "interrupted" else ""
     result = held.run.finish(status)
-    return {**held.front.result(held.run, result), "line": result.headline, "note": note}
+    return {**held.front.result(held.run, result), "line": result.headline,
+            "closing": held.progress.end(result.headline), "note": note}
 
 
 def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:

@@ -54,9 +54,10 @@ from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import body, encode, wire_list
 from ..execution import ForEachRun
+from ..foreach_options import ForEachOptions, settle_options
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
-from ..planner import DEFAULT_BATCH_SIZE, PlanError, _wants_table, load_batch
+from ..planner import PlanError, _wants_table, load_batch
 from ..provenance import provenance, provenance_by_schema, provenance_chain, version_history
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
@@ -311,30 +312,32 @@ def _filter_spec(spec: Any) -> Any:
     return out
 
 
-def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A for_each spec sent by MATLAB, in the form Python's ``scidb.for_each`` builds."""
+def normalize_spec(spec: Mapping[str, Any], options: ForEachOptions) -> dict[str, Any]:
+    """A for_each spec sent by MATLAB, with its settled ``options``, in the form Python's
+    ``scidb.for_each`` builds."""
     inputs = spec.get("inputs") or {}
-    as_table = spec.get("as_table", False)
-    if isinstance(as_table, (bool, np.bool_)):
-        as_table = bool(as_table)
-    elif is_empty(as_table):
-        as_table = False
-    else:
-        as_table = _name_list(as_table)
-    where = spec.get("where")
     fingerprint = spec.get("fingerprint")
     return {
         "function": str(spec.get("function") or "?"),
         "inputs": {str(name): _input_spec(name, inp) for name, inp in inputs.items()},
         "outputs": _name_list(spec.get("outputs")),
         "iterables": {str(k): _iterable(k, v) for k, v in (spec.get("iterables") or {}).items()},
-        "where": None if is_empty(where) else _filter_spec(where),
-        "as_table": as_table,
-        "batch_size": int(spec.get("batch_size") or DEFAULT_BATCH_SIZE),
+        "where": options.where,
+        "as_table": options.as_table,
+        "batch_size": options.batch_size,
         "fingerprint": None if is_empty(fingerprint) else str(fingerprint),
-        "skip_computed": bool(spec.get("skip_computed", True)),
-        "skip_existing": bool(spec.get("skip_existing", False)),
+        "skip_computed": options.skip_computed,
+        "skip_existing": options.skip_existing,
     }
+
+
+def matlab_options(args: Mapping[str, Any]) -> ForEachOptions:
+    """The options of a MATLAB for_each request (``options`` as the user gave them,
+    ``lineage``: scihist's or a Thunk's run), settled by the engine's rules."""
+    given = dict(args.get("options") or {})
+    if isinstance(given.get("where"), dict):
+        given["where"] = _filter_spec(given["where"])
+    return settle_options(given, lineage=bool(args.get("lineage", False)), language="matlab")
 
 
 # ------------------------------------------------------------------ for_each runs
@@ -343,19 +346,25 @@ def normalize_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
 class _ScidbFront:
     """``scidb.for_each``/``scihist.for_each`` runs for MATLAB's driver (see :mod:`.runs`).
 
-    ``run_start`` takes ``spec`` (normalised by :func:`normalize_spec`), ``save``,
-    ``dry_run`` and ``handle``. Input values go to MATLAB as stored bytes where a value is
-    one record's (so MATLAB class hints survive); selections, tables and merges are built by
-    the planner as in Python. Outputs arrive encoded and are stored as such. The result is
-    the run's table as columns (numbers as doubles, text as cellstr) with the key and column
-    order, and the summary MATLAB returns as ``info``.
+    ``run_start`` takes ``spec`` (normalised by :func:`normalize_spec`), ``options`` and
+    ``lineage`` (settled by :func:`matlab_options`) and ``handle``; its reply says how
+    MATLAB runs the function: ``send`` (outputs go to the engine; false keeps them in
+    MATLAB), ``raise`` and ``progress`` (``None``: automatic). Input values go to MATLAB
+    as stored bytes where a value is one record's (so MATLAB class hints survive);
+    selections, tables and merges are built by the planner as in Python. Outputs arrive
+    encoded and are stored as such. The result is the run's table as text and number
+    columns, and the summary MATLAB returns as ``info``.
     """
 
     def start(self, args: Mapping[str, Any]) -> tuple[ForEachRun, dict[str, Any]]:
-        spec = normalize_spec(dict(args["spec"]))
-        run = ForEachRun(_db(args), spec, language="matlab", save=bool(args.get("save", True)),
-                         dry_run=bool(args.get("dry_run", False)))
-        return run, {"sent": self._sent(run), "chunk": float(spec["batch_size"])}
+        options = matlab_options(args)
+        spec = normalize_spec(dict(args["spec"]), options)
+        spec["executor"] = options.executor  # kept in the run log's options
+        run = ForEachRun(_db(args), spec, language="matlab", save=options.save,
+                         dry_run=options.dry_run)
+        return run, {"sent": self._sent(run), "chunk": float(spec["batch_size"]),
+                     "dry_run": options.dry_run, "send": options.save,
+                     "raise": options.raise_errors, "progress": options.progress}
 
     @staticmethod
     def _sent(run: ForEachRun) -> list[str]:
@@ -387,30 +396,28 @@ class _ScidbFront:
         return outcome
 
     def result(self, run: ForEachRun, result: RunResult) -> dict[str, Any]:
-        """The result table in the few items the ``.m`` side decodes fastest: metadata
-        columns, statuses as codes into ``statuses``, reasons as codes into ``reasons`` (-1:
-        none), and each output's record ids joined by commas ("" where none)."""
+        """The result table as ``columns`` in the order ``names``: metadata columns
+        (numbers as doubles), ``status``, ``reason`` ("" where none) and each saved
+        output's record ids ("" where none) as text arrays; the outputs of a run that
+        saves nothing are MATLAB's to add. ``info`` is the summary MATLAB returns."""
         table = result.table
         keys = list(run.plan.keys)
-        statuses = sorted(set(table["status"]))
-        reasons = sorted({r for r in table["reason"] if isinstance(r, str)})
-        codes = {r: float(i) for i, r in enumerate(reasons)}
-        saved = run.outputs if run.save or run.dry_run else []
+        columns = {key: _column(run.column(key)) for key in keys}
+        columns["status"] = _texts(table["status"])
+        columns["reason"] = _texts(table["reason"])
+        for name in run.outputs if run.save or run.dry_run else []:
+            columns[name] = _texts(table[name])
         s = result.summary
         info = {"run_id": run.run_id or "", "n_done": s["done"], "n_failed": s["failed"],
                 "n_skipped": s["skipped"], "n_cached": s["cached"], "seconds": s["seconds"]}
-        return {"keys": keys, "columns": {key: _column(run.column(key)) for key in keys},
-                "statuses": statuses,
-                "status_codes": np.asarray([statuses.index(v) for v in table["status"]],
-                                           dtype=np.float64),
-                "reasons": reasons,
-                "reason_codes": np.asarray([codes.get(r, -1.0) for r in table["reason"]],
-                                           dtype=np.float64),
-                "outputs": saved,
-                "record_ids": [",".join(v if isinstance(v, str) else "" for v in table[name])
-                               for name in saved],
+        return {"columns": columns, "names": [*keys, "status", "reason", *run.outputs],
                 "rows": float(len(table)), "info": info, "notes": result.notes,
                 "any_failed": bool(s["failed"])}
+
+
+def _texts(values: Any) -> np.ndarray:
+    """A column of text ("" where a value is not text) as one text array."""
+    return np.asarray([v if isinstance(v, str) else "" for v in values], dtype=str)
 
 
 register_front("scidb", _ScidbFront())

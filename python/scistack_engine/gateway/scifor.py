@@ -42,6 +42,7 @@ from scifor.protocol import TableRun, plan
 
 from ..batches import Outcome, RunResult
 from ..codec import body, decode, encode
+from ..foreach_options import as_table_option, executor_option, flag_option
 from .dispatch import operation
 from .matlab_args import is_empty, items, texts, wire_bytes
 from .runs import register_front
@@ -76,7 +77,9 @@ class _SciforFront:
 
     ``run_start`` takes the call: ``function`` (its name), ``inputs`` (a cell of input
     specs, each with its ``name``), ``keys`` and ``values`` (the iterables, in order),
-    ``where``, ``as_table``, ``distribute``, ``output_names``, ``on_error``, ``dry_run``.
+    ``where``, ``as_table``, ``distribute``, ``output_names``, ``on_error``, ``dry_run``,
+    ``progress`` and ``executor``, as the user gave them (checked here and by scifor's
+    planner); the reply says how MATLAB runs the function (``raise``, ``progress``).
     The sent inputs are the table inputs (constants stay in MATLAB); each combination's
     values are its sliced tables. What MATLAB returns is one value per output, a table
     where MATLAB marked it (``scifor.Table``); the result is scifor's table and report.
@@ -94,21 +97,27 @@ class _SciforFront:
         values = items(args.get("values"))
         if len(keys) != len(values):
             raise InputError("for_each: every iterable name needs a value.")
-        output_names = args.get("output_names")
+        output_names, as_table = args.get("output_names"), args.get("as_table")
+        executor_option(args.get("executor") or "serial", "matlab")
         planned = plan(
             str(args.get("function") or "function"),
             inputs,
             {key: _iterable(value) for key, value in zip(keys, values)},
             where=_filter(args.get("where")),
-            as_table=_as_table(args.get("as_table", False)),
-            distribute=bool(args.get("distribute", False)),
+            as_table=False if is_empty(as_table) else as_table_option(as_table),
+            distribute=flag_option("distribute", args.get("distribute", False)),
             output_names=None if is_empty(output_names) else texts(output_names, "output_names"),
             on_error=str(args.get("on_error") or "continue"),
         )
-        run = TableRun(planned, dry_run=bool(args.get("dry_run", False)))
+        dry_run = flag_option("dry_run", args.get("dry_run", False))
+        progress = args.get("progress")
+        run = TableRun(planned, dry_run=dry_run)
         size: Any = args.get("batch_size")  # a MATLAB number, or empty
         chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
-        return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk)}
+        return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk),
+                     "dry_run": dry_run, "send": True, "raise": planned.on_error == "raise",
+                     "progress": None if is_empty(progress) else flag_option("progress",
+                                                                             progress)}
 
     def values(self, run: TableRun, size: int) -> tuple[list[int], list[bytes]]:
         steps = run.next_steps(size)
@@ -299,14 +308,6 @@ def _iterable(value: Any) -> Any:
         if value.ndim == 1 or (value.ndim == 2 and (min(value.shape) <= 1)):
             return value.reshape(-1).tolist()
     return value
-
-
-def _as_table(value: Any) -> Any:
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if is_empty(value):
-        return False
-    return texts(value, "as_table")
 
 
 def _filter(spec: Any) -> Filter | None:

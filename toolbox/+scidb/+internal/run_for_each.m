@@ -22,10 +22,7 @@ function [result, info] = run_for_each(fn, inputs, outputs, args, with_lineage)
 %   See also scidb.for_each, scihist.for_each.
 
 names = {'where', 'dry_run', 'save', 'skip_existing', 'as_table', 'batch_size', 'on_error', ...
-         'progress', 'executor', 'db'};
-if with_lineage
-    names = [names, {'force', 'skip_computed'}];
-end
+         'progress', 'executor', 'db', 'force', 'skip_computed'};  % the engine checks them
 [iterables, options] = scidb.internal.parse_metadata(args, names, 'for_each');
 fingerprint = '';
 if isa(fn, 'scilineage.Thunk')
@@ -39,7 +36,6 @@ fname = function_name(fn);
 if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
-opt = settle_options(options);
 [input_specs, call_args, is_constant, readers] = input_specifications(inputs);
 out_names = output_names(outputs);
 writers = serialising_outputs(out_names);
@@ -47,38 +43,25 @@ if any(~cellfun(@isempty, [readers, writers]))
     plain = fn;
     fn = @(varargin) scidb.internal.serialised_call(plain, readers, writers, varargin{:});
 end
-
-spec = struct('function', fname);
+spec = struct('function', fname, 'outputs', {out_names}, 'iterables', iterables, ...
+              'fingerprint', fingerprint);
 spec.inputs = input_specs;
-spec.outputs = out_names;
-spec.iterables = iterables;
-spec.as_table = opt.as_table;
-spec.batch_size = opt.batch_size;
-spec.skip_computed = opt.skip_computed && with_lineage;
-spec.skip_existing = opt.skip_existing;
-if ~isempty(opt.where)
-    spec.where = opt.where;
-end
-if ~isempty(fingerprint)
-    spec.fingerprint = fingerprint;
-end
-workers = scistack.internal.parallel_workers(opt.executor, fname);
-spec.executor = char(opt.executor);  % checked just above; kept in the run log's options
-request = struct('front', 'scidb', 'spec', spec, 'save', opt.save, 'dry_run', opt.dry_run);
+request = struct('front', 'scidb', 'spec', spec, 'options', sent_options(options), ...
+                 'lineage', with_lineage);
 request = scidb.internal.with_handle(request, options, []);
+workers = [];
+if isfield(options, 'executor')
+    workers = scistack.internal.parallel_workers(options.executor, fname);
+end
 started = scistack.internal.engine_call('run_start', request);
 kept = cell(0, numel(out_names));
-if started.done
-    finished = started;
-else
-    driver = struct('name', fname, 'n_out', numel(out_names), 'chunk', started.chunk, ...
-                    'commit_seconds', started.commit_seconds, 'raise', opt.raise, ...
-                    'progress', {opt.progress}, 'send', opt.save, 'mark_tables', false, ...
-                    'workers', workers);
-    driver.positions = find(~is_constant);
+finished = started;
+if ~started.done
+    driver = struct('name', fname, 'n_out', numel(out_names), 'mark_tables', false, ...
+                    'workers', workers, 'positions', find(~is_constant));
     [finished, kept] = scistack.internal.run_batches(fn, started, call_args, driver);
 end
-result = result_table(finished, out_names, kept, opt.save || opt.dry_run);
+result = result_table(finished, out_names, kept, started.send || started.dry_run);
 info = finished.info;
 if finished.any_failed
     warning('scistack:foreach:failed', '%s', ...
@@ -88,29 +71,25 @@ end
 
 function result = result_table(finished, out_names, kept, saved)
 % The engine's result as a table; outputs not saved are the values FN returned.
-n = finished.rows;
 columns = finished.columns;
-keys = cellstr(finished.keys);
-statuses = cellstr(finished.statuses);
-columns.status = reshape(statuses(finished.status_codes + 1), [], 1);
-reasons = [{''}; reshape(cellstr(finished.reasons), [], 1)];
-columns.reason = reshape(reasons(finished.reason_codes + 2), [], 1);
-ids = cellstr(finished.record_ids);
-for o = 1:numel(ids)
-    columns.(out_names{o}) = reshape(regexp(ids{o}, ',', 'split'), [], 1);
-    if n == 0
-        columns.(out_names{o}) = cell(0, 1);
-    end
-end
 if ~saved
-    kept(end + 1:n, :) = {[]};
+    kept(end + 1:finished.rows, :) = {[]};
     for o = 1:numel(out_names)
         present = ~cellfun(@isempty, kept(:, o)) | strcmp(columns.status, 'done');
         columns.(out_names{o}) = scidb.internal.tidy_column(kept(:, o), present);
     end
 end
-result = scidb.internal.columns_table(columns, [reshape(keys, 1, []), {'status', 'reason'}, ...
-                                                out_names], n);
+result = scidb.internal.columns_table(columns, cellstr(finished.names), finished.rows);
+end
+
+function options = sent_options(options)
+% The options as given, for the engine to check: a filter as its spec, the database apart.
+if isfield(options, 'where') && isa(options.where, 'scidb.Filter')
+    options.where = options.where.spec;
+end
+if isfield(options, 'db')
+    options = rmfield(options, 'db');
+end
 end
 
 % ------------------------------------------------------------------ arguments
@@ -149,75 +128,6 @@ function name = function_name(fn)
 name = func2str(fn);
 if numel(name) > 1 && name(1) == '@' && isvarname(name(2:end))
     name = name(2:end);
-end
-end
-
-function opt = settle_options(options)
-opt = struct('where', [], 'dry_run', false, 'save', true, 'as_table', false, ...
-             'batch_size', 500, 'raise', false, 'progress', [], 'skip_computed', true, ...
-             'skip_existing', false, 'executor', 'serial');
-if isfield(options, 'where') && ~isempty(options.where)
-    where = options.where;
-    if isstring(where)
-        where = char(where);
-    end
-    if ischar(where)
-        opt.where = struct('op', 'sql', 'sql', where);
-    elseif isa(where, 'scidb.Filter')
-        opt.where = where.spec;
-    else
-        error('scistack:foreach:badFilter', ...
-              ['for_each: ''where'' takes a filter (scidb.where(Side(), ''=='', ''left''), ', ...
-               'scidb.Sql(''subject > 2'')) or SQL text, not a %s'], class(where));
-    end
-end
-flags = {'dry_run', 'save', 'skip_existing'};
-for k = 1:numel(flags)
-    if isfield(options, flags{k})
-        opt.(flags{k}) = logical(options.(flags{k}));
-    end
-end
-if isfield(options, 'as_table')
-    as_table = options.as_table;
-    if isstring(as_table)
-        as_table = cellstr(as_table);
-    end
-    if ischar(as_table)
-        as_table = {as_table};
-    end
-    if iscell(as_table)
-        opt.as_table = reshape(as_table, [], 1);
-    else
-        opt.as_table = logical(as_table);
-    end
-end
-if isfield(options, 'batch_size')
-    size_value = double(options.batch_size);
-    if ~isscalar(size_value) || size_value < 1 || size_value ~= round(size_value)
-        error('scistack:foreach:badOption', ...
-              'for_each: ''batch_size'' is a positive whole number of combinations');
-    end
-    opt.batch_size = size_value;
-end
-if isfield(options, 'on_error')
-    mode = char(options.on_error);
-    if ~any(strcmp(mode, {'continue', 'raise'}))
-        error('scistack:foreach:badOption', ...
-              'for_each: ''on_error'' is ''continue'' (the default) or ''raise''');
-    end
-    opt.raise = strcmp(mode, 'raise');
-end
-if isfield(options, 'progress') && ~isempty(options.progress)
-    opt.progress = logical(options.progress);
-end
-if isfield(options, 'executor')
-    opt.executor = options.executor;  % checked by scistack.internal.parallel_workers
-end
-if isfield(options, 'force') && logical(options.force)
-    opt.skip_computed = false;
-end
-if isfield(options, 'skip_computed')
-    opt.skip_computed = opt.skip_computed && logical(options.skip_computed);
 end
 end
 

@@ -1,7 +1,8 @@
 function workers = parallel_workers(executor, name)
 %PARALLEL_WORKERS  The workers a for_each's 'executor' option asks for (internal).
-%   WORKERS = scistack.internal.parallel_workers(EXECUTOR, NAME) is [] for EXECUTOR
-%   'serial' (every combination runs in this MATLAB), and for 'processes' a struct
+%   WORKERS = scistack.internal.parallel_workers(EXECUTOR, NAME) is [] unless EXECUTOR
+%   is 'processes' (every combination runs in this MATLAB; the engine's run_start refuses
+%   an executor that is neither 'serial' nor 'processes'), and for 'processes' a struct
 %   with fields kind ('parfeval' in MATLAB, 'parcellfun' in GNU Octave), count (the
 %   number of workers), pool (MATLAB's process pool, [] in Octave), serial_below
 %   (seconds per call under which the workers would not pay off) and main_pid (this
@@ -20,16 +21,8 @@ function workers = parallel_workers(executor, name)
 %   See also scistack.internal.parallel_calls, scistack.internal.run_batches.
 
 workers = [];
-if isstring(executor)
-    executor = char(executor);
-end
-if isempty(executor) || (ischar(executor) && strcmp(executor, 'serial'))
+if ~(ischar(executor) || isstring(executor)) || ~strcmp(executor, 'processes')
     return
-end
-if ~ischar(executor) || ~strcmp(executor, 'processes')
-    error('scistack:foreach:badExecutor', ...
-          'for_each(%s): ''executor'' is ''serial'' or ''processes'', not %s', ...
-          name, describe(executor));
 end
 if exist('OCTAVE_VERSION', 'builtin') ~= 0
     if isempty(pkg('list', 'parallel'))
@@ -59,12 +52,4 @@ if isa(pool, 'parallel.ThreadPool')
 end
 workers = struct('kind', 'parfeval', 'count', pool.NumWorkers, 'pool', pool, ...
                  'serial_below', 1e-3, 'main_pid', feature('getpid'));
-end
-
-function text = describe(value)
-if ischar(value)
-    text = ['''', value, ''''];
-else
-    text = ['a ', class(value)];
-end
 end

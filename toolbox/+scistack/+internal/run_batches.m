@@ -4,18 +4,19 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %   for_each that the engine planned (STARTED is the reply of the engine's run_start)
 %   through the engine's for_each protocol: ask for the next chunk of combinations with
 %   their input values (run_next), call FN once per combination here, send the outcomes
-%   back (run_commit) after OPTIONS.chunk of them or OPTIONS.commit_seconds after the last
+%   back (run_commit) after STARTED.chunk of them or STARTED.commit_seconds after the last
 %   commit, whichever comes first, and end the run (run_finish). scidb.for_each,
 %   scihist.for_each and scifor.for_each all run through here.
 %
 %   ARGS is FN's argument list (a 1-by-K cell) with the constants in place; the values
-%   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions.
-%   OPTIONS fields: name (the function's name, for messages), n_out (outputs asked of
-%   FN), chunk, commit_seconds, raise (stop at the first failure and rethrow it),
-%   progress ([] for a progress line once the run lasts 2 s, true, false), send (false:
-%   outputs stay here, in KEPT, an N-by-n_out cell by plan position), mark_tables (true:
-%   scifor.Table outputs are sent as tables), workers (scistack.internal.parallel_workers:
-%   [] to run every combination here).
+%   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions. How
+%   the run goes is the engine's answer in STARTED: chunk, commit_seconds, raise (stop at
+%   the first failure and rethrow it) and send (false: outputs stay here, in KEPT, an
+%   N-by-n_out cell by plan position); the progress lines are the engine's, shown as
+%   each commit's reply brings them. OPTIONS fields: name (the function's name, for messages),
+%   n_out (outputs asked of FN), positions, mark_tables (true: scifor.Table outputs are
+%   sent as tables), workers (scistack.internal.parallel_workers: [] to run every
+%   combination here).
 %
 %   With workers, the first three
 %   combinations run here to measure FN; a function under a millisecond goes on here,
@@ -25,7 +26,7 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %
 %   FINISHED is the reply of run_finish. A failure of FN, or outputs the engine cannot
 %   keep, are recorded with their identifier, message and stack and the run goes on (or,
-%   with OPTIONS.raise, stops after committing, and the error is raised). On Ctrl-C or
+%   with STARTED.raise, stops after committing, and the error is raised). On Ctrl-C or
 %   any other error, what finished is committed and the run ends as interrupted, with a
 %   message saying how much was kept.
 %
@@ -35,10 +36,12 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
+for field = {'chunk', 'commit_seconds', 'raise', 'send'}
+    options.(field{1}) = started.(field{1});  % how the engine says the run goes
+end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
 run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic(), ...
-             'progress', progress_start(options, started.to_run), ...
              'workers', options.workers, ...
              'per_call', []);
 while isempty(run.failure)
@@ -75,7 +78,9 @@ finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id,
                                          'status', run_status(failure));
 clear('cleanup');
 kept = run.kept;
-progress_end(run.progress, finished);
+if ~isempty(finished.closing)
+    fprintf('%s\n', finished.closing);  % closes the progress lines the engine had shown
+end
 if isstruct(failure)
     error(failure);
 elseif ~isempty(failure)
@@ -128,8 +133,8 @@ done = last;
 end
 
 function run = keep_outcome(run, slot, options, index, outcome)
-% Encode a call's outputs and add its outcome to the slot's box; update the progress;
-% with OPTIONS.raise, a failure stops the run (RUN.failure).
+% Encode a call's outputs and add its outcome to the slot's box; with OPTIONS.raise, a
+% failure stops the run (RUN.failure).
 n_out = options.n_out;
 err = [];
 failure = outcome.failure;
@@ -160,13 +165,6 @@ else
     kept.marks = false(1, 0);
 end
 pending_box('add', slot, kept);
-progress = run.progress;
-progress.done = progress.done + 1;
-progress.failed = progress.failed + ~isempty(failure);
-if ~progress.off && (progress.done >= progress.next || toc(progress.last) >= 30)
-    progress = progress_line(progress);
-end
-run.progress = progress;
 if ~isempty(failure) && options.raise
     if isempty(err)
         err = struct('identifier', failure.identifier, 'message', failure.message);
@@ -227,6 +225,9 @@ for f = 1:size(fields, 1)
     request.(fields{f, 1}) = cellfun(@(x) x.(fields{f, 2}), failed, 'UniformOutput', false);
 end
 reply = scistack.internal.engine_call('run_commit', request);
+if ~isempty(reply.progress)
+    fprintf('%s\n', reply.progress);
+end
 if options.raise && reply.refused > 0
     identifiers = cellstr(reply.identifiers);
     messages = cellstr(reply.messages);
@@ -279,34 +280,4 @@ catch
     % the engine is gone too: nothing is left to finish
 end
 pending_box('close', slot);
-end
-
-% ------------------------------------------------------------------ progress
-
-function progress = progress_start(options, total)
-progress = struct('name', options.name, 'total', total, 'done', 0, 'failed', 0, ...
-                  'step', max(1, ceil(total / 10)), 'next', max(1, ceil(total / 10)), ...
-                  'mode', {options.progress}, 'started', tic(), 'shown', false, ...
-                  'last', tic(), 'off', isequal(options.progress, false));
-end
-
-function progress = progress_line(progress)
-% A progress line at every tenth of the run, and after 30 s without one; by default
-% (no 'progress' option) only once the run has taken 2 seconds.
-progress.next = (floor(progress.done / progress.step) + 1) * progress.step;
-progress.last = tic();
-elapsed = toc(progress.started);
-if isempty(progress.mode) && elapsed < 2
-    return
-end
-fprintf('for_each(%s): %d of %d combinations run (%d%%), %d failed, %.1f s\n', ...
-        progress.name, progress.done, progress.total, ...
-        round(100 * progress.done / max(progress.total, 1)), progress.failed, elapsed);
-progress.shown = true;
-end
-
-function progress_end(progress, finished)
-if progress.shown && isfield(finished, 'line')
-    fprintf('%s in %.1f s\n', finished.line, toc(progress.started));
-end
 end
