@@ -19,6 +19,9 @@ function figures = bench_octave()
 %                           nothing to do
 %     save / load           RawEMG().save(x, ...) / RawEMG().load(...) of 1,000 doubles;
 %                           'engine' is the engine_call alone with a prebuilt request
+%     Thunk call / hit      scilineage.Thunk(@(x, factor) x * factor) on a loaded record
+%                           and a new constant (median of 200), then the same 200 calls
+%                           again (cache hits); 'chained' passes an earlier call's result
 %   Each figure is given as wall-clock time (what the targets apply to) and as the CPU
 %   time of the Octave process, which includes the embedded Python engine and is less
 %   disturbed by other load on the machine. Targets: <= 1 ms per combination fresh,
@@ -94,6 +97,20 @@ for k = 1:50
     request = struct('variable', 'RawEMG', 'metadata', struct('subject', 2, 'trial', k));
     engine_loads(:, k) = measure(@() scistack.internal.engine_call('var_load', request));
 end
+
+scale = scilineage.Thunk(@(x, factor) x * factor);
+raw = RawEMG().load('subject', 1, 'trial', 1);
+first = scale(raw, 0);
+[thunk_calls, thunk_hits, thunk_chained] = deal(zeros(2, 200));
+for k = 1:200
+    thunk_calls(:, k) = measure(@() scale(raw, k));
+end
+for k = 1:200
+    thunk_hits(:, k) = measure(@() scale(raw, k));
+end
+for k = 1:200
+    thunk_chained(:, k) = measure(@() scale(first, k));
+end
 db.close();
 
 % wall clock (best of 3 / median of 50), and the process's CPU time likewise
@@ -106,6 +123,9 @@ figures.save_ms = 1000 * median(saves, 2);
 figures.save_engine_ms = 1000 * median(engine_saves, 2);
 figures.load_ms = 1000 * median(loads, 2);
 figures.load_engine_ms = 1000 * median(engine_loads, 2);
+figures.thunk_call_ms = 1000 * median(thunk_calls, 2);
+figures.thunk_hit_ms = 1000 * median(thunk_hits, 2);
+figures.thunk_chained_ms = 1000 * median(thunk_chained, 2);
 fprintf('\n%-44s %10s %10s %10s\n', 'workload', 'wall', 'CPU', 'target');
 line('scidb.for_each, fresh (per combination)', figures.for_each_fresh_ms, 1);
 line('scidb.for_each, rerun, outputs present', figures.for_each_rerun_ms, NaN);
@@ -115,6 +135,9 @@ line('save, 1,000 doubles (median)', figures.save_ms, 2);
 line('  of which the engine call', figures.save_engine_ms, NaN);
 line('load, 1,000 doubles (median)', figures.load_ms, 2);
 line('  of which the engine call', figures.load_engine_ms, NaN);
+line('Thunk call on a record, fresh (median)', figures.thunk_call_ms, NaN);
+line('Thunk call, cache hit (median)', figures.thunk_hit_ms, NaN);
+line('Thunk call on a lineage result, fresh', figures.thunk_chained_ms, NaN);
 if nargout == 0
     clear('figures');
 end

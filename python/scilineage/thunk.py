@@ -36,6 +36,7 @@ from scistack_engine.lineage import (
     UnhashableArgumentError,
     UpstreamRef,
     _fast_cache_key,
+    check_thunk_options,
     get_cache_store,
 )
 
@@ -147,18 +148,9 @@ class Thunk:
             fn = fn.__wrapped__
         if not callable(fn):
             raise LineageOptionError(f"Thunk needs a callable, not {type(fn).__name__}")
-        if n_outputs is not None:
-            if isinstance(n_outputs, bool) or not isinstance(n_outputs, int) or n_outputs < 1:
-                raise LineageOptionError(f"n_outputs must be a positive integer, not {n_outputs!r}")
-            if n_outputs == 1 and unpack_output:
-                raise LineageOptionError(
-                    "unpack_output=True with n_outputs=1 is ambiguous; "
-                    "a single output is returned as is"
-                )
-            if n_outputs >= 2:
-                unpack_output = True
-        if version is not None and (not isinstance(version, str) or not version):
-            raise LineageOptionError(f"version must be a non-empty string, not {version!r}")
+        check_thunk_options(n_outputs, version, unpack_output)
+        if n_outputs is not None and n_outputs >= 2:
+            unpack_output = True
 
         functools.update_wrapper(self, fn)
         self.__wrapped__ = fn

@@ -40,6 +40,7 @@ __all__ = [
     "LANGUAGES",
     "CACHE_KEY_PREFIX",
     "cache_key",
+    "check_thunk_options",
     "RecordRef",
     "UpstreamRef",
     "ConstantValue",
@@ -64,6 +65,25 @@ CACHE_KEY_PREFIX = "scistack-cache-key-v1"
 
 
 # --------------------------------------------------------------------------- cache key
+
+
+def check_thunk_options(n_outputs: Any, version: Any, unpack_output: bool = False) -> None:
+    """Refuse the options of a lineage-tracked function that no call could honour.
+
+    The one rule of both fronts: ``n_outputs`` is None or a positive whole number (not a
+    bool); one declared output cannot also be unpacked; ``version`` is None or non-empty
+    text. Raises :class:`LineageOptionError` naming the option.
+    """
+    if n_outputs is not None:
+        if isinstance(n_outputs, bool) or not isinstance(n_outputs, int) or n_outputs < 1:
+            raise LineageOptionError(f"n_outputs must be a positive integer, not {n_outputs!r}")
+        if n_outputs == 1 and unpack_output:
+            raise LineageOptionError(
+                "unpack_output=True with n_outputs=1 is ambiguous; "
+                "a single output is returned as is"
+            )
+    if version is not None and (not isinstance(version, str) or not version):
+        raise LineageOptionError(f"version must be a non-empty string, not {version!r}")
 
 
 def _key_text(

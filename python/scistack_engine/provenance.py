@@ -10,7 +10,9 @@ module answers the questions users ask of it:
 * :func:`provenance_by_schema` — the provenance of every record, of every variable, at a
   (partial) address;
 * :func:`version_history` — every version at an address, when it was saved and what
-  produced each.
+  produced each;
+* :func:`lineage_chain` — an unsaved result's lineage followed upstream, no database
+  involved.
 
 Selecting records by the constants that produced them (``FilteredEMG.load(subject=1,
 low_hz=20)``) is part of :mod:`scistack_engine.selection`.
@@ -25,7 +27,8 @@ from .index import RecordInfo
 from .metadata import check_schema_keys, describe_metadata, normalize_query
 from .store import Database, NotFoundError
 
-__all__ = ["provenance", "provenance_chain", "provenance_by_schema", "version_history"]
+__all__ = ["provenance", "provenance_chain", "provenance_by_schema", "version_history",
+           "lineage_chain"]
 
 
 def _inputs_of(lineage: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,3 +151,28 @@ def version_history(
     lineages, saved = db.lineage_of(ids), db.created_at_of(ids)
     return [_describe(i, lineages.get(i.record_id), created_at=saved[i.record_id])
             for i in infos]
+
+
+def lineage_chain(lineage: Mapping[str, Any]) -> list[tuple[tuple[str, ...], dict[str, Any]]]:
+    """A lineage dict and every lineage upstream of it, each call once (by cache key).
+
+    Each item is ``(path, lineage)``: ``path`` the parameter names that lead from the
+    given lineage to it through upstream inputs (``()`` for the lineage itself). The order
+    is depth first, inputs in parameter order: the call itself, then its first upstream
+    input's lineage and everything above that, then the next input's. Saved record inputs
+    end the walk (their history is in the database: :func:`provenance_chain`).
+    """
+    chain: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    seen: set[Any] = set()
+    stack: list[tuple[tuple[str, ...], dict[str, Any]]] = [((), dict(lineage))]
+    while stack:
+        path, item = stack.pop()
+        if item.get("cache_key") in seen:
+            continue
+        seen.add(item.get("cache_key"))
+        chain.append((path, item))
+        upstream = [((*path, str(name)), dict(ref["lineage"]))
+                    for name, ref in (item.get("inputs") or {}).items()
+                    if isinstance(ref, Mapping) and ref.get("kind") == "upstream"]
+        stack.extend(reversed(upstream))
+    return chain

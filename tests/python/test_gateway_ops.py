@@ -110,3 +110,29 @@ def test_var_group_operations(handle):
         call("var_group", handle=handle, action="rename", group="g")
     with pytest.raises(RuntimeError, match="scistack:db:notFound"):
         call("var_group", handle=handle, action="get", group="missing")
+
+
+def test_a_saved_result_names_its_output_in_its_lineage(handle):
+    from scistack_engine import session
+    from scistack_engine.lineage import cache_key
+
+    constants = {"x": {"value": 2.0, "content_hash": content_hash(2.0)}}
+    key = cache_key("f" * 64, {}, {"x": content_hash(2.0)}, 2)
+    lineage = {"function_name": "split", "fingerprint": "f" * 64, "language": "matlab",
+               "n_outputs": 2, "cache_key": key, "inputs": {}, "constants": constants}
+    rid = call("save", handle=handle, variable="Half", metadata={"subject": 1.0, "session": "a"},
+               value=wire(3.0), lineage=lineage, output_index=1.0)
+    stored = session.by_handle(handle).lineage_of([rid])[rid]
+    assert stored["output_index"] == 1 and stored["cache_key"] == key
+
+
+@pytest.mark.parametrize("version", [np.int32(1), np.array([[1.0]]), matlab_string("latest"),
+                                     np.array([], dtype=float)])
+def test_var_load_reads_a_version_in_each_form_matlab_sends(handle, version):
+    call("save", handle=handle, variable="V", metadata={"subject": 1.0, "session": "a"},
+         value=wire(3.0))
+    if isinstance(version, np.ndarray) and version.dtype == np.uint8:
+        version = decode(version.tobytes())
+    reply = call("var_load", handle=handle, variable="V",
+                 metadata={"subject": 1.0, "session": "a"}, version=version)
+    assert len(reply["records"]) == 1 and reply["single"]

@@ -74,11 +74,7 @@ classdef BaseVariable
                 value = value.data;
             elseif isobject(value) && isprop(value, 'lineage') && isprop(value, 'data') && ...
                     isprop(value, 'output_index')
-                lineage = value.lineage;
-                if ~isfield(lineage, 'output_index')
-                    lineage.output_index = value.output_index;
-                end
-                request.lineage = lineage;
+                request.lineage = value.lineage;
                 request.output_index = value.output_index;
                 value = value.data;
             end
@@ -194,9 +190,9 @@ classdef BaseVariable
             % them (EVERY: nothing found is no records; AS_TABLE: columns, not records).
             request = struct('variable', class(obj));
             request.metadata = metadata;
-            for name = {'version', 'version_id'}
-                if isfield(options, name{1}) && ~isempty(options.(name{1}))
-                    request.(name{1}) = scidb.BaseVariable.version_value(options.(name{1}));
+            for name = {'version', 'version_id'}  % the engine reads numbers, text, []
+                if isfield(options, name{1})
+                    request.(name{1}) = options.(name{1});
                 end
             end
             request.all = every;
@@ -205,15 +201,6 @@ classdef BaseVariable
                 logical(options.include_record_id);
             request = scidb.internal.with_handle(request, options, []);
             reply = scistack.internal.engine_call('var_load', request);
-        end
-
-        function value = version_value(value)
-            % A version option as the engine reads it: text as char, numbers as doubles.
-            if isstring(value)
-                value = char(value);
-            elseif isnumeric(value)
-                value = double(value(:));
-            end
         end
 
         function result = instances(obj, records)

@@ -98,12 +98,16 @@ classdef Thunk
                       'scilineage.Thunk wraps a function handle (@fn), not a %s', class(fn));
             end
             obj.fn = fn;
-            obj = apply_options(obj, varargin);
             obj.signature = scistack.internal.fingerprint_signature(fn);
-            if ~isempty(obj.version)
-                declared = struct('scheme', 'scistack-matlab-version-v1', ...
-                                  'function', obj.signature.name, 'version', obj.version);
-                obj.version_digest = scistack.internal.engine_call('hash', 'value', declared);
+            if ~isempty(varargin) || ~isempty(obj.version)
+                % the engine checks the options and hashes a declared version
+                request = struct('function', obj.signature.name, ...
+                                 'n_outputs', obj.n_outputs, 'version', obj.version);
+                request.options = varargin;
+                options = scistack.internal.engine_call('thunk_options', request);
+                obj.n_outputs = double(options.n_outputs);
+                obj.version = options.version;
+                obj.version_digest = options.version_digest;
             end
         end
 
@@ -197,47 +201,6 @@ classdef Thunk
             % methods would go through subsref).
             spec = struct('fn', obj.fn, 'n_outputs', obj.n_outputs, ...
                           'signature', obj.signature, 'version_digest', obj.version_digest);
-        end
-
-        function obj = apply_options(obj, args)
-            % Set the options given as name/value pairs.
-            if mod(numel(args), 2) ~= 0
-                error('scistack:lineage:badOption', ...
-                      'options of scilineage.Thunk come in name/value pairs: ''n_outputs'', 2');
-            end
-            for k = 1:2:numel(args)
-                name = args{k};
-                if isstring(name) && numel(name) == 1
-                    name = char(name);
-                end
-                value = args{k + 1};
-                if ~ischar(name)
-                    error('scistack:lineage:badOption', 'option names are text, not a %s', ...
-                          class(name));
-                end
-                switch lower(name)
-                    case 'n_outputs'
-                        if ~isnumeric(value) || numel(value) ~= 1 || value < 1 || ...
-                                value ~= fix(value)
-                            error('scistack:lineage:badOption', ...
-                                  'n_outputs must be a positive whole number');
-                        end
-                        obj.n_outputs = double(value);
-                    case 'version'
-                        if isstring(value) && numel(value) == 1
-                            value = char(value);
-                        end
-                        if ~ischar(value) || isempty(value) || size(value, 1) ~= 1
-                            error('scistack:lineage:badOption', ...
-                                  'version must be non-empty text, as ''v2''');
-                        end
-                        obj.version = value;
-                    otherwise
-                        error('scistack:lineage:badOption', ...
-                              ['unknown option ''%s'' of scilineage.Thunk ', ...
-                               '(known: n_outputs, version)'], name);
-                end
-            end
         end
 
     end

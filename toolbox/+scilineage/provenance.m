@@ -61,33 +61,14 @@ p = result.lineage;
 if ~chain
     return
 end
-items = {p};
-seen = {p.cache_key};
-stack = upstream_of(p);
-while ~isempty(stack)
-    lineage = stack{end};
-    stack(end) = [];
-    if any(strcmp(lineage.cache_key, seen))
-        continue
+% the engine says where the upstream lineages are; they are taken from R as they are
+paths = scistack.internal.engine_call('lineage_chain', struct('lineage', p));
+items = cell(numel(paths), 1);
+for k = 1:numel(paths)
+    items{k} = p;
+    for step = reshape(cellstr(paths{k}), 1, [])
+        items{k} = items{k}.inputs.(step{1}).lineage;
     end
-    seen{end + 1} = lineage.cache_key; %#ok<AGROW>
-    items{end + 1, 1} = lineage; %#ok<AGROW>
-    stack = [stack, upstream_of(lineage)]; %#ok<AGROW>
 end
 p = scidb.internal.struct_list(items);
-end
-
-function list = upstream_of(lineage)
-% The lineages of the upstream inputs, last first (so the first is visited first).
-list = {};
-if ~isfield(lineage, 'inputs') || ~isstruct(lineage.inputs)
-    return
-end
-names = fieldnames(lineage.inputs);
-for k = numel(names):-1:1
-    ref = lineage.inputs.(names{k});
-    if isfield(ref, 'kind') && strcmp(ref.kind, 'upstream')
-        list{end + 1} = ref.lineage; %#ok<AGROW>
-    end
-end
 end

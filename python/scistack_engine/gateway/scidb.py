@@ -146,7 +146,11 @@ def _add_schema_key(args: dict[str, Any]) -> dict[str, Any]:
 
 @operation("save")
 def _save(args: dict[str, Any]) -> str:
+    """Save ``value`` (wire) at ``metadata``; a ``lineage`` (a result's) is saved with it,
+    naming the result's ``output_index`` when the lineage does not."""
     lineage = args.get("lineage") or None
+    if lineage and "output_index" in args and "output_index" not in lineage:
+        lineage = {**lineage, "output_index": args["output_index"]}
     item = SaveItem(
         str(args["variable"]),
         dict(args["metadata"]),

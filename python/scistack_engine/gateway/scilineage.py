@@ -20,6 +20,11 @@ them; outputs only known to the engine's cache store as Python values are encode
                        arguments' hashes, and the cached outputs (wire) or nothing
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
+``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
+                       ``version``) and ``options`` (name/value pairs) → the options
+                       checked, and the fingerprint a declared version stands for
+``lineage_chain``      a result's ``lineage`` → the paths (parameter names) to it and
+                       to every lineage upstream, each call once
 ``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
                        text → its name as lineage shows it and its declared inputs
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
@@ -37,9 +42,17 @@ from typing import Any
 from ..cache_store import DatabaseCacheStore
 from ..codec import decode, encode
 from ..hashing import content_hash
-from ..lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
+from ..lineage import (
+    LineageFormatError,
+    LineageOptionError,
+    LineageRecord,
+    cache_key,
+    check_thunk_options,
+    get_cache_store,
+)
 from ..matlab_code import signature
 from ..matlab_fingerprint import Fingerprints
+from ..provenance import lineage_chain
 from .dispatch import operation
 from .matlab_args import as_uint8, items, wire_bytes
 
@@ -165,6 +178,62 @@ def _lineage_put(args: dict[str, Any]) -> str:
     else:
         store.put(key, values, record)
     return "".join(hashes)
+
+
+#: What a declared version of a MATLAB function is hashed with (its name and the text).
+MATLAB_VERSION_SCHEME = "scistack-matlab-version-v1"
+
+
+def _thunk_option(name: Any, value: Any, options: dict[str, Any]) -> None:
+    """Set one name/value option of a MATLAB Thunk (names without regard to case)."""
+    if not isinstance(name, str):
+        raise LineageOptionError(f"option names are text, not a {type(name).__name__}")
+    key = name.lower()
+    if key == "n_outputs":
+        number = items(value)
+        whole = (len(number) == 1 and isinstance(number[0], (int, float))
+                 and not isinstance(number[0], bool) and float(number[0]).is_integer())
+        if not whole or number[0] < 1:
+            raise LineageOptionError("n_outputs must be a positive whole number")
+        options["n_outputs"] = int(number[0])
+    elif key == "version":
+        if not isinstance(value, str) or not value:
+            raise LineageOptionError("version must be non-empty text, as 'v2'")
+        options["version"] = value
+    else:
+        raise LineageOptionError(
+            f"unknown option {name!r} of scilineage.Thunk (known: n_outputs, version)")
+
+
+@operation("thunk_options")
+def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
+    """The options of a MATLAB ``scilineage.Thunk``: ``options`` (a cell of name/value
+    pairs) applied over the defaults ``n_outputs`` and ``version`` ("" for none), checked
+    by :func:`~scistack_engine.lineage.check_thunk_options`. Returns ``n_outputs``,
+    ``version`` and ``version_digest``, the fingerprint standing for ``function``'s code
+    when a version is declared ("" when not)."""
+    pairs = items(args.get("options"))
+    if len(pairs) % 2:
+        raise LineageOptionError(
+            "options of scilineage.Thunk come in name/value pairs: 'n_outputs', 2")
+    options = {"n_outputs": int(args.get("n_outputs") or 1),
+               "version": str(args.get("version") or "")}
+    for name, value in zip(pairs[::2], pairs[1::2]):
+        _thunk_option(name, value, options)
+    check_thunk_options(options["n_outputs"], options["version"] or None)
+    digest = ""
+    if options["version"]:
+        digest = content_hash({"scheme": MATLAB_VERSION_SCHEME,
+                               "function": str(args.get("function") or ""),
+                               "version": options["version"]})
+    return {**options, "version_digest": digest}
+
+
+@operation("lineage_chain")
+def _lineage_chain(args: dict[str, Any]) -> list[list[str]]:
+    """The paths of :func:`scistack_engine.provenance.lineage_chain` of ``lineage``: MATLAB
+    follows them in the lineage it holds, so every value stays exactly as it was."""
+    return [list(path) for path, _ in lineage_chain(dict(args["lineage"]))]
 
 
 @operation("matlab_signature")
