@@ -44,7 +44,7 @@ from ..hashing import content_hash
 from ..lineage import LineageFormatError, LineageRecord, cache_key, get_cache_store
 from ..matlab_code import anonymous_text, parse, read_source, signature
 from .dispatch import operation
-from .matlab_args import as_uint8, items, wire_bytes
+from .matlab_args import as_uint8, items, stored_wire
 
 __all__: list[str] = []
 
@@ -152,7 +152,7 @@ def _lineage_put(args: dict[str, Any]) -> str:
         raise LineageFormatError(
             f"the lineage record's cache key {record.cache_key!r} is not the call's key {key!r}"
         )
-    wires = [wire_bytes(w) for w in items(args.get("outputs"))]
+    wires = [stored_wire(w) for w in items(args.get("outputs"))]
     if len(wires) != max(record.n_outputs, 1):
         raise LineageFormatError(
             f"{record.function_name}: {len(wires)} outputs given for a call declared with "
