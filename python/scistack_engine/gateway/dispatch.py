@@ -7,6 +7,8 @@ but bytes crosses the language boundary (the encoding is ``docs/data-model.md``)
 * A request is the dict ``{"op": <name>, "args": <dict>}``, and from the toolbox also
   ``"profile": "matlab"`` or ``"octave"``: the reply, and every wire value nested in it,
   is then lowered to that profile (:mod:`scistack_engine.gateway.profile`).
+* Values MATLAB sends in the request (and nested as wire bytes) may use the MATLAB request
+  profile, raised to the stored encoding first (:mod:`scistack_engine.gateway.request_profile`).
 * A reply is ``{"ok": <result>}`` or ``{"error": {"identifier": ..., "message": ...,
   "type": ...}}``, where ``identifier`` is ``scistack:<area>:<reason>`` and becomes the
   MATLAB error identifier.
@@ -30,6 +32,7 @@ from ..codec import decode, encode
 from ..errors import GatewayError, ScistackError
 from ..hashing import content_hash
 from .profile import lower_active, serving
+from .request_profile import raise_wire
 
 __all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODULES"]
 
@@ -115,7 +118,7 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
         raise GatewayError(
             f"a request is bytes, got {type(request).__name__}",
         )
-    message = decode(request)
+    message = decode(raise_wire(bytes(request)))
     if not isinstance(message, dict) or "op" not in message:
         raise GatewayError('a request is a dict {"op": name, "args": dict}')
     op = message["op"]
@@ -198,13 +201,14 @@ def _hash(args: dict[Any, Any]) -> str:
 
 @operation("lower_wire")
 def _lower_wire(args: dict[Any, Any]) -> np.ndarray:
-    """``args["wire"]`` (wire bytes as uint8, e.g. a stored payload read by other means)
-    lowered to the caller's profile, as uint8: what ``wire_decode.m`` reads."""
+    """``args["wire"]`` (wire bytes as uint8: a stored payload read by other means, or a
+    value in the MATLAB request profile, raised first) lowered to the caller's profile,
+    as uint8: what ``wire_decode.m`` reads."""
     wire = _require(args, "lower_wire", "wire")
     if not isinstance(wire, np.ndarray) or wire.dtype != np.uint8:
         raise GatewayError("operation 'lower_wire' takes wire bytes as a uint8 vector",
                            identifier="scistack:gateway:badArgument")
-    return np.frombuffer(lower_active(wire.tobytes()), dtype=np.uint8).copy()
+    return np.frombuffer(lower_active(raise_wire(wire.tobytes())), dtype=np.uint8).copy()
 
 
 @operation("operations")

@@ -16,8 +16,10 @@ import numpy as np
 
 from .dispatch import GatewayError
 from .profile import lower_active
+from .request_profile import raise_wire
 
-__all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "as_uint8", "query_metadata"]
+__all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "stored_wire", "as_uint8",
+           "query_metadata"]
 
 
 def items(value: Any) -> list[Any]:
@@ -67,6 +69,12 @@ def texts(value: Any, what: str) -> list[str]:
 def wire_bytes(data: Any) -> bytes:
     """Nested wire bytes sent as a uint8 vector, as bytes."""
     return np.asarray(data, dtype=np.uint8).tobytes()
+
+
+def stored_wire(data: Any) -> bytes:
+    """A value MATLAB sent as nested wire bytes (a uint8 vector, in the MATLAB request
+    profile), raised to the stored encoding (see :mod:`.request_profile`)."""
+    return raise_wire(wire_bytes(data))
 
 
 def as_uint8(wire: bytes) -> np.ndarray:

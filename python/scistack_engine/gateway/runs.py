@@ -46,6 +46,7 @@ from ..codec import framed, wire_list
 from ..errors import ScistackError
 from .dispatch import operation
 from .matlab_args import as_uint8, items, texts, wire_bytes
+from .request_profile import raise_wire
 
 __all__ = ["Front", "register_front", "RunStateError"]
 
@@ -224,7 +225,7 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
             continue
         wires = []
         for size in lengths[cursor:cursor + per]:
-            wires.append(framed(blob[offset:offset + size]))
+            wires.append(raise_wire(framed(blob[offset:offset + size])))
             offset += size
         # no outputs sent: the function has none, or MATLAB keeps them (save=false)
         outcome = Outcome(index, wires=wires if per else None, duration_s=took, place=place)

@@ -62,7 +62,7 @@ from ..provenance import provenance, provenance_by_schema, provenance_chain, ver
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
 from .dispatch import GatewayError, operation
-from .matlab_args import as_uint8, is_empty, is_many, items, query_metadata, texts, wire_bytes
+from .matlab_args import as_uint8, is_empty, is_many, items, query_metadata, stored_wire, texts
 from .runs import register_front
 
 __all__: list[str] = []
@@ -154,7 +154,7 @@ def _save(args: dict[str, Any]) -> str:
     item = SaveItem(
         str(args["variable"]),
         dict(args["metadata"]),
-        wire=wire_bytes(args["value"]),
+        wire=stored_wire(args["value"]),
         cache_key=lineage.get("cache_key") if lineage else None,
         lineage=lineage,
         output_index=int(args["output_index"]) if lineage and "output_index" in args else None,

@@ -44,7 +44,7 @@ from ..batches import Outcome, RunResult
 from ..codec import body, decode, encode
 from ..foreach_options import as_table_option, executor_option, flag_option
 from .dispatch import operation
-from .matlab_args import is_empty, items, texts, wire_bytes
+from .matlab_args import is_empty, items, stored_wire, texts
 from .runs import register_front
 
 __all__ = ["DEFAULT_BATCH_SIZE", "table_from_struct"]
@@ -253,7 +253,7 @@ def _input(item: Mapping[str, Any], label: str, schema: list[str]) -> Any:
     if kind == "constant":
         return _Constant(label)
     if kind == "auto":
-        frame = table_from_struct(decode(wire_bytes(item["value"])), schema, forced=False,
+        frame = table_from_struct(decode(stored_wire(item["value"])), schema, forced=False,
                                   label=label)
         return _Constant(label) if frame is None else frame
     return _source(item, label)
@@ -263,7 +263,7 @@ def _source(item: Mapping[str, Any], label: str) -> Any:
     """A DataFrame, Fixed, Select or Merge from a spec (structs here must be tables)."""
     kind = str(item.get("kind"))
     if kind in ("table", "auto"):
-        return table_from_struct(decode(wire_bytes(item["value"])), [], forced=True, label=label)
+        return table_from_struct(decode(stored_wire(item["value"])), [], forced=True, label=label)
     if kind == "fixed":
         pins = item.get("pins")
         if not isinstance(pins, dict) or not pins:

@@ -54,7 +54,7 @@ from ..matlab_code import signature
 from ..matlab_fingerprint import Fingerprints
 from ..provenance import lineage_chain
 from .dispatch import operation
-from .matlab_args import as_uint8, items, wire_bytes
+from .matlab_args import as_uint8, items, stored_wire
 
 __all__: list[str] = []
 
@@ -163,7 +163,7 @@ def _lineage_put(args: dict[str, Any]) -> str:
         raise LineageFormatError(
             f"the lineage record's cache key {record.cache_key!r} is not the call's key {key!r}"
         )
-    wires = [wire_bytes(w) for w in items(args.get("outputs"))]
+    wires = [stored_wire(w) for w in items(args.get("outputs"))]
     if len(wires) != max(record.n_outputs, 1):
         raise LineageFormatError(
             f"{record.function_name}: {len(wires)} outputs given for a call declared with "

@@ -99,7 +99,8 @@ function test_utc_leap_seconds_are_refused_on_save(testCase)
 t = datetime(int64(0), 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
              'TicksPerSecond', 1, 'TimeZone', 'UTC');
 t.TimeZone = 'UTCLeapSeconds';
-verifyError(testCase, @() scistack.internal.wire_encode(t), 'scistack:value:unsupported');
+verifyError(testCase, @() scistack.internal.engine_call('hash', 'value', t), ...
+            'scistack:value:unsupported');
 end
 
 function test_timetable_is_refused_with_the_conversion(testCase)

@@ -19,7 +19,7 @@
 % Wire codec
 %   wire_encode        - Encode a MATLAB value as SciStack wire bytes.
 %   wire_decode        - Decode SciStack wire bytes into a MATLAB value.
-%   encode_matlab_only - Wire items for string, categorical, datetime, duration, table.
+%   encode_matlab_only - Request-profile items for string, categorical, datetime, duration, table.
 %   decode_matlab_only - MATLAB classes built from the exact parts wire_decode works out.
 %   has_value_classes  - True where MATLAB's string, datetime, table, categorical exist.
 %

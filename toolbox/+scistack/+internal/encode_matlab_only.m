@@ -1,22 +1,22 @@
 function b = encode_matlab_only(v, encode_item)
-%ENCODE_MATLAB_ONLY  Wire items for the MATLAB classes GNU Octave does not have.
-%   B = scistack.internal.encode_matlab_only(V, ENCODE_ITEM) returns the wire item
-%   (uint8 row, no header) for V of class string, categorical, datetime, duration or
-%   table, following the mapping of docs/data-model.md. ENCODE_ITEM is the item encoder
-%   of scistack.internal.wire_encode, used for nested values. Called only by
+%ENCODE_MATLAB_ONLY  Request items for the MATLAB classes GNU Octave does not have.
+%   B = scistack.internal.encode_matlab_only(V, ENCODE_ITEM) returns the item (uint8
+%   row, no header) for V of class string, categorical, datetime, duration or table in
+%   the MATLAB request profile (docs/data-model.md section 2.7): only what MATLAB knows
+%   at no cost, which the engine raises to the stored encoding. ENCODE_ITEM is the item
+%   encoder of scistack.internal.wire_encode, used for nested values. Called only by
 %   wire_encode.
 %
-%     string scalar         'h string' + 's' ('n' when missing)
-%     string array          'h string:size' + 'O' of 's'/'n' (row-major)
-%     categorical array     'h categorical:size' + 'S' with a categorical column
-%     datetime scalar       'p' (nanoseconds, time zone)
-%     datetime array        'h datetime:size' + 'S' with a datetime64[ns] column
-%     duration              'g' / 'h duration:size' + 'a' of timedelta64[ns]
-%     table                 'F' (each variable one column; row names as the index)
-%   A timetable and a datetime in 'UTCLeapSeconds' raise scistack:value:unsupported
-%   with the conversion to make.
-%   Arrays inside 'S' items are written in column-major order; the hint restores the
-%   size.
+%     string      'W': size, UTF-8 byte counts (all ones: missing), the bytes
+%     datetime    'T': ticks per second, zone, int64 ticks from 1970-01-01 (UTC
+%                 when zoned; NaT the int64 minimum)
+%     duration    'L': milliseconds
+%     categorical 'K': ordered, category names ('W'), double codes (NaN undefined)
+%     table       'Q': rows, variables, row dimension name, row names ('n' or 'W'),
+%                 then each variable's name and values
+%   A timetable raises scistack:value:unsupported with the conversion to make; the
+%   engine refuses what has no stored form (a 'UTCLeapSeconds' zone, a table variable
+%   with several columns, ...).
 %
 %   MATLAB-only: listed in tools/check_portability.py.
 %
@@ -27,23 +27,14 @@ function b = encode_matlab_only(v, encode_item)
 
 switch class(v)
     case 'string'
-        b = encode_string(v, encode_item);
+        b = text_block(v);
     case 'categorical'
-        b = [hint('categorical', size(v)), series(categorical_column(v(:), encode_item), ...
-                                                  numel(v))];
+        b = [75, uint8(isordinal(v)), text_block(categories(v)), encode_item(double(v))];
     case 'datetime'
-        if isscalar(v)
-            b = datetime_scalar(v);
-        else
-            b = [hint('datetime', size(v)), series(datetime_column(v(:)), numel(v))];
-        end
+        b = [84, typecast(uint64(1e9), 'uint8'), text_bytes(v.TimeZone), ...
+             encode_item(datetime_ticks(v))];
     case 'duration'
-        ticks = duration_ticks(v);
-        if isscalar(v)
-            b = [103, text_bytes('m8[ns]'), typecast(ticks, 'uint8')];
-        else
-            b = [hint('duration', size(v)), array_item(reshape(ticks, size(v)), 'm8[ns]')];
-        end
+        b = [76, encode_item(milliseconds(v))];
     case 'table'
         b = encode_table(v, encode_item);
     case 'timetable'
@@ -56,200 +47,57 @@ switch class(v)
 end
 end
 
-function b = encode_string(v, encode_item)
-if isscalar(v)
-    if ismissing(v)
-        b = [hint_plain('string'), 110];
-    else
-        b = [hint_plain('string'), 115, text_bytes(char(v))];
-    end
-    return
-end
-sz = size(v);
-if ismatrix(v)
-    flat = reshape(v.', [], 1);
+function b = text_block(v)
+% 'W': the size, then each element's UTF-8 byte count (column-major), then the bytes.
+if iscell(v)
+    texts = v(:);
+    absent = false(numel(v), 1);
 else
-    flat = reshape(permute(v, ndims(v):-1:1), [], 1);
-end
-parts = cell(1, numel(flat) + 2);
-parts{1} = hint('string', sz);
-parts{2} = [79, shape_bytes(sz)];
-for k = 1:numel(flat)
-    if ismissing(flat(k))
-        parts{k + 2} = uint8(110);
-    else
-        parts{k + 2} = encode_item(char(flat(k)));
+    flat = v(:);
+    absent = ismissing(flat);
+    texts = repmat({''}, numel(flat), 1);
+    for k = find(~absent(:)).'
+        texts{k} = char(flat(k));
     end
 end
-b = [parts{:}];
+raw = cellfun(@(s) reshape(unicode2native(s, 'UTF-8'), 1, []), texts, 'UniformOutput', false);
+counts = uint64(cellfun('length', raw));
+counts(absent) = intmax('uint64');
+b = [87, typecast(uint64([ndims(v), size(v)]), 'uint8'), typecast(counts(:).', 'uint8'), ...
+     uint8([raw{:}])];
 end
 
 function b = encode_table(t, encode_item)
-n = height(t);
 names = t.Properties.VariableNames;
-parts = cell(1, 2 * numel(names) + 2);
-parts{1} = [70, typecast(uint64([n, numel(names)]), 'uint8')];
+parts = cell(1, 2 * numel(names) + 1);
 row_names = t.Properties.RowNames;
 if isempty(row_names)
-    parts{2} = [110, 114, typecast(int64([0, n, 1]), 'uint8')];
+    index = uint8(110);
 else
-    parts{2} = [115, text_bytes(t.Properties.DimensionNames{1}), ...
-                object_column(row_names, encode_item)];
+    index = text_block(row_names);
 end
+parts{1} = [81, typecast(uint64([height(t), numel(names)]), 'uint8'), ...
+            text_bytes(t.Properties.DimensionNames{1}), index];
 for k = 1:numel(names)
-    parts{2 * k + 1} = [115, text_bytes(names{k})];
-    parts{2 * k + 2} = table_column(t.(names{k}), names{k}, encode_item);
+    parts{2 * k} = text_bytes(names{k});
+    parts{2 * k + 1} = encode_item(t.(names{k}));
 end
 b = [parts{:}];
-end
-
-function b = table_column(x, name, encode_item)
-% One table variable as a DataFrame column.
-if size(x, 2) ~= 1 || ndims(x) > 2
-    error('scistack:value:unsupported', ...
-          ['table variable ''%s'' has %d columns; store multi-column variables as ', ...
-           'separate variables (splitvars) or in a cell'], name, size(x, 2));
-end
-switch class(x)
-    case 'string'
-        missing_mask = ismissing(x);
-        texts = cell(numel(x), 1);
-        for k = 1:numel(x)
-            if ~missing_mask(k)
-                texts{k} = encode_item(char(x(k)));
-            else
-                texts{k} = uint8(110);
-            end
-        end
-        b = [101, text_bytes('string[python]'), array_item(missing_mask, 'b1'), ...
-             108, typecast(uint64(numel(x)), 'uint8'), texts{:}];
-    case 'categorical'
-        b = categorical_column(x, encode_item);
-    case 'datetime'
-        b = datetime_column(x);
-    case 'duration'
-        b = [97, array_body(duration_ticks(x), 'm8[ns]')];
-    case 'cell'
-        b = object_column(x, encode_item);
-    case 'logical'
-        b = [97, array_body(x, 'b1')];
-    otherwise
-        if ~isnumeric(x)
-            error('scistack:value:unsupported', ...
-                  'table variable ''%s'' of class %s has no DataFrame column form', ...
-                  name, class(x));
-        end
-        b = [97, array_body(x, numeric_code(x))];
-end
-end
-
-function b = object_column(c, encode_item)
-parts = cell(1, numel(c) + 1);
-parts{1} = [111, typecast(uint64(numel(c)), 'uint8')];
-for k = 1:numel(c)
-    parts{k + 1} = encode_item(c{k});
-end
-b = [parts{:}];
-end
-
-function b = categorical_column(x, encode_item)
-% 'k': ordered flag, the categories as an object column, int32 codes (-1 = missing).
-names = categories(x);
-codes = int32(double(x)) - 1;
-codes(isundefined(x)) = -1;
-b = [107, uint8(isordinal(x)), object_column(names, encode_item), ...
-     array_item(codes(:), 'i4')];
-end
-
-function b = datetime_column(x)
-% Naive: 'a' datetime64[ns] of wall-clock times; aware: 'e' of UTC instants.
-ticks = datetime_ticks(x(:));
-if isempty(x.TimeZone)
-    b = [97, array_body(ticks, 'M8[ns]')];
-else
-    spec = ['datetime64[ns, ', x.TimeZone, ']'];
-    b = [101, text_bytes(spec), array_item(isnat(x(:)), 'b1'), ...
-         array_item(ticks, 'M8[ns]')];
-end
-end
-
-function b = datetime_scalar(x)
-if isnat(x)
-    b = uint8(77);
-else
-    b = [112, typecast(datetime_ticks(x), 'uint8'), text_bytes('ns'), text_bytes(x.TimeZone)];
-end
 end
 
 function ticks = datetime_ticks(x)
 % Nanoseconds since 1970-01-01 (UTC for zoned values); NaT -> the int64 minimum.
 if isempty(x.TimeZone)
     epoch = datetime(1970, 1, 1);
+elseif strcmp(x.TimeZone, 'UTCLeapSeconds')
+    ticks = zeros(size(x), 'int64'); % the engine refuses the zone
+    return
 else
-    if strcmp(x.TimeZone, 'UTCLeapSeconds')
-        error('scistack:value:unsupported', ...
-              ['datetimes in ''UTCLeapSeconds'' have no Python form (pandas counts no ', ...
-               'leap seconds); set t.TimeZone = ''UTC'' before saving']);
-    end
     x.TimeZone = 'UTC';
     epoch = datetime(1970, 1, 1, 'TimeZone', 'UTC');
 end
 ticks = int64(convertTo(x, 'epochtime', 'Epoch', epoch, 'TicksPerSecond', 1e9));
 ticks(isnat(x)) = intmin('int64');
-end
-
-function ticks = duration_ticks(x)
-ticks = int64(round(milliseconds(x) * 1e6));
-ticks(isnan(x)) = intmin('int64');
-end
-
-function b = series(column, n)
-% An 'S' item: no name, a RangeIndex 0..n-1, then the column.
-b = [83, 110, 110, 114, typecast(int64([0, n, 1]), 'uint8'), column];
-end
-
-function b = array_item(x, code)
-b = [97, array_body(x, code)];
-end
-
-function b = array_body(x, code)
-% dtype, order 'F', shape (N-by-1 -> 1-D), raw bytes.
-sz = size(x);
-if numel(sz) == 2 && sz(2) == 1
-    sz = sz(1);
-end
-if islogical(x)
-    data = uint8(reshape(x, 1, []));
-else
-    data = typecast(reshape(x, 1, []), 'uint8');
-end
-b = [text_bytes(code), 70, shape_bytes(sz), data];
-end
-
-function code = numeric_code(x)
-codes = struct('double', 'f8', 'single', 'f4', 'int8', 'i1', 'uint8', 'u1', 'int16', ...
-               'i2', 'uint16', 'u2', 'int32', 'i4', 'uint32', 'u4', 'int64', 'i8', ...
-               'uint64', 'u8');
-if ~isreal(x)
-    error('scistack:value:unsupported', 'complex table variables are not supported');
-end
-code = codes.(class(x));
-end
-
-function b = shape_bytes(sz)
-if numel(sz) == 2 && sz(2) == 1 && sz(1) ~= 1
-    sz = sz(1);
-end
-b = typecast(uint64([numel(sz), sz]), 'uint8');
-end
-
-function b = hint(class_name, sz)
-size_text = sprintf('%dx', sz);
-b = hint_plain([class_name, ':', size_text(1:end - 1)]);
-end
-
-function b = hint_plain(text_value)
-b = [104, text_bytes(text_value)];
 end
 
 function b = text_bytes(s)

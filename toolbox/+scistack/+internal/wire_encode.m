@@ -12,8 +12,9 @@ function bytes = wire_encode(value, with_header)
 %     cell array            'h cell:size' + 'O' (elements in row-major order)
 %     scalar struct         'd' with text keys; struct array 'h struct:size' + 'O'
 %     containers.Map        'h containers.Map' + 'd'
-%   In MATLAB, string, table, datetime, duration and categorical values are encoded by
-%   scistack.internal.encode_matlab_only.
+%   In MATLAB, string, table, datetime, duration and categorical values are written by
+%   scistack.internal.encode_matlab_only in the MATLAB request profile, which the engine
+%   raises to the stored encoding (docs/data-model.md section 2.7).
 %
 %   Anything else (function handles, objects, sparse matrices, complex integers) raises
 %   an error with identifier scistack:value:unsupported.
@@ -253,10 +254,6 @@ end
 function t = size_text(sz)
 t = sprintf('%dx', sz);
 t = t(1:end - 1);
-end
-
-function b = text_item(s)
-b = [115, text_bytes(s)];
 end
 
 function b = text_bytes(s)

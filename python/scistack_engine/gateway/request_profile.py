@@ -1,0 +1,377 @@
+"""The MATLAB request profile: what MATLAB sends, raised to the stored wire encoding.
+
+MATLAB's classes that Python lacks (string, datetime, duration, categorical, table) are
+sent by the toolbox in a small *request profile* holding only what MATLAB knows at no
+cost: integer ticks, milliseconds, category codes, UTF-8 text in one block, the
+variables of a table. :func:`raise_wire` rewrites those items into the stored encoding of
+``docs/data-model.md`` (the ``h`` class hints MATLAB reads back, pandas columns,
+nanosecond ticks), byte for byte what the toolbox wrote itself before (the golden
+vectors of ``tests/fixtures/matlab_stored.json``); every other item is copied as it is.
+The request tags (u64 little-endian counts, as everywhere):
+
+``W`` string array
+    u64 dimensions, MATLAB's size (u64 each), per element in column-major order the
+    UTF-8 byte count (u64; all ones: a missing string), then the bytes back to back.
+    Raised to ``h string`` + ``s``/``n`` (1-by-1) or ``h string:<size>`` + ``O`` of
+    ``s``/``n`` in row-major order.
+``T`` datetime
+    u64 ticks per second, the zone as text ('' unzoned), then the ticks (int64 from
+    1970-01-01, UTC when zoned; the int64 minimum for NaT) as ``g`` (1-by-1) or ``a``.
+    Raised to ``p`` in nanoseconds (``M`` for NaT) or ``h datetime:<size>`` + a Series
+    of ``datetime64[ns]`` (zoned: ``datetime64[ns, <zone>]``).
+``L`` duration
+    milliseconds as ``f`` or ``a`` of ``f8`` (NaN missing). Raised to ``g``/``a`` of
+    ``m8[ns]`` (round half away from zero, saturating; NaN -> NaT).
+``K`` categorical
+    ordered byte, the category names as ``W``, then the codes as MATLAB's ``double``
+    gives them (1-based, NaN undefined) in ``f`` or ``a``. Raised to
+    ``h categorical:<size>`` + a Series of a categorical column.
+``Q`` table
+    u64 rows, u64 variables, the row dimension name as text, the row names (``n`` or
+    ``W``), then per variable its name as text and its values as any item. Raised to a
+    DataFrame ``F``; a variable without a column form (several columns, complex, char,
+    struct, ...) is refused with :class:`UnsupportedValueError`.
+
+A timetable or a zone of ``UTCLeapSeconds`` is refused here too. The size of an ``a``
+item follows the vector rule: a 1-D shape ``(N)`` is MATLAB's N-by-1.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from ..codec import HEADER, _Reader
+from ..errors import UnsupportedValueError, WireFormatError
+
+__all__ = ["raise_wire"]
+
+_U64 = struct.Struct("<Q")
+_I64 = struct.Struct("<q")
+_MISSING = 2**64 - 1
+_NAT = np.iinfo(np.int64).min
+_REQUEST_TAGS = frozenset(b"WTLKQ")
+
+
+def raise_wire(wire: bytes) -> bytes:
+    """``wire`` (header included) with every request-profile item raised to its stored
+    form; ``wire`` itself when it holds none."""
+    raising = _Raising(memoryview(wire))
+    try:
+        raising.item()
+    except (WireFormatError, UnsupportedValueError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
+        raise WireFormatError(f"malformed wire data at byte {raising.r.pos}: {exc}") from exc
+    if raising.r.pos != len(wire):
+        raise WireFormatError(f"trailing bytes after the value at byte {raising.r.pos}")
+    if not raising.changed:
+        return wire
+    return b"".join(raising.out)
+
+
+def _text(s: str | bytes) -> bytes:
+    raw = s.encode("utf-8") if isinstance(s, str) else s
+    return _U64.pack(len(raw)) + raw
+
+
+def _shape(shape: tuple[int, ...]) -> bytes:
+    """u64 dimensions, then each, after the vector rule (N-by-1 -> (N))."""
+    if len(shape) == 2 and shape[1] == 1 and shape[0] != 1:
+        shape = (shape[0],)
+    return _U64.pack(len(shape)) + b"".join(_U64.pack(n) for n in shape)
+
+
+def _array(values: np.ndarray, code: str, size: tuple[int, ...]) -> bytes:
+    """An ``a`` item of column-major ``values`` (flat) with MATLAB ``size``."""
+    data = values.astype("<" + code, copy=False).tobytes()
+    return b"a" + _text(code) + b"F" + _shape(size) + data
+
+
+def _column(values: np.ndarray, code: str) -> bytes:
+    """A 1-D ``a`` item (a DataFrame column or an array of one)."""
+    return _array(values, code, (len(values), 1) if len(values) != 1 else (1,))
+
+
+def _hint(name: str, size: tuple[int, ...] | None) -> bytes:
+    text = name if size is None else f"{name}:{'x'.join(str(n) for n in size)}"
+    return b"h" + _text(text)
+
+
+def _series(column: bytes, n: int) -> bytes:
+    """An ``S`` item: no name, a RangeIndex 0..n-1, then the column."""
+    return b"Snnr" + _I64.pack(0) + _I64.pack(n) + _I64.pack(1) + column
+
+
+def _row_major(n_or_size: tuple[int, ...]) -> np.ndarray:
+    """Positions of the column-major elements of an array of MATLAB size, in row-major order."""
+    return np.arange(int(np.prod(n_or_size))).reshape(n_or_size, order="F").reshape(-1)
+
+
+def _refuse(message: str) -> UnsupportedValueError:
+    return UnsupportedValueError(message)
+
+
+class _Raising:
+    """One walk over request bytes, copying what is stored as it is and raising the rest."""
+
+    def __init__(self, buf: memoryview) -> None:
+        if bytes(buf[:4]) != HEADER:
+            raise WireFormatError("not SciStack wire data: the header is missing")
+        self.r = _Reader(buf, 4)
+        self.out: list[bytes | memoryview] = [HEADER]
+        self.changed = False
+
+    def copy_from(self, start: int) -> None:
+        self.out.append(self.r.buf[start:self.r.pos])
+
+    def item(self) -> None:  # noqa: C901 - one dispatch table, read top to bottom
+        r = self.r
+        start = r.pos
+        tag = r.tag()
+        if tag in (b"n", b"N", b"M"):
+            self.copy_from(start)
+        elif tag == b"?":
+            r.take(1)
+            self.copy_from(start)
+        elif tag in (b"i", b"f"):
+            r.take(8)
+            self.copy_from(start)
+        elif tag == b"c":
+            r.take(16)
+            self.copy_from(start)
+        elif tag in (b"s", b"I"):
+            r.take(r.u64())
+            self.copy_from(start)
+        elif tag == b"a":
+            dtype = r.dtype()
+            r.tag()
+            _, n = r.shape(dtype.itemsize)
+            r.take(n * dtype.itemsize)
+            self.copy_from(start)
+        elif tag == b"g":
+            r.take(r.dtype().itemsize)
+            self.copy_from(start)
+        elif tag == b"O":
+            _, n = r.shape(1)
+            self.copy_from(start)
+            for _ in range(n):
+                self.item()
+        elif tag in (b"l", b"u"):
+            n = r.count()
+            self.copy_from(start)
+            for _ in range(n):
+                self.item()
+        elif tag == b"d":
+            n = r.count(2)
+            self.copy_from(start)
+            for _ in range(2 * n):
+                self.item()
+        elif tag == b"h":
+            r.take(r.u64())
+            self.copy_from(start)
+            self.item()
+        elif tag[0] in _REQUEST_TAGS:
+            self.changed = True
+            self.out.append(self.raised(tag))
+        else:  # the stored items MATLAB never sends (DataFrames, Python times) stay
+            r.pos = start
+            r.item()
+            self.copy_from(start)
+
+    # ------------------------------------------------------------------ request items
+
+    def raised(self, tag: bytes) -> bytes:
+        """The stored item for the request item whose tag was just read."""
+        if tag == b"W":
+            size, texts = self.texts()
+            if size == (1, 1):
+                t = texts[0]
+                return _hint("string", None) + (b"n" if t is None else b"s" + _text(t))
+            order = _row_major(size)
+            return (_hint("string", size) + b"O" + _shape(size)
+                    + b"".join(b"n" if texts[k] is None else b"s" + _text(texts[k])
+                               for k in order))
+        if tag == b"T":
+            size, ticks, zone = self.times()
+            if size == (1, 1):
+                if ticks[0] == _NAT:
+                    return b"M"
+                return b"p" + _I64.pack(int(ticks[0])) + _text("ns") + _text(zone)
+            return _hint("datetime", size) + _series(_time_column(ticks, zone), len(ticks))
+        if tag == b"L":
+            size, millis = self.numbers()
+            ticks = _duration_ticks(millis)
+            if size == (1, 1):
+                return b"g" + _text("m8[ns]") + ticks.astype("<i8").tobytes()
+            return _hint("duration", size) + _array(ticks, "m8[ns]", size)
+        if tag == b"K":
+            size, column = self.categorical()
+            return _hint("categorical", size) + _series(column, int(np.prod(size)))
+        return self.table()
+
+    def texts(self) -> tuple[tuple[int, ...], list[bytes | None]]:
+        """A ``W`` item after its tag: MATLAB size and the UTF-8 texts (None: missing)."""
+        r = self.r
+        size = tuple(r.u64() for _ in range(r.count(8)))
+        n = int(np.prod(size))
+        counts = np.frombuffer(r.take(8 * n), dtype="<u8")
+        missing = counts == _MISSING
+        ends = np.cumsum(np.where(missing, 0, counts))
+        raw = bytes(r.take(int(ends[-1]) if n else 0))
+        starts = ends - np.where(missing, 0, counts)
+        return size, [None if m else raw[a:b] for a, b, m in
+                      zip(starts.tolist(), ends.tolist(), missing.tolist())]
+
+    def numbers(self) -> tuple[tuple[int, ...], np.ndarray]:
+        """An ``f``, ``g`` or ``a`` item: MATLAB size and the values, column-major."""
+        r = self.r
+        tag = r.tag()
+        if tag == b"f":
+            return (1, 1), np.array([r.f64()])
+        if tag == b"g":
+            dtype = r.dtype()
+            return (1, 1), np.frombuffer(r.take(dtype.itemsize), dtype=dtype).copy()
+        if tag != b"a":
+            raise WireFormatError(f"expected numbers at byte {r.pos - 1}")
+        dtype = r.dtype()
+        order = r.tag()
+        shape, n = r.shape(dtype.itemsize)
+        values = np.frombuffer(r.take(n * dtype.itemsize), dtype=dtype)
+        if order == b"C" and len(shape) > 1:
+            values = values.reshape(shape).reshape(-1, order="F")
+        return ((shape[0], 1) if len(shape) == 1 else shape), values
+
+    def times(self) -> tuple[tuple[int, ...], np.ndarray, str]:
+        """A ``T`` item after its tag: MATLAB size, nanosecond ticks, zone."""
+        rate, zone = self.r.u64(), self.r.text()
+        if zone == "UTCLeapSeconds":
+            raise _refuse("datetimes in 'UTCLeapSeconds' have no Python form (pandas counts "
+                          "no leap seconds); set t.TimeZone = 'UTC' before saving")
+        size, ticks = self.numbers()
+        ticks = ticks.astype(np.int64)
+        if rate != 10**9:
+            if rate <= 0 or 10**9 % rate:
+                raise _refuse(f"datetimes at {rate} ticks per second have no nanosecond form")
+            ticks = np.where(ticks == _NAT, _NAT, ticks * (10**9 // rate))
+        return size, ticks, zone
+
+    def categorical(self) -> tuple[tuple[int, ...], bytes]:
+        """A ``K`` item after its tag: MATLAB size and its categorical column."""
+        r = self.r
+        ordered = r.take(1)
+        if r.tag() != b"W":
+            raise WireFormatError(f"expected category names at byte {r.pos - 1}")
+        _, names = self.texts()
+        size, codes = self.numbers()
+        codes = np.where(np.isnan(codes), -1, codes - 1).astype(np.int32)
+        column = (b"k" + bytes(ordered) + b"o" + _U64.pack(len(names))
+                  + b"".join(b"s" + _text(t or b"") for t in names) + _column(codes, "i4"))
+        return size, column
+
+    def table(self) -> bytes:
+        """A ``Q`` item after its tag, as a DataFrame ``F``."""
+        r = self.r
+        rows, ncols = r.u64(), r.count(2)
+        dimension = r.text()
+        if r.tag() == b"n":
+            index = b"nr" + _I64.pack(0) + _I64.pack(rows) + _I64.pack(1)
+        else:
+            _, names = self.texts()
+            index = (b"s" + _text(dimension) + b"o" + _U64.pack(len(names))
+                     + b"".join(b"s" + _text(t or b"") for t in names))
+        parts = [b"F", _U64.pack(rows), _U64.pack(ncols), index]
+        for _ in range(ncols):
+            name = r.text()
+            parts += [b"s" + _text(name), self.table_column(name)]
+        return b"".join(parts)
+
+    def table_column(self, name: str) -> bytes:  # noqa: C901 - one branch per class
+        """One table variable (any request item) as a DataFrame column."""
+        r = self.r
+        start = r.pos
+        tag = r.tag()
+        hint = r.text() if tag == b"h" else ""
+        cls = hint.partition(":")[0]
+        size = _hint_size(hint)
+        if tag == b"h":
+            tag = r.tag()
+        if size is not None and (len(size) != 2 or size[1] != 1):
+            raise _refuse(f"table variable '{name}' has {size[1]} columns; store "
+                          "multi-column variables as separate variables (splitvars) or in "
+                          "a cell")
+        if tag == b"W":
+            wsize, texts = self.texts()
+            _one_column(name, wsize)
+            mask = np.array([t is None for t in texts], dtype=bool)
+            return (b"e" + _text("string[python]") + _column(mask, "b1") + b"l"
+                    + _U64.pack(len(texts))
+                    + b"".join(b"n" if t is None else b"s" + _text(t) for t in texts))
+        if tag == b"T":
+            tsize, ticks, zone = self.times()
+            _one_column(name, tsize)
+            return _time_column(ticks, zone)
+        if tag == b"L":
+            lsize, millis = self.numbers()
+            _one_column(name, lsize)
+            return _column(_duration_ticks(millis), "m8[ns]")
+        if tag == b"K":
+            ksize, column = self.categorical()
+            _one_column(name, ksize)
+            return column
+        if tag == b"O" and cls == "cell":
+            _, n = r.shape(1)
+            mark = len(self.out)
+            for _ in range(n):
+                self.item()
+            items = self.out[mark:]
+            del self.out[mark:]
+            return b"o" + _U64.pack(n) + b"".join(bytes(c) for c in items)
+        if tag in (b"f", b"g", b"a", b"?") and not cls:
+            r.pos = start
+            if tag == b"?":
+                r.take(1)
+                return _column(np.array([r.take(1)[0] != 0]), "b1")
+            nsize, values = self.numbers()
+            _one_column(name, nsize)
+            if values.dtype.kind == "c":
+                raise _refuse("complex table variables are not supported")
+            return _column(values, values.dtype.str[1:])
+        if tag == b"c":
+            raise _refuse("complex table variables are not supported")
+        shown = cls or {b"s": "char", b"d": "struct", b"Q": "table"}.get(tag, "unknown")
+        raise _refuse(f"table variable '{name}' of class {shown} has no DataFrame column form")
+
+
+def _hint_size(hint: str) -> tuple[int, ...] | None:
+    _, _, text = hint.partition(":")
+    return tuple(int(n) for n in text.split("x")) if text else None
+
+
+def _one_column(name: str, size: tuple[int, ...]) -> None:
+    if len(size) != 2 or size[1] != 1:
+        raise _refuse(f"table variable '{name}' has {size[1] if len(size) > 1 else 1} "
+                      "columns; store multi-column variables as separate variables "
+                      "(splitvars) or in a cell")
+
+
+def _time_column(ticks: np.ndarray, zone: str) -> bytes:
+    """Naive: ``a`` datetime64[ns] of wall-clock ticks; zoned: ``e`` of UTC instants."""
+    if not zone:
+        return _column(ticks, "M8[ns]")
+    return (b"e" + _text(f"datetime64[ns, {zone}]") + _column(ticks == _NAT, "b1")
+            + _column(ticks, "M8[ns]"))
+
+
+def _duration_ticks(millis: np.ndarray) -> np.ndarray:
+    """Milliseconds -> int64 nanoseconds as MATLAB's int64(round(ms * 1e6)) computes them
+    (half away from zero, saturating); NaN -> NaT."""
+    scaled = np.asarray(millis, dtype=np.float64) * 1e6
+    whole = np.trunc(scaled)
+    rounded = whole + np.where(np.abs(scaled - whole) >= 0.5, np.sign(scaled), 0.0)
+    nan = np.isnan(rounded)
+    clipped = np.clip(np.where(nan, 0.0, rounded), -(2.0**63), 2.0**63)
+    high = clipped >= 2.0**63
+    ticks = np.where(high, np.iinfo(np.int64).max, np.where(high, 0.0, clipped).astype(np.int64))
+    return np.where(nan, _NAT, ticks).astype(np.int64)

@@ -1,0 +1,183 @@
+"""The MATLAB request profile: request items raised to the stored encoding, exactly.
+
+The request items are built here by hand, as the toolbox writes them
+(toolbox/+scistack/+internal/encode_matlab_only.m); the stored bytes they must become
+are checked against the values they decode to, against the golden bytes the toolbox
+wrote before the profile (tests/fixtures/matlab_stored.json) and against MATLAB's
+rounding rules. Octave's end of the same is tests/python/test_matlab_stored_bytes.py.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scistack_engine.codec import HEADER, decode, encode
+from scistack_engine.errors import UnsupportedValueError, WireFormatError
+from scistack_engine.gateway import dispatch
+from scistack_engine.gateway.request_profile import _duration_ticks, raise_wire
+from scistack_engine.hashing import content_hash
+
+GOLDEN = json.loads((pathlib.Path(__file__).parents[1] / "fixtures" / "matlab_stored.json")
+                    .read_text())
+MISSING = 2**64 - 1
+
+
+def u64(*values: int) -> bytes:
+    return b"".join(struct.pack("<Q", v) for v in values)
+
+
+def text(s: str) -> bytes:
+    raw = s.encode("utf-8")
+    return u64(len(raw)) + raw
+
+
+def w(size: tuple[int, ...], texts: list[str | None]) -> bytes:
+    """A 'W' item; texts in column-major order."""
+    raws = [b"" if t is None else t.encode("utf-8") for t in texts]
+    counts = [MISSING if t is None else len(r) for t, r in zip(texts, raws)]
+    return b"W" + u64(len(size), *size) + u64(*counts) + b"".join(raws)
+
+
+def numbers(values: list[float] | np.ndarray, code: str = "f8",
+            size: tuple[int, ...] | None = None) -> bytes:
+    """What wire_encode writes for a numeric array: 'f'/'g' for 1-by-1, else 'a' F."""
+    arr = np.asarray(values, dtype="<" + code)
+    if arr.size == 1 and size is None:
+        return b"f" + arr.tobytes() if code == "f8" else b"g" + text(code) + arr.tobytes()
+    size = size or (arr.size, 1)
+    shape = (size[0],) if len(size) == 2 and size[1] == 1 and size[0] != 1 else size
+    return b"a" + text(code) + b"F" + u64(len(shape), *shape) + arr.tobytes()
+
+
+def raised(item: bytes) -> bytes:
+    return raise_wire(HEADER + item)
+
+
+def golden(name: str) -> bytes:
+    return bytes.fromhex(GOLDEN[name][0])
+
+
+MU = "\u00b5V"
+NS = int(float(1709296200123456789))  # Octave read the literal as a double
+
+
+def test_stored_bytes_come_back_as_they_are():
+    for value in (1.5, [1, "a"], {"k": np.arange(3.0)}, pd.DataFrame({"x": [1.0]}),
+                  pd.Timestamp("2024-01-01", tz="UTC")):
+        wire = encode(value)
+        assert raise_wire(wire) is wire
+
+
+@pytest.mark.parametrize("name, item", [
+    ("string_scalar", w((1, 1), ["pre"])),
+    ("string_missing", w((1, 1), [None])),
+    ("string_empty_text", w((1, 1), [""])),
+    ("string_unicode", w((1, 1), [MU])),
+    ("string_matrix", w((2, 2), ["a", "", "bc", None])),
+    ("string_column", w((3, 1), ["x", "y", "z"])),
+    ("string_row", w((1, 2), ["x", "y"])),
+    ("categorical_column", b"K\x01" + w((2, 1), ["lo", "hi"]) + numbers([1, 2, np.nan, 1])),
+    ("categorical_row", b"K\x00" + w((2, 1), ["a", MU]) + numbers([2, 1], size=(1, 2))),
+    ("categorical_scalar", b"K\x00" + w((1, 1), ["only"]) + numbers([1])),
+    ("datetime_scalar", b"T" + u64(10**9) + text("") + numbers([NS], "i8")),
+    ("datetime_scalar_zoned", b"T" + u64(10**9) + text("Europe/Berlin")
+     + numbers([int(float(1709292600123456789))], "i8")),
+    ("datetime_nat", b"T" + u64(10**9) + text("") + numbers([-(2**63)], "i8")),
+    ("datetime_column", b"T" + u64(10**9) + text("")
+     + numbers([0, 10**18, -(2**63), -5], "i8")),
+    ("datetime_row", b"T" + u64(10**9) + text("") + numbers([1, 2, 3], "i8", size=(1, 3))),
+])
+def test_request_items_raise_to_the_golden_stored_bytes(name, item):
+    assert raised(item) == golden(name)
+
+
+def test_a_table_raises_to_its_golden_dataframe():
+    label = w((3, 1), ["a", None, "c"])
+    level = b"K\x00" + w((2, 1), ["p", "q"]) + numbers([1, np.nan, 2])
+    when = b"T" + u64(10**9) + text("") + numbers([0, 1, -(2**63)], "i8")
+    misc = (b"h" + text("cell:3x1") + b"O" + u64(1, 3) + b"f" + struct.pack("<d", 1)
+            + b"s" + text("x") + numbers([1, 2], size=(1, 2)))
+    columns = [("num", numbers([1, 2.5, -3])), ("flag", numbers([1, 0, 1], "b1")),
+               ("label", label), ("level", level), ("when", when), ("misc", misc),
+               ("count", numbers([3, 4, 5], "i4")), ("b", numbers([1, 2, 3], "u1"))]
+    item = b"Q" + u64(3, len(columns)) + text("Row") + b"n" + b"".join(
+        text(n) + c for n, c in columns)
+    assert raised(item) == golden("table_mixed")
+
+
+def test_row_names_and_one_row_variables():
+    item = (b"Q" + u64(2, 1) + text("Row") + w((2, 1), [MU, "r2"])
+            + text("name") + w((2, 1), [MU, "b"]))
+    assert raised(item) == golden("table_unicode_names")
+    one = (b"Q" + u64(1, 4) + text("Row") + b"n" + text("n") + numbers([5])
+           + text("c") + b"h" + text("cell:1x1") + b"O" + u64(2, 1, 1) + b"s" + text("x")
+           + text("s") + w((1, 1), ["s"]) + text("f") + b"?\x01")
+    assert raised(one) == golden("table_one_row")
+
+
+def test_request_items_nested_in_containers_are_raised():
+    item = (b"d" + u64(2) + b"s" + text("t") + b"T" + u64(10**9) + text("")
+            + numbers([5], "i8") + b"s" + text("s") + w((1, 2), ["q", "r"]))
+    value = decode(raised(item))
+    assert value["t"] == pd.Timestamp(5, unit="ns")
+    assert value["s"].tolist() == [["q", "r"]]
+
+
+def test_datetime_ticks_at_other_rates_become_nanoseconds():
+    item = b"T" + u64(1000) + text("UTC") + numbers([1500, -(2**63)], "i8")
+    values = decode(raised(item))
+    assert values.iloc[0] == pd.Timestamp(1_500_000_000, unit="ns", tz="UTC")
+    assert values.isna().tolist() == [False, True]
+
+
+def test_durations_round_as_matlab_does():
+    millis = np.array([1.5, -2.0000005, 0.0000005, -0.0000005, 2.4999999e-7, np.nan,
+                       1e300, -1e300])
+    ticks = _duration_ticks(millis)
+    assert ticks.tolist() == [1_500_000, -2_000_001, 1, -1, 0, -(2**63),
+                              2**63 - 1, -(2**63)]
+    assert decode(raised(b"L" + numbers([1.5]))) == np.timedelta64(1_500_000, "ns")
+    arr = decode(raised(b"L" + numbers([1, np.nan], size=(1, 2))))
+    assert arr.dtype == np.dtype("m8[ns]") and arr.shape == (1, 2)
+    assert np.isnat(arr[0, 1])
+
+
+@pytest.mark.parametrize("column, message", [
+    (numbers([1, 2, 3, 4], size=(2, 2)), "has 2 columns"),
+    (numbers([1, 2], "c16"), "complex"),
+    (b"h" + text("char:2x1") + b"a" + text("U1") + b"F" + u64(1, 2) + u64(0), "class char"),
+    (b"h" + text("struct:2x1") + b"O" + u64(1, 2) + (b"d" + u64(0)) * 2, "class struct"),
+    (w((2, 2), ["a", "b", "c", "d"]), "has 2 columns"),
+])
+def test_table_variables_without_a_column_form_are_refused(column, message):
+    item = b"Q" + u64(2, 1) + text("Row") + b"n" + text("v") + column
+    with pytest.raises(UnsupportedValueError, match=message):
+        raised(item)
+
+
+def test_utc_leap_seconds_and_odd_rates_are_refused():
+    with pytest.raises(UnsupportedValueError, match="UTCLeapSeconds"):
+        raised(b"T" + u64(10**9) + text("UTCLeapSeconds") + numbers([0], "i8"))
+    with pytest.raises(UnsupportedValueError, match="ticks per second"):
+        raised(b"T" + u64(7) + text("") + numbers([0], "i8"))
+
+
+def test_truncated_request_items_are_wire_format_errors():
+    whole = raised(w((1, 2), ["ab", "c"]))
+    assert decode(whole).tolist() == [["ab", "c"]]
+    with pytest.raises(WireFormatError):
+        raised(w((1, 2), ["ab", "c"])[:-1])
+
+
+def test_the_gateway_raises_requests_and_nested_values():
+    item = b"T" + u64(10**9) + text("") + numbers([NS], "i8")
+    hand = (HEADER + b"d" + u64(2) + b"s" + text("op") + b"s" + text("hash")
+            + b"s" + text("args") + b"d" + u64(1) + b"s" + text("value") + item)
+    reply = decode(dispatch.handle(hand))
+    assert reply == {"ok": content_hash(pd.Timestamp(NS, unit="ns"))}
