@@ -50,7 +50,7 @@ from .database import Database, close, configure_database, get_database
 from .filters import ColumnRef, Sql
 from .foreach import for_each
 from .inputs import Fixed, Merge, PathTemplate
-from .variable import BaseVariable
+from .variable import BaseVariable, VariableNameWarning
 
 __all__ = [
     "BaseVariable",
@@ -88,4 +88,5 @@ __all__ = [
     "SchemaMismatchError",
     "UnknownVariableError",
     "NotConfiguredError",
+    "VariableNameWarning",
 ]

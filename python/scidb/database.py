@@ -99,7 +99,9 @@ class Database(_EngineDatabase):
 
         Each is the class of that name (made on the fly when no class defines it), so the
         list serves as for_each inputs: ``for_each(fn, inputs=db.get_var_group("kinematics"))``
-        passes each variable as the parameter of its name.
+        passes each variable as the parameter of its name. A group holds names: when two
+        modules define a class of one name (one variable in the database, with a
+        ``VariableNameWarning``), it is the class defined last.
         """
         from .variable import variable_class  # variable imports this module
 

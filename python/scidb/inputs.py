@@ -67,7 +67,9 @@ class PathTemplate:
 
     ``PathTemplate("{subject}/trial_{trial}.mat", root_folder="/data")`` gives
     ``/data/1/trial_2.mat`` at ``subject=1, trial=2``: ``root_folder`` is joined in front
-    of the template as it is (braces in it are not placeholders).
+    of the template as it is (braces in it are not placeholders). The file's content (a
+    folder's: every file under it) is part of the combination's cache key, with its path:
+    under ``scihist.for_each`` an unchanged file is ``cached``, an edited one runs again.
     """
 
     def __init__(self, template: str, root_folder: str | os.PathLike | None = None) -> None:

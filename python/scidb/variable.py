@@ -13,10 +13,17 @@ not hold (an object of your own class) defines ``to_db`` (the value to store) an
 ``from_db`` (the value back); every save, load and for_each of that type goes through them.
 Instances also act as for_each input specifications: ``RawEMG["col"]`` selects DataFrame
 columns and ``RawEMG == v``, ``RawEMG["col"] > v`` build ``where=`` filters.
+
+A variable *is* its name: two classes called ``RawEMG`` (in two modules) are one variable
+in the database, and what looks a variable up by name (``db.get_var_group``,
+:func:`variable_class`) gets the class defined last. Defining a second one in another
+module warns (:class:`VariableNameWarning`); defining it again in the same module (a
+notebook cell run twice, a reloaded module) does not.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeGuard
 
@@ -32,12 +39,25 @@ from scistack_engine.store import SaveItem
 from .database import Database, get_database
 from .filters import ColumnRef, VariableFilter
 
-__all__ = ["BaseVariable", "variable_class", "VariableMeta", "serialising_call"]
+__all__ = ["BaseVariable", "variable_class", "VariableMeta", "VariableNameWarning",
+           "serialising_call"]
 
 _registry: dict[str, type] = {}
 
 #: Records fetched per query when iterating over many records.
 LOAD_BATCH = 2000
+
+
+class VariableNameWarning(UserWarning):
+    """A variable type is defined under a name another module already defines.
+
+    Both classes are the one variable of that name in the database; lookups by name
+    return the class defined last.
+    """
+
+
+def _where(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class VariableMeta(type):
@@ -49,6 +69,14 @@ class VariableMeta(type):
             if name.startswith("_"):
                 raise MetadataError(f"variable type name {name!r} may not start with '_'")
             validate_identifier(name, "variable type name")
+            previous = _registry.get(name)
+            if (previous is not None and not previous.__dict__.get("_made_by_name")
+                    and previous.__module__ != cls.__module__):
+                warnings.warn(
+                    f"variable type {name!r} is defined in {_where(previous)} and again in "
+                    f"{_where(cls)}: both are the one variable {name!r} of the database; "
+                    f"lookups by name (get_var_group) now give {_where(cls)}",
+                    VariableNameWarning, stacklevel=2)
             _registry[name] = cls
         return cls
 
@@ -85,10 +113,12 @@ class VariableMeta(type):
 
 
 def variable_class(name: str) -> type:
-    """The variable type called ``name`` (created on the fly if no class defines it)."""
+    """The variable type called ``name``: the class last defined under that name, or one
+    created on the fly if no class defines it (a class defined later replaces it)."""
     cls = _registry.get(name)
     if cls is None:
-        cls = VariableMeta(name, (BaseVariable,), {"__module__": __name__})
+        cls = VariableMeta(name, (BaseVariable,), {"__module__": __name__,
+                                                    "_made_by_name": True})
     return cls
 
 

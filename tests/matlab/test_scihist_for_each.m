@@ -115,6 +115,31 @@ verifyEqual(testCase, r.status, {'done'});
 verifyEqual(testCase, Counted().load('subject', 1, 'session', 'pre').data, [3; 4; 5]);
 end
 
+function test_an_edited_path_input_runs_again_and_the_others_stay_cached(testCase)
+% The file's content is part of the cache key: editing one file reruns its combination.
+folder = tempname();
+mkdir(fullfile(folder, '1'));
+mkdir(fullfile(folder, '2'));
+cleanup = onCleanup(@() rmdir(folder, 's'));
+write_text(fullfile(folder, '1', 'pre.txt'), '3');
+write_text(fullfile(folder, '2', 'pre.txt'), '10');
+template = scidb.PathTemplate('{subject}/{session}.txt', 'root_folder', folder);
+import_number = @(path) str2double(fileread(path));
+run = @() scihist.for_each(import_number, struct('path', template), {Counted()}, ...
+                           'subject', [1 2], 'session', 'pre');
+verifyEqual(testCase, getfield(run(), 'status'), {'done'; 'done'});
+verifyEqual(testCase, getfield(run(), 'status'), {'cached'; 'cached'});
+before = Counted().provenance('subject', 1, 'session', 'pre');
+write_text(fullfile(folder, '1', 'pre.txt'), '4');  % edited: same size, other content
+verifyEqual(testCase, getfield(run(), 'status'), {'done'; 'cached'});
+verifyEqual(testCase, Counted().load('subject', 1, 'session', 'pre').data, 4);
+verifyEqual(testCase, Counted().load('subject', 2, 'session', 'pre').data, 10);
+after = Counted().provenance('subject', 1, 'session', 'pre');
+verifyEqual(testCase, after.inputs.path.variable, 'path');
+verifyFalse(testCase, strcmp(after.inputs.path.content_hash, before.inputs.path.content_hash));
+verifyFalse(testCase, strcmp(after.cache_key, before.cache_key));
+end
+
 % ----------------------------------------------------------------- lineage
 
 function test_outputs_carry_matlab_lineage(testCase)
@@ -178,6 +203,12 @@ fprintf(fid, 'function y = %s(x)\n%s\nend\n', name, body);
 fclose(fid);
 clear(name);
 rehash();
+end
+
+function write_text(file, text)
+fid = fopen(file, 'w');
+fprintf(fid, '%s', text);
+fclose(fid);
 end
 
 function remove_folder(folder)

@@ -14,6 +14,13 @@ import pytest
 SCIDB_SCHEMA = ["subject", "session"]
 
 
+def pytest_configure(config):
+    # Test modules run in one process and several define a variable type of the same name
+    # (RawEMG); each is told of the others by a VariableNameWarning, which is expected
+    # here. test_var_groups.py checks the warning itself.
+    config.addinivalue_line("filterwarnings", "ignore::scidb.VariableNameWarning")
+
+
 def _close_current_scidb() -> None:
     import scidb
 

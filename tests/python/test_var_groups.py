@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import pytest
 
 import scidb
-from scidb import BaseVariable, NotFoundError, ReadOnlyError, configure_database
+from scidb import (
+    BaseVariable,
+    NotFoundError,
+    ReadOnlyError,
+    VariableNameWarning,
+    configure_database,
+)
+from scidb.variable import VariableMeta, variable_class
 from scistack_engine import var_groups
 
 
@@ -89,3 +98,32 @@ def test_a_group_is_a_for_each_input_set(scidb_db):
     assert [v.data for v in Stride.load_all()] == [10.5, 20.5]
     with pytest.raises(TypeError, match="variable group"):
         scidb.for_each(_stride, inputs=[GroupedKinematics, 3], outputs=[Stride], subject=[1])
+
+
+def defined_in(module, name):
+    """The class statement ``class <name>(BaseVariable): pass`` run in the module ``module``."""
+    return VariableMeta(name, (BaseVariable,), {"__module__": module})
+
+
+def test_one_name_in_two_modules_is_one_variable_and_the_later_class_answers(scidb_db):
+    first = defined_in("lab_first", "TwiceNamed")
+    with pytest.warns(VariableNameWarning,
+                      match=r"lab_first\.TwiceNamed and again in lab_second\.TwiceNamed"):
+        second = defined_in("lab_second", "TwiceNamed")
+    first.save(1.5, subject=1, session="pre")
+    assert second.load(subject=1, session="pre").data == 1.5  # one variable in the file
+    scidb_db.add_to_var_group("twice", [first])
+    assert scidb_db.get_var_group("twice") == [second]
+    assert variable_class("TwiceNamed") is second
+
+
+def test_redefining_in_one_module_or_after_a_class_made_by_name_does_not_warn(scidb_db):
+    scidb_db.add_to_var_group("later", ["DefinedAfterTheGroup"])
+    (made,) = scidb_db.get_var_group("later")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", VariableNameWarning)
+        defined_in("notebook", "RunTwice")
+        again = defined_in("notebook", "RunTwice")  # a notebook cell run again
+        real = defined_in("lab_types", "DefinedAfterTheGroup")
+    assert variable_class("RunTwice") is again
+    assert made is not real and scidb_db.get_var_group("later") == [real]

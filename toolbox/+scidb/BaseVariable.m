@@ -15,6 +15,9 @@ classdef BaseVariable
     %         differs from the latest version there adds a version; the same content again
     %         adds nothing and returns the existing id. VALUE may be a loaded variable
     %         (its data is saved) or a lineage result (its lineage is saved with it).
+    %         A key SciStack uses itself ('value', 'record_id', 'version_id', ...) raises
+    %         scistack:metadata:reservedKey; a key that is no schema key
+    %         scistack:metadata:unknownKey.
     %     X = RawEMG().load('subject', 1, 'session', 'pre')
     %         the latest version of the record, as a RawEMG with the properties below.
     %         Give 'version', N for an older version, or 'version', RECORD_ID for the

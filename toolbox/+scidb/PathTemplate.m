@@ -5,6 +5,9 @@ classdef PathTemplate
     %   A combination whose file does not exist is skipped, with the path as the reason.
     %   P = scidb.PathTemplate(TEMPLATE, 'root_folder', ROOT) puts the folder ROOT in
     %   front of the template, as it is (braces in ROOT are not placeholders).
+    %   The file's content (a folder's: every file under it) is part of the combination's
+    %   cache key, with its path: under scihist.for_each an unchanged file is 'cached' and
+    %   an edited one runs again.
     %
     %   Example:
     %     scidb.for_each(@import_emg, struct('file', scidb.PathTemplate('raw/{subject}.csv')), ...

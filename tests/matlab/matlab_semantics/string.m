@@ -1,8 +1,8 @@
 classdef string
     %STRING  Test shim: MATLAB's string array, as far as SciStack's codec uses it.
     %   S = string(C) from a char row (1x1), a cell array of char rows (same size) or
-    %   missing; s(k) = missing / s(k) = 'text'; ismissing, char (of a scalar), size,
-    %   numel, isscalar, reshape, transpose, indexing with (), isequal. Each element
+    %   missing; s(k) = missing / s(k) = 'text'; isstring, ismissing, char (of a scalar), cellstr,
+    %   size, numel, isscalar, reshape, transpose, indexing with (), isequal. Each element
     %   is its text or missing, as in MATLAB.
     %
     %   Example:
@@ -41,6 +41,20 @@ classdef string
                 error('shim:string:char', 'char of a string array is not emulated');
             end
             c = s.Texts{1};
+        end
+
+        function tf = isstring(~)
+            % True: GNU Octave's own isstring is false for every value.
+            tf = true;
+        end
+
+        function c = cellstr(s)
+            % A cell of char of the same size; a missing element is an error here (a
+            % conservative stand-in for MATLAB, so a test cannot pass on it by chance).
+            if any(s.Absent(:))
+                error('shim:string:cellstr', 'cellstr of a missing string is not emulated');
+            end
+            c = s.Texts;
         end
 
         function varargout = size(s, varargin)
