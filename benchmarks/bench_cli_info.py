@@ -8,6 +8,9 @@ process to reading the first line it prints, and of the time to its exit.
 
 Floor: a process that only imports DuckDB and runs the same aggregate query.
 
+Then the same while a second process holds the file open for writing, so the command
+reads a snapshot (the file and its write-ahead log copied to a temporary folder).
+
     python benchmarks/bench_cli_info.py
 """
 
@@ -64,6 +67,16 @@ def run(quick: bool = False) -> list[bc.Figure]:
         first_line_and_exit(floor_command)
         times = [first_line_and_exit(command) for _ in range(REPEAT)]
         floor = [first_line_and_exit(floor_command)[0] for _ in range(REPEAT)]
+        size = os.path.getsize(path)
+        writer = subprocess.Popen([sys.executable, "-c", "import duckdb, sys; "
+                                   f"con = duckdb.connect({path!r}); print('ready', flush=True); "
+                                   "sys.stdin.read()"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            writer.stdout.readline()
+            snapshot = [first_line_and_exit(command) for _ in range(REPEAT)]
+        finally:
+            writer.communicate("")
     label = "a process importing DuckDB and running the same aggregate query"
     return [
         bc.Figure("scistack info, 100,000 records", "time to first output",
@@ -71,6 +84,9 @@ def run(quick: bool = False) -> list[bc.Figure]:
                   floor=bc.median(floor), floor_label=label),
         bc.Figure("scistack info, 100,000 records", "time to exit",
                   bc.median([t[1] for t in times]), "s"),
+        bc.Figure(f"scistack info, 100,000 records ({size / 1e6:.0f} MB), a writer holding "
+                  "the file", "time to first output (snapshot)",
+                  bc.median([t[0] for t in snapshot]), "s"),
     ]
 
 

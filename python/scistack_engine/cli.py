@@ -1,7 +1,11 @@
 """The ``scistack`` command: look at a database from a terminal, without writing to it.
 
-Every command but ``merge`` opens the file read-only (so it works while no other process
-writes, and says so clearly when one does), prints aligned tables or, with ``--json``, one JSON
+Every command but ``merge`` opens the file read-only. While another process writes the file
+(DuckDB lets a file be written by one process or read by several, never both), a reading
+command reads a *snapshot* instead: a copy of the file and its write-ahead log, taken while
+neither changed, opened read-only and deleted afterwards; it says so on stderr, naming the
+writer and the time of the snapshot (``--no-snapshot`` stops with exit status 4 instead).
+Each command prints aligned tables or, with ``--json``, one JSON
 document, and exits with a status that says what happened:
 
 ====  ==============================================================
@@ -23,9 +27,10 @@ runs the command in-process (what the tests and ``python -m scistack_engine`` ca
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .errors import (
@@ -111,6 +116,32 @@ def _open_database(path: str) -> Any:
     return Database(path, None, read_only=True)
 
 
+@contextlib.contextmanager
+def _reading(args: argparse.Namespace, opener: Callable[[str], Any] = _open_database
+             ) -> Iterator[Any]:
+    """``args.db`` opened by ``opener``; while another process writes it, a snapshot of it
+    (announced on stderr), unless ``--no-snapshot``."""
+    from .connection import lock_holder, snapshot
+
+    try:
+        db = opener(args.db)
+    except DatabaseLockedError as exc:
+        holder = lock_holder(exc)
+        if holder is None or args.no_snapshot:
+            raise
+        with snapshot(args.db) as (copy, taken):
+            print(f"scistack {args.command}: {args.db!r} is open for writing in {holder}; "
+                  f"this is a snapshot of it taken at {taken.isoformat(timespec='seconds')} "
+                  "(every transaction committed before then)", file=sys.stderr)
+            with opener(copy) as db:
+                if opener is _open_file:
+                    db.path = args.db  # info names the file and its size, not the copy's
+                yield db
+        return
+    with db:
+        yield db
+
+
 def _typed_value(text: str, types: set[str]) -> Any:
     """Command-line text as a metadata value: a number where the key holds numbers."""
     if types & {"int", "float"}:
@@ -149,7 +180,7 @@ def _emit(args: argparse.Namespace, data: Any, text: Callable[[], str]) -> None:
 def cmd_info(args: argparse.Namespace) -> None:
     from .inspection.info import database_info
 
-    with _open_file(args.db) as db:
+    with _reading(args, _open_file) as db:
         info = database_info(db)
 
     def text() -> str:
@@ -188,7 +219,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> str:
 def cmd_vars(args: argparse.Namespace) -> None:
     from .inspection.summary import variable_summaries
 
-    with _open_database(args.db) as db:
+    with _reading(args) as db:
         summaries = variable_summaries(db, args.variable)
 
     def text() -> str:
@@ -205,7 +236,7 @@ def cmd_vars(args: argparse.Namespace) -> None:
 def cmd_show(args: argparse.Namespace) -> None:
     from .inspection.summary import record_detail
 
-    with _open_database(args.db) as db:
+    with _reading(args) as db:
         metadata = parse_metadata(args.metadata, db.require_variable(args.variable).key_types)
         detail = record_detail(db, args.variable, metadata, args.version)
 
@@ -244,7 +275,7 @@ def cmd_runs(args: argparse.Namespace) -> None:
         since = parse_since(args.since) if args.since else None
     except ValueError as exc:
         raise CommandLineError(str(exc)) from None
-    with _open_file(args.db) as db:
+    with _reading(args, _open_file) as db:
         runs = [r.to_dict() for r in list_runs(db, failed=args.failed, since=since,
                                               limit=args.limit)]
     _emit(args, runs, lambda: _runs_table(runs) if runs else "no runs")
@@ -287,7 +318,7 @@ def cmd_status(args: argparse.Namespace) -> None:
     from .inspection.status import status_grid
 
     keys = [k.strip() for k in args.grid.split(",") if k.strip()] if args.grid else None
-    with _open_database(args.db) as db:
+    with _reading(args) as db:
         db.require_variable(args.variable)
         grid = status_grid(db, args.variable, keys).to_dict()
     _emit(args, grid, lambda: _grid_text(grid))
@@ -306,7 +337,7 @@ def cmd_lineage(args: argparse.Namespace) -> None:
     from .inspection.pictures import format_of, lineage_text
 
     fmt = "json" if args.json else args.format or format_of(args.output) or "mermaid"
-    with _open_database(args.db) as db:
+    with _reading(args) as db:
         text = lineage_text(db, fmt, variable=args.variable, record=args.record,
                             reduce=not args.no_reduce)
     _write_or_print(text, args.output, f"the lineage ({fmt})")
@@ -315,7 +346,7 @@ def cmd_lineage(args: argparse.Namespace) -> None:
 def cmd_report(args: argparse.Namespace) -> None:
     from .inspection.report import render_report, run_report
 
-    with _open_database(args.db) as db:
+    with _reading(args) as db:
         report = run_report(db, args.run_id)
     if args.json:
         print(json.dumps(report, indent=2, default=str))
@@ -327,9 +358,10 @@ def cmd_report(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     from .inspection.export import export_variable
 
-    with _open_database(args.db) as db:
+    with _reading(args) as db:
         where = parse_metadata(args.where, db.require_variable(args.variable).key_types)
-        summary = export_variable(db, args.variable, args.output, args.format, where)
+        summary = export_variable(db, args.variable, args.output, args.format, where,
+                                  database=args.db)
     _emit(args, summary, lambda: f"wrote {summary['rows']} rows ({summary['records']} records) "
                                  f"of {summary['variable']} to {summary['path']}; provenance in "
                                  f"{summary['provenance']}")
@@ -412,15 +444,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "what is stale, how a result was made. Every command but merge reads "
                     "only.",
         epilog="exit status: 0 done, 1 other error, 2 bad usage, 3 cannot open the file, "
-               "4 another process writes it, 5 not found, 6 not exportable, "
+               "4 another process writes it (with --no-snapshot), 5 not found, 6 not exportable, "
                "7 a run not merged to the end")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def command(name: str, run: Callable[[argparse.Namespace], None], summary: str
-                ) -> argparse.ArgumentParser:
+    def command(name: str, run: Callable[[argparse.Namespace], None], summary: str,
+                reads: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("db", metavar="DB", help="the database file (.duckdb)")
         sub.add_argument("--json", action="store_true", help="print one JSON document")
+        if reads:
+            sub.add_argument("--no-snapshot", action="store_true",
+                             help="while another process writes DB, stop with exit status 4 "
+                                  "(default: read a snapshot of it, said on stderr)")
         sub.set_defaults(run=run)
         return sub
 
@@ -466,11 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="only these records, e.g. --where subject=1 --where session=pre,post")
     sub.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
     sub = command("merge", cmd_merge,
-                  "commit the shards of a SLURM run folder (idempotent; writes the database)")
+                  "commit the shards of a SLURM run folder (idempotent; writes the database)",
+                  reads=False)
     sub.add_argument("run_folder", metavar="RUN",
                      help="the run folder, or its run id (or a prefix) in .scistack-runs")
     sub = command("resubmit", cmd_resubmit,
-                  "submit the lost or half-written chunks of a SLURM run folder again")
+                  "submit the lost or half-written chunks of a SLURM run folder again",
+                  reads=False)
     sub.add_argument("run_folder", metavar="RUN",
                      help="the run folder, or its run id (or a prefix) in .scistack-runs")
     sub.add_argument("--chunk", type=int, action="append",

@@ -7,26 +7,32 @@ another process holds it (or this process has it open the other way; with a ``ti
 the lock is tried again until then), :class:`~scistack_engine.errors.NotADatabaseError`
 when it is no DuckDB file, and the storage faults of :mod:`scistack_engine.faults`. New
 files are written in the storage format of :data:`STORAGE_COMPATIBILITY`. It also reads
-the schema keys a SciStack file was created with. It imports only DuckDB (and the error
-modules), so a read-only
-inspection (``scistack info``) starts in a tenth of a second; the database object is
-:class:`scistack_engine.store.Database`.
+the schema keys a SciStack file was created with, and takes a *snapshot* of a file another
+process writes (:func:`snapshot`: the file and its write-ahead log copied while neither
+changes, to be opened read-only). It imports only DuckDB (and the error modules), so a
+read-only inspection (``scistack info``) starts in a tenth of a second; the database object
+is :class:`scistack_engine.store.Database`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import re
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 
 import duckdb
 
 from .errors import DatabaseError, DatabaseLockedError, NotADatabaseError
 from .faults import storage_fault
 
-__all__ = ["STORAGE_COMPATIBILITY", "connect", "stored_schema_keys", "ReadOnlyFile"]
+__all__ = ["STORAGE_COMPATIBILITY", "connect", "stored_schema_keys", "snapshot", "lock_holder",
+           "ReadOnlyFile"]
 
 
 #: The oldest DuckDB release whose storage format new files are written in. Files in
@@ -54,6 +60,15 @@ def _lock_holder(message: str) -> str:
             program = " ".join(os.path.basename(part.decode(errors="replace"))
                                for part in f.read().split(b"\0")[:2] if part)
     return f"process {pid.group(1)}" + (f" ({program})" if program else "")
+
+
+def lock_holder(exc: DatabaseLockedError) -> str | None:
+    """The other process named by a lock error (``"process 4711 (python ...)"``), or None
+    when the error is not another process holding the file."""
+    cause = exc.__cause__
+    if isinstance(cause, duckdb.Error) and _locked_by_another_process(cause):
+        return _lock_holder(str(cause))
+    return None
 
 
 def connect(path: str, read_only: bool, timeout: float = 0.0) -> duckdb.DuckDBPyConnection:
@@ -114,6 +129,50 @@ def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
             f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
             "check the path, or restore the file from a backup"
         ) from exc
+
+
+def _stamps(paths: tuple[str, ...]) -> tuple[tuple[int, int] | None, ...]:
+    """Size and modification time of each file (None when it does not exist)."""
+    stamps: list[tuple[int, int] | None] = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            stamps.append((st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
+@contextlib.contextmanager
+def snapshot(path: str, attempts: int = 5) -> Iterator[tuple[str, dt.datetime]]:
+    """A copy of the file at ``path`` and its write-ahead log, as of one moment, for reading
+    while another process writes the file; yields the copy's path and when it was taken.
+
+    DuckDB's writer holds an advisory lock only, so the two files can be copied; a commit
+    appends to the log and a checkpoint moves the log into the file, so a copy is kept only
+    when neither file changed while it was made (``attempts`` tries, then
+    :class:`DatabaseLockedError`). Opened read-only, the copy replays the log in memory:
+    what it shows is every transaction committed before the copy. The copy is deleted on
+    exit.
+    """
+    sources = (path, path + ".wal")
+    with tempfile.TemporaryDirectory(prefix="scistack-snapshot-") as folder:
+        copy = os.path.join(folder, os.path.basename(path))
+        for _ in range(attempts):
+            before = _stamps(sources)
+            taken = dt.datetime.now(dt.timezone.utc)
+            for source, target in zip(sources, (copy, copy + ".wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.copyfile(source, target)
+            if _stamps(sources) == before:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(copy + ".wal")
+        else:
+            raise DatabaseLockedError(
+                f"database {path!r} changed during each of {attempts} attempts to copy it "
+                "(another process is writing it); try again, or wait until it stops")
+        yield copy, taken
 
 
 def stored_schema_keys(con: duckdb.DuckDBPyConnection, path: str) -> list[str]:

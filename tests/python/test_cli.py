@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import duckdb
@@ -130,25 +132,89 @@ def test_exit_codes(capsys, pipeline_db, tmp_path):
     assert usage.value.code == 2
 
 
-def test_a_writer_holding_the_lock_is_named(pipeline_db, tmp_path):
-    ready = tmp_path / "ready"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import duckdb, pathlib, sys, time
-        con = duckdb.connect({pipeline_db!r})
-        pathlib.Path({str(ready)!r}).write_text("x")
-        sys.stdin.read()
-        """)], stdin=subprocess.PIPE)
-    try:
-        for _ in range(200):
+class _Writer:
+    """A second process holding ``path`` open for writing; each line sent to it is run as
+    SQL and committed (a line ``wal`` adds one record's worth to the write-ahead log)."""
+
+    def __init__(self, path: str, tmp_path: pathlib.Path) -> None:
+        ready = tmp_path / "writer-ready"
+        self.process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, pathlib, sys
+            con = duckdb.connect({path!r})
+            con.execute("SET checkpoint_threshold = '1GB'")  # commits stay in the WAL
+            pathlib.Path({str(ready)!r}).write_text("x")
+            for line in sys.stdin:
+                con.execute(line)
+                print("done", flush=True)
+            """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(400):
             if ready.exists():
                 break
             subprocess.run(["sleep", "0.05"])
-        result = subprocess.run([sys.executable, "-m", "scistack_engine", "info", pipeline_db],
-                                capture_output=True, text=True)
+
+    def run(self, sql: str) -> None:
+        self.process.stdin.write(sql + "\n")
+        self.process.stdin.flush()
+        assert self.process.stdout.readline().strip() == "done"
+
+    def close(self) -> None:
+        self.process.communicate("")
+
+
+def _scistack(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scistack_engine", *argv],
+                          capture_output=True, text=True)
+
+
+def test_a_writer_holding_the_lock_is_named_with_no_snapshot(pipeline_db, tmp_path):
+    writer = _Writer(pipeline_db, tmp_path)
+    try:
+        result = _scistack("info", pipeline_db, "--no-snapshot")
     finally:
-        holder.communicate(b"")
+        writer.close()
     assert result.returncode == 4
-    assert f"process {holder.pid}" in result.stderr and "writing" in result.stderr
+    assert f"process {writer.process.pid}" in result.stderr and "writing" in result.stderr
+
+
+def test_a_snapshot_is_read_while_another_process_writes(tmp_path):
+    path = str(inspection_pipeline.build(tmp_path / "gait.duckdb"))
+    copies_before = _snapshot_folders()
+    writer = _Writer(path, tmp_path)
+    try:
+        # a commit the writer made (in the WAL only) is in the snapshot
+        writer.run("INSERT INTO _runs (run_id, function, status, started_at) "
+                   "VALUES ('snapshot-run-1', 'committed_before', 'completed', now())")
+        assert (pathlib.Path(path + ".wal")).stat().st_size > 0
+        info = _scistack("info", path, "--json")
+        runs = _scistack("runs", path, "--json")
+        vars_ = _scistack("vars", path, "StepLength", "--json")
+        out = tmp_path / "steps.csv"
+        export = _scistack("export", path, "StepLength", "-o", str(out))
+        # a commit after the snapshot is not
+        writer.run("INSERT INTO _runs (run_id, function, status, started_at) "
+                   "VALUES ('snapshot-run-2', 'committed_after', 'completed', now())")
+        assert writer.process.poll() is None  # the writer held the file all along
+    finally:
+        writer.close()
+    for result in (info, runs, vars_, export):
+        assert result.returncode == 0, result.stderr
+        assert f"open for writing in process {writer.process.pid}" in result.stderr
+        assert "snapshot of it taken at 20" in result.stderr
+    assert json.loads(info.stdout)["path"] == path
+    assert json.loads(vars_.stdout)["records"] == 30
+    functions = [r["function"] for r in json.loads(runs.stdout)]
+    assert "committed_before" in functions
+    with duckdb.connect(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM _runs WHERE run_id LIKE 'snapshot-run-%'"
+                           ).fetchall() == [(2,)]
+        assert len(duckdb.sql(f"SELECT * FROM read_csv('{out}')").fetchall()) == 30
+    sidecar = json.loads(pathlib.Path(f"{out}.provenance.json").read_text())
+    assert sidecar["database"] == os.path.abspath(path)
+    assert _snapshot_folders() == copies_before  # every copy deleted
+
+
+def _snapshot_folders() -> set[str]:
+    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("scistack-snapshot-")}
 
 
 def test_help_on_every_command():

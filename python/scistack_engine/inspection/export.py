@@ -81,11 +81,13 @@ def _sql_literal(text: str) -> str:
 
 
 def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: str | None = None,
-                    where: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    where: Mapping[str, Any] | None = None,
+                    database: str | None = None) -> dict[str, Any]:
     """Write ``variable``'s latest records to ``path``; return a summary (rows, records,
     format, the sidecar's path).
 
-    ``fmt`` is ``csv``, ``parquet`` or ``mat`` (default: from the file name).
+    ``fmt`` is ``csv``, ``parquet`` or ``mat`` (default: from the file name). ``database``
+    is the file the sidecar names (default: ``db``'s; a snapshot names what it copies).
     """
     path = os.fspath(path)
     fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
@@ -96,7 +98,8 @@ def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: s
     db.require_variable(variable)
     condition, params = _where(db, variable, where)
     rows = write_data(db, variable, path, fmt, condition, params)
-    records = _write_sidecar(db, variable, path, fmt, where, condition, params)
+    records = _write_sidecar(db, variable, path, fmt, where, condition, params,
+                             database or db.path)
     return {"variable": variable, "path": path, "format": fmt, "rows": rows,
             "records": records, "provenance": sidecar_path(path)}
 
@@ -121,7 +124,8 @@ def write_data(db: Database, variable: str, path: str, fmt: str, condition: str 
 
 
 def _write_sidecar(db: Database, variable: str, path: str, fmt: str,
-                   where: Mapping[str, Any] | None, condition: str, params: list) -> int:
+                   where: Mapping[str, Any] | None, condition: str, params: list,
+                   database: str) -> int:
     """The provenance sidecar: a header, then DuckDB's JSON array of the records."""
     query = (
         "SELECT r.record_id, json(r.address) AS metadata, r.version, r.content_hash, "
@@ -132,7 +136,7 @@ def _write_sidecar(db: Database, variable: str, path: str, fmt: str,
         "json_extract(r.lineage, '$.inputs') AS inputs "
         f"FROM _records r WHERE r.record_id IN (SELECT record_id FROM "
         f"{quote_identifier(variable)}{condition})")
-    header = {"variable": variable, "database": os.path.abspath(db.path), "format": fmt,
+    header = {"variable": variable, "database": os.path.abspath(database), "format": fmt,
               "file": os.path.basename(path), "where": dict(where or {}),
               "exported_at": dt.datetime.now(dt.timezone.utc).isoformat()}
     with tempfile.TemporaryDirectory(prefix="scistack-export-") as tmp:
