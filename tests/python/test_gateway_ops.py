@@ -9,6 +9,7 @@ import pytest
 
 from scistack_engine import gateway
 from scistack_engine.codec import HEADER, decode, encode
+from scistack_engine.gateway import matlab_args
 from scistack_engine.gateway import scidb as gateway_scidb  # noqa: F401 - registers the operations
 from scistack_engine.hashing import content_hash
 
@@ -136,3 +137,36 @@ def test_var_load_reads_a_version_in_each_form_matlab_sends(handle, version):
     reply = call("var_load", handle=handle, variable="V",
                  metadata={"subject": 1.0, "session": "a"}, version=version)
     assert len(reply["records"]) == 1 and reply["single"]
+
+
+def test_matlab_metadata_lists_are_flat_and_one_value_is_itself():
+    assert matlab_args.one_or_list(np.array([[1.0, 2.0]])) == [1.0, 2.0]
+    assert matlab_args.one_or_list(np.array([[3.0]])) == 3.0
+    assert matlab_args.one_or_list(["pre"]) == "pre"
+    assert matlab_args.one_or_list("pre") == "pre"
+    assert matlab_args.metadata(None) == {}
+    assert matlab_args.metadata({"subject": np.array([1.0, 2.0]), "session": ["pre"]}) == {
+        "subject": [1.0, 2.0], "session": "pre"}
+
+
+def test_metadata_values_from_matlab_meet_the_engine_rules(handle):
+    # a one-element cell saves at its value; a query takes a vector as "any of these"
+    call("save", handle=handle, variable="V", metadata={"subject": [1.0], "session": ["pre"]},
+         value=wire(1.0))
+    call("save", handle=handle, variable="V", metadata={"subject": 2.0, "session": "pre"},
+         value=wire(2.0))
+    found = call("load", handle=handle, variable="V",
+                 metadata={"subject": np.array([[1.0, 2.0]]), "session": "pre"})
+    assert sorted(r["metadata"]["subject"] for r in found) == [1, 2]
+    versions = call("list_versions", handle=handle, variable="V",
+                    metadata={"subject": [1.0], "session": "pre"})
+    assert [v["metadata"]["subject"] for v in versions] == [1]
+    # the checks MATLAB leaves to the engine: several values in a save, a vector inside a
+    # cell, NaN
+    for bad in (np.array([1.0, 2.0]), [np.array([1.0, 2.0]), 3.0], float("nan")):
+        with pytest.raises(RuntimeError, match="scistack:metadata:invalid"):
+            call("save", handle=handle, variable="V", metadata={"subject": bad, "session": "x"},
+                 value=wire(1.0))
+    with pytest.raises(RuntimeError, match="scistack:metadata:invalid"):
+        call("load", handle=handle, variable="V",
+             metadata={"subject": [np.array([1.0, 2.0]), 3.0]})

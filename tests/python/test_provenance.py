@@ -181,6 +181,20 @@ def test_chain_through_unsaved_intermediate_results(scidb_db):
     assert chain[0]["inputs"]["signal"]["function_name"] == "rectify"
 
 
+def test_every_provenance_list_gives_its_dicts_the_same_keys_in_one_order(scidb_db):
+    # MATLAB concatenates the decoded dicts into a struct array as they are
+    save_raw(subject=2, session="post")
+    FilteredEMG.save(np.zeros(3), subject=2, session="post")  # a plain save
+    filtered = bandpass_filter(RawEMG.load(subject=2, session="post"), low_hz=20, high_hz=450)
+    FilteredEMG.save(filtered, subject=2, session="post")  # a second version, with lineage
+    MaxActivation.save(compute_max(rectify(filtered), window=3), subject=2, session="post")
+    lists = [scidb_db.get_provenance_chain(MaxActivation, subject=2, session="post"),
+             scidb_db.list_versions(FilteredEMG, subject=2, session="post"),
+             scidb_db.get_provenance_by_schema(subject=2)]
+    for listed in lists:
+        assert len(listed) > 1 and len({tuple(item) for item in listed}) == 1
+
+
 def test_chain_of_a_for_each_pipeline(scidb_db):
     for subject in (1, 2):
         for session in ("pre", "post"):

@@ -53,11 +53,7 @@ classdef Database
             end
             db.handle = info.handle;
             db.path = info.path;
-            keys = info.schema_keys;
-            if ischar(keys)
-                keys = {keys};
-            end
-            db.schema_keys = reshape(keys, 1, []);
+            db.schema_keys = reshape(info.schema_keys, 1, []);
             if isfield(info, 'read_only')
                 db.read_only = logical(info.read_only);
             end
@@ -94,11 +90,7 @@ classdef Database
             end
             info = scistack.internal.engine_call('add_schema_key', 'handle', db.handle, ...
                                                  'key', key);
-            keys = info.schema_keys;
-            if ischar(keys)
-                keys = {keys};
-            end
-            db.schema_keys = reshape(keys, 1, []);
+            db.schema_keys = reshape(info.schema_keys, 1, []);
         end
 
         function tf = is_open(db)

@@ -26,7 +26,7 @@ from ..inspection.export import export_variable
 from ..inspection.pictures import format_of, lineage_text
 from ..inspection.report import render_report, run_report
 from .dispatch import operation
-from .matlab_args import is_empty, query_metadata
+from .matlab_args import is_empty, metadata
 
 __all__: list[str] = []
 
@@ -66,5 +66,5 @@ def _report(args: dict[str, Any]) -> str:
 def _export(args: dict[str, Any]) -> dict[str, Any]:
     db = session.by_handle(args.get("handle"))
     summary = export_variable(db, str(args["variable"]), str(args["path"]),
-                              _text(args, "format"), query_metadata(args.get("metadata")))
+                              _text(args, "format"), metadata(args.get("metadata")))
     return {k: summary[k] for k in ("path", "format", "rows", "records", "provenance")}

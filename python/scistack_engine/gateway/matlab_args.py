@@ -18,8 +18,8 @@ from .dispatch import GatewayError
 from .profile import lower_active
 from .request_profile import raise_wire
 
-__all__ = ["items", "is_empty", "is_many", "texts", "wire_bytes", "stored_wire", "as_uint8",
-           "query_metadata"]
+__all__ = ["items", "is_empty", "is_many", "one_or_list", "texts", "wire_bytes", "stored_wire",
+           "as_uint8", "metadata"]
 
 
 def items(value: Any) -> list[Any]:
@@ -83,8 +83,18 @@ def as_uint8(wire: bytes) -> np.ndarray:
     return np.frombuffer(lower_active(wire), dtype=np.uint8).copy()
 
 
-def query_metadata(metadata: Any) -> dict[str, Any]:
-    """A metadata struct of a load-like request: a MATLAB list of values (a vector or a
-    cell) means any of them, so it becomes a Python list."""
-    return {key: items(value) if is_many(value) else value
-            for key, value in dict(metadata or {}).items()}
+def one_or_list(value: Any) -> Any:
+    """A value that stands for several (a vector, a cell, a string array) as a flat list,
+    except that a list of one value is that value (MATLAB's ``{1}`` means ``1``)."""
+    if not is_many(value):
+        return value
+    values = items(value)
+    return values[0] if len(values) == 1 else values
+
+
+def metadata(value: Any) -> dict[str, Any]:
+    """A metadata struct as MATLAB sends it, each value read by :func:`one_or_list`: several
+    values mean "any of these" in a query (and are refused by a save). The values
+    themselves are checked by :mod:`scistack_engine.metadata` where they are used, so a
+    MATLAB caller and a Python caller meet the same rules and errors."""
+    return {str(key): one_or_list(v) for key, v in dict(value or {}).items()}

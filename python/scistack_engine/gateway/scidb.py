@@ -62,7 +62,16 @@ from ..provenance import provenance, provenance_by_schema, provenance_chain, ver
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
 from .dispatch import GatewayError, operation
-from .matlab_args import as_uint8, is_empty, is_many, items, query_metadata, stored_wire, texts
+from .matlab_args import (
+    as_uint8,
+    is_empty,
+    is_many,
+    items,
+    metadata,
+    one_or_list,
+    stored_wire,
+    texts,
+)
 from .runs import register_front
 
 __all__: list[str] = []
@@ -153,7 +162,7 @@ def _save(args: dict[str, Any]) -> str:
         lineage = {**lineage, "output_index": args["output_index"]}
     item = SaveItem(
         str(args["variable"]),
-        dict(args["metadata"]),
+        metadata(args["metadata"]),
         wire=stored_wire(args["value"]),
         cache_key=lineage.get("cache_key") if lineage else None,
         lineage=lineage,
@@ -174,9 +183,8 @@ def _load(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _select(db: Database, args: Mapping[str, Any], every: bool = False) -> Selection:
     """The selection a load request means (MATLAB lists of values read as lists)."""
-    metadata = query_metadata(args.get("metadata"))
     version, version_id = (_version_arg(args.get(name)) for name in ("version", "version_id"))
-    return select_records(db, str(args["variable"]), metadata,
+    return select_records(db, str(args["variable"]), metadata(args.get("metadata")),
                           version_selector(version, version_id), every=every)
 
 
@@ -189,7 +197,7 @@ def _version_arg(value: Any) -> Any:
 
 @operation("list_versions")
 def _list_versions(args: dict[str, Any]) -> list[dict[str, Any]]:
-    return version_history(_db(args), str(args["variable"]), dict(args.get("metadata") or {}))
+    return version_history(_db(args), str(args["variable"]), metadata(args.get("metadata")))
 
 
 @operation("provenance")
@@ -198,12 +206,12 @@ def _provenance(args: dict[str, Any]) -> Any:
     version = args.get("version")
     version = None if version is None else int(version)
     ask = provenance_chain if args.get("chain") else provenance
-    return ask(db, str(args["variable"]), dict(args.get("metadata") or {}), version)
+    return ask(db, str(args["variable"]), metadata(args.get("metadata")), version)
 
 
 @operation("schema_provenance")
 def _schema_provenance(args: dict[str, Any]) -> list[dict[str, Any]]:
-    return provenance_by_schema(_db(args), dict(args.get("metadata") or {}))
+    return provenance_by_schema(_db(args), metadata(args.get("metadata")))
 
 
 @operation("var_group")
@@ -268,7 +276,7 @@ def _variable_spec(inp: Mapping[str, Any]) -> dict[str, Any]:
     elif not isinstance(columns, str):
         columns = _name_list(columns)
     return {"kind": "variable", "variable": str(inp["variable"]),
-            "fixed": dict(inp.get("fixed") or {}), "columns": columns}
+            "fixed": metadata(inp.get("fixed")), "columns": columns}
 
 
 def _input_spec(name: str, inp: Any) -> dict[str, Any]:
@@ -291,12 +299,13 @@ def _iterable(key: str, values: Any) -> Any:
     whole as int: MATLAB sends doubles), as the Python front passes them."""
     if is_empty(values):
         return None
+    values = one_or_list(values)
     try:
-        if not is_many(values):
+        if not isinstance(values, list):
             return normalize_value(key, values)
-        return [normalize_value(key, v) for v in items(values)]
+        return [normalize_value(key, v) for v in values]
     except MetadataError:
-        return values if not is_many(values) else items(values)  # the planner reports it
+        return values  # the planner reports it
 
 
 def _filter_spec(spec: Any) -> Any:

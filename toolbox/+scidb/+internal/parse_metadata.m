@@ -6,10 +6,11 @@ function [metadata, options] = parse_metadata(args, option_names, context)
 %   matched without regard to case) sets that field of the struct OPTIONS; every other
 %   pair is metadata, returned in the struct METADATA in the order given.
 %
-%   Metadata values are made ready for the engine: a string scalar becomes char; several
-%   values (a numeric or logical vector, a cell array, a string array) become a column,
-%   meaning "any of these"; a one-element cell becomes its element. CONTEXT names the
-%   calling function in error messages.
+%   Metadata values go to the engine as they are: a vector, a cell array or a string
+%   array means "any of these", and the engine checks every value with the rules of
+%   Python's scidb. A value the wire cannot carry as metadata (anything but numbers,
+%   logicals and text, alone or in a cell array) is the error scistack:metadata:invalid
+%   here. CONTEXT names the calling function in error messages.
 %
 %   Example:
 %     [m, o] = scidb.internal.parse_metadata({'subject', 1, 'version', 2}, {'version'}, 'load');
@@ -46,45 +47,17 @@ for k = 1:2:n
               ['%s: ''%s'' cannot be a metadata key: use a letter followed by letters, ', ...
                'digits or underscores'], context, name);
     end
-    metadata.(name) = metadata_value(args{k + 1}, name, context);
+    value = args{k + 1};
+    if ~(carried(value) || (iscell(value) && all(cellfun(@carried, value(:)))))
+        error('scistack:metadata:invalid', ...
+              ['%s: metadata %s must be a number, text or a logical (or several in a ', ...
+               'vector or cell array), not a %s'], context, name, class(value));
+    end
+    metadata.(name) = value;
 end
 end
 
-function v = metadata_value(v, name, context)
-% One metadata value, in the form the engine reads.
-if ischar(v) || (isnumeric(v) && numel(v) == 1) || (islogical(v) && numel(v) == 1)
-    return
-end
-if isstring(v)
-    if numel(v) == 1
-        v = char(v);
-    else
-        v = cellstr(v(:));
-    end
-elseif isnumeric(v) || islogical(v)
-    v = v(:);
-elseif iscell(v)
-    v = v(:);
-    for k = 1:numel(v)
-        if isstring(v{k}) && numel(v{k}) == 1
-            v{k} = char(v{k});
-        end
-        one = v{k};
-        if ~(ischar(one) && size(one, 1) <= 1) && ...
-                ~((isnumeric(one) || islogical(one)) && numel(one) == 1)
-            bad(name, context, one);
-        end
-    end
-    if numel(v) == 1
-        v = v{1};
-    end
-else
-    bad(name, context, v);
-end
-end
-
-function bad(name, context, v)
-error('scistack:metadata:invalid', ...
-      ['%s: metadata %s must be a number, text or a logical (or several in a vector ', ...
-       'or cell array), not a %s'], context, name, class(v));
+function tf = carried(v)
+% True for the values the wire carries as metadata for the engine to check.
+tf = isnumeric(v) || islogical(v) || ischar(v) || isstring(v);
 end
