@@ -7,11 +7,16 @@ half-float decoding and no pandas layout work: the engine does it once, here. A 
 names its *profile* (``"matlab"``: MATLAB's own classes, ``"octave"``: the portable forms
 of GNU Octave); a request without one (Python, tests) gets the plain encoding.
 
-Lowering keeps every item the toolbox decodes as it stands (numbers, text, containers,
-class hints) and rewrites the rest, in both profiles:
+Lowering keeps the items the toolbox decodes as they stand (``n ? f s I g d h``) and
+rewrites the rest, in both profiles:
 
+* every array item is in MATLAB's memory order: ``a`` items in ``F`` (column-major)
+  order, the elements of ``O`` object arrays (and of ``W``) column-major, so that the
+  toolbox only reshapes them to the shape sent;
+* ``i`` becomes ``f`` when a double holds it exactly, else a ``g`` ``i8`` scalar;
+  ``c`` becomes a ``g`` ``c16`` scalar, ``N`` becomes ``n`` and ``u`` becomes ``l``;
 * ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W``: u64 dimensions, the
-  shape (u64 each), the UTF-8 byte count of each element (u64 each, row-major), then
+  shape (u64 each), the UTF-8 byte count of each element (u64 each, column-major), then
   the elements' UTF-8 bytes back to back; ``f2`` becomes ``f4``;
 * a Series (``S``) becomes its column, lowered;
 * a DataFrame (``F``) becomes ``Q``: u64 rows, u64 columns, the row dimension name as
@@ -107,11 +112,19 @@ def _text(s: str) -> bytes:
 
 
 def _array(arr: np.ndarray) -> bytes:
-    """An ``a`` item in C order."""
+    """An ``a`` item in ``F`` (column-major) order."""
     arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     shape = b"".join(_U64.pack(n) for n in arr.shape)
-    return (b"a" + _text(arr.dtype.str[1:]) + b"C" + _U64.pack(arr.ndim) + shape
-            + arr.tobytes())
+    return (b"a" + _text(arr.dtype.str[1:]) + b"F" + _U64.pack(arr.ndim) + shape
+            + arr.tobytes(order="F"))
+
+
+def _int(value: int) -> bytes:
+    """A Python int as MATLAB reads it: an ``f`` item when a double holds it exactly,
+    else a ``g`` ``i8`` scalar (an int64)."""
+    if float(value) < 2.0**63 and int(float(value)) == value:
+        return b"f" + _F64.pack(float(value))
+    return b"g" + _text("i8") + _I64.pack(value)
 
 
 def _texts(values: Any) -> bytes:
@@ -137,17 +150,20 @@ class _Lowering:
         r = self.r
         start = r.pos
         tag = r.tag()
-        if tag in (b"n", b"N"):
+        if tag == b"n":
             self.copy_from(start)
+        elif tag == b"N":
+            self.out.append(b"n")
         elif tag == b"?":
             r.take(1)
             self.copy_from(start)
-        elif tag in (b"i", b"f"):
+        elif tag == b"f":
             r.take(8)
             self.copy_from(start)
+        elif tag == b"i":
+            self.out.append(_int(r.i64()))
         elif tag == b"c":
-            r.take(16)
-            self.copy_from(start)
+            self.out.append(b"g" + _text("c16") + bytes(r.take(16)))
         elif tag in (b"s", b"I"):
             r.take(r.u64())
             self.copy_from(start)
@@ -161,13 +177,14 @@ class _Lowering:
             else:
                 self.out.append(self.lowered_array(np.asarray(value), scalar=True))
         elif tag == b"O":
-            _, n = r.shape(1)
+            shape, n = r.shape(1)
             self.copy_from(start)
-            for _ in range(n):
-                self.item()
+            items = [self.collected(self.item) for _ in range(n)]
+            for k in np.arange(n).reshape(shape).ravel(order="F"):
+                self.out += items[k]
         elif tag in (b"l", b"u"):
             n = r.count()
-            self.copy_from(start)
+            self.out.append(b"l" + _U64.pack(n))
             for _ in range(n):
                 self.item()
         elif tag == b"d":
@@ -191,17 +208,24 @@ class _Lowering:
             raise WireFormatError(f"unknown tag {tag!r} at byte {start}")
 
     def array(self, start: int) -> None:
-        """An ``a`` item whose tag starts at ``start``: copied unless its dtype is lowered."""
+        """An ``a`` item whose tag starts at ``start``, in ``F`` order: copied unless its
+        dtype is lowered or its data must be reordered."""
         r = self.r
         dtype = r.dtype()
-        if _kept(dtype):
-            r.tag()
-            _, n = r.shape(dtype.itemsize)
-            r.take(n * dtype.itemsize)
-            self.copy_from(start)
-        else:
+        if not _kept(dtype):
             r.pos = start + 1
             self.out.append(self.lowered_array(r.array(), scalar=False))
+            return
+        order_at = r.pos
+        order = r.tag()
+        shape, n = r.shape(dtype.itemsize)
+        data = r.take(n * dtype.itemsize)
+        if order == b"F" or len(shape) < 2:
+            self.out += [r.buf[start:order_at], b"F", r.buf[order_at + 1:r.pos]]
+        elif order == b"C":
+            self.out.append(_array(np.frombuffer(data, dtype=dtype).reshape(shape)))
+        else:
+            raise WireFormatError(f"array order must be b'C' or b'F', got {order!r}")
 
     def lowered_array(self, arr: np.ndarray, scalar: bool) -> bytes:
         """The item for an array (or, ``scalar``, a NumPy scalar) of a lowered dtype."""
@@ -214,7 +238,7 @@ class _Lowering:
         if kind == "U":
             if scalar:
                 return b"s" + _text(str(arr[()]))
-            raws = [str(x).encode("utf-8") for x in arr.reshape(-1)]
+            raws = [str(x).encode("utf-8") for x in arr.reshape(-1, order="F")]
             return (b"W" + _U64.pack(arr.ndim) + b"".join(_U64.pack(n) for n in arr.shape)
                     + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
         unit = np.datetime_data(arr.dtype)[0]

@@ -8,14 +8,13 @@ function value = wire_decode(bytes, first)
 %   checked; engine_call uses it to read the value inside a reply without copying it.
 %
 %   The engine lowers stored values before they reach MATLAB (times as integer ticks,
-%   text as UTF-8, DataFrames as named columns), so this is a plain reader:
-%     'f' double, 'c' complex double, '?' logical, 's' char row, 'n' and 'N' [],
-%     'i' double when exactly representable, else int64,
+%   text as UTF-8, DataFrames as named columns, every array column-major), so this is a
+%   plain reader:
+%     'f' double, '?' logical, 's' char row, 'n' [],
 %     'g' NumPy scalar -> 1x1 of the matching class,
-%     'a' array -> array of the matching class; a 1-D array is an N-by-1 column and
-%         row-major ('C') data is reordered to MATLAB's column-major layout,
-%     'O' object array, 'W' text array, 'l' list, 'u' tuple -> cell array ('l' and 'u'
-%         N-by-1),
+%     'a' array in 'F' order -> array of the matching class (a 1-D array N-by-1),
+%     'O' object array, 'W' text array (elements column-major), 'l' list -> cell array
+%         ('l' N-by-1),
 %     'd' dict -> struct when every key is a valid field name, else containers.Map,
 %     'Q' table -> struct of columns (a table in MATLAB),
 %     'T' datetime, 'L' duration, 'K' categorical (MATLAB only: GNU Octave gets
@@ -69,18 +68,11 @@ switch tag
         [v, p] = decode_dict(b, p);
     case 97 % 'a' array
         [v, p] = decode_array(b, p);
-    case 105 % 'i' int
-        v = int_value(typecast(b(p:p + 7), 'int64'));
-        p = p + 8;
     case 63 % '?' bool
         v = b(p) ~= 0;
         p = p + 1;
-    case {110, 78} % 'n' None, 'N' pandas.NA
+    case 110 % 'n' None
         v = [];
-    case 99 % 'c' complex
-        x = typecast(b(p:p + 15), 'double');
-        v = complex(x(1), x(2));
-        p = p + 16;
     case 103 % 'g' NumPy scalar
         [code, p] = read_text(b, p);
         [v, p] = read_values(b, p, code, 1);
@@ -91,15 +83,15 @@ switch tag
         for k = 1:n
             [items{k}, p] = decode_item(b, p);
         end
-        v = arrange(items, shape, 67);
+        v = reshape(items, [shape, 1, 1]);
     case 87 % 'W' text array: shape, UTF-8 byte counts, the bytes
         [shape, p] = read_shape(b, p);
         n = prod(shape);
         counts = double(typecast(take(b, p, 8 * n), 'uint64'));
         raw = take(b, p + 8 * n, sum(counts));
         p = p + 8 * n + sum(counts);
-        v = arrange(text_cells(raw, counts), shape, 67);
-    case {108, 117} % 'l' list, 'u' tuple
+        v = reshape(text_cells(raw, counts), [shape, 1, 1]);
+    case 108 % 'l' list
         n = read_count(b, p);
         p = p + 8;
         v = cell(n, 1);
@@ -176,22 +168,14 @@ shape = double(typecast(b(p + 8:p + 7 + 8 * nd), 'uint64'));
 p = p + 8 + 8 * nd;
 end
 
-function v = int_value(x)
-% A Python int: double when that holds it exactly, else int64.
-d = double(x);
-if d < 9223372036854775808 && int64(d) == x
-    v = d;
-else
-    v = x;
-end
-end
-
 function [v, p] = decode_array(b, p)
 % An 'a' item after its tag. Reading is inlined: this is the hot path for arrays.
 n = double(typecast(b(p:p + 7), 'uint64'));
 code = char(b(p + 8:p + 7 + n));
 p = p + 9 + n;
-order = b(p - 1);
+if b(p - 1) ~= 70
+    error('scistack:value:badEncoding', 'array order must be ''F'', got %d', b(p - 1));
+end
 nd = double(typecast(b(p:p + 7), 'uint64'));
 shape = double(typecast(b(p + 8:p + 7 + 8 * nd), 'uint64'));
 p = p + 8 + 8 * nd;
@@ -202,31 +186,7 @@ if strcmp(code, 'f8')
 else
     [data, p] = read_values(b, p, code, prod(shape));
 end
-if nd == 1
-    v = reshape(data, shape, 1);
-elseif order == 70 && nd > 1
-    v = reshape(data, shape);
-elseif order == 67 || order == 70
-    v = arrange(data, shape, order);
-else
-    error('scistack:value:badEncoding', 'array order must be ''C'' or ''F'', got %d', order);
-end
-end
-
-function v = arrange(data, shape, order)
-% Lay out the 1-by-n DATA (in ORDER 67 'C' or 70 'F') with the wire SHAPE.
-nd = numel(shape);
-if nd == 0
-    v = data;
-elseif nd == 1
-    v = reshape(data, shape, 1);
-elseif order == 70
-    v = reshape(data, shape);
-elseif nd == 2
-    v = reshape(data, shape(2), shape(1)).';
-else
-    v = permute(reshape(data, fliplr(shape)), nd:-1:1);
-end
+v = reshape(data, [shape, 1, 1]);
 end
 
 function [data, p] = read_values(b, p, code, n)
