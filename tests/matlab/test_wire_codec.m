@@ -53,11 +53,18 @@ expected = [83 83 87 1, 100, 2 0 0 0 0 0 0 0, 115, 1 0 0 0 0 0 0 0, double('b'),
 verifyEqual(testCase, b, uint8(expected));
 end
 
-function test_cell_carries_its_size_in_a_hint(testCase)
-b = scistack.internal.wire_encode({true, false});
-hint = 'cell:1x2';
-expected = [83 83 87 1, 104, numel(hint) 0 0 0 0 0 0 0, double(hint), ...
-            79, 2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 63 1, 63 0];
+function test_cell_is_sent_with_its_size_column_major(testCase)
+b = scistack.internal.wire_encode({true, false; false, true});
+expected = [83 83 87 1, double('Y'), 2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, ...
+            2 0 0 0 0 0 0 0, 63 1, 63 0, 63 0, 63 1];
+verifyEqual(testCase, b, uint8(expected));
+end
+
+function test_struct_array_sends_its_field_names_once(testCase)
+b = scistack.internal.wire_encode(struct('a', {true; false}));
+expected = [83 83 87 1, double('Z'), 2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, ...
+            1 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 115, 1 0 0 0 0 0 0 0, double('a'), ...
+            63 1, 63 0];
 verifyEqual(testCase, b, uint8(expected));
 end
 

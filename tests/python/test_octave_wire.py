@@ -2,7 +2,8 @@
 
 The reverse of the golden vectors (Python bytes decoded by the toolbox, in
 tests/matlab/test_wire_golden.m): GNU Octave encodes each value of ``CASES`` with
-``scistack.internal.wire_encode`` into a file, and Python decodes the file with
+``scistack.internal.wire_encode`` into a file (in the MATLAB request profile), and Python
+raises it to the stored encoding (``raise_wire``) and decodes it with
 ``scistack_engine.codec.decode``; the result must equal the Python value the mapping
 table of docs/data-model.md gives. A second test asks the engine, from Octave, for the
 content hash of the same values and compares it with ``content_hash`` computed here.
@@ -23,6 +24,7 @@ import pytest
 from octave_support import run_octave, same
 from scistack_engine.codec import decode, encode
 from scistack_engine.gateway.profile import lower
+from scistack_engine.gateway.request_profile import raise_wire
 from scistack_engine.hashing import content_hash
 
 pytestmark = pytest.mark.octave
@@ -89,7 +91,7 @@ def octave_bytes(tmp_path_factory) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_octave_encoding_decodes_in_python(octave_bytes, name):
-    value = decode(octave_bytes[name])
+    value = decode(raise_wire(octave_bytes[name]))
     expected = CASES[name][1]
     assert same(value, expected), f"{name}: decoded {value!r}, expected {expected!r}"
 
