@@ -383,7 +383,8 @@ class _Raising:
             return _column(values, values.dtype.str[1:])
         if tag == b"c":
             raise _refuse("complex table variables are not supported")
-        shown = cls or {b"s": "char", b"d": "struct", b"Z": "struct", b"Q": "table"}.get(tag, "unknown")
+        shown = cls or {b"s": "char", b"d": "struct", b"Z": "struct",
+                        b"Q": "table"}.get(tag, "unknown")
         raise _refuse(f"table variable '{name}' of class {shown} has no DataFrame column form")
 
 
