@@ -151,19 +151,19 @@ end
 
 function test_round_trip_maps(testCase)
 text_keys = containers.Map({'a b', 'c'}, {1, 'x'});
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(text_keys));
+back = decode_stored(scistack.internal.wire_encode(text_keys));
 verifyClass(testCase, back, 'containers.Map');
 verifyEqual(testCase, keys(back), {'a b', 'c'});
 verifyEqual(testCase, values(back), {1, 'x'});
 
 number_keys = containers.Map({1, 2.5}, {'one', [1 2]});
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(number_keys));
+back = decode_stored(scistack.internal.wire_encode(number_keys));
 verifyClass(testCase, back, 'containers.Map');
 verifyEqual(testCase, keys(back), {1, 2.5});
 verifyEqual(testCase, values(back), {'one', [1 2]});
 
 name_keys = containers.Map({'alpha', 'beta'}, {1, 2});
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(name_keys));
+back = decode_stored(scistack.internal.wire_encode(name_keys));
 verifyClass(testCase, back, 'containers.Map');
 end
 

@@ -205,10 +205,11 @@ def test_python_values_decode_in_octave_as_documented(decoded_in_octave, name):
 
 def test_dict_with_mixed_key_types_has_no_octave_form(tmp_path):
     path = tmp_path / "mixed.bin"
-    path.write_bytes(lower(encode({1: "a", "b": 2}), "octave"))
+    path.write_bytes(encode({1: "a", "b": 2}))
     out = run(
-        "addpath('toolbox'); "
+        "addpath('toolbox'); scistack.setup(); "
         f"fid = fopen('{path}'); b = fread(fid, Inf, 'uint8=>uint8').'; fclose(fid); "
-        "try, scistack.internal.wire_decode(b); catch err, printf('id=%s\\n', err.identifier); end"
+        "try, scistack.internal.engine_call('lower_wire', 'wire', b); "
+        "catch err, printf('id=%s\\n', err.identifier); end"
     )
     assert "id=scistack:value:unsupported" in out

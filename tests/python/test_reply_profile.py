@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scistack_engine.codec import HEADER, decode, encode
+from scistack_engine.codec import HEADER, body, decode, encode
 from scistack_engine.errors import NotRepresentableError, UnsupportedValueError, WireFormatError
 from scistack_engine.gateway.dispatch import handle
 from scistack_engine.gateway.profile import lower, lower_active, serving
@@ -210,3 +210,24 @@ def test_nested_wire_values_are_lowered_while_serving():
     reply = decode(handle(encode({"op": "lower_wire", "args": {"wire": np.frombuffer(
         wire, dtype=np.uint8)}, "profile": "matlab"})))
     assert reply["ok"].tobytes() == lower(wire, "matlab")
+
+
+def test_dicts_are_structs_when_their_keys_are_field_names_else_maps():
+    f1 = b"f" + struct.pack("<d", 1.0)
+    assert lowered({"a_1": 1.0}, "matlab") == b"d" + U64.pack(1) + b"s" + text("a_1") + f1
+    for key in ("a b", "1a", "end", "x" * 64, "_x"):
+        assert lowered({key: 1.0}, "matlab")[:1] == b"m", key
+    assert lowered({"_x": 1.0}, "octave")[:1] == b"d"
+    assert lowered({"until": 1.0}, "octave")[:1] == b"m"
+    numbers = lowered({True: "t", np.int8(-2): "two"}, "octave")
+    assert numbers == (b"m" + U64.pack(2) + f1 + b"s" + text("t")
+                       + b"f" + struct.pack("<d", -2.0) + b"s" + text("two"))
+    hinted = HEADER + b"h" + text("containers.Map") + body(encode({"alpha": 1.0}))
+    assert lower(hinted, "matlab") == HEADER + b"m" + U64.pack(1) + b"s" + text("alpha") + f1
+
+
+def test_dicts_without_a_containers_map_form_are_refused():
+    with pytest.raises(UnsupportedValueError, match="mixed"):
+        lower(encode({1: 1.0, "a b": 2.0}), "matlab")
+    with pytest.raises(NotRepresentableError, match="double cannot hold"):
+        lower(encode({2**53 + 1: 1.0}), "octave")

@@ -15,7 +15,8 @@ function value = wire_decode(bytes, first)
 %     'a' array in 'F' order -> array of the matching class (a 1-D array N-by-1),
 %     'O' object array, 'W' text array (elements column-major), 'l' list -> cell array
 %         ('l' N-by-1),
-%     'd' dict -> struct when every key is a valid field name, else containers.Map,
+%     'd' dict (its keys field names) -> struct, 'm' map (its keys all text or all
+%         doubles) -> containers.Map,
 %     'Q' table -> struct of columns (a table in MATLAB),
 %     'T' datetime, 'L' duration, 'K' categorical (MATLAB only: GNU Octave gets
 %         their portable forms from the engine),
@@ -65,7 +66,15 @@ switch tag
     case 115 % 's' str
         [v, p] = read_text(b, p);
     case 100 % 'd' dict
-        [v, p] = decode_dict(b, p);
+        [ks, vs, p] = decode_pairs(b, p);
+        if isempty(ks)
+            v = struct();
+        else
+            v = cell2struct(vs, ks, 1);
+        end
+    case 109 % 'm' containers.Map
+        [ks, vs, p] = decode_pairs(b, p);
+        v = make_map(ks, vs);
     case 97 % 'a' array
         [v, p] = decode_array(b, p);
     case 63 % '?' bool
@@ -232,47 +241,25 @@ function raw = take(b, p, n)
 raw = b(p:p + n - 1); % indexing past the end raises: a truncated encoding
 end
 
-function [v, p] = decode_dict(b, p)
+function [ks, vs, p] = decode_pairs(b, p)
+% The keys and values of a 'd' or 'm' item after its tag, as two N-by-1 cells.
 n = read_count(b, p);
 p = p + 8;
 ks = cell(n, 1);
 vs = cell(n, 1);
-names = true;
 for k = 1:n
     [ks{k}, p] = decode_item(b, p);
     [vs{k}, p] = decode_item(b, p);
-    names = names && ischar(ks{k}) && isvarname(ks{k});
-end
-if n == 0
-    v = struct();
-elseif names
-    v = cell2struct(vs, ks, 1);
-else
-    v = make_map(ks, vs);
 end
 end
 
 function m = make_map(ks, vs)
-% A containers.Map for dict keys that cannot be struct fields.
 if isempty(ks)
     m = containers.Map('KeyType', 'char', 'ValueType', 'any');
 elseif iscellstr(ks)
     m = containers.Map(ks, vs, 'UniformValues', false);
 else
-    numeric = cellfun(@(k) (isnumeric(k) || islogical(k)) && isscalar(k) && isreal(k), ks);
-    if ~all(numeric)
-        error('scistack:value:unsupported', ...
-              ['a dict with keys of mixed or non-scalar types has no MATLAB form ', ...
-               '(containers.Map keys are all text or all numbers)']);
-    end
-    keys_double = cellfun(@double, ks);
-    exact = cellfun(@(k, d) isequal(double(k), d) && (~isinteger(k) || cast(d, class(k)) == k), ...
-                    ks, num2cell(keys_double));
-    if ~all(exact)
-        error('scistack:value:notRepresentable', ...
-              'a dict key is an integer that double cannot hold exactly');
-    end
-    m = containers.Map(keys_double, vs, 'UniformValues', false);
+    m = containers.Map(cell2mat(ks), vs, 'UniformValues', false);
 end
 end
 
@@ -305,10 +292,6 @@ switch cls
             v = reshape([v{:}], sz);
         elseif ~isempty(sz)
             v = reshape(v, sz);
-        end
-    case 'containers.Map'
-        if isstruct(v)
-            v = make_map(fieldnames(v), struct2cell(v));
         end
     case {'string', 'categorical', 'datetime', 'duration'}
         if ~isempty(sz) && ~isstruct(v)
