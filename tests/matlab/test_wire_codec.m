@@ -20,10 +20,10 @@ verifyEqual(testCase, scistack.internal.wire_encode('pre'), ...
             uint8([83 83 87 1 115 3 0 0 0 0 0 0 0 112 114 101]));
 end
 
-function test_column_vector_is_one_dimensional(testCase)
+function test_column_vector_is_sent_with_its_size(testCase)
 b = scistack.internal.wire_encode(int16([5; -1]));
 expected = [83 83 87 1, 97, 2 0 0 0 0 0 0 0, double('i2'), double('F'), ...
-            1 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 5 0, 255 255];
+            2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 5 0, 255 255];
 verifyEqual(testCase, b, uint8(expected));
 end
 

@@ -134,6 +134,14 @@ def test_cell_arrays_raise_to_row_major_object_arrays():
     assert column == HEADER + b"h" + text("cell:3x1") + b"O" + u64(1, 3) + f8(1) + f8(2) + f8(3)
 
 
+def test_column_vectors_are_stored_one_dimensional():
+    column = b"a" + text("i2") + b"F" + u64(2, 2, 1) + struct.pack("<hh", 5, -1)
+    assert raised(column) == HEADER + b"a" + text("i2") + b"F" + u64(1, 2) + column[-4:]
+    for size in ((1, 1), (1, 2), (2, 2)):
+        kept = b"a" + text("u1") + b"F" + u64(2, *size) + bytes(size[0] * size[1])
+        assert raised(kept) == HEADER + kept
+
+
 def test_struct_arrays_raise_to_row_major_dicts():
     # struct('a', {1, 2; 3, 4}, 'b', {'x', 'y'; 'z', 'w'}): elements column-major
     keys = b"s" + text("a") + b"s" + text("b")

@@ -38,6 +38,9 @@ The request tags (u64 little-endian counts, as everywhere):
     u64 dimensions, MATLAB's size, u64 field count, the field names as ``s`` items,
     then per element (column-major) the values of its fields in order. Raised to
     ``h struct:<size>`` + ``O`` of ``d`` dicts (the names as keys), row-major.
+``a`` arrays
+    an N-by-1 array sent with MATLAB's size ``(N, 1)`` in ``F`` order is stored with
+    the 1-D shape ``(N)`` (the vector rule); other arrays are stored as sent.
 
 A timetable or a zone of ``UTCLeapSeconds`` is refused here too. The size of an ``a``
 item follows the vector rule: a 1-D shape ``(N)`` is MATLAB's N-by-1.
@@ -153,11 +156,7 @@ class _Raising:
             r.take(r.u64())
             self.copy_from(start)
         elif tag == b"a":
-            dtype = r.dtype()
-            r.tag()
-            _, n = r.shape(dtype.itemsize)
-            r.take(n * dtype.itemsize)
-            self.copy_from(start)
+            self.array(start)
         elif tag == b"g":
             r.take(r.dtype().itemsize)
             self.copy_from(start)
@@ -189,6 +188,21 @@ class _Raising:
         else:  # the stored items MATLAB never sends (DataFrames, Python times) stay
             r.pos = start
             r.item()
+            self.copy_from(start)
+
+    def array(self, start: int) -> None:
+        """An ``a`` item whose tag starts at ``start``: copied, but for the vector rule
+        (MATLAB sends an N-by-1 array with its size; it is stored with shape (N))."""
+        r = self.r
+        dtype = r.dtype()
+        order = r.tag()
+        shape_at = r.pos
+        shape, n = r.shape(dtype.itemsize)
+        r.take(n * dtype.itemsize)
+        if order == b"F" and len(shape) == 2 and shape[1] == 1 and shape[0] != 1:
+            self.changed = True
+            self.out += [r.buf[start:shape_at], _shape(shape), r.buf[shape_at + 24:r.pos]]
+        else:
             self.copy_from(start)
 
     # ------------------------------------------------------------------ request items

@@ -6,8 +6,8 @@ function bytes = wire_encode(value, with_header)
 %   Encoded as (MATLAB value -> wire item):
 %     1x1 double            'f'      1x1 complex double     'c'
 %     1x1 logical           '?'      1x1 single/int*/uint*  'g' (NumPy scalar)
-%     N-by-1 numeric/logical array   'a' with the 1-D shape (N)
-%     other numeric/logical arrays   'a' in column-major ('F') order, MATLAB shape
+%     numeric/logical arrays         'a' in column-major ('F') order, MATLAB's size
+%                                    (the engine stores an N-by-1 one with shape (N))
 %     char row (and '')     's' (UTF-8); other char arrays 'h char:size' + 'a' U1
 %     cell array            'Y': MATLAB's size, the elements in column-major order
 %     scalar struct         'd' with text keys
@@ -114,11 +114,8 @@ end
 end
 
 function b = encode_array(v, code, complex_code)
-% An 'a' item: dtype, order 'F', shape (vector rule), raw column-major data.
+% An 'a' item: dtype, order 'F', MATLAB's size, raw column-major data.
 sz = size(v);
-if numel(sz) == 2 && sz(2) == 1 && sz(1) ~= 1
-    sz = sz(1);
-end
 if islogical(v)
     data = uint8(reshape(v, 1, []));
 elseif isreal(v)
@@ -152,13 +149,9 @@ else
     if any(v(:) > 127)
         unsupported(v, 'non-ASCII char matrices (use a cell array of char rows)');
     end
-    shape = sz;
-    if numel(sz) == 2 && sz(2) == 1
-        shape = sz(1);
-    end
     data = typecast(uint32(reshape(v, 1, [])), 'uint8');
     b = [hint_bytes('char', sz), 97, text_bytes('U1'), 70, ...
-         typecast(uint64([numel(shape), shape]), 'uint8'), data];
+         typecast(uint64([numel(sz), sz]), 'uint8'), data];
 end
 end
 
