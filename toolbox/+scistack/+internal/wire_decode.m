@@ -264,7 +264,8 @@ end
 end
 
 function v = apply_hint(hint, v)
-% Restore the MATLAB class and size written by wire_encode (or encode_matlab_only).
+% Restore the MATLAB class and size written by wire_encode (or encode_matlab_only). A
+% cell array needs nothing: its 'O' item arrives column-major with MATLAB's size.
 cut = find(hint == ':', 1);
 if isempty(cut)
     cls = hint;
@@ -274,10 +275,6 @@ else
     sz = sscanf(strrep(hint(cut + 1:end), 'x', ' '), '%d').';
 end
 switch cls
-    case 'cell'
-        if ~isempty(sz) && iscell(v)
-            v = reshape(v, sz);
-        end
     case 'struct'
         if iscell(v)
             if isempty(v)
