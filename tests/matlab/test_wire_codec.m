@@ -20,10 +20,10 @@ verifyEqual(testCase, scistack.internal.wire_encode('pre'), ...
             uint8([83 83 87 1 115 3 0 0 0 0 0 0 0 112 114 101]));
 end
 
-function test_column_vector_is_one_dimensional(testCase)
+function test_column_vector_is_sent_with_its_size(testCase)
 b = scistack.internal.wire_encode(int16([5; -1]));
 expected = [83 83 87 1, 97, 2 0 0 0 0 0 0 0, double('i2'), double('F'), ...
-            1 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 5 0, 255 255];
+            2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 5 0, 255 255];
 verifyEqual(testCase, b, uint8(expected));
 end
 
@@ -53,11 +53,18 @@ expected = [83 83 87 1, 100, 2 0 0 0 0 0 0 0, 115, 1 0 0 0 0 0 0 0, double('b'),
 verifyEqual(testCase, b, uint8(expected));
 end
 
-function test_cell_carries_its_size_in_a_hint(testCase)
-b = scistack.internal.wire_encode({true, false});
-hint = 'cell:1x2';
-expected = [83 83 87 1, 104, numel(hint) 0 0 0 0 0 0 0, double(hint), ...
-            79, 2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 63 1, 63 0];
+function test_cell_is_sent_with_its_size_column_major(testCase)
+b = scistack.internal.wire_encode({true, false; false, true});
+expected = [83 83 87 1, double('Y'), 2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, ...
+            2 0 0 0 0 0 0 0, 63 1, 63 0, 63 0, 63 1];
+verifyEqual(testCase, b, uint8(expected));
+end
+
+function test_struct_array_sends_its_field_names_once(testCase)
+b = scistack.internal.wire_encode(struct('a', {true; false}));
+expected = [83 83 87 1, double('Z'), 2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, ...
+            1 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 115, 1 0 0 0 0 0 0 0, double('a'), ...
+            63 1, 63 0];
 verifyEqual(testCase, b, uint8(expected));
 end
 
@@ -144,19 +151,19 @@ end
 
 function test_round_trip_maps(testCase)
 text_keys = containers.Map({'a b', 'c'}, {1, 'x'});
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(text_keys));
+back = decode_stored(scistack.internal.wire_encode(text_keys));
 verifyClass(testCase, back, 'containers.Map');
 verifyEqual(testCase, keys(back), {'a b', 'c'});
 verifyEqual(testCase, values(back), {1, 'x'});
 
 number_keys = containers.Map({1, 2.5}, {'one', [1 2]});
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(number_keys));
+back = decode_stored(scistack.internal.wire_encode(number_keys));
 verifyClass(testCase, back, 'containers.Map');
 verifyEqual(testCase, keys(back), {1, 2.5});
 verifyEqual(testCase, values(back), {'one', [1 2]});
 
 name_keys = containers.Map({'alpha', 'beta'}, {1, 2});
-back = scistack.internal.wire_decode(scistack.internal.wire_encode(name_keys));
+back = decode_stored(scistack.internal.wire_encode(name_keys));
 verifyClass(testCase, back, 'containers.Map');
 end
 

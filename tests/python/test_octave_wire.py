@@ -2,7 +2,8 @@
 
 The reverse of the golden vectors (Python bytes decoded by the toolbox, in
 tests/matlab/test_wire_golden.m): GNU Octave encodes each value of ``CASES`` with
-``scistack.internal.wire_encode`` into a file, and Python decodes the file with
+``scistack.internal.wire_encode`` into a file (in the MATLAB request profile), and Python
+raises it to the stored encoding (``raise_wire``) and decodes it with
 ``scistack_engine.codec.decode``; the result must equal the Python value the mapping
 table of docs/data-model.md gives. A second test asks the engine, from Octave, for the
 content hash of the same values and compares it with ``content_hash`` computed here.
@@ -23,6 +24,7 @@ import pytest
 from octave_support import run_octave, same
 from scistack_engine.codec import decode, encode
 from scistack_engine.gateway.profile import lower
+from scistack_engine.gateway.request_profile import raise_wire
 from scistack_engine.hashing import content_hash
 
 pytestmark = pytest.mark.octave
@@ -89,7 +91,7 @@ def octave_bytes(tmp_path_factory) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_octave_encoding_decodes_in_python(octave_bytes, name):
-    value = decode(octave_bytes[name])
+    value = decode(raise_wire(octave_bytes[name]))
     expected = CASES[name][1]
     assert same(value, expected), f"{name}: decoded {value!r}, expected {expected!r}"
 
@@ -203,10 +205,11 @@ def test_python_values_decode_in_octave_as_documented(decoded_in_octave, name):
 
 def test_dict_with_mixed_key_types_has_no_octave_form(tmp_path):
     path = tmp_path / "mixed.bin"
-    path.write_bytes(lower(encode({1: "a", "b": 2}), "octave"))
+    path.write_bytes(encode({1: "a", "b": 2}))
     out = run(
-        "addpath('toolbox'); "
+        "addpath('toolbox'); scistack.setup(); "
         f"fid = fopen('{path}'); b = fread(fid, Inf, 'uint8=>uint8').'; fclose(fid); "
-        "try, scistack.internal.wire_decode(b); catch err, printf('id=%s\\n', err.identifier); end"
+        "try, scistack.internal.engine_call('lower_wire', 'wire', b); "
+        "catch err, printf('id=%s\\n', err.identifier); end"
     )
     assert "id=scistack:value:unsupported" in out

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scistack_engine.codec import HEADER, decode, encode
+from scistack_engine.codec import HEADER, body, decode, encode
 from scistack_engine.errors import NotRepresentableError, UnsupportedValueError, WireFormatError
 from scistack_engine.gateway.dispatch import handle
 from scistack_engine.gateway.profile import lower, lower_active, serving
@@ -25,21 +25,57 @@ def text(s: str) -> bytes:
     return U64.pack(len(raw)) + raw
 
 
-def a_item(arr: np.ndarray) -> bytes:
-    return (b"a" + text(arr.dtype.str[1:]) + b"C" + U64.pack(arr.ndim)
-            + b"".join(U64.pack(n) for n in arr.shape) + arr.tobytes())
+def a_item(arr: np.ndarray, order: str = "F") -> bytes:
+    return (b"a" + text(arr.dtype.str[1:]) + order.encode() + U64.pack(arr.ndim)
+            + b"".join(U64.pack(n) for n in arr.shape) + arr.tobytes(order=order))
 
 
 def lowered(value, profile: str) -> bytes:
     return lower(encode(value), profile)[len(HEADER):]
 
 
-@pytest.mark.parametrize("value", [1.5, 3, True, None, "é", 2 + 1j, np.int16(-2),
-                                   np.arange(6.0).reshape(2, 3), [1, "a"], {"x": (1, 2)},
-                                   np.array([True, False])])
+@pytest.mark.parametrize("value", [1.5, True, None, "é", np.int16(-2), np.complex64(1j),
+                                   ["a", 2.5], {"x": [1.0, "y"]}, 2**70])
 @pytest.mark.parametrize("profile", ["matlab", "octave"])
 def test_items_the_toolbox_reads_as_stored_are_copied(value, profile):
     assert lower(encode(value), profile) == encode(value)
+
+
+@pytest.mark.parametrize("profile", ["matlab", "octave"])
+def test_arrays_come_column_major(profile):
+    one_d = np.array([True, False])
+    assert lowered(one_d, profile) == a_item(one_d)
+    for arr in (np.arange(6.0).reshape(2, 3), np.arange(24, dtype="i2").reshape(2, 3, 4),
+                np.array(7.0), np.zeros((0, 3))):
+        assert lowered(arr, profile) == a_item(arr)
+    stored = encode(np.arange(6).reshape(2, 3))
+    assert lower(lower(stored, profile), profile) == lower(stored, profile)
+
+
+def test_object_and_text_arrays_come_column_major():
+    objects = np.array([[1.5, "a", None], ["b", 2.5, True]], dtype=object)
+    out = lowered(objects, "matlab")
+    head = b"O" + U64.pack(2) + U64.pack(2) + U64.pack(3)
+    items = [b"f" + struct.pack("<d", 1.5), b"s" + text("b"), b"s" + text("a"),
+             b"f" + struct.pack("<d", 2.5), b"n", b"?\x01"]
+    assert out == head + b"".join(items)
+    texts = lowered(np.array([["a", "bc", ""], ["d", "", "ef"]]), "octave")
+    counts = b"".join(U64.pack(n) for n in (1, 1, 2, 0, 0, 2))
+    assert texts == b"W" + U64.pack(2) + U64.pack(2) + U64.pack(3) + counts + b"adbcef"
+
+
+def test_python_ints_are_doubles_when_exact_else_int64():
+    assert lowered(3, "matlab") == b"f" + struct.pack("<d", 3.0)
+    assert lowered(-2**63, "octave") == b"f" + struct.pack("<d", -2.0**63)
+    for big in (2**53 + 1, 2**63 - 1):
+        assert lowered(big, "matlab") == b"g" + text("i8") + struct.pack("<q", big)
+
+
+def test_complex_na_and_tuples_take_the_forms_matlab_reads():
+    assert lowered(2 - 1j, "matlab") == b"g" + text("c16") + struct.pack("<dd", 2.0, -1.0)
+    assert lowered(pd.NA, "octave") == b"n"
+    assert lowered((1.5, pd.NA), "matlab") == (b"l" + U64.pack(2) + b"f"
+                                               + struct.pack("<d", 1.5) + b"n")
 
 
 def test_class_hints_are_kept_around_lowered_items():
@@ -50,7 +86,7 @@ def test_class_hints_are_kept_around_lowered_items():
 
 def test_utf32_text_becomes_utf8_items_of_the_same_shape():
     out = lowered(np.array([["a", "é"], ["", "xy"]]), "octave")
-    counts = b"".join(U64.pack(n) for n in (1, 2, 0, 2))
+    counts = b"".join(U64.pack(n) for n in (1, 0, 2, 2))
     assert out == b"W" + U64.pack(2) + U64.pack(2) + U64.pack(2) + counts + "aéxy".encode()
     assert lowered(np.str_("hé"), "matlab") == b"s" + text("hé")
 
@@ -111,7 +147,7 @@ def test_dataframe_becomes_named_columns():
     assert out.startswith(head + text("n") + a_item(np.array([1, 2])))
     rest = out[len(head) + len(text("n")) + len(a_item(np.array([1, 2]))):]
     strings = b"h" + text("string") + b"l" + U64.pack(2) + b"s" + text("x") + b"n"
-    objects = b"l" + U64.pack(2) + b"s" + text("p") + b"i" + struct.pack("<q", 1)
+    objects = b"l" + U64.pack(2) + b"s" + text("p") + b"f" + struct.pack("<d", 1)
     masked = a_item(np.array([1.0, np.nan]))
     assert rest == text("s") + strings + text("o") + objects + text("m") + masked
 
@@ -174,3 +210,24 @@ def test_nested_wire_values_are_lowered_while_serving():
     reply = decode(handle(encode({"op": "lower_wire", "args": {"wire": np.frombuffer(
         wire, dtype=np.uint8)}, "profile": "matlab"})))
     assert reply["ok"].tobytes() == lower(wire, "matlab")
+
+
+def test_dicts_are_structs_when_their_keys_are_field_names_else_maps():
+    f1 = b"f" + struct.pack("<d", 1.0)
+    assert lowered({"a_1": 1.0}, "matlab") == b"d" + U64.pack(1) + b"s" + text("a_1") + f1
+    for key in ("a b", "1a", "end", "x" * 64, "_x"):
+        assert lowered({key: 1.0}, "matlab")[:1] == b"m", key
+    assert lowered({"_x": 1.0}, "octave")[:1] == b"d"
+    assert lowered({"until": 1.0}, "octave")[:1] == b"m"
+    numbers = lowered({True: "t", np.int8(-2): "two"}, "octave")
+    assert numbers == (b"m" + U64.pack(2) + f1 + b"s" + text("t")
+                       + b"f" + struct.pack("<d", -2.0) + b"s" + text("two"))
+    hinted = HEADER + b"h" + text("containers.Map") + body(encode({"alpha": 1.0}))
+    assert lower(hinted, "matlab") == HEADER + b"m" + U64.pack(1) + b"s" + text("alpha") + f1
+
+
+def test_dicts_without_a_containers_map_form_are_refused():
+    with pytest.raises(UnsupportedValueError, match="mixed"):
+        lower(encode({1: 1.0, "a b": 2.0}), "matlab")
+    with pytest.raises(NotRepresentableError, match="double cannot hold"):
+        lower(encode({2**53 + 1: 1.0}), "octave")

@@ -101,7 +101,7 @@ def test_a_table_raises_to_its_golden_dataframe():
     label = w((3, 1), ["a", None, "c"])
     level = b"K\x00" + w((2, 1), ["p", "q"]) + numbers([1, np.nan, 2])
     when = b"T" + u64(10**9) + text("") + numbers([0, 1, -(2**63)], "i8")
-    misc = (b"h" + text("cell:3x1") + b"O" + u64(1, 3) + b"f" + struct.pack("<d", 1)
+    misc = (b"Y" + u64(2, 3, 1) + b"f" + struct.pack("<d", 1)
             + b"s" + text("x") + numbers([1, 2], size=(1, 2)))
     columns = [("num", numbers([1, 2.5, -3])), ("flag", numbers([1, 0, 1], "b1")),
                ("label", label), ("level", level), ("when", when), ("misc", misc),
@@ -116,9 +116,44 @@ def test_row_names_and_one_row_variables():
             + text("name") + w((2, 1), [MU, "b"]))
     assert raised(item) == golden("table_unicode_names")
     one = (b"Q" + u64(1, 4) + text("Row") + b"n" + text("n") + numbers([5])
-           + text("c") + b"h" + text("cell:1x1") + b"O" + u64(2, 1, 1) + b"s" + text("x")
+           + text("c") + b"Y" + u64(2, 1, 1) + b"s" + text("x")
            + text("s") + w((1, 1), ["s"]) + text("f") + b"?\x01")
     assert raised(one) == golden("table_one_row")
+
+
+def f8(x: float) -> bytes:
+    return b"f" + struct.pack("<d", x)
+
+
+def test_cell_arrays_raise_to_row_major_object_arrays():
+    # {1, 'a'; [2 3], {}}: elements sent column-major
+    item = (b"Y" + u64(2, 2, 2) + f8(1) + numbers([2, 3], size=(1, 2)) + b"s" + text("a")
+            + b"Y" + u64(2, 0, 0))
+    assert raised(item) == golden("cell_matrix")
+    column = raised(b"Y" + u64(2, 3, 1) + f8(1) + f8(2) + f8(3))
+    assert column == HEADER + b"h" + text("cell:3x1") + b"O" + u64(1, 3) + f8(1) + f8(2) + f8(3)
+
+
+def test_column_vectors_are_stored_one_dimensional():
+    column = b"a" + text("i2") + b"F" + u64(2, 2, 1) + struct.pack("<hh", 5, -1)
+    assert raised(column) == HEADER + b"a" + text("i2") + b"F" + u64(1, 2) + column[-4:]
+    for size in ((1, 1), (1, 2), (2, 2)):
+        kept = b"a" + text("u1") + b"F" + u64(2, *size) + bytes(size[0] * size[1])
+        assert raised(kept) == HEADER + kept
+
+
+def test_struct_arrays_raise_to_row_major_dicts():
+    # struct('a', {1, 2; 3, 4}, 'b', {'x', 'y'; 'z', 'w'}): elements column-major
+    keys = b"s" + text("a") + b"s" + text("b")
+    values = b"".join(f8(a) + b"s" + text(b) for a, b in ((1, "x"), (3, "z"), (2, "y"),
+                                                          (4, "w")))
+    assert raised(b"Z" + u64(2, 2, 2, 2) + keys + values) == golden("struct_array")
+    column = b"Z" + u64(2, 3, 1, 1) + b"s" + text("a") + f8(1) + f8(2) + f8(3)
+    assert raised(column) == golden("struct_array_column")
+    empty = b"Z" + u64(2, 0, 3, 1) + b"s" + text("a")
+    assert raised(empty) == golden("struct_array_empty")
+    cube = b"Z" + u64(3, 1, 2, 2, 1) + b"s" + text("k") + f8(7) * 3 + f8(8)
+    assert raised(cube) == golden("struct_array_3d")
 
 
 def test_request_items_nested_in_containers_are_raised():
@@ -152,7 +187,8 @@ def test_durations_round_as_matlab_does():
     (numbers([1, 2, 3, 4], size=(2, 2)), "has 2 columns"),
     (numbers([1, 2], "c16"), "complex"),
     (b"h" + text("char:2x1") + b"a" + text("U1") + b"F" + u64(1, 2) + u64(0), "class char"),
-    (b"h" + text("struct:2x1") + b"O" + u64(1, 2) + (b"d" + u64(0)) * 2, "class struct"),
+    (b"Z" + u64(2, 2, 1, 0), "class struct"),
+    (b"Y" + u64(2, 1, 2) + b"n" * 2, "has 2 columns"),
     (w((2, 2), ["a", "b", "c", "d"]), "has 2 columns"),
 ])
 def test_table_variables_without_a_column_form_are_refused(column, message):

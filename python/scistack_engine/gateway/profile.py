@@ -7,11 +7,19 @@ half-float decoding and no pandas layout work: the engine does it once, here. A 
 names its *profile* (``"matlab"``: MATLAB's own classes, ``"octave"``: the portable forms
 of GNU Octave); a request without one (Python, tests) gets the plain encoding.
 
-Lowering keeps every item the toolbox decodes as it stands (numbers, text, containers,
-class hints) and rewrites the rest, in both profiles:
+Lowering keeps the items the toolbox decodes as they stand (``n ? f s I g h``) and
+rewrites the rest, in both profiles:
 
+* every array item is in MATLAB's memory order: ``a`` items in ``F`` (column-major)
+  order, the elements of ``O`` object arrays (and of ``W``) column-major, so that the
+  toolbox only reshapes them to the shape sent;
+* ``i`` becomes ``f`` when a double holds it exactly, else a ``g`` ``i8`` scalar;
+  ``c`` becomes a ``g`` ``c16`` scalar, ``N`` becomes ``n`` and ``u`` becomes ``l``;
+* a ``d`` whose keys are not all field names (``isvarname`` of the profile), and a
+  ``d`` under a ``containers.Map`` hint, become ``m``: u64 count, then key and value
+  items, the keys all ``s`` or all ``f`` (others are refused);
 * ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W``: u64 dimensions, the
-  shape (u64 each), the UTF-8 byte count of each element (u64 each, row-major), then
+  shape (u64 each), the UTF-8 byte count of each element (u64 each, column-major), then
   the elements' UTF-8 bytes back to back; ``f2`` becomes ``f4``;
 * a Series (``S``) becomes its column, lowered;
 * a DataFrame (``F``) becomes ``Q``: u64 rows, u64 columns, the row dimension name as
@@ -36,13 +44,15 @@ scalars and arrays     text (MATLAB's spelling, '' unzoned), then     (NaN for N
                        missing)
 =====================  ============================================  ====================
 
-Tags ``T``, ``L``, ``Q``, ``K`` and ``W`` appear only in lowered replies, never in stored bytes.
+Tags ``T``, ``L``, ``Q``, ``K``, ``W`` and ``m`` appear only in lowered replies, never in
+stored bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -107,11 +117,19 @@ def _text(s: str) -> bytes:
 
 
 def _array(arr: np.ndarray) -> bytes:
-    """An ``a`` item in C order."""
+    """An ``a`` item in ``F`` (column-major) order."""
     arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     shape = b"".join(_U64.pack(n) for n in arr.shape)
-    return (b"a" + _text(arr.dtype.str[1:]) + b"C" + _U64.pack(arr.ndim) + shape
-            + arr.tobytes())
+    return (b"a" + _text(arr.dtype.str[1:]) + b"F" + _U64.pack(arr.ndim) + shape
+            + arr.tobytes(order="F"))
+
+
+def _int(value: int) -> bytes:
+    """A Python int as MATLAB reads it: an ``f`` item when a double holds it exactly,
+    else a ``g`` ``i8`` scalar (an int64)."""
+    if float(value) < 2.0**63 and int(float(value)) == value:
+        return b"f" + _F64.pack(float(value))
+    return b"g" + _text("i8") + _I64.pack(value)
 
 
 def _texts(values: Any) -> bytes:
@@ -137,17 +155,20 @@ class _Lowering:
         r = self.r
         start = r.pos
         tag = r.tag()
-        if tag in (b"n", b"N"):
+        if tag == b"n":
             self.copy_from(start)
+        elif tag == b"N":
+            self.out.append(b"n")
         elif tag == b"?":
             r.take(1)
             self.copy_from(start)
-        elif tag in (b"i", b"f"):
+        elif tag == b"f":
             r.take(8)
             self.copy_from(start)
+        elif tag == b"i":
+            self.out.append(_int(r.i64()))
         elif tag == b"c":
-            r.take(16)
-            self.copy_from(start)
+            self.out.append(b"g" + _text("c16") + bytes(r.take(16)))
         elif tag in (b"s", b"I"):
             r.take(r.u64())
             self.copy_from(start)
@@ -161,24 +182,26 @@ class _Lowering:
             else:
                 self.out.append(self.lowered_array(np.asarray(value), scalar=True))
         elif tag == b"O":
-            _, n = r.shape(1)
+            shape, n = r.shape(1)
             self.copy_from(start)
-            for _ in range(n):
-                self.item()
+            items = [self.collected(self.item) for _ in range(n)]
+            for k in np.arange(n).reshape(shape).ravel(order="F"):
+                self.out += items[k]
         elif tag in (b"l", b"u"):
             n = r.count()
-            self.copy_from(start)
+            self.out.append(b"l" + _U64.pack(n))
             for _ in range(n):
                 self.item()
         elif tag == b"d":
-            n = r.count(2)
-            self.copy_from(start)
-            for _ in range(2 * n):
-                self.item()
+            self.dict(as_map=False)
         elif tag == b"h":
-            r.take(r.u64())
-            self.copy_from(start)
-            self.item()
+            hint = r.text()
+            if hint == "containers.Map" and bytes(r.buf[r.pos:r.pos + 1]) == b"d":
+                r.take(1)
+                self.dict(as_map=True)
+            else:
+                self.copy_from(start)
+                self.item()
         elif tag == b"S":
             r.item()
             r.index()
@@ -190,18 +213,48 @@ class _Lowering:
         else:
             raise WireFormatError(f"unknown tag {tag!r} at byte {start}")
 
+    def dict(self, as_map: bool) -> None:
+        """A ``d`` item after its tag: kept when its keys are field names (as the profile's
+        ``isvarname`` has them) and it is no ``containers.Map``, else an ``m`` item whose
+        keys are all text or all doubles."""
+        r = self.r
+        n = r.count(2)
+        keys, chunks, values = [], [], []
+        for _ in range(n):
+            start = r.pos
+            keys.append(r.item())
+            r.pos = start
+            chunks.append(self.collected(self.item))
+            values.append(self.collected(self.item))
+        if as_map or not all(isinstance(k, str) and _is_field_name(k, self.matlab)
+                             for k in keys):
+            self.out.append(b"m" + _U64.pack(n))
+            if not all(isinstance(k, str) for k in keys):
+                chunks = [[_map_key(k)] for k in keys]
+        else:
+            self.out.append(b"d" + _U64.pack(n))
+        for key, value in zip(chunks, values):
+            self.out += key + value
+
     def array(self, start: int) -> None:
-        """An ``a`` item whose tag starts at ``start``: copied unless its dtype is lowered."""
+        """An ``a`` item whose tag starts at ``start``, in ``F`` order: copied unless its
+        dtype is lowered or its data must be reordered."""
         r = self.r
         dtype = r.dtype()
-        if _kept(dtype):
-            r.tag()
-            _, n = r.shape(dtype.itemsize)
-            r.take(n * dtype.itemsize)
-            self.copy_from(start)
-        else:
+        if not _kept(dtype):
             r.pos = start + 1
             self.out.append(self.lowered_array(r.array(), scalar=False))
+            return
+        order_at = r.pos
+        order = r.tag()
+        shape, n = r.shape(dtype.itemsize)
+        data = r.take(n * dtype.itemsize)
+        if order == b"F" or len(shape) < 2:
+            self.out += [r.buf[start:order_at], b"F", r.buf[order_at + 1:r.pos]]
+        elif order == b"C":
+            self.out.append(_array(np.frombuffer(data, dtype=dtype).reshape(shape)))
+        else:
+            raise WireFormatError(f"array order must be b'C' or b'F', got {order!r}")
 
     def lowered_array(self, arr: np.ndarray, scalar: bool) -> bytes:
         """The item for an array (or, ``scalar``, a NumPy scalar) of a lowered dtype."""
@@ -214,7 +267,7 @@ class _Lowering:
         if kind == "U":
             if scalar:
                 return b"s" + _text(str(arr[()]))
-            raws = [str(x).encode("utf-8") for x in arr.reshape(-1)]
+            raws = [str(x).encode("utf-8") for x in arr.reshape(-1, order="F")]
             return (b"W" + _U64.pack(arr.ndim) + b"".join(_U64.pack(n) for n in arr.shape)
                     + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
         unit = np.datetime_data(arr.dtype)[0]
@@ -439,6 +492,39 @@ def _matlab_zone(name: str) -> str:
 
 
 # ------------------------------------------------------------------ names and categories
+
+_KEYWORDS = {
+    True: frozenset("break case catch classdef continue else elseif end for function global "
+                    "if otherwise parfor persistent return spmd switch try while".split()),
+    False: frozenset("__FILE__ __LINE__ break case catch classdef continue do else elseif end "
+                     "end_try_catch end_unwind_protect endarguments endclassdef "
+                     "endenumeration endevents endfor endfunction endif endmethods "
+                     "endparfor endproperties endspmd endswitch endwhile for function "
+                     "global if otherwise parfor persistent return spmd switch try until "
+                     "unwind_protect unwind_protect_cleanup while".split()),
+}
+
+
+def _is_field_name(key: str, matlab: bool) -> bool:
+    """``isvarname(key)`` in MATLAB (``matlab``) or GNU Octave, which also takes a
+    leading underscore; either has its own keywords and 63 characters at most."""
+    pattern = r"[A-Za-z]\w*" if matlab else r"[A-Za-z_]\w*"
+    return (len(key) <= 63 and re.fullmatch(pattern, key, re.ASCII) is not None
+            and key not in _KEYWORDS[matlab])
+
+
+def _map_key(key: Any) -> bytes:
+    """A number key of a ``containers.Map`` as an ``f`` item: refused unless every key
+    is a real number that a double holds exactly."""
+    if isinstance(key, (str, complex, np.complexfloating)) or not isinstance(
+            key, (int, float, np.integer, np.floating, np.bool_)):
+        raise UnsupportedValueError(
+            "a dict with keys of mixed or non-scalar types has no MATLAB form "
+            "(containers.Map keys are all text or all numbers)")
+    number = float(key)
+    if number != key or (isinstance(key, (int, np.integer)) and int(number) != int(key)):
+        raise NotRepresentableError("a dict key is an integer that double cannot hold exactly")
+    return b"f" + _F64.pack(number)
 
 
 def _empty(name: Any) -> bool:

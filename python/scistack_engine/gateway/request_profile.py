@@ -31,6 +31,16 @@ The request tags (u64 little-endian counts, as everywhere):
     ``W``), then per variable its name as text and its values as any item. Raised to a
     DataFrame ``F``; a variable without a column form (several columns, complex, char,
     struct, ...) is refused with :class:`UnsupportedValueError`.
+``Y`` cell array
+    u64 dimensions, MATLAB's size, then the elements (any items) in column-major
+    order. Raised to ``h cell:<size>`` + ``O`` with the elements in row-major order.
+``Z`` struct array
+    u64 dimensions, MATLAB's size, u64 field count, the field names as ``s`` items,
+    then per element (column-major) the values of its fields in order. Raised to
+    ``h struct:<size>`` + ``O`` of ``d`` dicts (the names as keys), row-major.
+``a`` arrays
+    an N-by-1 array sent with MATLAB's size ``(N, 1)`` in ``F`` order is stored with
+    the 1-D shape ``(N)`` (the vector rule); other arrays are stored as sent.
 
 A timetable or a zone of ``UTCLeapSeconds`` is refused here too. The size of an ``a``
 item follows the vector rule: a 1-D shape ``(N)`` is MATLAB's N-by-1.
@@ -52,6 +62,7 @@ _I64 = struct.Struct("<q")
 _MISSING = 2**64 - 1
 _NAT = np.iinfo(np.int64).min
 _REQUEST_TAGS = frozenset(b"WTLKQ")
+_CONTAINER_TAGS = frozenset(b"YZ")
 
 
 def raise_wire(wire: bytes) -> bytes:
@@ -145,11 +156,7 @@ class _Raising:
             r.take(r.u64())
             self.copy_from(start)
         elif tag == b"a":
-            dtype = r.dtype()
-            r.tag()
-            _, n = r.shape(dtype.itemsize)
-            r.take(n * dtype.itemsize)
-            self.copy_from(start)
+            self.array(start)
         elif tag == b"g":
             r.take(r.dtype().itemsize)
             self.copy_from(start)
@@ -175,9 +182,27 @@ class _Raising:
         elif tag[0] in _REQUEST_TAGS:
             self.changed = True
             self.out.append(self.raised(tag))
+        elif tag[0] in _CONTAINER_TAGS:
+            self.changed = True
+            self.out.append(self.cells() if tag == b"Y" else self.structs())
         else:  # the stored items MATLAB never sends (DataFrames, Python times) stay
             r.pos = start
             r.item()
+            self.copy_from(start)
+
+    def array(self, start: int) -> None:
+        """An ``a`` item whose tag starts at ``start``: copied, but for the vector rule
+        (MATLAB sends an N-by-1 array with its size; it is stored with shape (N))."""
+        r = self.r
+        dtype = r.dtype()
+        order = r.tag()
+        shape_at = r.pos
+        shape, n = r.shape(dtype.itemsize)
+        r.take(n * dtype.itemsize)
+        if order == b"F" and len(shape) == 2 and shape[1] == 1 and shape[0] != 1:
+            self.changed = True
+            self.out += [r.buf[start:shape_at], _shape(shape), r.buf[shape_at + 24:r.pos]]
+        else:
             self.copy_from(start)
 
     # ------------------------------------------------------------------ request items
@@ -211,10 +236,46 @@ class _Raising:
             return _hint("categorical", size) + _series(column, int(np.prod(size)))
         return self.table()
 
+    def collected(self) -> bytes:
+        """The next item, stored form, taken out of the output."""
+        mark = len(self.out)
+        self.item()
+        chunks = b"".join(self.out[mark:])
+        del self.out[mark:]
+        return chunks
+
+    def size(self) -> tuple[int, ...]:
+        """A MATLAB size: u64 dimensions, then each."""
+        r = self.r
+        return tuple(r.u64() for _ in range(r.count(8)))
+
+    def elements(self, size: tuple[int, ...]) -> list[bytes]:
+        """The items of an array of MATLAB ``size``, sent column-major, row-major."""
+        items = [self.collected() for _ in range(int(np.prod(size)))]
+        return [items[k] for k in _row_major(size)]
+
+    def cells(self) -> bytes:
+        """A ``Y`` item after its tag, as ``h cell:<size>`` + ``O``."""
+        size = self.size()
+        return _hint("cell", size) + b"O" + _shape(size) + b"".join(self.elements(size))
+
+    def structs(self) -> bytes:
+        """A ``Z`` item after its tag, as ``h struct:<size>`` + ``O`` of dicts."""
+        r = self.r
+        size = self.size()
+        keys = [self.collected() for _ in range(r.count(9))]
+        n = int(np.prod(size))
+        values = [self.collected() for _ in range(n * len(keys))]
+        head = b"d" + _U64.pack(len(keys))
+        dicts = [head + b"".join(key + values[k * len(keys) + j] for j, key in enumerate(keys))
+                 for k in range(n)]
+        return (_hint("struct", size) + b"O" + _shape(size)
+                + b"".join(dicts[k] for k in _row_major(size)))
+
     def texts(self) -> tuple[tuple[int, ...], list[bytes | None]]:
         """A ``W`` item after its tag: MATLAB size and the UTF-8 texts (None: missing)."""
         r = self.r
-        size = tuple(r.u64() for _ in range(r.count(8)))
+        size = self.size()
         n = int(np.prod(size))
         counts = np.frombuffer(r.take(8 * n), dtype="<u8")
         missing = counts == _MISSING
@@ -320,14 +381,10 @@ class _Raising:
             ksize, column = self.categorical()
             _one_column(name, ksize)
             return column
-        if tag == b"O" and cls == "cell":
-            _, n = r.shape(1)
-            mark = len(self.out)
-            for _ in range(n):
-                self.item()
-            items = self.out[mark:]
-            del self.out[mark:]
-            return b"o" + _U64.pack(n) + b"".join(bytes(c) for c in items)
+        if tag == b"Y":
+            csize = self.size()
+            _one_column(name, csize)
+            return b"o" + _U64.pack(int(np.prod(csize))) + b"".join(self.elements(csize))
         if tag in (b"f", b"g", b"a", b"?") and not cls:
             r.pos = start
             if tag == b"?":
@@ -340,7 +397,8 @@ class _Raising:
             return _column(values, values.dtype.str[1:])
         if tag == b"c":
             raise _refuse("complex table variables are not supported")
-        shown = cls or {b"s": "char", b"d": "struct", b"Q": "table"}.get(tag, "unknown")
+        shown = cls or {b"s": "char", b"d": "struct", b"Z": "struct",
+                        b"Q": "table"}.get(tag, "unknown")
         raise _refuse(f"table variable '{name}' of class {shown} has no DataFrame column form")
 
 

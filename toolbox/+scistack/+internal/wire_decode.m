@@ -8,15 +8,15 @@ function value = wire_decode(bytes, first)
 %   checked; engine_call uses it to read the value inside a reply without copying it.
 %
 %   The engine lowers stored values before they reach MATLAB (times as integer ticks,
-%   text as UTF-8, DataFrames as named columns), so this is a plain reader:
-%     'f' double, 'c' complex double, '?' logical, 's' char row, 'n' and 'N' [],
-%     'i' double when exactly representable, else int64,
+%   text as UTF-8, DataFrames as named columns, every array column-major), so this is a
+%   plain reader:
+%     'f' double, '?' logical, 's' char row, 'n' [],
 %     'g' NumPy scalar -> 1x1 of the matching class,
-%     'a' array -> array of the matching class; a 1-D array is an N-by-1 column and
-%         row-major ('C') data is reordered to MATLAB's column-major layout,
-%     'O' object array, 'W' text array, 'l' list, 'u' tuple -> cell array ('l' and 'u'
-%         N-by-1),
-%     'd' dict -> struct when every key is a valid field name, else containers.Map,
+%     'a' array in 'F' order -> array of the matching class (a 1-D array N-by-1),
+%     'O' object array, 'W' text array (elements column-major), 'l' list -> cell array
+%         ('l' N-by-1),
+%     'd' dict (its keys field names) -> struct, 'm' map (its keys all text or all
+%         doubles) -> containers.Map,
 %     'Q' table -> struct of columns (a table in MATLAB),
 %     'T' datetime, 'L' duration, 'K' categorical (MATLAB only: GNU Octave gets
 %         their portable forms from the engine),
@@ -66,21 +66,22 @@ switch tag
     case 115 % 's' str
         [v, p] = read_text(b, p);
     case 100 % 'd' dict
-        [v, p] = decode_dict(b, p);
+        [ks, vs, p] = decode_pairs(b, p);
+        if isempty(ks)
+            v = struct();
+        else
+            v = cell2struct(vs, ks, 1);
+        end
+    case 109 % 'm' containers.Map
+        [ks, vs, p] = decode_pairs(b, p);
+        v = make_map(ks, vs);
     case 97 % 'a' array
         [v, p] = decode_array(b, p);
-    case 105 % 'i' int
-        v = int_value(typecast(b(p:p + 7), 'int64'));
-        p = p + 8;
     case 63 % '?' bool
         v = b(p) ~= 0;
         p = p + 1;
-    case {110, 78} % 'n' None, 'N' pandas.NA
+    case 110 % 'n' None
         v = [];
-    case 99 % 'c' complex
-        x = typecast(b(p:p + 15), 'double');
-        v = complex(x(1), x(2));
-        p = p + 16;
     case 103 % 'g' NumPy scalar
         [code, p] = read_text(b, p);
         [v, p] = read_values(b, p, code, 1);
@@ -91,15 +92,15 @@ switch tag
         for k = 1:n
             [items{k}, p] = decode_item(b, p);
         end
-        v = arrange(items, shape, 67);
+        v = reshape(items, [shape, 1, 1]);
     case 87 % 'W' text array: shape, UTF-8 byte counts, the bytes
         [shape, p] = read_shape(b, p);
         n = prod(shape);
         counts = double(typecast(take(b, p, 8 * n), 'uint64'));
         raw = take(b, p + 8 * n, sum(counts));
         p = p + 8 * n + sum(counts);
-        v = arrange(text_cells(raw, counts), shape, 67);
-    case {108, 117} % 'l' list, 'u' tuple
+        v = reshape(text_cells(raw, counts), [shape, 1, 1]);
+    case 108 % 'l' list
         n = read_count(b, p);
         p = p + 8;
         v = cell(n, 1);
@@ -176,22 +177,14 @@ shape = double(typecast(b(p + 8:p + 7 + 8 * nd), 'uint64'));
 p = p + 8 + 8 * nd;
 end
 
-function v = int_value(x)
-% A Python int: double when that holds it exactly, else int64.
-d = double(x);
-if d < 9223372036854775808 && int64(d) == x
-    v = d;
-else
-    v = x;
-end
-end
-
 function [v, p] = decode_array(b, p)
 % An 'a' item after its tag. Reading is inlined: this is the hot path for arrays.
 n = double(typecast(b(p:p + 7), 'uint64'));
 code = char(b(p + 8:p + 7 + n));
 p = p + 9 + n;
-order = b(p - 1);
+if b(p - 1) ~= 70
+    error('scistack:value:badEncoding', 'array order must be ''F'', got %d', b(p - 1));
+end
 nd = double(typecast(b(p:p + 7), 'uint64'));
 shape = double(typecast(b(p + 8:p + 7 + 8 * nd), 'uint64'));
 p = p + 8 + 8 * nd;
@@ -202,31 +195,7 @@ if strcmp(code, 'f8')
 else
     [data, p] = read_values(b, p, code, prod(shape));
 end
-if nd == 1
-    v = reshape(data, shape, 1);
-elseif order == 70 && nd > 1
-    v = reshape(data, shape);
-elseif order == 67 || order == 70
-    v = arrange(data, shape, order);
-else
-    error('scistack:value:badEncoding', 'array order must be ''C'' or ''F'', got %d', order);
-end
-end
-
-function v = arrange(data, shape, order)
-% Lay out the 1-by-n DATA (in ORDER 67 'C' or 70 'F') with the wire SHAPE.
-nd = numel(shape);
-if nd == 0
-    v = data;
-elseif nd == 1
-    v = reshape(data, shape, 1);
-elseif order == 70
-    v = reshape(data, shape);
-elseif nd == 2
-    v = reshape(data, shape(2), shape(1)).';
-else
-    v = permute(reshape(data, fliplr(shape)), nd:-1:1);
-end
+v = reshape(data, [shape, 1, 1]);
 end
 
 function [data, p] = read_values(b, p, code, n)
@@ -272,52 +241,31 @@ function raw = take(b, p, n)
 raw = b(p:p + n - 1); % indexing past the end raises: a truncated encoding
 end
 
-function [v, p] = decode_dict(b, p)
+function [ks, vs, p] = decode_pairs(b, p)
+% The keys and values of a 'd' or 'm' item after its tag, as two N-by-1 cells.
 n = read_count(b, p);
 p = p + 8;
 ks = cell(n, 1);
 vs = cell(n, 1);
-names = true;
 for k = 1:n
     [ks{k}, p] = decode_item(b, p);
     [vs{k}, p] = decode_item(b, p);
-    names = names && ischar(ks{k}) && isvarname(ks{k});
-end
-if n == 0
-    v = struct();
-elseif names
-    v = cell2struct(vs, ks, 1);
-else
-    v = make_map(ks, vs);
 end
 end
 
 function m = make_map(ks, vs)
-% A containers.Map for dict keys that cannot be struct fields.
 if isempty(ks)
     m = containers.Map('KeyType', 'char', 'ValueType', 'any');
 elseif iscellstr(ks)
     m = containers.Map(ks, vs, 'UniformValues', false);
 else
-    numeric = cellfun(@(k) (isnumeric(k) || islogical(k)) && isscalar(k) && isreal(k), ks);
-    if ~all(numeric)
-        error('scistack:value:unsupported', ...
-              ['a dict with keys of mixed or non-scalar types has no MATLAB form ', ...
-               '(containers.Map keys are all text or all numbers)']);
-    end
-    keys_double = cellfun(@double, ks);
-    exact = cellfun(@(k, d) isequal(double(k), d) && (~isinteger(k) || cast(d, class(k)) == k), ...
-                    ks, num2cell(keys_double));
-    if ~all(exact)
-        error('scistack:value:notRepresentable', ...
-              'a dict key is an integer that double cannot hold exactly');
-    end
-    m = containers.Map(keys_double, vs, 'UniformValues', false);
+    m = containers.Map(cell2mat(ks), vs, 'UniformValues', false);
 end
 end
 
 function v = apply_hint(hint, v)
-% Restore the MATLAB class and size written by wire_encode (or encode_matlab_only).
+% Restore the MATLAB class and size written by wire_encode (or encode_matlab_only). A
+% cell array needs nothing: its 'O' item arrives column-major with MATLAB's size.
 cut = find(hint == ':', 1);
 if isempty(cut)
     cls = hint;
@@ -327,10 +275,6 @@ else
     sz = sscanf(strrep(hint(cut + 1:end), 'x', ' '), '%d').';
 end
 switch cls
-    case 'cell'
-        if ~isempty(sz) && iscell(v)
-            v = reshape(v, sz);
-        end
     case 'struct'
         if iscell(v)
             if isempty(v)
@@ -345,10 +289,6 @@ switch cls
             v = reshape([v{:}], sz);
         elseif ~isempty(sz)
             v = reshape(v, sz);
-        end
-    case 'containers.Map'
-        if isstruct(v)
-            v = make_map(fieldnames(v), struct2cell(v));
         end
     case {'string', 'categorical', 'datetime', 'duration'}
         if ~isempty(sz) && ~isstruct(v)

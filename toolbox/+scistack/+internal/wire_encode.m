@@ -6,15 +6,18 @@ function bytes = wire_encode(value, with_header)
 %   Encoded as (MATLAB value -> wire item):
 %     1x1 double            'f'      1x1 complex double     'c'
 %     1x1 logical           '?'      1x1 single/int*/uint*  'g' (NumPy scalar)
-%     N-by-1 numeric/logical array   'a' with the 1-D shape (N)
-%     other numeric/logical arrays   'a' in column-major ('F') order, MATLAB shape
+%     numeric/logical arrays         'a' in column-major ('F') order, MATLAB's size
+%                                    (the engine stores an N-by-1 one with shape (N))
 %     char row (and '')     's' (UTF-8); other char arrays 'h char:size' + 'a' U1
-%     cell array            'h cell:size' + 'O' (elements in row-major order)
-%     scalar struct         'd' with text keys; struct array 'h struct:size' + 'O'
+%     cell array            'Y': MATLAB's size, the elements in column-major order
+%     scalar struct         'd' with text keys
+%     struct array          'Z': MATLAB's size, the field names, then per element
+%                           (column-major) its field values
 %     containers.Map        'h containers.Map' + 'd'
-%   In MATLAB, string, table, datetime, duration and categorical values are written by
-%   scistack.internal.encode_matlab_only in the MATLAB request profile, which the engine
-%   raises to the stored encoding (docs/data-model.md section 2.7).
+%   'Y' and 'Z', and the string, table, datetime, duration and categorical values that
+%   scistack.internal.encode_matlab_only writes in MATLAB, are items of the MATLAB
+%   request profile, which the engine raises to the stored encoding ('h cell:size' +
+%   'O', 'h struct:size' + 'O' of dicts, ...; docs/data-model.md section 2.7).
 %
 %   Anything else (function handles, objects, sparse matrices, complex integers) raises
 %   an error with identifier scistack:value:unsupported.
@@ -59,7 +62,7 @@ switch class(v)
             b = encode_struct_array(v);
         end
     case 'cell'
-        b = [hint_bytes('cell', size(v)), encode_object_array(v)];
+        b = encode_cell(v);
     case 'logical'
         if issparse(v)
             unsupported(v, 'sparse matrices (use full(x))');
@@ -111,11 +114,8 @@ end
 end
 
 function b = encode_array(v, code, complex_code)
-% An 'a' item: dtype, order 'F', shape (vector rule), raw column-major data.
+% An 'a' item: dtype, order 'F', MATLAB's size, raw column-major data.
 sz = size(v);
-if numel(sz) == 2 && sz(2) == 1 && sz(1) ~= 1
-    sz = sz(1);
-end
 if islogical(v)
     data = uint8(reshape(v, 1, []));
 elseif isreal(v)
@@ -149,13 +149,9 @@ else
     if any(v(:) > 127)
         unsupported(v, 'non-ASCII char matrices (use a cell array of char rows)');
     end
-    shape = sz;
-    if numel(sz) == 2 && sz(2) == 1
-        shape = sz(1);
-    end
     data = typecast(uint32(reshape(v, 1, [])), 'uint8');
     b = [hint_bytes('char', sz), 97, text_bytes('U1'), 70, ...
-         typecast(uint64([numel(shape), shape]), 'uint8'), data];
+         typecast(uint64([numel(sz), sz]), 'uint8'), data];
 end
 end
 
@@ -189,46 +185,29 @@ end
 end
 
 function b = encode_struct_array(s)
-% A struct array: its size in a hint, then an object array of dicts.
-sz = size(s);
-flat = row_major(s);
-n = numel(flat);
-parts = cell(1, n + 2);
-parts{1} = hint_bytes('struct', sz);
-parts{2} = object_header(sz);
-for k = 1:n
-    parts{k + 2} = encode_fields(flat(k));
-end
-b = [parts{:}];
+% A 'Z' item: MATLAB's size, the field names, then every element's field values.
+names = fieldnames(s);
+heads = cellfun(@(name) [uint8(115), text_bytes(name)], names, 'UniformOutput', false);
+b = [size_header(90, size(s)), typecast(uint64(numel(names)), 'uint8'), heads{:}, ...
+     encode_items(struct2cell(s))];
 end
 
-function b = encode_object_array(c)
-% An 'O' item: shape (vector rule), then the elements in row-major order.
-flat = row_major(c);
-n = numel(flat);
-parts = cell(1, n + 1);
-parts{1} = object_header(size(c));
-for k = 1:n
-    parts{k + 1} = encode_item(flat{k});
-end
-b = [parts{:}];
+function b = encode_cell(c)
+% A 'Y' item: MATLAB's size, then the elements in column-major order.
+b = [size_header(89, size(c)), encode_items(c)];
 end
 
-function b = object_header(sz)
-if numel(sz) == 2 && sz(2) == 1 && sz(1) ~= 1
-    sz = sz(1);
+function b = encode_items(c)
+% The items of the elements of the cell C, column-major, back to back.
+parts = cell(1, numel(c));
+for k = 1:numel(c)
+    parts{k} = encode_item(c{k});
 end
-b = [79, typecast(uint64([numel(sz), sz]), 'uint8')];
+b = [uint8([]), parts{:}];
 end
 
-function flat = row_major(a)
-% The elements of A in row-major (C) order, as a column.
-if ndims(a) == 2
-    a = a.';
-else
-    a = permute(a, ndims(a):-1:1);
-end
-flat = a(:);
+function b = size_header(tag, sz)
+b = [uint8(tag), typecast(uint64([numel(sz), sz]), 'uint8')];
 end
 
 function b = encode_map(m)
