@@ -915,13 +915,8 @@ def run_command(args):
     return report
 
 
-def main(argv=None):
-    here = os.path.dirname(os.path.abspath(__file__))
-    # Run as a script, this file's folder (the engine package) is sys.path[0]: drop it
-    # so that the engine's modules never shadow others.
-    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == here:
-        del sys.path[0]
-    args = parse(sys.argv[1:] if argv is None else argv)
+def report_for(args):
+    """The report of the parsed command line ``args``, every failure included."""
     try:
         report = run_command(args)
     except SetupError as exc:
@@ -936,6 +931,16 @@ def main(argv=None):
                             "detail": traceback.format_exc()}}
     if not report.get("ok"):
         report.setdefault("python", python_facts())
+    return report
+
+
+def main(argv=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Run as a script, this file's folder (the engine package) is sys.path[0]: drop it
+    # so that the engine's modules never shadow others.
+    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == here:
+        del sys.path[0]
+    report = report_for(parse(sys.argv[1:] if argv is None else argv))
     sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
     sys.stdout.flush()
     return 0 if report.get("ok") else 1

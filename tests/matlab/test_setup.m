@@ -239,6 +239,20 @@ recorded = arguments_of(running);
 verifyEqual(testCase, recorded(end - 3:end), {'--loaded'; running; '--'; 'python3'});
 end
 
+function test_the_engine_in_this_process_runs_the_helper(testCase)
+python = getenv('SCISTACK_PYTHON');
+assumeTrue(testCase, ~isempty(python), 'SCISTACK_PYTHON is not set');
+scistack.internal.engine_call('ping');  % the engine runs in this process
+options = quiet(testCase);
+options.Loaded = python;
+options.InProcess = true;
+options.Mex = fullfile(testCase.TestData.folder, ['bridge.', mexext()]);
+result = scistack.internal.setup_python({python}, options);
+verifyEqual(testCase, result.action, 'loaded');
+verifyEqual(testCase, result.candidate, python);
+verifyTrue(testCase, result.bridge.build, 'a missing MEX file is to be built');
+end
+
 function test_a_running_python_that_cannot_be_run_needs_a_restart(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
 options = quiet(testCase);

@@ -23,10 +23,12 @@ import sys
 import sysconfig
 import venv
 
+import numpy as np
 import pytest
 
 import scistack_engine
 from scistack_engine import setup_support as helper
+from scistack_engine.errors import GatewayError
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "python"
@@ -741,3 +743,22 @@ def test_ensure_plans_the_bridge_of_the_environment(tmp_path, fake_pip, quick_ve
     assert report["bridge"]["executable"] == helper.environment_python(str(environment))
     again = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip, mex=mex)
     assert again["action"] == "reused" and again["bridge"]["target"] == mex
+
+
+# ------------------------------------------------- the engine answers for its Python
+
+
+def test_the_engine_runs_the_helper_for_the_python_it_runs_in(tmp_path):
+    from scistack_engine.gateway import dispatch
+
+    argv = np.array(["choose", "--version", VERSION, "--source", str(SOURCE), "--loaded",
+                     sys.executable, "--mex", str(tmp_path / "bridge.mex"), "--",
+                     sys.executable], dtype=object).reshape(-1, 1)
+    report = dispatch._setup({"argv": argv})
+    assert report["ok"] and report["chosen"]["action"] == "loaded"
+    assert report["chosen"]["python"] == sys.executable
+    assert report["bridge"]["build"] is True
+    failed = dispatch._setup({"argv": ["check", "--version", "0.0.0"]})
+    assert failed["ok"] and failed["ready"] is False and "0.0.0" in failed["engine"]["error"]
+    with pytest.raises(GatewayError):
+        dispatch._setup({"argv": ["nonsense"]})

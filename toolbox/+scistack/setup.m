@@ -76,6 +76,7 @@ configured = '';
 if octave
     if mislocked('scistack.internal.bridge')
         settings.Loaded = scistack.internal.bridge('executable');
+        settings.InProcess = true;
     end
     settings.Mex = fullfile(fileparts(mfilename('fullpath')), '+internal', ...
                             ['bridge.', mexext()]);

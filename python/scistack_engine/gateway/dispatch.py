@@ -184,6 +184,23 @@ def _ping(args: dict[Any, Any]) -> str:
     return __version__
 
 
+@operation("setup")
+def _setup(args: dict[Any, Any]) -> Any:
+    """``scistack.setup``'s helper run by the engine already running in the session: the
+    report of the ``setup_support`` command line ``argv`` (a cellstr), made in this
+    process (a repeated setup starts no other Python)."""
+    from .. import setup_support
+    from .matlab_args import texts
+
+    argv = texts(_require(args, "setup", "argv"), "argv")
+    try:
+        parsed = setup_support.parse(argv)
+    except SystemExit as exc:  # argparse refuses the command line
+        raise GatewayError(f"the setup helper cannot read {argv}",
+                           identifier="scistack:gateway:badArgument") from exc
+    return setup_support.report_for(parsed)
+
+
 @operation("echo")
 def _echo(args: dict[Any, Any]) -> Any:
     """``args["value"]`` unchanged: a round trip through both codecs."""

@@ -20,6 +20,8 @@ function result = setup_python(candidates, options)
 %   OPTIONS is a struct; every field is optional:
 %     Explicit     true when CANDIDATES{1} was named by the user (default false)
 %     Loaded       the Python already running in this session ('' when none)
+%     InProcess    true when Loaded runs the engine in this process: its engine runs
+%                  the helper (no new process) through scistack.internal.engine_call
 %     Environment  the virtual environment folder (default: .scistack/venv in the
 %                  home folder, shared by MATLAB releases and GNU Octave)
 %     Release      the MATLAB release whose supported Pythons count (default:
@@ -72,15 +74,18 @@ runners = candidates;
 if ~isempty(options.Loaded)
     runners = {options.Loaded};
 end
+report = [];
+if options.InProcess
+    try
+        report = scistack.internal.engine_call('setup', 'argv', [args, {'--'}, candidates]);
+        runners = {};
+    catch  %#ok<CTCH> an engine without the operation: ask the Python in a new process
+    end
+end
 % The helper decides; this loop only finds a candidate that can run it at all.
 tried = {};
-report = [];
 for k = 1:numel(runners)
-    if isempty(options.Loaded)
-        given = [args, strcat('--tried=', tried), {'--'}, candidates(k:end)];
-    else
-        given = [args, {'--'}, candidates];
-    end
+    given = [args, strcat('--tried=', tried), {'--'}, candidates(k:end)];
     [report, problem] = scistack.internal.setup_helper(runners{k}, given, options.Source);
     if ~isempty(report)
         break
@@ -148,7 +153,8 @@ end
 function options = complete_options(options)
 defaults = struct('Explicit', false, 'Loaded', '', 'Environment', '', ...
                   'Reinstall', false, 'PipOptions', {{}}, 'Source', '', 'Version', '', ...
-                  'Verbose', true, 'Release', matlab_release(), 'Mex', '', 'Rebuild', false);
+                  'Verbose', true, 'Release', matlab_release(), 'Mex', '', 'Rebuild', false, ...
+                  'InProcess', false);
 given = fieldnames(options);
 unknown = given(~ismember(given, fieldnames(defaults)));
 if ~isempty(unknown)
