@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -135,11 +136,19 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
     return op, args, profile
 
 
+#: What MATLAB's ``error`` accepts as an identifier (components of letters, digits, _).
+_MATLAB_IDENTIFIER = re.compile(r"[A-Za-z]\w*(:[A-Za-z]\w*)+", re.ASCII)
+
+
 def _identifier(exc: BaseException) -> str:
-    ident = getattr(exc, "identifier", None)
-    if isinstance(ident, str) and ident.startswith("scistack:"):
-        return ident
-    return f"scistack:engine:{type(exc).__name__}"
+    """The reply's identifier: the error's own ``scistack:`` one, else
+    ``scistack:engine:<class name>``, else ``scistack:engine:error``; always one MATLAB's
+    ``error`` accepts, so the toolbox raises it as it is."""
+    for ident in (getattr(exc, "identifier", None), f"scistack:engine:{type(exc).__name__}"):
+        if isinstance(ident, str) and ident.startswith("scistack:") and \
+                _MATLAB_IDENTIFIER.fullmatch(ident):
+            return ident
+    return "scistack:engine:error"
 
 
 def _error_reply(exc: BaseException) -> bytes:
