@@ -36,8 +36,8 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 _CONFIGURE_OPTIONS = ("read_only", "timeout", "dataset_schema_keys")
 
 
-def _fail(what: str, message: str) -> GatewayError:
-    return GatewayError(message, identifier="scistack:arguments:" + what)
+def _fail(identifier: str, message: str) -> GatewayError:
+    return GatewayError(message, identifier=identifier)
 
 
 def is_matlab_name(value: Any) -> bool:
@@ -48,13 +48,15 @@ def is_matlab_name(value: Any) -> bool:
 def name_value_pairs(pairs: list[Any], context: str) -> list[tuple[str, Any]]:
     """MATLAB name/value pairs as (name, value); names are char or string scalars."""
     if len(pairs) % 2:
-        raise _fail("unpaired", f"{context}: arguments after the value must come in "
-                                "name/value pairs, for example 'subject', 1, 'session', 'pre'")
+        raise _fail("scistack:arguments:unpaired",
+                    f"{context}: arguments after the value must come in name/value pairs, "
+                    "for example 'subject', 1, 'session', 'pre'")
     named = []
     for k in range(0, len(pairs), 2):
         if not isinstance(pairs[k], str):
-            raise _fail("badName", f"{context}: argument {k + 1} must be a name (char or "
-                                   f"string), not a {type(pairs[k]).__name__}")
+            raise _fail("scistack:arguments:badName",
+                        f"{context}: argument {k + 1} must be a name (char or string), not a "
+                        f"{type(pairs[k]).__name__}")
         named.append((pairs[k], pairs[k + 1]))
     return named
 
@@ -77,22 +79,23 @@ def configure_arguments(path: Any, arguments: Any, folder: str) -> Configure:
     options: dict[str, Any] = {}
     for name, value in name_value_pairs(args if by_name else args[1:], "configure_database"):
         if name.lower() not in _CONFIGURE_OPTIONS:
-            raise _fail("unknownOption",
+            raise _fail("scistack:arguments:unknownOption",
                         "configure_database: the options are 'dataset_schema_keys' (the schema "
                         "keys), 'read_only' (true or false) and 'timeout' (seconds)")
         options[name.lower()] = value
     if not args or (not by_name and "dataset_schema_keys" in options):
-        raise _fail("missing",
+        raise _fail("scistack:arguments:missing",
                     "configure_database needs a file and the schema keys, given once, for "
                     "example scidb.configure_database('study.duckdb', {'subject', 'session'})")
     timeout = options.get("timeout", 0)
     if isinstance(timeout, (bool, np.bool_)) or \
             not isinstance(timeout, (int, float, np.integer, np.floating)) or not timeout >= 0:
-        raise _fail("badTimeout", "configure_database: 'timeout' is a number of seconds, 0 "
-                                  "or more")
+        raise _fail("scistack:arguments:badTimeout",
+                    "configure_database: 'timeout' is a number of seconds, 0 or more")
     if not isinstance(path, str) or not path:
-        raise _fail("badPath", "configure_database: the database file must be text, for "
-                               "example 'study.duckdb'")
+        raise _fail("scistack:arguments:badPath",
+                    "configure_database: the database file must be text, for example "
+                    "'study.duckdb'")
     keys = options.get("dataset_schema_keys", args[0])
     return Configure(_absolute(path, folder), _schema_keys(keys),
                      bool(options.get("read_only", False)), float(timeout))
@@ -102,11 +105,13 @@ def _schema_keys(keys: Any) -> list[str]:
     """The schema keys: one char row, or a cell or string array of names."""
     names = [keys] if isinstance(keys, str) else items(keys) if is_many(keys) else []
     if not names:
-        raise _fail("badSchemaKeys", "configure_database: the schema keys are a cellstr of "
-                                     "names, for example {'subject', 'session'}")
+        raise _fail("scistack:arguments:badSchemaKeys",
+                    "configure_database: the schema keys are a cellstr of names, for example "
+                    "{'subject', 'session'}")
     if not all(is_matlab_name(name) for name in names):
-        raise _fail("badSchemaKeys", "configure_database: schema keys are names made of a "
-                                     "letter followed by letters, digits or underscores")
+        raise _fail("scistack:arguments:badSchemaKeys",
+                    "configure_database: schema keys are names made of a letter followed by "
+                    "letters, digits or underscores")
     return [str(name) for name in names]
 
 
