@@ -49,7 +49,9 @@ SciStack that raises it, one word per part:
 =======================================  ===========================================
 
 The MATLAB toolbox adds its own areas for what it checks before calling the engine
-(``scistack:arguments:*``, ``scistack:engine:*``, ``scistack:bridge:*``), and
+(``scistack:arguments:*``, ``scistack:engine:*``, ``scistack:bridge:*``; the gateway
+raises ``scistack:arguments:*`` too, as a :class:`GatewayError`, where it reads a MATLAB
+call's arguments for the toolbox), and
 ``scistack.setup`` reports ``scistack:setup:*`` from ``setup_support``, a script that runs
 under any Python and so depends on nothing of the engine.
 

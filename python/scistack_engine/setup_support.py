@@ -1,17 +1,31 @@
 """Prepare the Python environment that SciStack's MATLAB and Octave toolbox runs on.
 
-``scistack.setup`` (MATLAB, GNU Octave) runs this file as a script with a candidate
-interpreter and reads one JSON report from its standard output; the decisions (is this
-Python recent enough, does it already run the engine, where the virtual environment goes,
-what a pip failure means) are made here so that they can be tested without MATLAB. It
-does not start the engine and does not touch MATLAB's or Octave's configuration.
+``scistack.setup`` (MATLAB, GNU Octave) runs this file as a script with the first
+candidate interpreter that starts, and reads one JSON report from its standard output.
+Every decision is made here, so that it can be tested without MATLAB: which candidate
+is used (is it recent enough, does this MATLAB release support it, has it a shared
+libpython, does it already run the engine), where the virtual environment goes and who
+prepares it, what a pip failure means, and whether GNU Octave's MEX bridge must be
+compiled, with which flags. The toolbox only finds an interpreter that starts, runs
+what the report asks for, and raises its errors. This file does not start the engine
+and does not touch MATLAB's or Octave's configuration.
 
 Commands::
 
+    python setup_support.py choose --version V --source DIR [--release R2023b]
+                                   [--environment DIR] [--reinstall] [--pip-option=OPT ...]
+                                   [--explicit] [--loaded PYTHON] [--tried=TEXT ...]
+                                   [--mex FILE [--rebuild]] [--] CANDIDATE ...
     python setup_support.py check  [--version V] [--source DIR] [--release R2023b]
+                                   [--bridge]
     python setup_support.py ensure --source DIR --environment DIR [--version V]
-                                   [--reinstall] [--pip-option=OPT ...]
+                                   [--reinstall] [--pip-option=OPT ...] [--mex FILE]
+    python setup_support.py bridge --mex FILE
 
+``choose`` (:func:`choose`) checks the candidates in order, the first of them (or the
+``--loaded`` one) in its own process and every other one by running ``check`` in it, and
+reports ``chosen`` (the Python to use and why) or, when an environment must be made
+ready first, ``prepare``: the ``ensure`` command line and the interpreter to run it with.
 ``check`` reports the interpreter (version, executable, virtual environment or not) and
 whether it is *ready*: it imports ``scistack_engine`` at version ``V`` together with the
 engine's dependencies. With ``--release`` (MATLAB's ``version('-release')``) it first
@@ -22,7 +36,9 @@ virtual environment ``--environment`` ready:
 it creates it with this interpreter when needed, installs the dependencies listed by the
 engine source ``--source`` (``requirements.txt`` there, else the ``dependencies`` of the
 ``pyproject.toml`` beside it) from PyPI with pip, links the engine source into it with a
-``.pth`` file, and checks the result.
+``.pth`` file, and checks the result. ``--mex`` adds ``bridge`` to the report
+(:func:`bridge_plan`: whether GNU Octave's MEX file must be compiled, and the
+``mkoctfile`` arguments for the chosen interpreter); ``bridge`` reports only that.
 
 The report is one line of JSON. Every report has ``ok``, ``command`` and ``python``
 (facts about the interpreter that ran the command: executable, version, prefix,
@@ -34,8 +50,8 @@ report has ``error``: an ``identifier`` (``scistack:setup:<reason>``, see
 status is 0 for a successful report and 1 for a failed one.
 
 The file uses only the standard library and is written so that old interpreters can
-parse it: a Python older than 3.10 gets a ``scistack:setup:pythonVersion`` report, not a
-syntax error.
+parse and run it: a Python older than 3.10 gets a ``scistack:setup:pythonVersion``
+report, not a syntax error, and can still choose a newer candidate.
 """
 
 from __future__ import print_function
@@ -48,7 +64,8 @@ import sys
 import tempfile
 
 __all__ = ["FIRST_RELEASE", "IDENTIFIERS", "MATLAB_PYTHON_VERSIONS", "MINIMUM_PYTHON",
-           "SetupError", "accepted_versions", "check", "ensure", "main"]
+           "SetupError", "accepted_versions", "bridge_plan", "build_facts", "check",
+           "choose", "ensure", "main"]
 
 #: The oldest Python the engine runs on (pyproject's requires-python).
 MINIMUM_PYTHON = (3, 10)
@@ -64,9 +81,11 @@ ENGINE_SOURCE_MISSING = "scistack:setup:engineSourceMissing"
 HELPER_FAILED = "scistack:setup:helperFailed"
 RELEASE_UNSUPPORTED = "scistack:setup:releaseUnsupported"
 NO_SHARED_LIBRARY = "scistack:setup:noSharedLibrary"
+NO_PYTHON = "scistack:setup:noPython"
+RESTART_NEEDED = "scistack:setup:restartNeeded"
 IDENTIFIERS = (PYTHON_VERSION, NO_VENV, BAD_ENVIRONMENT, NO_NETWORK, PIP_FAILED,
                ENGINE_MISSING, ENGINE_SOURCE_MISSING, HELPER_FAILED, RELEASE_UNSUPPORTED,
-               NO_SHARED_LIBRARY)
+               NO_SHARED_LIBRARY, NO_PYTHON, RESTART_NEEDED)
 
 #: The Python minor versions each MATLAB release supports, from MathWorks' table
 #: "Versions of Python Compatible with MATLAB Products by Release". A release newer
@@ -316,18 +335,21 @@ def module_name(requirement):
 # --------------------------------------------------------------------------- check
 
 
-def check(version=None, source=None, info=None, release=None):
+def check(version=None, source=None, info=None, release=None, bridge=False):
     """Report on the running interpreter: its version and whether it runs the engine.
 
     With ``release`` (a MATLAB release) the interpreter must be one that release
     supports, with a shared libpython; the report then lists ``accepted`` versions.
     ``ready`` is true when ``scistack_engine`` imports at ``version`` (any version when
     None) together with its gateway and, when ``source`` is given, every module of the
-    dependencies listed there.
+    dependencies listed there. With ``bridge`` the report adds ``build``, the compiler
+    facts of :func:`build_facts` (for GNU Octave's MEX bridge).
     """
     report = {"ok": True, "command": "check", "python": python_facts(info),
               "ready": False, "engine": {"version": "", "path": "", "error": ""},
               "missing": []}
+    if bridge:
+        report["build"] = build_facts()
     require_version(info)
     if release:
         report["accepted"] = ["%d.%d" % v for v in accepted_versions(release)]
@@ -377,13 +399,15 @@ def run(command, log=None):
     """Run ``command``; return (exit status, combined output). Appends to ``log``.
 
     The working folder is the temporary folder, so that no module of the current folder
-    shadows the ones the command imports.
+    shadows the ones the command imports. (Written for old interpreters too: ``choose``
+    may run under one, and checks the other candidates from it.)
     """
     try:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   cwd=tempfile.gettempdir())
-        output = process.communicate()[0].decode("utf-8", "replace")
+        with open(os.devnull, "rb") as nothing:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, stdin=nothing,
+                                       cwd=tempfile.gettempdir())
+            output = process.communicate()[0].decode("utf-8", "replace")
         status = process.returncode
     except OSError as exc:
         status, output = 127, "cannot run %s: %s" % (command[0], exc)
@@ -394,14 +418,28 @@ def run(command, log=None):
     return status, output
 
 
-def check_other(python, version, source):
-    """Run ``check`` in another interpreter; its report (``None`` when it cannot run)."""
-    _, output = run([python, os.path.abspath(__file__), "check", "--version", version,
-                     "--source", source])
+def command_words(python):
+    """The command that starts the candidate ``python``: the Windows launcher's
+    ``'py -3.12'`` is two words, anything else one."""
+    if re.match(r"^py -3\.\d+$", python):
+        return python.split(" ")
+    return [python]
+
+
+def check_other(python, version, source, release=None, bridge=False):
+    """Run ``check`` in another interpreter: (its report, ``''``), or (``None``, why
+    there is no report: :func:`unrunnable`)."""
+    command = command_words(python) + [os.path.abspath(__file__), "check", "--version",
+                                       version, "--source", source]
+    if release:
+        command += ["--release", release]
+    if bridge:
+        command.append("--bridge")
+    status, output = run(command)
     report = last_json(output)
-    if report is None:
-        return None, output
-    return report, output
+    if report is None or "ok" not in report:
+        return None, unrunnable(status, output)
+    return report, ""
 
 
 def last_json(output):
@@ -485,12 +523,13 @@ def link_engine(python, source):
 
 
 def ensure(source, environment, version=None, reinstall=False, pip_options=(),
-           info=None, pip=None):
+           info=None, pip=None, mex=None, rebuild=False):
     """Make the virtual environment ``environment`` run the engine of ``source``.
 
     Returns the report; raises ``SetupError``. ``pip`` replaces the function that runs
     pip (tests); it is called as ``pip(python, arguments, log)`` and returns
-    ``(status, output)``.
+    ``(status, output)``. With ``mex`` (GNU Octave's MEX file) the report adds
+    ``bridge``, the :func:`bridge_plan` for the environment's interpreter.
     """
     require_version(info)
     source = os.path.abspath(source)
@@ -523,10 +562,10 @@ def ensure(source, environment, version=None, reinstall=False, pip_options=(),
             "scistack.setup('Environment', '/path/to/new/folder')" % environment)
     clear = bool(reinstall)
     if is_venv and not reinstall:
-        current, _ = check_other(python, wanted, source)
+        current, _ = check_other(python, wanted, source, bridge=bool(mex))
         if current is not None and current.get("ready"):
             report["action"] = "reused"
-            return report
+            return with_bridge(report, current, mex, rebuild)
         if current is None or not current.get("ok"):
             clear = True  # its Python is gone or too old: start again
     create = clear or not is_venv
@@ -551,20 +590,256 @@ def ensure(source, environment, version=None, reinstall=False, pip_options=(),
             raise pip_failure(status, output, requirements, environment, log)
     report["link"] = link_engine(python, source)
 
-    verified, output = check_other(python, wanted, source)
+    verified, problem = check_other(python, wanted, source, bridge=bool(mex))
     if verified is None or not verified.get("ready"):
-        reason = output.strip() if verified is None else verified["engine"]["error"]
+        reason = problem if verified is None else verified["engine"]["error"]
         raise SetupError(
             ENGINE_MISSING,
             "the environment '%s' still cannot run the SciStack engine %s (%s). Run "
             "scistack.setup('Reinstall', true); if that fails too, see %s"
             % (environment, wanted, reason, log), reason)
-    return report
+    return with_bridge(report, verified, mex, rebuild)
 
 
 def run_pip(python, arguments, log):
     """Run ``python -m pip ARGUMENTS``; (status, output)."""
     return run([python, "-m", "pip"] + list(arguments), log)
+
+
+# --------------------------------------------------------------------------- bridge
+
+
+def build_facts():
+    """How to compile and link GNU Octave's MEX bridge against this interpreter.
+
+    The flags come from the *base* interpreter's ``python3.X-config`` (a virtual
+    environment has none of its own), or from ``sysconfig`` when that script is missing
+    or fails. Returns ``version`` (``'3.11'``), ``libdir``, ``config`` (the script
+    used, ``''`` for sysconfig), ``includes`` and ``ldflags`` (lists of flags).
+    """
+    import shlex
+    import sysconfig
+
+    version = "%d.%d" % sys.version_info[:2]
+    facts = {"version": version, "libdir": sysconfig.get_config_var("LIBDIR") or ""}
+    bindir = os.path.join(getattr(sys, "base_prefix", sys.prefix), "bin")
+    for name in ("python%s-config" % version, "python3-config"):
+        script = os.path.join(bindir, name)
+        if os.path.isfile(script) and os.access(script, os.X_OK):
+            try:
+                includes = subprocess.check_output([script, "--includes"])
+                ldflags = subprocess.check_output([script, "--embed", "--ldflags"])
+            except (OSError, subprocess.CalledProcessError):
+                continue
+            facts.update(config=script, includes=includes.decode().split(),
+                         ldflags=ldflags.decode().split())
+            return facts
+    paths = sysconfig.get_paths()
+    includes = ["-I" + paths["include"]]
+    if paths.get("platinclude") and paths["platinclude"] != paths["include"]:
+        includes.append("-I" + paths["platinclude"])
+    ldversion = sysconfig.get_config_var("LDVERSION") or version
+    ldflags = (["-L" + facts["libdir"]] if facts["libdir"] else []) + ["-lpython" + ldversion]
+    ldflags += shlex.split(sysconfig.get_config_var("LIBS") or "")
+    ldflags += shlex.split(sysconfig.get_config_var("SYSLIBS") or "")
+    facts.update(config="", includes=includes, ldflags=ldflags)
+    return facts
+
+
+def bridge_outdated(target, source, version):
+    """True when the MEX file ``target`` is missing, older than its C ``source``, or
+    linked to another libpython than ``version`` (``'3.11'``); the file names the
+    libpython it links to, so reading it tells without loading it."""
+    if not os.path.isfile(target):
+        return True
+    if os.path.getmtime(source) > os.path.getmtime(target):
+        return True
+    with open(target, "rb") as handle:
+        return ("libpython%s." % version).encode() not in handle.read()
+
+
+def bridge_plan(facts, executable, target, rebuild=False):
+    """What ``scistack.setup`` does about the MEX file ``target`` for the interpreter
+    ``executable`` whose :func:`build_facts` are ``facts``: ``build`` (rebuild asked
+    for, or :func:`bridge_outdated`) and the ``arguments`` of ``mkoctfile`` that build
+    it from ``bridge.c`` beside it (with an rpath to libpython's folder)."""
+    source = os.path.join(os.path.dirname(target), "bridge.c")
+    arguments = (["--mex", "-o", target] + list(facts["includes"]) + [source]
+                 + list(facts["ldflags"]))
+    if facts["libdir"]:
+        arguments.append("-Wl,-rpath," + facts["libdir"])
+    return {"build": bool(rebuild) or bridge_outdated(target, source, facts["version"]),
+            "target": target, "arguments": arguments, "executable": executable,
+            "version": facts["version"]}
+
+
+def with_bridge(report, checked, mex, rebuild):
+    """``report`` with the bridge plan for the interpreter of the check report
+    ``checked`` (nothing added without ``mex``)."""
+    if mex:
+        report["bridge"] = bridge_plan(checked["build"], checked["python"]["executable"],
+                                       mex, rebuild)
+    return report
+
+
+# --------------------------------------------------------------------------- choose
+
+
+def default_environment():
+    """``~/.scistack/venv``: in the home folder, not in MATLAB's per-release preference
+    folder, so that a MATLAB upgrade (and GNU Octave) reuses it."""
+    return os.path.join(os.path.expanduser("~"), ".scistack", "venv")
+
+
+def same_folder(a, b):
+    """Whether two folder paths name the same folder (trailing separators ignored)."""
+    def tidy(path):
+        return os.path.normcase(os.path.abspath(os.path.expanduser(path)))
+    return tidy(a) == tidy(b)
+
+
+def unrunnable(status, output):
+    """Why a candidate gave no report: ``'not found'``, or its exit status and output."""
+    text = output.strip()
+    if status == 127 or re.search(r"not found|not recognized|No such file|cannot find", text):
+        return "not found"
+    if not text:
+        return "exit status %d, no output" % status
+    return "exit status %d: %s" % (status, " | ".join(text.splitlines()[-5:]))
+
+
+class Chooser(object):
+    """Check candidates for :func:`choose`: the one this process runs (``own``) is
+    checked here, every other one by running ``check`` in it."""
+
+    def __init__(self, own, version, source, release, bridge):
+        self.own, self.version, self.source = own, version, source
+        self.release, self.bridge = release, bridge
+
+    def check(self, python):
+        """(report or None, why there is none) for the candidate ``python``."""
+        if python == self.own:
+            try:
+                return check(self.version, self.source, release=self.release,
+                             bridge=self.bridge), ""
+            except SetupError as exc:
+                return {"ok": False, "error": exc.as_dict(), "python": python_facts()}, ""
+        return check_other(python, self.version, self.source, self.release, self.bridge)
+
+
+def failure(report):
+    """The ``SetupError`` a failed report carries."""
+    error = report.get("error") or {}
+    return SetupError(error.get("identifier", HELPER_FAILED), error.get("message", ""),
+                      error.get("detail", ""))
+
+
+def chosen(python, action, candidate, version, environment="", log=""):
+    return {"python": python, "action": action, "candidate": candidate, "version": version,
+            "environment": environment, "log": log}
+
+
+def choose_loaded(chooser, candidates, loaded, explicit, mex, rebuild):
+    """A Python already runs in the session (``loaded``): use it if it can, never
+    replace it (``restartNeeded``)."""
+    current, problem = chooser.check(loaded)
+    if current is None:
+        raise SetupError(RESTART_NEEDED, "a Python already runs in this session ('%s') and "
+                         "cannot be checked (%s): restart MATLAB or Octave and run "
+                         "scistack.setup first" % (loaded, problem))
+    running = current["python"]["executable"]
+    if explicit and candidates:
+        wanted, problem = chooser.check(candidates[0])
+        if wanted is None:
+            raise SetupError(NO_PYTHON, "cannot run the Python '%s' (%s)"
+                             % (candidates[0], problem))
+        if not wanted["ok"]:
+            raise failure(wanted)
+        if wanted["python"]["executable"] != running:
+            raise SetupError(
+                RESTART_NEEDED,
+                "Python already runs in this session from '%s'; restart MATLAB (or Octave) "
+                "and run scistack.setup('%s') before anything else uses Python"
+                % (running, wanted["python"]["executable"]))
+    if not current["ok"] or not current.get("ready"):
+        reason = (current.get("engine") or {}).get("error") or \
+            (current.get("error") or {}).get("message", "")
+        raise SetupError(
+            RESTART_NEEDED,
+            "the Python running in this session ('%s') cannot run the SciStack engine %s "
+            "(%s). Python cannot be replaced in a running session: restart MATLAB (or "
+            "Octave) and run scistack.setup before anything else uses Python"
+            % (running, chooser.version, reason))
+    report = {"chosen": chosen(running, "loaded", loaded, current["python"]["version"])}
+    return with_bridge(report, current, mex, rebuild)
+
+
+def choose(candidates, version, source, release=None, environment=None, reinstall=False,
+           pip_options=(), explicit=False, loaded=None, tried=(), mex=None, rebuild=False,
+           own=None):
+    """Choose the Python the toolbox runs its engine on, from ``candidates`` in order.
+
+    The first candidate that runs the engine is used as it is (``existing``), unless
+    ``reinstall``; else the first of Python 3.10 or later (in MATLAB ``release``, one the
+    release supports, with a shared libpython) is to make the virtual environment
+    ``environment`` ready: the report then has ``prepare`` (``runner``: the candidate
+    that runs ``ensure``, never the environment's own Python; ``arguments`` of this
+    script; ``message``: what is being done) and the caller runs it. ``loaded`` names
+    the Python that already runs in the session, which cannot be replaced
+    (:func:`choose_loaded`). ``tried`` lists candidates the caller could not run
+    (``'python3.12 (not found)'``), for the ``noPython`` message. ``own`` is the
+    candidate that runs this process (checked without starting another one).
+
+    Returns ``{"chosen": {python, action, candidate, version, environment, log}}`` and,
+    with ``mex``, ``bridge`` (:func:`bridge_plan`); raises ``SetupError``.
+    """
+    chooser = Chooser(own, version, source, release, bool(mex))
+    if loaded:
+        return choose_loaded(chooser, candidates, loaded, explicit, mex, rebuild)
+    environment = os.path.abspath(os.path.expanduser(environment or default_environment()))
+    tried, too_old, why = list(tried), [], ""
+    for candidate in candidates:
+        report, problem = chooser.check(candidate)
+        if report is None:
+            tried.append("%s (%s)" % (candidate, problem))
+            continue
+        if not report["ok"]:
+            identifier = (report.get("error") or {}).get("identifier")
+            if identifier in (PYTHON_VERSION, NO_SHARED_LIBRARY) and \
+                    not (explicit and len(candidates) == 1):
+                too_old.append("%s (Python %s)" % (candidate,
+                                                   report["python"].get("version", "?")))
+                why = report["error"]["message"]
+                continue
+            raise failure(report)
+        facts = report["python"]
+        if report.get("ready") and not reinstall:
+            found = {"chosen": chosen(facts["executable"], "existing", candidate,
+                                      facts["version"])}
+            return with_bridge(found, report, mex, rebuild)
+        runner = candidate
+        if facts.get("virtual") and same_folder(facts["prefix"], environment):
+            runner = facts["base_executable"]
+        arguments = ["ensure", "--source", source, "--environment", environment,
+                     "--version", version] + (["--reinstall"] if reinstall else [])
+        arguments += ["--pip-option=" + option for option in pip_options]
+        arguments += (["--mex", mex] + (["--rebuild"] if rebuild else [])) if mex else []
+        message = ("SciStack: preparing the Python environment %s from Python %s (%s); "
+                   "installing the engine's dependencies from PyPI may take a few minutes"
+                   % (environment, facts["version"], facts["executable"]))
+        return {"chosen": chosen("", "", candidate, facts["version"]),
+                "prepare": {"runner": runner, "arguments": arguments, "message": message}}
+    if too_old:
+        raise SetupError(
+            PYTHON_VERSION,
+            "found no Python SciStack can use here (it needs Python 3.10 or later, in "
+            "MATLAB one this release supports), only %s. The last one: %s"
+            % (", ".join(too_old), why))
+    raise SetupError(
+        NO_PYTHON,
+        "no Python found (tried %s). Install Python 3.10 or later (python.org, conda, or "
+        "your system's packages) and run scistack.setup('/path/to/python3')"
+        % ", ".join(tried))
 
 
 # --------------------------------------------------------------------------- CLI
@@ -582,6 +857,8 @@ def parse(argv):
     probe.add_argument("--source", default=None, help="the engine source folder")
     probe.add_argument("--release", default=None,
                        help="the MATLAB release that will load this Python (R2023b)")
+    probe.add_argument("--bridge", action="store_true",
+                       help="add the compiler facts of GNU Octave's MEX bridge")
     make = commands.add_parser("ensure", help="make a virtual environment ready")
     make.add_argument("--source", required=True, help="the engine source folder")
     make.add_argument("--environment", required=True, help="the virtual environment")
@@ -590,25 +867,58 @@ def parse(argv):
                       help="recreate the environment and reinstall everything")
     make.add_argument("--pip-option", action="append", default=[], dest="pip_options",
                       help="an extra argument for pip install (repeatable)")
+    pick = commands.add_parser("choose", help="choose the Python among candidates")
+    pick.add_argument("--version", required=True, help="the engine version wanted")
+    pick.add_argument("--source", required=True, help="the engine source folder")
+    pick.add_argument("--release", default=None, help="the MATLAB release (R2023b)")
+    pick.add_argument("--environment", default=None, help="the virtual environment")
+    pick.add_argument("--reinstall", action="store_true",
+                      help="pass over Pythons that run the engine; recreate the environment")
+    pick.add_argument("--pip-option", action="append", default=[], dest="pip_options",
+                      help="an extra argument for pip install (repeatable)")
+    pick.add_argument("--explicit", action="store_true",
+                      help="the first candidate was named by the user")
+    pick.add_argument("--loaded", default=None,
+                      help="the Python already running in the session (runs this script)")
+    pick.add_argument("--tried", action="append", default=[],
+                      help="a candidate the caller could not run, with why (repeatable)")
+    pick.add_argument("candidates", nargs="*",
+                      help="the candidates in order; the first runs this script")
+    build = commands.add_parser("bridge", help="plan the MEX bridge for this Python")
+    for command in (make, pick, build):
+        command.add_argument("--mex", default=None, required=command is build,
+                             help="GNU Octave's MEX file: add the plan to build it")
+        command.add_argument("--rebuild", action="store_true",
+                             help="build the MEX file even when it is up to date")
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("a command is needed: check or ensure")
+        parser.error("a command is needed: check, ensure, choose or bridge")
     return args
 
 
-def main(argv=None):
-    here = os.path.dirname(os.path.abspath(__file__))
-    # Run as a script, this file's folder (the engine package) is sys.path[0]: drop it
-    # so that the engine's modules never shadow others.
-    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == here:
-        del sys.path[0]
-    args = parse(sys.argv[1:] if argv is None else argv)
+def run_command(args):
+    """The report of the parsed command line ``args``; raises ``SetupError``."""
+    if args.command == "check":
+        return check(args.version, args.source, release=args.release, bridge=args.bridge)
+    if args.command == "ensure":
+        return ensure(args.source, args.environment, args.version, args.reinstall,
+                      args.pip_options, mex=args.mex, rebuild=args.rebuild)
+    if args.command == "bridge":
+        report = {"ok": True, "command": "bridge", "python": python_facts()}
+        checked = {"build": build_facts(), "python": report["python"]}
+        return with_bridge(report, checked, args.mex, args.rebuild)
+    own = args.loaded or (args.candidates[0] if args.candidates else None)
+    report = choose(args.candidates, args.version, args.source, args.release,
+                    args.environment, args.reinstall, args.pip_options, args.explicit,
+                    args.loaded, args.tried, args.mex, args.rebuild, own)
+    report.update(ok=True, command="choose", python=python_facts())
+    return report
+
+
+def report_for(args):
+    """The report of the parsed command line ``args``, every failure included."""
     try:
-        if args.command == "check":
-            report = check(args.version, args.source, release=args.release)
-        else:
-            report = ensure(args.source, args.environment, args.version, args.reinstall,
-                            args.pip_options)
+        report = run_command(args)
     except SetupError as exc:
         report = {"ok": False, "command": args.command, "error": exc.as_dict()}
     except Exception as exc:  # noqa: BLE001 - every failure becomes a report
@@ -621,6 +931,16 @@ def main(argv=None):
                             "detail": traceback.format_exc()}}
     if not report.get("ok"):
         report.setdefault("python", python_facts())
+    return report
+
+
+def main(argv=None):
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Run as a script, this file's folder (the engine package) is sys.path[0]: drop it
+    # so that the engine's modules never shadow others.
+    if sys.path and os.path.abspath(sys.path[0] or os.curdir) == here:
+        del sys.path[0]
+    report = report_for(parse(sys.argv[1:] if argv is None else argv))
     sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
     sys.stdout.flush()
     return 0 if report.get("ok") else 1

@@ -1,12 +1,14 @@
 function tests = test_setup
-%TEST_SETUP  How scistack.setup chooses its Python, and each of its errors.
-%   scistack.internal.setup_python runs the setup helper (setup_support.py) with each
-%   candidate Python and acts on its JSON report. These tests give it fake Pythons:
-%   small shell scripts that print a chosen report (and record their arguments), so
-%   that every path, including pip and network failures, runs without a network and
-%   without changing any Python. One test uses the real Python named by
-%   SCISTACK_PYTHON. The fake Pythons are POSIX shell scripts: the tests that use them
-%   are skipped on Windows.
+%TEST_SETUP  How scistack.setup reaches its Python, and each of its errors.
+%   scistack.internal.setup_python finds the first candidate Python that runs the
+%   setup helper (setup_support.py), which chooses among the candidates (tested in
+%   tests/python/test_setup_support.py), and acts on its JSON report: it runs the
+%   environment preparation the helper asks for and raises the helper's errors. These
+%   tests give it fake Pythons: small shell scripts that print a chosen report (and
+%   record their arguments), so that every path, including pip and network failures,
+%   runs without a network and without changing any Python. One test uses the real
+%   Python named by SCISTACK_PYTHON. The fake Pythons are POSIX shell scripts: the tests
+%   that use them are skipped on Windows.
 %   Run with run_tests('test_setup').
 tests = functiontests(localfunctions);
 end
@@ -84,135 +86,88 @@ catch err
 end
 end
 
-function test_only_old_pythons_is_python_version(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-too_old = failed_report('check', 'scistack:setup:pythonVersion', 'too old');
-old = fake_python(testCase, 'old', too_old, '', 0);
-missing = fullfile(testCase.TestData.folder, 'no-such-python');
-try
-    scistack.internal.setup_python({old, missing}, quiet(testCase));
-    verifyFail(testCase, 'no error raised');
-catch err
-    verifyEqual(testCase, err.identifier, 'scistack:setup:pythonVersion');
-    verifyTrue(testCase, ~isempty(strfind(err.message, 'Python 3.8.10')), err.message);
-    verifyTrue(testCase, ~isempty(strfind(err.message, '3.10 or later')), err.message);
-end
-end
-
-function test_an_old_python_named_by_the_user_gives_the_helper_message(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-too_old = failed_report('check', 'scistack:setup:pythonVersion', 'Python 3.8.10');
-old = fake_python(testCase, 'old_named', too_old, '', 0);
-options = quiet(testCase);
-options.Explicit = true;
-verifyError(testCase, @() scistack.internal.setup_python({old}, options), ...
-            'scistack:setup:pythonVersion');
-end
-
-function test_an_old_python_is_passed_over_for_a_newer_one(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-too_old = failed_report('check', 'scistack:setup:pythonVersion', 'too old');
-old = fake_python(testCase, 'old_first', too_old, '', 0);
-ready = fake_python(testCase, 'ready_second', ...
-                    check_report(testCase, true, '/fake/ready/bin/python'), '', 0);
-result = scistack.internal.setup_python({old, ready}, quiet(testCase));
-verifyEqual(testCase, result.python, '/fake/ready/bin/python');
-verifyEqual(testCase, result.candidate, ready);
-end
-
-function test_a_python_that_runs_the_engine_is_used_as_it_is(testCase)
+function test_the_first_python_that_runs_chooses_among_the_rest(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
 ready = fake_python(testCase, 'ready', ...
-                    check_report(testCase, true, '/fake/ready/bin/python'), '', 0);
+                    choose_report('/fake/ready/bin/python', 'existing'), '', 0);
 missing = fullfile(testCase.TestData.folder, 'no-such-python');
-result = scistack.internal.setup_python({missing, ready}, quiet(testCase));
+after = fullfile(testCase.TestData.folder, 'after');
+result = scistack.internal.setup_python({missing, ready, after}, quiet(testCase));
 verifyEqual(testCase, result.action, 'existing');
 verifyEqual(testCase, result.python, '/fake/ready/bin/python');
 verifyEqual(testCase, result.version, '3.11.4');
 verifyEqual(testCase, result.environment, '');
-expected = {'check'; '--version'; testCase.TestData.version; '--source'; ...
-            scistack.internal.engine_source()};
+options = quiet(testCase);
+expected = {'choose'; '--version'; testCase.TestData.version; '--source'; ...
+            scistack.internal.engine_source(); '--environment'; options.Environment; ...
+            ['--tried=', missing, ' (not found)']; '--'; ready; after};
+verifyEqual(testCase, arguments_of(ready), expected);
+end
+
+function test_the_options_reach_the_helper(testCase)
+assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
+ready = fake_python(testCase, 'ready_options', choose_report('/fake/r', 'existing'), '', 0);
+options = quiet(testCase);
+options.Explicit = true;
+options.Reinstall = true;
+options.Release = 'R2024a';
+options.Mex = '/fake/bridge.mex';
+options.Rebuild = true;
+options.PipOptions = {'--proxy', 'http://proxy:8080'};
+scistack.internal.setup_python({ready}, options);
+expected = {'choose'; '--version'; testCase.TestData.version; '--source'; ...
+            scistack.internal.engine_source(); '--release'; 'R2024a'; '--environment'; ...
+            options.Environment; '--mex'; '/fake/bridge.mex'; '--reinstall'; ...
+            '--explicit'; '--rebuild'; '--pip-option=--proxy'; ...
+            '--pip-option=http://proxy:8080'; '--'; ready};
 verifyEqual(testCase, arguments_of(ready), expected);
 end
 
 function test_the_real_python_of_the_tests_is_used_as_it_is(testCase)
 python = getenv('SCISTACK_PYTHON');
 assumeTrue(testCase, ~isempty(python), 'SCISTACK_PYTHON is not set');
-result = scistack.internal.setup_python({python}, quiet(testCase));
+options = quiet(testCase);
+options.Mex = fullfile(testCase.TestData.folder, ['bridge.', mexext()]);
+result = scistack.internal.setup_python({python}, options);
 verifyEqual(testCase, result.action, 'existing');
 verifyEqual(testCase, result.candidate, python);
 verifyTrue(testCase, ~isempty(regexp(result.version, '^3\.\d+', 'once')), result.version);
+verifyTrue(testCase, result.bridge.build, 'a missing MEX file is to be built');
+verifyEqual(testCase, result.bridge.target, options.Mex);
+verifyTrue(testCase, any(strcmp(result.bridge.arguments, '--mex')));
 end
 
 % ----------------------------------------------------- preparing an environment
 
-function test_an_environment_is_created_when_no_python_runs_the_engine(testCase)
+function test_an_environment_is_created_when_the_helper_asks(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
 created = struct('ok', true, 'command', 'ensure', 'action', 'created', ...
                  'executable', '/fake/env/bin/python', 'environment', '/fake/env', ...
                  'log', '/fake/env/scistack-setup.log', ...
                  'python', struct('executable', '/fake/base', 'version', '3.11.4'));
-base = fake_python(testCase, 'base', check_report(testCase, false, '/fake/base'), ...
-                   created, 0);
-options = quiet(testCase);
-options.Environment = fullfile(testCase.TestData.folder, 'an env');
-options.Reinstall = true;
-options.PipOptions = {'--proxy', 'http://proxy:8080'};
-result = scistack.internal.setup_python({base}, options);
+base = fullfile(testCase.TestData.folder, 'base');
+plan = {'ensure', '--source', 'S', '--environment', 'an env', '--pip-option=--x'};
+base = fake_python(testCase, 'base', prepare_report(base, plan), created, 0);
+result = scistack.internal.setup_python({base}, quiet(testCase));
 verifyEqual(testCase, result.action, 'created');
 verifyEqual(testCase, result.python, '/fake/env/bin/python');
 verifyEqual(testCase, result.environment, '/fake/env');
+verifyEqual(testCase, result.log, '/fake/env/scistack-setup.log');
 verifyEqual(testCase, result.candidate, base);
 verifyEqual(testCase, result.version, '3.11.4');
-expected = {'ensure'; '--source'; scistack.internal.engine_source(); '--environment'; ...
-            options.Environment; '--version'; testCase.TestData.version; '--reinstall'; ...
-            '--pip-option=--proxy'; '--pip-option=http://proxy:8080'};
-verifyEqual(testCase, arguments_of(base), expected);
-end
-
-function test_an_environment_is_prepared_by_the_python_it_was_made_from(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-options = quiet(testCase);
-options.Reinstall = true;
-rebuilt = struct('ok', true, 'command', 'ensure', 'action', 'created', ...
-                 'executable', '/fake/env/bin/python', 'environment', options.Environment, ...
-                 'log', '', 'python', struct('executable', '/fake/b', 'version', '3.11.4'));
-base = fake_python(testCase, 'made_from', check_report(testCase, true, '/fake/b'), ...
-                   rebuilt, 0);
-own = check_report(testCase, true, '/fake/env/bin/python');
-own.python.virtual = true;
-own.python.prefix = [options.Environment, '/'];
-own.python.base_executable = base;
-inside = fake_python(testCase, 'inside_env', own, '', 3);
-result = scistack.internal.setup_python({inside}, options);
-verifyEqual(testCase, result.python, '/fake/env/bin/python');
-verifyEqual(testCase, result.candidate, inside);
-recorded = arguments_of(base);
-verifyEqual(testCase, recorded{1}, 'ensure');
-end
-
-function test_reinstall_passes_over_a_python_that_runs_the_engine(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-rebuilt = struct('ok', true, 'command', 'ensure', 'action', 'created', ...
-                 'executable', '/fake/env2/bin/python', 'environment', '/fake/env2', ...
-                 'log', '', 'python', struct('executable', '/fake/r', 'version', '3.11.4'));
-ready = fake_python(testCase, 'ready_reinstall', check_report(testCase, true, '/fake/r'), ...
-                    rebuilt, 0);
-options = quiet(testCase);
-options.Reinstall = true;
-result = scistack.internal.setup_python({ready}, options);
-verifyEqual(testCase, result.python, '/fake/env2/bin/python');
+verifyEqual(testCase, arguments_of(base), plan');
 end
 
 function test_each_helper_failure_keeps_its_identifier(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
 reasons = {'noVenv', 'badEnvironment', 'noNetwork', 'pipFailed', 'engineMissing', ...
-           'engineSourceMissing', 'helperFailed'};
+           'engineSourceMissing', 'helperFailed', 'pythonVersion', 'restartNeeded'};
 for k = 1:numel(reasons)
     identifier = ['scistack:setup:', reasons{k}];
     message = sprintf('what went wrong (%s) and what to do', reasons{k});
+    path = fullfile(testCase.TestData.folder, ['fails_', reasons{k}]);
     python = fake_python(testCase, ['fails_', reasons{k}], ...
-                         check_report(testCase, false, '/fake/base'), ...
+                         prepare_report(path, {'ensure'}), ...
                          failed_report('ensure', identifier, message), 1);
     try
         scistack.internal.setup_python({python}, quiet(testCase));
@@ -224,9 +179,18 @@ for k = 1:numel(reasons)
 end
 end
 
+function test_a_failed_choice_keeps_its_identifier(testCase)
+assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
+old = fake_python(testCase, 'only_old', ...
+                  failed_report('choose', 'scistack:setup:pythonVersion', 'too old'), '', 0);
+verifyError(testCase, @() scistack.internal.setup_python({old}, quiet(testCase)), ...
+            'scistack:setup:pythonVersion');
+end
+
 function test_an_unknown_identifier_becomes_helper_failed(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-python = fake_python(testCase, 'strange', check_report(testCase, false, '/fake/base'), ...
+path = fullfile(testCase.TestData.folder, 'strange');
+python = fake_python(testCase, 'strange', prepare_report(path, {'ensure'}), ...
                      failed_report('ensure', 'other:thing', 'odd'), 1);
 try
     scistack.internal.setup_python({python}, quiet(testCase));
@@ -239,8 +203,8 @@ end
 
 function test_an_unreadable_ensure_report_is_helper_failed(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-python = fake_python(testCase, 'garbled', check_report(testCase, false, '/fake/base'), ...
-                     '{not json', 1);
+path = fullfile(testCase.TestData.folder, 'garbled');
+python = fake_python(testCase, 'garbled', prepare_report(path, {'ensure'}), '{not json', 1);
 verifyError(testCase, @() scistack.internal.setup_python({python}, quiet(testCase)), ...
             'scistack:setup:helperFailed');
 end
@@ -263,41 +227,36 @@ end
 
 % ------------------------------------------------- a Python already in the session
 
-function test_a_running_python_that_runs_the_engine_is_kept(testCase)
+function test_the_running_python_chooses(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-running = fake_python(testCase, 'running', check_report(testCase, true, '/fake/run'), ...
-                      '', 0);
+running = fake_python(testCase, 'running', choose_report('/fake/run', 'loaded'), '', 0);
 options = quiet(testCase);
 options.Loaded = running;
 result = scistack.internal.setup_python({'python3'}, options);
 verifyEqual(testCase, result.action, 'loaded');
 verifyEqual(testCase, result.python, '/fake/run');
+recorded = arguments_of(running);
+verifyEqual(testCase, recorded(end - 3:end), {'--loaded'; running; '--'; 'python3'});
 end
 
-function test_asking_for_another_python_than_the_running_one_needs_a_restart(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-running = fake_python(testCase, 'running_a', check_report(testCase, true, '/fake/a'), ...
-                      '', 0);
-wanted = fake_python(testCase, 'wanted_b', check_report(testCase, true, '/fake/b'), ...
-                     '', 0);
+function test_the_engine_in_this_process_runs_the_helper(testCase)
+python = getenv('SCISTACK_PYTHON');
+assumeTrue(testCase, ~isempty(python), 'SCISTACK_PYTHON is not set');
+scistack.internal.engine_call('ping');  % the engine runs in this process
 options = quiet(testCase);
-options.Loaded = running;
-options.Explicit = true;
-try
-    scistack.internal.setup_python({wanted}, options);
-    verifyFail(testCase, 'no error raised');
-catch err
-    verifyEqual(testCase, err.identifier, 'scistack:setup:restartNeeded');
-    verifyTrue(testCase, ~isempty(strfind(err.message, '/fake/a')), err.message);
-end
+options.Loaded = python;
+options.InProcess = true;
+options.Mex = fullfile(testCase.TestData.folder, ['bridge.', mexext()]);
+result = scistack.internal.setup_python({python}, options);
+verifyEqual(testCase, result.action, 'loaded');
+verifyEqual(testCase, result.candidate, python);
+verifyTrue(testCase, result.bridge.build, 'a missing MEX file is to be built');
 end
 
-function test_a_running_python_without_the_engine_needs_a_restart(testCase)
+function test_a_running_python_that_cannot_be_run_needs_a_restart(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-bare = check_report(testCase, false, '/fake/bare');
-running = fake_python(testCase, 'running_bare', bare, '', 0);
 options = quiet(testCase);
-options.Loaded = running;
+options.Loaded = fullfile(testCase.TestData.folder, 'gone-python');
 verifyError(testCase, @() scistack.internal.setup_python({'python3'}, options), ...
             'scistack:setup:restartNeeded');
 end
@@ -309,14 +268,20 @@ options = struct('Verbose', false, 'Version', testCase.TestData.version, ...
                  'Environment', fullfile(testCase.TestData.folder, 'env'));
 end
 
-function report = check_report(testCase, ready, executable)
-% A successful 'check' report of a Python 3.11.4 at EXECUTABLE.
-report = struct('ok', true, 'command', 'check', 'ready', ready, ...
-                'python', struct('executable', executable, 'version', '3.11.4'), ...
-                'engine', struct('version', testCase.TestData.version, 'error', ''));
-if ~ready
-    report.engine.error = 'ModuleNotFoundError: No module named scistack_engine';
+function report = choose_report(executable, action)
+% A successful 'choose' report that settles on the Python 3.11.4 at EXECUTABLE.
+report = struct('ok', true, 'command', 'choose', ...
+                'chosen', struct('python', executable, 'action', action, ...
+                                 'candidate', executable, 'version', '3.11.4', ...
+                                 'environment', '', 'log', ''));
 end
+
+function report = prepare_report(runner, arguments)
+% A 'choose' report asking RUNNER to run the helper with ARGUMENTS (a cellstr).
+report = choose_report('', '');
+report.chosen.candidate = runner;
+report.prepare = struct('runner', runner, 'arguments', {arguments}, ...
+                        'message', 'SciStack: preparing');
 end
 
 function report = failed_report(command, identifier, message)
@@ -326,14 +291,14 @@ report = struct('ok', false, 'command', command, ...
                                 'detail', ''));
 end
 
-function path = fake_python(testCase, name, on_check, on_ensure, ensure_status)
+function path = fake_python(testCase, name, on_choose, on_ensure, ensure_status)
 % A shell script standing in for a Python: it records its arguments and prints
-% ON_CHECK or ON_ENSURE (a struct, printed as JSON, or raw text) as the helper would.
+% ON_CHOOSE or ON_ENSURE (a struct, printed as JSON, or raw text) as the helper would.
 path = fullfile(testCase.TestData.folder, name);
 lines = {'#!/bin/sh', ...
          ['printf ''%s\n'' "$@" > ''', path, '.args'''], ...
          'case "$2" in', ...
-         ['  check) printf ''%s\n'' ''', as_text(on_check), '''; exit 0 ;;'], ...
+         ['  choose) printf ''%s\n'' ''', as_text(on_choose), '''; exit 0 ;;'], ...
          ['  ensure) echo Collecting numpy; printf ''%s\n'' ''', as_text(on_ensure), ...
           '''; exit ', sprintf('%d', ensure_status), ' ;;'], ...
          'esac', 'exit 3'};

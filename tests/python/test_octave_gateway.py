@@ -154,6 +154,24 @@ def test_scistack_errors_keep_their_identifier(temporary_ops):
     assert error_of(call("test_odd", {}))["identifier"] == "scistack:engine:Odd"
 
 
+def test_every_identifier_is_one_matlab_accepts(temporary_ops):
+    class Spaced(Exception):
+        identifier = "scistack:db:not found"
+
+    class _Hidden(Exception):
+        pass
+
+    def raises(cls):
+        def fails(args):
+            raise cls("x")
+        return fails
+
+    temporary_ops("test_spaced", raises(Spaced))
+    temporary_ops("test_hidden", raises(_Hidden))
+    assert error_of(call("test_spaced", {}))["identifier"] == "scistack:engine:Spaced"
+    assert error_of(call("test_hidden", {}))["identifier"] == "scistack:engine:error"
+
+
 def test_results_outside_the_value_model_are_errors(temporary_ops):
     temporary_ops("test_returns_set", lambda args: {1, 2})
     error = error_of(call("test_returns_set", {}))

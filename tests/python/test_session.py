@@ -83,6 +83,7 @@ def test_both_fronts_share_the_current_database(path):
     assert gateway_scidb._db_close({"handle": reply["handle"]}) is True
     with pytest.raises(NotConfiguredError):
         scidb.get_database()
-    opened = gateway_scidb._db_configure({"path": path, "schema_keys": KEYS})
+    opened = gateway_scidb._db_configure({"path": path, "arguments": [KEYS],
+                                           "folder": "/"})
     assert scidb.get_database() is session.by_handle(opened["handle"])
     scidb.close()

@@ -23,10 +23,12 @@ import sys
 import sysconfig
 import venv
 
+import numpy as np
 import pytest
 
 import scistack_engine
 from scistack_engine import setup_support as helper
+from scistack_engine.errors import GatewayError
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "python"
@@ -322,11 +324,11 @@ def test_an_unexpected_error_is_helper_failed(monkeypatch, capsys):
     assert "Traceback" in report["error"]["detail"]
 
 
-def test_every_identifier_is_one_the_toolbox_knows():
+def test_every_identifier_is_one_the_toolbox_documents():
     known = (ROOT / "toolbox" / "+scistack" / "+internal" / "setup_python.m").read_text()
     for identifier in helper.IDENTIFIERS:
         assert identifier.startswith("scistack:setup:")
-        assert f"'{identifier}'" in known, identifier
+        assert f"%     {identifier} " in known, identifier
 
 
 def test_failure_report_on_the_command_line(tmp_path):
@@ -469,3 +471,294 @@ def test_the_shared_libpython_is_found_and_its_absence_refused(monkeypatch):
     with pytest.raises(helper.SetupError) as err:
         helper.require_shared_library()
     assert err.value.identifier == helper.NO_SHARED_LIBRARY
+
+
+# ---------------------------------------------------------------- choose: candidates
+
+
+def fake_python(folder, name, on_check, status=0):
+    """A shell script standing in for a Python: ``check`` prints ``on_check`` (a dict as
+    JSON, or raw text) as the helper would; it records that it ran."""
+    path = folder / name
+    text = json.dumps(on_check) if isinstance(on_check, dict) else on_check
+    path.write_text("#!/bin/sh\n"
+                    f"echo ran >> '{path}.ran'\n"
+                    f"case \"$2\" in check) printf '%s\\n' '{text}'; exit {status} ;; esac\n"
+                    "exit 3\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def check_report(executable, ready=True, version="3.11.4", **facts):
+    return {"ok": True, "command": "check", "ready": ready,
+            "python": dict({"executable": executable, "version": version}, **facts),
+            "engine": {"version": VERSION,
+                       "error": "" if ready else "ModuleNotFoundError: scistack_engine"}}
+
+
+def failed_check(identifier, message, version="3.8.10"):
+    return {"ok": False, "command": "check",
+            "python": {"executable": "/fake/old", "version": version},
+            "error": {"identifier": identifier, "message": message, "detail": ""}}
+
+
+def choose(candidates, **options):
+    options.setdefault("environment", "/fake/env")
+    return helper.choose(candidates, VERSION, str(SOURCE), **options)
+
+
+posix_only = pytest.mark.skipif(os.name == "nt", reason="fake Pythons are shell scripts")
+
+
+@posix_only
+def test_the_first_python_that_runs_the_engine_is_used_as_it_is(tmp_path):
+    missing = str(tmp_path / "no-such-python")
+    ready = fake_python(tmp_path, "ready", check_report("/fake/ready/bin/python"))
+    later = fake_python(tmp_path, "later", check_report("/fake/later"))
+    report = choose([missing, ready, later])
+    assert report["chosen"] == {"python": "/fake/ready/bin/python", "action": "existing",
+                                "candidate": ready, "version": "3.11.4",
+                                "environment": "", "log": ""}
+    assert "prepare" not in report and "bridge" not in report
+    assert not os.path.exists(later + ".ran")
+
+
+@posix_only
+def test_no_python_names_every_candidate_and_why(tmp_path):
+    noisy = fake_python(tmp_path, "noisy", "this is not a report", status=1)
+    error = error_of(choose, [noisy, str(tmp_path / "gone")], tried=["py (not found)"])
+    assert error.identifier == "scistack:setup:noPython"
+    assert "py (not found)" in error.message
+    assert noisy + " (exit status 1: this is not a report)" in error.message
+    assert str(tmp_path / "gone") + " (not found)" in error.message
+
+
+@posix_only
+def test_only_old_pythons_is_python_version_naming_them(tmp_path):
+    old = fake_python(tmp_path, "old", failed_check(helper.PYTHON_VERSION, "too old"))
+    error = error_of(choose, [old, str(tmp_path / "gone")])
+    assert error.identifier == "scistack:setup:pythonVersion"
+    assert old + " (Python 3.8.10)" in error.message
+    assert "3.10 or later" in error.message and "too old" in error.message
+
+
+@posix_only
+def test_a_python_without_shared_libpython_is_passed_over(tmp_path):
+    static = fake_python(tmp_path, "static",
+                         failed_check(helper.NO_SHARED_LIBRARY, "no libpython", "3.11.4"))
+    ready = fake_python(tmp_path, "ready", check_report("/fake/ready"))
+    assert choose([static, ready])["chosen"]["candidate"] == ready
+
+
+@posix_only
+def test_an_old_python_named_by_the_user_gives_its_own_message(tmp_path):
+    old = fake_python(tmp_path, "old", failed_check(helper.PYTHON_VERSION, "Python 3.8.10"))
+    error = error_of(choose, [old], explicit=True)
+    assert (error.identifier, error.message) == ("scistack:setup:pythonVersion",
+                                                 "Python 3.8.10")
+
+
+@posix_only
+def test_an_old_python_is_passed_over_for_a_newer_one(tmp_path):
+    old = fake_python(tmp_path, "old", failed_check(helper.PYTHON_VERSION, "too old"))
+    ready = fake_python(tmp_path, "ready", check_report("/fake/ready"))
+    assert choose([old, ready])["chosen"]["python"] == "/fake/ready"
+
+
+@posix_only
+def test_another_failure_of_a_candidate_is_raised(tmp_path):
+    odd = fake_python(tmp_path, "odd", failed_check(helper.RELEASE_UNSUPPORTED, "R2020a"))
+    assert error_of(choose, [odd]).identifier == "scistack:setup:releaseUnsupported"
+
+
+@posix_only
+def test_no_python_running_the_engine_asks_to_prepare_the_environment(tmp_path):
+    bare = fake_python(tmp_path, "bare", check_report("/fake/base", ready=False))
+    environment = str(tmp_path / "an env")
+    report = choose([bare], environment=environment, reinstall=True,
+                    pip_options=["--proxy", "http://proxy:8080"])
+    plan = report["prepare"]
+    assert plan["runner"] == bare
+    assert plan["arguments"] == [
+        "ensure", "--source", str(SOURCE), "--environment", environment, "--version",
+        VERSION, "--reinstall", "--pip-option=--proxy", "--pip-option=http://proxy:8080"]
+    assert environment in plan["message"] and "3.11.4 (/fake/base)" in plan["message"]
+    assert report["chosen"]["candidate"] == bare and report["chosen"]["version"] == "3.11.4"
+
+
+@posix_only
+def test_reinstall_passes_over_a_python_that_runs_the_engine(tmp_path):
+    ready = fake_python(tmp_path, "ready", check_report("/fake/r"))
+    report = choose([ready], reinstall=True, mex="/fake/bridge.mex", rebuild=True)
+    assert report["prepare"]["runner"] == ready
+    assert report["prepare"]["arguments"][-3:] == ["--mex", "/fake/bridge.mex", "--rebuild"]
+
+
+@posix_only
+def test_an_environment_is_prepared_by_the_python_it_was_made_from(tmp_path):
+    environment = tmp_path / "env"
+    own = check_report(str(environment / "bin" / "python"), virtual=True,
+                       prefix=str(environment) + "/", base_executable="/fake/made_from")
+    inside = fake_python(tmp_path, "inside", own)
+    report = choose([inside], environment=str(environment), reinstall=True)
+    assert report["prepare"]["runner"] == "/fake/made_from"
+    assert report["chosen"]["candidate"] == inside
+
+
+def test_the_default_environment_is_in_the_home_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(helper, "check", lambda *a, **k: check_report("/x", ready=False))
+    report = helper.choose(["me"], VERSION, str(SOURCE), own="me")
+    expected = str(tmp_path / ".scistack" / "venv")
+    assert report["prepare"]["arguments"][4] == expected
+
+
+def test_the_candidate_running_the_helper_is_checked_in_process(monkeypatch):
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError("the own candidate was run again")
+    monkeypatch.setattr(helper, "run", no_subprocess)
+    report = choose(["python3"], own="python3", mex="/nowhere/bridge.mex")
+    assert report["chosen"]["action"] == "existing"
+    assert report["chosen"]["python"] == sys.executable
+    assert report["bridge"]["build"] is True
+    assert report["bridge"]["executable"] == sys.executable
+
+
+@posix_only
+@pytest.mark.parametrize("python", OLD_PYTHONS, ids=lambda p: p.parent.parent.name)
+def test_a_real_old_python_runs_the_choice_and_picks_a_newer_one(python):
+    status, report = run_helper(python, "choose", "--version", VERSION, "--source", SOURCE,
+                                "--", python, sys.executable)
+    assert status == 0, report
+    assert report["chosen"]["candidate"] == sys.executable
+    assert report["chosen"]["action"] == "existing"
+
+
+def test_the_choice_on_the_command_line(tmp_path):
+    status, report = run_helper(sys.executable, "choose", "--version", VERSION,
+                                "--source", SOURCE, "--mex", tmp_path / "bridge.mex",
+                                "--", sys.executable)
+    assert status == 0 and report["ok"] and report["command"] == "choose"
+    assert report["chosen"]["python"] == sys.executable
+    assert report["bridge"]["target"] == str(tmp_path / "bridge.mex")
+
+
+# ------------------------------------------------------- choose: a running Python
+
+
+@posix_only
+def test_a_running_python_that_runs_the_engine_is_kept(tmp_path):
+    running = fake_python(tmp_path, "running", check_report("/fake/run"))
+    report = choose(["python3"], loaded=running)
+    assert report["chosen"]["action"] == "loaded"
+    assert report["chosen"]["python"] == "/fake/run"
+    assert report["chosen"]["candidate"] == running
+
+
+@posix_only
+def test_asking_for_another_python_than_the_running_one_needs_a_restart(tmp_path):
+    running = fake_python(tmp_path, "a", check_report("/fake/a"))
+    wanted = fake_python(tmp_path, "b", check_report("/fake/b"))
+    error = error_of(choose, [wanted], loaded=running, explicit=True)
+    assert error.identifier == "scistack:setup:restartNeeded"
+    assert "/fake/a" in error.message and "/fake/b" in error.message
+
+
+@posix_only
+def test_asking_for_the_running_python_by_another_name_keeps_it(tmp_path):
+    running = fake_python(tmp_path, "a", check_report("/fake/a"))
+    alias = fake_python(tmp_path, "alias", check_report("/fake/a"))
+    assert choose([alias], loaded=running, explicit=True)["chosen"]["python"] == "/fake/a"
+
+
+@posix_only
+def test_a_running_python_without_the_engine_needs_a_restart(tmp_path):
+    running = fake_python(tmp_path, "bare", check_report("/fake/bare", ready=False))
+    error = error_of(choose, ["python3"], loaded=running)
+    assert error.identifier == "scistack:setup:restartNeeded"
+    assert "ModuleNotFoundError" in error.message
+
+
+def test_a_running_python_that_cannot_be_checked_needs_a_restart(tmp_path):
+    error = error_of(choose, ["python3"], loaded=str(tmp_path / "gone"))
+    assert error.identifier == "scistack:setup:restartNeeded"
+    assert "not found" in error.message
+
+
+@pytest.mark.parametrize("status,output,why", [
+    (127, "", "not found"),
+    (1, "sh: 1: python9: not found", "not found"),
+    (2, "", "exit status 2, no output"),
+    (1, "a\nb\nc\nd\ne\nf", "exit status 1: b | c | d | e | f")])
+def test_why_a_candidate_gave_no_report(status, output, why):
+    assert helper.unrunnable(status, output) == why
+
+
+# ---------------------------------------------------------------- the MEX bridge
+
+
+def test_the_bridge_plan_builds_only_when_needed(tmp_path):
+    facts = helper.build_facts()
+    source = tmp_path / "bridge.c"
+    source.write_text("/* c */")
+    target = tmp_path / "bridge.mex"
+    plan = helper.bridge_plan(facts, "/p", str(target))
+    assert plan["build"] is True  # missing
+    assert plan["arguments"][:3] == ["--mex", "-o", str(target)]
+    assert str(source) in plan["arguments"] and plan["executable"] == "/p"
+    assert any(a.startswith("-I") for a in plan["arguments"])
+    if facts["libdir"]:
+        assert plan["arguments"][-1] == "-Wl,-rpath," + facts["libdir"]
+    target.write_bytes(b"\0libpython%s.so.1.0\0" % facts["version"].encode())
+    os.utime(source, (1, 1))
+    assert helper.bridge_plan(facts, "/p", str(target))["build"] is False
+    assert helper.bridge_plan(facts, "/p", str(target), rebuild=True)["build"] is True
+    target.write_bytes(b"\0libpython3.99.so.1.0\0")
+    assert helper.bridge_plan(facts, "/p", str(target))["build"] is True  # another Python
+    target.write_bytes(b"\0libpython%s.so.1.0\0" % facts["version"].encode())
+    os.utime(source, None)
+    os.utime(target, (2, 2))
+    assert helper.bridge_plan(facts, "/p", str(target))["build"] is True  # older than source
+
+
+def test_the_build_facts_without_python_config_come_from_sysconfig(monkeypatch):
+    monkeypatch.setattr(os.path, "isfile", lambda path: False)
+    facts = helper.build_facts()
+    assert facts["config"] == ""
+    assert facts["includes"] == ["-I" + sysconfig.get_paths()["include"]] or \
+        facts["includes"][0] == "-I" + sysconfig.get_paths()["include"]
+    assert any(flag.startswith("-lpython") for flag in facts["ldflags"])
+
+
+def test_the_bridge_command_plans_a_rebuild(tmp_path):
+    status, report = run_helper(sys.executable, "bridge", "--mex", tmp_path / "bridge.mex")
+    assert status == 0 and report["bridge"]["build"] is True
+    assert report["bridge"]["version"] == "{}.{}".format(*sys.version_info[:2])
+
+
+def test_ensure_plans_the_bridge_of_the_environment(tmp_path, fake_pip, quick_venv):
+    environment = tmp_path / "env"
+    mex = str(tmp_path / "bridge.mex")
+    report = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip, mex=mex)
+    assert report["bridge"]["executable"] == helper.environment_python(str(environment))
+    again = helper.ensure(str(SOURCE), str(environment), VERSION, pip=fake_pip, mex=mex)
+    assert again["action"] == "reused" and again["bridge"]["target"] == mex
+
+
+# ------------------------------------------------- the engine answers for its Python
+
+
+def test_the_engine_runs_the_helper_for_the_python_it_runs_in(tmp_path):
+    from scistack_engine.gateway import dispatch
+
+    argv = np.array(["choose", "--version", VERSION, "--source", str(SOURCE), "--loaded",
+                     sys.executable, "--mex", str(tmp_path / "bridge.mex"), "--",
+                     sys.executable], dtype=object).reshape(-1, 1)
+    report = dispatch._setup({"argv": argv})
+    assert report["ok"] and report["chosen"]["action"] == "loaded"
+    assert report["chosen"]["python"] == sys.executable
+    assert report["bridge"]["build"] is True
+    failed = dispatch._setup({"argv": ["check", "--version", "0.0.0"]})
+    assert failed["ok"] and failed["ready"] is False and "0.0.0" in failed["engine"]["error"]
+    with pytest.raises(GatewayError):
+        dispatch._setup({"argv": ["nonsense"]})

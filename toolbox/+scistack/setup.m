@@ -76,7 +76,11 @@ configured = '';
 if octave
     if mislocked('scistack.internal.bridge')
         settings.Loaded = scistack.internal.bridge('executable');
+        settings.InProcess = true;
     end
+    settings.Mex = fullfile(fileparts(mfilename('fullpath')), '+internal', ...
+                            ['bridge.', mexext()]);
+    settings.Rebuild = options.Rebuild;
 else
     status = scistack.internal.setup_matlab('status');
     if status.loaded && ~strcmp(status.mode, 'OutOfProcess')
@@ -87,7 +91,7 @@ end
 chosen = scistack.internal.setup_python(candidate_list(python, configured), settings);
 
 if octave
-    info = setup_octave(chosen.python, options.Rebuild);
+    info = setup_octave(chosen.bridge);
 else
     info = scistack.internal.setup_matlab('activate', chosen.python);
 end
@@ -138,7 +142,7 @@ for k = 1:2:numel(args)
     value = args{k + 1};
     switch known{match}
         case 'Environment'
-            value = scistack.internal.expand_home(value);
+            value = char(value);  % the helper reads a leading ~ as the home folder
         case 'PipOptions'
             if ischar(value)
                 value = {value};
@@ -179,49 +183,18 @@ candidates = candidates(~cellfun('isempty', candidates));
 candidates = candidates(sort(first));
 end
 
-function info = setup_octave(python, rebuild)
-here = fullfile(fileparts(mfilename('fullpath')), '+internal');
-probe = scistack.internal.build_bridge(python, '');
-if isempty(probe.engine)
-    error('scistack:setup:engineMissing', ...
-          ['the Python ''%s'' cannot import scistack_engine (%s): run ', ...
-           'scistack.setup(''Reinstall'', true)'], python, probe.engine_error);
-end
-target = fullfile(here, ['bridge.', mexext()]);
-outdated = rebuild || bridge_outdated(target, fullfile(here, 'bridge.c'), probe.version);
-% A running bridge (Python started: the MEX file is locked) cannot be replaced.
-if mislocked('scistack.internal.bridge')
-    current = scistack.internal.bridge('executable');
-    if ~strcmp(current, probe.executable)
-        error('scistack:setup:restartNeeded', ...
-              ['Python already runs in this Octave session from ''%s''; restart Octave ', ...
-               'to use ''%s'''], current, probe.executable);
-    end
-    if outdated
+function info = setup_octave(plan)
+% Build the MEX bridge when the helper's plan says so, unless it is in use.
+if mislocked('scistack.internal.bridge')  % Python started: the MEX file is locked
+    if plan.build
         warning('scistack:setup:restartNeeded', ...
                 'the bridge is in use; restart Octave and run scistack.setup to rebuild it');
     end
 else
-    if outdated
-        scistack.internal.build_bridge(python);
+    if plan.build
+        scistack.internal.build_bridge(plan);
     end
-    setenv('SCISTACK_PYTHON', probe.executable);
+    setenv('SCISTACK_PYTHON', plan.executable);
 end
-info = struct('runtime', 'Octave', 'python', probe.executable, 'mex', target);
-end
-
-function tf = bridge_outdated(target, source, version)
-% True when the MEX file is missing, older than its source, or built for another Python.
-built = dir(target);
-if isempty(built)
-    tf = true;
-    return
-end
-src = dir(source);
-if src.datenum > built.datenum
-    tf = true;
-    return
-end
-% The MEX file names the libpython it links to; reading it does not load it.
-tf = isempty(strfind(fileread(target), ['libpython', version, '.']));
+info = struct('runtime', 'Octave', 'python', plan.executable, 'mex', plan.target);
 end

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -138,11 +139,19 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
     return op, args, profile
 
 
+#: What MATLAB's ``error`` accepts as an identifier (components of letters, digits, _).
+_MATLAB_IDENTIFIER = re.compile(r"[A-Za-z]\w*(:[A-Za-z]\w*)+", re.ASCII)
+
+
 def _identifier(exc: BaseException) -> str:
-    ident = getattr(exc, "identifier", None)
-    if isinstance(ident, str) and ident.startswith("scistack:"):
-        return ident
-    return f"scistack:engine:{type(exc).__name__}"
+    """The reply's identifier: the error's own ``scistack:`` one, else
+    ``scistack:engine:<class name>``, else ``scistack:engine:error``; always one MATLAB's
+    ``error`` accepts, so the toolbox raises it as it is."""
+    for ident in (getattr(exc, "identifier", None), f"scistack:engine:{type(exc).__name__}"):
+        if isinstance(ident, str) and ident.startswith("scistack:") and \
+                _MATLAB_IDENTIFIER.fullmatch(ident):
+            return ident
+    return "scistack:engine:error"
 
 
 def _error_reply(exc: BaseException) -> bytes:
@@ -185,6 +194,23 @@ def _load_operation_modules() -> None:
 def _ping(args: dict[Any, Any]) -> str:
     """The engine's version: proves the engine answers."""
     return __version__
+
+
+@operation("setup")
+def _setup(args: dict[Any, Any]) -> Any:
+    """``scistack.setup``'s helper run by the engine already running in the session: the
+    report of the ``setup_support`` command line ``argv`` (a cellstr), made in this
+    process (a repeated setup starts no other Python)."""
+    from .. import setup_support
+    from .matlab_args import texts
+
+    argv = texts(_require(args, "setup", "argv"), "argv")
+    try:
+        parsed = setup_support.parse(argv)
+    except SystemExit as exc:  # argparse refuses the command line
+        raise GatewayError(f"the setup helper cannot read {argv}",
+                           identifier="scistack:gateway:badArgument") from exc
+    return setup_support.report_for(parsed)
 
 
 @operation("echo")

@@ -16,7 +16,8 @@ request that names no handle uses the current database. Which records a load mea
 =====================  ==============================================================
 ``db_open``            open/create a file: path, schema_keys, read_only → handle
 ``db_close``           close a handle (default: the current database)
-``db_configure``       open a file as the current database, closing an earlier opening
+``db_configure``       path, arguments (configure_database's varargin), folder: open
+                       the file as the current database, closing an earlier opening
 ``db_current``         the current database (handle, path, schema keys) or an error
 ``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
@@ -73,6 +74,7 @@ from .matlab_args import (
     texts,
 )
 from .runs import register_front
+from .scidb_arguments import configure_arguments
 
 __all__: list[str] = []
 
@@ -128,12 +130,13 @@ def _db_close(args: dict[str, Any]) -> bool:
 
 @operation("db_configure")
 def _db_configure(args: dict[str, Any]) -> dict[str, Any]:
-    """Open ``path`` as the current database; an earlier opening of it is closed first
-    (after checking its schema keys), as ``scidb.configure_database`` does in Python."""
-    return _opened(session.open_database(
-        str(args["path"]), [str(k) for k in items(args["schema_keys"])],
-        read_only=bool(args.get("read_only", False)),
-        timeout=float(args.get("timeout") or 0), replace=True))
+    """``scidb.configure_database(path, arguments{:})`` called in MATLAB's ``folder``
+    (:func:`.scidb_arguments.configure_arguments`): open the file as the current
+    database; an earlier opening of it is closed first (after checking its schema keys),
+    as ``scidb.configure_database`` does in Python."""
+    call = configure_arguments(args.get("path"), args.get("arguments"), str(args["folder"]))
+    return _opened(session.open_database(call.path, call.schema_keys, read_only=call.read_only,
+                                         timeout=call.timeout, replace=True))
 
 
 @operation("db_current")

@@ -29,10 +29,11 @@
 %
 % Setup (run by scistack.setup)
 %   setup_python       - Find, check or create the Python environment of the engine.
+%   setup_helper       - Run the engine's setup helper with a Python; read its report.
 %   engine_source      - The folder holding the engine's Python source.
 %   expand_home        - A path with a leading ~ replaced by the home folder.
 %   setup_matlab       - MATLAB only: read pyenv, and point it at the chosen Python.
-%   setup_support.py   - (in the engine source) the Python helper setup_python runs.
+%   setup_support.py   - (in the engine source) the helper that makes the decisions.
 %
 % Function fingerprints (what scilineage cache keys are made of; the engine's
 % scistack_engine.matlab_code reads the sources)

@@ -94,19 +94,10 @@ bytes = [parts{:}];
 end
 
 function raise_reply_error(reply)
+% The engine's error, under its identifier (always one MATLAB accepts: the gateway's
+% dispatch makes sure).
 if ~isstruct(reply) || ~isfield(reply, 'error') || ~isstruct(reply.error)
     error('scistack:engine:badReply', 'the engine replied with neither a result nor an error');
 end
-failure = reply.error;
-identifier = 'scistack:engine:error';
-pattern = '^[A-Za-z]\w*(:[A-Za-z]\w*)+$';
-if isfield(failure, 'identifier') && ischar(failure.identifier) && ...
-        ~isempty(regexp(failure.identifier, pattern, 'once'))
-    identifier = failure.identifier;
-end
-message = 'the engine failed';
-if isfield(failure, 'message') && ischar(failure.message)
-    message = failure.message;
-end
-error(identifier, '%s', message);
+error(reply.error.identifier, '%s', reply.error.message);
 end
