@@ -79,9 +79,10 @@ def table_spec(value, kind="auto"):
 
 def start_request(fn_name, inputs, iterables, **options):
     """A run_start request as +scifor sends it; ``inputs`` maps names to specs."""
+    pairs = [x for pair in [*iterables.items(), *options.items()] for x in pair]
     return {"front": "scifor", "function": fn_name,
             "inputs": [{"name": name, **spec} for name, spec in inputs.items()],
-            "keys": list(iterables), "values": list(iterables.values()), **options}
+            "pairs": pairs}
 
 
 def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=True,

@@ -10,8 +10,10 @@
                    order; MATLAB passes the others, its constants, itself), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
-                   commits), ``to_run``, ``dry_run`` and ``done`` (true for a dry
-                   run: the result follows at once), and what the front adds
+                   commits), ``to_run``, ``dry_run``, ``done`` (true for a dry
+                   run: the result follows at once), ``executor`` (the checked
+                   option: ``"processes"`` runs on MATLAB's parallel workers), and
+                   what the front adds
 ``run_next``       ``run_id``, ``size`` → ``indexes`` (plan positions of the next
                    combinations to run, 0-based) and ``values``: one wire list holding,
                    combination after combination, the value of each sent input

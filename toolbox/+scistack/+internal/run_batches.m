@@ -11,12 +11,12 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %   ARGS is FN's argument list (a 1-by-K cell) with the constants in place; the values
 %   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions. How
 %   the run goes is the engine's answer in STARTED: chunk, commit_seconds, raise (stop at
-%   the first failure and rethrow it) and send (false: outputs stay here, in KEPT, an
-%   N-by-n_out cell by plan position); the progress lines are the engine's, shown as
-%   each commit's reply brings them. OPTIONS fields: name (the function's name, for messages),
-%   n_out (outputs asked of FN), positions, mark_tables (true: scifor.Table outputs are
-%   sent as tables), workers (scistack.internal.parallel_workers: [] to run every
-%   combination here).
+%   the first failure and rethrow it), send (false: outputs stay here, in KEPT, an
+%   N-by-n_out cell by plan position) and executor (the checked 'executor' option:
+%   'processes' runs on scistack.internal.parallel_workers); the progress lines are the
+%   engine's, shown as each commit's reply brings them. OPTIONS fields: name (the
+%   function's name, for messages), n_out (outputs asked of FN), positions, mark_tables
+%   (true: scifor.Table outputs are sent as tables).
 %
 %   With workers, the first three
 %   combinations run here to measure FN; a function under a millisecond goes on here,
@@ -38,6 +38,12 @@ function [finished, kept] = run_batches(fn, started, args, options)
 
 for field = {'chunk', 'commit_seconds', 'raise', 'send'}
     options.(field{1}) = started.(field{1});  % how the engine says the run goes
+end
+try
+    options.workers = scistack.internal.parallel_workers(started.executor, options.name);
+catch err
+    scistack.internal.engine_call('run_finish', 'run_id', started.run_id, 'status', 'failed');
+    rethrow(err);
 end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
