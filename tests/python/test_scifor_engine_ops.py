@@ -19,6 +19,7 @@ import scifor
 from matlab_driver import call, commit_request, drive
 from scifor import Col, Fixed, Merge, Select, protocol
 from scistack_engine.codec import decode, encode
+from scistack_engine.gateway.runs import stack_text
 from scistack_engine.gateway.scifor import DEFAULT_BATCH_SIZE, table_from_struct
 
 # ------------------------------------------------------------------ fixtures and data
@@ -453,7 +454,8 @@ def test_function_errors_are_recorded_and_the_run_goes_on():
     same_report(report, expected)
     first = report["errors"][0]
     assert first["error_type"] == "test:ValueError"
-    assert first["message"] == "too noisy" and first["traceback"] == "at fn line 1"
+    assert first["message"] == "too noisy"
+    assert first["traceback"] == "test:ValueError: too noisy\n  at fn (/work/fn.m, line 1)\n"
     assert first["stage"] == "function"
 
 
@@ -601,3 +603,23 @@ def test_options_are_checked_by_the_engine():
             bandpass_filter, {"signal": (table_spec(raw), raw)},
             {"subject": [], "session": []}, **bad)
         assert driven.last["error"]["identifier"].startswith("scistack:foreach:bad"), bad
+
+
+def test_stack_text_is_the_users_frames_under_the_error():
+    frames = [("inner", "/w/inner.m", 3), ("outer", "", 9),
+              ("run_batches>run_group", "/t/run_batches.m", 120), ("after", "/w/a.m", 1)]
+    assert stack_text("my:id", "too noisy", frames) == (
+        "my:id: too noisy\n  at inner (/w/inner.m, line 3)\n  at outer (, line 9)\n")
+    assert stack_text("", "plain", []) == "plain\n"
+
+
+def test_commit_refuses_frames_that_do_not_match_their_counts():
+    scifor.set_schema(["subject"])
+    started = call("run_start", **start_request(
+        "fragile", {"signal": table_spec(signals())}, {"subject": [1.0]}))
+    call("run_next", run_id=started["run_id"], size=1.0)
+    reply = call("run_commit", run_id=started["run_id"], indexes=np.zeros(1), ok=np.zeros(1),
+                 seconds=np.zeros(1), identifiers=["a:b"], messages=["m"], stages=["function"],
+                 frame_counts=np.ones(1), frame_names=[], frame_files=[], frame_lines=[])
+    assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
+    assert "frame_counts" in reply["error"]["message"]

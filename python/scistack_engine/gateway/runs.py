@@ -50,7 +50,10 @@ from .dispatch import operation
 from .matlab_args import as_uint8, items, texts, wire_bytes
 from .request_profile import raise_wire
 
-__all__ = ["Front", "register_front", "RunStateError"]
+__all__ = ["Front", "register_front", "RunStateError", "stack_text"]
+
+#: MATLAB's for_each machinery: a stack text ends at the first frame of these.
+_DRIVER_FRAMES = ("call_combinations", "run_batches")
 
 
 class RunStateError(ScistackError, LookupError):
@@ -199,7 +202,9 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     ``indexes`` (plan positions), ``ok`` (the function returned), ``seconds``; for those
     that returned, ``lengths`` (one per output) of their output wire items concatenated
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
-    that failed, ``identifiers``, ``messages``, ``stacks`` and ``stages``. Where each ran:
+    that failed, ``identifiers``, ``messages``, ``stages`` and their stack frames:
+    ``frame_counts`` (one per failure) of the ``frame_names``, ``frame_files`` and
+    ``frame_lines`` that follow one another, innermost first. Where each ran:
     ``pids`` and ``workers`` (``"main"``, or e.g. ``"parcellfun-4711"``), one per
     combination, when MATLAB sends them.
     """
@@ -249,9 +254,34 @@ def _places(args: Mapping[str, Any], n: int) -> list[Place | None]:
 
 def _failures(args: Mapping[str, Any]) -> list[Failure]:
     columns: list[list[str]] = [[str(v) for v in items(args.get(name))]
-                                for name in ("identifiers", "messages", "stacks", "stages")]
-    if len({len(c) for c in columns}) > 1:
-        raise RunStateError("run_commit: identifiers, messages, stacks and stages differ in length")
-    return [Failure(identifier, message, stack, stage or "function")
-            for identifier, message, stack, stage in zip(*columns)]
+                                for name in ("identifiers", "messages", "stages")]
+    counts = [int(n) for n in items(args.get("frame_counts"))]
+    if len({len(c) for c in columns} | {len(counts)}) > 1:
+        raise RunStateError("run_commit: identifiers, messages, stages and frame_counts "
+                            "differ in length")
+    # an empty char (a frame without a file) arrives as an empty array
+    names, files = ([v if isinstance(v, str) else "" for v in items(args.get(name))]
+                    for name in ("frame_names", "frame_files"))
+    lines = [int(n) for n in items(args.get("frame_lines"))]
+    if not len(names) == len(files) == len(lines) == sum(counts):
+        raise RunStateError("run_commit: the stack frames do not match frame_counts")
+    frames = list(zip(names, files, lines))
+    failures, start = [], 0
+    for identifier, message, stage, count in zip(*columns, counts):
+        stack = stack_text(identifier, message, frames[start:start + count])
+        failures.append(Failure(identifier, message, stack, stage or "function"))
+        start += count
+    return failures
 
+
+def stack_text(identifier: str, message: str, frames: list[tuple[str, str, int]]) -> str:
+    """The stack of a MATLAB error as the run log keeps it: ``identifier: message`` (the
+    message alone without an identifier), then ``  at NAME (FILE, line N)`` for each of
+    the ``frames`` (name, file, line; innermost first) of the user's code, ending before
+    the first frame of the for_each machinery; one line each, each ended by a newline."""
+    shown = [f"{identifier}: {message}" if identifier else message]
+    for name, file, line in frames:
+        if any(driver in name for driver in _DRIVER_FRAMES):
+            break
+        shown.append(f"  at {name} ({file}, line {line})")
+    return "".join(f"{text}\n" for text in shown)

@@ -225,11 +225,15 @@ request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.
 request.workers = {outcomes.worker};
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
-fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stacks', 'stack'; ...
-          'stages', 'stage'};
+fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stages', 'stage'; ...
+          'frame_names', 'names'; 'frame_files', 'files'; 'frame_lines', 'lines'};
 for f = 1:size(fields, 1)
     request.(fields{f, 1}) = cellfun(@(x) x.(fields{f, 2}), failed, 'UniformOutput', false);
 end
+request.frame_counts = cellfun(@numel, request.frame_lines);
+request.frame_names = [{}, request.frame_names{:}];
+request.frame_files = [{}, request.frame_files{:}];
+request.frame_lines = [zeros(1, 0), request.frame_lines{:}];
 reply = scistack.internal.engine_call('run_commit', request);
 if ~isempty(reply.progress)
     fprintf('%s\n', reply.progress);
