@@ -19,7 +19,7 @@ import scifor
 from matlab_driver import call, commit_request, drive
 from scifor import Col, Fixed, Merge, Select, protocol
 from scistack_engine.codec import decode, encode
-from scistack_engine.gateway.runs import stack_text
+from scistack_engine.gateway.runs import stack_text, worker_name
 from scistack_engine.gateway.scifor import DEFAULT_BATCH_SIZE, table_from_struct
 
 # ------------------------------------------------------------------ fixtures and data
@@ -104,7 +104,18 @@ def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=Tru
                    raise_on_error=options.get("on_error") == "raise" and raise_from_fn)
     if driven.failed:
         return None, None, driven.calls, driven
-    return driven.last["result"], driven.last["report"], driven.calls, driven
+    return driven.last["result"], records_of(driven.last["report"]), driven.calls, driven
+
+
+def records_of(report: dict) -> dict:
+    """The report with its skipped and errors lists back as records (dicts), from the
+    fields-and-values form MATLAB turns into struct arrays."""
+    out = dict(report)
+    for part in ("skipped", "errors"):
+        fields, values = report[part]["fields"], report[part]["values"]
+        out[part] = [dict(zip(fields, values[i:i + len(fields)]))
+                     for i in range(0, len(values), len(fields))]
+    return out
 
 
 def same_report(report: dict, expected: pd.DataFrame) -> None:
@@ -436,7 +447,7 @@ def matlab_for_each_marked(fn, inputs, iterables):
     start = start_request("f", {n: spec for n, (spec, _) in inputs.items()}, iterables)
     driven = drive(start, fn, {n: local for n, (_, local) in inputs.items()},
                    marks=lambda position: True)
-    return driven.last["result"], driven.last["report"], driven.calls, driven
+    return driven.last["result"], records_of(driven.last["report"]), driven.calls, driven
 
 
 # ------------------------------------------------------------------ skips and errors
@@ -527,7 +538,7 @@ def test_dry_run_matches_for_each():
                                dry_run=True)
     assert reply["done"]
     same_frame(reply["result"], expected)
-    same_report(reply["report"], expected)
+    same_report(records_of(reply["report"]), expected)
 
 
 def test_unknown_runs_and_unexpected_outcomes_are_errors():
@@ -623,3 +634,10 @@ def test_commit_refuses_frames_that_do_not_match_their_counts():
                  frame_counts=np.ones(1), frame_names=[], frame_files=[], frame_lines=[])
     assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
     assert "frame_counts" in reply["error"]["message"]
+
+
+def test_worker_names_come_from_the_pid_and_the_kind_of_workers():
+    assert worker_name(4711, "", 0) == "main"  # no workers: every call ran in MATLAB
+    assert worker_name(100, "parcellfun", 100) == "main"
+    assert worker_name(4711, "parcellfun", 100) == "parcellfun-4711"
+    assert worker_name(0, "parfeval", 100) == "parfeval"  # the worker was lost

@@ -131,20 +131,13 @@ end
 % ------------------------------------------------------------------ report
 
 function report = report_of(raw)
-report = struct('skipped', struct_array(raw.skipped, {'combo', 'reason'}), ...
-                'errors', struct_array(raw.errors, {'combo', 'stage', 'error_type', ...
-                                                    'message', 'traceback'}), ...
-                'summary', raw.summary);
-end
-
-function s = struct_array(items, fields)
-% A list of records (a cell of structs) as an N-by-1 struct array.
-if isempty(items)
-    template = [fields; cell(1, numel(fields))];
-    s = struct(template{:});
-    s = s([]);
-    s = reshape(s, 0, 1);
-else
-    s = reshape([items{:}], [], 1);
+% The run report, its skipped and errors records (fields and values, from the engine)
+% as N-by-1 struct arrays.
+report = raw;
+for part = {'skipped', 'errors'}
+    records = raw.(part{1});
+    fields = cellstr(records.fields);
+    values = reshape([{}, records.values], numel(fields), []).';
+    report.(part{1}) = cell2struct(values, fields(:), 2);
 end
 end

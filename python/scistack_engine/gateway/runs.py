@@ -47,10 +47,10 @@ from ..batches import AUTO_PROGRESS_DELAY, COMMIT_SECONDS, Failure, Outcome, Pla
 from ..codec import framed, wire_list
 from ..errors import ScistackError
 from .dispatch import operation
-from .matlab_args import as_uint8, items, texts, wire_bytes
+from .matlab_args import as_uint8, items, wire_bytes
 from .request_profile import raise_wire
 
-__all__ = ["Front", "register_front", "RunStateError", "stack_text"]
+__all__ = ["Front", "register_front", "RunStateError", "stack_text", "worker_name"]
 
 #: MATLAB's for_each machinery: a stack text ends at the first frame of these.
 _DRIVER_FRAMES = ("call_combinations", "run_batches")
@@ -204,9 +204,9 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
     that failed, ``identifiers``, ``messages``, ``stages`` and their stack frames:
     ``frame_counts`` (one per failure) of the ``frame_names``, ``frame_files`` and
-    ``frame_lines`` that follow one another, innermost first. Where each ran:
-    ``pids`` and ``workers`` (``"main"``, or e.g. ``"parcellfun-4711"``), one per
-    combination, when MATLAB sends them.
+    ``frame_lines`` that follow one another, innermost first. Where each ran: ``pids``,
+    one per combination, when MATLAB sends them, named by :func:`worker_name` from
+    ``worker_kind`` and ``main_pid`` (absent when every call ran in MATLAB itself).
     """
     indexes = [int(i) for i in items(args.get("indexes"))]
     ok = [bool(v) for v in items(args.get("ok"))]
@@ -243,13 +243,24 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
 
 def _places(args: Mapping[str, Any], n: int) -> list[Place | None]:
     pids = [int(p) for p in items(args.get("pids"))]
-    workers = texts(args.get("workers"), "run_commit workers")
     if not pids:
         return [None] * n
-    if not len(pids) == len(workers) == n:
-        raise RunStateError("run_commit: pids and workers differ in length from indexes")
+    if len(pids) != n:
+        raise RunStateError("run_commit: pids differ in length from indexes")
+    kind = args.get("worker_kind")
+    kind = kind if isinstance(kind, str) else ""
+    main = int(args.get("main_pid") or 0) if kind else 0
     host = socket.gethostname()
-    return [Place(host, pid, worker) for pid, worker in zip(pids, workers)]
+    return [Place(host, pid, worker_name(pid, kind, main)) for pid in pids]
+
+
+def worker_name(pid: int, kind: str, main_pid: int) -> str:
+    """The run log's name of the MATLAB process ``pid`` that made a call: ``"main"`` for
+    the MATLAB driving the run (``main_pid``; every call when ``kind`` is ""), ``kind``
+    alone for a worker that was lost (pid 0), else ``kind-pid`` (``"parcellfun-4711"``)."""
+    if not kind or pid == main_pid:
+        return "main"
+    return kind if pid == 0 else f"{kind}-{pid}"
 
 
 def _failures(args: Mapping[str, Any]) -> list[Failure]:

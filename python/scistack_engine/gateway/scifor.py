@@ -86,7 +86,8 @@ class _SciforFront:
     ``progress``, ``executor``, ``n_out``: how many outputs ``output_names`` names).
     The sent inputs are the table inputs (constants stay in MATLAB); each combination's
     values are its sliced tables. What MATLAB returns is one value per output, a table
-    where MATLAB marked it (``scifor.Table``); the result is scifor's table and report.
+    where MATLAB marked it (``scifor.Table``); the result is scifor's table and report,
+    its skipped and errors records as ``fields`` and ``values`` (see :func:`_records`).
     """
 
     def start(self, args: Mapping[str, Any]) -> tuple[TableRun, dict[str, Any]]:
@@ -152,12 +153,24 @@ class _SciforFront:
 
     def result(self, run: TableRun, result: RunResult) -> dict[str, Any]:
         table = result.table
-        report = {key: table.attrs[key] for key in ("skipped", "errors", "summary")}
+        report = {part: _records(table.attrs[part], fields)
+                  for part, fields in _REPORT_FIELDS.items()}
         # 'function' is a MATLAB keyword, never a struct field: the summary says function_name
         report["summary"] = {("function_name" if key == "function" else key): value
-                             for key, value in report["summary"].items()}
+                             for key, value in table.attrs["summary"].items()}
         return {"result": _to_matlab(table), "report": report,
                 "position": float(run.reached), "total": float(run.plan.total)}
+
+
+#: The fields of the report's records, in the order of their struct arrays in MATLAB.
+_REPORT_FIELDS = {"skipped": ("combo", "reason"),
+                  "errors": ("combo", "stage", "error_type", "message", "traceback")}
+
+
+def _records(records: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Report records as MATLAB makes a struct array of them (cell2struct): the
+    ``fields`` and the ``values``, record after record."""
+    return {"fields": list(fields), "values": [r[f] for r in records for f in fields]}
 
 
 register_front("scifor", _SciforFront())

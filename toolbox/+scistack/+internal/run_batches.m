@@ -160,8 +160,7 @@ if outcome.ok
     end
 end
 kept = struct('index', index, 'seconds', outcome.seconds, 'ok', isempty(failure), ...
-              'items', {items}, 'marks', marks, 'failure', failure, ...
-              'pid', outcome.pid, 'worker', worker_name(run.workers, outcome.pid));
+              'items', {items}, 'marks', marks, 'failure', failure, 'pid', outcome.pid);
 if isempty(failure)
     if ~options.send
         run.kept(index + 1, :) = outcome.outputs;
@@ -176,17 +175,6 @@ if ~isempty(failure) && options.raise
         err = struct('identifier', failure.identifier, 'message', failure.message);
     end
     run.failure = err;
-end
-end
-
-function name = worker_name(workers, pid)
-% 'main' for a call made in this MATLAB, else the kind of worker and its process id.
-if isempty(workers) || pid == workers.main_pid
-    name = 'main';
-elseif pid == 0
-    name = workers.kind;  % the worker was lost
-else
-    name = sprintf('%s-%d', workers.kind, pid);
 end
 end
 
@@ -222,7 +210,10 @@ items = [{}, outcomes.items];
 request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
                  'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks], ...
                  'pids', [outcomes.pid]);
-request.workers = {outcomes.worker};
+if ~isempty(options.workers)  % the engine names each call's worker from its pid
+    request.worker_kind = options.workers.kind;
+    request.main_pid = options.workers.main_pid;
+end
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
 fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stages', 'stage'; ...
