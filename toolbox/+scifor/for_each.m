@@ -63,7 +63,9 @@ if nargin < 1
     error('scistack:scifor:badArguments', ...
           'usage: scifor.for_each(@fn, inputs_struct, ''key'', values, ...)');
 end
-[fn, fn_name] = function_of(fn);
+[fn, fn_name] = scistack.internal.function_of(fn, 'scistack:scifor:badArguments', ...
+                                              ['scifor.for_each takes a function handle ', ...
+                                               '(or a function name) first, got a %s']);
 if nargin < 2 || (isempty(inputs) && ~isstruct(inputs))
     inputs = struct();
 end
@@ -109,23 +111,6 @@ try
 catch
     % builtins do not say: ask for one output
 end
-end
-
-% ------------------------------------------------------------------ arguments
-
-function [fn, fn_name] = function_of(fn)
-if isstring(fn) && isscalar(fn)
-    fn = char(fn);
-end
-if ischar(fn) && ~isempty(fn)
-    fn = str2func(fn);
-end
-if ~isa(fn, 'function_handle')
-    error('scistack:scifor:badArguments', ...
-          'scifor.for_each takes a function handle (or a function name) first, got a %s', ...
-          class(fn));
-end
-fn_name = func2str(fn);
 end
 
 % ------------------------------------------------------------------ report

@@ -28,8 +28,9 @@ if isa(fn, 'scilineage.Thunk')
     fn = fn.fn;
     with_lineage = true;
 end
-fn = function_handle_of(fn);
-fname = function_name(fn);
+[fn, fname] = scistack.internal.function_of(fn, 'scistack:foreach:badFunction', ...
+                                            ['for_each: the first argument is the function ', ...
+                                             'to run, as a handle (@bandpass_filter), not a %s']);
 if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
@@ -75,20 +76,6 @@ end
 
 % ------------------------------------------------------------------ arguments
 
-function fn = function_handle_of(fn)
-if isstring(fn) && numel(fn) == 1
-    fn = char(fn);
-end
-if ischar(fn) && size(fn, 1) == 1
-    fn = str2func(fn);
-end
-if ~isa(fn, 'function_handle')
-    error('scistack:foreach:badFunction', ...
-          ['for_each: the first argument is the function to run, as a handle ', ...
-           '(@bandpass_filter), not a %s'], class(fn));
-end
-end
-
 function fingerprint = provenance_fingerprint(fn, fname, with_lineage)
 % The code fingerprint saved with the outputs. Lineage needs it; a plain for_each records
 % it as provenance, and runs without provenance (warning) when FN cannot be fingerprinted.
@@ -102,13 +89,6 @@ catch err
     warning('scistack:foreach:noProvenance', ...
             'for_each(%s): outputs are saved without provenance: %s', fname, err.message);
     fingerprint = '';
-end
-end
-
-function name = function_name(fn)
-name = func2str(fn);
-if numel(name) > 1 && name(1) == '@' && isvarname(name(2:end))
-    name = name(2:end);
 end
 end
 
