@@ -381,6 +381,11 @@ def test_where_errors_are_filter_errors():
     reply = call("run_start", **start_request("f", {"t": table_spec(frame)},
                                               {"subject": [1.0]}, where=3.0))
     assert reply["error"]["identifier"] == "scistack:scifor:filter"
+    # a scifor.Col, not compared, arrives as its column name
+    reply = call("run_start", **start_request("f", {"t": table_spec(frame)},
+                                              {"subject": [1.0]}, where={"column": "peak"}))
+    assert reply["error"]["identifier"] == "scistack:scifor:filter"
+    assert "scifor.Col('peak') > 3" in reply["error"]["message"]
 
 
 # ------------------------------------------------------------------ outputs
