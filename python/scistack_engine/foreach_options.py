@@ -28,26 +28,46 @@ MATLAB numbers stand for flags (``1`` is true) and MATLAB text lists arrive as l
 object arrays; both are read here. A filter *object* is the front's to turn into its
 spec. The errors (``ForEachOptionError``, ``FilterOptionError``, ``ExecutorOptionError``)
 are in :mod:`scistack_engine.errors`.
+
+MATLAB passes options and iterables in one list of name/value pairs;
+:func:`split_pairs` tells them apart by the option names (``SCIDB_PAIR_OPTIONS`` for the
+database fronts, where names match without regard to case and a later pair replaces an
+earlier one; ``SCIFOR_OPTIONS`` for scifor, where a key given twice is an error).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .errors import ExecutorOptionError, FilterOptionError, ForEachOptionError
+from .errors import (
+    ExecutorOptionError,
+    FilterOptionError,
+    ForEachOptionError,
+    GatewayError,
+    MetadataError,
+)
 from .planner import DEFAULT_BATCH_SIZE
 
-__all__ = ["OPTIONS", "LINEAGE_OPTIONS", "ForEachOptions", "settle_options", "flag_option",
-           "as_table_option", "executor_option"]
+__all__ = ["OPTIONS", "LINEAGE_OPTIONS", "SCIDB_PAIR_OPTIONS", "SCIFOR_OPTIONS",
+           "ForEachOptions", "settle_options", "split_pairs", "flag_option", "as_table_option",
+           "executor_option"]
 
 #: The options of every database for_each, and those that only a lineage run takes.
 OPTIONS = ("where", "dry_run", "save", "skip_existing", "as_table", "batch_size", "on_error",
            "progress", "executor")
 LINEAGE_OPTIONS = ("force", "skip_computed")
+#: The names MATLAB's database for_each reads as options ("db" is the database to use).
+SCIDB_PAIR_OPTIONS = OPTIONS + ("db",) + LINEAGE_OPTIONS
+#: The options of scifor's for_each.
+SCIFOR_OPTIONS = ("where", "as_table", "distribute", "output_names", "dry_run", "on_error",
+                  "progress", "executor")
+
+_MATLAB_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}\Z")
 
 @dataclass(frozen=True)
 class ForEachOptions:
@@ -99,6 +119,82 @@ def settle_options(given: Mapping[str, Any], *, lineage: bool, language: str = "
         skip_computed=lineage and not force and flag_option("skip_computed",
                                                       value.get("skip_computed", True)),
     )
+
+
+def split_pairs(pairs: list[Any], front: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """MATLAB's name/value pairs as (options, iterables), each in the order given.
+
+    ``front`` is ``"scidb"`` (scidb's and scihist's for_each: options
+    ``SCIDB_PAIR_OPTIONS`` matched without regard to case, iterable keys valid MATLAB
+    names holding numbers, text or logicals, a repeated key replacing the earlier value;
+    errors ``scistack:arguments:*`` and ``scistack:metadata:invalid`` as for every
+    metadata argument) or ``"scifor"`` (options ``SCIFOR_OPTIONS``; any other name is an
+    iterable and naming one twice is an error; errors ``scistack:scifor:badArguments``).
+    """
+    scifor = front == "scifor"
+    if len(pairs) % 2:
+        if scifor:
+            raise GatewayError("scifor.for_each takes name/value pairs after the inputs "
+                               "struct; one is missing", "scistack:scifor:badArguments")
+        raise GatewayError("for_each: arguments after the value must come in name/value "
+                           "pairs, for example 'subject', 1, 'session', 'pre'",
+                           "scistack:arguments:unpaired")
+    options: dict[str, Any] = {}
+    iterables: dict[str, Any] = {}
+    for k in range(0, len(pairs), 2):
+        name, value = _scalar(pairs[k]), pairs[k + 1]
+        if not isinstance(name, str) or not name:
+            if scifor:
+                raise GatewayError(f"argument {k + 1} of the name/value pairs must be a name "
+                                   "(char or string)", "scistack:scifor:badArguments")
+            raise GatewayError(f"for_each: argument {k + 1} must be a name (char or string), "
+                               f"not a {_matlab_class(name)}", "scistack:arguments:badName")
+        if scifor:
+            if name in SCIFOR_OPTIONS:
+                options[name] = value
+            elif name in iterables:
+                raise GatewayError(f"scifor.for_each got {name!r} twice",
+                                   "scistack:scifor:badArguments")
+            else:
+                iterables[name] = value
+            continue
+        option = next((o for o in SCIDB_PAIR_OPTIONS if o.lower() == name.lower()), None)
+        if option is not None:
+            options[option] = value
+            continue
+        if not _MATLAB_NAME.match(name):
+            raise GatewayError(f"for_each: {name!r} cannot be a metadata key: use a letter "
+                               "followed by letters, digits or underscores",
+                               "scistack:arguments:badName")
+        _check_metadata(name, value)
+        iterables[name] = value
+    return options, iterables
+
+
+def _check_metadata(name: str, value: Any) -> None:
+    """An iterable's values are numbers, text or logicals, one or several."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return
+    if isinstance(value, np.ndarray):
+        value = list(value.reshape(-1))
+    for one in value if isinstance(value, (list, tuple)) else [value]:
+        one = _scalar(one)
+        if not isinstance(one, (str, bool, int, float)):
+            raise MetadataError(f"for_each: metadata {name} must be a number, text or a "
+                                "logical (or several in a vector or cell array), not a "
+                                f"{_matlab_class(one)}")
+
+
+def _matlab_class(value: Any) -> str:
+    """The MATLAB class a decoded value came from, as error texts name it."""
+    if isinstance(value, dict):
+        return "struct"
+    if isinstance(value, (list, tuple)):
+        return "cell"
+    if isinstance(value, np.ndarray):
+        return "double" if value.dtype.kind == "f" else str(value.dtype)
+    return {"float": "double", "bool": "logical", "str": "char"}.get(type(value).__name__,
+                                                                   type(value).__name__)
 
 
 def _unset(value: Any) -> bool:

@@ -289,8 +289,7 @@ def test_a_matlab_spec_normalises_to_the_spec_python_builds():
         settle_options({"where": ((Side == "left") | Sql("subject > 2")).to_spec(),
                         "as_table": False, "batch_size": 500, "on_error": "raise"},
                        lineage=True))
-    normalised = normalize_spec(from_matlab, matlab_options({"options": options,
-                                                             "lineage": True}))
+    normalised = normalize_spec(from_matlab, matlab_options(options, lineage=True))
     from_python["function"] = "bandpass_filter"
     from_python["inputs"]["low_hz"]["value"] = 20.0  # MATLAB numbers are doubles
     assert normalised == from_python

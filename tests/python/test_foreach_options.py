@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scistack_engine.errors import ExecutorOptionError, FilterOptionError, ForEachOptionError
-from scistack_engine.foreach_options import ForEachOptions, settle_options
+from scistack_engine.errors import (
+    ExecutorOptionError,
+    FilterOptionError,
+    ForEachOptionError,
+    GatewayError,
+    MetadataError,
+)
+from scistack_engine.foreach_options import ForEachOptions, settle_options, split_pairs
 
 
 def test_nothing_given_is_every_default():
@@ -78,3 +84,45 @@ def test_executor_objects_are_taken_where_the_front_allows_them():
 def test_raise_errors_follows_on_error():
     assert settle_options({"on_error": "raise"}, lineage=False).raise_errors
     assert not settle_options({}, lineage=False).raise_errors
+
+
+# ------------------------------------------------------------------ MATLAB's pairs
+
+
+def test_database_pairs_split_options_from_iterables_in_order():
+    options, iterables = split_pairs(
+        ["subject", np.array([[1.0, 2.0]]), "Dry_Run", True, "session", ["pre", "post"],
+         "db", {"handle": 1.0}, "where", {"op": "sql", "sql": "x"}, "subject", 3.0], "scidb")
+    assert options == {"dry_run": True, "db": {"handle": 1.0}, "where": {"op": "sql", "sql": "x"}}
+    assert list(iterables) == ["subject", "session"]
+    assert iterables["subject"] == 3.0  # a later pair replaces the earlier value
+
+
+def test_scifor_pairs_keep_case_and_refuse_a_key_given_twice():
+    options, iterables = split_pairs(["subject", 1.0, "on_error", "raise", "Where", 2.0],
+                                     "scifor")
+    assert options == {"on_error": "raise"} and iterables == {"subject": 1.0, "Where": 2.0}
+    with pytest.raises(GatewayError, match="'subject' twice") as err:
+        split_pairs(["subject", 1.0, "subject", 2.0], "scifor")
+    assert err.value.identifier == "scistack:scifor:badArguments"
+
+
+@pytest.mark.parametrize("front, pairs, identifier", [
+    ("scifor", ["subject"], "scistack:scifor:badArguments"),
+    ("scifor", [3.0, 1.0], "scistack:scifor:badArguments"),
+    ("scidb", ["subject"], "scistack:arguments:unpaired"),
+    ("scidb", [3.0, 1.0], "scistack:arguments:badName"),
+    ("scidb", ["1st", 1.0], "scistack:arguments:badName"),
+    ("scidb", ["subject", {"a": 1.0}], "scistack:metadata:invalid"),
+    ("scidb", ["subject", [1.0, np.array([[1.0, 2.0]])]], "scistack:metadata:invalid"),
+])
+def test_bad_pairs_are_refused_with_their_identifier(front, pairs, identifier):
+    with pytest.raises((GatewayError, MetadataError)) as err:
+        split_pairs(pairs, front)
+    assert err.value.identifier == identifier
+
+
+def test_metadata_values_may_be_numbers_text_or_logicals_one_or_several():
+    _, iterables = split_pairs(["a", np.array([[True, False]]), "b", ["x", 1.0, True],
+                                "c", np.zeros((0, 0)), "d", "pre"], "scidb")
+    assert list(iterables) == ["a", "b", "c", "d"]

@@ -19,6 +19,7 @@ import scifor
 from matlab_driver import call, commit_request, drive
 from scifor import Col, Fixed, Merge, Select, protocol
 from scistack_engine.codec import decode, encode
+from scistack_engine.gateway.runs import stack_text, worker_name
 from scistack_engine.gateway.scifor import DEFAULT_BATCH_SIZE, table_from_struct
 
 # ------------------------------------------------------------------ fixtures and data
@@ -79,9 +80,10 @@ def table_spec(value, kind="auto"):
 
 def start_request(fn_name, inputs, iterables, **options):
     """A run_start request as +scifor sends it; ``inputs`` maps names to specs."""
+    pairs = [x for pair in [*iterables.items(), *options.items()] for x in pair]
     return {"front": "scifor", "function": fn_name,
             "inputs": [{"name": name, **spec} for name, spec in inputs.items()],
-            "keys": list(iterables), "values": list(iterables.values()), **options}
+            "pairs": pairs}
 
 
 def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=True,
@@ -102,7 +104,18 @@ def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=Tru
                    raise_on_error=options.get("on_error") == "raise" and raise_from_fn)
     if driven.failed:
         return None, None, driven.calls, driven
-    return driven.last["result"], driven.last["report"], driven.calls, driven
+    return driven.last["result"], records_of(driven.last["report"]), driven.calls, driven
+
+
+def records_of(report: dict) -> dict:
+    """The report with its skipped and errors lists back as records (dicts), from the
+    fields-and-values form MATLAB turns into struct arrays."""
+    out = dict(report)
+    for part in ("skipped", "errors"):
+        fields, values = report[part]["fields"], report[part]["values"]
+        out[part] = [dict(zip(fields, values[i:i + len(fields)]))
+                     for i in range(0, len(values), len(fields))]
+    return out
 
 
 def same_report(report: dict, expected: pd.DataFrame) -> None:
@@ -368,6 +381,11 @@ def test_where_errors_are_filter_errors():
     reply = call("run_start", **start_request("f", {"t": table_spec(frame)},
                                               {"subject": [1.0]}, where=3.0))
     assert reply["error"]["identifier"] == "scistack:scifor:filter"
+    # a scifor.Col, not compared, arrives as its column name
+    reply = call("run_start", **start_request("f", {"t": table_spec(frame)},
+                                              {"subject": [1.0]}, where={"column": "peak"}))
+    assert reply["error"]["identifier"] == "scistack:scifor:filter"
+    assert "scifor.Col('peak') > 3" in reply["error"]["message"]
 
 
 # ------------------------------------------------------------------ outputs
@@ -434,7 +452,7 @@ def matlab_for_each_marked(fn, inputs, iterables):
     start = start_request("f", {n: spec for n, (spec, _) in inputs.items()}, iterables)
     driven = drive(start, fn, {n: local for n, (_, local) in inputs.items()},
                    marks=lambda position: True)
-    return driven.last["result"], driven.last["report"], driven.calls, driven
+    return driven.last["result"], records_of(driven.last["report"]), driven.calls, driven
 
 
 # ------------------------------------------------------------------ skips and errors
@@ -452,7 +470,8 @@ def test_function_errors_are_recorded_and_the_run_goes_on():
     same_report(report, expected)
     first = report["errors"][0]
     assert first["error_type"] == "test:ValueError"
-    assert first["message"] == "too noisy" and first["traceback"] == "at fn line 1"
+    assert first["message"] == "too noisy"
+    assert first["traceback"] == "test:ValueError: too noisy\n  at fn (/work/fn.m, line 1)\n"
     assert first["stage"] == "function"
 
 
@@ -524,7 +543,7 @@ def test_dry_run_matches_for_each():
                                dry_run=True)
     assert reply["done"]
     same_frame(reply["result"], expected)
-    same_report(reply["report"], expected)
+    same_report(records_of(reply["report"]), expected)
 
 
 def test_unknown_runs_and_unexpected_outcomes_are_errors():
@@ -600,3 +619,30 @@ def test_options_are_checked_by_the_engine():
             bandpass_filter, {"signal": (table_spec(raw), raw)},
             {"subject": [], "session": []}, **bad)
         assert driven.last["error"]["identifier"].startswith("scistack:foreach:bad"), bad
+
+
+def test_stack_text_is_the_users_frames_under_the_error():
+    frames = [("inner", "/w/inner.m", 3), ("outer", "", 9),
+              ("run_batches>run_group", "/t/run_batches.m", 120), ("after", "/w/a.m", 1)]
+    assert stack_text("my:id", "too noisy", frames) == (
+        "my:id: too noisy\n  at inner (/w/inner.m, line 3)\n  at outer (, line 9)\n")
+    assert stack_text("", "plain", []) == "plain\n"
+
+
+def test_commit_refuses_frames_that_do_not_match_their_counts():
+    scifor.set_schema(["subject"])
+    started = call("run_start", **start_request(
+        "fragile", {"signal": table_spec(signals())}, {"subject": [1.0]}))
+    call("run_next", run_id=started["run_id"], size=1.0)
+    reply = call("run_commit", run_id=started["run_id"], indexes=np.zeros(1), ok=np.zeros(1),
+                 seconds=np.zeros(1), identifiers=["a:b"], messages=["m"], stages=["function"],
+                 frame_counts=np.ones(1), frame_names=[], frame_files=[], frame_lines=[])
+    assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
+    assert "frame_counts" in reply["error"]["message"]
+
+
+def test_worker_names_come_from_the_pid_and_the_kind_of_workers():
+    assert worker_name(4711, "", 0) == "main"  # no workers: every call ran in MATLAB
+    assert worker_name(100, "parcellfun", 100) == "main"
+    assert worker_name(4711, "parcellfun", 100) == "parcellfun-4711"
+    assert worker_name(0, "parfeval", 100) == "parfeval"  # the worker was lost

@@ -63,7 +63,9 @@ if nargin < 1
     error('scistack:scifor:badArguments', ...
           'usage: scifor.for_each(@fn, inputs_struct, ''key'', values, ...)');
 end
-[fn, fn_name] = function_of(fn);
+[fn, fn_name] = scistack.internal.function_of(fn, 'scistack:scifor:badArguments', ...
+                                              ['scifor.for_each takes a function handle ', ...
+                                               '(or a function name) first, got a %s']);
 if nargin < 2 || (isempty(inputs) && ~isstruct(inputs))
     inputs = struct();
 end
@@ -72,56 +74,33 @@ if ~isstruct(inputs) || ~isscalar(inputs)
           ['scifor.for_each takes its inputs as a scalar struct, one field per argument ', ...
            'of the function, e.g. struct(''signal'', raw, ''low_hz'', 20)']);
 end
-[options, keys, values] = parse_pairs(varargin);
-
 names = fieldnames(inputs);
 specs = cell(1, numel(names));
 for k = 1:numel(names)
     specs{k} = scifor.internal.input_spec(inputs.(names{k}));
     specs{k}.name = names{k};
 end
-workers = [];
-if isfield(options, 'executor')
-    workers = scistack.internal.parallel_workers(options.executor, fn_name);
-end
-request = options;  % as given: the engine checks them
-request.front = 'scifor';
-request.function = fn_name;
+request = struct('front', 'scifor', 'function', fn_name);
 request.inputs = specs;
-request.keys = keys;
-request.values = values;
-if isfield(options, 'where')
-    request.where = filter_spec(options.where);
-end
+request.pairs = scistack.internal.sent_pairs(varargin);  % the engine tells options apart
 started = scistack.internal.engine_call('run_start', request);
 finished = started;
 if ~started.done
     call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
     [~, positions] = ismember(cellstr(started.sent), names);
-    n_out = output_count(fn, field_or_empty(options, 'output_names'));
-    driver = struct('name', fn_name, 'n_out', n_out, 'mark_tables', true, ...
-                    'workers', workers, 'positions', reshape(positions, 1, []));
+    driver = struct('name', fn_name, 'n_out', output_count(fn, started.n_out), ...
+                    'mark_tables', true, 'positions', reshape(positions, 1, []));
     finished = scistack.internal.run_batches(fn, started, reshape(call_args, 1, []), driver);
 end
 result = finished.result;
 report = report_of(finished.report);
 end
 
-function value = field_or_empty(s, name)
-value = [];
-if isfield(s, name)
-    value = s.(name);
-end
-end
-
-function n = output_count(fn, output_names)
-% How many outputs to ask FN for: one per name; else one, or none if FN has none.
-if ~isempty(output_names)
-    if ischar(output_names)
-        n = 1;
-    else
-        n = numel(output_names);
-    end
+function n = output_count(fn, named)
+% How many outputs to ask FN for: NAMED (the engine's count of output_names) when
+% names were given ([] otherwise); else one, or none if FN has none.
+if ~isempty(named)
+    n = named;
     return
 end
 n = 1;
@@ -134,87 +113,16 @@ catch
 end
 end
 
-% ------------------------------------------------------------------ arguments
-
-function [fn, fn_name] = function_of(fn)
-if isstring(fn) && isscalar(fn)
-    fn = char(fn);
-end
-if ischar(fn) && ~isempty(fn)
-    fn = str2func(fn);
-end
-if ~isa(fn, 'function_handle')
-    error('scistack:scifor:badArguments', ...
-          'scifor.for_each takes a function handle (or a function name) first, got a %s', ...
-          class(fn));
-end
-fn_name = func2str(fn);
-end
-
-function [options, keys, values] = parse_pairs(pairs)
-% Split name/value pairs into for_each options and iterables (in the order given).
-names = {'where', 'as_table', 'distribute', 'output_names', 'dry_run', 'on_error', ...
-         'progress', 'executor'};
-options = struct();
-if mod(numel(pairs), 2) ~= 0
-    error('scistack:scifor:badArguments', ...
-          'scifor.for_each takes name/value pairs after the inputs struct; one is missing');
-end
-keys = {};
-values = {};
-for k = 1:2:numel(pairs)
-    name = pairs{k};
-    if isstring(name) && isscalar(name)
-        name = char(name);
-    end
-    if ~ischar(name) || isempty(name) || size(name, 1) ~= 1
-        error('scistack:scifor:badArguments', ...
-              'argument %d of the name/value pairs must be a name (char or string)', k);
-    end
-    value = pairs{k + 1};
-    if any(strcmp(name, names))
-        options.(name) = value;
-    elseif any(strcmp(keys, name))
-        error('scistack:scifor:badArguments', 'scifor.for_each got ''%s'' twice', name);
-    else
-        keys{end + 1} = name; %#ok<AGROW>
-        values{end + 1} = value; %#ok<AGROW>
-    end
-end
-end
-
-function spec = filter_spec(where)
-if isempty(where)
-    spec = [];
-elseif isa(where, 'scifor.Filter')
-    spec = where.Spec;
-elseif isa(where, 'scifor.Col')
-    error('scistack:scifor:filter', ...
-          'where takes a filter: compare the column, e.g. scifor.Col(''%s'') > 3', ...
-          where.Name);
-else
-    error('scistack:scifor:filter', ...
-          'where takes a filter built with scifor.Col, e.g. scifor.Col(''snr'') > 3');
-end
-end
-
 % ------------------------------------------------------------------ report
 
 function report = report_of(raw)
-report = struct('skipped', struct_array(raw.skipped, {'combo', 'reason'}), ...
-                'errors', struct_array(raw.errors, {'combo', 'stage', 'error_type', ...
-                                                    'message', 'traceback'}), ...
-                'summary', raw.summary);
-end
-
-function s = struct_array(items, fields)
-% A list of records (a cell of structs) as an N-by-1 struct array.
-if isempty(items)
-    template = [fields; cell(1, numel(fields))];
-    s = struct(template{:});
-    s = s([]);
-    s = reshape(s, 0, 1);
-else
-    s = reshape([items{:}], [], 1);
+% The run report, its skipped and errors records (fields and values, from the engine)
+% as N-by-1 struct arrays.
+report = raw;
+for part = {'skipped', 'errors'}
+    records = raw.(part{1});
+    fields = cellstr(records.fields);
+    values = reshape([{}, records.values], numel(fields), []).';
+    report.(part{1}) = cell2struct(values, fields(:), 2);
 end
 end

@@ -10,8 +10,10 @@
                    order; MATLAB passes the others, its constants, itself), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
-                   commits), ``to_run``, ``dry_run`` and ``done`` (true for a dry
-                   run: the result follows at once), and what the front adds
+                   commits), ``to_run``, ``dry_run``, ``done`` (true for a dry
+                   run: the result follows at once), ``executor`` (the checked
+                   option: ``"processes"`` runs on MATLAB's parallel workers), and
+                   what the front adds
 ``run_next``       ``run_id``, ``size`` → ``indexes`` (plan positions of the next
                    combinations to run, 0-based) and ``values``: one wire list holding,
                    combination after combination, the value of each sent input
@@ -45,10 +47,13 @@ from ..batches import AUTO_PROGRESS_DELAY, COMMIT_SECONDS, Failure, Outcome, Pla
 from ..codec import framed, wire_list
 from ..errors import ScistackError
 from .dispatch import operation
-from .matlab_args import as_uint8, items, texts, wire_bytes
+from .matlab_args import as_uint8, items, wire_bytes
 from .request_profile import raise_wire
 
-__all__ = ["Front", "register_front", "RunStateError"]
+__all__ = ["Front", "register_front", "RunStateError", "stack_text", "worker_name"]
+
+#: MATLAB's for_each machinery: a stack text ends at the first frame of these.
+_DRIVER_FRAMES = ("call_combinations", "run_batches")
 
 
 class RunStateError(ScistackError, LookupError):
@@ -197,9 +202,11 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     ``indexes`` (plan positions), ``ok`` (the function returned), ``seconds``; for those
     that returned, ``lengths`` (one per output) of their output wire items concatenated
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
-    that failed, ``identifiers``, ``messages``, ``stacks`` and ``stages``. Where each ran:
-    ``pids`` and ``workers`` (``"main"``, or e.g. ``"parcellfun-4711"``), one per
-    combination, when MATLAB sends them.
+    that failed, ``identifiers``, ``messages``, ``stages`` and their stack frames:
+    ``frame_counts`` (one per failure) of the ``frame_names``, ``frame_files`` and
+    ``frame_lines`` that follow one another, innermost first. Where each ran: ``pids``,
+    one per combination, when MATLAB sends them, named by :func:`worker_name` from
+    ``worker_kind`` and ``main_pid`` (absent when every call ran in MATLAB itself).
     """
     indexes = [int(i) for i in items(args.get("indexes"))]
     ok = [bool(v) for v in items(args.get("ok"))]
@@ -236,20 +243,56 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
 
 def _places(args: Mapping[str, Any], n: int) -> list[Place | None]:
     pids = [int(p) for p in items(args.get("pids"))]
-    workers = texts(args.get("workers"), "run_commit workers")
     if not pids:
         return [None] * n
-    if not len(pids) == len(workers) == n:
-        raise RunStateError("run_commit: pids and workers differ in length from indexes")
+    if len(pids) != n:
+        raise RunStateError("run_commit: pids differ in length from indexes")
+    kind = args.get("worker_kind")
+    kind = kind if isinstance(kind, str) else ""
+    main = int(args.get("main_pid") or 0) if kind else 0
     host = socket.gethostname()
-    return [Place(host, pid, worker) for pid, worker in zip(pids, workers)]
+    return [Place(host, pid, worker_name(pid, kind, main)) for pid in pids]
+
+
+def worker_name(pid: int, kind: str, main_pid: int) -> str:
+    """The run log's name of the MATLAB process ``pid`` that made a call: ``"main"`` for
+    the MATLAB driving the run (``main_pid``; every call when ``kind`` is ""), ``kind``
+    alone for a worker that was lost (pid 0), else ``kind-pid`` (``"parcellfun-4711"``)."""
+    if not kind or pid == main_pid:
+        return "main"
+    return kind if pid == 0 else f"{kind}-{pid}"
 
 
 def _failures(args: Mapping[str, Any]) -> list[Failure]:
     columns: list[list[str]] = [[str(v) for v in items(args.get(name))]
-                                for name in ("identifiers", "messages", "stacks", "stages")]
-    if len({len(c) for c in columns}) > 1:
-        raise RunStateError("run_commit: identifiers, messages, stacks and stages differ in length")
-    return [Failure(identifier, message, stack, stage or "function")
-            for identifier, message, stack, stage in zip(*columns)]
+                                for name in ("identifiers", "messages", "stages")]
+    counts = [int(n) for n in items(args.get("frame_counts"))]
+    if len({len(c) for c in columns} | {len(counts)}) > 1:
+        raise RunStateError("run_commit: identifiers, messages, stages and frame_counts "
+                            "differ in length")
+    # an empty char (a frame without a file) arrives as an empty array
+    names, files = ([v if isinstance(v, str) else "" for v in items(args.get(name))]
+                    for name in ("frame_names", "frame_files"))
+    lines = [int(n) for n in items(args.get("frame_lines"))]
+    if not len(names) == len(files) == len(lines) == sum(counts):
+        raise RunStateError("run_commit: the stack frames do not match frame_counts")
+    frames = list(zip(names, files, lines))
+    failures, start = [], 0
+    for identifier, message, stage, count in zip(*columns, counts):
+        stack = stack_text(identifier, message, frames[start:start + count])
+        failures.append(Failure(identifier, message, stack, stage or "function"))
+        start += count
+    return failures
 
+
+def stack_text(identifier: str, message: str, frames: list[tuple[str, str, int]]) -> str:
+    """The stack of a MATLAB error as the run log keeps it: ``identifier: message`` (the
+    message alone without an identifier), then ``  at NAME (FILE, line N)`` for each of
+    the ``frames`` (name, file, line; innermost first) of the user's code, ending before
+    the first frame of the for_each machinery; one line each, each ended by a newline."""
+    shown = [f"{identifier}: {message}" if identifier else message]
+    for name, file, line in frames:
+        if any(driver in name for driver in _DRIVER_FRAMES):
+            break
+        shown.append(f"  at {name} ({file}, line {line})")
+    return "".join(f"{text}\n" for text in shown)

@@ -55,7 +55,7 @@ from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import body, encode, wire_list
 from ..execution import ForEachRun
-from ..foreach_options import ForEachOptions, settle_options
+from ..foreach_options import ForEachOptions, settle_options, split_pairs
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
 from ..planner import PlanError, _wants_table, load_batch
@@ -347,13 +347,25 @@ def normalize_spec(spec: Mapping[str, Any], options: ForEachOptions) -> dict[str
     }
 
 
-def matlab_options(args: Mapping[str, Any]) -> ForEachOptions:
-    """The options of a MATLAB for_each request (``options`` as the user gave them,
-    ``lineage``: scihist's or a Thunk's run), settled by the engine's rules."""
-    given = dict(args.get("options") or {})
+def matlab_options(given: Mapping[str, Any], lineage: bool) -> ForEachOptions:
+    """The options of a MATLAB for_each (name → value as the user gave them; ``lineage``:
+    scihist's or a Thunk's run), settled by the engine's rules."""
+    given = dict(given)
     if isinstance(given.get("where"), dict):
         given["where"] = _filter_spec(given["where"])
-    return settle_options(given, lineage=bool(args.get("lineage", False)), language="matlab")
+    return settle_options(given, lineage=lineage, language="matlab")
+
+
+def _database_handle(db: Any) -> Any:
+    """The handle of the ``db`` option: MATLAB sends a scidb.Database as ``{"handle": h}``."""
+    if is_empty(db):
+        return None
+    if isinstance(db, dict) and set(db) == {"handle"}:
+        return db["handle"]
+    raise GatewayError("the 'db' option takes a scidb.Database (from scidb.configure_database "
+                       "or scidb.get_database), not a {}".format(
+                           "struct" if isinstance(db, dict) else type(db).__name__),
+                       "scistack:arguments:badDatabase")
 
 
 # ------------------------------------------------------------------ for_each runs
@@ -362,8 +374,11 @@ def matlab_options(args: Mapping[str, Any]) -> ForEachOptions:
 class _ScidbFront:
     """``scidb.for_each``/``scihist.for_each`` runs for MATLAB's driver (see :mod:`.runs`).
 
-    ``run_start`` takes ``spec`` (normalised by :func:`normalize_spec`), ``options`` and
-    ``lineage`` (settled by :func:`matlab_options`) and ``handle``; its reply says how
+    ``run_start`` takes ``spec`` (without iterables), ``pairs`` (MATLAB's name/value
+    pairs: iterables and options, told apart by
+    :func:`~scistack_engine.foreach_options.split_pairs`; a filter as its spec, the
+    database as ``{"handle": h}``) and ``lineage``; the spec is normalised by
+    :func:`normalize_spec`, the options settled by :func:`matlab_options`. Its reply says how
     MATLAB runs the function: ``send`` (outputs go to the engine; false keeps them in
     MATLAB), ``raise`` and ``progress`` (``None``: automatic). Input values go to MATLAB
     as stored bytes where a value is one record's (so MATLAB class hints survive);
@@ -373,14 +388,17 @@ class _ScidbFront:
     """
 
     def start(self, args: Mapping[str, Any]) -> tuple[ForEachRun, dict[str, Any]]:
-        options = matlab_options(args)
-        spec = normalize_spec(dict(args["spec"]), options)
+        given, iterables = split_pairs(items(args.get("pairs")), "scidb")
+        handle = _database_handle(given.pop("db", None))
+        options = matlab_options(given, bool(args.get("lineage", False)))
+        spec = normalize_spec({**args["spec"], "iterables": iterables}, options)
         spec["executor"] = options.executor  # kept in the run log's options
-        run = ForEachRun(_db(args), spec, language="matlab", save=options.save,
-                         dry_run=options.dry_run)
+        run = ForEachRun(session.by_handle(handle), spec, language="matlab",
+                         save=options.save, dry_run=options.dry_run)
         return run, {"sent": self._sent(run), "chunk": float(spec["batch_size"]),
                      "dry_run": options.dry_run, "send": options.save,
-                     "raise": options.raise_errors, "progress": options.progress}
+                     "raise": options.raise_errors, "progress": options.progress,
+                     "executor": options.executor}
 
     @staticmethod
     def _sent(run: ForEachRun) -> list[str]:

@@ -42,7 +42,7 @@ from scifor.protocol import TableRun, plan
 
 from ..batches import Outcome, RunResult
 from ..codec import body, decode, encode
-from ..foreach_options import as_table_option, executor_option, flag_option
+from ..foreach_options import as_table_option, executor_option, flag_option, split_pairs
 from .dispatch import operation
 from .matlab_args import is_empty, items, stored_wire, texts
 from .runs import register_front
@@ -76,13 +76,18 @@ class _SciforFront:
     """``scifor.for_each`` runs for MATLAB's driver (see :mod:`.runs`).
 
     ``run_start`` takes the call: ``function`` (its name), ``inputs`` (a cell of input
-    specs, each with its ``name``), ``keys`` and ``values`` (the iterables, in order),
-    ``where``, ``as_table``, ``distribute``, ``output_names``, ``on_error``, ``dry_run``,
-    ``progress`` and ``executor``, as the user gave them (checked here and by scifor's
-    planner); the reply says how MATLAB runs the function (``raise``, ``progress``).
+    specs, each with its ``name``) and ``pairs``: the iterables and the options
+    (``where`` as a filter spec, ``as_table``, ``distribute``, ``output_names``,
+    ``on_error``, ``dry_run``, ``progress``, ``executor``) in one list of name/value
+    pairs as the user gave them, told apart by
+    :func:`~scistack_engine.foreach_options.split_pairs` and checked here and by
+    scifor's planner; ``batch_size`` (combinations per chunk) is the driver's; the reply
+    says how MATLAB runs the function (``raise``,
+    ``progress``, ``executor``, ``n_out``: how many outputs ``output_names`` names).
     The sent inputs are the table inputs (constants stay in MATLAB); each combination's
     values are its sliced tables. What MATLAB returns is one value per output, a table
-    where MATLAB marked it (``scifor.Table``); the result is scifor's table and report.
+    where MATLAB marked it (``scifor.Table``); the result is scifor's table and report,
+    its skipped and errors records as ``fields`` and ``values`` (see :func:`_records`).
     """
 
     def start(self, args: Mapping[str, Any]) -> tuple[TableRun, dict[str, Any]]:
@@ -93,29 +98,29 @@ class _SciforFront:
             name = str(item["name"])
             names.append(name)
             inputs[name] = _input(item, f"input {name!r}", schema)
-        keys = texts(args.get("keys"), "for_each")
-        values = items(args.get("values"))
-        if len(keys) != len(values):
-            raise InputError("for_each: every iterable name needs a value.")
-        output_names, as_table = args.get("output_names"), args.get("as_table")
-        executor_option(args.get("executor") or "serial", "matlab")
+        options, iterables = split_pairs(items(args.get("pairs")), "scifor")
+        output_names, as_table = options.get("output_names"), options.get("as_table")
+        executor = executor_option(options.get("executor") or "serial", "matlab")
         planned = plan(
             str(args.get("function") or "function"),
             inputs,
-            {key: _iterable(value) for key, value in zip(keys, values)},
-            where=_filter(args.get("where")),
+            {key: _iterable(value) for key, value in iterables.items()},
+            where=_filter(options.get("where")),
             as_table=False if is_empty(as_table) else as_table_option(as_table),
-            distribute=flag_option("distribute", args.get("distribute", False)),
+            distribute=flag_option("distribute", options.get("distribute", False)),
             output_names=None if is_empty(output_names) else texts(output_names, "output_names"),
-            on_error=str(args.get("on_error") or "continue"),
+            on_error=str(options.get("on_error") or "continue"),
         )
-        dry_run = flag_option("dry_run", args.get("dry_run", False))
-        progress = args.get("progress")
+        dry_run = flag_option("dry_run", options.get("dry_run", False))
+        progress = options.get("progress")
         run = TableRun(planned, dry_run=dry_run)
+        named = planned.output_names
         size: Any = args.get("batch_size")  # a MATLAB number, or empty
         chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
-        return run, {"sent": [n for n in names if n in planned.inputs], "chunk": float(chunk),
-                     "dry_run": dry_run, "send": True, "raise": planned.on_error == "raise",
+        return run, {"sent": [n for n in names if n in planned.inputs],
+                     "chunk": float(chunk), "dry_run": dry_run, "send": True,
+                     "raise": planned.on_error == "raise", "executor": executor,
+                     "n_out": None if named is None else float(len(named)),
                      "progress": None if is_empty(progress) else flag_option("progress",
                                                                              progress)}
 
@@ -148,12 +153,24 @@ class _SciforFront:
 
     def result(self, run: TableRun, result: RunResult) -> dict[str, Any]:
         table = result.table
-        report = {key: table.attrs[key] for key in ("skipped", "errors", "summary")}
+        report = {part: _records(table.attrs[part], fields)
+                  for part, fields in _REPORT_FIELDS.items()}
         # 'function' is a MATLAB keyword, never a struct field: the summary says function_name
         report["summary"] = {("function_name" if key == "function" else key): value
-                             for key, value in report["summary"].items()}
+                             for key, value in table.attrs["summary"].items()}
         return {"result": _to_matlab(table), "report": report,
                 "position": float(run.reached), "total": float(run.plan.total)}
+
+
+#: The fields of the report's records, in the order of their struct arrays in MATLAB.
+_REPORT_FIELDS = {"skipped": ("combo", "reason"),
+                  "errors": ("combo", "stage", "error_type", "message", "traceback")}
+
+
+def _records(records: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Report records as MATLAB makes a struct array of them (cell2struct): the
+    ``fields`` and the ``values``, record after record."""
+    return {"fields": list(fields), "values": [r[f] for r in records for f in fields]}
 
 
 register_front("scifor", _SciforFront())
@@ -314,6 +331,9 @@ def _filter(spec: Any) -> Filter | None:
     """A scifor filter from the spec a MATLAB scifor.Filter carries."""
     if is_empty(spec):
         return None
+    if isinstance(spec, dict) and set(spec) == {"column"}:
+        raise FilterError(f"where takes a filter: compare the column, e.g. "
+                          f"scifor.Col('{spec['column']}') > 3")
     if not isinstance(spec, dict) or "op" not in spec:
         raise FilterError(
             "where takes a filter built with scifor.Col, e.g. scifor.Col('snr') > 3."

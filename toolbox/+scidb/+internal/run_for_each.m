@@ -21,9 +21,6 @@ function [result, info] = run_for_each(fn, inputs, outputs, args, with_lineage)
 %
 %   See also scidb.for_each, scihist.for_each.
 
-names = {'where', 'dry_run', 'save', 'skip_existing', 'as_table', 'batch_size', 'on_error', ...
-         'progress', 'executor', 'db', 'force', 'skip_computed'};  % the engine checks them
-[iterables, options] = scidb.internal.parse_metadata(args, names, 'for_each');
 fingerprint = '';
 if isa(fn, 'scilineage.Thunk')
     % a Thunk keeps its meaning: lineage with its fingerprint (or declared version)
@@ -31,8 +28,9 @@ if isa(fn, 'scilineage.Thunk')
     fn = fn.fn;
     with_lineage = true;
 end
-fn = function_handle_of(fn);
-fname = function_name(fn);
+[fn, fname] = scistack.internal.function_of(fn, 'scistack:foreach:badFunction', ...
+                                            ['for_each: the first argument is the function ', ...
+                                             'to run, as a handle (@bandpass_filter), not a %s']);
 if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
@@ -43,22 +41,16 @@ if any(~cellfun(@isempty, [readers, writers]))
     plain = fn;
     fn = @(varargin) scidb.internal.serialised_call(plain, readers, writers, varargin{:});
 end
-spec = struct('function', fname, 'outputs', {out_names}, 'iterables', iterables, ...
-              'fingerprint', fingerprint);
+spec = struct('function', fname, 'outputs', {out_names}, 'fingerprint', fingerprint);
 spec.inputs = input_specs;
-request = struct('front', 'scidb', 'spec', spec, 'options', sent_options(options), ...
-                 'lineage', with_lineage);
-request = scidb.internal.with_handle(request, options, []);
-workers = [];
-if isfield(options, 'executor')
-    workers = scistack.internal.parallel_workers(options.executor, fname);
-end
+request = struct('front', 'scidb', 'spec', spec, 'lineage', with_lineage);
+request.pairs = scistack.internal.sent_pairs(args);  % the engine tells options apart
 started = scistack.internal.engine_call('run_start', request);
 kept = cell(0, numel(out_names));
 finished = started;
 if ~started.done
     driver = struct('name', fname, 'n_out', numel(out_names), 'mark_tables', false, ...
-                    'workers', workers, 'positions', find(~is_constant));
+                    'positions', find(~is_constant));
     [finished, kept] = scistack.internal.run_batches(fn, started, call_args, driver);
 end
 result = result_table(finished, out_names, kept, started.send || started.dry_run);
@@ -82,31 +74,7 @@ end
 result = scidb.internal.columns_table(columns, cellstr(finished.names), finished.rows);
 end
 
-function options = sent_options(options)
-% The options as given, for the engine to check: a filter as its spec, the database apart.
-if isfield(options, 'where') && isa(options.where, 'scidb.Filter')
-    options.where = options.where.spec;
-end
-if isfield(options, 'db')
-    options = rmfield(options, 'db');
-end
-end
-
 % ------------------------------------------------------------------ arguments
-
-function fn = function_handle_of(fn)
-if isstring(fn) && numel(fn) == 1
-    fn = char(fn);
-end
-if ischar(fn) && size(fn, 1) == 1
-    fn = str2func(fn);
-end
-if ~isa(fn, 'function_handle')
-    error('scistack:foreach:badFunction', ...
-          ['for_each: the first argument is the function to run, as a handle ', ...
-           '(@bandpass_filter), not a %s'], class(fn));
-end
-end
 
 function fingerprint = provenance_fingerprint(fn, fname, with_lineage)
 % The code fingerprint saved with the outputs. Lineage needs it; a plain for_each records
@@ -121,13 +89,6 @@ catch err
     warning('scistack:foreach:noProvenance', ...
             'for_each(%s): outputs are saved without provenance: %s', fname, err.message);
     fingerprint = '';
-end
-end
-
-function name = function_name(fn)
-name = func2str(fn);
-if numel(name) > 1 && name(1) == '@' && isvarname(name(2:end))
-    name = name(2:end);
 end
 end
 

@@ -11,6 +11,8 @@
 %
 % for_each
 %   run_batches        - Run one for_each of the engine in MATLAB: the driver of every for_each.
+%   sent_pairs         - A for_each's name/value pairs as the engine reads them.
+%   function_of        - A for_each's function argument as a handle, and its name.
 %   call_combinations  - Call a for_each function once per argument list; report each.
 %   failure_report     - An error as the for_each run log keeps it.
 %   parallel_workers   - The workers a for_each's 'executor' option asks for.

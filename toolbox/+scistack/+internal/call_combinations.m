@@ -6,8 +6,8 @@ function outcomes = call_combinations(fn, n_out, arglists)
 %     ok       true when FN returned
 %     outputs  1-by-N_OUT cell of what FN returned ({} when it failed)
 %     seconds  how long the call took
-%     failure  [] or a struct: identifier, message, stack (text as the run log keeps
-%              it) and stage ('function')
+%     failure  [] or a struct (scistack.internal.failure_report): identifier,
+%              message, stage ('function') and the stack frames
 %     pid      the id of the process that made the call (the run log records it)
 %
 %   It touches nothing but FN and its arguments (no engine, no Python), so the same

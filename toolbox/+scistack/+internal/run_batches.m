@@ -11,12 +11,12 @@ function [finished, kept] = run_batches(fn, started, args, options)
 %   ARGS is FN's argument list (a 1-by-K cell) with the constants in place; the values
 %   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions. How
 %   the run goes is the engine's answer in STARTED: chunk, commit_seconds, raise (stop at
-%   the first failure and rethrow it) and send (false: outputs stay here, in KEPT, an
-%   N-by-n_out cell by plan position); the progress lines are the engine's, shown as
-%   each commit's reply brings them. OPTIONS fields: name (the function's name, for messages),
-%   n_out (outputs asked of FN), positions, mark_tables (true: scifor.Table outputs are
-%   sent as tables), workers (scistack.internal.parallel_workers: [] to run every
-%   combination here).
+%   the first failure and rethrow it), send (false: outputs stay here, in KEPT, an
+%   N-by-n_out cell by plan position) and executor (the checked 'executor' option:
+%   'processes' runs on scistack.internal.parallel_workers); the progress lines are the
+%   engine's, shown as each commit's reply brings them. OPTIONS fields: name (the
+%   function's name, for messages), n_out (outputs asked of FN), positions, mark_tables
+%   (true: scifor.Table outputs are sent as tables).
 %
 %   With workers, the first three
 %   combinations run here to measure FN; a function under a millisecond goes on here,
@@ -38,6 +38,12 @@ function [finished, kept] = run_batches(fn, started, args, options)
 
 for field = {'chunk', 'commit_seconds', 'raise', 'send'}
     options.(field{1}) = started.(field{1});  % how the engine says the run goes
+end
+try
+    options.workers = scistack.internal.parallel_workers(started.executor, options.name);
+catch err
+    scistack.internal.engine_call('run_finish', 'run_id', started.run_id, 'status', 'failed');
+    rethrow(err);
 end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
@@ -154,8 +160,7 @@ if outcome.ok
     end
 end
 kept = struct('index', index, 'seconds', outcome.seconds, 'ok', isempty(failure), ...
-              'items', {items}, 'marks', marks, 'failure', failure, ...
-              'pid', outcome.pid, 'worker', worker_name(run.workers, outcome.pid));
+              'items', {items}, 'marks', marks, 'failure', failure, 'pid', outcome.pid);
 if isempty(failure)
     if ~options.send
         run.kept(index + 1, :) = outcome.outputs;
@@ -170,17 +175,6 @@ if ~isempty(failure) && options.raise
         err = struct('identifier', failure.identifier, 'message', failure.message);
     end
     run.failure = err;
-end
-end
-
-function name = worker_name(workers, pid)
-% 'main' for a call made in this MATLAB, else the kind of worker and its process id.
-if isempty(workers) || pid == workers.main_pid
-    name = 'main';
-elseif pid == 0
-    name = workers.kind;  % the worker was lost
-else
-    name = sprintf('%s-%d', workers.kind, pid);
 end
 end
 
@@ -216,14 +210,21 @@ items = [{}, outcomes.items];
 request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
                  'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks], ...
                  'pids', [outcomes.pid]);
-request.workers = {outcomes.worker};
+if ~isempty(options.workers)  % the engine names each call's worker from its pid
+    request.worker_kind = options.workers.kind;
+    request.main_pid = options.workers.main_pid;
+end
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
-fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stacks', 'stack'; ...
-          'stages', 'stage'};
+fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stages', 'stage'; ...
+          'frame_names', 'names'; 'frame_files', 'files'; 'frame_lines', 'lines'};
 for f = 1:size(fields, 1)
     request.(fields{f, 1}) = cellfun(@(x) x.(fields{f, 2}), failed, 'UniformOutput', false);
 end
+request.frame_counts = cellfun(@numel, request.frame_lines);
+request.frame_names = [{}, request.frame_names{:}];
+request.frame_files = [{}, request.frame_files{:}];
+request.frame_lines = [zeros(1, 0), request.frame_lines{:}];
 reply = scistack.internal.engine_call('run_commit', request);
 if ~isempty(reply.progress)
     fprintf('%s\n', reply.progress);
