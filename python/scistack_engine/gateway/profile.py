@@ -100,19 +100,27 @@ def lower_active(wire: bytes) -> bytes:
 def lower(wire: bytes, profile: str) -> bytes:
     """The wire bytes ``wire`` (header included) lowered for ``profile``."""
     lowering = _Lowering(memoryview(wire), profile)
-    try:
-        lowering.item()
-    except (WireFormatError, UnsupportedValueError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
-        raise WireFormatError(f"malformed wire data at byte {lowering.r.pos}: {exc}") from exc
-    if lowering.r.pos != len(wire):
-        raise WireFormatError(f"trailing bytes after the value at byte {lowering.r.pos}")
+    rewrite_whole(lowering, len(wire))
     return b"".join(lowering.out)
 
 
-def _text(s: str) -> bytes:
-    raw = s.encode("utf-8")
+def rewrite_whole(walk: Any, size: int) -> None:
+    """Run ``walk.item()`` (a rewriting walk whose reader is ``walk.r``) over one whole
+    value of ``size`` bytes: bytes no encoder writes are a :class:`WireFormatError` that
+    says where, as are bytes left after the value."""
+    try:
+        walk.item()
+    except (WireFormatError, UnsupportedValueError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
+        raise WireFormatError(f"malformed wire data at byte {walk.r.pos}: {exc}") from exc
+    if walk.r.pos != size:
+        raise WireFormatError(f"trailing bytes after the value at byte {walk.r.pos}")
+
+
+def text_bytes(s: str | bytes) -> bytes:
+    """A wire text body: u64 byte count, then the UTF-8 bytes."""
+    raw = s.encode("utf-8") if isinstance(s, str) else s
     return _U64.pack(len(raw)) + raw
 
 
@@ -120,7 +128,7 @@ def _array(arr: np.ndarray) -> bytes:
     """An ``a`` item in ``F`` (column-major) order."""
     arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     shape = b"".join(_U64.pack(n) for n in arr.shape)
-    return (b"a" + _text(arr.dtype.str[1:]) + b"F" + _U64.pack(arr.ndim) + shape
+    return (b"a" + text_bytes(arr.dtype.str[1:]) + b"F" + _U64.pack(arr.ndim) + shape
             + arr.tobytes(order="F"))
 
 
@@ -129,13 +137,13 @@ def _int(value: int) -> bytes:
     else a ``g`` ``i8`` scalar (an int64)."""
     if float(value) < 2.0**63 and int(float(value)) == value:
         return b"f" + _F64.pack(float(value))
-    return b"g" + _text("i8") + _I64.pack(value)
+    return b"g" + text_bytes("i8") + _I64.pack(value)
 
 
 def _texts(values: Any) -> bytes:
     """An ``l`` of ``s`` items (``n`` for None)."""
     return b"l" + _U64.pack(len(values)) + b"".join(
-        b"n" if v is None else b"s" + _text(str(v)) for v in values)
+        b"n" if v is None else b"s" + text_bytes(str(v)) for v in values)
 
 
 class _Lowering:
@@ -168,7 +176,7 @@ class _Lowering:
         elif tag == b"i":
             self.out.append(_int(r.i64()))
         elif tag == b"c":
-            self.out.append(b"g" + _text("c16") + bytes(r.take(16)))
+            self.out.append(b"g" + text_bytes("c16") + bytes(r.take(16)))
         elif tag in (b"s", b"I"):
             r.take(r.u64())
             self.copy_from(start)
@@ -263,10 +271,10 @@ class _Lowering:
             return _array(arr)
         if kind == "f":
             single = arr.astype(np.float32)
-            return b"g" + _text("f4") + single.tobytes() if scalar else _array(single)
+            return b"g" + text_bytes("f4") + single.tobytes() if scalar else _array(single)
         if kind == "U":
             if scalar:
-                return b"s" + _text(str(arr[()]))
+                return b"s" + text_bytes(str(arr[()]))
             raws = [str(x).encode("utf-8") for x in arr.reshape(-1, order="F")]
             return (b"W" + _U64.pack(arr.ndim) + b"".join(_U64.pack(n) for n in arr.shape)
                     + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
@@ -289,9 +297,9 @@ class _Lowering:
             ticks = np.where(ticks == _NAT, _NAT, ticks * _factor(unit))
             rate = 1
         ticks = np.asarray(ticks, dtype=np.int64)
-        head = b"T" + _U64.pack(rate) + _text(_matlab_zone(zone))
+        head = b"T" + _U64.pack(rate) + text_bytes(_matlab_zone(zone))
         if scalar:
-            return head + b"g" + _text("i8") + _I64.pack(int(ticks))
+            return head + b"g" + text_bytes("i8") + _I64.pack(int(ticks))
         return head + _array(ticks)
 
     def time_scalar(self, tag: bytes) -> bytes:
@@ -323,7 +331,7 @@ class _Lowering:
             r.take(1)
             start, stop, step = r.i64(), r.i64(), r.i64()
             if not (start == 0 and step == 1 and stop == nrows and _empty(index_name)):
-                first = [_text(_name_text(index_name, 0)),
+                first = [text_bytes(_name_text(index_name, 0)),
                          _array(np.arange(start, stop, step, dtype=np.float64))]
         else:
             values = r.column()
@@ -333,13 +341,13 @@ class _Lowering:
                 row_names = _texts(texts)
             else:
                 r.pos = index_start
-                first = [_text(_name_text(index_name, 0)), *self.collected(self.column)]
+                first = [text_bytes(_name_text(index_name, 0)), *self.collected(self.column)]
         names: list[bytes | memoryview] = []
         for position in range(1, ncols + 1):
-            names.append(_text(_name_text(r.item(), position)))
+            names.append(text_bytes(_name_text(r.item(), position)))
             names.extend(self.collected(self.column))
         self.out += [b"Q", _U64.pack(nrows), _U64.pack(ncols + (1 if first else 0)),
-                     _text(_name_text(index_name, 0)), row_names, *first, *names]
+                     text_bytes(_name_text(index_name, 0)), row_names, *first, *names]
 
     def collected(self, step: Any) -> list[bytes | memoryview]:
         """The chunks ``step()`` emits, taken out of the output."""
@@ -386,7 +394,7 @@ class _Lowering:
         spec = r.text()
         mask = r.expect_array()
         if spec.startswith(("str[", "string[")):
-            self.out.append(b"h" + _text("string"))
+            self.out.append(b"h" + text_bytes("string"))
             self.item()
             return
         values = r.expect_array()
@@ -461,7 +469,7 @@ def _iso(ticks: int, unit: str, shown: str, zone: str) -> bytes:
             text += f".{nanos // scale:0{digits}d}"
         if zone:
             text += "Z"
-    return b"s" + _text(text)
+    return b"s" + text_bytes(text)
 
 
 def _civil_date(days: int) -> tuple[int, int, int]:

@@ -54,6 +54,7 @@ import numpy as np
 
 from ..codec import HEADER, _Reader
 from ..errors import UnsupportedValueError, WireFormatError
+from .profile import rewrite_whole, text_bytes
 
 __all__ = ["raise_wire"]
 
@@ -69,22 +70,10 @@ def raise_wire(wire: bytes) -> bytes:
     """``wire`` (header included) with every request-profile item raised to its stored
     form; ``wire`` itself when it holds none."""
     raising = _Raising(memoryview(wire))
-    try:
-        raising.item()
-    except (WireFormatError, UnsupportedValueError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
-        raise WireFormatError(f"malformed wire data at byte {raising.r.pos}: {exc}") from exc
-    if raising.r.pos != len(wire):
-        raise WireFormatError(f"trailing bytes after the value at byte {raising.r.pos}")
+    rewrite_whole(raising, len(wire))
     if not raising.changed:
         return wire
     return b"".join(raising.out)
-
-
-def _text(s: str | bytes) -> bytes:
-    raw = s.encode("utf-8") if isinstance(s, str) else s
-    return _U64.pack(len(raw)) + raw
 
 
 def _shape(shape: tuple[int, ...]) -> bytes:
@@ -97,7 +86,7 @@ def _shape(shape: tuple[int, ...]) -> bytes:
 def _array(values: np.ndarray, code: str, size: tuple[int, ...]) -> bytes:
     """An ``a`` item of column-major ``values`` (flat) with MATLAB ``size``."""
     data = values.astype("<" + code, copy=False).tobytes()
-    return b"a" + _text(code) + b"F" + _shape(size) + data
+    return b"a" + text_bytes(code) + b"F" + _shape(size) + data
 
 
 def _column(values: np.ndarray, code: str) -> bytes:
@@ -107,7 +96,7 @@ def _column(values: np.ndarray, code: str) -> bytes:
 
 def _hint(name: str, size: tuple[int, ...] | None) -> bytes:
     text = name if size is None else f"{name}:{'x'.join(str(n) for n in size)}"
-    return b"h" + _text(text)
+    return b"h" + text_bytes(text)
 
 
 def _series(column: bytes, n: int) -> bytes:
@@ -213,23 +202,23 @@ class _Raising:
             size, texts = self.texts()
             if size == (1, 1):
                 t = texts[0]
-                return _hint("string", None) + (b"n" if t is None else b"s" + _text(t))
+                return _hint("string", None) + (b"n" if t is None else b"s" + text_bytes(t))
             order = _row_major(size)
             return (_hint("string", size) + b"O" + _shape(size)
-                    + b"".join(b"n" if texts[k] is None else b"s" + _text(texts[k])
+                    + b"".join(b"n" if texts[k] is None else b"s" + text_bytes(texts[k])
                                for k in order))
         if tag == b"T":
             size, ticks, zone = self.times()
             if size == (1, 1):
                 if ticks[0] == _NAT:
                     return b"M"
-                return b"p" + _I64.pack(int(ticks[0])) + _text("ns") + _text(zone)
+                return b"p" + _I64.pack(int(ticks[0])) + text_bytes("ns") + text_bytes(zone)
             return _hint("datetime", size) + _series(_time_column(ticks, zone), len(ticks))
         if tag == b"L":
             size, millis = self.numbers()
             ticks = _duration_ticks(millis)
             if size == (1, 1):
-                return b"g" + _text("m8[ns]") + ticks.astype("<i8").tobytes()
+                return b"g" + text_bytes("m8[ns]") + ticks.astype("<i8").tobytes()
             return _hint("duration", size) + _array(ticks, "m8[ns]", size)
         if tag == b"K":
             size, column = self.categorical()
@@ -328,7 +317,7 @@ class _Raising:
         size, codes = self.numbers()
         codes = np.where(np.isnan(codes), -1, codes - 1).astype(np.int32)
         column = (b"k" + bytes(ordered) + b"o" + _U64.pack(len(names))
-                  + b"".join(b"s" + _text(t or b"") for t in names) + _column(codes, "i4"))
+                  + b"".join(b"s" + text_bytes(t or b"") for t in names) + _column(codes, "i4"))
         return size, column
 
     def table(self) -> bytes:
@@ -340,12 +329,12 @@ class _Raising:
             index = b"nr" + _I64.pack(0) + _I64.pack(rows) + _I64.pack(1)
         else:
             _, names = self.texts()
-            index = (b"s" + _text(dimension) + b"o" + _U64.pack(len(names))
-                     + b"".join(b"s" + _text(t or b"") for t in names))
+            index = (b"s" + text_bytes(dimension) + b"o" + _U64.pack(len(names))
+                     + b"".join(b"s" + text_bytes(t or b"") for t in names))
         parts = [b"F", _U64.pack(rows), _U64.pack(ncols), index]
         for _ in range(ncols):
             name = r.text()
-            parts += [b"s" + _text(name), self.table_column(name)]
+            parts += [b"s" + text_bytes(name), self.table_column(name)]
         return b"".join(parts)
 
     def table_column(self, name: str) -> bytes:  # noqa: C901 - one branch per class
@@ -366,9 +355,9 @@ class _Raising:
             wsize, texts = self.texts()
             _one_column(name, wsize)
             mask = np.array([t is None for t in texts], dtype=bool)
-            return (b"e" + _text("string[python]") + _column(mask, "b1") + b"l"
+            return (b"e" + text_bytes("string[python]") + _column(mask, "b1") + b"l"
                     + _U64.pack(len(texts))
-                    + b"".join(b"n" if t is None else b"s" + _text(t) for t in texts))
+                    + b"".join(b"n" if t is None else b"s" + text_bytes(t) for t in texts))
         if tag == b"T":
             tsize, ticks, zone = self.times()
             _one_column(name, tsize)
@@ -418,7 +407,7 @@ def _time_column(ticks: np.ndarray, zone: str) -> bytes:
     """Naive: ``a`` datetime64[ns] of wall-clock ticks; zoned: ``e`` of UTC instants."""
     if not zone:
         return _column(ticks, "M8[ns]")
-    return (b"e" + _text(f"datetime64[ns, {zone}]") + _column(ticks == _NAT, "b1")
+    return (b"e" + text_bytes(f"datetime64[ns, {zone}]") + _column(ticks == _NAT, "b1")
             + _column(ticks, "M8[ns]"))
 
 
