@@ -100,22 +100,38 @@ def lower_active(wire: bytes) -> bytes:
 def lower(wire: bytes, profile: str) -> bytes:
     """The wire bytes ``wire`` (header included) lowered for ``profile``."""
     lowering = _Lowering(memoryview(wire), profile)
-    rewrite_whole(lowering, len(wire))
+    lowering.whole()
     return b"".join(lowering.out)
 
 
-def rewrite_whole(walk: Any, size: int) -> None:
-    """Run ``walk.item()`` (a rewriting walk whose reader is ``walk.r``) over one whole
-    value of ``size`` bytes: bytes no encoder writes are a :class:`WireFormatError` that
-    says where, as are bytes left after the value."""
-    try:
-        walk.item()
-    except (WireFormatError, UnsupportedValueError):
-        raise
-    except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
-        raise WireFormatError(f"malformed wire data at byte {walk.r.pos}: {exc}") from exc
-    if walk.r.pos != size:
-        raise WireFormatError(f"trailing bytes after the value at byte {walk.r.pos}")
+class RewritingWalk:
+    """One walk over wire bytes (header included) that copies what stays and rewrites the
+    rest into ``out``; a subclass's ``item`` reads one item at ``r`` and writes its form."""
+
+    def __init__(self, buf: memoryview) -> None:
+        if bytes(buf[:4]) != HEADER:
+            raise WireFormatError("not SciStack wire data: the header is missing")
+        self.r = _Reader(buf, 4)
+        self.out: list[bytes | memoryview] = [HEADER]
+
+    def item(self) -> None:
+        raise NotImplementedError
+
+    def copy_from(self, start: int) -> None:
+        """Copy the bytes read since ``start`` as they are."""
+        self.out.append(self.r.buf[start:self.r.pos])
+
+    def whole(self) -> None:
+        """Walk one whole value: bytes no encoder writes are a :class:`WireFormatError`
+        that says where, as are bytes left after the value."""
+        try:
+            self.item()
+        except (WireFormatError, UnsupportedValueError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - bytes no encoder writes
+            raise WireFormatError(f"malformed wire data at byte {self.r.pos}: {exc}") from exc
+        if self.r.pos != len(self.r.buf):
+            raise WireFormatError(f"trailing bytes after the value at byte {self.r.pos}")
 
 
 def text_bytes(s: str | bytes) -> bytes:
@@ -146,18 +162,12 @@ def _texts(values: Any) -> bytes:
         b"n" if v is None else b"s" + text_bytes(str(v)) for v in values)
 
 
-class _Lowering:
-    """One walk over wire bytes, copying what stays and rewriting the rest."""
+class _Lowering(RewritingWalk):
+    """One walk over wire bytes, copying what stays and lowering the rest for a profile."""
 
     def __init__(self, buf: memoryview, profile: str) -> None:
-        if bytes(buf[:4]) != HEADER:
-            raise WireFormatError("not SciStack wire data: the header is missing")
-        self.r = _Reader(buf, 4)
+        super().__init__(buf)
         self.matlab = profile == "matlab"
-        self.out: list[bytes | memoryview] = [HEADER]
-
-    def copy_from(self, start: int) -> None:
-        self.out.append(self.r.buf[start:self.r.pos])
 
     def item(self) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         r = self.r

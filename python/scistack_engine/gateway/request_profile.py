@@ -52,9 +52,8 @@ import struct
 
 import numpy as np
 
-from ..codec import HEADER, _Reader
 from ..errors import UnsupportedValueError, WireFormatError
-from .profile import rewrite_whole, text_bytes
+from .profile import RewritingWalk, text_bytes
 
 __all__ = ["raise_wire"]
 
@@ -70,7 +69,7 @@ def raise_wire(wire: bytes) -> bytes:
     """``wire`` (header included) with every request-profile item raised to its stored
     form; ``wire`` itself when it holds none."""
     raising = _Raising(memoryview(wire))
-    rewrite_whole(raising, len(wire))
+    raising.whole()
     if not raising.changed:
         return wire
     return b"".join(raising.out)
@@ -113,18 +112,12 @@ def _refuse(message: str) -> UnsupportedValueError:
     return UnsupportedValueError(message)
 
 
-class _Raising:
+class _Raising(RewritingWalk):
     """One walk over request bytes, copying what is stored as it is and raising the rest."""
 
     def __init__(self, buf: memoryview) -> None:
-        if bytes(buf[:4]) != HEADER:
-            raise WireFormatError("not SciStack wire data: the header is missing")
-        self.r = _Reader(buf, 4)
-        self.out: list[bytes | memoryview] = [HEADER]
+        super().__init__(buf)
         self.changed = False
-
-    def copy_from(self, start: int) -> None:
-        self.out.append(self.r.buf[start:self.r.pos])
 
     def item(self) -> None:  # noqa: C901 - one dispatch table, read top to bottom
         r = self.r
