@@ -33,9 +33,9 @@ SciStack that raises it, one word per part:
 ``scistack:lineage:badOption``           :class:`LineageOptionError`
 ``scistack:lineage:badRecord``           :class:`LineageFormatError`
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
-``scistack:foreach:badOption``            :class:`ForEachOptionError` (foreach_options)
-``scistack:foreach:badFilter``            :class:`FilterOptionError`
-``scistack:foreach:badExecutor``          :class:`ExecutorOptionError`
+``scistack:foreach:badOption``           :class:`ForEachOptionError` (foreach_options)
+``scistack:foreach:badFilter``           :class:`FilterOptionError`
+``scistack:foreach:badExecutor``         :class:`ExecutorOptionError`
 ``scistack:foreach:outputCount``         ``OutputsError`` (execution)
 ``scistack:foreach:unknownRun``          ``RunStateError`` (the gateway's run protocol)
 ``scistack:foreach:unsendable``          :class:`UnsendableFunctionError` (executors)
