@@ -185,7 +185,8 @@ MATLAB_VERSION_SCHEME = "scistack-matlab-version-v1"
 
 
 def _thunk_option(name: Any, value: Any, options: dict[str, Any]) -> None:
-    """Set one name/value option of a MATLAB Thunk (names without regard to case)."""
+    """Set one name/value option of a MATLAB Thunk (names without regard to case), in
+    Python's form: a whole MATLAB number becomes an int; the values are checked after."""
     if not isinstance(name, str):
         raise LineageOptionError(f"option names are text, not a {type(name).__name__}")
     key = name.lower()
@@ -193,12 +194,8 @@ def _thunk_option(name: Any, value: Any, options: dict[str, Any]) -> None:
         number = items(value)
         whole = (len(number) == 1 and isinstance(number[0], (int, float))
                  and not isinstance(number[0], bool) and float(number[0]).is_integer())
-        if not whole or number[0] < 1:
-            raise LineageOptionError("n_outputs must be a positive whole number")
-        options["n_outputs"] = int(number[0])
+        options["n_outputs"] = int(number[0]) if whole else value
     elif key == "version":
-        if not isinstance(value, str) or not value:
-            raise LineageOptionError("version must be non-empty text, as 'v2'")
         options["version"] = value
     else:
         raise LineageOptionError(
@@ -216,11 +213,14 @@ def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
     if len(pairs) % 2:
         raise LineageOptionError(
             "options of scilineage.Thunk come in name/value pairs: 'n_outputs', 2")
-    options = {"n_outputs": int(args.get("n_outputs") or 1),
-               "version": str(args.get("version") or "")}
+    options: dict[str, Any] = {"n_outputs": int(args.get("n_outputs") or 1),
+                               "version": str(args.get("version") or "")}
+    given: dict[str, Any] = {}
     for name, value in zip(pairs[::2], pairs[1::2]):
-        _thunk_option(name, value, options)
-    check_thunk_options(options["n_outputs"], options["version"] or None)
+        _thunk_option(name, value, given)
+    check_thunk_options(given.get("n_outputs", options["n_outputs"]),
+                        given.get("version", options["version"] or None))
+    options.update(given)
     digest = ""
     if options["version"]:
         digest = content_hash({"scheme": MATLAB_VERSION_SCHEME,
