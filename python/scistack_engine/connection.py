@@ -5,7 +5,9 @@ module turns DuckDB's open failures into SciStack's errors, which name the file,
 process holding it and the fix: :class:`~scistack_engine.errors.DatabaseLockedError` when
 another process holds it (or this process has it open the other way; with a ``timeout``
 the lock is tried again until then), :class:`~scistack_engine.errors.NotADatabaseError`
-when it is no DuckDB file, and the storage faults of :mod:`scistack_engine.faults`. New
+when it is no DuckDB file, and the storage faults of :mod:`scistack_engine.faults`. A
+write-ahead log that ends inside a transaction (:mod:`scistack_engine.wal`) is replayed
+with a :class:`~scistack_engine.wal.WriteAheadLogWarning` saying what DuckDB dropped. New
 files are written in the storage format of :data:`STORAGE_COMPATIBILITY`. It also reads
 the schema keys a SciStack file was created with, and takes a *snapshot* of a file another
 process writes (:func:`snapshot`: the file and its write-ahead log copied while neither
@@ -24,12 +26,14 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 
 import duckdb
 
 from .errors import DatabaseError, DatabaseLockedError, NotADatabaseError
 from .faults import storage_fault
+from .wal import WriteAheadLogWarning, torn_tail
 
 __all__ = ["STORAGE_COMPATIBILITY", "connect", "stored_schema_keys", "snapshot", "lock_holder",
            "ReadOnlyFile"]
@@ -89,13 +93,14 @@ def connect(path: str, read_only: bool, timeout: float = 0.0) -> duckdb.DuckDBPy
 
 
 def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    torn = torn_tail(path + ".wal")
     try:
         # never fetch DuckDB extensions: a SciStack file needs none, and a file of another
         # kind (SQLite, ...) must be refused, not opened through an extension
-        return duckdb.connect(path, read_only=read_only,
-                              config={"autoinstall_known_extensions": False,
-                                      "autoload_known_extensions": False,
-                                      "storage_compatibility_version": STORAGE_COMPATIBILITY})
+        con = duckdb.connect(path, read_only=read_only,
+                             config={"autoinstall_known_extensions": False,
+                                     "autoload_known_extensions": False,
+                                     "storage_compatibility_version": STORAGE_COMPATIBILITY})
     except duckdb.Error as exc:
         message = str(exc)
         if _locked_by_another_process(exc):
@@ -129,6 +134,9 @@ def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
             f"{path!r} is not a readable DuckDB database ({message.splitlines()[0]}); "
             "check the path, or restore the file from a backup"
         ) from exc
+    if torn is not None:
+        warnings.warn(torn.message(path), WriteAheadLogWarning, stacklevel=4)
+    return con
 
 
 def _stamps(paths: tuple[str, ...]) -> tuple[tuple[int, int] | None, ...]:
