@@ -293,8 +293,11 @@ class _Encoder:
         self.item(idx.name)
         if type(idx) is pd.RangeIndex:
             self.emit(b"r" + _I64.pack(idx.start) + _I64.pack(idx.stop) + _I64.pack(idx.step))
-        else:
-            self.column(pd.Series(idx, copy=False))
+            return
+        freq = getattr(idx, "freqstr", None)  # a DatetimeIndex or TimedeltaIndex with a step
+        if freq is not None:
+            self.emit(b"q" + _text(freq))
+        self.column(pd.Series(idx, copy=False))
 
     def column(self, s: pd.Series) -> None:
         """One DataFrame column (or Series or Index values), by its pandas dtype."""
@@ -605,8 +608,26 @@ class _Reader:
         if bytes(self.buf[self.pos:self.pos + 1]) == b"r":
             self.take(1)
             return pd.RangeIndex(self.i64(), self.i64(), self.i64(), name=name)
+        freq = self.frequency()
         values = self.column()
-        return pd.Index(values, name=name, dtype=_exact_dtype(values), copy=False)
+        index = pd.Index(values, name=name, dtype=_exact_dtype(values), copy=False)
+        if freq is None:
+            return index
+        if not isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex)):
+            raise WireFormatError(f"an index of {index.dtype} values declares the frequency "
+                                  f"{freq!r}")
+        try:
+            index.freq = freq
+        except (ValueError, TypeError) as exc:  # a step pandas does not know, or that differs
+            raise WireFormatError(f"an index declares the frequency {freq!r}: {exc}") from exc
+        return index
+
+    def frequency(self) -> str | None:
+        """The frequency text of a ``q`` index form (None when the index has none)."""
+        if bytes(self.buf[self.pos:self.pos + 1]) != b"q":
+            return None
+        self.take(1)
+        return self.text()
 
     def column(self) -> Any:
         """Column values: an ndarray, list or pandas array, to wrap in a Series."""

@@ -174,10 +174,43 @@ def test_dataframe_with_every_column_kind_round_trips():
         pd.DataFrame({"x": [1.0, 2.0]}, index=pd.RangeIndex(10, 30, 10, name="i")),
         pd.DataFrame({"x": [1, 2]}, index=pd.to_datetime(["2020-01-01", "2020-01-02"])),
         pd.DataFrame([[1, 2]], columns=["a", "a"]),
+        pd.DataFrame({"x": range(30)}, index=pd.date_range("2024-03-30", periods=30,
+                                                           freq="h", tz="Europe/Berlin")),
+        pd.DataFrame({"x": [1.5, 2.5, 3.5]}, index=pd.timedelta_range(0, periods=3,
+                                                                      freq="10ms")),
+        pd.DataFrame({"x": [1, 2, 3, 4]}, index=pd.bdate_range("2024-01-05", periods=4,
+                                                               name="day")),
     ],
 )
 def test_dataframe_shapes_and_indexes_round_trip(df):
-    pd.testing.assert_frame_equal(df, roundtrip(df))
+    out = roundtrip(df)
+    pd.testing.assert_frame_equal(df, out)  # checks the index's freq too
+    assert getattr(out.index, "freq", None) == getattr(df.index, "freq", None)
+
+
+def test_a_regular_time_index_keeps_its_frequency_in_a_series():
+    s = pd.Series([0.1, 0.2, 0.3], index=pd.date_range("2024-01-01", periods=3, freq="15min"))
+    out = roundtrip(s)
+    assert out.index.freq == pd.tseries.frequencies.to_offset("15min")
+    pd.testing.assert_series_equal(s, out)
+
+
+@pytest.mark.parametrize("freq, index", [
+    ("h", pd.Index([1, 2, 3])),                               # not a time index
+    ("no such step", pd.DatetimeIndex(["2024-01-01", "2024-01-02"])),
+    ("h", pd.DatetimeIndex(["2024-01-01", "2024-01-03"])),    # steps that differ from it
+])
+def test_a_frequency_that_does_not_fit_its_index_is_a_wire_format_error(freq, index):
+    stored = encode(pd.DataFrame({"x": range(len(index))}, index=index))
+    at = 4 + 1 + 16 + 1  # header, F, rows, columns, the index's name (None: one byte)
+    assert stored[at - 1:at] == b"n"
+    with pytest.raises(WireFormatError, match="frequency"):
+        decode(stored[:at] + b"q" + _text_item(freq) + stored[at:])
+
+
+def _text_item(text: str) -> bytes:
+    data = text.encode()
+    return len(data).to_bytes(8, "little") + data
 
 
 def test_series_round_trip():

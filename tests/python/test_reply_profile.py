@@ -169,6 +169,17 @@ def test_shifted_range_index_becomes_the_first_column():
                           + text("index") + a_item(np.array([5.0, 6.0])))
 
 
+@pytest.mark.parametrize("profile", ["matlab", "octave"])
+def test_a_time_index_with_a_frequency_lowers_as_the_same_index_without_it(profile):
+    times = pd.date_range("2024-01-01", periods=3, freq="min", tz="UTC", name="t")
+    regular = pd.DataFrame({"v": [1.0, 2.0, 3.0]}, index=times)
+    irregular = pd.DataFrame({"v": [1.0, 2.0, 3.0]}, index=pd.DatetimeIndex(list(times),
+                                                                            name="t"))
+    assert irregular.index.freq is None
+    assert encode(regular) != encode(irregular)  # the stored bytes keep the frequency
+    assert lowered(regular, profile) == lowered(irregular, profile)
+
+
 def test_categoricals():
     frame = pd.DataFrame({"c": pd.Categorical([0.1, 3, None], ordered=True)})
     out = lowered(frame, "matlab")

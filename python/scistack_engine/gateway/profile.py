@@ -334,6 +334,7 @@ class _Lowering(RewritingWalk):
         r = self.r
         nrows, ncols = r.u64(), r.count(2)
         index_name = r.item()
+        r.frequency()  # a regular time index's step: MATLAB's table has no place for it
         index_start = r.pos
         first: list[bytes | memoryview] = []
         row_names = b"n"
