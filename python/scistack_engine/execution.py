@@ -185,15 +185,18 @@ class ForEachRun:
         way the records are those :meth:`Database.save_batch` makes of one item each."""
         lineages = ([combo_lineage(self.plan, combo, self.language) for combo, _, _ in ran]
                     if self.spec.get("fingerprint") else [None] * len(ran))
-        columnar = [position for position in range(len(self.outputs))
-                    if self.plan.keys and all(o.wires is None for _, o, _ in ran)
-                    and _scalar_column([values[position] for _, _, values in ran]) is not None]
+        columns: dict[int, np.ndarray] = {}  # output position -> its values, as a column
+        if self.plan.keys and ran and all(o.wires is None for _, o, _ in ran):
+            for position in range(len(self.outputs)):
+                column = _scalar_column([values[position] for _, _, values in ran])
+                if column is not None:
+                    columns[position] = column
         items: list[SaveItem] = []
         owners: list[tuple[int, Outcome]] = []  # (output position, outcome) of each item
         for (combo, outcome, values), lineage in zip(ran, lineages):
             wires: Sequence[bytes | None] = outcome.wires or [None] * len(values)
             for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
-                if position not in columnar:
+                if position not in columns:
                     items.append(SaveItem(variable, combo.metadata, value, wire,
                                           combo.cache_key, lineage,
                                           position if lineage else None))
@@ -210,18 +213,19 @@ class ForEachRun:
         saved: dict[int, list[str]] = {o.index: [""] * len(self.outputs) for _, o, _ in ran}
         for (position, owner), info in zip(owners, infos):
             saved[owner.index][position] = info.record_id
-        kept = [(row, lineage) for row, lineage in zip(ran, lineages) if row[1].failure is None]
-        if columnar and kept:
+        storable = np.array([outcome.failure is None for _, outcome, _ in ran], dtype=bool)
+        kept = [(row, lineage) for row, lineage, ok in zip(ran, lineages, storable) if ok]
+        if columns and kept:
             metadata = {key: [combo.metadata[key] for (combo, _, _), _ in kept]
                         for key in self.plan.keys}
             texts = ([json.dumps(lineage, sort_keys=True, default=str) for _, lineage in kept]
                      if self.spec.get("fingerprint") else None)
             keys = [combo.cache_key for (combo, _, _), _ in kept] if texts else None
-            for position in columnar:
-                column = _scalar_column([values[position] for (_, _, values), _ in kept])
-                infos = self.db.save_columns(self.outputs[position], metadata, column,
-                                             cache_keys=keys, lineages=texts,
-                                             output_index=position if texts else None)
+            for position, column in columns.items():
+                infos = self.db.save_columns(
+                    self.outputs[position], metadata,
+                    column if len(kept) == len(ran) else column[storable],
+                    cache_keys=keys, lineages=texts, output_index=position if texts else None)
                 for ((_, outcome, _), _), info in zip(kept, infos):
                     saved[outcome.index][position] = info.record_id
         for (_, outcome, _), _ in kept:

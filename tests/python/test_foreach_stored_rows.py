@@ -22,6 +22,7 @@ import numpy as np
 
 from scistack_engine.batches import drive
 from scistack_engine.execution import ForEachRun
+from scistack_engine.runlog import json_texts
 from scistack_engine.store import Database, SaveItem
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "foreach_stored_rows.json"
@@ -105,6 +106,14 @@ def test_a_pipelines_stored_rows_are_the_recorded_ones(tmp_path):
     got = _rows_of_a_fresh_run(tmp_path / "rows.duckdb")
     for table in ("records", "runs", "run_combos"):
         assert got[table] == expected[table], table
+
+
+def test_run_log_json_texts_equal_json_dumps():
+    objects = [{"subject": 1, "session": "pre"}, {"session": "pré\n\"", "subject": 10**30},
+               {"b": -0.0, "a": 0.0}, {"x": float("nan"), "y": True, "z": None}, {},
+               {"k": [1, {"b": 2, "a": 1}], "t": 1}, {"t": True}, {"t": 1.0}, {"t": 1},
+               {"d": np.float64(2.5), "e": Opaque()}]
+    assert json_texts(objects) == [json.dumps(o, sort_keys=True, default=str) for o in objects]
 
 
 if __name__ == "__main__":
