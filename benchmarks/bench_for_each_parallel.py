@@ -12,6 +12,10 @@ Workloads (each against its own file database of scalar inputs, one scalar outpu
 * **dispatch and commit overhead per combination**: a function that does nothing,
   10,000 combinations, every chunk (of 500) sent to the workers (``chunk_size`` given, so
   nothing stays here): wall time per combination, against serial's.
+* **merging a SLURM run folder**: a no-op function × 20,000 staged by ``Slurm`` (stopped
+  once its folder is staged, as a coordinator killed then leaves it), its 8 chunks run
+  by the array-task entry point in this process, then ``scistack merge``'s
+  ``merge_run`` into the database: records merged per second (target ≥ 50,000).
 * **a SLURM job array** (when ``sbatch`` is on the PATH and the cluster answers, e.g. the
   single-node one of ``scripts/start-slurm.sh``): a 5 ms function × 2,000 in 8 array
   tasks — the number of ``sbatch`` calls (target 1), the end-to-end time against serial,
@@ -35,6 +39,7 @@ import bench_common as bc  # noqa: E402
 TITLE = "for_each in parallel: local processes and Dask vs serial"
 SLOW_N, SLOW_SECONDS = 400, 0.020
 CHEAP_N, CHEAP_SECONDS = 10_000, 50e-6
+MERGE_N = 20_000
 
 
 def sleepy(x):
@@ -156,6 +161,43 @@ def _overhead(quick: bool) -> list[bc.Figure]:
     ]
 
 
+class _StagedOnly(Exception):
+    """Raised by the merge benchmark's executor once its run folder is staged."""
+
+
+def _merge(quick: bool) -> list[bc.Figure]:
+    from scidb import Slurm, for_each
+    from scistack_engine import slurm_task
+    from scistack_engine.slurm_runs import merge_run
+
+    class StageOnly(Slurm):
+        def _run_array(self, folder, run, chunks):  # noqa: ANN001 - the executor's hook
+            raise _StagedOnly
+            yield  # pragma: no cover
+
+    n = MERGE_N // 5 if quick else MERGE_N
+    workload = f"merging a SLURM run folder of {n:,} no-op results"
+    with bc.temp_dir() as directory, bc.fresh_database(directory) as db:
+        source = _source("MergeInput", n)
+        try:
+            for_each(nothing, inputs={"x": source}, outputs=[bc.new_variable("MergeOut")],
+                     subject=[], trial=[], progress=False,
+                     executor=StageOnly(chunk_size=n // 8, time=None))
+        except _StagedOnly:
+            pass
+        (folder,) = [p.parent for p in (directory / ".scistack-runs").glob("*/manifest.duckdb")]
+        for chunk in range(8):
+            slurm_task.main([str(folder), str(chunk)])
+        start = time.perf_counter()
+        report = merge_run(db, folder)
+        seconds = time.perf_counter() - start
+    if report.merged != n:
+        raise RuntimeError(f"merged {report.merged} of {n}")
+    return [bc.Figure(workload, "merge throughput", n / seconds, "records/s", better="higher",
+                      target=50_000, note=f"{seconds:.2f} s: planning again, matching, "
+                      "committing (the for_each commit path)")]
+
+
 def _slurm(quick: bool) -> list[bc.Figure]:
     """On a SLURM cluster reachable from here (sbatch on PATH and sinfo answering)."""
     import shutil
@@ -196,7 +238,8 @@ def short_sleep(x):
 
 
 def run(quick: bool = False) -> list[bc.Figure]:
-    return _slow_function(quick) + _cheap_function(quick) + _overhead(quick) + _slurm(quick)
+    return (_slow_function(quick) + _cheap_function(quick) + _overhead(quick) + _merge(quick)
+            + _slurm(quick))
 
 
 if __name__ == "__main__":

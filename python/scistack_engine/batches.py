@@ -14,9 +14,13 @@ Every for_each — over the database (``scidb``, ``scihist``) or over in-memory 
 4. **result** — :meth:`Run.finish` ends the run with a status and returns its
    :class:`RunResult`: the result table, the run summary and what to tell the user.
 
-:func:`drive` is the loop in one process. It commits after ``batch_size`` outcomes **or**
+:func:`drive` is the loop in one process. It commits after a count of outcomes **or**
 ``commit_seconds`` after the last commit, whichever comes first, so that a kill loses
-seconds of work, never hours. On Ctrl-C it commits what finished, ends the run as
+seconds of work, never hours. The count starts at ``batch_size`` and adapts to the
+function's speed: while a batch gathers in less than :data:`QUICK_BATCH_SECONDS` it
+doubles, up to :data:`COMMIT_GROWTH` × ``batch_size``, so a cheap function pays for few
+COMMITs; the outcomes held are then at most about a second's worth, fewer than the time
+bound lets a slow function gather. On Ctrl-C it commits what finished, ends the run as
 ``interrupted`` and raises :class:`ForEachInterrupted`, which says how much was kept. The
 MATLAB toolbox runs the same loop in MATLAB (``+scistack/+internal/run_batches.m``) through
 the gateway's run operations.
@@ -39,10 +43,16 @@ from typing import Any, Protocol
 
 __all__ = ["WorkItem", "Failure", "Place", "Outcome", "RunResult", "Run", "ForEachInterrupted",
            "Outcomes", "drive", "serial_outcomes", "call_item", "COMMIT_SECONDS",
-           "AUTO_PROGRESS_DELAY"]
+           "AUTO_PROGRESS_DELAY", "QUICK_BATCH_SECONDS", "COMMIT_GROWTH"]
 
 #: Seconds after which the outcomes gathered so far are committed, however few.
 COMMIT_SECONDS = 5.0
+
+#: A batch gathered faster than this doubles the count of outcomes the next one gathers.
+QUICK_BATCH_SECONDS = 0.5
+
+#: The most outcomes a batch gathers, as a multiple of ``batch_size``.
+COMMIT_GROWTH = 16
 
 #: Seconds a run must last before an automatic (``progress=None``) progress bar appears.
 AUTO_PROGRESS_DELAY = 2.0
@@ -206,7 +216,8 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
         included) and re-raise its exception; otherwise record it and go on.
     batch_size
         Combinations handed out (and, for a database run, read) at a time by the serial
-        path, and the most outcomes gathered before a commit.
+        path, and the outcomes gathered before the first commit; later commits gather
+        more while batches are quick (see the module docstring).
     commit_seconds
         Commit what finished once this long has passed since the last commit.
     progress
@@ -224,15 +235,20 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
     bar = _progress_bar(run, progress)
     pending: list[Outcome] = []
     last_commit = time.monotonic()
+    commit_size = batch_size
     stop: Outcome | None = None
     stream = (executor.outcomes(run, call, batch_size) if executor is not None
               else serial_outcomes(run, call, batch_size))
 
     def commit() -> None:
-        nonlocal last_commit, stop
+        nonlocal last_commit, commit_size, stop
+        full = len(pending) >= commit_size
         refused = run.commit(pending)
         pending.clear()
-        last_commit = time.monotonic()
+        now = time.monotonic()
+        if full and now - last_commit < QUICK_BATCH_SECONDS:
+            commit_size = min(2 * commit_size, COMMIT_GROWTH * batch_size)
+        last_commit = now
         if stop is None and stop_on_error and refused:
             stop = refused[0]
 
@@ -246,7 +262,7 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
                     if outcome.failure is not None and stop_on_error:
                         stop = outcome
                         break
-                if len(pending) >= batch_size or (
+                if len(pending) >= commit_size or (
                         pending and time.monotonic() - last_commit >= commit_seconds):
                     commit()
                     if stop is not None:

@@ -18,11 +18,13 @@ error) has rows for the combinations planned by then.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .batches import Failure, Outcome, RunResult, WorkItem, counts_line
@@ -143,38 +145,21 @@ class ForEachRun:
         """
         combos = [self._take(outcome.index) for outcome in outcomes]
         refused: list[Outcome] = []
-        items: list[SaveItem] = []
-        owners: list[Outcome] = []
+        ran: list[tuple[Combo, Outcome, list[Any]]] = []
         for combo, outcome in zip(combos, outcomes):
             if outcome.failure is not None:
                 continue
             values = self._split(outcome)
             if values is None:
                 refused.append(outcome)
-                continue
-            if not self.save:
+            elif self.save:
+                ran.append((combo, outcome, values))
+            else:
                 self._result.update(combo.index, zip(self.outputs, values))
-                continue
-            lineage = (combo_lineage(self.plan, combo, self.language)
-                       if self.spec.get("fingerprint") else None)
-            wires = list(outcome.wires) if outcome.wires is not None else [None] * len(values)
-            for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
-                items.append(SaveItem(variable, combo.metadata, value, wire, combo.cache_key,
-                                      lineage, position if lineage else None))
-                owners.append(outcome)
         record_ids: dict[int, list[str]] = {}
         if self.save:
             with self.db.transaction():
-                try:
-                    infos = self.db.save_batch(items) if items else []
-                except UnsupportedValueError:
-                    # save_batch validates everything before writing: nothing is written yet.
-                    # Fail only the combinations whose outputs cannot be stored; save the rest.
-                    items, owners, unstorable = _drop_unstorable(items, owners)
-                    refused += unstorable
-                    infos = self.db.save_batch(items) if items else []
-                for owner, info in zip(owners, infos):
-                    record_ids.setdefault(owner.index, []).append(info.record_id)
+                refused += self._save_outputs(ran, record_ids)
                 assert self.log is not None
                 self.log.add_combos([
                     ComboOutcome(c.index, c.metadata, "failed" if o.failure else "done",
@@ -188,6 +173,64 @@ class ForEachRun:
                 ("reason", outcome.failure.text if outcome.failure else None),
                 *zip(self.outputs, record_ids.get(combo.index, []))])
         return refused
+
+    def _save_outputs(self, ran: list[tuple[Combo, Outcome, list[Any]]],
+                      record_ids: dict[int, list[str]]) -> list[Outcome]:
+        """Save the outputs of the combinations that ran (inside the commit's transaction);
+        ``record_ids`` gets each saved combination's record ids, in output order. Returns
+        the outcomes failed because an output cannot be stored (nothing of theirs is saved).
+
+        An output whose values are all Python floats, all ints, all bools or all strs is
+        saved as columns (:meth:`Database.save_columns`), any other item by item; either
+        way the records are those :meth:`Database.save_batch` makes of one item each."""
+        lineages = ([combo_lineage(self.plan, combo, self.language) for combo, _, _ in ran]
+                    if self.spec.get("fingerprint") else [None] * len(ran))
+        columns: dict[int, np.ndarray] = {}  # output position -> its values, as a column
+        if self.plan.keys and ran and all(o.wires is None for _, o, _ in ran):
+            for position in range(len(self.outputs)):
+                column = _scalar_column([values[position] for _, _, values in ran])
+                if column is not None:
+                    columns[position] = column
+        items: list[SaveItem] = []
+        owners: list[tuple[int, Outcome]] = []  # (output position, outcome) of each item
+        for (combo, outcome, values), lineage in zip(ran, lineages):
+            wires: Sequence[bytes | None] = outcome.wires or [None] * len(values)
+            for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
+                if position not in columns:
+                    items.append(SaveItem(variable, combo.metadata, value, wire,
+                                          combo.cache_key, lineage,
+                                          position if lineage else None))
+                    owners.append((position, outcome))
+        try:
+            infos = self.db.save_batch(items) if items else []
+        except UnsupportedValueError:
+            # save_batch validates everything before writing: nothing is written yet.
+            # Fail only the combinations whose outputs cannot be stored; save the rest.
+            items, owners, unstorable = _drop_unstorable(items, owners)
+            infos = self.db.save_batch(items) if items else []
+        else:
+            unstorable = []
+        saved: dict[int, list[str]] = {o.index: [""] * len(self.outputs) for _, o, _ in ran}
+        for (position, owner), info in zip(owners, infos):
+            saved[owner.index][position] = info.record_id
+        storable = np.array([outcome.failure is None for _, outcome, _ in ran], dtype=bool)
+        kept = [(row, lineage) for row, lineage, ok in zip(ran, lineages, storable) if ok]
+        if columns and kept:
+            metadata = {key: [combo.metadata[key] for (combo, _, _), _ in kept]
+                        for key in self.plan.keys}
+            texts = ([json.dumps(lineage, sort_keys=True, default=str) for _, lineage in kept]
+                     if self.spec.get("fingerprint") else None)
+            keys = [combo.cache_key for (combo, _, _), _ in kept] if texts else None
+            for position, column in columns.items():
+                infos = self.db.save_columns(
+                    self.outputs[position], metadata,
+                    column if len(kept) == len(ran) else column[storable],
+                    cache_keys=keys, lineages=texts, output_index=position if texts else None)
+                for ((_, outcome, _), _), info in zip(kept, infos):
+                    saved[outcome.index][position] = info.record_id
+        for (_, outcome, _), _ in kept:
+            record_ids[outcome.index] = saved[outcome.index]
+        return unstorable
 
     def finish(self, status: str = "finished") -> RunResult:
         """Close the run log with ``status``; the result table, summary and notes.
@@ -351,12 +394,12 @@ class _Columns:
         return self._data[name]
 
 
-def _drop_unstorable(items: list[SaveItem], owners: list[Outcome]
-                     ) -> tuple[list[SaveItem], list[Outcome], list[Outcome]]:
+def _drop_unstorable(items: list[SaveItem], owners: list[tuple[int, Outcome]]
+                     ) -> tuple[list[SaveItem], list[tuple[int, Outcome]], list[Outcome]]:
     """The items of the combinations whose every output can be stored, their owners, and
     the outcomes that failed (their failure names the output and the value's type)."""
     failed: list[Outcome] = []
-    for item, owner in zip(items, owners):
+    for item, (_, owner) in zip(items, owners):
         if owner.failure is None:
             try:
                 to_stored(item.value, item.wire)
@@ -364,5 +407,24 @@ def _drop_unstorable(items: list[SaveItem], owners: list[Outcome]
                 message = f"output {item.variable}: {exc}"
                 owner.failure = Failure("", message, stage="outputs", exception=exc)
                 failed.append(owner)
-    kept = [(item, owner) for item, owner in zip(items, owners) if owner.failure is None]
+    kept = [(item, owner) for item, owner in zip(items, owners) if owner[1].failure is None]
     return [i for i, _ in kept], [o for _, o in kept], failed
+
+
+def _scalar_column(values: list[Any]) -> np.ndarray | None:
+    """``values`` as a NumPy column when they are all Python floats, all ints within
+    int64, all bools or all strs (the column's ``tolist()`` gives them back); else None."""
+    kinds = set(map(type, values))
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is float or kind is bool:
+        return np.array(values, dtype=kind)
+    if kind is int:
+        try:
+            return np.array(values, dtype=np.int64)
+        except OverflowError:
+            return None
+    if kind is str:
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        return column
+    return None

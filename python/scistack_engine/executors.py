@@ -237,15 +237,21 @@ class Processes(_Chunked):
         pool = self.pool
         held: dict[int, list[WorkItem]] = {}  # worker number -> its chunk
         exhausted = False
+
+        def refill() -> None:
+            """Give each idle worker the next chunk."""
+            nonlocal exhausted
+            for worker in pool.idle():
+                chunk = [] if exhausted else run.next_chunk(chunk_size)
+                if not chunk:
+                    exhausted = True
+                    return
+                pool.submit(worker, function, _packed(chunk))
+                held[worker] = chunk
+
         try:
             while True:
-                for worker in pool.idle():
-                    chunk = [] if exhausted else run.next_chunk(chunk_size)
-                    if not chunk:
-                        exhausted = True
-                        break
-                    pool.submit(worker, function, _packed(chunk))
-                    held[worker] = chunk
+                refill()
                 if not held:
                     return
                 event = pool.wait(HEARTBEAT_SECONDS)
@@ -253,6 +259,7 @@ class Processes(_Chunked):
                     yield None
                 elif isinstance(event, ChunkDone):
                     held.pop(event.worker, None)
+                    refill()  # the worker runs its next chunk while these are committed
                     for result in event.results:
                         yield outcome_of(result)
                 elif event.worker in held:

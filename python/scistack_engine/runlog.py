@@ -23,7 +23,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,13 +32,10 @@ import pyarrow as pa
 
 from .batches import Place
 
-__all__ = ["create_runlog_tables", "upgrade_runlog_tables", "ComboOutcome", "RunLog"]
+__all__ = ["create_runlog_tables", "upgrade_runlog_tables", "ComboOutcome", "RunLog", "json_texts"]
 
 _COMBO_COLUMNS = ["run_id", "combo", "metadata", "status", "reason", "duration_s", "record_ids",
                   "finished_at", "stack", "host", "pid", "worker"]
-_COMBO_TYPES = [pa.string(), pa.int32(), pa.string(), pa.string(), pa.string(), pa.float64(),
-                pa.string(), pa.timestamp("us", tz="UTC"), pa.string(), pa.string(), pa.int32(),
-                pa.string()]
 #: Columns of ``_run_combos`` added since format 1 (added to older files when opened).
 _ADDED_COMBO_COLUMNS = {"host": "VARCHAR", "pid": "INTEGER", "worker": "VARCHAR"}
 
@@ -83,13 +80,44 @@ class ComboOutcome:
     stack: str | None = None  # where a failed function raised
     place: Place | None = None  # where it ran
 
-    def row(self, run_id: str, now: dt.datetime) -> tuple:
-        place = self.place
-        return (run_id, self.combo, json.dumps(dict(self.metadata), sort_keys=True, default=str),
-                self.status, self.reason, self.duration_s,
-                json.dumps(self.record_ids) if self.record_ids else None, now, self.stack,
-                place.host if place else None, place.pid if place else None,
-                place.worker if place else None)
+
+def json_texts(objects: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``json.dumps(dict(o), sort_keys=True, default=str)`` of each mapping (of text keys),
+    the same text, made by joining each key's encoded value into the layout of the
+    objects' keys (worked out once per set of keys; each distinct int and str value is
+    encoded once)."""
+    layouts: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    encoded: dict[tuple[type, Any], str] = {}
+    texts = []
+    for obj in objects:
+        keys = tuple(obj)
+        layout = layouts.get(keys)
+        if layout is None:  # ('{"a": ', "a"), (', "b": ', "b"), ... in sorted key order
+            layout = layouts[keys] = [(("{" if i == 0 else ", ") + json.dumps(key) + ": ", key)
+                                      for i, key in enumerate(sorted(keys))]
+        if not layout:
+            texts.append("{}")
+            continue
+        parts: list[str] = []
+        for head, key in layout:
+            value = obj[key]
+            kind = type(value)
+            if kind is int or kind is str:
+                text = encoded.get((kind, value))
+                if text is None:
+                    text = encoded[(kind, value)] = json.dumps(value)
+            else:
+                text = json.dumps(value, sort_keys=True, default=str)
+            parts += (head, text)
+        parts.append("}")
+        texts.append("".join(parts))
+    return texts
+
+
+def _ids_text(record_ids: Sequence[str]) -> str | None:
+    """``json.dumps(record_ids)`` of record ids (hex digests: nothing to escape); None
+    for none."""
+    return '["' + '", "'.join(record_ids) + '"]' if record_ids else None
 
 
 def _user() -> str:
@@ -117,12 +145,24 @@ class RunLog:
         """Insert combination rows (call inside the batch's transaction)."""
         if not outcomes:
             return
-        now = dt.datetime.now(dt.timezone.utc)
-        # one bulk insert: executemany costs a round trip per row (0.4 s per 1,000)
-        columns = list(zip(*(o.row(self.run_id, now) for o in outcomes)))
-        table = pa.table([pa.array(values, type) for values, type in zip(columns, _COMBO_TYPES)],
-                         names=_COMBO_COLUMNS)
-        self.con.from_arrow(table).insert_into("_run_combos")
+        n = len(outcomes)
+        places = [o.place for o in outcomes]
+        # one bulk insert of columns: executemany costs a round trip per row (0.4 s per 1,000)
+        columns = [
+            pa.array([self.run_id] * n, pa.string()),
+            pa.array([o.combo for o in outcomes], pa.int32()),
+            pa.array(json_texts([o.metadata for o in outcomes]), pa.string()),
+            pa.array([o.status for o in outcomes], pa.string()),
+            pa.array([o.reason for o in outcomes], pa.string()),
+            pa.array([o.duration_s for o in outcomes], pa.float64()),
+            pa.array([_ids_text(o.record_ids) for o in outcomes], pa.string()),
+            pa.array([dt.datetime.now(dt.timezone.utc)] * n, pa.timestamp("us", tz="UTC")),
+            pa.array([o.stack for o in outcomes], pa.string()),
+            pa.array([p.host if p else None for p in places], pa.string()),
+            pa.array([p.pid if p else None for p in places], pa.int32()),
+            pa.array([p.worker if p else None for p in places], pa.string()),
+        ]
+        self.con.from_arrow(pa.table(columns, names=_COMBO_COLUMNS)).insert_into("_run_combos")
         for o in outcomes:
             self.counts[o.status] += 1
 

@@ -12,7 +12,8 @@ folder without the code that staged it:
   *resubmittable*;
 * :func:`merge_run` — plans the staged for_each again from the spec in the manifest and
   commits every combination whose result a shard holds, recognised by the work key of
-  the function's fingerprint and its packed inputs (as a rerun of for_each does).
+  the function's fingerprint and its packed inputs (as a rerun of for_each does), up to
+  :data:`MERGE_COMMIT` results per transaction.
   Combinations whose outputs are already saved under their cache key are not saved
   again, so merging twice changes nothing; a folder merged to the end is marked;
 * :func:`resubmit_run` — submits the resubmittable chunks (or the chunks named, or those
@@ -32,17 +33,21 @@ from typing import Any
 
 import duckdb
 
+from .batches import COMMIT_GROWTH, Outcome
 from .errors import NotFoundError, SlurmError
 from .executors import outcome_of
 from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks, work_key
-from .slurm_task import partial_shards, read_shard, shard_path
+from .slurm_task import partial_shards, read_shard, shard_failures, shard_path
 from .transport import pack_value, unpack_value
 
 __all__ = ["RunState", "MergeReport", "find_run_folder", "run_state", "merge_run",
            "resubmit_run"]
 
-#: Combinations read, matched and committed at a time by a merge.
+#: Combinations read and matched at a time by a merge.
 MERGE_BATCH = 500
+
+#: The most results a merge commits in one transaction (as a quick for_each's batches grow).
+MERGE_COMMIT = COMMIT_GROWTH * MERGE_BATCH
 
 
 @dataclass
@@ -154,7 +159,7 @@ def run_state(folder: str | Path) -> RunState:
     for chunk in sorted(chunks):
         if shard_path(folder, chunk).exists():
             state.complete.append(chunk)
-            if any(result[2] is not None for result in read_shard(shard_path(folder, chunk))):
+            if shard_failures(shard_path(folder, chunk)):
                 state.with_failures.append(chunk)
         elif queued and chunk in queued:
             state.queued.append(chunk)
@@ -192,19 +197,26 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
     merge = ForEachRun(db, spec, language=run.get("language", b"python").decode())
     report.merge_run_id = merge.run_id
+    outcomes: list[Outcome] = []
+
+    def commit() -> None:
+        merge.commit(outcomes)
+        failed = sum(1 for o in outcomes if o.failure is not None)
+        report.failed += failed
+        report.merged += len(outcomes) - failed
+        outcomes.clear()
+
     try:
         while items := merge.next_chunk(MERGE_BATCH):
-            outcomes = []
             for item in items:
                 result = found.pop(work_key(work, pack_value(item.kwargs)), None)
                 if result is None:
                     report.not_merged += 1
                 else:
                     outcomes.append(outcome_of((item.index, *result[1:])))
-            merge.commit(outcomes)
-            failed = sum(1 for o in outcomes if o.failure is not None)
-            report.failed += failed
-            report.merged += len(outcomes) - failed
+            if len(outcomes) >= MERGE_COMMIT:
+                commit()
+        commit()
     except BaseException:
         merge.finish("interrupted")
         raise

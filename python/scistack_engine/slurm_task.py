@@ -24,7 +24,8 @@ import pyarrow as pa
 
 from .worker import ItemResult, run_chunk
 
-__all__ = ["shard_path", "partial_shards", "read_chunk", "write_shard", "read_shard", "main"]
+__all__ = ["shard_path", "partial_shards", "read_chunk", "write_shard", "read_shard",
+           "shard_failures", "main"]
 
 
 def shard_path(folder: Path, chunk: int) -> Path:
@@ -87,6 +88,16 @@ def read_shard(path: Path) -> list[ItemResult]:
              None if failure is None else pickle.loads(failure), float(duration),
              (host, int(pid), worker))
             for combo, returned, failure, duration, host, pid, worker in rows]
+
+
+def shard_failures(path: Path) -> int:
+    """How many failed combinations a complete shard holds (its results are not read)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        row = con.execute("SELECT count(*) FROM results WHERE failure IS NOT NULL").fetchone()
+    finally:
+        con.close()
+    return int(row[0]) if row else 0
 
 
 def _run_here(function: bytes, items: list[tuple[int, bytes]], name: str,

@@ -561,14 +561,18 @@ class Database:
         with _gc_paused(), self._lock.held(), self._storage_faults():
             return self._save_batch(items)
 
-    def save_columns(self, variable: str, metadata: Mapping[str, Any],
-                     values: Any) -> list[RecordInfo]:
+    def save_columns(self, variable: str, metadata: Mapping[str, Any], values: Any, *,
+                     cache_keys: Sequence[str | None] | None = None,
+                     lineages: Sequence[str | None] | None = None,
+                     output_index: int | None = None) -> list[RecordInfo]:
         """Save one record of ``variable`` per row of columns (a DataFrame's columns);
         return one :class:`RecordInfo` per row.
 
         ``metadata`` maps each key to its column and ``values`` is the column of values
         (pandas Series, NumPy arrays or lists of one length; a row's value is the
-        column's ``tolist()`` element). The result is that of :meth:`save_batch` of one
+        column's ``tolist()`` element); ``cache_keys`` and ``lineages`` (lineage records
+        as JSON text, as :meth:`save_batch` writes them) are columns too, and
+        ``output_index`` is every row's. The result is that of :meth:`save_batch` of one
         item per row — the same records, versions, record ids and content hashes — but a
         column of floats, ints, booleans or text is normalised, hashed and inserted
         column by column; any other column is saved item by item.
@@ -581,13 +585,17 @@ class Database:
         if stored is None:
             columns = {key: _as_list(column) for key, column in metadata.items()}
             rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
-            return self.save_batch([SaveItem(variable, row, value)
-                                    for row, value in zip(rows, _as_list(values))])
+            keys, texts = cache_keys or [None] * len(rows), lineages or [None] * len(rows)
+            return self.save_batch([
+                SaveItem(variable, row, value, cache_key=key,
+                         lineage=json.loads(text) if text else None, output_index=output_index)
+                for row, value, key, text in zip(rows, _as_list(values), keys, texts)])
         key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
         addresses = addresses_of(key_columns)
         rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
         with _gc_paused(), self._lock.held(), self._storage_faults():
-            return self._save_columns(variable, addresses, rows, stored)
+            return self._save_columns(variable, addresses, rows, stored, cache_keys, lineages,
+                                      output_index)
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -596,7 +604,9 @@ class Database:
             )
 
     def _save_columns(self, variable: str, addresses: list[str], rows: list[dict[str, Any]],
-                      stored: StoredColumns) -> list[RecordInfo]:
+                      stored: StoredColumns, cache_keys: Sequence[str | None] | None,
+                      lineages: Sequence[str | None] | None,
+                      output_index: int | None) -> list[RecordInfo]:
         self._check_new_names([variable])
         results: list[RecordInfo] = []
         new: list[RecordInfo] = []
@@ -604,22 +614,24 @@ class Database:
         pending: dict[str, RecordInfo] = {}
         latest_at = self._latest_lookup(variable, pending)
         kind = stored.kind
-        for position, (address, metadata, digest) in enumerate(
-                zip(addresses, rows, stored.content_hashes, strict=True)):
+        keys = cache_keys or [None] * len(rows)
+        for position, (address, metadata, digest, key) in enumerate(
+                zip(addresses, rows, stored.content_hashes, keys, strict=True)):
             latest = latest_at(address)
-            if latest and _unchanged(latest, digest, None, None):
+            if latest and _unchanged(latest, digest, key, output_index):
                 results.append(latest)
                 continue
             version = latest.version + 1 if latest else 1
             info = RecordInfo(_record_id(variable, address, version, digest), variable,
-                              address, metadata, version, digest, kind)
+                              address, metadata, version, digest, kind, key, output_index)
             pending[address] = info
             new.append(info)
             kept.append(position)
             results.append(info)
         if new:
             now = dt.datetime.now(dt.timezone.utc)
-            table = self._record_table(new, _value_arrays(stored, kept), now)
+            texts = pa.array([lineages[k] for k in kept], pa.string()) if lineages else None
+            table = self._record_table(new, _value_arrays(stored, kept), now, texts)
             self._write(new, lambda: self.cx.from_arrow(table).insert_into("_records"))
         return results
 

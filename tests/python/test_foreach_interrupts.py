@@ -22,7 +22,14 @@ import pytest
 
 from octave_support import ROOT, ensure_bridge, octave_cli
 from scidb import BaseVariable, for_each
-from scistack_engine.batches import COMMIT_SECONDS, Outcome, RunResult, WorkItem, drive
+from scistack_engine.batches import (
+    COMMIT_SECONDS,
+    QUICK_BATCH_SECONDS,
+    Outcome,
+    RunResult,
+    WorkItem,
+    drive,
+)
 from scistack_engine.execution import NOTED_PROBLEMS
 
 pytestmark = pytest.mark.slow
@@ -73,10 +80,20 @@ class CountingRun:
         return f"{sum(self.commits)} kept"
 
 
-def test_commits_come_at_batch_size_or_after_commit_seconds():
+def test_commits_come_at_a_count_that_grows_while_batches_are_quick_or_after_commit_seconds():
     run = CountingRun(10)
     drive(run, lambda i: i, batch_size=4, commit_seconds=3600)
-    assert run.commits == [4, 4, 2] and run.status == "finished"
+    assert run.commits == [4, 6] and run.status == "finished"  # the second could take 8
+
+    many = CountingRun(100)
+    drive(many, lambda i: i, batch_size=2, commit_seconds=3600)
+    growth = [2 * 2**k for k in range(5)]  # 2, 4, 8, 16, 32: then at most 16 x 2
+    assert many.commits == [*growth, 32, 100 - sum(growth) - 32]
+
+    steady = CountingRun(10)
+    drive(steady, lambda i: time.sleep(QUICK_BATCH_SECONDS / 3), batch_size=4,
+          commit_seconds=3600)
+    assert steady.commits == [4, 4, 2]  # a batch of 4 lasts longer than a quick one
 
     slow = CountingRun(6)
     drive(slow, lambda i: time.sleep(0.06), batch_size=100, commit_seconds=0.1)

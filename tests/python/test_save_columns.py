@@ -5,6 +5,8 @@ the item path."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -85,6 +87,35 @@ def test_column_save_equals_item_save(tmp_path, metadata, values):
         with Database(str(tmp_path / "columns.duckdb"), SCHEMA) as reopened:
             assert _summary(reopened.versions("Signal", {})) == _summary(
                 by_items.versions("Signal", {}))
+    finally:
+        by_columns.close()
+        by_items.close()
+
+
+@pytest.mark.parametrize("values", [VALUE_COLUMNS["float64"], VALUE_COLUMNS["text"],
+                                    VALUE_COLUMNS["mixed (item by item)"]],
+                         ids=["floats", "text", "mixed (item by item)"])
+def test_column_save_with_cache_keys_and_lineage_equals_item_save(tmp_path, values):
+    """Cache keys, lineage (as JSON text) and an output index go in as columns: the records
+    of save_batch items carrying them; a save with other cache keys adds versions."""
+    columns = dict(zip(SCHEMA, METADATA_COLUMNS["ints"]))
+    lineages = [{"function_name": "f", "inputs": {"x": {"version": i}}, "z": [i, None]}
+                for i in range(len(values))]
+    by_columns = Database(str(tmp_path / "columns.duckdb"), SCHEMA)
+    by_items = Database(str(tmp_path / "items.duckdb"), SCHEMA)
+    try:
+        for run in ("a", "a", "b"):
+            keys = [f"{run}{i}" for i in range(len(values))]
+            texts = [json.dumps(lineage, sort_keys=True, default=str) for lineage in lineages]
+            infos = by_columns.save_columns("Signal", columns, values, cache_keys=keys,
+                                            lineages=texts, output_index=1)
+            items = _items(columns, values)
+            for item, key, lineage in zip(items, keys, lineages):
+                item.cache_key, item.lineage, item.output_index = key, lineage, 1
+            expected = by_items.save_batch(items)
+            assert _summary(infos) == _summary(expected)
+            assert [i.cache_key for i in infos] == [i.cache_key for i in expected] == keys
+            assert _rows(by_columns, "Signal") == _rows(by_items, "Signal")
     finally:
         by_columns.close()
         by_items.close()

@@ -13,6 +13,7 @@ import pytest
 
 import scidb
 from scidb import BaseVariable, Fixed, Merge, PathTemplate, Sql, for_each
+from scistack_engine.execution import ForEachRun
 
 
 class RawEMG(BaseVariable):
@@ -528,17 +529,20 @@ def test_unknown_input_variable_is_a_clear_error(scidb_db):
 def test_inputs_are_read_once_per_batch_and_outputs_committed_once_per_batch(scidb_db, monkeypatch):
     frame = pd.DataFrame({"subject": range(25), "session": "pre", "v": np.arange(25.0)})
     RawEMG.save_from_dataframe(frame, "v", ["subject", "session"])
-    reads, commits = [], []
-    fetch, save_batch = scidb_db.fetch_values, scidb_db.save_batch
+    reads, commits, saves = [], [], []
+    fetch, save_columns = scidb_db.fetch_values, scidb_db.save_columns
+    commit = ForEachRun.commit
     monkeypatch.setattr(scidb_db, "fetch_values", lambda ids: reads.append(len(ids)) or fetch(ids))
-    monkeypatch.setattr(
-        scidb_db, "save_batch", lambda items: commits.append(len(items)) or save_batch(items)
-    )
+    monkeypatch.setattr(scidb_db, "save_columns", lambda variable, metadata, values, **kw:
+                        saves.append(len(values)) or save_columns(variable, metadata, values, **kw))
+    monkeypatch.setattr(ForEachRun, "commit", lambda run, outcomes:
+                        commits.append(len(outcomes)) or commit(run, outcomes))
     result = for_each(lambda v: v * 2, inputs={"v": RawEMG}, outputs=[Peak],
                       subject=range(25), session=["pre"], batch_size=10)
     assert (result["status"] == "done").all()
     assert reads == [10, 10, 5]
-    assert commits == [10, 10, 5]
+    assert commits == [10, 15]  # a quick batch doubles the next one's count
+    assert saves == commits  # scalar outputs: one column save per commit
     assert Peak.load(subject=24, session="pre").data == 48.0
 
 
