@@ -156,6 +156,31 @@ def test_struct_arrays_raise_to_row_major_dicts():
     assert raised(cube) == golden("struct_array_3d")
 
 
+def test_char_arrays_raise_from_their_codes_with_their_size():
+    # ['ab'; 'cd']: codes column-major, as uint16
+    assert raised(b"C" + numbers([97, 99, 98, 100], "u2", size=(2, 2))) == golden("char_matrix")
+    assert raised(b"C" + numbers([], "u2", size=(1, 0))) == golden("char_empty_row")
+    assert raised(b"C" + numbers([], "u2", size=(0, 0))) == HEADER + b"s" + text("")
+    column = raised(b"C" + numbers([120, 121], "u2", size=(2, 1)))
+    assert column == (HEADER + b"h" + text("char:2x1") + b"a" + text("U1") + b"F" + u64(2, 2, 1)
+                      + struct.pack("<II", 120, 121))
+    assert decode(column).tolist() == [["x"], ["y"]]
+    with pytest.raises(UnsupportedValueError, match="non-ASCII char matrices"):
+        raised(b"C" + numbers([97, 181], "u2", size=(2, 1)))
+
+
+def test_maps_raise_from_their_keys_and_values():
+    keys = b"Y" + u64(2, 1, 2) + b"s" + text("a b") + b"s" + text("c")
+    values = b"Y" + u64(2, 1, 2) + f8(1) + w((1, 1), ["x"])
+    assert raised(b"P" + keys + values) == golden("map_text_keys")
+    numbered = raised(b"P" + b"Y" + u64(2, 1, 1) + f8(2) + b"Y" + u64(2, 1, 1) + f8(3))
+    assert numbered == HEADER + b"h" + text("containers.Map") + b"d" + u64(1) + f8(2) + f8(3)
+    empty = raised(b"P" + b"Y" + u64(2, 0, 0) + b"Y" + u64(2, 0, 0))
+    assert empty == HEADER + b"h" + text("containers.Map") + b"d" + u64(0)
+    with pytest.raises(WireFormatError, match="expected a cell"):
+        raised(b"P" + f8(1) + f8(2))
+
+
 def test_request_items_nested_in_containers_are_raised():
     item = (b"d" + u64(2) + b"s" + text("t") + b"T" + u64(10**9) + text("")
             + numbers([5], "i8") + b"s" + text("s") + w((1, 2), ["q", "r"]))
@@ -186,7 +211,8 @@ def test_durations_round_as_matlab_does():
 @pytest.mark.parametrize("column, message", [
     (numbers([1, 2, 3, 4], size=(2, 2)), "has 2 columns"),
     (numbers([1, 2], "c16"), "complex"),
-    (b"h" + text("char:2x1") + b"a" + text("U1") + b"F" + u64(1, 2) + u64(0), "class char"),
+    (b"C" + numbers([97, 98], "u2", size=(2, 1)), "class char"),
+    (b"P" + b"Y" + u64(2, 1, 0) + b"Y" + u64(2, 1, 0), "class containers.Map"),
     (b"Z" + u64(2, 2, 1, 0), "class struct"),
     (b"Y" + u64(2, 1, 2) + b"n" * 2, "has 2 columns"),
     (w((2, 2), ["a", "b", "c", "d"]), "has 2 columns"),

@@ -38,6 +38,13 @@ The request tags (u64 little-endian counts, as everywhere):
     u64 dimensions, MATLAB's size, u64 field count, the field names as ``s`` items,
     then per element (column-major) the values of its fields in order. Raised to
     ``h struct:<size>`` + ``O`` of ``d`` dicts (the names as keys), row-major.
+``C`` char array (not a row)
+    its character codes as an ``a`` item (``uint16``, MATLAB's size). Stored as
+    ``s`` (0-by-0), ``h char:1x0`` + ``s`` (1-by-0) or ``h char:<size>`` + ``a`` of
+    ``U1`` in ``F`` order with MATLAB's size; a code above 127 is refused.
+``P`` containers.Map
+    its keys, then its values, each a ``Y`` cell. Stored as ``h containers.Map`` + ``d``
+    of the key and value items in order.
 ``a`` arrays
     an N-by-1 array sent with MATLAB's size ``(N, 1)`` in ``F`` order is stored with
     the 1-D shape ``(N)`` (the vector rule); other arrays are stored as sent.
@@ -62,7 +69,7 @@ _I64 = struct.Struct("<q")
 _MISSING = 2**64 - 1
 _NAT = np.iinfo(np.int64).min
 _REQUEST_TAGS = frozenset(b"WTLKQ")
-_CONTAINER_TAGS = frozenset(b"YZ")
+_CONTAINER_TAGS = frozenset(b"YZCP")
 
 
 def raise_wire(wire: bytes) -> bytes:
@@ -166,7 +173,7 @@ class _Raising(RewritingWalk):
             self.out.append(self.raised(tag))
         elif tag[0] in _CONTAINER_TAGS:
             self.changed = True
-            self.out.append(self.cells() if tag == b"Y" else self.structs())
+            self.out.append(self.containers(tag))
         else:  # the stored items MATLAB never sends (DataFrames, Python times) stay
             r.pos = start
             r.item()
@@ -236,10 +243,38 @@ class _Raising(RewritingWalk):
         items = [self.collected() for _ in range(int(np.prod(size)))]
         return [items[k] for k in _row_major(size)]
 
-    def cells(self) -> bytes:
-        """A ``Y`` item after its tag, as ``h cell:<size>`` + ``O``."""
-        size = self.size()
-        return _hint("cell", size) + b"O" + _shape(size) + b"".join(self.elements(size))
+    def containers(self, tag: bytes) -> bytes:
+        """A ``Y``, ``Z``, ``C`` or ``P`` item after its tag, in its stored form."""
+        if tag == b"Y":
+            size = self.size()
+            return _hint("cell", size) + b"O" + _shape(size) + b"".join(self.elements(size))
+        if tag == b"Z":
+            return self.structs()
+        if tag == b"C":
+            return self.chars()
+        keys, values = (self.cell_items() for _ in range(2))
+        return (_hint("containers.Map", None) + b"d" + _U64.pack(len(keys))
+                + b"".join(k + v for k, v in zip(keys, values)))
+
+    def cell_items(self) -> list[bytes]:
+        """The stored items of a ``Y`` cell, in the order sent."""
+        if self.r.tag() != b"Y":
+            raise WireFormatError(f"expected a cell at byte {self.r.pos - 1}")
+        return [self.collected() for _ in range(int(np.prod(self.size())))]
+
+    def chars(self) -> bytes:
+        """A ``C`` item after its tag: a char array from its codes."""
+        size, codes = self.numbers()
+        if size == (0, 0):
+            return b"s" + text_bytes("")
+        if size == (1, 0):
+            return _hint("char", size) + b"s" + text_bytes("")
+        if (codes > 127).any():
+            raise _refuse("cannot encode non-ASCII char matrices (use a cell array of char "
+                          "rows)")
+        return (_hint("char", size) + b"a" + text_bytes("U1") + b"F"
+                + _U64.pack(len(size)) + b"".join(_U64.pack(n) for n in size)
+                + codes.astype("<u4").tobytes())
 
     def structs(self) -> bytes:
         """A ``Z`` item after its tag, as ``h struct:<size>`` + ``O`` of dicts."""
@@ -379,8 +414,8 @@ class _Raising(RewritingWalk):
             return _column(values, values.dtype.str[1:])
         if tag == b"c":
             raise _refuse("complex table variables are not supported")
-        shown = cls or {b"s": "char", b"d": "struct", b"Z": "struct",
-                        b"Q": "table"}.get(tag, "unknown")
+        shown = cls or {b"s": "char", b"C": "char", b"d": "struct", b"Z": "struct",
+                        b"P": "containers.Map", b"Q": "table"}.get(tag, "unknown")
         raise _refuse(f"table variable '{name}' of class {shown} has no DataFrame column form")
 
 
