@@ -7,14 +7,15 @@ half-float decoding and no pandas layout work: the engine does it once, here. A 
 names its *profile* (``"matlab"``: MATLAB's own classes, ``"octave"``: the portable forms
 of GNU Octave); a request without one (Python, tests) gets the plain encoding.
 
-Lowering keeps the items the toolbox decodes as they stand (``n ? f s g``) and
+Lowering keeps the items the toolbox decodes as they stand (``n ? f s``) and
 rewrites the rest, in both profiles (``docs/data-model.md`` 2.6 has the byte layouts):
 
-* every array item is in MATLAB's memory order: ``a`` items in ``F`` (column-major)
-  order, the elements of ``O`` object arrays (and of ``W``) column-major, so that the
-  toolbox only reshapes them to the shape sent;
-* ``i`` becomes ``f`` when a double holds it exactly, else a ``g`` ``i8`` scalar; an
-  ``I`` integer is refused; ``c`` becomes a ``g`` ``c16`` scalar, ``N`` becomes ``n``,
+* every array is in MATLAB's memory order and names its MATLAB class: ``a`` and ``g``
+  items become ``A`` (the class, bytes per element, complexity, the shape, the data
+  column-major; a scalar 0-d), the elements of ``O`` object arrays (and of ``W``)
+  column-major, so that the toolbox only reshapes them to the shape sent;
+* ``i`` becomes ``f`` when a double holds it exactly, else an int64 ``A``; an ``I``
+  integer is refused; ``c`` becomes a complex ``A`` scalar, ``N`` becomes ``n``,
   and ``l``, ``u`` and ``o`` columns become ``O`` items of shape ``(n)``;
 * a ``d`` whose keys are not all field names (``isvarname`` of the profile), and a
   ``d`` under a ``containers.Map`` hint, become ``m``: u64 count, then key and value
@@ -45,7 +46,7 @@ columns)                    are missing                                   or ``W
                             the columns                                   field names
 ==========================  ===========================================  ==================
 
-Tags ``W``, ``m``, ``Z``, ``C`` and ``X`` appear only in lowered replies, never in
+Tags ``A``, ``W``, ``m``, ``Z``, ``C`` and ``X`` appear only in lowered replies, never in
 stored bytes.
 """
 
@@ -78,6 +79,9 @@ _NAT = np.iinfo(np.int64).min
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _SECONDS_PER = {"m": 60, "h": 3600, "D": 86400, "W": 604800}
 _KEPT_KINDS = frozenset("biufc")
+_MATLAB_CLASS = {"b1": "logical", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
+                 "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64",
+                 "f4": "single", "f8": "double", "c8": "single", "c16": "double"}
 
 
 @contextlib.contextmanager
@@ -141,20 +145,25 @@ def text_bytes(s: str | bytes) -> bytes:
     return _U64.pack(len(raw)) + raw
 
 
+def _array_head(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
+    """The head of an ``A`` item: MATLAB class, bytes per element, complexity, shape."""
+    return (b"A" + text_bytes(_MATLAB_CLASS[dtype.kind + str(dtype.itemsize)])
+            + bytes((dtype.itemsize, dtype.kind == "c")) + _U64.pack(len(shape))
+            + b"".join(_U64.pack(n) for n in shape))
+
+
 def _array(arr: np.ndarray) -> bytes:
-    """An ``a`` item in ``F`` (column-major) order."""
+    """An ``A`` item: the array (a 0-d one for a scalar) with its data column-major."""
     arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
-    shape = b"".join(_U64.pack(n) for n in arr.shape)
-    return (b"a" + text_bytes(arr.dtype.str[1:]) + b"F" + _U64.pack(arr.ndim) + shape
-            + arr.tobytes(order="F"))
+    return _array_head(arr.dtype, arr.shape) + arr.tobytes(order="F")
 
 
 def _int(value: int) -> bytes:
     """A Python int as MATLAB reads it: an ``f`` item when a double holds it exactly,
-    else a ``g`` ``i8`` scalar (an int64)."""
+    else an int64 scalar."""
     if float(value) < 2.0**63 and int(float(value)) == value:
         return b"f" + _F64.pack(float(value))
-    return b"g" + text_bytes("i8") + _I64.pack(value)
+    return _array(np.asarray(value, dtype=np.int64))
 
 
 def _list_head(n: int) -> bytes:
@@ -200,7 +209,7 @@ class _Lowering(RewritingWalk):
         elif tag == b"i":
             self.out.append(_int(r.i64()))
         elif tag == b"c":
-            self.out.append(b"g" + text_bytes("c16") + bytes(r.take(16)))
+            self.out.append(_array(np.frombuffer(r.take(16), dtype="<c16")[0]))
         elif tag == b"s":
             r.take(r.u64())
             self.copy_from(start)
@@ -212,11 +221,9 @@ class _Lowering(RewritingWalk):
             self.array(start)
         elif tag == b"g":
             dtype = r.dtype()
-            value = np.frombuffer(r.take(dtype.itemsize), dtype=dtype)[0]
-            if _kept(dtype):
-                self.copy_from(start)
-            else:
-                self.out.append(self.lowered_array(np.asarray(value), scalar=True))
+            value = np.asarray(np.frombuffer(r.take(dtype.itemsize), dtype=dtype)[0])
+            self.out.append(_array(value) if _kept(dtype) else
+                            self.lowered_array(value, scalar=True))
         elif tag == b"O":
             shape, n = r.shape(1)
             self.copy_from(start)
@@ -328,12 +335,11 @@ class _Lowering(RewritingWalk):
                 arr = arr.reshape(size, order="F")
             self.out.append(self.lowered_array(arr, scalar=False))
             return
-        order_at = r.pos
         order = r.tag()
         shape, n = r.shape(dtype.itemsize)
         data = r.take(n * dtype.itemsize)
         if order == b"F" or len(shape) < 2:
-            self.out += [r.buf[start:order_at], b"F", r.buf[order_at + 1:r.pos]]
+            self.out += [_array_head(dtype.newbyteorder("<"), shape), data]
         elif order == b"C":
             self.out.append(_array(np.frombuffer(data, dtype=dtype).reshape(shape)))
         else:
@@ -346,7 +352,7 @@ class _Lowering(RewritingWalk):
             return _array(arr)
         if kind == "f":
             single = arr.astype(np.float32)
-            return b"g" + text_bytes("f4") + single.tobytes() if scalar else _array(single)
+            return _array(single)
         if kind == "U":
             if scalar:
                 return b"s" + text_bytes(str(arr[()]))
@@ -358,12 +364,12 @@ class _Lowering(RewritingWalk):
             plain = b"f" + _F64.pack(float(seconds)) if scalar else _array(seconds)
             return _parts("duration", [("seconds", plain)]) if self.matlab else plain
         if self.matlab:
-            return self.matlab_time(ticks, unit, "", scalar)
+            return self.matlab_time(ticks, unit, "")
         if scalar:
             return _iso(int(ticks), unit, unit, "")
         return _array(_seconds(ticks, unit))
 
-    def matlab_time(self, ticks: np.ndarray, unit: str, zone: str, scalar: bool) -> bytes:
+    def matlab_time(self, ticks: np.ndarray, unit: str, zone: str) -> bytes:
         """An ``X`` datetime: integer ticks that MATLAB's epochtime conversion takes as
         they are, their rate and MATLAB's spelling of the zone."""
         rate = _PER_SECOND.get(unit)
@@ -371,8 +377,7 @@ class _Lowering(RewritingWalk):
             ticks = np.where(ticks == _NAT, _NAT, ticks * _factor(unit))
             rate = 1
         ticks = np.asarray(ticks, dtype=np.int64)
-        item = b"g" + text_bytes("i8") + _I64.pack(int(ticks)) if scalar else _array(ticks)
-        return _parts("datetime", [("ticks", item), ("per_second", b"f" + _F64.pack(rate)),
+        return _parts("datetime", [("ticks", _array(ticks)), ("per_second", b"f" + _F64.pack(rate)),
                                    ("tz", b"s" + text_bytes(_matlab_zone(zone)))])
 
     def time_scalar(self, tag: bytes) -> bytes:
@@ -388,7 +393,7 @@ class _Lowering(RewritingWalk):
         else:
             ticks, unit, shown, zone = r.i64(), "D", "D", ""
         if self.matlab:
-            return self.matlab_time(np.int64(ticks), unit, zone, scalar=True)
+            return self.matlab_time(np.int64(ticks), unit, zone)
         return _iso(ticks, unit, shown, zone)
 
     # ------------------------------------------------------------------ DataFrames
@@ -503,7 +508,7 @@ class _Lowering(RewritingWalk):
             if size is not None:
                 ticks = ticks.reshape(size, order="F")
             if self.matlab:
-                self.out.append(self.matlab_time(ticks, unit, zone, scalar=False))
+                self.out.append(self.matlab_time(ticks, unit, zone))
             else:
                 self.out.append(_array(_seconds(ticks, unit)))
             return

@@ -11,8 +11,8 @@ function value = wire_decode(bytes, first)
 %   text as UTF-8, names a struct or table takes, every array column-major at its
 %   MATLAB size, docs/data-model.md section 2.6), so this is a plain reader:
 %     'f' double, '?' logical, 's' char row, 'n' [],
-%     'g' NumPy scalar -> 1x1 of the matching class,
-%     'a' array in 'F' order -> array of the matching class (a 1-D array N-by-1),
+%     'A' array: its MATLAB class, bytes per element, complexity, shape and
+%         column-major data (a 0-d array 1x1, a 1-D array N-by-1),
 %     'O' object array, 'W' text array (elements column-major) -> cell array,
 %     'Z' struct array (an object array of structs), 'C' char array (its codes),
 %     'd' dict (its keys field names) -> struct, 'm' map (its keys all text or all
@@ -73,16 +73,13 @@ switch tag
     case 109 % 'm' containers.Map
         [ks, vs, p] = decode_pairs(b, p);
         v = make_map(ks, vs);
-    case 97 % 'a' array
+    case 65 % 'A' array
         [v, p] = decode_array(b, p);
     case 63 % '?' bool
         v = b(p) ~= 0;
         p = p + 1;
     case 110 % 'n' None
         v = [];
-    case 103 % 'g' NumPy scalar
-        [code, p] = read_text(b, p);
-        [v, p] = read_values(b, p, code, 1);
     case 79 % 'O' object array
         [shape, p] = read_shape(b, p);
         n = prod(shape);
@@ -157,62 +154,28 @@ p = p + 8 + 8 * nd;
 end
 
 function [v, p] = decode_array(b, p)
-% An 'a' item after its tag. Reading is inlined: this is the hot path for arrays.
+% An 'A' item after its tag: MATLAB class, bytes per element, complexity, shape, then
+% the column-major data. Reading is inlined: this is the hot path for arrays.
 n = double(typecast(b(p:p + 7), 'uint64'));
-code = char(b(p + 8:p + 7 + n));
-p = p + 9 + n;
-if b(p - 1) ~= 70
-    error('scistack:value:badEncoding', 'array order must be ''F'', got %d', b(p - 1));
-end
+cls = char(b(p + 8:p + 7 + n));
+width = double(b(p + 8 + n));
+is_complex = b(p + 9 + n) ~= 0;
+p = p + 10 + n;
 nd = double(typecast(b(p:p + 7), 'uint64'));
 shape = double(typecast(b(p + 8:p + 7 + 8 * nd), 'uint64'));
 p = p + 8 + 8 * nd;
-if strcmp(code, 'f8')
-    count = prod(shape);
-    data = typecast(b(p:p + 8 * count - 1), 'double');
-    p = p + 8 * count;
+count = width * prod(shape);
+data = take(b, p, count);
+p = p + count;
+if strcmp(cls, 'logical')
+    data = data ~= 0;
+elseif ~strcmp(cls, 'uint8')
+    data = typecast(data, cls);
+end
+if is_complex % (made complex last: GNU Octave's reshape drops a zero imaginary part)
+    v = complex(reshape(data(1:2:end), [shape, 1, 1]), reshape(data(2:2:end), [shape, 1, 1]));
 else
-    [data, p] = read_values(b, p, code, prod(shape));
-end
-v = reshape(data, [shape, 1, 1]);
-end
-
-function [data, p] = read_values(b, p, code, n)
-% N elements of dtype CODE as a 1-by-N row.
-[cls, width, is_complex] = numeric_class(code);
-if ~isempty(cls)
-    data = take(b, p, width * n);
-    p = p + width * n;
-    if ~strcmp(cls, 'uint8')
-        data = typecast(data, cls);
-    end
-    if is_complex
-        data = complex(data(1:2:end), data(2:2:end));
-    end
-elseif strcmp(code, 'b1')
-    data = take(b, p, n) ~= 0;
-    p = p + n;
-else
-    error('scistack:value:badEncoding', 'unknown array dtype ''%s''', code);
-end
-end
-
-function [cls, width, is_complex] = numeric_class(code)
-% The MATLAB class, bytes per element and complexity of a numeric dtype code ('' for
-% 'b1', which read_values handles itself).
-persistent by_code
-if isempty(by_code)
-    by_code = struct('f8', {{'double', 8}}, 'f4', {{'single', 4}}, 'i8', {{'int64', 8}}, ...
-                     'i4', {{'int32', 4}}, 'i2', {{'int16', 2}}, 'i1', {{'int8', 1}}, ...
-                     'u8', {{'uint64', 8}}, 'u4', {{'uint32', 4}}, 'u2', {{'uint16', 2}}, ...
-                     'u1', {{'uint8', 1}}, 'c16', {{'double', 16}}, 'c8', {{'single', 8}});
-end
-is_complex = code(1) == 'c';
-if isfield(by_code, code)
-    [cls, width] = by_code.(code){:};
-else
-    cls = '';
-    width = 0;
+    v = reshape(data, [shape, 1, 1]);
 end
 end
 
