@@ -18,8 +18,8 @@ rewrites the rest, in both profiles (``docs/data-model.md`` 2.6 has the byte lay
   integer is refused; ``c`` becomes a complex ``A`` scalar, ``N`` becomes ``n``,
   and ``l``, ``u`` and ``o`` columns become ``O`` items of shape ``(n)``;
 * a ``d`` whose keys are not all field names (``isvarname`` of the profile), and a
-  ``d`` under a ``containers.Map`` hint, become ``m``: u64 count, then key and value
-  items, the keys all ``s`` or all ``f`` (others are refused);
+  ``d`` under a ``containers.Map`` hint, become ``m``: the keys, all text (``W``) or
+  all doubles (``A``; mixed keys are refused), then the values (``O``);
 * ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W`` (UTF-8 text at its
   shape); ``f2`` becomes ``f4``; a Series (``S``) becomes its column, lowered;
 * no class hint reaches the toolbox: a struct array becomes ``Z`` + its ``O``, a char
@@ -300,27 +300,29 @@ class _Lowering(RewritingWalk):
         return _text_array(plain, shape)
 
     def dict(self, as_map: bool) -> None:
-        """A ``d`` item after its tag: kept when its keys are field names (as the profile's
-        ``isvarname`` has them) and it is no ``containers.Map``, else an ``m`` item whose
-        keys are all text or all doubles."""
+        """A ``d`` item after its tag: kept (its values lowered) when its keys are field
+        names (as the profile's ``isvarname`` has them) and it is no ``containers.Map``,
+        else an ``m`` item: its keys, all text (``W``) or all doubles (``A``), then its
+        values (``O``)."""
         r = self.r
         n = r.count(2)
         keys, chunks, values = [], [], []
         for _ in range(n):
             start = r.pos
             keys.append(r.item())
-            r.pos = start
-            chunks.append(self.collected(self.item))
+            chunks.append(r.buf[start:r.pos])
             values.append(self.collected(self.item))
-        if as_map or not all(isinstance(k, str) and is_field_name(k, self.matlab)
-                             for k in keys):
-            self.out.append(b"m" + _U64.pack(n))
-            if not all(isinstance(k, str) for k in keys):
-                chunks = [[_map_key(k)] for k in keys]
-        else:
+        texts = all(isinstance(k, str) for k in keys)
+        if not as_map and texts and all(is_field_name(k, self.matlab) for k in keys):
             self.out.append(b"d" + _U64.pack(n))
-        for key, value in zip(chunks, values):
-            self.out += key + value
+            for key, value in zip(chunks, values):
+                self.out += [key, *value]
+            return
+        self.out += [b"m", _text_array(keys, (n,)) if texts else
+                     _array(np.array([_map_key(k) for k in keys], dtype=np.float64)),
+                     _list_head(n)]
+        for value in values:
+            self.out += value
 
     def array(self, start: int, size: tuple[int, ...] | None = None) -> None:
         """An ``a`` item whose tag starts at ``start``, in ``F`` order: copied unless its
@@ -608,9 +610,9 @@ def _matlab_zone(name: str) -> str:
 # ------------------------------------------------------------------ names and categories
 
 
-def _map_key(key: Any) -> bytes:
-    """A number key of a ``containers.Map`` as an ``f`` item: refused unless every key
-    is a real number that a double holds exactly."""
+def _map_key(key: Any) -> float:
+    """A number key of a ``containers.Map`` as a double: refused unless every key is a
+    real number that a double holds exactly."""
     if isinstance(key, (str, complex, np.complexfloating)) or not isinstance(
             key, (int, float, np.integer, np.floating, np.bool_)):
         raise UnsupportedValueError(
@@ -619,7 +621,7 @@ def _map_key(key: Any) -> bytes:
     number = float(key)
     if number != key or (isinstance(key, (int, np.integer)) and int(number) != int(key)):
         raise NotRepresentableError("a dict key is an integer that double cannot hold exactly")
-    return b"f" + _F64.pack(number)
+    return number
 
 
 def _empty(name: Any) -> bool:

@@ -10,15 +10,14 @@ vectors of ``tests/fixtures/matlab_stored.json``); every other item is copied as
 The request tags (u64 little-endian counts, as everywhere):
 
 ``W`` string array
-    u64 dimensions, MATLAB's size (u64 each), per element in column-major order the
-    UTF-8 byte count (u64; all ones: a missing string), then the bytes back to back.
-    Raised to ``h string`` + ``s``/``n`` (1-by-1) or ``h string:<size>`` + ``O`` of
-    ``s``/``n`` in row-major order.
+    where the texts are missing (a logical ``?`` or ``a`` of MATLAB's size), then the
+    texts as a ``Y`` cell of ``s`` items (missing ones empty). Raised to ``h string`` +
+    ``s``/``n`` (1-by-1) or ``h string:<size>`` + ``O`` of ``s``/``n`` in row-major order.
 ``T`` datetime
-    u64 ticks per second, the zone as text ('' unzoned), then the ticks (int64 from
-    1970-01-01, UTC when zoned; the int64 minimum for NaT) as ``g`` (1-by-1) or ``a``.
-    Raised to ``p`` in nanoseconds (``M`` for NaT) or ``h datetime:<size>`` + a Series
-    of ``datetime64[ns]`` (zoned: ``datetime64[ns, <zone>]``).
+    u64 ticks per second, the zone as an ``s`` item ('' unzoned), then the ticks (int64
+    from 1970-01-01, UTC when zoned; the int64 minimum for NaT) as ``g`` (1-by-1) or
+    ``a``. Raised to ``p`` in nanoseconds (``M`` for NaT) or ``h datetime:<size>`` + a
+    Series of ``datetime64[ns]`` (zoned: ``datetime64[ns, <zone>]``).
 ``L`` duration
     milliseconds as ``f`` or ``a`` of ``f8`` (NaN missing). Raised to ``g``/``a`` of
     ``m8[ns]`` (round half away from zero, saturating; NaN -> NaT).
@@ -27,10 +26,11 @@ The request tags (u64 little-endian counts, as everywhere):
     gives them (1-based, NaN undefined) in ``f`` or ``a``. Raised to
     ``h categorical:<size>`` + a Series of a categorical column.
 ``Q`` table
-    u64 rows, u64 variables, the row dimension name as text, the row names (``n`` or
-    ``W``), then per variable its name as text and its values as any item. Raised to a
-    DataFrame ``F``; a variable without a column form (several columns, complex, char,
-    struct, ...) is refused with :class:`UnsupportedValueError`.
+    a ``d`` of, in this order, ``rows`` (``f``), ``dimension`` (the row dimension name,
+    ``s``), ``row_names``, ``names`` (``Y`` cells of ``s``) and ``values`` (a ``Y`` cell
+    of one item per variable). Raised to a DataFrame ``F``; a variable without a column
+    form (several columns, complex, char, struct, ...) is refused with
+    :class:`UnsupportedValueError`.
 ``Y`` cell array
     u64 dimensions, MATLAB's size, then the elements (any items) in column-major
     order. Raised to ``h cell:<size>`` + ``O`` with the elements in row-major order.
@@ -291,23 +291,36 @@ class _Raising(RewritingWalk):
 
     def texts(self) -> tuple[tuple[int, ...], list[bytes | None]]:
         """A ``W`` item after its tag: MATLAB size and the UTF-8 texts (None: missing)."""
+        _, absent = self.numbers()
+        size, texts = self.cell_texts()
+        return size, [None if a else t for t, a in zip(texts, absent.tolist())]
+
+    def cell_texts(self) -> tuple[tuple[int, ...], list[bytes]]:
+        """A ``Y`` cell of ``s`` items: MATLAB size and the UTF-8 texts."""
         r = self.r
+        if r.tag() != b"Y":
+            raise WireFormatError(f"expected a cell of texts at byte {r.pos - 1}")
         size = self.size()
-        n = int(np.prod(size))
-        counts = np.frombuffer(r.take(8 * n), dtype="<u8")
-        missing = counts == _MISSING
-        ends = np.cumsum(np.where(missing, 0, counts))
-        raw = bytes(r.take(int(ends[-1]) if n else 0))
-        starts = ends - np.where(missing, 0, counts)
-        return size, [None if m else raw[a:b] for a, b, m in
-                      zip(starts.tolist(), ends.tolist(), missing.tolist())]
+        return size, [self.text_item() for _ in range(int(np.prod(size)))]
+
+    def text_item(self) -> bytes:
+        """An ``s`` item's UTF-8 text (a 1-by-0 char, sent as ``C``, is empty too)."""
+        r = self.r
+        tag = r.tag()
+        if tag == b"s":
+            return bytes(r.take(r.u64()))
+        if tag == b"C" and not self.numbers()[1].size:
+            return b""
+        raise WireFormatError(f"expected text at byte {r.pos - 1}")
 
     def numbers(self) -> tuple[tuple[int, ...], np.ndarray]:
-        """An ``f``, ``g`` or ``a`` item: MATLAB size and the values, column-major."""
+        """An ``f``, ``?``, ``g`` or ``a`` item: MATLAB size and the values, column-major."""
         r = self.r
         tag = r.tag()
         if tag == b"f":
             return (1, 1), np.array([r.f64()])
+        if tag == b"?":
+            return (1, 1), np.array([r.take(1)[0] != 0])
         if tag == b"g":
             dtype = r.dtype()
             return (1, 1), np.frombuffer(r.take(dtype.itemsize), dtype=dtype).copy()
@@ -323,7 +336,8 @@ class _Raising(RewritingWalk):
 
     def times(self) -> tuple[tuple[int, ...], np.ndarray, str]:
         """A ``T`` item after its tag: MATLAB size, nanosecond ticks, zone."""
-        rate, zone = self.r.u64(), self.r.text()
+        rate = self.r.u64()
+        zone = self.text_item().decode("utf-8")
         if zone == "UTCLeapSeconds":
             raise _refuse("datetimes in 'UTCLeapSeconds' have no Python form (pandas counts "
                           "no leap seconds); set t.TimeZone = 'UTC' before saving")
@@ -351,19 +365,33 @@ class _Raising(RewritingWalk):
     def table(self) -> bytes:
         """A ``Q`` item after its tag, as a DataFrame ``F``."""
         r = self.r
-        rows, ncols = r.u64(), r.count(2)
-        dimension = r.text()
-        if r.tag() == b"n":
+        if r.tag() != b"d" or r.count(2) != 5:
+            raise WireFormatError(f"expected the five parts of a table at byte {r.pos}")
+        self.part("rows")
+        rows = int(r.f64()) if r.tag() == b"f" else -1
+        self.part("dimension")
+        dimension = self.text_item()
+        self.part("row_names")
+        _, row_names = self.cell_texts()
+        self.part("names")
+        _, names = self.cell_texts()
+        self.part("values")
+        if rows < 0 or r.tag() != b"Y" or int(np.prod(self.size())) != len(names):
+            raise WireFormatError(f"malformed table parts at byte {r.pos}")
+        if not row_names:
             index = b"nr" + _I64.pack(0) + _I64.pack(rows) + _I64.pack(1)
         else:
-            _, names = self.texts()
-            index = (b"s" + text_bytes(dimension) + b"o" + _U64.pack(len(names))
-                     + b"".join(b"s" + text_bytes(t or b"") for t in names))
-        parts = [b"F", _U64.pack(rows), _U64.pack(ncols), index]
-        for _ in range(ncols):
-            name = r.text()
-            parts += [b"s" + text_bytes(name), self.table_column(name)]
-        return b"".join(parts)
+            index = (b"s" + text_bytes(dimension) + b"o" + _U64.pack(len(row_names))
+                     + b"".join(b"s" + text_bytes(t) for t in row_names))
+        out = [b"F", _U64.pack(rows), _U64.pack(len(names)), index]
+        for name in names:
+            out += [b"s" + text_bytes(name), self.table_column(name.decode("utf-8"))]
+        return b"".join(out)
+
+    def part(self, name: str) -> None:
+        """The key ``name`` of a table's parts, next."""
+        if self.text_item() != name.encode():
+            raise WireFormatError(f"expected the table's {name} at byte {self.r.pos}")
 
     def table_column(self, name: str) -> bytes:  # noqa: C901 - one branch per class
         """One table variable (any request item) as a DataFrame column."""

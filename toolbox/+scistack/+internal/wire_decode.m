@@ -16,7 +16,7 @@ function value = wire_decode(bytes, first)
 %     'O' object array, 'W' text array (elements column-major) -> cell array,
 %     'Z' struct array (an object array of structs), 'C' char array (its codes),
 %     'd' dict (its keys field names) -> struct, 'm' map (its keys all text or all
-%         doubles) -> containers.Map,
+%         doubles, then its values) -> containers.Map,
 %     'X' a class GNU Octave lacks (string, datetime, duration, categorical, table):
 %         its name and its parts, which decode_matlab_only builds it from.
 %   Bytes that are not a complete encoding raise scistack:value:badEncoding.
@@ -63,16 +63,28 @@ switch tag
         p = p + 8;
     case 115 % 's' str
         [v, p] = read_text(b, p);
-    case 100 % 'd' dict
-        [ks, vs, p] = decode_pairs(b, p);
-        if isempty(ks)
+    case 100 % 'd' dict: count, then per field its name ('s') and its value
+        n = read_count(b, p);
+        p = p + 8;
+        names = cell(n, 1);
+        values = cell(n, 1);
+        for k = 1:n
+            [names{k}, p] = read_text(b, p + 1);
+            [values{k}, p] = decode_item(b, p);
+        end
+        if n == 0
             v = struct();
         else
-            v = cell2struct(vs, ks, 1);
+            v = cell2struct(values, names, 1);
         end
-    case 109 % 'm' containers.Map
-        [ks, vs, p] = decode_pairs(b, p);
-        v = make_map(ks, vs);
+    case 109 % 'm' containers.Map: its keys (text 'W' or doubles 'A'), then its values
+        [keys, p] = decode_item(b, p);
+        [values, p] = decode_item(b, p);
+        if isempty(keys)
+            v = containers.Map('KeyType', 'char', 'ValueType', 'any');
+        else
+            v = containers.Map(keys, values, 'UniformValues', false);
+        end
     case 65 % 'A' array
         [v, p] = decode_array(b, p);
     case 63 % '?' bool
@@ -181,26 +193,4 @@ end
 
 function raw = take(b, p, n)
 raw = b(p:p + n - 1); % indexing past the end raises: a truncated encoding
-end
-
-function [ks, vs, p] = decode_pairs(b, p)
-% The keys and values of a 'd' or 'm' item after its tag, as two N-by-1 cells.
-n = read_count(b, p);
-p = p + 8;
-ks = cell(n, 1);
-vs = cell(n, 1);
-for k = 1:n
-    [ks{k}, p] = decode_item(b, p);
-    [vs{k}, p] = decode_item(b, p);
-end
-end
-
-function m = make_map(ks, vs)
-if isempty(ks)
-    m = containers.Map('KeyType', 'char', 'ValueType', 'any');
-elseif iscellstr(ks)
-    m = containers.Map(ks, vs, 'UniformValues', false);
-else
-    m = containers.Map(cell2mat(ks), vs, 'UniformValues', false);
-end
 end

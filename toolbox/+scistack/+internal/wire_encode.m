@@ -72,24 +72,8 @@ switch class(v)
         else
             b = encode_array(v, 'b1', '');
         end
-    case 'single'
-        b = encode_numeric(v, 'f4', 'c8');
-    case 'int8'
-        b = encode_numeric(v, 'i1', '');
-    case 'uint8'
-        b = encode_numeric(v, 'u1', '');
-    case 'int16'
-        b = encode_numeric(v, 'i2', '');
-    case 'uint16'
-        b = encode_numeric(v, 'u2', '');
-    case 'int32'
-        b = encode_numeric(v, 'i4', '');
-    case 'uint32'
-        b = encode_numeric(v, 'u4', '');
-    case 'int64'
-        b = encode_numeric(v, 'i8', '');
-    case 'uint64'
-        b = encode_numeric(v, 'u8', '');
+    case {'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'}
+        b = encode_numeric(v);
     case 'containers.Map'
         b = encode_map(v);
     case {'string', 'table', 'timetable', 'datetime', 'duration', 'categorical'}
@@ -99,18 +83,23 @@ switch class(v)
 end
 end
 
-function b = encode_numeric(v, code, complex_code)
-% A numeric array, or a 1x1 value as a NumPy scalar ('g').
-if numel(v) == 1
-    if isreal(v)
-        b = [103, text_bytes(code), typecast(v, 'uint8')];
-    elseif isempty(complex_code)
-        unsupported(v, 'complex integers');
-    else
-        b = [103, text_bytes(complex_code), typecast([real(v), imag(v)], 'uint8')];
-    end
-else
+function b = encode_numeric(v)
+% A single or integer array, or a 1x1 value as a NumPy scalar ('g').
+persistent codes
+if isempty(codes)
+    codes = struct('single', {{'f4', 'c8'}}, 'int8', {{'i1', ''}}, 'uint8', {{'u1', ''}}, ...
+                   'int16', {{'i2', ''}}, 'uint16', {{'u2', ''}}, 'int32', {{'i4', ''}}, ...
+                   'uint32', {{'u4', ''}}, 'int64', {{'i8', ''}}, 'uint64', {{'u8', ''}});
+end
+[code, complex_code] = codes.(class(v)){:};
+if numel(v) ~= 1
     b = encode_array(v, code, complex_code);
+elseif isreal(v)
+    b = [103, text_bytes(code), typecast(v, 'uint8')];
+elseif isempty(complex_code)
+    unsupported(v, 'complex integers');
+else
+    b = [103, text_bytes(complex_code), typecast([real(v), imag(v)], 'uint8')];
 end
 end
 
