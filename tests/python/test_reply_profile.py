@@ -207,14 +207,16 @@ def test_datetimes_for_matlab_are_integer_ticks_with_the_zone():
     stamp = pd.Timestamp("2024-03-01 12:30:00.123456789", tz="Europe/Berlin")
     out = lowered(stamp, "matlab")
     assert out == parts("datetime", ("ticks", a_item(np.array(stamp.value))),
-                        ("per_second", f8(1e9)), ("tz", b"s" + text("Europe/Berlin")))
+                        ("per_second", f8(1e9)), ("counted_in", b"s" + text("UTC")),
+                        ("tz", b"s" + text("Europe/Berlin")))
     day = lowered(dt.date(1970, 1, 3), "matlab")
     assert day == parts("datetime", ("ticks", a_item(np.array(172800))),
-                        ("per_second", f8(1.0)), ("tz", b"s" + text("")))
+                        ("per_second", f8(1.0)), ("counted_in", b"s" + text("")),
+                        ("tz", b"s" + text("")))
     column = lowered(np.array(["2024-01-01T00:00", "NaT"], dtype="M8[m]"), "matlab")
     ticks = np.array([1704067200, np.iinfo(np.int64).min], dtype=np.int64)
     assert column == parts("datetime", ("ticks", a_item(ticks)), ("per_second", f8(1.0)),
-                           ("tz", b"s" + text("")))
+                           ("counted_in", b"s" + text("")), ("tz", b"s" + text("")))
 
 
 def test_fixed_offsets_take_matlab_spelling_and_seconds_are_refused():

@@ -373,13 +373,16 @@ class _Lowering(RewritingWalk):
 
     def matlab_time(self, ticks: np.ndarray, unit: str, zone: str) -> bytes:
         """An ``X`` datetime: integer ticks that MATLAB's epochtime conversion takes as
-        they are, their rate and MATLAB's spelling of the zone."""
+        they are, their rate, the zone they count in (UTC when zoned) and MATLAB's
+        spelling of the zone."""
         rate = _PER_SECOND.get(unit)
         if rate is None:
             ticks = np.where(ticks == _NAT, _NAT, ticks * _factor(unit))
             rate = 1
         ticks = np.asarray(ticks, dtype=np.int64)
+        counted_in = "UTC" if zone else ""
         return _parts("datetime", [("ticks", _array(ticks)), ("per_second", b"f" + _F64.pack(rate)),
+                                   ("counted_in", b"s" + text_bytes(counted_in)),
                                    ("tz", b"s" + text_bytes(_matlab_zone(zone)))])
 
     def time_scalar(self, tag: bytes) -> bytes:

@@ -13,8 +13,9 @@ function v = decode_matlab_only(kind, parts)
 %                    char, [] for none) and rows -> table
 %     'categorical'  codes (0-based, -1 missing, at the array's size), names (the exact
 %                    text of each category) and ordered -> categorical
-%     'datetime'     ticks (int64, the int64 minimum for NaT), per_second and tz (''
-%                    unzoned; else ticks count from 1970-01-01 UTC) -> datetime
+%     'datetime'     ticks (int64 from 1970-01-01, the int64 minimum for NaT),
+%                    per_second, counted_in (the zone they count in: 'UTC', or ''
+%                    unzoned) and tz (the zone shown) -> datetime
 %     'duration'     seconds (double) -> duration
 %
 %   MATLAB-only: listed in tools/check_portability.py.
@@ -43,17 +44,14 @@ switch kind
 end
 end
 
-function v = to_datetime(payload)
-% Exact: the integer ticks go to datetime unrounded.
-if isempty(payload.tz)
-    v = datetime(payload.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
-                 'TicksPerSecond', payload.per_second);
-else
-    v = datetime(payload.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
-                 'TicksPerSecond', payload.per_second, 'TimeZone', 'UTC');
-    v.TimeZone = payload.tz;
+function v = to_datetime(parts)
+% Exact: the integer ticks go to datetime unrounded, counted in the zone counted_in.
+v = datetime(parts.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
+             'TicksPerSecond', parts.per_second, 'TimeZone', parts.counted_in);
+if ~isempty(parts.tz)
+    v.TimeZone = parts.tz;
 end
-v(payload.ticks == intmin('int64')) = NaT;
+v(parts.ticks == intmin('int64')) = NaT;
 end
 
 function t = to_table(payload)

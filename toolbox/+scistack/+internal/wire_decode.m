@@ -64,7 +64,7 @@ switch tag
     case 115 % 's' str
         [v, p] = read_text(b, p);
     case 100 % 'd' dict: count, then per field its name ('s') and its value
-        n = read_count(b, p);
+        n = double(typecast(b(p:p + 7), 'uint64'));
         p = p + 8;
         names = cell(n, 1);
         values = cell(n, 1);
@@ -126,10 +126,6 @@ switch tag
               ['unknown wire tag %d (''%s'') at byte %d (stored bytes reach MATLAB ', ...
                'lowered by the engine)'], tag, char(tag), p - 2);
 end
-end
-
-function n = read_count(b, p)
-n = double(typecast(b(p:p + 7), 'uint64'));
 end
 
 function [s, p] = read_text(b, p)
