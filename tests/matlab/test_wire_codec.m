@@ -190,7 +190,7 @@ function test_decoding_ignores_unknown_hints(testCase)
 hint = 'mystery';
 b = uint8([83 83 87 1, 104, numel(hint) 0 0 0 0 0 0 0, double(hint), ...
            102, typecast(2.5, 'uint8')]);
-verifyEqual(testCase, scistack.internal.wire_decode(b), 2.5);
+verifyEqual(testCase, decode_stored(b), 2.5);
 end
 
 % ----------------------------------------------------------------- helpers

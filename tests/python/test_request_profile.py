@@ -39,9 +39,29 @@ def text(s: str) -> bytes:
 
 def w(size: tuple[int, ...], texts: list[str | None]) -> bytes:
     """A 'W' item; texts in column-major order."""
-    raws = [b"" if t is None else t.encode("utf-8") for t in texts]
-    counts = [MISSING if t is None else len(r) for t, r in zip(texts, raws)]
-    return b"W" + u64(len(size), *size) + u64(*counts) + b"".join(raws)
+    absent = bytes(t is None for t in texts)
+    mask = (b"?" + absent if size == (1, 1)
+            else b"a" + text("b1") + b"F" + u64(len(size), *size) + absent)
+    return b"W" + mask + b"Y" + u64(len(size), *size) + b"".join(
+        b"s" + text(t or "") for t in texts)
+
+
+def zone(name: str) -> bytes:
+    return b"s" + text(name)
+
+
+def table(rows: int, columns: list[tuple[str, bytes]], row_names: list[str] | None = None,
+          dimension: str = "Row") -> bytes:
+    """A 'Q' item: the struct of a table's parts."""
+    def cell(texts: list[str]) -> bytes:
+        size = (len(texts), 1) if texts else (0, 0)
+        return b"Y" + u64(2, *size) + b"".join(b"s" + text(t) for t in texts)
+    names = [n for n, _ in columns]
+    fields = [("rows", b"f" + struct.pack("<d", rows)), ("dimension", b"s" + text(dimension)),
+              ("row_names", cell(row_names or [])),
+              ("names", b"Y" + u64(2, 1, len(names)) + b"".join(b"s" + text(n) for n in names)),
+              ("values", b"Y" + u64(2, 1, len(columns)) + b"".join(c for _, c in columns))]
+    return b"Q" + b"d" + u64(len(fields)) + b"".join(b"s" + text(k) + v for k, v in fields)
 
 
 def numbers(values: list[float] | np.ndarray, code: str = "f8",
@@ -85,13 +105,13 @@ def test_stored_bytes_come_back_as_they_are():
     ("categorical_column", b"K\x01" + w((2, 1), ["lo", "hi"]) + numbers([1, 2, np.nan, 1])),
     ("categorical_row", b"K\x00" + w((2, 1), ["a", MU]) + numbers([2, 1], size=(1, 2))),
     ("categorical_scalar", b"K\x00" + w((1, 1), ["only"]) + numbers([1])),
-    ("datetime_scalar", b"T" + u64(10**9) + text("") + numbers([NS], "i8")),
-    ("datetime_scalar_zoned", b"T" + u64(10**9) + text("Europe/Berlin")
+    ("datetime_scalar", b"T" + u64(10**9) + zone("") + numbers([NS], "i8")),
+    ("datetime_scalar_zoned", b"T" + u64(10**9) + zone("Europe/Berlin")
      + numbers([int(float(1709292600123456789))], "i8")),
-    ("datetime_nat", b"T" + u64(10**9) + text("") + numbers([-(2**63)], "i8")),
-    ("datetime_column", b"T" + u64(10**9) + text("")
+    ("datetime_nat", b"T" + u64(10**9) + zone("") + numbers([-(2**63)], "i8")),
+    ("datetime_column", b"T" + u64(10**9) + zone("")
      + numbers([0, 10**18, -(2**63), -5], "i8")),
-    ("datetime_row", b"T" + u64(10**9) + text("") + numbers([1, 2, 3], "i8", size=(1, 3))),
+    ("datetime_row", b"T" + u64(10**9) + zone("") + numbers([1, 2, 3], "i8", size=(1, 3))),
 ])
 def test_request_items_raise_to_the_golden_stored_bytes(name, item):
     assert raised(item) == golden(name)
@@ -100,24 +120,22 @@ def test_request_items_raise_to_the_golden_stored_bytes(name, item):
 def test_a_table_raises_to_its_golden_dataframe():
     label = w((3, 1), ["a", None, "c"])
     level = b"K\x00" + w((2, 1), ["p", "q"]) + numbers([1, np.nan, 2])
-    when = b"T" + u64(10**9) + text("") + numbers([0, 1, -(2**63)], "i8")
+    when = b"T" + u64(10**9) + zone("") + numbers([0, 1, -(2**63)], "i8")
     misc = (b"Y" + u64(2, 3, 1) + b"f" + struct.pack("<d", 1)
             + b"s" + text("x") + numbers([1, 2], size=(1, 2)))
     columns = [("num", numbers([1, 2.5, -3])), ("flag", numbers([1, 0, 1], "b1")),
                ("label", label), ("level", level), ("when", when), ("misc", misc),
                ("count", numbers([3, 4, 5], "i4")), ("b", numbers([1, 2, 3], "u1"))]
-    item = b"Q" + u64(3, len(columns)) + text("Row") + b"n" + b"".join(
-        text(n) + c for n, c in columns)
-    assert raised(item) == golden("table_mixed")
+    assert raised(table(3, columns)) == golden("table_mixed")
 
 
 def test_row_names_and_one_row_variables():
-    item = (b"Q" + u64(2, 1) + text("Row") + w((2, 1), [MU, "r2"])
-            + text("name") + w((2, 1), [MU, "b"]))
+    item = table(2, [("name", w((2, 1), [MU, "b"]))], row_names=[MU, "r2"])
     assert raised(item) == golden("table_unicode_names")
-    one = (b"Q" + u64(1, 4) + text("Row") + b"n" + text("n") + numbers([5])
-           + text("c") + b"Y" + u64(2, 1, 1) + b"s" + text("x")
-           + text("s") + w((1, 1), ["s"]) + text("f") + b"?\x01")
+    named = table(2, [("x", numbers([1, 2]))], row_names=["a", "b"], dimension="trial")
+    assert raised(named) == golden("table_row_names")
+    one = table(1, [("n", numbers([5])), ("c", b"Y" + u64(2, 1, 1) + b"s" + text("x")),
+                    ("s", w((1, 1), ["s"])), ("f", b"?\x01")])
     assert raised(one) == golden("table_one_row")
 
 
@@ -156,8 +174,33 @@ def test_struct_arrays_raise_to_row_major_dicts():
     assert raised(cube) == golden("struct_array_3d")
 
 
+def test_char_arrays_raise_from_their_codes_with_their_size():
+    # ['ab'; 'cd']: codes column-major, as uint16
+    assert raised(b"C" + numbers([97, 99, 98, 100], "u2", size=(2, 2))) == golden("char_matrix")
+    assert raised(b"C" + numbers([], "u2", size=(1, 0))) == golden("char_empty_row")
+    assert raised(b"C" + numbers([], "u2", size=(0, 0))) == HEADER + b"s" + text("")
+    column = raised(b"C" + numbers([120, 121], "u2", size=(2, 1)))
+    assert column == (HEADER + b"h" + text("char:2x1") + b"a" + text("U1") + b"F" + u64(2, 2, 1)
+                      + struct.pack("<II", 120, 121))
+    assert decode(column).tolist() == [["x"], ["y"]]
+    with pytest.raises(UnsupportedValueError, match="non-ASCII char matrices"):
+        raised(b"C" + numbers([97, 181], "u2", size=(2, 1)))
+
+
+def test_maps_raise_from_their_keys_and_values():
+    keys = b"Y" + u64(2, 1, 2) + b"s" + text("a b") + b"s" + text("c")
+    values = b"Y" + u64(2, 1, 2) + f8(1) + w((1, 1), ["x"])
+    assert raised(b"P" + keys + values) == golden("map_text_keys")
+    numbered = raised(b"P" + b"Y" + u64(2, 1, 1) + f8(2) + b"Y" + u64(2, 1, 1) + f8(3))
+    assert numbered == HEADER + b"h" + text("containers.Map") + b"d" + u64(1) + f8(2) + f8(3)
+    empty = raised(b"P" + b"Y" + u64(2, 0, 0) + b"Y" + u64(2, 0, 0))
+    assert empty == HEADER + b"h" + text("containers.Map") + b"d" + u64(0)
+    with pytest.raises(WireFormatError, match="expected a cell"):
+        raised(b"P" + f8(1) + f8(2))
+
+
 def test_request_items_nested_in_containers_are_raised():
-    item = (b"d" + u64(2) + b"s" + text("t") + b"T" + u64(10**9) + text("")
+    item = (b"d" + u64(2) + b"s" + text("t") + b"T" + u64(10**9) + zone("")
             + numbers([5], "i8") + b"s" + text("s") + w((1, 2), ["q", "r"]))
     value = decode(raised(item))
     assert value["t"] == pd.Timestamp(5, unit="ns")
@@ -165,7 +208,7 @@ def test_request_items_nested_in_containers_are_raised():
 
 
 def test_datetime_ticks_at_other_rates_become_nanoseconds():
-    item = b"T" + u64(1000) + text("UTC") + numbers([1500, -(2**63)], "i8")
+    item = b"T" + u64(1000) + zone("UTC") + numbers([1500, -(2**63)], "i8")
     values = decode(raised(item))
     assert values.iloc[0] == pd.Timestamp(1_500_000_000, unit="ns", tz="UTC")
     assert values.isna().tolist() == [False, True]
@@ -186,22 +229,32 @@ def test_durations_round_as_matlab_does():
 @pytest.mark.parametrize("column, message", [
     (numbers([1, 2, 3, 4], size=(2, 2)), "has 2 columns"),
     (numbers([1, 2], "c16"), "complex"),
-    (b"h" + text("char:2x1") + b"a" + text("U1") + b"F" + u64(1, 2) + u64(0), "class char"),
+    (b"C" + numbers([97, 98], "u2", size=(2, 1)), "class char"),
+    (b"P" + b"Y" + u64(2, 1, 0) + b"Y" + u64(2, 1, 0), "class containers.Map"),
     (b"Z" + u64(2, 2, 1, 0), "class struct"),
     (b"Y" + u64(2, 1, 2) + b"n" * 2, "has 2 columns"),
     (w((2, 2), ["a", "b", "c", "d"]), "has 2 columns"),
 ])
 def test_table_variables_without_a_column_form_are_refused(column, message):
-    item = b"Q" + u64(2, 1) + text("Row") + b"n" + text("v") + column
     with pytest.raises(UnsupportedValueError, match=message):
-        raised(item)
+        raised(table(2, [("v", column)]))
 
 
 def test_utc_leap_seconds_and_odd_rates_are_refused():
     with pytest.raises(UnsupportedValueError, match="UTCLeapSeconds"):
-        raised(b"T" + u64(10**9) + text("UTCLeapSeconds") + numbers([0], "i8"))
+        raised(b"T" + u64(10**9) + zone("UTCLeapSeconds") + numbers([0], "i8"))
     with pytest.raises(UnsupportedValueError, match="ticks per second"):
-        raised(b"T" + u64(7) + text("") + numbers([0], "i8"))
+        raised(b"T" + u64(7) + zone("") + numbers([0], "i8"))
+
+
+def test_malformed_table_parts_are_wire_format_errors():
+    good = table(1, [("x", numbers([1]))])
+    with pytest.raises(WireFormatError, match="five parts"):
+        raised(b"Q" + f8(1))
+    with pytest.raises(WireFormatError, match="rows"):
+        raised(good.replace(b"rows", b"ROWS"))
+    with pytest.raises(WireFormatError, match="malformed table parts"):
+        raised(good.replace(b"Y" + u64(2, 1, 1) + b"f", b"Y" + u64(2, 1, 2) + b"f") + f8(2))
 
 
 def test_truncated_request_items_are_wire_format_errors():
@@ -212,7 +265,7 @@ def test_truncated_request_items_are_wire_format_errors():
 
 
 def test_the_gateway_raises_requests_and_nested_values():
-    item = b"T" + u64(10**9) + text("") + numbers([NS], "i8")
+    item = b"T" + u64(10**9) + zone("") + numbers([NS], "i8")
     hand = (HEADER + b"d" + u64(2) + b"s" + text("op") + b"s" + text("hash")
             + b"s" + text("args") + b"d" + u64(1) + b"s" + text("value") + item)
     reply = decode(dispatch.handle(hand))

@@ -7,44 +7,46 @@ half-float decoding and no pandas layout work: the engine does it once, here. A 
 names its *profile* (``"matlab"``: MATLAB's own classes, ``"octave"``: the portable forms
 of GNU Octave); a request without one (Python, tests) gets the plain encoding.
 
-Lowering keeps the items the toolbox decodes as they stand (``n ? f s I g h``) and
-rewrites the rest, in both profiles:
+Lowering keeps the items the toolbox decodes as they stand (``n ? f s``) and
+rewrites the rest, in both profiles (``docs/data-model.md`` 2.6 has the byte layouts):
 
-* every array item is in MATLAB's memory order: ``a`` items in ``F`` (column-major)
-  order, the elements of ``O`` object arrays (and of ``W``) column-major, so that the
-  toolbox only reshapes them to the shape sent;
-* ``i`` becomes ``f`` when a double holds it exactly, else a ``g`` ``i8`` scalar;
-  ``c`` becomes a ``g`` ``c16`` scalar, ``N`` becomes ``n`` and ``u`` becomes ``l``;
+* every array is in MATLAB's memory order and names its MATLAB class: ``a`` and ``g``
+  items become ``A`` (the class, bytes per element, complexity, the shape, the data
+  column-major; a scalar 0-d), the elements of ``O`` object arrays (and of ``W``)
+  column-major, so that the toolbox only reshapes them to the shape sent;
+* ``i`` becomes ``f`` when a double holds it exactly, else an int64 ``A``; an ``I``
+  integer is refused; ``c`` becomes a complex ``A`` scalar, ``N`` becomes ``n``,
+  and ``l``, ``u`` and ``o`` columns become ``O`` items of shape ``(n)``;
 * a ``d`` whose keys are not all field names (``isvarname`` of the profile), and a
-  ``d`` under a ``containers.Map`` hint, become ``m``: u64 count, then key and value
-  items, the keys all ``s`` or all ``f`` (others are refused);
-* ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W``: u64 dimensions, the
-  shape (u64 each), the UTF-8 byte count of each element (u64 each, column-major), then
-  the elements' UTF-8 bytes back to back; ``f2`` becomes ``f4``;
-* a Series (``S``) becomes its column, lowered;
-* a DataFrame (``F``) becomes ``Q``: u64 rows, u64 columns, the row dimension name as
-  text, the row names (``n``, or ``l`` of ``s`` when MATLAB takes a unique text index as
-  ``RowNames``), then per column its name as text and its values as one item. A
-  non-default index that is not row names comes first, named ``index`` when unnamed;
-* columns become items: ``o`` a list ``l``, a text column ``h string`` + ``l`` of
-  ``s``/``n``, a masked numeric column ``f8`` with NaN where values are missing.
+  ``d`` under a ``containers.Map`` hint, become ``m``: the keys, all text (``W``) or
+  all doubles (``A``; mixed keys are refused), then the values (``O``);
+* ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W`` (UTF-8 text at its
+  shape); ``f2`` becomes ``f4``; a Series (``S``) becomes its column, lowered;
+* no class hint reaches the toolbox: a struct array becomes ``Z`` + its ``O``, a char
+  array ``C`` + its codes at their size, a hinted datetime or categorical column its
+  values at the hint's size, strings the form below; other hints are dropped;
+* a DataFrame (``F``) gets the names MATLAB uses as they are (:mod:`.matlab_names`).
 
-The profiles differ only in time values and categoricals:
+The profiles differ in the classes GNU Octave lacks. For MATLAB each is an ``X`` item,
+the class name and a ``d`` of its parts, which the toolbox only hands to the constructor:
 
-=====================  ============================================  ====================
-wire                   ``matlab``                                    ``octave``
-=====================  ============================================  ====================
-``t p D M``, ``M8``    ``T``: u64 ticks per second, the zone as       one: ISO 8601 text
-scalars and arrays     text (MATLAB's spelling, '' unzoned), then     (NaN for NaT); many:
-                       ``g``/``a`` of ``i8`` ticks from 1970-01-01    POSIX seconds ``f8``
-                       (UTC when zoned); NaT is the int64 minimum
-``m8``                 ``L`` then ``f``/``a`` ``f8`` seconds          ``f8`` seconds
-``k`` categorical      ``K``: ordered byte, ``l`` of the exact text   ``d`` {values,
-                       of each category, the codes (``a``, -1 for     categories, ordered}
-                       missing)
-=====================  ============================================  ====================
+==========================  ===========================================  ==================
+wire                        ``matlab``: ``X`` and its parts              ``octave``
+==========================  ===========================================  ==================
+``t p D M``, ``M8``          ``datetime``: int64 ticks from 1970-01-01     one: ISO 8601 text
+                            (UTC when zoned; NaT the int64 minimum),      (NaN for NaT);
+                            ticks per second, MATLAB's zone spelling      many: POSIX seconds
+``m8``                      ``duration``: seconds                         seconds
+``k`` categorical           ``categorical``: codes (-1 missing), the      ``d`` {values,
+                            exact text of each category, ordered          categories, ordered}
+strings (hinted, text       ``string``: the texts (``W``) and where they   ``s``/``n`` (one)
+columns)                    are missing                                   or ``W`` ('' missing)
+``F`` DataFrame             ``table``: rows, variable names,              ``d`` of the columns
+                            descriptions, dimension names, row names,     under valid, unique
+                            the columns                                   field names
+==========================  ===========================================  ==================
 
-Tags ``T``, ``L``, ``Q``, ``K``, ``W`` and ``m`` appear only in lowered replies, never in
+Tags ``A``, ``W``, ``m``, ``Z``, ``C`` and ``X`` appear only in lowered replies, never in
 stored bytes.
 """
 
@@ -52,7 +54,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
 import struct
 from collections.abc import Iterator
 from typing import Any
@@ -62,6 +63,7 @@ import pandas as pd
 
 from ..codec import HEADER, _Reader, body, encode
 from ..errors import NotRepresentableError, UnsupportedValueError, WireFormatError
+from .matlab_names import is_field_name, make_unique_strings, make_valid_name, table_names
 
 __all__ = ["PROFILES", "lower", "lower_active", "serving"]
 
@@ -77,6 +79,9 @@ _NAT = np.iinfo(np.int64).min
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _SECONDS_PER = {"m": 60, "h": 3600, "D": 86400, "W": 604800}
 _KEPT_KINDS = frozenset("biufc")
+_MATLAB_CLASS = {"b1": "logical", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
+                 "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64",
+                 "f4": "single", "f8": "double", "c8": "single", "c16": "double"}
 
 
 @contextlib.contextmanager
@@ -140,26 +145,44 @@ def text_bytes(s: str | bytes) -> bytes:
     return _U64.pack(len(raw)) + raw
 
 
+def _array_head(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
+    """The head of an ``A`` item: MATLAB class, bytes per element, complexity, shape."""
+    return (b"A" + text_bytes(_MATLAB_CLASS[dtype.kind + str(dtype.itemsize)])
+            + bytes((dtype.itemsize, dtype.kind == "c")) + _U64.pack(len(shape))
+            + b"".join(_U64.pack(n) for n in shape))
+
+
 def _array(arr: np.ndarray) -> bytes:
-    """An ``a`` item in ``F`` (column-major) order."""
+    """An ``A`` item: the array (a 0-d one for a scalar) with its data column-major."""
     arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
-    shape = b"".join(_U64.pack(n) for n in arr.shape)
-    return (b"a" + text_bytes(arr.dtype.str[1:]) + b"F" + _U64.pack(arr.ndim) + shape
-            + arr.tobytes(order="F"))
+    return _array_head(arr.dtype, arr.shape) + arr.tobytes(order="F")
 
 
 def _int(value: int) -> bytes:
     """A Python int as MATLAB reads it: an ``f`` item when a double holds it exactly,
-    else a ``g`` ``i8`` scalar (an int64)."""
+    else an int64 scalar."""
     if float(value) < 2.0**63 and int(float(value)) == value:
         return b"f" + _F64.pack(float(value))
-    return b"g" + text_bytes("i8") + _I64.pack(value)
+    return _array(np.asarray(value, dtype=np.int64))
 
 
-def _texts(values: Any) -> bytes:
-    """An ``l`` of ``s`` items (``n`` for None)."""
-    return b"l" + _U64.pack(len(values)) + b"".join(
-        b"n" if v is None else b"s" + text_bytes(str(v)) for v in values)
+def _list_head(n: int) -> bytes:
+    """The head of an ``O`` item of ``n`` elements (the toolbox's N-by-1 cell)."""
+    return b"O" + _U64.pack(1) + _U64.pack(n)
+
+
+def _text_array(texts: list[str], shape: tuple[int, ...]) -> bytes:
+    """A ``W`` item: ``texts`` (column-major) as an array of ``shape``."""
+    raws = [t.encode("utf-8") for t in texts]
+    return (b"W" + _U64.pack(len(shape)) + b"".join(_U64.pack(n) for n in shape)
+            + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
+
+
+def _parts(kind: str, fields: list[tuple[str, bytes]]) -> bytes:
+    """An ``X`` item: a MATLAB class GNU Octave lacks, as its name and a ``d`` of its
+    parts (field name, item)."""
+    return (b"X" + text_bytes(kind) + b"d" + _U64.pack(len(fields))
+            + b"".join(b"s" + text_bytes(name) + item for name, item in fields))
 
 
 class _Lowering(RewritingWalk):
@@ -186,19 +209,21 @@ class _Lowering(RewritingWalk):
         elif tag == b"i":
             self.out.append(_int(r.i64()))
         elif tag == b"c":
-            self.out.append(b"g" + text_bytes("c16") + bytes(r.take(16)))
-        elif tag in (b"s", b"I"):
+            self.out.append(_array(np.frombuffer(r.take(16), dtype="<c16")[0]))
+        elif tag == b"s":
             r.take(r.u64())
             self.copy_from(start)
+        elif tag == b"I":
+            raise NotRepresentableError(
+                f"the integer {r.text()} is outside the int64 range and has no exact MATLAB "
+                "form; store it as text or as a float in Python")
         elif tag == b"a":
             self.array(start)
         elif tag == b"g":
             dtype = r.dtype()
-            value = np.frombuffer(r.take(dtype.itemsize), dtype=dtype)[0]
-            if _kept(dtype):
-                self.copy_from(start)
-            else:
-                self.out.append(self.lowered_array(np.asarray(value), scalar=True))
+            value = np.asarray(np.frombuffer(r.take(dtype.itemsize), dtype=dtype)[0])
+            self.out.append(_array(value) if _kept(dtype) else
+                            self.lowered_array(value, scalar=True))
         elif tag == b"O":
             shape, n = r.shape(1)
             self.copy_from(start)
@@ -207,19 +232,13 @@ class _Lowering(RewritingWalk):
                 self.out += items[k]
         elif tag in (b"l", b"u"):
             n = r.count()
-            self.out.append(b"l" + _U64.pack(n))
+            self.out.append(_list_head(n))
             for _ in range(n):
                 self.item()
         elif tag == b"d":
             self.dict(as_map=False)
         elif tag == b"h":
-            hint = r.text()
-            if hint == "containers.Map" and bytes(r.buf[r.pos:r.pos + 1]) == b"d":
-                r.take(1)
-                self.dict(as_map=True)
-            else:
-                self.copy_from(start)
-                self.item()
+            self.hinted(r.text())
         elif tag == b"S":
             r.item()
             r.index()
@@ -231,44 +250,98 @@ class _Lowering(RewritingWalk):
         else:
             raise WireFormatError(f"unknown tag {tag!r} at byte {start}")
 
+    def hinted(self, hint: str) -> None:
+        """The item under a MATLAB class hint, in the form that gives the toolbox the
+        class and size the hint names: a ``containers.Map`` an ``m``, a string its text
+        (``X`` string in MATLAB), a datetime or categorical column its values at the
+        hint's size, a struct array ``Z``, a char array ``C``; the rest (cells, durations,
+        hints not known here) the item as it decodes."""
+        r = self.r
+        cls, _, size_text = hint.partition(":")
+        size = tuple(int(n) for n in size_text.split("x")) if size_text else None
+        ahead = bytes(r.buf[r.pos:r.pos + 1])
+        if cls == "containers.Map" and ahead == b"d":
+            r.take(1)
+            self.dict(as_map=True)
+        elif cls == "string" and ahead in (b"s", b"n", b"O"):
+            value = r.item()
+            if isinstance(value, np.ndarray):
+                self.out.append(self.strings(list(value.ravel(order="F")), value.shape))
+            else:
+                self.out.append(self.strings([value], None))
+        elif cls in ("datetime", "categorical") and ahead == b"S" and size is not None:
+            r.take(1)
+            r.item()
+            r.index()
+            self.column(size)
+        elif cls == "struct" and ahead == b"O":
+            self.out.append(b"Z")
+            self.item()
+        elif cls == "char" and size is not None:
+            value = r.item()
+            codes = (np.array([ord(c) for c in value], dtype=np.uint32)
+                     if isinstance(value, str) else np.asarray(value).view(np.uint32))
+            self.out += [b"C", _array(codes.reshape(size, order="F"))]
+        else:
+            self.item()
+
+    def strings(self, texts: list[str | None], shape: tuple[int, ...] | None) -> bytes:
+        """MATLAB strings (``shape`` None: one) given column-major, None for missing: an
+        ``X`` string of the texts and where they are missing; for GNU Octave text (one:
+        ``s``, ``n`` when missing; else ``W`` with missing as '')."""
+        plain = ["" if t is None else str(t) for t in texts]
+        if self.matlab:
+            size = (1, 1) if shape is None else shape
+            absent = np.array([t is None for t in texts], dtype=bool).reshape(size, order="F")
+            return _parts("string", [("texts", _text_array(plain, size)),
+                                     ("absent", _array(absent))])
+        if shape is None:
+            return b"n" if texts[0] is None else b"s" + text_bytes(plain[0])
+        return _text_array(plain, shape)
+
     def dict(self, as_map: bool) -> None:
-        """A ``d`` item after its tag: kept when its keys are field names (as the profile's
-        ``isvarname`` has them) and it is no ``containers.Map``, else an ``m`` item whose
-        keys are all text or all doubles."""
+        """A ``d`` item after its tag: kept (its values lowered) when its keys are field
+        names (as the profile's ``isvarname`` has them) and it is no ``containers.Map``,
+        else an ``m`` item: its keys, all text (``W``) or all doubles (``A``), then its
+        values (``O``)."""
         r = self.r
         n = r.count(2)
         keys, chunks, values = [], [], []
         for _ in range(n):
             start = r.pos
             keys.append(r.item())
-            r.pos = start
-            chunks.append(self.collected(self.item))
+            chunks.append(r.buf[start:r.pos])
             values.append(self.collected(self.item))
-        if as_map or not all(isinstance(k, str) and _is_field_name(k, self.matlab)
-                             for k in keys):
-            self.out.append(b"m" + _U64.pack(n))
-            if not all(isinstance(k, str) for k in keys):
-                chunks = [[_map_key(k)] for k in keys]
-        else:
+        texts = all(isinstance(k, str) for k in keys)
+        if not as_map and texts and all(is_field_name(k, self.matlab) for k in keys):
             self.out.append(b"d" + _U64.pack(n))
-        for key, value in zip(chunks, values):
-            self.out += key + value
+            for key, value in zip(chunks, values):
+                self.out += [key, *value]
+            return
+        self.out += [b"m", _text_array(keys, (n,)) if texts else
+                     _array(np.array([_map_key(k) for k in keys], dtype=np.float64)),
+                     _list_head(n)]
+        for value in values:
+            self.out += value
 
-    def array(self, start: int) -> None:
+    def array(self, start: int, size: tuple[int, ...] | None = None) -> None:
         """An ``a`` item whose tag starts at ``start``, in ``F`` order: copied unless its
-        dtype is lowered or its data must be reordered."""
+        dtype is lowered (then at the MATLAB ``size`` when one is given) or its data must
+        be reordered."""
         r = self.r
         dtype = r.dtype()
         if not _kept(dtype):
             r.pos = start + 1
-            self.out.append(self.lowered_array(r.array(), scalar=False))
+            arr = r.array()
+            if size is not None:
+                arr = arr.reshape(size, order="F")
+            self.out.append(self.lowered_array(arr, scalar=False))
             return
-        order_at = r.pos
         order = r.tag()
         shape, n = r.shape(dtype.itemsize)
         data = r.take(n * dtype.itemsize)
         if order == b"F" or len(shape) < 2:
-            self.out += [r.buf[start:order_at], b"F", r.buf[order_at + 1:r.pos]]
+            self.out += [_array_head(dtype.newbyteorder("<"), shape), data]
         elif order == b"C":
             self.out.append(_array(np.frombuffer(data, dtype=dtype).reshape(shape)))
         else:
@@ -281,36 +354,36 @@ class _Lowering(RewritingWalk):
             return _array(arr)
         if kind == "f":
             single = arr.astype(np.float32)
-            return b"g" + text_bytes("f4") + single.tobytes() if scalar else _array(single)
+            return _array(single)
         if kind == "U":
             if scalar:
                 return b"s" + text_bytes(str(arr[()]))
-            raws = [str(x).encode("utf-8") for x in arr.reshape(-1, order="F")]
-            return (b"W" + _U64.pack(arr.ndim) + b"".join(_U64.pack(n) for n in arr.shape)
-                    + np.array([len(x) for x in raws], dtype="<u8").tobytes() + b"".join(raws))
+            return _text_array([str(x) for x in arr.reshape(-1, order="F")], arr.shape)
         unit = np.datetime_data(arr.dtype)[0]
         ticks = arr.view(np.int64)
         if kind == "m":
             seconds = _seconds(ticks, unit)
             plain = b"f" + _F64.pack(float(seconds)) if scalar else _array(seconds)
-            return b"L" + plain if self.matlab else plain
+            return _parts("duration", [("seconds", plain)]) if self.matlab else plain
         if self.matlab:
-            return self.matlab_time(ticks, unit, "", scalar)
+            return self.matlab_time(ticks, unit, "")
         if scalar:
             return _iso(int(ticks), unit, unit, "")
         return _array(_seconds(ticks, unit))
 
-    def matlab_time(self, ticks: np.ndarray, unit: str, zone: str, scalar: bool) -> bytes:
-        """A ``T`` item: integer ticks that MATLAB's epochtime conversion takes as they are."""
+    def matlab_time(self, ticks: np.ndarray, unit: str, zone: str) -> bytes:
+        """An ``X`` datetime: integer ticks that MATLAB's epochtime conversion takes as
+        they are, their rate, the zone they count in (UTC when zoned) and MATLAB's
+        spelling of the zone."""
         rate = _PER_SECOND.get(unit)
         if rate is None:
             ticks = np.where(ticks == _NAT, _NAT, ticks * _factor(unit))
             rate = 1
         ticks = np.asarray(ticks, dtype=np.int64)
-        head = b"T" + _U64.pack(rate) + text_bytes(_matlab_zone(zone))
-        if scalar:
-            return head + b"g" + text_bytes("i8") + _I64.pack(int(ticks))
-        return head + _array(ticks)
+        counted_in = "UTC" if zone else ""
+        return _parts("datetime", [("ticks", _array(ticks)), ("per_second", b"f" + _F64.pack(rate)),
+                                   ("counted_in", b"s" + text_bytes(counted_in)),
+                                   ("tz", b"s" + text_bytes(_matlab_zone(zone)))])
 
     def time_scalar(self, tag: bytes) -> bytes:
         """One ``t``, ``p``, ``D`` or ``M`` item after its tag."""
@@ -325,40 +398,57 @@ class _Lowering(RewritingWalk):
         else:
             ticks, unit, shown, zone = r.i64(), "D", "D", ""
         if self.matlab:
-            return self.matlab_time(np.int64(ticks), unit, zone, scalar=True)
+            return self.matlab_time(np.int64(ticks), unit, zone)
         return _iso(ticks, unit, shown, zone)
 
     # ------------------------------------------------------------------ DataFrames
 
     def frame(self) -> None:
+        """A DataFrame: for GNU Octave a ``d`` of its columns under valid, unique field
+        names; for MATLAB an ``X`` table: rows, the variable names a table takes (with
+        the original of each renamed one as its description), the dimension names, the
+        row names (``n`` or ``W``) and the columns. A non-default index that is not row
+        names is the first column."""
         r = self.r
         nrows, ncols = r.u64(), r.count(2)
         index_name = r.item()
         r.frequency()  # a regular time index's step: MATLAB's table has no place for it
         index_start = r.pos
-        first: list[bytes | memoryview] = []
+        names: list[str] = []
+        columns: list[list[bytes | memoryview]] = []
         row_names = b"n"
         if bytes(r.buf[r.pos:r.pos + 1]) == b"r":
             r.take(1)
             start, stop, step = r.i64(), r.i64(), r.i64()
             if not (start == 0 and step == 1 and stop == nrows and _empty(index_name)):
-                first = [text_bytes(_name_text(index_name, 0)),
-                         _array(np.arange(start, stop, step, dtype=np.float64))]
+                names.append(_name_text(index_name, 0))
+                columns.append([_array(np.arange(start, stop, step, dtype=np.float64))])
         else:
-            values = r.column()
-            texts = list(values)
+            texts = list(r.column())
             if (self.matlab and all(isinstance(v, str) for v in texts)
                     and len(set(texts)) == nrows):
-                row_names = _texts(texts)
+                row_names = _text_array(texts, (nrows,))
             else:
                 r.pos = index_start
-                first = [text_bytes(_name_text(index_name, 0)), *self.collected(self.column)]
-        names: list[bytes | memoryview] = []
+                names.append(_name_text(index_name, 0))
+                columns.append(self.collected(self.column))
         for position in range(1, ncols + 1):
-            names.append(text_bytes(_name_text(r.item(), position)))
-            names.extend(self.collected(self.column))
-        self.out += [b"Q", _U64.pack(nrows), _U64.pack(ncols + (1 if first else 0)),
-                     text_bytes(_name_text(index_name, 0)), row_names, *first, *names]
+            names.append(_name_text(r.item(), position))
+            columns.append(self.collected(self.column))
+        if not self.matlab:
+            fields = make_unique_strings([make_valid_name(n, matlab=False) for n in names])
+            self.out.append(b"d" + _U64.pack(len(fields)))
+            for field, column in zip(fields, columns):
+                self.out += [b"s", text_bytes(field), *column]
+            return
+        variables, descriptions, dims = table_names(names, _name_text(index_name, 0),
+                                                    row_names != b"n")
+        self.out.append(_parts("table", [
+            ("rows", b"f" + _F64.pack(nrows)),
+            ("names", _text_array(variables, (1, len(variables)))),
+            ("descriptions", _text_array(descriptions, (1, len(descriptions)))),
+            ("dims", _text_array(dims, (1, 2))), ("row_names", row_names),
+            ("columns", _list_head(len(columns)) + b"".join(b"".join(c) for c in columns))]))
 
     def collected(self, step: Any) -> list[bytes | memoryview]:
         """The chunks ``step()`` emits, taken out of the output."""
@@ -368,52 +458,63 @@ class _Lowering(RewritingWalk):
         del self.out[mark:]
         return chunks
 
-    def column(self) -> None:
-        """One column (of a DataFrame, Series or index) as one lowered item."""
+    def column(self, size: tuple[int, ...] | None = None) -> None:
+        """One column (of a DataFrame, Series or index) as one lowered item; datetime and
+        categorical values at the MATLAB ``size`` when one is given."""
         r = self.r
         start = r.pos
         tag = r.tag()
         if tag == b"a":
-            self.array(start)
+            self.array(start, size)
         elif tag == b"o":
             n = r.count()
-            self.out.append(b"l" + _U64.pack(n))
+            self.out.append(_list_head(n))
             for _ in range(n):
                 self.item()
         elif tag == b"k":
-            self.categorical()
+            self.categorical(size)
         elif tag == b"e":
-            self.extension_column()
+            self.extension_column(size)
         else:
             raise WireFormatError(f"unknown column tag {tag!r} at byte {start}")
 
-    def categorical(self) -> None:
+    def categorical(self, size: tuple[int, ...] | None) -> None:
         r = self.r
         ordered = r.take(1)[0] != 0
         categories = list(r.column())
         codes = r.expect_array()
+        if size is not None:
+            codes = codes.reshape(size, order="F")
         if self.matlab:
-            self.out += [b"K", b"\x01" if ordered else b"\x00",
-                         _texts([_exact_text(c) for c in categories]), _array(codes)]
+            names = [_exact_text(c) for c in categories]
+            self.out.append(_parts("categorical", [
+                ("codes", _array(codes.astype(np.float64))),
+                ("names", _text_array(names, (len(names),))),
+                ("ordered", b"?\x01" if ordered else b"?\x00")]))
             return
-        values = ["" if c < 0 else categories[c] for c in codes.tolist()]
-        plain = {"values": values, "categories": categories, "ordered": ordered}
+        flat = np.empty(codes.size, dtype=object)
+        flat[:] = ["" if c < 0 else categories[c] for c in codes.ravel(order="F").tolist()]
+        plain = {"values": flat.reshape(codes.shape, order="F"), "categories": categories,
+                 "ordered": ordered}
         self.out.append(body(lower(encode(plain), "octave")))
 
-    def extension_column(self) -> None:
+    def extension_column(self, size: tuple[int, ...] | None) -> None:
         r = self.r
         spec = r.text()
         mask = r.expect_array()
         if spec.startswith(("str[", "string[")):
-            self.out.append(b"h" + text_bytes("string"))
-            self.item()
+            texts = r.item()
+            self.out.append(self.strings([None if m else t for t, m in zip(texts, mask)],
+                                         (len(texts),)))
             return
         values = r.expect_array()
         if spec.startswith("datetime64["):
             unit, _, zone = spec[len("datetime64["):-1].partition(", ")
             ticks = values.view(np.int64)
+            if size is not None:
+                ticks = ticks.reshape(size, order="F")
             if self.matlab:
-                self.out.append(self.matlab_time(ticks, unit, zone, scalar=False))
+                self.out.append(self.matlab_time(ticks, unit, zone))
             else:
                 self.out.append(_array(_seconds(ticks, unit)))
             return
@@ -512,29 +613,10 @@ def _matlab_zone(name: str) -> str:
 
 # ------------------------------------------------------------------ names and categories
 
-_KEYWORDS = {
-    True: frozenset("break case catch classdef continue else elseif end for function global "
-                    "if otherwise parfor persistent return spmd switch try while".split()),
-    False: frozenset("__FILE__ __LINE__ break case catch classdef continue do else elseif end "
-                     "end_try_catch end_unwind_protect endarguments endclassdef "
-                     "endenumeration endevents endfor endfunction endif endmethods "
-                     "endparfor endproperties endspmd endswitch endwhile for function "
-                     "global if otherwise parfor persistent return spmd switch try until "
-                     "unwind_protect unwind_protect_cleanup while".split()),
-}
 
-
-def _is_field_name(key: str, matlab: bool) -> bool:
-    """``isvarname(key)`` in MATLAB (``matlab``) or GNU Octave, which also takes a
-    leading underscore; either has its own keywords and 63 characters at most."""
-    pattern = r"[A-Za-z]\w*" if matlab else r"[A-Za-z_]\w*"
-    return (len(key) <= 63 and re.fullmatch(pattern, key, re.ASCII) is not None
-            and key not in _KEYWORDS[matlab])
-
-
-def _map_key(key: Any) -> bytes:
-    """A number key of a ``containers.Map`` as an ``f`` item: refused unless every key
-    is a real number that a double holds exactly."""
+def _map_key(key: Any) -> float:
+    """A number key of a ``containers.Map`` as a double: refused unless every key is a
+    real number that a double holds exactly."""
     if isinstance(key, (str, complex, np.complexfloating)) or not isinstance(
             key, (int, float, np.integer, np.floating, np.bool_)):
         raise UnsupportedValueError(
@@ -543,7 +625,7 @@ def _map_key(key: Any) -> bytes:
     number = float(key)
     if number != key or (isinstance(key, (int, np.integer)) and int(number) != int(key)):
         raise NotRepresentableError("a dict key is an integer that double cannot hold exactly")
-    return b"f" + _F64.pack(number)
+    return number
 
 
 def _empty(name: Any) -> bool:

@@ -10,15 +10,14 @@ vectors of ``tests/fixtures/matlab_stored.json``); every other item is copied as
 The request tags (u64 little-endian counts, as everywhere):
 
 ``W`` string array
-    u64 dimensions, MATLAB's size (u64 each), per element in column-major order the
-    UTF-8 byte count (u64; all ones: a missing string), then the bytes back to back.
-    Raised to ``h string`` + ``s``/``n`` (1-by-1) or ``h string:<size>`` + ``O`` of
-    ``s``/``n`` in row-major order.
+    where the texts are missing (a logical ``?`` or ``a`` of MATLAB's size), then the
+    texts as a ``Y`` cell of ``s`` items (missing ones empty). Raised to ``h string`` +
+    ``s``/``n`` (1-by-1) or ``h string:<size>`` + ``O`` of ``s``/``n`` in row-major order.
 ``T`` datetime
-    u64 ticks per second, the zone as text ('' unzoned), then the ticks (int64 from
-    1970-01-01, UTC when zoned; the int64 minimum for NaT) as ``g`` (1-by-1) or ``a``.
-    Raised to ``p`` in nanoseconds (``M`` for NaT) or ``h datetime:<size>`` + a Series
-    of ``datetime64[ns]`` (zoned: ``datetime64[ns, <zone>]``).
+    u64 ticks per second, the zone as an ``s`` item ('' unzoned), then the ticks (int64
+    from 1970-01-01, UTC when zoned; the int64 minimum for NaT) as ``g`` (1-by-1) or
+    ``a``. Raised to ``p`` in nanoseconds (``M`` for NaT) or ``h datetime:<size>`` + a
+    Series of ``datetime64[ns]`` (zoned: ``datetime64[ns, <zone>]``).
 ``L`` duration
     milliseconds as ``f`` or ``a`` of ``f8`` (NaN missing). Raised to ``g``/``a`` of
     ``m8[ns]`` (round half away from zero, saturating; NaN -> NaT).
@@ -27,10 +26,11 @@ The request tags (u64 little-endian counts, as everywhere):
     gives them (1-based, NaN undefined) in ``f`` or ``a``. Raised to
     ``h categorical:<size>`` + a Series of a categorical column.
 ``Q`` table
-    u64 rows, u64 variables, the row dimension name as text, the row names (``n`` or
-    ``W``), then per variable its name as text and its values as any item. Raised to a
-    DataFrame ``F``; a variable without a column form (several columns, complex, char,
-    struct, ...) is refused with :class:`UnsupportedValueError`.
+    a ``d`` of, in this order, ``rows`` (``f``), ``dimension`` (the row dimension name,
+    ``s``), ``row_names``, ``names`` (``Y`` cells of ``s``) and ``values`` (a ``Y`` cell
+    of one item per variable). Raised to a DataFrame ``F``; a variable without a column
+    form (several columns, complex, char, struct, ...) is refused with
+    :class:`UnsupportedValueError`.
 ``Y`` cell array
     u64 dimensions, MATLAB's size, then the elements (any items) in column-major
     order. Raised to ``h cell:<size>`` + ``O`` with the elements in row-major order.
@@ -38,6 +38,13 @@ The request tags (u64 little-endian counts, as everywhere):
     u64 dimensions, MATLAB's size, u64 field count, the field names as ``s`` items,
     then per element (column-major) the values of its fields in order. Raised to
     ``h struct:<size>`` + ``O`` of ``d`` dicts (the names as keys), row-major.
+``C`` char array (not a row)
+    its character codes as an ``a`` item (``uint16``, MATLAB's size). Stored as
+    ``s`` (0-by-0), ``h char:1x0`` + ``s`` (1-by-0) or ``h char:<size>`` + ``a`` of
+    ``U1`` in ``F`` order with MATLAB's size; a code above 127 is refused.
+``P`` containers.Map
+    its keys, then its values, each a ``Y`` cell. Stored as ``h containers.Map`` + ``d``
+    of the key and value items in order.
 ``a`` arrays
     an N-by-1 array sent with MATLAB's size ``(N, 1)`` in ``F`` order is stored with
     the 1-D shape ``(N)`` (the vector rule); other arrays are stored as sent.
@@ -62,7 +69,7 @@ _I64 = struct.Struct("<q")
 _MISSING = 2**64 - 1
 _NAT = np.iinfo(np.int64).min
 _REQUEST_TAGS = frozenset(b"WTLKQ")
-_CONTAINER_TAGS = frozenset(b"YZ")
+_CONTAINER_TAGS = frozenset(b"YZCP")
 
 
 def raise_wire(wire: bytes) -> bytes:
@@ -166,7 +173,7 @@ class _Raising(RewritingWalk):
             self.out.append(self.raised(tag))
         elif tag[0] in _CONTAINER_TAGS:
             self.changed = True
-            self.out.append(self.cells() if tag == b"Y" else self.structs())
+            self.out.append(self.containers(tag))
         else:  # the stored items MATLAB never sends (DataFrames, Python times) stay
             r.pos = start
             r.item()
@@ -236,10 +243,38 @@ class _Raising(RewritingWalk):
         items = [self.collected() for _ in range(int(np.prod(size)))]
         return [items[k] for k in _row_major(size)]
 
-    def cells(self) -> bytes:
-        """A ``Y`` item after its tag, as ``h cell:<size>`` + ``O``."""
-        size = self.size()
-        return _hint("cell", size) + b"O" + _shape(size) + b"".join(self.elements(size))
+    def containers(self, tag: bytes) -> bytes:
+        """A ``Y``, ``Z``, ``C`` or ``P`` item after its tag, in its stored form."""
+        if tag == b"Y":
+            size = self.size()
+            return _hint("cell", size) + b"O" + _shape(size) + b"".join(self.elements(size))
+        if tag == b"Z":
+            return self.structs()
+        if tag == b"C":
+            return self.chars()
+        keys, values = (self.cell_items() for _ in range(2))
+        return (_hint("containers.Map", None) + b"d" + _U64.pack(len(keys))
+                + b"".join(k + v for k, v in zip(keys, values)))
+
+    def cell_items(self) -> list[bytes]:
+        """The stored items of a ``Y`` cell, in the order sent."""
+        if self.r.tag() != b"Y":
+            raise WireFormatError(f"expected a cell at byte {self.r.pos - 1}")
+        return [self.collected() for _ in range(int(np.prod(self.size())))]
+
+    def chars(self) -> bytes:
+        """A ``C`` item after its tag: a char array from its codes."""
+        size, codes = self.numbers()
+        if size == (0, 0):
+            return b"s" + text_bytes("")
+        if size == (1, 0):
+            return _hint("char", size) + b"s" + text_bytes("")
+        if (codes > 127).any():
+            raise _refuse("cannot encode non-ASCII char matrices (use a cell array of char "
+                          "rows)")
+        return (_hint("char", size) + b"a" + text_bytes("U1") + b"F"
+                + _U64.pack(len(size)) + b"".join(_U64.pack(n) for n in size)
+                + codes.astype("<u4").tobytes())
 
     def structs(self) -> bytes:
         """A ``Z`` item after its tag, as ``h struct:<size>`` + ``O`` of dicts."""
@@ -256,23 +291,36 @@ class _Raising(RewritingWalk):
 
     def texts(self) -> tuple[tuple[int, ...], list[bytes | None]]:
         """A ``W`` item after its tag: MATLAB size and the UTF-8 texts (None: missing)."""
+        _, absent = self.numbers()
+        size, texts = self.cell_texts()
+        return size, [None if a else t for t, a in zip(texts, absent.tolist())]
+
+    def cell_texts(self) -> tuple[tuple[int, ...], list[bytes]]:
+        """A ``Y`` cell of ``s`` items: MATLAB size and the UTF-8 texts."""
         r = self.r
+        if r.tag() != b"Y":
+            raise WireFormatError(f"expected a cell of texts at byte {r.pos - 1}")
         size = self.size()
-        n = int(np.prod(size))
-        counts = np.frombuffer(r.take(8 * n), dtype="<u8")
-        missing = counts == _MISSING
-        ends = np.cumsum(np.where(missing, 0, counts))
-        raw = bytes(r.take(int(ends[-1]) if n else 0))
-        starts = ends - np.where(missing, 0, counts)
-        return size, [None if m else raw[a:b] for a, b, m in
-                      zip(starts.tolist(), ends.tolist(), missing.tolist())]
+        return size, [self.text_item() for _ in range(int(np.prod(size)))]
+
+    def text_item(self) -> bytes:
+        """An ``s`` item's UTF-8 text (a 1-by-0 char, sent as ``C``, is empty too)."""
+        r = self.r
+        tag = r.tag()
+        if tag == b"s":
+            return bytes(r.take(r.u64()))
+        if tag == b"C" and not self.numbers()[1].size:
+            return b""
+        raise WireFormatError(f"expected text at byte {r.pos - 1}")
 
     def numbers(self) -> tuple[tuple[int, ...], np.ndarray]:
-        """An ``f``, ``g`` or ``a`` item: MATLAB size and the values, column-major."""
+        """An ``f``, ``?``, ``g`` or ``a`` item: MATLAB size and the values, column-major."""
         r = self.r
         tag = r.tag()
         if tag == b"f":
             return (1, 1), np.array([r.f64()])
+        if tag == b"?":
+            return (1, 1), np.array([r.take(1)[0] != 0])
         if tag == b"g":
             dtype = r.dtype()
             return (1, 1), np.frombuffer(r.take(dtype.itemsize), dtype=dtype).copy()
@@ -288,7 +336,8 @@ class _Raising(RewritingWalk):
 
     def times(self) -> tuple[tuple[int, ...], np.ndarray, str]:
         """A ``T`` item after its tag: MATLAB size, nanosecond ticks, zone."""
-        rate, zone = self.r.u64(), self.r.text()
+        rate = self.r.u64()
+        zone = self.text_item().decode("utf-8")
         if zone == "UTCLeapSeconds":
             raise _refuse("datetimes in 'UTCLeapSeconds' have no Python form (pandas counts "
                           "no leap seconds); set t.TimeZone = 'UTC' before saving")
@@ -316,19 +365,33 @@ class _Raising(RewritingWalk):
     def table(self) -> bytes:
         """A ``Q`` item after its tag, as a DataFrame ``F``."""
         r = self.r
-        rows, ncols = r.u64(), r.count(2)
-        dimension = r.text()
-        if r.tag() == b"n":
+        if r.tag() != b"d" or r.count(2) != 5:
+            raise WireFormatError(f"expected the five parts of a table at byte {r.pos}")
+        self.part("rows")
+        rows = int(r.f64()) if r.tag() == b"f" else -1
+        self.part("dimension")
+        dimension = self.text_item()
+        self.part("row_names")
+        _, row_names = self.cell_texts()
+        self.part("names")
+        _, names = self.cell_texts()
+        self.part("values")
+        if rows < 0 or r.tag() != b"Y" or int(np.prod(self.size())) != len(names):
+            raise WireFormatError(f"malformed table parts at byte {r.pos}")
+        if not row_names:
             index = b"nr" + _I64.pack(0) + _I64.pack(rows) + _I64.pack(1)
         else:
-            _, names = self.texts()
-            index = (b"s" + text_bytes(dimension) + b"o" + _U64.pack(len(names))
-                     + b"".join(b"s" + text_bytes(t or b"") for t in names))
-        parts = [b"F", _U64.pack(rows), _U64.pack(ncols), index]
-        for _ in range(ncols):
-            name = r.text()
-            parts += [b"s" + text_bytes(name), self.table_column(name)]
-        return b"".join(parts)
+            index = (b"s" + text_bytes(dimension) + b"o" + _U64.pack(len(row_names))
+                     + b"".join(b"s" + text_bytes(t) for t in row_names))
+        out = [b"F", _U64.pack(rows), _U64.pack(len(names)), index]
+        for name in names:
+            out += [b"s" + text_bytes(name), self.table_column(name.decode("utf-8"))]
+        return b"".join(out)
+
+    def part(self, name: str) -> None:
+        """The key ``name`` of a table's parts, next."""
+        if self.text_item() != name.encode():
+            raise WireFormatError(f"expected the table's {name} at byte {self.r.pos}")
 
     def table_column(self, name: str) -> bytes:  # noqa: C901 - one branch per class
         """One table variable (any request item) as a DataFrame column."""
@@ -379,8 +442,8 @@ class _Raising(RewritingWalk):
             return _column(values, values.dtype.str[1:])
         if tag == b"c":
             raise _refuse("complex table variables are not supported")
-        shown = cls or {b"s": "char", b"d": "struct", b"Z": "struct",
-                        b"Q": "table"}.get(tag, "unknown")
+        shown = cls or {b"s": "char", b"C": "char", b"d": "struct", b"Z": "struct",
+                        b"P": "containers.Map", b"Q": "table"}.get(tag, "unknown")
         raise _refuse(f"table variable '{name}' of class {shown} has no DataFrame column form")
 
 

@@ -1,75 +1,61 @@
-function v = decode_matlab_only(kind, payload)
+function v = decode_matlab_only(kind, parts)
 %DECODE_MATLAB_ONLY  Build the MATLAB classes Octave lacks from exact decoded parts.
-%   V = scistack.internal.decode_matlab_only(KIND, PAYLOAD) is called by
-%   scistack.internal.wire_decode where scistack.internal.has_value_classes is true
-%   (MATLAB). wire_decode works out every value and name; this function only calls the
-%   constructors. KIND and PAYLOAD:
-%     'string'       char (a scalar), [] (a missing scalar) or a cell of char with []
-%                    for missing -> string
-%     'table'        struct with columns (a struct of N-by-1 columns in order), names
-%                    (the variable names), descriptions (the original name of each
-%                    renamed variable, '' otherwise), dims (the two dimension names),
-%                    row_names (cellstr, {} for none) and rows -> table
-%     'categorical'  struct with codes (0-based, -1 missing), names (the exact text of
-%                    each category) and ordered -> categorical
-%     'datetime'     struct with ticks (int64, the int64 minimum for NaT), per_second
-%                    and tz ('' unzoned; else ticks count from 1970-01-01 UTC) -> datetime
+%   V = scistack.internal.decode_matlab_only(KIND, PARTS) is called by
+%   scistack.internal.wire_decode for an 'X' item, which the engine sends only to MATLAB
+%   (GNU Octave gets portable forms, docs/data-model.md section 2.6). The engine works
+%   out every value, size and name; this function only calls the constructors. KIND
+%   and the fields of the struct PARTS:
+%     'string'       texts (a cell of char of the string array's size), absent (logical,
+%                    the same size: missing) -> string
+%     'table'        columns (a cell of N-by-1 columns in order), names (the variable
+%                    names), descriptions (the original name of each renamed variable,
+%                    '' otherwise), dims (the two dimension names), row_names (a cell of
+%                    char, [] for none) and rows -> table
+%     'categorical'  codes (0-based, -1 missing, at the array's size), names (the exact
+%                    text of each category) and ordered -> categorical
+%     'datetime'     ticks (int64 from 1970-01-01, the int64 minimum for NaT),
+%                    per_second, counted_in (the zone they count in: 'UTC', or ''
+%                    unzoned) and tz (the zone shown) -> datetime
 %     'duration'     seconds (double) -> duration
-%   In GNU Octave wire_decode returns portable forms instead (docs/data-model.md).
 %
 %   MATLAB-only: listed in tools/check_portability.py.
 %
 %   Example (MATLAB):
-%     s = scistack.internal.decode_matlab_only('string', {'a'; []});   % ["a"; <missing>]
+%     s = scistack.internal.decode_matlab_only('string', ...
+%         struct('texts', {{'a'; ''}}, 'absent', [false; true]));   % ["a"; <missing>]
 %
 %   See also scistack.internal.wire_decode, scistack.internal.encode_matlab_only.
 
 switch kind
     case 'string'
-        v = to_string(payload);
+        v = string(parts.texts);
+        v(parts.absent) = missing;
     case 'table'
-        v = to_table(payload);
+        v = to_table(parts);
     case 'categorical'
-        count = numel(payload.names);
-        v = categorical(payload.codes, 0:count - 1, payload.names, ...
-                        'Ordinal', payload.ordered);
+        count = numel(parts.names);
+        v = categorical(parts.codes, 0:count - 1, parts.names, 'Ordinal', parts.ordered);
     case 'datetime'
-        v = to_datetime(payload);
+        v = to_datetime(parts);
     case 'duration'
-        v = seconds(payload);
+        v = seconds(parts.seconds);
     otherwise
         error('scistack:value:unsupported', 'no MATLAB form for ''%s'' values', kind);
 end
 end
 
-function s = to_string(payload)
-if ischar(payload)
-    s = string(payload);
-elseif ~iscell(payload)
-    s = string(missing);
-else
-    absent = cellfun(@(x) ~ischar(x), payload);
-    payload(absent) = {''};
-    s = string(payload);
-    s(absent) = missing;
+function v = to_datetime(parts)
+% Exact: the integer ticks go to datetime unrounded, counted in the zone counted_in.
+v = datetime(parts.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
+             'TicksPerSecond', parts.per_second, 'TimeZone', parts.counted_in);
+if ~isempty(parts.tz)
+    v.TimeZone = parts.tz;
 end
-end
-
-function v = to_datetime(payload)
-% Exact: the integer ticks go to datetime unrounded.
-if isempty(payload.tz)
-    v = datetime(payload.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
-                 'TicksPerSecond', payload.per_second);
-else
-    v = datetime(payload.ticks, 'ConvertFrom', 'epochtime', 'Epoch', '1970-01-01', ...
-                 'TicksPerSecond', payload.per_second, 'TimeZone', 'UTC');
-    v.TimeZone = payload.tz;
-end
-v(payload.ticks == intmin('int64')) = NaT;
+v(parts.ticks == intmin('int64')) = NaT;
 end
 
 function t = to_table(payload)
-columns = struct2cell(payload.columns);
+columns = payload.columns;
 if isempty(columns)
     t = table('Size', [payload.rows, 0], 'VariableTypes', {});
 else

@@ -7,13 +7,13 @@ function b = encode_matlab_only(v, encode_item)
 %   encoder of scistack.internal.wire_encode, used for nested values. Called only by
 %   wire_encode.
 %
-%     string      'W': size, UTF-8 byte counts (all ones: missing), the bytes
-%     datetime    'T': ticks per second, zone, int64 ticks from 1970-01-01 (UTC
+%     string      'W': where the texts are missing (logical), then the texts (a cell)
+%     datetime    'T': ticks per second, zone ('s'), int64 ticks from 1970-01-01 (UTC
 %                 when zoned; NaT the int64 minimum)
 %     duration    'L': milliseconds
 %     categorical 'K': ordered, category names ('W'), double codes (NaN undefined)
-%     table       'Q': rows, variables, row dimension name, row names ('n' or 'W'),
-%                 then each variable's name and values
+%     table       'Q': a struct of rows, the row dimension name, the row names (a
+%                 cell), the variable names (a cell) and their values (a cell)
 %   A timetable raises scistack:value:unsupported with the conversion to make; the
 %   engine refuses what has no stored form (a 'UTCLeapSeconds' zone, a table variable
 %   with several columns, ...).
@@ -27,11 +27,12 @@ function b = encode_matlab_only(v, encode_item)
 
 switch class(v)
     case 'string'
-        b = text_block(v);
+        b = text_block(v, encode_item);
     case 'categorical'
-        b = [75, uint8(isordinal(v)), text_block(categories(v)), encode_item(double(v))];
+        b = [75, uint8(isordinal(v)), text_block(categories(v), encode_item), ...
+             encode_item(double(v))];
     case 'datetime'
-        b = [84, typecast(uint64(1e9), 'uint8'), text_bytes(v.TimeZone), ...
+        b = [84, typecast(uint64(1e9), 'uint8'), encode_item(v.TimeZone), ...
              encode_item(datetime_ticks(v))];
     case 'duration'
         b = [76, encode_item(milliseconds(v))];
@@ -47,42 +48,22 @@ switch class(v)
 end
 end
 
-function b = text_block(v)
-% 'W': the size, then each element's UTF-8 byte count (column-major), then the bytes.
+function b = text_block(v, encode_item)
+% 'W': where the texts of V (string or cell of char) are missing, then the texts as a cell.
 if iscell(v)
-    texts = v(:);
-    absent = false(numel(v), 1);
-else
-    flat = v(:);
-    absent = ismissing(flat);
-    texts = repmat({''}, numel(flat), 1);
-    for k = find(~absent(:)).'
-        texts{k} = char(flat(k));
-    end
+    v = string(v);
 end
-raw = cellfun(@(s) reshape(unicode2native(s, 'UTF-8'), 1, []), texts, 'UniformOutput', false);
-counts = uint64(cellfun('length', raw));
-counts(absent) = intmax('uint64');
-b = [87, typecast(uint64([ndims(v), size(v)]), 'uint8'), typecast(counts(:).', 'uint8'), ...
-     uint8([raw{:}])];
+absent = ismissing(v);
+v(absent) = '';
+b = [87, encode_item(absent), encode_item(cellstr(v))];
 end
 
 function b = encode_table(t, encode_item)
 names = t.Properties.VariableNames;
-parts = cell(1, 2 * numel(names) + 1);
-row_names = t.Properties.RowNames;
-if isempty(row_names)
-    index = uint8(110);
-else
-    index = text_block(row_names);
-end
-parts{1} = [81, typecast(uint64([height(t), numel(names)]), 'uint8'), ...
-            text_bytes(t.Properties.DimensionNames{1}), index];
-for k = 1:numel(names)
-    parts{2 * k} = text_bytes(names{k});
-    parts{2 * k + 1} = encode_item(t.(names{k}));
-end
-b = [parts{:}];
+parts = struct('rows', height(t), 'dimension', t.Properties.DimensionNames{1}, ...
+               'row_names', {t.Properties.RowNames}, 'names', {names}, ...
+               'values', {cellfun(@(name) t.(name), names, 'UniformOutput', false)});
+b = [81, encode_item(parts)];
 end
 
 function ticks = datetime_ticks(x)
@@ -98,9 +79,4 @@ else
 end
 ticks = int64(convertTo(x, 'epochtime', 'Epoch', epoch, 'TicksPerSecond', 1e9));
 ticks(isnat(x)) = intmin('int64');
-end
-
-function b = text_bytes(s)
-raw = unicode2native(s, 'UTF-8');
-b = [typecast(uint64(numel(raw)), 'uint8'), reshape(raw, 1, [])];
 end

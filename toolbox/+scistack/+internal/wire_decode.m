@@ -8,24 +8,22 @@ function value = wire_decode(bytes, first)
 %   checked; engine_call uses it to read the value inside a reply without copying it.
 %
 %   The engine lowers stored values before they reach MATLAB (times as integer ticks,
-%   text as UTF-8, DataFrames as named columns, every array column-major), so this is a
-%   plain reader:
+%   text as UTF-8, names a struct or table takes, every array column-major at its
+%   MATLAB size, docs/data-model.md section 2.6), so this is a plain reader:
 %     'f' double, '?' logical, 's' char row, 'n' [],
-%     'g' NumPy scalar -> 1x1 of the matching class,
-%     'a' array in 'F' order -> array of the matching class (a 1-D array N-by-1),
-%     'O' object array, 'W' text array (elements column-major), 'l' list -> cell array
-%         ('l' N-by-1),
+%     'A' array: its MATLAB class, bytes per element, complexity, shape and
+%         column-major data (a 0-d array 1x1, a 1-D array N-by-1),
+%     'O' object array, 'W' text array (elements column-major) -> cell array,
+%     'Z' struct array (an object array of structs), 'C' char array (its codes),
 %     'd' dict (its keys field names) -> struct, 'm' map (its keys all text or all
-%         doubles) -> containers.Map,
-%     'Q' table -> struct of columns (a table in MATLAB),
-%     'T' datetime, 'L' duration, 'K' categorical (MATLAB only: GNU Octave gets
-%         their portable forms from the engine),
-%     'h' class hint -> the class and size MATLAB encoded (see wire_encode).
-%   An 'I' integer (outside int64) raises scistack:value:notRepresentable; bytes that
-%   are not a complete encoding raise scistack:value:badEncoding.
+%         doubles, then its values) -> containers.Map,
+%     'X' a class GNU Octave lacks (string, datetime, duration, categorical, table):
+%         its name and its parts, which decode_matlab_only builds it from.
+%   Bytes that are not a complete encoding raise scistack:value:badEncoding.
 %
 %   Example:
-%     value = scistack.internal.wire_decode(scistack.internal.wire_encode({1, 'a'}));
+%     value = scistack.internal.wire_decode(scistack.internal.engine_call('lower_wire', ...
+%         'wire', scistack.internal.wire_encode({1, 'a'})));
 %
 %   See also scistack.internal.wire_encode, scistack.internal.engine_call.
 
@@ -65,26 +63,35 @@ switch tag
         p = p + 8;
     case 115 % 's' str
         [v, p] = read_text(b, p);
-    case 100 % 'd' dict
-        [ks, vs, p] = decode_pairs(b, p);
-        if isempty(ks)
+    case 100 % 'd' dict: count, then per field its name ('s') and its value
+        n = double(typecast(b(p:p + 7), 'uint64'));
+        p = p + 8;
+        names = cell(n, 1);
+        values = cell(n, 1);
+        for k = 1:n
+            [names{k}, p] = read_text(b, p + 1);
+            [values{k}, p] = decode_item(b, p);
+        end
+        if n == 0
             v = struct();
         else
-            v = cell2struct(vs, ks, 1);
+            v = cell2struct(values, names, 1);
         end
-    case 109 % 'm' containers.Map
-        [ks, vs, p] = decode_pairs(b, p);
-        v = make_map(ks, vs);
-    case 97 % 'a' array
+    case 109 % 'm' containers.Map: its keys (text 'W' or doubles 'A'), then its values
+        [keys, p] = decode_item(b, p);
+        [values, p] = decode_item(b, p);
+        if isempty(keys)
+            v = containers.Map('KeyType', 'char', 'ValueType', 'any');
+        else
+            v = containers.Map(keys, values, 'UniformValues', false);
+        end
+    case 65 % 'A' array
         [v, p] = decode_array(b, p);
     case 63 % '?' bool
         v = b(p) ~= 0;
         p = p + 1;
     case 110 % 'n' None
         v = [];
-    case 103 % 'g' NumPy scalar
-        [code, p] = read_text(b, p);
-        [v, p] = read_values(b, p, code, 1);
     case 79 % 'O' object array
         [shape, p] = read_shape(b, p);
         n = prod(shape);
@@ -100,48 +107,25 @@ switch tag
         raw = take(b, p + 8 * n, sum(counts));
         p = p + 8 * n + sum(counts);
         v = reshape(text_cells(raw, counts), [shape, 1, 1]);
-    case 108 % 'l' list
-        n = read_count(b, p);
-        p = p + 8;
-        v = cell(n, 1);
-        for k = 1:n
-            [v{k}, p] = decode_item(b, p);
+    case 90 % 'Z' struct array: an object array of structs with the same fields
+        [v, p] = decode_item(b, p);
+        if isempty(v)
+            v = repmat(struct(), size(v));
+        else
+            v = reshape([v{:}], size(v));
         end
-    case 104 % 'h' MATLAB class hint
-        [hint, p] = read_text(b, p);
+    case 67 % 'C' char array: its character codes
         [v, p] = decode_item(b, p);
-        v = apply_hint(hint, v);
-    case 81 % 'Q' table
-        [v, p] = decode_table(b, p);
-    case 84 % 'T' datetime: ticks per second, zone, integer ticks
-        time.per_second = read_count(b, p);
-        [time.tz, p] = read_text(b, p + 8);
-        [time.ticks, p] = decode_item(b, p);
-        v = scistack.internal.decode_matlab_only('datetime', time);
-    case 76 % 'L' duration: seconds
-        [v, p] = decode_item(b, p);
-        v = scistack.internal.decode_matlab_only('duration', v);
-    case 75 % 'K' categorical: ordered, category names, codes
-        ordered = b(p) ~= 0;
-        [names, p] = decode_item(b, p + 1);
-        [codes, p] = decode_item(b, p);
-        v = scistack.internal.decode_matlab_only('categorical', ...
-                                                 struct('codes', double(codes), ...
-                                                        'names', {names}, 'ordered', ordered));
-    case 73 % 'I' int outside int64
-        [digits, p] = read_text(b, p); %#ok<ASGLU> p is not used after the error
-        error('scistack:value:notRepresentable', ...
-              ['the integer %s is outside the int64 range and has no exact MATLAB ', ...
-               'form; store it as text or as a float in Python'], digits);
+        v = char(v);
+    case 88 % 'X' a MATLAB class GNU Octave lacks: its name, then its parts (a struct)
+        [kind, p] = read_text(b, p);
+        [parts, p] = decode_item(b, p);
+        v = scistack.internal.decode_matlab_only(kind, parts);
     otherwise
         error('scistack:value:badEncoding', ...
               ['unknown wire tag %d (''%s'') at byte %d (stored bytes reach MATLAB ', ...
                'lowered by the engine)'], tag, char(tag), p - 2);
 end
-end
-
-function n = read_count(b, p)
-n = double(typecast(b(p:p + 7), 'uint64'));
 end
 
 function [s, p] = read_text(b, p)
@@ -178,190 +162,31 @@ p = p + 8 + 8 * nd;
 end
 
 function [v, p] = decode_array(b, p)
-% An 'a' item after its tag. Reading is inlined: this is the hot path for arrays.
+% An 'A' item after its tag: MATLAB class, bytes per element, complexity, shape, then
+% the column-major data. Reading is inlined: this is the hot path for arrays.
 n = double(typecast(b(p:p + 7), 'uint64'));
-code = char(b(p + 8:p + 7 + n));
-p = p + 9 + n;
-if b(p - 1) ~= 70
-    error('scistack:value:badEncoding', 'array order must be ''F'', got %d', b(p - 1));
-end
+cls = char(b(p + 8:p + 7 + n));
+width = double(b(p + 8 + n));
+is_complex = b(p + 9 + n) ~= 0;
+p = p + 10 + n;
 nd = double(typecast(b(p:p + 7), 'uint64'));
 shape = double(typecast(b(p + 8:p + 7 + 8 * nd), 'uint64'));
 p = p + 8 + 8 * nd;
-if strcmp(code, 'f8')
-    count = prod(shape);
-    data = typecast(b(p:p + 8 * count - 1), 'double');
-    p = p + 8 * count;
+count = width * prod(shape);
+data = take(b, p, count);
+p = p + count;
+if strcmp(cls, 'logical')
+    data = data ~= 0;
+elseif ~strcmp(cls, 'uint8')
+    data = typecast(data, cls);
+end
+if is_complex % (made complex last: GNU Octave's reshape drops a zero imaginary part)
+    v = complex(reshape(data(1:2:end), [shape, 1, 1]), reshape(data(2:2:end), [shape, 1, 1]));
 else
-    [data, p] = read_values(b, p, code, prod(shape));
-end
-v = reshape(data, [shape, 1, 1]);
-end
-
-function [data, p] = read_values(b, p, code, n)
-% N elements of dtype CODE as a 1-by-N row.
-[cls, width, is_complex] = numeric_class(code);
-if ~isempty(cls)
-    data = take(b, p, width * n);
-    p = p + width * n;
-    if ~strcmp(cls, 'uint8')
-        data = typecast(data, cls);
-    end
-    if is_complex
-        data = complex(data(1:2:end), data(2:2:end));
-    end
-elseif strcmp(code, 'b1')
-    data = take(b, p, n) ~= 0;
-    p = p + n;
-else
-    error('scistack:value:badEncoding', 'unknown array dtype ''%s''', code);
-end
-end
-
-function [cls, width, is_complex] = numeric_class(code)
-% The MATLAB class, bytes per element and complexity of a numeric dtype code ('' for
-% 'b1', which read_values handles itself).
-persistent by_code
-if isempty(by_code)
-    by_code = struct('f8', {{'double', 8}}, 'f4', {{'single', 4}}, 'i8', {{'int64', 8}}, ...
-                     'i4', {{'int32', 4}}, 'i2', {{'int16', 2}}, 'i1', {{'int8', 1}}, ...
-                     'u8', {{'uint64', 8}}, 'u4', {{'uint32', 4}}, 'u2', {{'uint16', 2}}, ...
-                     'u1', {{'uint8', 1}}, 'c16', {{'double', 16}}, 'c8', {{'single', 8}});
-end
-is_complex = code(1) == 'c';
-if isfield(by_code, code)
-    [cls, width] = by_code.(code){:};
-else
-    cls = '';
-    width = 0;
+    v = reshape(data, [shape, 1, 1]);
 end
 end
 
 function raw = take(b, p, n)
 raw = b(p:p + n - 1); % indexing past the end raises: a truncated encoding
-end
-
-function [ks, vs, p] = decode_pairs(b, p)
-% The keys and values of a 'd' or 'm' item after its tag, as two N-by-1 cells.
-n = read_count(b, p);
-p = p + 8;
-ks = cell(n, 1);
-vs = cell(n, 1);
-for k = 1:n
-    [ks{k}, p] = decode_item(b, p);
-    [vs{k}, p] = decode_item(b, p);
-end
-end
-
-function m = make_map(ks, vs)
-if isempty(ks)
-    m = containers.Map('KeyType', 'char', 'ValueType', 'any');
-elseif iscellstr(ks)
-    m = containers.Map(ks, vs, 'UniformValues', false);
-else
-    m = containers.Map(cell2mat(ks), vs, 'UniformValues', false);
-end
-end
-
-function v = apply_hint(hint, v)
-% Restore the MATLAB class and size written by wire_encode (or encode_matlab_only). A
-% cell array needs nothing: its 'O' item arrives column-major with MATLAB's size.
-cut = find(hint == ':', 1);
-if isempty(cut)
-    cls = hint;
-    sz = [];
-else
-    cls = hint(1:cut - 1);
-    sz = sscanf(strrep(hint(cut + 1:end), 'x', ' '), '%d').';
-end
-switch cls
-    case 'struct'
-        if iscell(v)
-            if isempty(v)
-                v = repmat(struct(), sz);
-            else
-                v = reshape([v{:}], sz);
-            end
-        end
-    case 'char'
-        if iscell(v)
-            v(cellfun('isempty', v)) = {char(0)};
-            v = reshape([v{:}], sz);
-        elseif ~isempty(sz)
-            v = reshape(v, sz);
-        end
-    case {'string', 'categorical', 'datetime', 'duration'}
-        if ~isempty(sz) && ~isstruct(v)
-            v = reshape(v, sz);
-        elseif isstruct(v) && ~isempty(sz)
-            v.values = reshape(v.values, sz);
-        end
-        if strcmp(cls, 'string')
-            if in_matlab()
-                v = scistack.internal.decode_matlab_only('string', v);
-            elseif iscell(v)
-                v(cellfun('isempty', v)) = {''};
-            end
-        end
-    otherwise
-        % An unknown hint: the value beneath it stands as decoded.
-end
-end
-
-function [v, p] = decode_table(b, p)
-% Octave: a struct of columns. MATLAB: a table whose variable names follow table_names,
-% with the row names the engine sent (if any).
-nrows = read_count(b, p);
-ncols = read_count(b, p + 8);
-[index_name, p] = read_text(b, p + 16);
-[row_names, p] = decode_item(b, p);
-names = cell(1, ncols);
-columns = cell(1, ncols);
-for k = 1:ncols
-    [names{k}, p] = read_text(b, p);
-    [columns{k}, p] = decode_item(b, p);
-end
-fields = matlab.lang.makeUniqueStrings(matlab.lang.makeValidName(names));
-v = cell2struct(columns(:), fields(:), 1);
-if in_matlab()
-    payload = table_names(names, index_name, ~isempty(row_names));
-    payload.columns = v;
-    payload.rows = nrows;
-    payload.row_names = row_names;
-    v = scistack.internal.decode_matlab_only('table', payload);
-end
-end
-
-function naming = table_names(columns, index_name, has_row_names)
-% MATLAB table names for DataFrame COLUMNS: a name a table refuses (Properties,
-% RowNames, VariableNames, ':', longer than namelengthmax, a repeat) becomes a unique
-% valid name of at most namelengthmax characters, its original kept in descriptions
-% ('' for the names kept). The dimension names (the row one after a named text index)
-% give way to the column names.
-reserved = {'Properties', 'RowNames', 'VariableNames', ':'};
-limit = namelengthmax();
-variables = columns;
-[~, first] = unique(columns, 'first');
-keep = false(size(columns));
-keep(first) = true;
-keep = keep & ~ismember(columns, reserved) & cellfun(@numel, columns) <= limit;
-taken = [columns(keep), reserved];
-for k = find(~keep)
-    variables{k} = matlab.lang.makeUniqueStrings(matlab.lang.makeValidName(columns{k}), ...
-                                                 taken, limit);
-    taken{end + 1} = variables{k}; %#ok<AGROW> one per renamed column
-end
-descriptions = repmat({''}, size(columns));
-descriptions(~keep) = columns(~keep);
-dims = {'Row', 'Variables'};
-if has_row_names && ~strcmp(index_name, 'index') && numel(index_name) <= limit && ...
-        ~any(strcmp(index_name, reserved))
-    dims{1} = index_name;
-end
-dims = matlab.lang.makeUniqueStrings(dims, [variables, reserved], limit);
-naming = struct('names', {variables}, 'descriptions', {descriptions}, 'dims', {dims});
-end
-
-function tf = in_matlab()
-tf = scistack.internal.has_value_classes();
 end

@@ -8,16 +8,17 @@ function bytes = wire_encode(value, with_header)
 %     1x1 logical           '?'      1x1 single/int*/uint*  'g' (NumPy scalar)
 %     numeric/logical arrays         'a' in column-major ('F') order, MATLAB's size
 %                                    (the engine stores an N-by-1 one with shape (N))
-%     char row (and '')     's' (UTF-8); other char arrays 'h char:size' + 'a' U1
+%     char row (and '')     's' (UTF-8); other char arrays 'C': their codes (uint16)
 %     cell array            'Y': MATLAB's size, the elements in column-major order
 %     scalar struct         'd' with text keys
 %     struct array          'Z': MATLAB's size, the field names, then per element
 %                           (column-major) its field values
-%     containers.Map        'h containers.Map' + 'd'
-%   'Y' and 'Z', and the string, table, datetime, duration and categorical values that
+%     containers.Map        'P': its keys, then its values (two cell arrays)
+%   'C', 'Y', 'Z' and 'P', and the string, table, datetime, duration and categorical values that
 %   scistack.internal.encode_matlab_only writes in MATLAB, are items of the MATLAB
-%   request profile, which the engine raises to the stored encoding ('h cell:size' +
-%   'O', 'h struct:size' + 'O' of dicts, ...; docs/data-model.md section 2.7).
+%   request profile, which the engine raises to the stored encoding ('h char:size' +
+%   'a' U1, 'h cell:size' + 'O', 'h struct:size' + 'O' of dicts, 'h containers.Map' +
+%   'd', ...; docs/data-model.md section 2.7).
 %
 %   Anything else (function handles, objects, sparse matrices, complex integers) raises
 %   an error with identifier scistack:value:unsupported.
@@ -71,24 +72,8 @@ switch class(v)
         else
             b = encode_array(v, 'b1', '');
         end
-    case 'single'
-        b = encode_numeric(v, 'f4', 'c8');
-    case 'int8'
-        b = encode_numeric(v, 'i1', '');
-    case 'uint8'
-        b = encode_numeric(v, 'u1', '');
-    case 'int16'
-        b = encode_numeric(v, 'i2', '');
-    case 'uint16'
-        b = encode_numeric(v, 'u2', '');
-    case 'int32'
-        b = encode_numeric(v, 'i4', '');
-    case 'uint32'
-        b = encode_numeric(v, 'u4', '');
-    case 'int64'
-        b = encode_numeric(v, 'i8', '');
-    case 'uint64'
-        b = encode_numeric(v, 'u8', '');
+    case {'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'}
+        b = encode_numeric(v);
     case 'containers.Map'
         b = encode_map(v);
     case {'string', 'table', 'timetable', 'datetime', 'duration', 'categorical'}
@@ -98,18 +83,23 @@ switch class(v)
 end
 end
 
-function b = encode_numeric(v, code, complex_code)
-% A numeric array, or a 1x1 value as a NumPy scalar ('g').
-if numel(v) == 1
-    if isreal(v)
-        b = [103, text_bytes(code), typecast(v, 'uint8')];
-    elseif isempty(complex_code)
-        unsupported(v, 'complex integers');
-    else
-        b = [103, text_bytes(complex_code), typecast([real(v), imag(v)], 'uint8')];
-    end
-else
+function b = encode_numeric(v)
+% A single or integer array, or a 1x1 value as a NumPy scalar ('g').
+persistent codes
+if isempty(codes)
+    codes = struct('single', {{'f4', 'c8'}}, 'int8', {{'i1', ''}}, 'uint8', {{'u1', ''}}, ...
+                   'int16', {{'i2', ''}}, 'uint16', {{'u2', ''}}, 'int32', {{'i4', ''}}, ...
+                   'uint32', {{'u4', ''}}, 'int64', {{'i8', ''}}, 'uint64', {{'u8', ''}});
+end
+[code, complex_code] = codes.(class(v)){:};
+if numel(v) ~= 1
     b = encode_array(v, code, complex_code);
+elseif isreal(v)
+    b = [103, text_bytes(code), typecast(v, 'uint8')];
+elseif isempty(complex_code)
+    unsupported(v, 'complex integers');
+else
+    b = [103, text_bytes(complex_code), typecast([real(v), imag(v)], 'uint8')];
 end
 end
 
@@ -133,7 +123,7 @@ b = [uint8([97, numel(code), 0, 0, 0, 0, 0, 0, 0, double(code), 70]), ...
 end
 
 function b = encode_char(v)
-% A char row is text ('s'); other char arrays keep their size through a hint.
+% A char row is text ('s'); other char arrays are sent as their codes ('C').
 sz = size(v);
 if sz(1) == 1 && sz(2) > 0 && numel(sz) == 2
     if all(v < 128)
@@ -143,15 +133,8 @@ if sz(1) == 1 && sz(2) > 0 && numel(sz) == 2
     end
 elseif sz(1) == 0 && sz(2) == 0 && numel(sz) == 2
     b = uint8([115, 0, 0, 0, 0, 0, 0, 0, 0]);
-elseif isequal(sz, [1 0])
-    b = [hint_bytes('char', sz), 115, zeros(1, 8, 'uint8')];
 else
-    if any(v(:) > 127)
-        unsupported(v, 'non-ASCII char matrices (use a cell array of char rows)');
-    end
-    data = typecast(uint32(reshape(v, 1, [])), 'uint8');
-    b = [hint_bytes('char', sz), 97, text_bytes('U1'), 70, ...
-         typecast(uint64([numel(sz), sz]), 'uint8'), data];
+    b = [67, encode_array(uint16(v), 'u2', '')];
 end
 end
 
@@ -211,28 +194,8 @@ b = [uint8(tag), typecast(uint64([numel(sz), sz]), 'uint8')];
 end
 
 function b = encode_map(m)
-% A containers.Map: a dict under a hint, so MATLAB gets a Map back.
-ks = keys(m);
-vs = values(m);
-n = numel(ks);
-parts = cell(1, 2 * n + 2);
-parts{1} = [104, text_bytes('containers.Map')];
-parts{2} = [100, typecast(uint64(n), 'uint8')];
-for k = 1:n
-    parts{2 * k + 1} = encode_item(ks{k});
-    parts{2 * k + 2} = encode_item(vs{k});
-end
-b = [parts{:}];
-end
-
-function b = hint_bytes(class_name, sz)
-% The 'h' tag and the hint text 'class:d1xd2x...'.
-b = [104, text_bytes([class_name, ':', size_text(sz)])];
-end
-
-function t = size_text(sz)
-t = sprintf('%dx', sz);
-t = t(1:end - 1);
+% A containers.Map as its keys and its values ('P'): the engine stores a dict under a hint.
+b = [80, encode_cell(keys(m)), encode_cell(values(m))];
 end
 
 function b = text_bytes(s)
