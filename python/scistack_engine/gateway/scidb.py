@@ -35,7 +35,14 @@ request that names no handle uses the current database. Which records a load mea
                        → the group's member names (or the group names)
 ``prune_lineage_cache`` drop what no saved record needs from the lineage cache →
                        dropped calls, dropped values, freed bytes
+``metadata_pairs``     arguments, context → the metadata of a call's name/value pairs
+                       (``scidb.Fixed``'s pinned keys)
 =====================  ==============================================================
+
+The record operations (``save``, ``var_load``, ``list_versions``, ``provenance``,
+``schema_provenance``) take their metadata and options as fields, or MATLAB's call as it
+was made: ``arguments``, the name/value pairs, read by
+:func:`.scidb_arguments.call_arguments`.
 
 for_each runs are this front's part of the run operations (:mod:`.runs`): MATLAB numbers
 arrive as doubles and its lists as (object) arrays; a for_each spec is
@@ -74,7 +81,7 @@ from .matlab_args import (
     texts,
 )
 from .runs import register_front
-from .scidb_arguments import configure_arguments
+from .scidb_arguments import call_arguments, configure_arguments, database_handle
 
 __all__: list[str] = []
 
@@ -160,6 +167,7 @@ def _add_schema_key(args: dict[str, Any]) -> dict[str, Any]:
 def _save(args: dict[str, Any]) -> str:
     """Save ``value`` (wire) at ``metadata``; a ``lineage`` (a result's) is saved with it,
     naming the result's ``output_index`` when the lineage does not."""
+    args = call_arguments(args, ("db",), "save")
     lineage = args.get("lineage") or None
     if lineage and "output_index" in args and "output_index" not in lineage:
         lineage = {**lineage, "output_index": args["output_index"]}
@@ -200,20 +208,23 @@ def _version_arg(value: Any) -> Any:
 
 @operation("list_versions")
 def _list_versions(args: dict[str, Any]) -> list[dict[str, Any]]:
+    args = call_arguments(args, ("db",), "list_versions")
     return version_history(_db(args), str(args["variable"]), metadata(args.get("metadata")))
 
 
 @operation("provenance")
 def _provenance(args: dict[str, Any]) -> Any:
+    args = call_arguments(args, ("version", "chain", "db"), "provenance")
     db = _db(args)
-    version = args.get("version")
-    version = None if version is None else int(version)
+    given = args.get("version")
+    version = None if given is None or is_empty(given) else int(given)
     ask = provenance_chain if args.get("chain") else provenance
     return ask(db, str(args["variable"]), metadata(args.get("metadata")), version)
 
 
 @operation("schema_provenance")
 def _schema_provenance(args: dict[str, Any]) -> list[dict[str, Any]]:
+    args = call_arguments(args, (), "get_provenance_by_schema")
     return provenance_by_schema(_db(args), metadata(args.get("metadata")))
 
 
@@ -241,6 +252,16 @@ def _prune_lineage_cache(args: dict[str, Any]) -> dict[str, int]:
     return cache_store.prune_lineage_cache(_db(args))
 
 
+_LOAD_ALL_OPTIONS = ("version", "version_id", "include_record_id", "db", "as_table")
+
+
+@operation("metadata_pairs")
+def _metadata_pairs(args: dict[str, Any]) -> dict[str, Any]:
+    """The metadata of the name/value ``arguments`` of the MATLAB function ``context``
+    (``scidb.Fixed``'s pinned keys), checked as every call's metadata pairs are."""
+    return call_arguments(args, (), str(args.get("context") or "?"))["metadata"]
+
+
 @operation("var_load")
 def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     """Records of ``variable`` at ``metadata`` (latest versions, or ``version``).
@@ -249,13 +270,16 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     ``all`` nothing found is an empty result rather than an error (``load_all``), and the
     reply carries ``keys``, the metadata ``columns`` and ``values`` (every record's value
     in one wire list) instead of the records, the form of ``load_all(as_df=True)``, unless
-    ``table`` is false.
+    ``as_table`` is false. MATLAB's pairs (``arguments``) take the options of ``load``
+    (``version``, ``db``) or, with ``all``, of ``load_all``.
     """
-    db = _db(args)
     want_all = bool(args.get("all", False))
+    args = call_arguments(args, _LOAD_ALL_OPTIONS if want_all else ("version", "db"),
+                          "load_all" if want_all else "load")
+    db = _db(args)
     selection = _select(db, args, every=want_all)
     wires = db.fetch_wires(selection.records)
-    if not (want_all and bool(args.get("table", True))):
+    if not (want_all and bool(args.get("as_table", True))):
         return {"records": [_record_reply(i, wires[i.record_id]) for i in selection.records],
                 "single": selection.single}
     columns = selection.table_columns(bool(args.get("include_record_id", False)))
@@ -356,18 +380,6 @@ def matlab_options(given: Mapping[str, Any], lineage: bool) -> ForEachOptions:
     return settle_options(given, lineage=lineage, language="matlab")
 
 
-def _database_handle(db: Any) -> Any:
-    """The handle of the ``db`` option: MATLAB sends a scidb.Database as ``{"handle": h}``."""
-    if is_empty(db):
-        return None
-    if isinstance(db, dict) and set(db) == {"handle"}:
-        return db["handle"]
-    raise GatewayError("the 'db' option takes a scidb.Database (from scidb.configure_database "
-                       "or scidb.get_database), not a {}".format(
-                           "struct" if isinstance(db, dict) else type(db).__name__),
-                       "scistack:arguments:badDatabase")
-
-
 # ------------------------------------------------------------------ for_each runs
 
 
@@ -389,7 +401,7 @@ class _ScidbFront:
 
     def start(self, args: Mapping[str, Any]) -> tuple[ForEachRun, dict[str, Any]]:
         given, iterables = split_pairs(items(args.get("pairs")), "scidb")
-        handle = _database_handle(given.pop("db", None))
+        handle = database_handle(given.pop("db", None))
         options = matlab_options(given, bool(args.get("lineage", False)))
         spec = normalize_spec({**args["spec"], "iterables": iterables}, options)
         spec["executor"] = options.executor  # kept in the run log's options
