@@ -65,7 +65,7 @@ from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, settle_options, split_pairs
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
-from ..planner import PlanError, _wants_table, load_batch
+from ..planner import PlanError, _wants_table, load_batch, path_template
 from ..provenance import provenance, provenance_by_schema, provenance_chain, version_history
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
@@ -315,7 +315,9 @@ def _input_spec(name: str, inp: Any) -> dict[str, Any]:
     if kind == "merge":
         return {"kind": "merge", "parts": [_variable_spec(p) for p in items(inp.get("parts"))]}
     if kind == "path":
-        return {"kind": "path", "template": str(inp["template"])}
+        root = inp.get("root_folder")
+        return {"kind": "path", "template": path_template(
+            str(inp["template"]), None if is_empty(root) else str(root))}
     if kind == "constant":
         return {"kind": "constant", "value": inp.get("value")}
     raise PlanError(f"input {name!r} has unknown kind {kind!r}")
