@@ -929,7 +929,8 @@ def parse(argv):
     pick.add_argument("--settings", default=None,
                       help="a JSON file of scistack.setup's settings (read_settings)")
     pick.add_argument("--runner", default=None, help="the candidate that runs this script")
-    pick.add_argument("--version", default=None, help="the engine version wanted")
+    pick.add_argument("--version", default=None,
+                      help="the engine version wanted (default: the source's)")
     pick.add_argument("--source", default=None, help="the engine source folder")
     pick.add_argument("--release", default=None, help="the MATLAB release (R2023b)")
     pick.add_argument("--environment", default=None, help="the virtual environment")
@@ -967,8 +968,9 @@ def run_command(args):
         return with_bridge(report, checked, args.mex, args.rebuild)
     if args.settings:
         vars(args).update(read_settings(args.settings))
-    if not (args.version and args.source):
-        raise SetupError(BAD_ARGUMENTS, "choose needs the engine version and source")
+    if not args.source:
+        raise SetupError(BAD_ARGUMENTS, "choose needs the engine source")
+    args.version = args.version or source_version(args.source)
     own = args.loaded or args.runner or (args.candidates[0] if args.candidates else None)
     report = choose(args.candidates, args.version, args.source, args.release,
                     args.environment, args.reinstall, args.pip_options, args.explicit,

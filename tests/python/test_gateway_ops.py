@@ -202,3 +202,15 @@ def test_fixed_pins_are_read_as_every_call_s_metadata():
         {"session": "baseline"}
     with pytest.raises(RuntimeError, match=r"^scistack:metadata:invalid: Fixed: metadata s"):
         call("metadata_pairs", context="Fixed", arguments=["s", {"a": 1.0}])
+
+
+def test_matlab_s_where_comparisons_become_the_planner_s_filters():
+    assert call("where_filter", variable="Side", column="", cmp="~=", value="left") == \
+        {"op": "cmp", "variable": "Side", "column": "", "cmp": "!=", "value": "left"}
+    spec = call("where_filter", variable="Group", column=["a", "b"], cmp="isin",
+                value=np.array([1.0, 2.0]))
+    assert spec["cmp"] == "isin" and spec["value"] == [1.0, 2.0]
+    assert spec["column"] == ["a", "b"]
+    for bad in ("like", 3.0, ["=="]):
+        with pytest.raises(RuntimeError, match=r"^scistack:arguments:badFilter: where: "):
+            call("where_filter", variable="Side", column="", cmp=bad, value=1.0)

@@ -694,9 +694,13 @@ def test_a_wrong_setting_or_option_is_bad_arguments(tmp_path, given, message):
     assert error.message.startswith(message)
 
 
-def test_choose_needs_a_version_and_a_source():
+def test_choose_needs_a_source_whose_version_is_the_default(tmp_path):
     report = helper.report_for(helper.parse(["choose", "python3"]))
     assert report["error"]["identifier"] == "scistack:setup:badArguments"
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"Source": str(SOURCE), "Candidates": [sys.executable]}))
+    report = helper.report_for(helper.parse(["choose", "--settings", str(settings)]))
+    assert report["ok"] and report["chosen"]["action"] == "existing"
 
 
 # ------------------------------------------------------- choose: a running Python

@@ -37,6 +37,7 @@ request that names no handle uses the current database. Which records a load mea
                        dropped calls, dropped values, freed bytes
 ``metadata_pairs``     arguments, context → the metadata of a call's name/value pairs
                        (``scidb.Fixed``'s pinned keys)
+``where_filter``       variable, column, cmp, value → ``scidb.where``'s filter spec
 =====================  ==============================================================
 
 The record operations (``save``, ``var_load``, ``list_versions``, ``provenance``,
@@ -335,6 +336,25 @@ def _iterable(key: str, values: Any) -> Any:
         return [normalize_value(key, v) for v in values]
     except MetadataError:
         return values  # the planner reports it
+
+
+#: The comparisons of MATLAB's ``scidb.where``, by the planner's name for each.
+_MATLAB_COMPARISONS = {"==": "==", "~=": "!=", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
+                       ">=": ">=", "isin": "isin"}
+
+
+@operation("where_filter")
+def _where_filter(args: dict[str, Any]) -> dict[str, Any]:
+    """``scidb.where(VAR, OP, VALUE)`` as the planner's filter spec: the ``variable``'s
+    name, the ``column`` of a ``scidb.Col`` ('' for the value itself), MATLAB's comparison
+    ``cmp`` (``~=`` is ``!=``) and the ``value`` (for ``isin``, the allowed values)."""
+    op = args.get("cmp")
+    if not isinstance(op, str) or op not in _MATLAB_COMPARISONS:
+        raise GatewayError("where: the comparison must be one of ==, ~=, <, <=, >, >=, isin",
+                           "scistack:arguments:badFilter")
+    value = items(args.get("value")) if op == "isin" else args.get("value")
+    return {"op": "cmp", "variable": str(args["variable"]), "column": args.get("column", ""),
+            "cmp": _MATLAB_COMPARISONS[op], "value": value}
 
 
 def _filter_spec(spec: Any) -> Any:

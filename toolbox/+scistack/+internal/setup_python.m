@@ -33,7 +33,8 @@ function result = setup_python(candidates, options)
 %     Mex          (GNU Octave) the MEX file of the bridge: RESULT gets its build plan
 %     Rebuild      true to plan a build of the MEX file even when it is up to date
 %     Source       the engine source (default scistack.internal.engine_source())
-%     Version      the engine version needed (default scistack.version())
+%     Version      the engine version needed (default: the engine source's, which
+%                  scistack.version() reads too)
 %     Verbose      print what is being done (default true)
 %     Options      the name/value options given to scistack.setup ('Environment',
 %                  'Reinstall', 'PipOptions', 'Rebuild'; names without regard to case),
@@ -144,7 +145,7 @@ end
 function options = complete_options(options, candidates)
 % The defaults this side knows (the helper checks the other fields and the options).
 defaults = struct('Verbose', true, 'InProcess', false, 'Loaded', '', 'Source', '', ...
-                  'Version', '', 'Release', matlab_release());
+                  'Release', matlab_release());
 names = fieldnames(defaults);
 for k = 1:numel(names)
     if ~isfield(options, names{k})
@@ -153,9 +154,6 @@ for k = 1:numel(names)
 end
 if isempty(options.Source)
     options.Source = scistack.internal.engine_source();
-end
-if isempty(options.Version)
-    options.Version = scistack.version();
 end
 options.Candidates = candidates;
 end
