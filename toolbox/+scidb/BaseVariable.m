@@ -89,7 +89,9 @@ classdef BaseVariable
         function result = load(obj, varargin)
             % X = VAR().load('key', value, ...) loads the latest version ('version', N:
             % version N; 'version', RECORD_ID: that record).
-            reply = scidb.BaseVariable.ask(obj, varargin, false);
+            reply = scidb.internal.pairs_call('var_load', ...
+                                              struct('variable', class(obj), 'all', false), ...
+                                              varargin);
             result = scidb.BaseVariable.instances(obj, reply.records);
             if reply.single
                 result = result{1};
@@ -101,7 +103,9 @@ classdef BaseVariable
             % ('include_record_id', true adds a record_id column; 'version' or
             % 'version_id' picks versions as load does, or 'all'; 'as_table', false: a
             % cell of instances).
-            reply = scidb.BaseVariable.ask(obj, varargin, true);
+            reply = scidb.internal.pairs_call('var_load', ...
+                                              struct('variable', class(obj), 'all', true), ...
+                                              varargin);
             if isfield(reply, 'records')
                 result = scidb.BaseVariable.instances(obj, reply.records);
                 return
@@ -180,15 +184,6 @@ classdef BaseVariable
     end
 
     methods (Static, Access = protected)
-
-        function reply = ask(obj, pairs, every)
-            % The engine's var_load reply for the name/value PAIRS of load (EVERY false)
-            % or load_all (EVERY true: nothing found is no records, and columns come
-            % back unless 'as_table' is false): which records the load means, and how to
-            % show them.
-            request = struct('variable', class(obj), 'all', every);
-            reply = scidb.internal.pairs_call('var_load', request, pairs);
-        end
 
         function result = instances(obj, records)
             % The records of a var_load reply as an N-by-1 cell of instances of OBJ's class.

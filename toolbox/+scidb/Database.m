@@ -209,10 +209,8 @@ classdef Database
             if ~iscell(variables)
                 variables = {variables};
             end
-            names = cell(1, numel(variables));
-            for k = 1:numel(variables)
-                names{k} = scidb.internal.variable_name(variables{k}, 'variable group');
-            end
+            names = cellfun(@(v) scidb.internal.variable_name(v, 'variable group'), ...
+                            reshape(variables, 1, []), 'UniformOutput', false);
         end
 
     end
