@@ -214,3 +214,20 @@ def test_matlab_s_where_comparisons_become_the_planner_s_filters():
     for bad in ("like", 3.0, ["=="]):
         with pytest.raises(RuntimeError, match=r"^scistack:arguments:badFilter: where: "):
             call("where_filter", variable="Side", column="", cmp=bad, value=1.0)
+
+
+def test_column_selections_are_read_from_the_forms_matlab_sends():
+    from scistack_engine.gateway.scidb import _input_spec
+
+    def columns(value):
+        return _input_spec("x", {"kind": "variable", "variable": "V", "fixed": {},
+                                 "columns": value})["columns"]
+
+    assert columns("") is None and columns(np.zeros((0, 0))) is None
+    assert columns("speed") == "speed"
+    assert columns(["left", "right"]) == ["left", "right"]
+    assert columns(np.array(["left", "right"], dtype=object).reshape(2, 1)) == ["left", "right"]
+    for bad in (3.0, ["left", 2.0], [""]):
+        with pytest.raises(Exception) as caught:
+            columns(bad)
+        assert getattr(caught.value, "identifier", "") == "scistack:arguments:badColumns"

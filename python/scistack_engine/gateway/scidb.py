@@ -24,7 +24,7 @@ request that names no handle uses the current database. Which records a load mea
 ``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address (``version``/``version_id``: a number,
                        several, ``all`` or a record id), whether one instance is meant,
-                       and for ``all`` (unless ``table`` is false) the metadata columns
+                       and for ``all`` (unless ``as_table`` is false) the metadata columns
                        (and ``record_id`` with ``include_record_id``) and every value
                        in one wire list
 ``list_versions``      variable, metadata → versions with when each was saved and what
@@ -297,14 +297,21 @@ def _name_list(value: Any) -> list[str]:
     return [str(v) for v in items(value)]
 
 
+def _columns(value: Any) -> str | list[str] | None:
+    """A column selection as ``scidb.Col`` sends it: none (empty), one name (char or
+    string) or several (a cellstr or string array); anything else is badColumns."""
+    if is_empty(value):
+        return None
+    names = items(value) if is_many(value) else [value]
+    if not all(isinstance(name, str) and name for name in names):
+        raise GatewayError("Col: columns are named by a char ('speed') or a cellstr "
+                           "({'left', 'right'})", "scistack:arguments:badColumns")
+    return value if isinstance(value, str) else names
+
+
 def _variable_spec(inp: Mapping[str, Any]) -> dict[str, Any]:
-    columns = inp.get("columns")
-    if is_empty(columns):
-        columns = None
-    elif not isinstance(columns, str):
-        columns = _name_list(columns)
     return {"kind": "variable", "variable": str(inp["variable"]),
-            "fixed": metadata(inp.get("fixed")), "columns": columns}
+            "fixed": metadata(inp.get("fixed")), "columns": _columns(inp.get("columns"))}
 
 
 def _input_spec(name: str, inp: Any) -> dict[str, Any]:
@@ -366,9 +373,7 @@ def _filter_spec(spec: Any) -> Any:
     if "arg" in out:
         out["arg"] = _filter_spec(out["arg"])
     if out.get("op") == "cmp":
-        column = out.get("column")
-        out["column"] = None if is_empty(column) else (
-            column if isinstance(column, str) else _name_list(column))
+        out["column"] = _columns(out.get("column"))
         if out.get("cmp") == "isin":
             out["value"] = items(out.get("value"))
     return out
