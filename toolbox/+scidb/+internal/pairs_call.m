@@ -10,7 +10,8 @@ function reply = pairs_call(op, request, pairs)
 %   unknownOption, scistack:metadata:invalid), naming the MATLAB function. Toolbox
 %   objects among the values go by type (scistack.internal.sent_pairs: a
 %   scidb.Database by its handle). A value the wire cannot carry at all (a function
-%   handle, say) is scistack:metadata:invalid too.
+%   handle, say) is scistack:metadata:invalid too; any other error, the saved value's
+%   scistack:value:unsupported for one, is raised as it is.
 %
 %   Example:
 %     v = scidb.internal.pairs_call('list_versions', struct('variable', 'RawEMG'), ...
@@ -22,10 +23,15 @@ request.arguments = scistack.internal.sent_pairs(pairs);
 try
     reply = scistack.internal.engine_call(op, request);
 catch err
-    if ~strcmp(err.identifier, 'scistack:value:unsupported')
-        rethrow(err);
+    if strcmp(err.identifier, 'scistack:value:unsupported')
+        try
+            scistack.internal.wire_encode(request.arguments);
+        catch unsupported  % not the value saved: a metadata value of the pairs
+            error('scistack:metadata:invalid', ['metadata must be numbers, text or ', ...
+                                                'logicals (or several in a vector or cell ', ...
+                                                'array): %s'], unsupported.message);
+        end
     end
-    error('scistack:metadata:invalid', ['metadata must be numbers, text or logicals (or ', ...
-                                        'several in a vector or cell array): %s'], err.message);
+    rethrow(err);
 end
 end
