@@ -30,7 +30,16 @@ classdef Col
                 return
             end
             c.variable = scidb.internal.variable_name(variable, 'Col');
-            c.columns = columns;  % the engine reads the names (scistack:arguments:badColumns)
+            % kept as char or a cellstr column; the engine checks the names
+            if isstring(columns) && numel(columns) == 1
+                columns = char(columns);
+            elseif isstring(columns)
+                columns = cellstr(columns);
+            end
+            if iscell(columns)
+                columns = reshape(columns, [], 1);
+            end
+            c.columns = columns;
         end
 
         function s = spec(c)
