@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scistack_engine.metadata import describe_metadata
+from scistack_engine.planner import path_template
 
 from .filters import ColumnRef
 from .variable import BaseVariable, VariableMeta
@@ -79,10 +80,7 @@ class PathTemplate:
     @property
     def full_template(self) -> str:
         """The template with the root folder in front (its braces escaped)."""
-        if self.root_folder is None:
-            return self.template
-        root = self.root_folder.replace("{", "{{").replace("}", "}}")
-        return os.path.join(root, self.template)
+        return path_template(self.template, self.root_folder)
 
     def __repr__(self) -> str:
         root = "" if self.root_folder is None else f", root_folder={self.root_folder!r}"

@@ -55,7 +55,7 @@ from .planner import DEFAULT_BATCH_SIZE
 
 __all__ = ["OPTIONS", "LINEAGE_OPTIONS", "SCIDB_PAIR_OPTIONS", "SCIFOR_OPTIONS",
            "ForEachOptions", "settle_options", "split_pairs", "flag_option", "as_table_option",
-           "executor_option"]
+           "executor_option", "is_matlab_name"]
 
 #: The options of every database for_each, and those that only a lineage run takes.
 OPTIONS = ("where", "dry_run", "save", "skip_existing", "as_table", "batch_size", "on_error",
@@ -67,7 +67,19 @@ SCIDB_PAIR_OPTIONS = OPTIONS + ("db",) + LINEAGE_OPTIONS
 SCIFOR_OPTIONS = ("where", "as_table", "distribute", "output_names", "dry_run", "on_error",
                   "progress", "executor")
 
-_MATLAB_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}\Z")
+#: MATLAB's keywords (``iskeyword``): never valid names.
+_KEYWORDS = frozenset(
+    "break case catch classdef continue else elseif end for function global if otherwise "
+    "parfor persistent return spmd switch try while".split())
+#: What ``isvarname`` accepts, apart from keywords (``namelengthmax`` is 63).
+_MATLAB_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+
+
+def is_matlab_name(value: Any) -> bool:
+    """Whether ``value`` is text MATLAB's ``isvarname`` accepts (a struct field name)."""
+    return isinstance(value, str) and bool(_MATLAB_NAME.fullmatch(value)) and \
+        value not in _KEYWORDS
+
 
 @dataclass(frozen=True)
 class ForEachOptions:
@@ -121,22 +133,25 @@ def settle_options(given: Mapping[str, Any], *, lineage: bool, language: str = "
     )
 
 
-def split_pairs(pairs: list[Any], front: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_pairs(pairs: list[Any], front: str, names: tuple[str, ...] = SCIDB_PAIR_OPTIONS,
+                context: str = "for_each") -> tuple[dict[str, Any], dict[str, Any]]:
     """MATLAB's name/value pairs as (options, iterables), each in the order given.
 
-    ``front`` is ``"scidb"`` (scidb's and scihist's for_each: options
-    ``SCIDB_PAIR_OPTIONS`` matched without regard to case, iterable keys valid MATLAB
-    names holding numbers, text or logicals, a repeated key replacing the earlier value;
-    errors ``scistack:arguments:*`` and ``scistack:metadata:invalid`` as for every
-    metadata argument) or ``"scifor"`` (options ``SCIFOR_OPTIONS``; any other name is an
-    iterable and naming one twice is an error; errors ``scistack:scifor:badArguments``).
+    ``front`` is ``"scidb"`` (scidb's and scihist's for_each: options ``names``, by
+    default ``SCIDB_PAIR_OPTIONS``, matched without regard to case, iterable keys valid
+    MATLAB names holding numbers, text or logicals, a repeated key replacing the earlier
+    value; errors ``scistack:arguments:*`` and ``scistack:metadata:invalid`` naming the
+    MATLAB function ``context``, as for every metadata argument: the gateway reads the
+    metadata pairs of ``load``, ``save`` and the others here too) or ``"scifor"``
+    (options ``SCIFOR_OPTIONS``; any other name is an iterable and naming one twice is an
+    error; errors ``scistack:scifor:badArguments``).
     """
     scifor = front == "scifor"
     if len(pairs) % 2:
         if scifor:
             raise GatewayError("scifor.for_each takes name/value pairs after the inputs "
                                "struct; one is missing", "scistack:scifor:badArguments")
-        raise GatewayError("for_each: arguments after the value must come in name/value "
+        raise GatewayError(f"{context}: arguments after the value must come in name/value "
                            "pairs, for example 'subject', 1, 'session', 'pre'",
                            "scistack:arguments:unpaired")
     options: dict[str, Any] = {}
@@ -147,7 +162,7 @@ def split_pairs(pairs: list[Any], front: str) -> tuple[dict[str, Any], dict[str,
             if scifor:
                 raise GatewayError(f"argument {k + 1} of the name/value pairs must be a name "
                                    "(char or string)", "scistack:scifor:badArguments")
-            raise GatewayError(f"for_each: argument {k + 1} must be a name (char or string), "
+            raise GatewayError(f"{context}: argument {k + 1} must be a name (char or string), "
                                f"not a {_matlab_class(name)}", "scistack:arguments:badName")
         if scifor:
             if name in SCIFOR_OPTIONS:
@@ -158,20 +173,20 @@ def split_pairs(pairs: list[Any], front: str) -> tuple[dict[str, Any], dict[str,
             else:
                 iterables[name] = value
             continue
-        option = next((o for o in SCIDB_PAIR_OPTIONS if o.lower() == name.lower()), None)
+        option = next((o for o in names if o.lower() == name.lower()), None)
         if option is not None:
             options[option] = value
             continue
-        if not _MATLAB_NAME.match(name):
-            raise GatewayError(f"for_each: {name!r} cannot be a metadata key: use a letter "
+        if not is_matlab_name(name):
+            raise GatewayError(f"{context}: {name!r} cannot be a metadata key: use a letter "
                                "followed by letters, digits or underscores",
                                "scistack:arguments:badName")
-        _check_metadata(name, value)
+        _check_metadata(name, value, context)
         iterables[name] = value
     return options, iterables
 
 
-def _check_metadata(name: str, value: Any) -> None:
+def _check_metadata(name: str, value: Any, context: str) -> None:
     """An iterable's values are numbers, text or logicals, one or several."""
     if isinstance(value, np.ndarray) and value.dtype != object:
         return
@@ -180,7 +195,7 @@ def _check_metadata(name: str, value: Any) -> None:
     for one in value if isinstance(value, (list, tuple)) else [value]:
         one = _scalar(one)
         if not isinstance(one, (str, bool, int, float)):
-            raise MetadataError(f"for_each: metadata {name} must be a number, text or a "
+            raise MetadataError(f"{context}: metadata {name} must be a number, text or a "
                                 "logical (or several in a vector or cell array), not a "
                                 f"{_matlab_class(one)}")
 

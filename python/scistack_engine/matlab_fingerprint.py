@@ -4,7 +4,8 @@ The fingerprint of a MATLAB function (``+scistack/+internal/fingerprint.m``) is 
 the normalised code (:mod:`scistack_engine.matlab_code`) of its file and of every user
 file it calls, transitively. This module holds every rule of it that does not need
 MATLAB; MATLAB only describes the handle (``functions``, ``func2str``, captured values),
-lists the library folders (``matlabroot``, ``OCTAVE_HOME``) and resolves names with
+names the folders its runtime installs things in (``matlabroot``, ``OCTAVE_HOME``, from
+which :func:`library_roots` makes the library folders) and resolves names with
 ``which``. One :class:`Fingerprints` per process keeps, between calls:
 
 * **files** — each file's normalised code, names and declarations, read again only when
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,9 +45,48 @@ from .errors import FingerprintError, UnsupportedValueError
 from .hashing import content_hash
 from .matlab_code import anonymous_text, parse, read_source
 
-__all__ = ["Fingerprints", "file_label", "under_roots", "is_user_file"]
+__all__ = ["Fingerprints", "file_label", "library_roots", "under_roots", "is_user_file"]
 
 _LISTED = re.compile(r"^(.+\.m|[+@]\w+|private)$")
+
+
+def library_roots(facts: dict[str, Any]) -> dict[str, Any]:
+    """The library folders of a MATLAB or GNU Octave process, from what it knows of itself.
+
+    ``facts`` (``fingerprint_libraries.m``): ``octave_home`` (GNU Octave: its
+    ``share/octave``, ``lib``, ``lib64`` and ``libexec`` folders hold Octave's and its
+    packages' functions), ``folders`` (more library folders as they are: ``matlabroot``,
+    the hardware support package root, ``pkg``'s prefixes), ``addons`` (true when MATLAB
+    has add-ons installed) with ``addon_folder`` (the Add-On setting, ``''`` in a release
+    without it: then the platform's default folder), ``toolbox`` (SciStack's toolbox
+    folder: each of its packages, ``+name``, is library code; ``examples/`` and ``doc/``
+    are user code) and ``fold_case`` (Windows). Returns ``roots`` (each ending in the
+    separator, once, sorted) and ``fold_case``.
+    """
+    folders = [str(f) for f in _texts(facts.get("folders"))]
+    home = str(facts.get("octave_home") or "")
+    if home:
+        folders += [os.path.join(home, *part) for part in
+                    (("share", "octave"), ("lib",), ("lib64",), ("libexec",))]
+    if facts.get("addons"):
+        folders.append(str(facts.get("addon_folder") or "") or _default_addon_folder())
+    toolbox = str(facts.get("toolbox") or "")
+    folders += [os.path.join(toolbox, name) for name in _listing(toolbox)
+                if name.startswith("+")] if toolbox else []
+    roots = {f if f.endswith(os.sep) else f + os.sep for f in folders if f}
+    return {"roots": sorted(roots), "fold_case": bool(facts.get("fold_case", False))}
+
+
+def _default_addon_folder() -> str:
+    """Where MATLAB installs add-ons when its settings name no folder (Home > Add-Ons >
+    Manage Add-Ons shows and changes it)."""
+    if sys.platform == "win32":
+        return os.path.join(os.environ.get("APPDATA", ""), "MathWorks", "MATLAB Add-Ons")
+    home = os.environ.get("HOME", "")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Application Support", "MathWorks",
+                            "MATLAB Add-Ons")
+    return os.path.join(home, "MATLAB Add-Ons")
 
 
 def under_roots(file: str, roots: list[str], fold_case: bool) -> bool:

@@ -64,7 +64,16 @@ from .lineage import cache_key
 from .metadata import address_of, check_schema_keys, describe_metadata, normalize_value
 from .store import Database
 
-__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage", "PLAN_BLOCK"]
+__all__ = ["PlanError", "Combo", "Plan", "make_plan", "load_batch", "combo_lineage", "PLAN_BLOCK",
+           "path_template"]
+
+def path_template(template: str, root_folder: str | None = None) -> str:
+    """A path input's template with the folder ``root_folder`` joined in front of it as it
+    is (its braces escaped: they are not placeholders); both fronts' ``PathTemplate``."""
+    if not root_folder:
+        return template
+    return os.path.join(root_folder.replace("{", "{{").replace("}", "}}"), template)
+
 
 #: Combinations whose inputs are read in one query, and outputs committed at most together.
 DEFAULT_BATCH_SIZE = 500

@@ -14,18 +14,23 @@ Commands::
 
     python setup_support.py choose --version V --source DIR [--release R2023b]
                                    [--environment DIR] [--reinstall] [--pip-option=OPT ...]
-                                   [--explicit] [--loaded PYTHON] [--tried=TEXT ...]
+                                   [--explicit] [--loaded PYTHON] [--runner CANDIDATE]
                                    [--mex FILE [--rebuild]] [--] CANDIDATE ...
+    python setup_support.py choose --settings FILE [--runner CANDIDATE]
     python setup_support.py check  [--version V] [--source DIR] [--release R2023b]
                                    [--bridge]
     python setup_support.py ensure --source DIR --environment DIR [--version V]
                                    [--reinstall] [--pip-option=OPT ...] [--mex FILE]
     python setup_support.py bridge --mex FILE
 
-``choose`` (:func:`choose`) checks the candidates in order, the first of them (or the
-``--loaded`` one) in its own process and every other one by running ``check`` in it, and
+``choose`` (:func:`choose`) checks the candidates in order, the one that runs it
+(``--runner``, else ``--loaded``, else the first) in its own process and every other one
+by running ``check`` in it, and
 reports ``chosen`` (the Python to use and why) or, when an environment must be made
 ready first, ``prepare``: the ``ensure`` command line and the interpreter to run it with.
+``scistack.setup`` gives ``choose`` its settings in a JSON file (``--settings``,
+:func:`read_settings`): ``setup_python``'s OPTIONS and the user's name/value options,
+checked here.
 ``check`` reports the interpreter (version, executable, virtual environment or not) and
 whether it is *ready*: it imports ``scistack_engine`` at version ``V`` together with the
 engine's dependencies. With ``--release`` (MATLAB's ``version('-release')``) it first
@@ -64,14 +69,15 @@ import sys
 import tempfile
 
 __all__ = ["FIRST_RELEASE", "IDENTIFIERS", "MATLAB_PYTHON_VERSIONS", "MINIMUM_PYTHON",
-           "SetupError", "accepted_versions", "bridge_plan", "build_facts", "check",
-           "choose", "ensure", "main"]
+           "SETTINGS", "SETUP_OPTIONS", "SetupError", "accepted_versions", "bridge_plan",
+           "build_facts", "check", "choose", "ensure", "main", "read_settings"]
 
 #: The oldest Python the engine runs on (pyproject's requires-python).
 MINIMUM_PYTHON = (3, 10)
 
 #: The identifiers a report's error can carry (the toolbox maps them to MATLAB errors).
 PYTHON_VERSION = "scistack:setup:pythonVersion"
+BAD_ARGUMENTS = "scistack:setup:badArguments"
 NO_VENV = "scistack:setup:noVenv"
 BAD_ENVIRONMENT = "scistack:setup:badEnvironment"
 NO_NETWORK = "scistack:setup:noNetwork"
@@ -85,7 +91,7 @@ NO_PYTHON = "scistack:setup:noPython"
 RESTART_NEEDED = "scistack:setup:restartNeeded"
 IDENTIFIERS = (PYTHON_VERSION, NO_VENV, BAD_ENVIRONMENT, NO_NETWORK, PIP_FAILED,
                ENGINE_MISSING, ENGINE_SOURCE_MISSING, HELPER_FAILED, RELEASE_UNSUPPORTED,
-               NO_SHARED_LIBRARY, NO_PYTHON, RESTART_NEEDED)
+               NO_SHARED_LIBRARY, NO_PYTHON, RESTART_NEEDED, BAD_ARGUMENTS)
 
 #: The Python minor versions each MATLAB release supports, from MathWorks' table
 #: "Versions of Python Compatible with MATLAB Products by Release". A release newer
@@ -775,8 +781,7 @@ def choose_loaded(chooser, candidates, loaded, explicit, mex, rebuild):
 
 
 def choose(candidates, version, source, release=None, environment=None, reinstall=False,
-           pip_options=(), explicit=False, loaded=None, tried=(), mex=None, rebuild=False,
-           own=None):
+           pip_options=(), explicit=False, loaded=None, mex=None, rebuild=False, own=None):
     """Choose the Python the toolbox runs its engine on, from ``candidates`` in order.
 
     The first candidate that runs the engine is used as it is (``existing``), unless
@@ -786,9 +791,9 @@ def choose(candidates, version, source, release=None, environment=None, reinstal
     that runs ``ensure``, never the environment's own Python; ``arguments`` of this
     script; ``message``: what is being done) and the caller runs it. ``loaded`` names
     the Python that already runs in the session, which cannot be replaced
-    (:func:`choose_loaded`). ``tried`` lists candidates the caller could not run
-    (``'python3.12 (not found)'``), for the ``noPython`` message. ``own`` is the
-    candidate that runs this process (checked without starting another one).
+    (:func:`choose_loaded`). ``own`` is the candidate that runs this process (checked
+    without starting another one); each other one that gives no report is named in the
+    ``noPython`` message with why (:func:`unrunnable`).
 
     Returns ``{"chosen": {python, action, candidate, version, environment, log}}`` and,
     with ``mex``, ``bridge`` (:func:`bridge_plan`); raises ``SetupError``.
@@ -797,7 +802,7 @@ def choose(candidates, version, source, release=None, environment=None, reinstal
     if loaded:
         return choose_loaded(chooser, candidates, loaded, explicit, mex, rebuild)
     environment = os.path.abspath(os.path.expanduser(environment or default_environment()))
-    tried, too_old, why = list(tried), [], ""
+    tried, too_old, why = [], [], ""
     for candidate in candidates:
         report, problem = chooser.check(candidate)
         if report is None:
@@ -842,6 +847,59 @@ def choose(candidates, version, source, release=None, environment=None, reinstal
         % ", ".join(tried))
 
 
+# --------------------------------------------------------------------------- settings
+
+#: The fields of the settings file ``scistack.setup`` writes (``setup_python``'s OPTIONS
+#: and the candidates), by the ``choose`` argument each one sets.
+SETTINGS = {"Candidates": "candidates", "Explicit": "explicit", "Loaded": "loaded",
+            "Environment": "environment", "Reinstall": "reinstall",
+            "PipOptions": "pip_options", "Mex": "mex", "Rebuild": "rebuild",
+            "Version": "version", "Source": "source", "Release": "release"}
+#: The options of ``scistack.setup(..., NAME, VALUE)``; names match without regard to case.
+SETUP_OPTIONS = ("Environment", "Reinstall", "PipOptions", "Rebuild")
+
+
+def setting_value(name, value):
+    """A setting as ``choose`` takes it: text lists (``PipOptions``, ``Candidates``) from
+    one text or a list of them, flags from true/false or a number, text as text."""
+    if name in ("PipOptions", "Candidates"):
+        values = [value] if not isinstance(value, list) else value
+        if not all(isinstance(v, str) for v in values):
+            raise SetupError(BAD_ARGUMENTS, "'%s' takes text, or a cell array of text "
+                             "(for example {'--proxy', 'http://proxy:8080'})" % name)
+        return list(values)
+    if name in ("Explicit", "Reinstall", "Rebuild"):
+        if not isinstance(value, (bool, int, float)):
+            raise SetupError(BAD_ARGUMENTS, "'%s' takes true or false" % name)
+        return bool(value)
+    if not isinstance(value, str):
+        raise SetupError(BAD_ARGUMENTS, "'%s' takes text (a path or a name)" % name)
+    return value or None
+
+
+def read_settings(path):
+    """The ``choose`` arguments in the settings file ``path`` that ``scistack.setup``
+    wrote: a JSON object of ``SETTINGS`` fields, and ``Options``, the name/value pairs
+    given to ``scistack.setup`` (``SETUP_OPTIONS``), which replace the fields they name.
+    Any other field or option name is ``badArguments``."""
+    with open(path) as handle:
+        given = json.load(handle)
+    settings = {}
+    for field, value in given.items():
+        if field not in SETTINGS and field != "Options":
+            raise SetupError(BAD_ARGUMENTS, "unknown option '%s'" % field)
+        if field != "Options":
+            settings[SETTINGS[field]] = setting_value(field, value)
+    pairs = given.get("Options") or []
+    for k in range(0, len(pairs) - 1, 2):
+        names = [o for o in SETUP_OPTIONS if o.lower() == str(pairs[k]).lower()]
+        if not names:
+            raise SetupError(BAD_ARGUMENTS, "unknown option '%s' (known: %s)"
+                             % (pairs[k], ", ".join(SETUP_OPTIONS)))
+        settings[SETTINGS[names[0]]] = setting_value(names[0], pairs[k + 1])
+    return settings
+
+
 # --------------------------------------------------------------------------- CLI
 
 
@@ -868,8 +926,12 @@ def parse(argv):
     make.add_argument("--pip-option", action="append", default=[], dest="pip_options",
                       help="an extra argument for pip install (repeatable)")
     pick = commands.add_parser("choose", help="choose the Python among candidates")
-    pick.add_argument("--version", required=True, help="the engine version wanted")
-    pick.add_argument("--source", required=True, help="the engine source folder")
+    pick.add_argument("--settings", default=None,
+                      help="a JSON file of scistack.setup's settings (read_settings)")
+    pick.add_argument("--runner", default=None, help="the candidate that runs this script")
+    pick.add_argument("--version", default=None,
+                      help="the engine version wanted (default: the source's)")
+    pick.add_argument("--source", default=None, help="the engine source folder")
     pick.add_argument("--release", default=None, help="the MATLAB release (R2023b)")
     pick.add_argument("--environment", default=None, help="the virtual environment")
     pick.add_argument("--reinstall", action="store_true",
@@ -880,10 +942,7 @@ def parse(argv):
                       help="the first candidate was named by the user")
     pick.add_argument("--loaded", default=None,
                       help="the Python already running in the session (runs this script)")
-    pick.add_argument("--tried", action="append", default=[],
-                      help="a candidate the caller could not run, with why (repeatable)")
-    pick.add_argument("candidates", nargs="*",
-                      help="the candidates in order; the first runs this script")
+    pick.add_argument("candidates", nargs="*", help="the candidates in order")
     build = commands.add_parser("bridge", help="plan the MEX bridge for this Python")
     for command in (make, pick, build):
         command.add_argument("--mex", default=None, required=command is build,
@@ -907,10 +966,15 @@ def run_command(args):
         report = {"ok": True, "command": "bridge", "python": python_facts()}
         checked = {"build": build_facts(), "python": report["python"]}
         return with_bridge(report, checked, args.mex, args.rebuild)
-    own = args.loaded or (args.candidates[0] if args.candidates else None)
+    if args.settings:
+        vars(args).update(read_settings(args.settings))
+    if not args.source:
+        raise SetupError(BAD_ARGUMENTS, "choose needs the engine source")
+    args.version = args.version or source_version(args.source)
+    own = args.loaded or args.runner or (args.candidates[0] if args.candidates else None)
     report = choose(args.candidates, args.version, args.source, args.release,
                     args.environment, args.reinstall, args.pip_options, args.explicit,
-                    args.loaded, args.tried, args.mex, args.rebuild, own)
+                    args.loaded, args.mex, args.rebuild, own)
     report.update(ok=True, command="choose", python=python_facts())
     return report
 

@@ -97,11 +97,14 @@ verifyEqual(testCase, result.action, 'existing');
 verifyEqual(testCase, result.python, '/fake/ready/bin/python');
 verifyEqual(testCase, result.version, '3.11.4');
 verifyEqual(testCase, result.environment, '');
-options = quiet(testCase);
-expected = {'choose'; '--version'; testCase.TestData.version; '--source'; ...
-            scistack.internal.engine_source(); '--environment'; options.Environment; ...
-            ['--tried=', missing, ' (not found)']; '--'; ready; after};
-verifyEqual(testCase, arguments_of(ready), expected);
+% the helper gets every candidate and checks the others itself (it names why one fails)
+verifyEqual(testCase, arguments_of(ready), {'choose'; '--settings'; ...
+                                            settings_file(ready); '--runner'; ready});
+settings = settings_of(ready);
+verifyEqual(testCase, settings.Candidates, {missing; ready; after});
+verifyEqual(testCase, settings.Environment, quiet(testCase).Environment);
+verifyEqual(testCase, settings.Version, testCase.TestData.version);
+verifyEqual(testCase, settings.Source, scistack.internal.engine_source());
 end
 
 function test_the_options_reach_the_helper(testCase)
@@ -114,13 +117,15 @@ options.Release = 'R2024a';
 options.Mex = '/fake/bridge.mex';
 options.Rebuild = true;
 options.PipOptions = {'--proxy', 'http://proxy:8080'};
+options.Options = {'environment', '/given/env'};
 scistack.internal.setup_python({ready}, options);
-expected = {'choose'; '--version'; testCase.TestData.version; '--source'; ...
-            scistack.internal.engine_source(); '--release'; 'R2024a'; '--environment'; ...
-            options.Environment; '--mex'; '/fake/bridge.mex'; '--reinstall'; ...
-            '--explicit'; '--rebuild'; '--pip-option=--proxy'; ...
-            '--pip-option=http://proxy:8080'; '--'; ready};
-verifyEqual(testCase, arguments_of(ready), expected);
+settings = settings_of(ready);
+verifyEqual(testCase, settings.Release, 'R2024a');
+verifyEqual(testCase, settings.Mex, '/fake/bridge.mex');
+verifyTrue(testCase, settings.Explicit && settings.Reinstall && settings.Rebuild);
+verifyEqual(testCase, settings.PipOptions, {'--proxy'; 'http://proxy:8080'});
+verifyEqual(testCase, settings.Options, {'environment'; '/given/env'});
+verifyFalse(testCase, isfield(settings, 'Verbose'));
 end
 
 function test_the_real_python_of_the_tests_is_used_as_it_is(testCase)
@@ -235,8 +240,11 @@ options.Loaded = running;
 result = scistack.internal.setup_python({'python3'}, options);
 verifyEqual(testCase, result.action, 'loaded');
 verifyEqual(testCase, result.python, '/fake/run');
-recorded = arguments_of(running);
-verifyEqual(testCase, recorded(end - 3:end), {'--loaded'; running; '--'; 'python3'});
+verifyEqual(testCase, arguments_of(running), {'choose'; '--settings'; ...
+                                              settings_file(running); '--runner'; running});
+settings = settings_of(running);
+verifyEqual(testCase, settings.Loaded, running);
+verifyEqual(testCase, settings.Candidates, {'python3'});
 end
 
 function test_the_engine_in_this_process_runs_the_helper(testCase)
@@ -297,6 +305,7 @@ function path = fake_python(testCase, name, on_choose, on_ensure, ensure_status)
 path = fullfile(testCase.TestData.folder, name);
 lines = {'#!/bin/sh', ...
          ['printf ''%s\n'' "$@" > ''', path, '.args'''], ...
+         ['[ "$2" = choose ] && cp "$4" ''', path, '.settings'''], ...
          'case "$2" in', ...
          ['  choose) printf ''%s\n'' ''', as_text(on_choose), '''; exit 0 ;;'], ...
          ['  ensure) echo Collecting numpy; printf ''%s\n'' ''', as_text(on_ensure), ...
@@ -314,6 +323,17 @@ if isstruct(value)
 else
     text = value;
 end
+end
+
+function settings = settings_of(path)
+% The settings file the fake Python at PATH was last given by choose, decoded.
+settings = jsondecode(fileread([path, '.settings']));
+end
+
+function file = settings_file(path)
+% The settings file named in the arguments of the fake Python at PATH.
+args = arguments_of(path);
+file = args{3};
 end
 
 function args = arguments_of(path)

@@ -42,11 +42,11 @@ def test_lineage_text_and_file(handle, tmp_path):
 
 
 def test_report_of_a_run(handle, tmp_path):
-    assert "Run of step_ratio()" in call("report", handle=handle, run_id="")
+    assert "Run of step_ratio()" in call("report", handle=handle, run="")
     out = str(tmp_path / "r.html")
     assert call("report", handle=handle, output=out) == out
     with pytest.raises(RuntimeError, match="scistack:db:notFound"):
-        call("report", handle=handle, run_id="zzz")
+        call("report", handle=handle, run="zzz")
 
 
 def test_export_with_matlab_metadata(handle, tmp_path):
@@ -55,3 +55,21 @@ def test_export_with_matlab_metadata(handle, tmp_path):
                    metadata={"subject": np.array([[1.0], [3.0]]), "session": "post"})
     assert summary["rows"] == 2 and summary["format"] == "csv"
     assert summary["provenance"] == out + ".provenance.json"
+
+
+def test_matlab_s_name_value_pairs_are_read_by_the_engine(handle, tmp_path):
+    db = {"handle": handle}
+    mermaid = call("lineage", arguments=["Format", "mermaid", "variable", "ScaledMean",
+                                         "db", db])
+    assert mermaid.startswith("flowchart LR")
+    assert "Run of step_ratio()" in call("report", arguments=["run", "", "db", db])
+    with pytest.raises(RuntimeError, match="scistack:arguments:unknownOption: "
+                                           "scistack.lineage: unknown option 'colour'"):
+        call("lineage", arguments=["colour", "red", "db", db])
+    with pytest.raises(RuntimeError, match="scistack:arguments:badVariable"):
+        call("lineage", arguments=["variable", 3.0, "db", db])
+    out = str(tmp_path / "n.csv")
+    summary = call("export", variable="MeanStepLength", path=out,
+                   arguments=["subject", np.array([[1.0], [3.0]]), "session", "post",
+                              "format", "csv", "db", db])
+    assert summary["rows"] == 2

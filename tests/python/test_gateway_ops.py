@@ -82,7 +82,7 @@ def test_var_load_renders_the_engine_selection(handle):
     assert table["keys"] == ["subject", "session"]
     assert decode(bytes(table["values"])) == [2.5, 3.5]
     assert call("var_load", handle=handle, variable="Mean", metadata={"subject": 9}, all=True,
-                table=False) == {"records": [], "single": False}
+                as_table=False) == {"records": [], "single": False}
 
 
 def test_var_load_takes_matlab_version_forms_and_record_id_columns(handle):
@@ -170,3 +170,64 @@ def test_metadata_values_from_matlab_meet_the_engine_rules(handle):
     with pytest.raises(RuntimeError, match="scistack:metadata:invalid"):
         call("load", handle=handle, variable="V",
              metadata={"subject": [np.array([1.0, 2.0]), 3.0]})
+
+
+def test_record_operations_read_matlab_s_name_value_pairs(handle):
+    # what scidb.BaseVariable and scidb.Database send: the user's varargin as given
+    rid = call("save", variable="P", value=wire(4.0),
+               arguments=["subject", 1.0, "session", "pre", "DB", {"handle": handle}])
+    reply = call("var_load", variable="P", all=False,
+                 arguments=["subject", 1.0, "session", "pre", "version", 1.0, "db",
+                            {"handle": handle}])
+    assert reply["single"] and reply["records"][0]["record_id"] == rid
+    records = call("var_load", handle=handle, variable="P", all=True,
+                   arguments=["as_table", False, "include_record_id", True])
+    assert [r["record_id"] for r in records["records"]] == [rid]
+    table = call("var_load", handle=handle, variable="P", all=True,
+                 arguments=["include_record_id", True])
+    assert table["keys"] == ["subject", "session", "record_id"]
+    assert call("provenance", handle=handle, variable="P",
+                arguments=["subject", 1.0, "session", "pre", "chain", True])[0]["record_id"] == rid
+    assert [v["record_id"] for v in call("list_versions", handle=handle, variable="P",
+                                         arguments=["subject", 1.0])] == [rid]
+    assert len(call("schema_provenance", handle=handle, arguments=["session", "pre"])) == 1
+    with pytest.raises(RuntimeError, match=r"^scistack:arguments:unpaired: load: "):
+        call("var_load", handle=handle, variable="P", all=False, arguments=["subject"])
+    with pytest.raises(RuntimeError, match=r"^scistack:arguments:badName: load_all: "):
+        call("var_load", handle=handle, variable="P", all=True, arguments=[2.0, 1.0])
+
+
+def test_fixed_pins_are_read_as_every_call_s_metadata():
+    assert call("metadata_pairs", context="Fixed", arguments=["session", "baseline"]) == \
+        {"session": "baseline"}
+    with pytest.raises(RuntimeError, match=r"^scistack:metadata:invalid: Fixed: metadata s"):
+        call("metadata_pairs", context="Fixed", arguments=["s", {"a": 1.0}])
+
+
+def test_matlab_s_where_comparisons_become_the_planner_s_filters():
+    assert call("where_filter", variable="Side", column="", cmp="~=", value="left") == \
+        {"op": "cmp", "variable": "Side", "column": "", "cmp": "!=", "value": "left"}
+    spec = call("where_filter", variable="Group", column=["a", "b"], cmp="isin",
+                value=np.array([1.0, 2.0]))
+    assert spec["cmp"] == "isin" and spec["value"] == [1.0, 2.0]
+    assert spec["column"] == ["a", "b"]
+    for bad in ("like", 3.0, ["=="]):
+        with pytest.raises(RuntimeError, match=r"^scistack:arguments:badFilter: where: "):
+            call("where_filter", variable="Side", column="", cmp=bad, value=1.0)
+
+
+def test_column_selections_are_read_from_the_forms_matlab_sends():
+    from scistack_engine.gateway.scidb import _input_spec
+
+    def columns(value):
+        return _input_spec("x", {"kind": "variable", "variable": "V", "fixed": {},
+                                 "columns": value})["columns"]
+
+    assert columns("") is None and columns(np.zeros((0, 0))) is None
+    assert columns("speed") == "speed"
+    assert columns(["left", "right"]) == ["left", "right"]
+    assert columns(np.array(["left", "right"], dtype=object).reshape(2, 1)) == ["left", "right"]
+    for bad in (3.0, ["left", 2.0], [""]):
+        with pytest.raises(Exception) as caught:
+            columns(bad)
+        assert getattr(caught.value, "identifier", "") == "scistack:arguments:badColumns"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -18,7 +19,13 @@ import pytest
 from scistack_engine.errors import FingerprintError
 from scistack_engine.hashing import content_hash
 from scistack_engine.matlab_code import read_source
-from scistack_engine.matlab_fingerprint import Fingerprints, file_label, is_user_file, under_roots
+from scistack_engine.matlab_fingerprint import (
+    Fingerprints,
+    file_label,
+    is_user_file,
+    library_roots,
+    under_roots,
+)
 
 LIBRARY = "/opt/matlab/"
 
@@ -196,6 +203,33 @@ def test_library_folders_compare_without_case_where_the_platform_does():
     assert under_roots(file, roots, True)
     assert not under_roots(file, roots, False)
     assert not under_roots("C:\\Program Files\\MATLAB\\R2024", roots, True)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX separators")
+def test_octave_s_library_folders_and_the_toolbox_packages(tmp_path):
+    toolbox = tmp_path / "toolbox"
+    for name in ("+scidb", "+scistack", "examples", "doc"):
+        (toolbox / name).mkdir(parents=True)
+    found = library_roots({"octave_home": "/usr", "folders": ["/pkg", "/pkg/", ""],
+                           "toolbox": str(toolbox), "fold_case": False, "addons": False})
+    assert found == {"fold_case": False, "roots": sorted([
+        "/pkg/", "/usr/share/octave/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/",
+        f"{toolbox}/+scidb/", f"{toolbox}/+scistack/"])}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX separators")
+def test_matlab_s_add_on_folder_is_its_setting_or_the_platform_default(monkeypatch):
+    facts = {"folders": ["/opt/MATLAB/R2024a"], "addons": True, "addon_folder": "/addons",
+             "fold_case": True}
+    assert library_roots(facts) == {"roots": ["/addons/", "/opt/MATLAB/R2024a/"],
+                                    "fold_case": True}
+    monkeypatch.setenv("HOME", "/home/me")
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert "/home/me/MATLAB Add-Ons/" in library_roots({**facts, "addon_folder": ""})["roots"]
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert "/home/me/Library/Application Support/MathWorks/MATLAB Add-Ons/" in \
+        library_roots({**facts, "addon_folder": ""})["roots"]
+    assert library_roots({**facts, "addons": False})["roots"] == ["/opt/MATLAB/R2024a/"]
 
 
 def test_user_files_are_absolute_m_files_outside_the_libraries():

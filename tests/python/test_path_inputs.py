@@ -80,3 +80,20 @@ def test_file_hash_reads_content_and_folders(tmp_path):
     before = file_hash(str(folder))
     (folder / "x.txt").write_text("22")
     assert file_hash(str(folder)) != before
+
+
+def test_the_root_folder_is_joined_in_front_as_it_is():
+    from scistack_engine.gateway.scidb import _input_spec
+    from scistack_engine.planner import path_template
+
+    assert path_template("{subject}.csv") == "{subject}.csv"
+    assert path_template("{subject}.csv", "") == "{subject}.csv"
+    joined = path_template("{subject}.csv", os.path.join("data{1}", "raw"))
+    assert joined == os.path.join("data{{1}}", "raw", "{subject}.csv")
+    assert joined.format(subject=2) == os.path.join("data{1}", "raw", "2.csv")
+    # MATLAB's scidb.PathTemplate sends the root folder; the engine joins it the same way
+    sent = {"kind": "path", "template": "{subject}.csv", "root_folder": "data{1}"}
+    assert _input_spec("p", sent)["template"] == path_template("{subject}.csv", "data{1}")
+    assert _input_spec("p", {**sent, "root_folder": ""})["template"] == "{subject}.csv"
+    assert PathTemplate("{subject}.csv", root_folder="data{1}").full_template == \
+        path_template("{subject}.csv", "data{1}")

@@ -1,7 +1,8 @@
-"""How the gateway reads scidb.configure_database's MATLAB arguments
-(scistack_engine.gateway.scidb_arguments): which argument is which, each option, and
-the scistack:arguments:* error for each mistake, as MATLAB's varargin arrives (a list;
-a cell or string array of keys as a list or an array)."""
+"""How the gateway reads the MATLAB arguments of +scidb calls
+(scistack_engine.gateway.scidb_arguments): scidb.configure_database's (which argument is
+which, each option), the name/value pairs of load, save and the others (options, metadata,
+the database), and the scistack:arguments:* error for each mistake, as MATLAB's varargin
+arrives (a list; a cell or string array of keys as a list or an array)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import os
 import numpy as np
 import pytest
 
-from scistack_engine.errors import GatewayError
+from scistack_engine.errors import GatewayError, MetadataError
+from scistack_engine.foreach_options import is_matlab_name
 from scistack_engine.gateway.scidb_arguments import (
+    call_arguments,
     configure_arguments,
-    is_matlab_name,
-    name_value_pairs,
+    database_handle,
 )
 
 KEYS = ["subject", "session"]
@@ -94,7 +96,56 @@ def test_matlab_names_are_what_isvarname_accepts():
     assert not any(is_matlab_name(v) for v in ("_x", "1x", "for", "x" * 64, 5, ""))
 
 
-def test_name_value_pairs_name_the_function():
-    assert name_value_pairs(["a", 1, "b", 2], "f") == [("a", 1), ("b", 2)]
-    with pytest.raises(GatewayError, match=r"^f: arguments after"):
-        name_value_pairs(["a"], "f")
+def test_a_call_s_pairs_are_its_options_and_metadata():
+    read = call_arguments({"variable": "V", "arguments": ["subject", 1.0, "VERSION", 2.0,
+                                                         "session", ["a", "b"]]},
+                          ("version", "db"), "load")
+    assert read == {"variable": "V", "metadata": {"subject": 1.0, "session": ["a", "b"]},
+                    "version": 2.0, "handle": None}
+
+
+def test_the_db_option_names_the_handle_unless_the_request_does():
+    pairs = ["subject", 1.0, "db", {"handle": 7.0}]
+    assert call_arguments({"arguments": pairs}, ("db",), "save")["handle"] == 7.0
+    assert call_arguments({"arguments": pairs, "handle": 3.0}, ("db",), "save")["handle"] == 3.0
+    assert call_arguments({"arguments": [], "handle": np.zeros((0, 0))}, ("db",),
+                          "save")["handle"] is None
+    assert database_handle(np.zeros((0, 0))) is None
+    with pytest.raises(GatewayError) as caught:
+        call_arguments({"arguments": ["db", "not a database"]}, ("db",), "load")
+    assert caught.value.identifier == "scistack:arguments:badDatabase"
+
+
+def test_a_request_without_arguments_is_read_as_it_is():
+    assert call_arguments({"metadata": {"subject": 1}}, ("db",), "load") == \
+        {"metadata": {"subject": 1}}
+
+
+@pytest.mark.parametrize("pairs, identifier", [
+    (["subject"], "scistack:arguments:unpaired"),
+    ([3.0, 1.0], "scistack:arguments:badName"),
+    (["1st", 1.0], "scistack:arguments:badName"),
+    (["for", 1.0], "scistack:arguments:badName"),
+])
+def test_bad_pairs_name_the_function(pairs, identifier):
+    with pytest.raises(GatewayError) as caught:
+        call_arguments({"arguments": pairs}, ("db",), "list_versions")
+    assert caught.value.identifier == identifier
+    assert str(caught.value).startswith("list_versions: ")
+
+
+def test_metadata_values_are_numbers_text_or_logicals():
+    with pytest.raises(MetadataError, match=r"^save: metadata subject") as caught:
+        call_arguments({"arguments": ["subject", [{"a": 1.0}]]}, ("db",), "save")
+    assert caught.value.identifier == "scistack:metadata:invalid"
+
+
+def test_a_call_of_options_only_refuses_other_names():
+    read = call_arguments({"arguments": ["Output", "x.html"]}, ("run", "output", "db"),
+                          "scistack.report", only_options=True)
+    assert read == {"output": "x.html", "metadata": {}, "handle": None}
+    with pytest.raises(GatewayError, match=r"unknown option 'format'; the options are run, "
+                                           r"output, db") as caught:
+        call_arguments({"arguments": ["format", "svg"]}, ("run", "output", "db"),
+                       "scistack.report", only_options=True)
+    assert caught.value.identifier == "scistack:arguments:unknownOption"

@@ -70,9 +70,7 @@ classdef BaseVariable
 
         function id = save(obj, value, varargin)
             % ID = VAR().save(VALUE, 'key', value, ...) saves VALUE; returns the record id.
-            [metadata, options] = scidb.internal.parse_metadata(varargin, {'db'}, 'save');
             request = struct('variable', class(obj));
-            request.metadata = metadata;
             if isa(value, 'scidb.BaseVariable')
                 value = value.data;
             elseif isobject(value) && isprop(value, 'lineage') && isprop(value, 'data') && ...
@@ -85,16 +83,15 @@ classdef BaseVariable
                 value = obj.to_db(value);
             end
             request.value = scistack.internal.wire_encode(value);
-            request = scidb.internal.with_handle(request, options, []);
-            id = scistack.internal.engine_call('save', request);
+            id = scidb.internal.pairs_call('save', request, varargin);
         end
 
         function result = load(obj, varargin)
             % X = VAR().load('key', value, ...) loads the latest version ('version', N:
             % version N; 'version', RECORD_ID: that record).
-            [metadata, options] = scidb.internal.parse_metadata(varargin, {'version', 'db'}, ...
-                                                                'load');
-            reply = scidb.BaseVariable.ask(obj, metadata, options, false, false);
+            reply = scidb.internal.pairs_call('var_load', ...
+                                              struct('variable', class(obj), 'all', false), ...
+                                              varargin);
             result = scidb.BaseVariable.instances(obj, reply.records);
             if reply.single
                 result = result{1};
@@ -104,12 +101,12 @@ classdef BaseVariable
         function result = load_all(obj, varargin)
             % T = VAR().load_all('key', value, ...): matching records as a table
             % ('include_record_id', true adds a record_id column; 'version' or
-            % 'version_id' picks versions as load does, or 'all').
-            names = {'version', 'version_id', 'include_record_id', 'db', 'as_table'};
-            [metadata, options] = scidb.internal.parse_metadata(varargin, names, 'load_all');
-            as_table = ~isfield(options, 'as_table') || logical(options.as_table);
-            reply = scidb.BaseVariable.ask(obj, metadata, options, true, as_table);
-            if ~as_table
+            % 'version_id' picks versions as load does, or 'all'; 'as_table', false: a
+            % cell of instances).
+            reply = scidb.internal.pairs_call('var_load', ...
+                                              struct('variable', class(obj), 'all', true), ...
+                                              varargin);
+            if isfield(reply, 'records')
                 result = scidb.BaseVariable.instances(obj, reply.records);
                 return
             end
@@ -187,24 +184,6 @@ classdef BaseVariable
     end
 
     methods (Static, Access = protected)
-
-        function reply = ask(obj, metadata, options, every, as_table)
-            % The engine's var_load reply: which records the load means, and how to show
-            % them (EVERY: nothing found is no records; AS_TABLE: columns, not records).
-            request = struct('variable', class(obj));
-            request.metadata = metadata;
-            for name = {'version', 'version_id'}  % the engine reads numbers, text, []
-                if isfield(options, name{1})
-                    request.(name{1}) = options.(name{1});
-                end
-            end
-            request.all = every;
-            request.table = as_table;
-            request.include_record_id = isfield(options, 'include_record_id') && ...
-                logical(options.include_record_id);
-            request = scidb.internal.with_handle(request, options, []);
-            reply = scistack.internal.engine_call('var_load', request);
-        end
 
         function result = instances(obj, records)
             % The records of a var_load reply as an N-by-1 cell of instances of OBJ's class.

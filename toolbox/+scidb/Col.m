@@ -4,7 +4,8 @@ classdef Col
     %   VAR (an instance such as Speed() or a class name); as a for_each input the function
     %   receives that column's values. C = scidb.Col(VAR, {'a', 'b'}) selects several
     %   columns and passes a table (a struct of columns in GNU Octave). The same selection
-    %   is written VAR().col('name').
+    %   is written VAR().col('name'). Names are char or string; the engine reads them when
+    %   the selection is used (other values: scistack:arguments:badColumns).
     %
     %   A column selection also names the values a where filter compares:
     %   scidb.where(scidb.Col(Speed(), 'mean'), '>', 1.2) keeps combinations where any row
@@ -29,17 +30,11 @@ classdef Col
                 return
             end
             c.variable = scidb.internal.variable_name(variable, 'Col');
-            if isstring(columns)
-                if numel(columns) == 1
-                    columns = char(columns);
-                else
-                    columns = cellstr(columns);
-                end
-            end
-            if ~(ischar(columns) && size(columns, 1) == 1) && ~iscellstr(columns)
-                error('scistack:arguments:badColumns', ...
-                      ['Col: columns are named by a char (''speed'') or a cellstr ', ...
-                       '({''left'', ''right''}), not a %s'], class(columns));
+            % kept as char or a cellstr column; the engine checks the names
+            if isstring(columns) && numel(columns) == 1
+                columns = char(columns);
+            elseif isstring(columns)
+                columns = cellstr(columns);
             end
             if iscell(columns)
                 columns = reshape(columns, [], 1);

@@ -185,10 +185,8 @@ classdef Database
             % provenance (as DB.provenance gives it) of the latest version of every
             % record, of every variable, whose metadata has these values; a partial
             % address matches every record under it. Ordered by variable, then address.
-            metadata = scidb.internal.parse_metadata(varargin, {}, 'get_provenance_by_schema');
-            request = struct('handle', db.handle);
-            request.metadata = metadata;
-            reply = scistack.internal.engine_call('schema_provenance', request);
+            reply = scidb.internal.pairs_call('schema_provenance', ...
+                                              struct('handle', db.handle), varargin);
             p = scidb.internal.struct_list(reply);
         end
 
@@ -211,10 +209,8 @@ classdef Database
             if ~iscell(variables)
                 variables = {variables};
             end
-            names = cell(1, numel(variables));
-            for k = 1:numel(variables)
-                names{k} = scidb.internal.variable_name(variables{k}, 'variable group');
-            end
+            names = cellfun(@(v) scidb.internal.variable_name(v, 'variable group'), ...
+                            reshape(variables, 1, []), 'UniformOutput', false);
         end
 
     end

@@ -32,7 +32,8 @@ classdef Fixed
             else
                 f.variable = scidb.internal.variable_name(variable, 'Fixed');
             end
-            [pinned, ~] = scidb.internal.parse_metadata(varargin, {}, 'Fixed');
+            pinned = scidb.internal.pairs_call('metadata_pairs', struct('context', 'Fixed'), ...
+                                               varargin);  % the engine checks the pairs
             if isempty(fieldnames(pinned))
                 error('scistack:arguments:missing', ...
                       ['Fixed needs at least one pinned key, for example ', ...

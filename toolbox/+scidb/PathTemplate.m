@@ -40,13 +40,9 @@ classdef PathTemplate
         end
 
         function s = spec(p)
-            % S = P.spec(): the engine's input specification.
-            full = p.template;
-            if ~isempty(p.root_folder)
-                root = strrep(strrep(p.root_folder, '{', '{{'), '}', '}}');
-                full = fullfile(root, p.template);
-            end
-            s = struct('kind', 'path', 'template', full);
+            % S = P.spec(): the engine's input specification (the engine joins the
+            % root folder in front of the template).
+            s = struct('kind', 'path', 'template', p.template, 'root_folder', p.root_folder);
         end
 
     end

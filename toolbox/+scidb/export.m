@@ -25,13 +25,7 @@ function summary = export(variable, file, varargin)
 %
 %   See also scistack.lineage, scistack.report.
 
-[metadata, options] = scidb.internal.parse_metadata(varargin, {'format', 'db'}, 'export');
-request = struct('variable', scidb.internal.variable_name(variable, 'export'));
-request.path = char(file);
-request.metadata = metadata;
-if isfield(options, 'format')
-    request.format = char(options.format);
-end
-request = scidb.internal.with_handle(request, options, []);
-summary = scistack.internal.engine_call('export', request);
+request = struct('variable', scidb.internal.variable_name(variable, 'export'), ...
+                 'path', char(file));
+summary = scidb.internal.pairs_call('export', request, varargin);
 end

@@ -5,7 +5,8 @@ function f = where(variable, op, value)
 %   scidb.Col(VAR, 'name')) at that combination satisfies VAR OP VALUE. OP is one of
 %   '==', '~=' (or '!='), '<', '<=', '>', '>=' and 'isin' (VALUE is then a vector or a
 %   cell array of the allowed values). For a table value with a column selection, a
-%   combination passes when any row does. Combine filters with &, | and ~.
+%   combination passes when any row does. Combine filters with &, | and ~. The engine
+%   reads OP and VALUE (an unknown OP is scistack:arguments:badFilter).
 %
 %   Example:
 %     scidb.for_each(@process, struct('x', RawEMG()), {Out()}, 'subject', [1 2 3], ...
@@ -25,31 +26,7 @@ else
     name = scidb.internal.variable_name(variable, 'where');
     column = '';
 end
-if isstring(op)
-    op = char(op);
-end
-known = {'==', '~=', '!=', '<', '<=', '>', '>=', 'isin'};
-if ~ischar(op) || ~any(strcmp(op, known))
-    error('scistack:arguments:badFilter', ...
-          'where: the comparison must be one of ==, ~=, <, <=, >, >=, isin');
-end
-if strcmp(op, '~=')
-    op = '!=';
-end
-if isstring(value)
-    if numel(value) == 1
-        value = char(value);
-    else
-        value = cellstr(value);
-    end
-end
-if strcmp(op, 'isin')
-    if ~iscell(value)
-        value = num2cell(value);
-    end
-    value = reshape(value, [], 1);
-end
-spec = struct('op', 'cmp', 'variable', name, 'column', column, 'cmp', op);
-spec.value = value;
-f = scidb.Filter(spec);
+spec = struct('variable', name);
+[spec.column, spec.cmp, spec.value] = deal(column, op, value);  % the engine checks OP
+f = scidb.Filter(scistack.internal.engine_call('where_filter', spec));
 end

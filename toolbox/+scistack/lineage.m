@@ -27,10 +27,10 @@ function out = lineage(varargin)
 %
 %   See also scistack.report, scidb.export.
 
-names = {'format', 'variable', 'record', 'reduce', 'output', 'db'};
-request = scistack.internal.options_request(varargin, names, 'scistack.lineage');
-if isfield(request, 'variable')
-    request.variable = scidb.internal.variable_name(request.variable, 'scistack.lineage');
+for k = 2:2:numel(varargin)  % a variable type given as an instance goes by its name
+    if isa(varargin{k}, 'scidb.BaseVariable') || isa(varargin{k}, 'meta.class')
+        varargin{k} = scidb.internal.variable_name(varargin{k}, 'scistack.lineage');
+    end
 end
-out = scistack.internal.engine_call('lineage', request);
+out = scidb.internal.pairs_call('lineage', struct(), varargin);
 end

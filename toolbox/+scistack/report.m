@@ -21,11 +21,5 @@ function out = report(varargin)
 %
 %   See also scistack.lineage, scidb.export.
 
-request = scistack.internal.options_request(varargin, {'run', 'output', 'db'}, ...
-                                            'scistack.report');
-if isfield(request, 'run')
-    request.run_id = request.run;
-    request = rmfield(request, 'run');
-end
-out = scistack.internal.engine_call('report', request);
+out = scidb.internal.pairs_call('report', struct(), varargin);  % the engine reads the options
 end

@@ -66,12 +66,18 @@ function info = setup(varargin)
 %   See also scistack.version, scistack.internal.setup_python,
 %   scistack.internal.build_bridge.
 
-[python, options] = parse_arguments(varargin);
+python = '';
+if mod(nargin, 2) == 1  % SETUP(PYTHON, NAME, VALUE, ...); the helper reads the options
+    python = varargin{1};
+    varargin = varargin(2:end);
+    if ~ischar(python) && ~isa(python, 'string')
+        error('scistack:setup:badArguments', 'PYTHON must be the path of a Python executable');
+    end
+    python = scistack.internal.expand_home(python);
+end
 from_environment = getenv('SCISTACK_PYTHON');
 octave = exist('OCTAVE_VERSION', 'builtin') > 0;
-settings = struct('Explicit', ~isempty(python), 'Loaded', '', ...
-                  'Environment', options.Environment, 'Reinstall', options.Reinstall, ...
-                  'PipOptions', {options.PipOptions});
+settings = struct('Explicit', ~isempty(python), 'Loaded', '', 'Options', {varargin});
 configured = '';
 if octave
     if mislocked('scistack.internal.bridge')
@@ -80,7 +86,6 @@ if octave
     end
     settings.Mex = fullfile(fileparts(mfilename('fullpath')), '+internal', ...
                             ['bridge.', mexext()]);
-    settings.Rebuild = options.Rebuild;
 else
     status = scistack.internal.setup_matlab('status');
     if status.loaded && ~strcmp(status.mode, 'OutOfProcess')
@@ -115,46 +120,6 @@ if nargout == 0
                  'setting); pyenv(''Version'', ...) changes it\n']);
     end
     clear('info');
-end
-end
-
-function [python, options] = parse_arguments(args)
-% SETUP(PYTHON, NAME, VALUE, ...) or SETUP(NAME, VALUE, ...).
-python = '';
-if mod(numel(args), 2) == 1
-    python = args{1};
-    args = args(2:end);
-    if ~ischar(python) && ~isa(python, 'string')
-        error('scistack:setup:badArguments', 'PYTHON must be the path of a Python executable');
-    end
-    python = scistack.internal.expand_home(python);
-end
-options = struct('Environment', '', 'Reinstall', false, 'PipOptions', {{}}, ...
-                 'Rebuild', false);
-known = fieldnames(options);
-for k = 1:2:numel(args)
-    name = char(args{k});
-    match = strcmpi(known, name);
-    if ~any(match)
-        error('scistack:setup:badArguments', ...
-              'unknown option ''%s'' (known: %s)', name, strjoin(known', ', '));
-    end
-    value = args{k + 1};
-    switch known{match}
-        case 'Environment'
-            value = char(value);  % the helper reads a leading ~ as the home folder
-        case 'PipOptions'
-            if ischar(value)
-                value = {value};
-            end
-            if ~iscell(value)
-                value = cellstr(value);
-            end
-            value = cellfun(@char, value, 'UniformOutput', false);
-        otherwise
-            value = logical(value);
-    end
-    options.(known{match}) = value;
 end
 end
 

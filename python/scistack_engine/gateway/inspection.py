@@ -8,9 +8,13 @@ adds no rule of its own.
 
 =============  ==================================================================
 ``lineage``    format, variable, record, reduce, output -> the text, or the file
-``report``     run_id, output -> the report's HTML, or the file written
+``report``     run, output -> the report's HTML, or the file written
 ``export``     variable, path, format, metadata -> rows, records, format, sidecar
 =============  ==================================================================
+
+Each takes its options as fields, or as MATLAB's name/value pairs in ``arguments``
+(:func:`.scidb_arguments.call_arguments`; for ``lineage`` and ``report`` every name is an
+option, for ``export`` the others are metadata).
 
 With ``output`` (a file name) the text is written there and the reply is the path; the
 format of ``lineage`` then defaults to the file's extension.
@@ -25,8 +29,9 @@ from .. import session
 from ..inspection.export import export_variable
 from ..inspection.pictures import format_of, lineage_text
 from ..inspection.report import render_report, run_report
-from .dispatch import operation
+from .dispatch import GatewayError, operation
 from .matlab_args import is_empty, metadata
+from .scidb_arguments import call_arguments
 
 __all__: list[str] = []
 
@@ -47,6 +52,13 @@ def _deliver(text: str, output: str | None) -> str:
 
 @operation("lineage")
 def _lineage(args: dict[str, Any]) -> str:
+    args = call_arguments(args, ("format", "variable", "record", "reduce", "output", "db"),
+                          "scistack.lineage", only_options=True)
+    variable = args.get("variable")
+    if variable is not None and not isinstance(variable, str):
+        raise GatewayError("scistack.lineage: 'variable' is a variable type, given as an "
+                           "instance (RawEMG()) or its class name ('RawEMG')",
+                           "scistack:arguments:badVariable")
     db = session.by_handle(args.get("handle"))
     output = _text(args, "output")
     fmt = _text(args, "format") or format_of(output) or "svg"
@@ -58,12 +70,14 @@ def _lineage(args: dict[str, Any]) -> str:
 
 @operation("report")
 def _report(args: dict[str, Any]) -> str:
+    args = call_arguments(args, ("run", "output", "db"), "scistack.report", only_options=True)
     db = session.by_handle(args.get("handle"))
-    return _deliver(render_report(run_report(db, _text(args, "run_id"))), _text(args, "output"))
+    return _deliver(render_report(run_report(db, _text(args, "run"))), _text(args, "output"))
 
 
 @operation("export")
 def _export(args: dict[str, Any]) -> dict[str, Any]:
+    args = call_arguments(args, ("format", "db"), "export")
     db = session.by_handle(args.get("handle"))
     summary = export_variable(db, str(args["variable"]), str(args["path"]),
                               _text(args, "format"), metadata(args.get("metadata")))

@@ -24,7 +24,7 @@ request that names no handle uses the current database. Which records a load mea
 ``load``               variable, metadata, version, constants → records
 ``var_load``           records at an address (``version``/``version_id``: a number,
                        several, ``all`` or a record id), whether one instance is meant,
-                       and for ``all`` (unless ``table`` is false) the metadata columns
+                       and for ``all`` (unless ``as_table`` is false) the metadata columns
                        (and ``record_id`` with ``include_record_id``) and every value
                        in one wire list
 ``list_versions``      variable, metadata → versions with when each was saved and what
@@ -35,7 +35,15 @@ request that names no handle uses the current database. Which records a load mea
                        → the group's member names (or the group names)
 ``prune_lineage_cache`` drop what no saved record needs from the lineage cache →
                        dropped calls, dropped values, freed bytes
+``metadata_pairs``     arguments, context → the metadata of a call's name/value pairs
+                       (``scidb.Fixed``'s pinned keys)
+``where_filter``       variable, column, cmp, value → ``scidb.where``'s filter spec
 =====================  ==============================================================
+
+The record operations (``save``, ``var_load``, ``list_versions``, ``provenance``,
+``schema_provenance``) take their metadata and options as fields, or MATLAB's call as it
+was made: ``arguments``, the name/value pairs, read by
+:func:`.scidb_arguments.call_arguments`.
 
 for_each runs are this front's part of the run operations (:mod:`.runs`): MATLAB numbers
 arrive as doubles and its lists as (object) arrays; a for_each spec is
@@ -58,7 +66,7 @@ from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, settle_options, split_pairs
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
-from ..planner import PlanError, _wants_table, load_batch
+from ..planner import PlanError, _wants_table, load_batch, path_template
 from ..provenance import provenance, provenance_by_schema, provenance_chain, version_history
 from ..selection import Selection, select_records, version_selector
 from ..store import Database, SaveItem
@@ -74,7 +82,7 @@ from .matlab_args import (
     texts,
 )
 from .runs import register_front
-from .scidb_arguments import configure_arguments
+from .scidb_arguments import call_arguments, configure_arguments, database_handle
 
 __all__: list[str] = []
 
@@ -160,6 +168,7 @@ def _add_schema_key(args: dict[str, Any]) -> dict[str, Any]:
 def _save(args: dict[str, Any]) -> str:
     """Save ``value`` (wire) at ``metadata``; a ``lineage`` (a result's) is saved with it,
     naming the result's ``output_index`` when the lineage does not."""
+    args = call_arguments(args, ("db",), "save")
     lineage = args.get("lineage") or None
     if lineage and "output_index" in args and "output_index" not in lineage:
         lineage = {**lineage, "output_index": args["output_index"]}
@@ -200,20 +209,23 @@ def _version_arg(value: Any) -> Any:
 
 @operation("list_versions")
 def _list_versions(args: dict[str, Any]) -> list[dict[str, Any]]:
+    args = call_arguments(args, ("db",), "list_versions")
     return version_history(_db(args), str(args["variable"]), metadata(args.get("metadata")))
 
 
 @operation("provenance")
 def _provenance(args: dict[str, Any]) -> Any:
+    args = call_arguments(args, ("version", "chain", "db"), "provenance")
     db = _db(args)
-    version = args.get("version")
-    version = None if version is None else int(version)
+    given = args.get("version")
+    version = None if given is None or is_empty(given) else int(given)
     ask = provenance_chain if args.get("chain") else provenance
     return ask(db, str(args["variable"]), metadata(args.get("metadata")), version)
 
 
 @operation("schema_provenance")
 def _schema_provenance(args: dict[str, Any]) -> list[dict[str, Any]]:
+    args = call_arguments(args, (), "get_provenance_by_schema")
     return provenance_by_schema(_db(args), metadata(args.get("metadata")))
 
 
@@ -241,6 +253,16 @@ def _prune_lineage_cache(args: dict[str, Any]) -> dict[str, int]:
     return cache_store.prune_lineage_cache(_db(args))
 
 
+_LOAD_ALL_OPTIONS = ("version", "version_id", "include_record_id", "db", "as_table")
+
+
+@operation("metadata_pairs")
+def _metadata_pairs(args: dict[str, Any]) -> dict[str, Any]:
+    """The metadata of the name/value ``arguments`` of the MATLAB function ``context``
+    (``scidb.Fixed``'s pinned keys), checked as every call's metadata pairs are."""
+    return call_arguments(args, (), str(args.get("context") or "?"))["metadata"]
+
+
 @operation("var_load")
 def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     """Records of ``variable`` at ``metadata`` (latest versions, or ``version``).
@@ -249,13 +271,16 @@ def _var_load(args: dict[str, Any]) -> dict[str, Any]:
     ``all`` nothing found is an empty result rather than an error (``load_all``), and the
     reply carries ``keys``, the metadata ``columns`` and ``values`` (every record's value
     in one wire list) instead of the records, the form of ``load_all(as_df=True)``, unless
-    ``table`` is false.
+    ``as_table`` is false. MATLAB's pairs (``arguments``) take the options of ``load``
+    (``version``, ``db``) or, with ``all``, of ``load_all``.
     """
-    db = _db(args)
     want_all = bool(args.get("all", False))
+    args = call_arguments(args, _LOAD_ALL_OPTIONS if want_all else ("version", "db"),
+                          "load_all" if want_all else "load")
+    db = _db(args)
     selection = _select(db, args, every=want_all)
     wires = db.fetch_wires(selection.records)
-    if not (want_all and bool(args.get("table", True))):
+    if not (want_all and bool(args.get("as_table", True))):
         return {"records": [_record_reply(i, wires[i.record_id]) for i in selection.records],
                 "single": selection.single}
     columns = selection.table_columns(bool(args.get("include_record_id", False)))
@@ -272,14 +297,21 @@ def _name_list(value: Any) -> list[str]:
     return [str(v) for v in items(value)]
 
 
+def _columns(value: Any) -> str | list[str] | None:
+    """A column selection as ``scidb.Col`` sends it: none (empty), one name (char or
+    string) or several (a cellstr or string array); anything else is badColumns."""
+    if is_empty(value):
+        return None
+    names = items(value) if is_many(value) else [value]
+    if not all(isinstance(name, str) and name for name in names):
+        raise GatewayError("Col: columns are named by a char ('speed') or a cellstr "
+                           "({'left', 'right'})", "scistack:arguments:badColumns")
+    return value if isinstance(value, str) else names
+
+
 def _variable_spec(inp: Mapping[str, Any]) -> dict[str, Any]:
-    columns = inp.get("columns")
-    if is_empty(columns):
-        columns = None
-    elif not isinstance(columns, str):
-        columns = _name_list(columns)
     return {"kind": "variable", "variable": str(inp["variable"]),
-            "fixed": metadata(inp.get("fixed")), "columns": columns}
+            "fixed": metadata(inp.get("fixed")), "columns": _columns(inp.get("columns"))}
 
 
 def _input_spec(name: str, inp: Any) -> dict[str, Any]:
@@ -291,7 +323,9 @@ def _input_spec(name: str, inp: Any) -> dict[str, Any]:
     if kind == "merge":
         return {"kind": "merge", "parts": [_variable_spec(p) for p in items(inp.get("parts"))]}
     if kind == "path":
-        return {"kind": "path", "template": str(inp["template"])}
+        root = inp.get("root_folder")
+        return {"kind": "path", "template": path_template(
+            str(inp["template"]), None if is_empty(root) else str(root))}
     if kind == "constant":
         return {"kind": "constant", "value": inp.get("value")}
     raise PlanError(f"input {name!r} has unknown kind {kind!r}")
@@ -311,6 +345,25 @@ def _iterable(key: str, values: Any) -> Any:
         return values  # the planner reports it
 
 
+#: The comparisons of MATLAB's ``scidb.where``, by the planner's name for each.
+_MATLAB_COMPARISONS = {"==": "==", "~=": "!=", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
+                       ">=": ">=", "isin": "isin"}
+
+
+@operation("where_filter")
+def _where_filter(args: dict[str, Any]) -> dict[str, Any]:
+    """``scidb.where(VAR, OP, VALUE)`` as the planner's filter spec: the ``variable``'s
+    name, the ``column`` of a ``scidb.Col`` ('' for the value itself), MATLAB's comparison
+    ``cmp`` (``~=`` is ``!=``) and the ``value`` (for ``isin``, the allowed values)."""
+    op = args.get("cmp")
+    if not isinstance(op, str) or op not in _MATLAB_COMPARISONS:
+        raise GatewayError("where: the comparison must be one of ==, ~=, <, <=, >, >=, isin",
+                           "scistack:arguments:badFilter")
+    value = items(args.get("value")) if op == "isin" else args.get("value")
+    return {"op": "cmp", "variable": str(args["variable"]), "column": args.get("column", ""),
+            "cmp": _MATLAB_COMPARISONS[op], "value": value}
+
+
 def _filter_spec(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return spec
@@ -320,9 +373,7 @@ def _filter_spec(spec: Any) -> Any:
     if "arg" in out:
         out["arg"] = _filter_spec(out["arg"])
     if out.get("op") == "cmp":
-        column = out.get("column")
-        out["column"] = None if is_empty(column) else (
-            column if isinstance(column, str) else _name_list(column))
+        out["column"] = _columns(out.get("column"))
         if out.get("cmp") == "isin":
             out["value"] = items(out.get("value"))
     return out
@@ -356,18 +407,6 @@ def matlab_options(given: Mapping[str, Any], lineage: bool) -> ForEachOptions:
     return settle_options(given, lineage=lineage, language="matlab")
 
 
-def _database_handle(db: Any) -> Any:
-    """The handle of the ``db`` option: MATLAB sends a scidb.Database as ``{"handle": h}``."""
-    if is_empty(db):
-        return None
-    if isinstance(db, dict) and set(db) == {"handle"}:
-        return db["handle"]
-    raise GatewayError("the 'db' option takes a scidb.Database (from scidb.configure_database "
-                       "or scidb.get_database), not a {}".format(
-                           "struct" if isinstance(db, dict) else type(db).__name__),
-                       "scistack:arguments:badDatabase")
-
-
 # ------------------------------------------------------------------ for_each runs
 
 
@@ -389,7 +428,7 @@ class _ScidbFront:
 
     def start(self, args: Mapping[str, Any]) -> tuple[ForEachRun, dict[str, Any]]:
         given, iterables = split_pairs(items(args.get("pairs")), "scidb")
-        handle = _database_handle(given.pop("db", None))
+        handle = database_handle(given.pop("db", None))
         options = matlab_options(given, bool(args.get("lineage", False)))
         spec = normalize_spec({**args["spec"], "iterables": iterables}, options)
         spec["executor"] = options.executor  # kept in the run log's options

@@ -6,6 +6,13 @@ options exist, what each accepts, and the error for each mistake) live here, onc
 instead of in the ``.m`` file. Errors carry the toolbox's ``scistack:arguments:<what>``
 identifiers and name the MATLAB function, since they describe a MATLAB call.
 
+``call_arguments``       a request whose ``arguments`` are a call's name/value pairs
+                         (``load``, ``save``, ``provenance``, ``export``, ...): the
+                         options of the call, the rest metadata, told apart by
+                         :func:`scistack_engine.foreach_options.split_pairs` as a
+                         for_each's pairs are; the ``db`` option as the request's handle
+``database_handle``      the handle of the ``db`` option (MATLAB sends a scidb.Database
+                         as ``{"handle": h}``)
 ``configure_arguments``  ``scidb.configure_database(PATH, ...)``: the schema keys
                          (given first, or by the name ``dataset_schema_keys``, the
                          Python keyword), ``read_only``, ``timeout``, and the file made
@@ -15,23 +22,17 @@ identifiers and name the MATLAB function, since they describe a MATLAB call.
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..foreach_options import is_matlab_name, split_pairs
 from .dispatch import GatewayError
-from .matlab_args import is_many, items
+from .matlab_args import is_empty, is_many, items
 
-__all__ = ["Configure", "configure_arguments", "is_matlab_name", "name_value_pairs"]
-
-#: MATLAB's keywords (``iskeyword``): never valid names.
-_KEYWORDS = frozenset(
-    "break case catch classdef continue else elseif end for function global if otherwise "
-    "parfor persistent return spmd switch try while".split())
-#: What ``isvarname`` accepts, apart from keywords (``namelengthmax`` is 63).
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+__all__ = ["Configure", "call_arguments", "configure_arguments", "database_handle"]
 
 _CONFIGURE_OPTIONS = ("read_only", "timeout", "dataset_schema_keys")
 
@@ -40,25 +41,39 @@ def _fail(identifier: str, message: str) -> GatewayError:
     return GatewayError(message, identifier=identifier)
 
 
-def is_matlab_name(value: Any) -> bool:
-    """Whether ``value`` is text MATLAB's ``isvarname`` accepts (a struct field name)."""
-    return isinstance(value, str) and bool(_NAME.fullmatch(value)) and value not in _KEYWORDS
+def database_handle(db: Any) -> Any:
+    """The handle of the ``db`` option: MATLAB sends a scidb.Database as ``{"handle": h}``;
+    None when the option is not given (the current database)."""
+    if is_empty(db):
+        return None
+    if isinstance(db, dict) and set(db) == {"handle"}:
+        return db["handle"]
+    raise _fail("scistack:arguments:badDatabase",
+                "the 'db' option takes a scidb.Database (from scidb.configure_database or "
+                "scidb.get_database), not a {}".format(
+                    "struct" if isinstance(db, dict) else type(db).__name__))
 
 
-def name_value_pairs(pairs: list[Any], context: str) -> list[tuple[str, Any]]:
-    """MATLAB name/value pairs as (name, value); names are char or string scalars."""
-    if len(pairs) % 2:
-        raise _fail("scistack:arguments:unpaired",
-                    f"{context}: arguments after the value must come in name/value pairs, "
-                    "for example 'subject', 1, 'session', 'pre'")
-    named = []
-    for k in range(0, len(pairs), 2):
-        if not isinstance(pairs[k], str):
-            raise _fail("scistack:arguments:badName",
-                        f"{context}: argument {k + 1} must be a name (char or string), not a "
-                        f"{type(pairs[k]).__name__}")
-        named.append((pairs[k], pairs[k + 1]))
-    return named
+def call_arguments(args: Mapping[str, Any], names: tuple[str, ...], context: str,
+                   only_options: bool = False) -> dict[str, Any]:
+    """``args`` with its ``arguments`` (the MATLAB function ``context``'s name/value
+    pairs, when sent) read: each of the options ``names`` under its own name, the other
+    pairs as ``metadata`` (with ``only_options``, an error), and the ``db`` option as
+    ``handle`` unless the request names one (a scidb.Database method's own). A request
+    without ``arguments`` already has its fields in this form and is returned as it is."""
+    if "arguments" not in args:
+        return dict(args)
+    read = {k: v for k, v in args.items() if k != "arguments"}
+    options, read["metadata"] = split_pairs(items(args["arguments"]), "scidb", names, context)
+    if only_options and read["metadata"]:
+        raise _fail("scistack:arguments:unknownOption",
+                    f"{context}: unknown option {next(iter(read['metadata']))!r}; the "
+                    f"options are {', '.join(names)}")
+    db = options.pop("db", None)
+    read.update(options)
+    if is_empty(read.get("handle")):
+        read["handle"] = database_handle(db)
+    return read
 
 
 @dataclass(frozen=True)
@@ -76,13 +91,12 @@ def configure_arguments(path: Any, arguments: Any, folder: str) -> Configure:
     args = items(arguments)
     by_name = len(args) > 1 and isinstance(args[0], str) and \
         args[0].lower() == "dataset_schema_keys"
-    options: dict[str, Any] = {}
-    for name, value in name_value_pairs(args if by_name else args[1:], "configure_database"):
-        if name.lower() not in _CONFIGURE_OPTIONS:
-            raise _fail("scistack:arguments:unknownOption",
-                        "configure_database: the options are 'dataset_schema_keys' (the schema "
-                        "keys), 'read_only' (true or false) and 'timeout' (seconds)")
-        options[name.lower()] = value
+    options, unknown = split_pairs(args if by_name else args[1:], "scidb", _CONFIGURE_OPTIONS,
+                                   "configure_database")
+    if unknown:
+        raise _fail("scistack:arguments:unknownOption",
+                    "configure_database: the options are 'dataset_schema_keys' (the schema "
+                    "keys), 'read_only' (true or false) and 'timeout' (seconds)")
     if not args or (not by_name and "dataset_schema_keys" in options):
         raise _fail("scistack:arguments:missing",
                     "configure_database needs a file and the schema keys, given once, for "

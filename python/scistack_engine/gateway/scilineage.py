@@ -29,6 +29,8 @@ them; outputs only known to the engine's cache store as Python values are encode
                        text → its name as lineage shows it and its declared inputs
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
                        MATLAB must resolve first (:mod:`scistack_engine.matlab_fingerprint`)
+``library_roots``     what MATLAB or Octave knows of its folders → the library folders
+                       of fingerprints (:func:`~scistack_engine.matlab_fingerprint.library_roots`)
 =====================  ==============================================================
 """
 
@@ -51,7 +53,7 @@ from ..lineage import (
     get_cache_store,
 )
 from ..matlab_code import signature
-from ..matlab_fingerprint import Fingerprints
+from ..matlab_fingerprint import Fingerprints, library_roots
 from ..provenance import lineage_chain
 from .dispatch import operation
 from .matlab_args import as_uint8, items, stored_wire
@@ -245,6 +247,11 @@ def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
                       anonymous=str(args.get("anonymous") or ""))
     return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
             "known": found.known}
+
+
+@operation("library_roots")
+def _library_roots(args: dict[str, Any]) -> dict[str, Any]:
+    return library_roots(args)
 
 
 @operation("matlab_fingerprint")

@@ -1,10 +1,9 @@
 % SCIDB.INTERNAL  Helpers of the scidb and scihist packages (not for direct use).
 %
 % Arguments
-%   parse_metadata    - Split name/value pairs into metadata and options.
+%   pairs_call        - Run an engine operation on a call's name/value pairs.
 %   variable_name     - The database name of a variable type.
 %   is_variable_class - True when a name is that of a scidb.BaseVariable subclass.
-%   with_handle       - Name the database of an engine request.
 %
 % Records
 %   provenance        - Ask the engine how a record was produced.
@@ -18,6 +17,6 @@
 %   columns_table     - A result table (MATLAB) or struct of columns (Octave).
 %
 % Example
-%   [metadata, options] = scidb.internal.parse_metadata({'subject', 1}, {'db'}, 'load');
+%   v = scidb.internal.pairs_call('list_versions', struct('variable', 'RawEMG'), {'subject', 1});
 %
 % See also scidb.

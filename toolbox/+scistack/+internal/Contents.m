@@ -7,7 +7,6 @@
 % Gateway
 %   engine_call        - Run one operation of the Python engine and return its result.
 %   transport          - Carry one wire-encoded request to the engine (py. or the bridge).
-%   options_request    - Name/value options as an engine request.
 %
 % for_each
 %   run_batches        - Run one for_each of the engine in MATLAB: the driver of every for_each.

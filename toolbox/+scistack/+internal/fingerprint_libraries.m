@@ -14,8 +14,10 @@ function libraries = fingerprint_libraries()
 %     GNU Octave     OCTAVE_HOME's share, lib and libexec folders and the pkg prefixes.
 %   The toolbox's examples/ and doc/ are user code: users copy and edit them.
 %
-%   A file under one of the roots is library code (the engine's rule,
-%   scistack_engine.matlab_fingerprint.under_roots); the engine asks for this list once.
+%   This function gathers what only the runtime can tell (matlabroot, OCTAVE_HOME, the
+%   settings); the engine makes the roots from it
+%   (scistack_engine.matlab_fingerprint.library_roots) and decides that a file under
+%   one of them is library code (under_roots); the engine asks for this list once.
 %
 %   Example:
 %     libraries = scistack.internal.fingerprint_libraries();
@@ -23,72 +25,32 @@ function libraries = fingerprint_libraries()
 %
 %   See also scistack.internal.fingerprint.
 
+facts = struct('toolbox', fileparts(fileparts(fileparts(mfilename('fullpath')))), ...
+               'fold_case', ispc(), 'octave_home', '', 'folders', {{}}, 'addons', false, ...
+               'addon_folder', '');
 if exist('OCTAVE_VERSION', 'builtin') > 0
-    roots = octave_roots();
+    facts.octave_home = OCTAVE_HOME();
+    try
+        [prefix, arch_prefix] = pkg('prefix');
+        facts.folders = {prefix, arch_prefix};
+    catch
+        % no package system: nothing more to name
+    end
 else
-    roots = matlab_roots();
-end
-toolbox = fileparts(fileparts(fileparts(mfilename('fullpath'))));
-packages = dir(fullfile(toolbox, '+*'));
-roots = [roots, cellfun(@(name) fullfile(toolbox, name), {packages.name}, ...
-                        'UniformOutput', false)];
-roots = roots(~cellfun(@isempty, roots));
-for k = 1:numel(roots)
-    if roots{k}(end) ~= filesep
-        roots{k} = [roots{k}, filesep];
+    facts.folders = {matlabroot()};
+    try
+        facts.folders{end + 1} = char(matlabshared.supportpkg.getSupportPackageRoot());
+    catch
+        % no support package root configured: none installed
+    end
+    try
+        facts.addons = ~isempty(matlab.addons.installedAddons());  % a table
+        s = settings();
+        facts.addon_folder = char(s.matlab.addons.InstallationFolder.ActiveValue);
+    catch
+        % no add-ons, or a release without the setting: the engine uses the default
     end
 end
-libraries = struct('roots', {unique(roots)}, 'fold_case', ispc());
-end
-
-function roots = octave_roots()
-home = OCTAVE_HOME();
-roots = {fullfile(home, 'share', 'octave'), fullfile(home, 'lib'), ...
-         fullfile(home, 'lib64'), fullfile(home, 'libexec')};
-try
-    [prefix, arch_prefix] = pkg('prefix');
-    roots = [roots, {prefix, arch_prefix}];
-catch
-    % no package system: nothing more to name
-end
-end
-
-function roots = matlab_roots()
-roots = {matlabroot()};
-try
-    roots{end + 1} = char(matlabshared.supportpkg.getSupportPackageRoot());
-catch
-    % no support package root configured: none installed
-end
-try
-    installed = matlab.addons.installedAddons();
-catch
-    installed = [];
-end
-if ~isempty(installed)  % a table: empty when nothing is installed
-    roots{end + 1} = addon_folder();
-end
-end
-
-function folder = addon_folder()
-% The add-on installation folder: the Add-On setting where the release has it, else
-% the platform's default (Home > Add-Ons > Manage Add-Ons shows and changes it).
-folder = '';
-try
-    s = settings();
-    folder = char(s.matlab.addons.InstallationFolder.ActiveValue);
-catch
-    % a release without the setting: the default below
-end
-if ~isempty(folder)
-    return
-end
-if ispc()
-    folder = fullfile(getenv('APPDATA'), 'MathWorks', 'MATLAB Add-Ons');
-elseif ismac()
-    folder = fullfile(getenv('HOME'), 'Library', 'Application Support', 'MathWorks', ...
-                      'MATLAB Add-Ons');
-else
-    folder = fullfile(getenv('HOME'), 'MATLAB Add-Ons');
-end
+libraries = scistack.internal.engine_call('library_roots', facts);
+libraries.roots = reshape(cellstr(libraries.roots), 1, []);
 end

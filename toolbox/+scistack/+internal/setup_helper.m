@@ -5,7 +5,8 @@ function [report, problem] = setup_helper(python, args, source)
 %   a command name, or the Windows launcher 'py -3.12') and the command-line arguments
 %   ARGS (a cellstr), in one system() call. REPORT is the helper's report (the last line
 %   of its output that is a JSON object with the field ok), [] when there is none; then
-%   PROBLEM says why: 'not found', or the exit status and the last lines of the output.
+%   PROBLEM is the exit status and the output (the helper, run by another candidate,
+%   says why in its own words: scistack_engine.setup_support.unrunnable).
 %   The helper makes every decision of the setup; this function only starts it, before
 %   any Python runs in this process.
 %   [...] = scistack.internal.setup_helper(PYTHON, ARGS, SOURCE) uses the engine source
@@ -40,20 +41,7 @@ if ispc()
 end
 [status, output] = system(command);
 report = last_report(output);
-problem = '';
-if ~isempty(report)
-    return
-end
-text = strtrim(output);
-if status == 127 || status == 9009 || ...
-        ~isempty(regexp(text, 'not found|not recognized|No such file|cannot find', 'once'))
-    problem = 'not found';
-elseif isempty(text)
-    problem = sprintf('exit status %d, no output', status);
-else
-    lines = regexp(text, '\r?\n', 'split');
-    problem = sprintf('exit status %d: %s', status, strjoin(lines(max(1, end - 4):end), ' | '));
-end
+problem = sprintf('exit status %d: %s', status, strtrim(output));
 end
 
 function value = last_report(output)

@@ -6,7 +6,9 @@ function result = setup_python(candidates, options)
 %   runs the choose command of the engine's setup helper (scistack_engine/
 %   setup_support.py, through scistack.internal.setup_helper), which makes every
 %   decision and checks every candidate (version, shared libpython, the engine of this
-%   toolbox version with its dependencies), in one system() call:
+%   toolbox version with its dependencies), in one system() call; it reads CANDIDATES
+%   and OPTIONS from a JSON settings file and names, in its noPython message, every
+%   candidate that gave no report and why:
 %     - the first candidate that runs the engine is used as it is ('existing');
 %     - else the first candidate of Python 3.10 or later makes the virtual environment
 %       OPTIONS.Environment ready: the helper's ensure command creates it ('created'),
@@ -31,8 +33,14 @@ function result = setup_python(candidates, options)
 %     Mex          (GNU Octave) the MEX file of the bridge: RESULT gets its build plan
 %     Rebuild      true to plan a build of the MEX file even when it is up to date
 %     Source       the engine source (default scistack.internal.engine_source())
-%     Version      the engine version needed (default scistack.version())
+%     Version      the engine version needed (default: the engine source's, which
+%                  scistack.version() reads too)
 %     Verbose      print what is being done (default true)
+%     Options      the name/value options given to scistack.setup ('Environment',
+%                  'Reinstall', 'PipOptions', 'Rebuild'; names without regard to case),
+%                  which replace the fields of those names
+%   The helper checks the fields and the options: an unknown one, or a value of the
+%   wrong kind, is scistack:setup:badArguments.
 %
 %   RESULT fields: python (the executable to use), action ('existing', 'created',
 %   'updated', 'reused' or 'loaded'), candidate (the entry of CANDIDATES it came from),
@@ -42,6 +50,7 @@ function result = setup_python(candidates, options)
 %
 %   Errors (identifier: meaning):
 %     scistack:setup:noPython        no candidate could be run
+%     scistack:setup:badArguments    an unknown option or field, or a wrong value
 %     scistack:setup:pythonVersion   only Pythons older than 3.10, or (MATLAB) none of
 %                                    the versions this release supports or none with
 %                                    a shared libpython; the message names the versions
@@ -65,19 +74,21 @@ function result = setup_python(candidates, options)
 if nargin < 2
     options = struct();
 end
-if ischar(candidates)
-    candidates = {candidates};
-end
-options = complete_options(options);
-args = helper_arguments(options);
-runners = candidates;
+options = complete_options(options, cellstr(candidates));
+% The helper reads every other option from a settings file (no quoting problems).
+settings = [tempname(), '.json'];
+handle = fopen(settings, 'w');
+fprintf(handle, '%s', jsonencode(rmfield(options, {'Verbose', 'InProcess'})));
+fclose(handle);
+cleanup = onCleanup(@() delete(settings));
+runners = options.Candidates;
 if ~isempty(options.Loaded)
     runners = {options.Loaded};
 end
 report = [];
 if options.InProcess
     try
-        report = scistack.internal.engine_call('setup', 'argv', [args, {'--'}, candidates]);
+        report = scistack.internal.engine_call('setup', 'argv', {'choose', '--settings', settings});
         runners = {};
     catch  %#ok<CTCH> an engine without the operation: ask the Python in a new process
     end
@@ -85,7 +96,7 @@ end
 % The helper decides; this loop only finds a candidate that can run it at all.
 tried = {};
 for k = 1:numel(runners)
-    given = [args, strcat('--tried=', tried), {'--'}, candidates(k:end)];
+    given = {'choose', '--settings', settings, '--runner', runners{k}};
     [report, problem] = scistack.internal.setup_helper(runners{k}, given, options.Source);
     if ~isempty(report)
         break
@@ -131,35 +142,10 @@ end
 raise_failed(report);
 end
 
-function args = helper_arguments(options)
-% The helper's choose command line for OPTIONS (the candidates follow).
-args = {'choose', '--version', options.Version, '--source', options.Source};
-names = {'Release', 'Environment', 'Loaded', 'Mex'};
-for k = 1:numel(names)
-    if ~isempty(options.(names{k}))
-        args = [args, {['--', lower(names{k})], char(options.(names{k}))}]; %#ok<AGROW>
-    end
-end
-flags = {'Reinstall', 'Explicit', 'Rebuild'};
-for k = 1:numel(flags)
-    if options.(flags{k})
-        args{end + 1} = ['--', lower(flags{k})]; %#ok<AGROW>
-    end
-end
-pip = cellfun(@char, options.PipOptions(:)', 'UniformOutput', false);
-args = [args, strcat('--pip-option=', pip)];
-end
-
-function options = complete_options(options)
-defaults = struct('Explicit', false, 'Loaded', '', 'Environment', '', ...
-                  'Reinstall', false, 'PipOptions', {{}}, 'Source', '', 'Version', '', ...
-                  'Verbose', true, 'Release', matlab_release(), 'Mex', '', 'Rebuild', false, ...
-                  'InProcess', false);
-given = fieldnames(options);
-unknown = given(~ismember(given, fieldnames(defaults)));
-if ~isempty(unknown)
-    error('scistack:setup:badArguments', 'unknown option ''%s''', unknown{1});
-end
+function options = complete_options(options, candidates)
+% The defaults this side knows (the helper checks the other fields and the options).
+defaults = struct('Verbose', true, 'InProcess', false, 'Loaded', '', 'Source', '', ...
+                  'Release', matlab_release());
 names = fieldnames(defaults);
 for k = 1:numel(names)
     if ~isfield(options, names{k})
@@ -169,9 +155,7 @@ end
 if isempty(options.Source)
     options.Source = scistack.internal.engine_source();
 end
-if isempty(options.Version)
-    options.Version = scistack.version();
-end
+options.Candidates = candidates;
 end
 
 function release = matlab_release()
