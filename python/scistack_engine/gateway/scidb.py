@@ -395,7 +395,8 @@ class _ScidbFront:
         spec["executor"] = options.executor  # kept in the run log's options
         run = ForEachRun(session.by_handle(handle), spec, language="matlab",
                          save=options.save, dry_run=options.dry_run)
-        return run, {"sent": self._sent(run), "chunk": float(spec["batch_size"]),
+        return run, {"sent": self._sent(run), "n_out": float(len(run.outputs)),
+                     "chunk": float(spec["batch_size"]),
                      "dry_run": options.dry_run, "send": options.save,
                      "raise": options.raise_errors, "progress": options.progress,
                      "executor": options.executor}

@@ -34,7 +34,7 @@ end
 if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
-[input_specs, call_args, is_constant, readers] = input_specifications(inputs);
+[input_specs, call_args, names, readers] = input_specifications(inputs);
 out_names = output_names(outputs);
 writers = serialising_outputs(out_names);
 if any(~cellfun(@isempty, [readers, writers]))
@@ -45,15 +45,8 @@ spec = struct('function', fname, 'outputs', {out_names}, 'fingerprint', fingerpr
 spec.inputs = input_specs;
 request = struct('front', 'scidb', 'spec', spec, 'lineage', with_lineage);
 request.pairs = scistack.internal.sent_pairs(args);  % the engine tells options apart
-started = scistack.internal.engine_call('run_start', request);
-kept = cell(0, numel(out_names));
-finished = started;
-if ~started.done
-    driver = struct('name', fname, 'n_out', numel(out_names), 'mark_tables', false, ...
-                    'positions', find(~is_constant));
-    [finished, kept] = scistack.internal.run_batches(fn, started, call_args, driver);
-end
-result = result_table(finished, out_names, kept, started.send || started.dry_run);
+[finished, kept] = scistack.internal.run_batches(fn, fname, request, names, call_args);
+result = result_table(finished, out_names, kept);
 info = finished.info;
 if finished.any_failed
     warning('scistack:foreach:failed', '%s', ...
@@ -61,15 +54,14 @@ if finished.any_failed
 end
 end
 
-function result = result_table(finished, out_names, kept, saved)
-% The engine's result as a table; outputs not saved are the values FN returned.
+function result = result_table(finished, out_names, kept)
+% The engine's result as a table; the outputs it has no column for (not saved) are the
+% values FN returned.
 columns = finished.columns;
-if ~saved
-    kept(end + 1:finished.rows, :) = {[]};
-    for o = 1:numel(out_names)
-        present = ~cellfun(@isempty, kept(:, o)) | strcmp(columns.status, 'done');
-        columns.(out_names{o}) = scidb.internal.tidy_column(kept(:, o), present);
-    end
+for o = find(~isfield(columns, out_names))
+    kept(end + 1:finished.rows, o) = {[]};
+    present = ~cellfun(@isempty, kept(:, o)) | strcmp(columns.status, 'done');
+    columns.(out_names{o}) = scidb.internal.tidy_column(kept(:, o), present);
 end
 result = scidb.internal.columns_table(columns, cellstr(finished.names), finished.rows);
 end
@@ -92,9 +84,9 @@ catch err
 end
 end
 
-function [specs, template, is_constant, readers] = input_specifications(inputs)
-% The engine spec of each input, the constants passed as they are, and the variable
-% inputs whose type defines from_db (an instance of it; [] elsewhere).
+function [specs, template, names, readers] = input_specifications(inputs)
+% The engine spec of each input, the constants passed as they are, the inputs' names,
+% and the variable inputs whose type defines from_db (an instance of it; [] elsewhere).
 if isempty(inputs)
     inputs = struct();
 elseif iscell(inputs) && isa(inputs{1}, 'scidb.BaseVariable')
@@ -107,10 +99,9 @@ elseif ~isstruct(inputs) || numel(inputs) ~= 1
            '''low_hz'', 20)) or a cell of name/value pairs; a cell value inside struct() ', ...
            'makes a struct array: wrap it in {} or use the cell form']);
 end
-names = fieldnames(inputs);
+names = reshape(fieldnames(inputs), 1, []);
 specs = struct();
 template = cell(1, numel(names));
-is_constant = false(1, numel(names));
 readers = cell(1, numel(names));
 for k = 1:numel(names)
     value = inputs.(names{k});
@@ -132,7 +123,6 @@ for k = 1:numel(names)
         spec = struct('kind', 'constant');
         spec.value = value;
         template{k} = value;
-        is_constant(k) = true;
     end
     specs.(names{k}) = spec;
 end
