@@ -1,9 +1,11 @@
-"""The run operations' answers that steer MATLAB's driver (``gateway/runs.py``).
+"""The run operations' answers that steer MATLAB's driver (``gateway/runs.py``), and how
+the gateway names a MATLAB for_each's inputs (``gateway/scidb.py``).
 
 ``run_batches.m`` takes from the engine how many outputs to ask for, whether outputs are
 marked as tables, and, with parallel workers, how many combinations to hand them at once
 (:class:`~scistack_engine.gateway.runs.Groups`). These tests check those answers, from
-the rule alone and through the gateway as MATLAB asks for them.
+the rule alone and through the gateway as MATLAB asks for them, and the rules of a
+scidb for_each's input names (:func:`~scistack_engine.gateway.scidb.named_inputs`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import scifor
 from matlab_driver import call, commit_request
 from scistack_engine.batches import COMMIT_SECONDS, Outcome
 from scistack_engine.codec import encode
+from scistack_engine.errors import ForEachInputsError
 from scistack_engine.gateway.runs import PROBE_CALLS, SERIAL_BELOW, Groups
+from scistack_engine.gateway.scidb import named_inputs
 
 
 def timed(*seconds: float) -> list[Outcome]:
@@ -107,3 +111,32 @@ def test_scidb_runs_ask_for_one_output_per_output_variable(tmp_path):
         assert started["done"] is True
     finally:
         call("db_close", handle=opened["handle"])
+
+
+# ------------------------------------------------------------------ scidb input names
+
+VARIABLE = {"kind": "variable", "variable": "RawEMG", "fixed": {}, "columns": ""}
+CONSTANT = {"kind": "constant", "value": 20.0}
+
+
+def test_inputs_are_named_as_the_user_gave_them():
+    named = named_inputs([VARIABLE, CONSTANT], ["signal", "low_hz"], "")
+    assert list(named) == ["signal", "low_hz"]
+    assert named["low_hz"] == {"kind": "constant", "value": 20.0}
+    assert list(named_inputs([VARIABLE, CONSTANT], ["signal", "low_hz"], "pairs")) == [
+        "signal", "low_hz"]
+    assert list(named_inputs([VARIABLE], ["RawEMG"], "group")) == ["RawEMG"]
+
+
+@pytest.mark.parametrize(("specs", "names", "form", "text"), [
+    ([VARIABLE], ["signal", "low_hz"], "pairs", "name/value pairs"),  # an odd cell
+    ([VARIABLE], [42.0], "pairs", "valid MATLAB names"),
+    ([VARIABLE], ["2x"], "pairs", "valid MATLAB names"),
+    ([VARIABLE], ["end"], "pairs", "valid MATLAB names"),
+    ([VARIABLE, CONSTANT], ["RawEMG", "double"], "group", "not a double"),
+    ([VARIABLE, CONSTANT], ["x", "x"], "pairs", "named twice"),
+])
+def test_badly_named_inputs_are_refused_with_matlabs_identifier(specs, names, form, text):
+    with pytest.raises(ForEachInputsError, match=text) as caught:
+        named_inputs(specs, names, form)
+    assert caught.value.identifier == "scistack:foreach:badInputs"

@@ -239,7 +239,7 @@ def test_arguments_are_sliced_values_and_tables_for_matlab():
     started = call("run_start", **start_request(
         "f", {"t": table_spec(as_struct(frame))}, {"subject": [1.0], "session": ["pre"]},
         as_table=True))
-    assert started["sent"] == ["t"]
+    assert np.asarray(started["positions"]).tolist() == [1.0]  # the table t
     chunk = call("run_next", run_id=started["run_id"], size=10.0)
     assert list(chunk["indexes"]) == [0.0]
     (passed,) = decode(chunk["values"])
@@ -336,7 +336,7 @@ def test_a_struct_without_a_schema_key_stays_a_constant_in_matlab():
     started = call("run_start", **start_request(
         "f", {"signal": table_spec(as_struct(raw)), "config": table_spec(config)},
         {"subject": [1.0], "session": ["pre"]}))
-    assert started["sent"] == ["signal"]
+    assert np.asarray(started["positions"]).tolist() == [1.0]  # the signal, not config
     chunk = call("run_next", run_id=started["run_id"], size=10.0)
     assert len(decode(chunk["values"])) == 1  # the signal of the one combination
     call("run_finish", run_id=started["run_id"], status="interrupted")

@@ -84,7 +84,7 @@ request = struct('front', 'scifor', 'function', fn_name);
 request.inputs = specs;
 request.pairs = scistack.internal.sent_pairs(varargin);  % the engine tells options apart
 call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
-finished = scistack.internal.run_batches(fn, fn_name, request, names, reshape(call_args, 1, []));
+finished = scistack.internal.run_batches(fn, fn_name, request, reshape(call_args, 1, []));
 result = finished.result;
 report = report_of(finished.report);
 end

@@ -6,8 +6,9 @@
 
 =================  ====================================================================
 ``run_start``      ``front`` (``"scidb"`` or ``"scifor"``) and that front's request →
-                   ``run_id``, ``sent`` (the inputs whose values the engine sends, in
-                   order; MATLAB passes the others, its constants, itself), ``n_out``
+                   ``run_id``, ``positions`` (of the function's arguments whose
+                   values the engine sends, 1-based, in order; MATLAB passes the
+                   others, its constants, itself), ``n_out``
                    (outputs to ask of the function; empty: MATLAB asks for one unless
                    the function declares none), ``mark_tables`` (true: outputs that
                    are ``scifor.Table`` objects are sent as marked tables), ``chunk``
@@ -74,7 +75,8 @@ class Front(Protocol):
     """How one MATLAB front's runs are made, fed and read."""
 
     def start(self, args: Mapping[str, Any]) -> tuple[Run, dict[str, Any]]:
-        """The run a request asks for, and what the start reply adds (``sent`` at least)."""
+        """The run a request asks for, and what the start reply adds (``positions`` at
+        least)."""
 
     def values(self, run: Any, size: int) -> tuple[list[int], list[bytes]]:
         """The next combinations' plan positions, and one wire item (no header) per sent
@@ -196,7 +198,8 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
     _held[run_id] = _Held(front, run, _Progress(run.function, run.to_run,
                                                 None if mode is None else bool(mode)), Groups())
     reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
-             "done": False, "n_out": None, "mark_tables": False, **extra}
+             "done": False, "n_out": None, "mark_tables": False, **extra,
+             "positions": np.asarray(extra["positions"], dtype=np.float64)}  # none: still numbers
     if extra.get("dry_run"):
         reply.update(_finish(run_id, "finished"), done=True)
     return reply

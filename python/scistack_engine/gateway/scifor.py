@@ -118,7 +118,7 @@ class _SciforFront:
         named = planned.output_names
         size: Any = args.get("batch_size")  # a MATLAB number, or empty
         chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
-        return run, {"sent": [n for n in names if n in planned.inputs],
+        return run, {"positions": [k for k, n in enumerate(names, start=1) if n in planned.inputs],
                      "chunk": float(chunk), "dry_run": dry_run, "send": True,
                      "mark_tables": True,
                      "raise": planned.on_error == "raise", "executor": executor,

@@ -1,6 +1,6 @@
-function [finished, kept] = run_batches(fn, name, request, names, args)
+function [finished, kept] = run_batches(fn, name, request, args)
 %RUN_BATCHES  Run one for_each of the engine in MATLAB: the driver of every for_each (internal).
-%   [FINISHED, KEPT] = scistack.internal.run_batches(FN, NAME, REQUEST, NAMES, ARGS)
+%   [FINISHED, KEPT] = scistack.internal.run_batches(FN, NAME, REQUEST, ARGS)
 %   starts the for_each that REQUEST describes (the engine plans it: run_start) and runs
 %   it through the engine's for_each protocol: ask for the next chunk of combinations
 %   with their input values (run_next), call FN once per combination here, send the
@@ -8,9 +8,8 @@ function [finished, kept] = run_batches(fn, name, request, names, args)
 %   after the last commit, whichever comes first, and end the run (run_finish).
 %   scidb.for_each, scihist.for_each and scifor.for_each all run through here.
 %
-%   NAMES are the names of FN's arguments, in order, and ARGS (a 1-by-K cell) the
-%   argument list with the constants in place; the values the engine sends (for the
-%   arguments it names in STARTED.sent) fill the others. NAME is the function's name,
+%   ARGS (a 1-by-K cell) is FN's argument list with the constants in place; the values
+%   the engine sends fill the positions STARTED.positions. NAME is the function's name,
 %   for messages. How the run goes is the engine's answer STARTED: n_out (outputs asked
 %   of FN; empty: one, or none when FN declares none), chunk, commit_seconds, raise (stop
 %   at the first failure and rethrow it), send (false: outputs stay here, in KEPT, an
@@ -32,7 +31,7 @@ function [finished, kept] = run_batches(fn, name, request, names, args)
 %   much was kept.
 %
 %   Example (what scifor.for_each does):
-%     finished = scistack.internal.run_batches(@f, 'f', request, {'x', 'low_hz'}, {[], 20});
+%     finished = scistack.internal.run_batches(@f, 'f', request, {[], 20});
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
@@ -46,7 +45,7 @@ end
 for field = {'chunk', 'commit_seconds', 'raise', 'send', 'mark_tables'}
     options.(field{1}) = started.(field{1});  % how the engine says the run goes
 end
-[~, positions] = ismember(cellstr(started.sent), names);
+positions = reshape(started.positions, 1, []);
 try
     options.workers = scistack.internal.parallel_workers(started.executor, name);
 catch err
