@@ -123,11 +123,9 @@ def commit_request(run_id: str, outcomes: Sequence[tuple[int, Any, float, Any]],
             "lengths": np.asarray([len(i) for i in items], dtype=np.float64),
             "marks": np.asarray(marked, dtype=bool),
             "blob": np.frombuffer(blob, dtype=np.uint8).copy(),
-            "identifiers": [identifier(o[3]) for o in failed],
-            "messages": [str(o[3]) for o in failed],
-            "stages": ["function"] * len(failed),
             # the user's frame, then the driver's (left out of the stack text)
-            "frame_counts": np.full(len(failed), 2.0),
-            "frame_names": ["fn", "scistack.internal.call_combinations"] * len(failed),
-            "frame_files": ["/work/fn.m", "/toolbox/call_combinations.m"] * len(failed),
-            "frame_lines": np.asarray([1.0, 40.0] * len(failed))}
+            "failures": [{"identifier": identifier(o[3]), "message": str(o[3]),
+                          "stage": "function",
+                          "names": ["fn", "scistack.internal.call_combinations"],
+                          "files": ["/work/fn.m", "/toolbox/call_combinations.m"],
+                          "lines": np.asarray([1.0, 40.0])} for o in failed]}

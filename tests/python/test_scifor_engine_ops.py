@@ -629,16 +629,19 @@ def test_stack_text_is_the_users_frames_under_the_error():
     assert stack_text("", "plain", []) == "plain\n"
 
 
-def test_commit_refuses_frames_that_do_not_match_their_counts():
+def test_commit_refuses_frames_that_do_not_match_and_failures_that_are_not_structs():
     scifor.set_schema(["subject"])
-    started = call("run_start", **start_request(
-        "fragile", {"signal": table_spec(signals())}, {"subject": [1.0]}))
-    call("run_next", run_id=started["run_id"], size=1.0)
-    reply = call("run_commit", run_id=started["run_id"], indexes=np.zeros(1), ok=np.zeros(1),
-                 seconds=np.zeros(1), identifiers=["a:b"], messages=["m"], stages=["function"],
-                 frame_counts=np.ones(1), frame_names=[], frame_files=[], frame_lines=[])
-    assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
-    assert "frame_counts" in reply["error"]["message"]
+    for failure, text in (({"identifier": "a:b", "message": "m", "stage": "function",
+                            "names": ["f"], "files": [], "lines": np.ones(1)}, "differ"),
+                          ("a:b", "struct")):
+        started = call("run_start", **start_request(
+            "fragile", {"signal": table_spec(signals())}, {"subject": [1.0]}))
+        call("run_next", run_id=started["run_id"], size=1.0)
+        reply = call("run_commit", run_id=started["run_id"], indexes=np.zeros(1),
+                     ok=np.zeros(1), seconds=np.zeros(1), failures=[failure])
+        assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
+        assert text in reply["error"]["message"]
+        call("run_finish", run_id=started["run_id"], status="failed")
 
 
 def test_worker_names_come_from_the_pid_and_the_kind_of_workers():

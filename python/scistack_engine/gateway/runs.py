@@ -257,9 +257,7 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     ``indexes`` (plan positions), ``ok`` (the function returned), ``seconds``; for those
     that returned, ``lengths`` (one per output) of their output wire items concatenated
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
-    that failed, ``identifiers``, ``messages``, ``stages`` and their stack frames:
-    ``frame_counts`` (one per failure) of the ``frame_names``, ``frame_files`` and
-    ``frame_lines`` that follow one another, innermost first. Where each ran: ``pids``,
+    that failed, their ``failures`` (see :func:`_failures`). Where each ran: ``pids``,
     one per combination, when MATLAB sends them, named by :func:`worker_name` from
     ``worker_kind`` and ``main_pid`` (absent when every call ran in MATLAB itself).
     """
@@ -319,25 +317,28 @@ def worker_name(pid: int, kind: str, main_pid: int) -> str:
 
 
 def _failures(args: Mapping[str, Any]) -> list[Failure]:
-    columns: list[list[str]] = [[str(v) for v in items(args.get(name))]
-                                for name in ("identifiers", "messages", "stages")]
-    counts = [int(n) for n in items(args.get("frame_counts"))]
-    if len({len(c) for c in columns} | {len(counts)}) > 1:
-        raise RunStateError("run_commit: identifiers, messages, stages and frame_counts "
-                            "differ in length")
-    # an empty char (a frame without a file) arrives as an empty array
-    names, files = ([v if isinstance(v, str) else "" for v in items(args.get(name))]
-                    for name in ("frame_names", "frame_files"))
-    lines = [int(n) for n in items(args.get("frame_lines"))]
-    if not len(names) == len(files) == len(lines) == sum(counts):
-        raise RunStateError("run_commit: the stack frames do not match frame_counts")
-    frames = list(zip(names, files, lines))
-    failures, start = [], 0
-    for identifier, message, stage, count in zip(*columns, counts):
-        stack = stack_text(identifier, message, frames[start:start + count])
-        failures.append(Failure(identifier, message, stack, stage or "function"))
-        start += count
+    """The failures MATLAB sends: ``failures``, one struct per failed combination as
+    ``scistack.internal.failure_report`` makes it (``identifier``, ``message``, ``stage``
+    and the stack frames, innermost first, as ``names``, ``files`` and ``lines``)."""
+    failures = []
+    for sent in items(args.get("failures")):
+        if not isinstance(sent, dict):
+            raise RunStateError("run_commit: a failure is a struct of failure_report's fields")
+        names, files = ([_text(v) for v in items(sent.get(part))] for part in ("names", "files"))
+        lines = [int(n) for n in items(sent.get("lines"))]
+        if not len(names) == len(files) == len(lines):
+            raise RunStateError("run_commit: a failure's stack names, files and lines differ "
+                                "in length")
+        identifier, message = _text(sent.get("identifier")), _text(sent.get("message"))
+        stack = stack_text(identifier, message, list(zip(names, files, lines)))
+        failures.append(Failure(identifier, message, stack, _text(sent.get("stage")) or "function"))
     return failures
+
+
+def _text(value: Any) -> str:
+    """MATLAB text; an empty char (an error without an identifier, a frame without a
+    file) arrives as an empty array."""
+    return value if isinstance(value, str) else ""
 
 
 def stack_text(identifier: str, message: str, frames: list[tuple[str, str, int]]) -> str:

@@ -216,7 +216,6 @@ if isempty(waiting)
     return
 end
 outcomes = [waiting{:}];
-failed = {outcomes(~[outcomes.ok]).failure};
 items = [{}, outcomes.items];
 request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
                  'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks], ...
@@ -227,15 +226,7 @@ if ~isempty(options.workers)  % the engine names each call's worker from its pid
 end
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
-fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stages', 'stage'; ...
-          'frame_names', 'names'; 'frame_files', 'files'; 'frame_lines', 'lines'};
-for f = 1:size(fields, 1)
-    request.(fields{f, 1}) = cellfun(@(x) x.(fields{f, 2}), failed, 'UniformOutput', false);
-end
-request.frame_counts = cellfun(@numel, request.frame_lines);
-request.frame_names = [{}, request.frame_names{:}];
-request.frame_files = [{}, request.frame_files{:}];
-request.frame_lines = [zeros(1, 0), request.frame_lines{:}];
+request.failures = {outcomes(~[outcomes.ok]).failure};
 reply = scistack.internal.engine_call('run_commit', request);
 if ~isempty(reply.progress)
     fprintf('%s\n', reply.progress);
