@@ -303,6 +303,12 @@ def test_wrapper_errors_are_scifor_input_errors():
     reply = call("run_start", **start_request("f", {"x": spec}, {"subject": [1.0]}))
     assert reply["error"]["identifier"] == "scistack:scifor:input"
     assert "one height" in reply["error"]["message"]
+    # a constant inside a wrapper, named by its MATLAB class
+    spec = {"kind": "select", "columns": "x", "of": {"kind": "constant", "class": "double"}}
+    reply = call("run_start", **start_request("f", {"x": spec}, {"subject": [1.0]}))
+    assert reply["error"]["identifier"] == "scistack:scifor:input"
+    assert "wrap tables" in reply["error"]["message"]
+    assert reply["error"]["message"].endswith("got a double.")
 
 
 # ------------------------------------------------------------------ struct of columns rule

@@ -296,7 +296,9 @@ def _source(item: Mapping[str, Any], label: str) -> Any:
                  for n, part in enumerate(items(item.get("parts")), start=1)]
         return Merge(*parts)
     if kind == "constant":
-        raise InputError(f"{label}: scifor.Fixed, Select and Merge wrap tables, not constants.")
+        raise InputError(f"{label}: scifor.Fixed, scifor.Select and scifor.Merge wrap tables (a "
+                         f"table, a struct of columns or a scifor.Table), got a "
+                         f"{item.get('class') or 'constant'}.")
     raise InputError(f"{label}: unknown input kind {kind!r}.")
 
 
