@@ -150,25 +150,25 @@ done = last;
 end
 
 function run = keep_outcome(run, slot, options, index, outcome)
-% Encode a call's outputs and add its outcome to the slot's box; with OPTIONS.raise, a
-% failure stops the run (RUN.failure).
-n_out = options.n_out;
+% Encode a call's outputs (a scifor.Table, with OPTIONS.mark_tables, as its columns,
+% marked) and add its outcome to the slot's box; with OPTIONS.raise, a failure stops the
+% run (RUN.failure).
+n_out = options.n_out * options.send;
 err = [];
 failure = outcome.failure;
-items = cell(1, n_out * options.send);
-marks = false(1, n_out * options.send);
-if outcome.ok
-    try
-        if options.mark_tables
-            [items, marks] = encode_outputs(outcome.outputs);
-        elseif options.send
-            for k = 1:n_out
-                items{k} = scistack.internal.wire_encode(outcome.outputs{k}, false);
-            end
+items = cell(1, n_out);
+marks = false(1, n_out);
+try
+    for k = 1:n_out * outcome.ok
+        value = outcome.outputs{k};
+        if options.mark_tables && isa(value, 'scifor.Table')
+            value = value.Columns;
+            marks(k) = true;
         end
-    catch err
-        failure = scistack.internal.failure_report(err, 'outputs');
+        items{k} = scistack.internal.wire_encode(value, false);
     end
+catch err
+    failure = scistack.internal.failure_report(err, 'outputs');
 end
 kept = struct('index', index, 'seconds', outcome.seconds, 'ok', isempty(failure), ...
               'items', {items}, 'marks', marks, 'failure', failure, 'pid', outcome.pid);
@@ -186,21 +186,6 @@ if ~isempty(failure) && options.raise
         err = struct('identifier', failure.identifier, 'message', failure.message);
     end
     run.failure = err;
-end
-end
-
-function [items, marks] = encode_outputs(outputs)
-% Each output as wire bytes without header; scifor.Table outputs sent as their columns.
-n = numel(outputs);
-items = cell(1, n);
-marks = false(1, n);
-for k = 1:n
-    value = outputs{k};
-    if isa(value, 'scifor.Table')
-        value = value.Columns;
-        marks(k) = true;
-    end
-    items{k} = scistack.internal.wire_encode(value, false);
 end
 end
 
