@@ -36,7 +36,7 @@ if isempty(fingerprint)
 end
 [spec, call_args, readers] = input_specifications(inputs);
 out_names = output_names(outputs);
-writers = serialising_outputs(out_names);
+writers = cellfun(@serialising_instance, out_names, 'UniformOutput', false);
 if any(~cellfun(@isempty, [readers, writers]))
     plain = fn;
     fn = @(varargin) scidb.internal.serialised_call(plain, readers, writers, varargin{:});
@@ -138,14 +138,6 @@ for k = 1:numel(values)
 end
 spec.inputs = specs;
 spec.input_names = names;
-end
-
-function writers = serialising_outputs(out_names)
-% An instance of each output type that defines to_db ([] for the others).
-writers = cell(1, numel(out_names));
-for k = 1:numel(out_names)
-    writers{k} = serialising_instance(out_names{k});
-end
 end
 
 function instance = serialising_instance(name)
