@@ -100,6 +100,11 @@ def test_a_lineage_without_upstream_inputs_is_its_own_chain():
 # ------------------------------------------------------------------ MATLAB argument names
 
 
+def encoded(signature: dict) -> np.ndarray:
+    """A signature as a Thunk sends it: wire bytes, encoded once."""
+    return np.frombuffer(encode(signature), dtype=np.uint8).copy()
+
+
 def test_matlab_arguments_are_named_after_the_declared_inputs():
     sig = {"name": "bandpass", "inputs": ["signal", "low_hz"], "varargin": False, "known": True}
     assert argument_names(sig, 2) == ["signal", "low_hz"]
@@ -110,16 +115,17 @@ def test_matlab_arguments_are_named_after_the_declared_inputs():
     assert argument_names(builtin, 3) == ["arg1", "arg2", "arg3"]
     with pytest.raises(TooManyArgumentsError, match="bandpass takes 2 input"):
         argument_names(sig, 3)
-    assert call("matlab_argument_names", signature=sig, count=2.0) == ["signal", "low_hz"]
+    assert call("matlab_argument_names", signature=encoded(sig), count=2.0) == [
+        "signal", "low_hz"]
 
 
 def test_a_lookup_names_the_arguments_it_hashes():
     sig = {"name": "gain", "inputs": ["x", "factor"], "varargin": False, "known": True}
     reply = call("lineage_lookup", fingerprint="f" * 64, kinds="vc", items=[[1.0, 2.0], 3.0],
-                 signature=sig)
+                 signature=encoded(sig))
     assert reply[4] == ["x", "factor"]
     assert reply[0] == cache_key("f" * 64, {"x": content_hash([1.0, 2.0])},
                                  {"factor": content_hash(3.0)}, 1)
     with pytest.raises(RuntimeError, match="scistack:lineage:tooManyArguments"):
         call("lineage_lookup", fingerprint="f" * 64, kinds="ccc", items=[1.0, 2.0, 3.0],
-             signature=sig)
+             signature=encoded(sig))

@@ -201,9 +201,11 @@ def call(op: str, args: dict):
 FINGERPRINT = "f" * 64
 
 
-def signature(*inputs: str, varargin: bool = False, known: bool = True) -> dict:
-    """A function's signature as ``matlab_signature`` gives it to a Thunk."""
-    return {"name": "f", "inputs": list(inputs), "varargin": varargin, "known": known}
+def signature(*inputs: str, varargin: bool = False, known: bool = True) -> np.ndarray:
+    """A function's signature as ``matlab_signature`` gives it to a Thunk, encoded as the
+    Thunk sends it."""
+    sig = {"name": "f", "inputs": list(inputs), "varargin": varargin, "known": known}
+    return np.frombuffer(encode(sig), dtype=np.uint8).copy()
 
 
 def test_lookup_computes_the_engine_cache_key():

@@ -76,6 +76,7 @@ classdef Thunk
 
     properties (SetAccess = private, Hidden = true)
         signature = struct('name', '', 'inputs', {{}}, 'varargin', false, 'known', false)
+        signature_wire = zeros(1, 0, 'uint8')  % the signature encoded once, for the engine
         version_digest = ''
     end
 
@@ -99,6 +100,7 @@ classdef Thunk
             end
             obj.fn = fn;
             obj.signature = scistack.internal.fingerprint_signature(fn);
+            obj.signature_wire = scistack.internal.wire_encode(obj.signature);
             if ~isempty(varargin) || ~isempty(obj.version)
                 % the engine checks the options and hashes a declared version
                 request = struct('function', obj.signature.name, ...
@@ -196,8 +198,9 @@ classdef Thunk
         function spec = spec_of(obj)
             % What a call needs, as a struct (reading properties outside the class's
             % methods would go through subsref).
-            spec = struct('fn', obj.fn, 'n_outputs', obj.n_outputs, ...
-                          'signature', obj.signature, 'version_digest', obj.version_digest);
+            spec = struct('fn', obj.fn, 'n_outputs', obj.n_outputs, 'signature', obj.signature, ...
+                          'signature_wire', obj.signature_wire, ...
+                          'version_digest', obj.version_digest);
         end
 
     end
@@ -266,7 +269,7 @@ function reply = lookup(spec, call, force, fingerprint)
     % The engine's answer: {cache key; argument hashes (64 characters each, in argument
     % order); outputs (wire) or []; their hashes; the arguments' names}.
     request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', {call.items}, ...
-                     'signature', spec.signature);
+                     'signature', spec.signature_wire);
     if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
         request.n_outputs = spec.n_outputs;
     end
@@ -373,7 +376,7 @@ end
 function raise_unhashable(spec, call, err)
     % Name the argument that has no content hash.
     names = scistack.internal.engine_call('matlab_argument_names', 'signature', ...
-                                          spec.signature, 'count', numel(call.items));
+                                          spec.signature_wire, 'count', numel(call.items));
     parameter = '';
     for k = find(call.kinds == 'c' | call.kinds == 'v')
         try

@@ -135,9 +135,10 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     """Name and hash a MATLAB call's arguments, compute its cache key and look it up.
 
     Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
-    do not look the key up), ``signature`` (the function's, named by
-    :func:`argument_names`), ``items`` (one per argument, in argument order) and
-    ``kinds`` (text, one letter per argument, in the same order):
+    do not look the key up), ``signature`` (the function's, encoded: see
+    :func:`_signature`; it names the arguments, :func:`argument_names`), ``items`` (one
+    per argument, in argument order) and ``kinds`` (text, one letter per argument, in the
+    same order):
 
     * ``i``: an input whose content hash is known (a loaded record, a result passed
       on); the item is the hash;
@@ -159,7 +160,7 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
         raise LineageFormatError(
             f"a call needs one kind per argument; got {len(kinds)} kinds for {len(values)} "
             "arguments")
-    names = argument_names(dict(args.get("signature") or {}), len(values))
+    names = argument_names(_signature(args), len(values))
     inputs: dict[str, str] = {}
     constants: dict[str, str] = {}
     hashes: list[str] = []
@@ -184,7 +185,13 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
 def _matlab_argument_names(args: dict[str, Any]) -> list[str]:
     """The names of ``count`` arguments of a call of the function with ``signature``
     (:func:`argument_names`): for messages about a call ``lineage_lookup`` cannot take."""
-    return argument_names(dict(args.get("signature") or {}), int(args.get("count") or 0))
+    return argument_names(_signature(args), int(args.get("count") or 0))
+
+
+def _signature(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``signature`` a Thunk sends: its function's (``matlab_signature``), as the wire
+    bytes the Thunk encoded once when it was made."""
+    return dict(decode(stored_wire(args["signature"])))
 
 
 @operation("lineage_put")
