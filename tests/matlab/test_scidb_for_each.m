@@ -267,7 +267,7 @@ verifyEqual(testCase, quiet, '');
 end
 
 function test_inputs_as_name_value_pairs(testCase)
-r = scidb.for_each(@helper_scale, {'x', RawEMG(), "factor", 2}, {Doubled()}, ...
+r = scidb.for_each(@helper_scale, {'x', RawEMG(), 'factor', 2}, {Doubled()}, ...
                    'subject', 2, 'session', 'post');
 verifyEqual(testCase, r.status, {'done'});
 verifyEqual(testCase, Doubled().load('subject', 2, 'session', 'post').data, 42);
