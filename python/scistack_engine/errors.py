@@ -31,7 +31,6 @@ SciStack that raises it, one word per part:
 ``scistack:lineage:unhashableArgument``  :class:`UnhashableArgumentError`
 ``scistack:lineage:outputCount``         :class:`OutputCountError`
 ``scistack:lineage:badOption``           :class:`LineageOptionError`
-``scistack:lineage:tooManyArguments``    :class:`TooManyArgumentsError`
 ``scistack:lineage:badRecord``           :class:`LineageFormatError`
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
 ``scistack:foreach:badOption``           :class:`ForEachOptionError` (foreach_options)
@@ -93,7 +92,6 @@ __all__ = [
     "UnhashableArgumentError",
     "OutputCountError",
     "LineageOptionError",
-    "TooManyArgumentsError",
     "LineageFormatError",
     "UnsendableFunctionError",
     "WorkerStartError",
@@ -272,12 +270,6 @@ class LineageOptionError(LineageError, ValueError):
     """Contradictory or invalid options for a lineage-tracked function."""
 
     identifier = "scistack:lineage:badOption"
-
-
-class TooManyArgumentsError(LineageError, TypeError):
-    """A lineage call passes more arguments than its function declares."""
-
-    identifier = "scistack:lineage:tooManyArguments"
 
 
 class LineageFormatError(LineageError, ValueError):

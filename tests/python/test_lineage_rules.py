@@ -7,11 +7,9 @@ import pytest
 
 from scistack_engine import gateway
 from scistack_engine.codec import decode, encode
-from scistack_engine.errors import TooManyArgumentsError
 from scistack_engine.gateway import scilineage  # noqa: F401 - registers the operations
-from scistack_engine.gateway.scilineage import argument_names
 from scistack_engine.hashing import content_hash
-from scistack_engine.lineage import LineageOptionError, cache_key, check_thunk_options
+from scistack_engine.lineage import LineageOptionError, check_thunk_options
 from scistack_engine.provenance import lineage_chain
 
 
@@ -95,37 +93,3 @@ def test_a_results_provenance_follows_the_chain_only_when_asked():
 
 def test_a_lineage_without_upstream_inputs_is_its_own_chain():
     assert lineage_chain(lineage("alone")) == [((), lineage("alone"))]
-
-
-# ------------------------------------------------------------------ MATLAB argument names
-
-
-def encoded(signature: dict) -> np.ndarray:
-    """A signature as a Thunk sends it: wire bytes, encoded once."""
-    return np.frombuffer(encode(signature), dtype=np.uint8).copy()
-
-
-def test_matlab_arguments_are_named_after_the_declared_inputs():
-    sig = {"name": "bandpass", "inputs": ["signal", "low_hz"], "varargin": False, "known": True}
-    assert argument_names(sig, 2) == ["signal", "low_hz"]
-    assert argument_names(sig, 1) == ["signal"]
-    extra = {**sig, "inputs": ["x", ""], "varargin": True}  # f(x, ~, varargin)
-    assert argument_names(extra, 4) == ["x", "arg2", "varargin_1", "varargin_2"]
-    builtin = {"name": "max", "inputs": [], "varargin": False, "known": False}
-    assert argument_names(builtin, 3) == ["arg1", "arg2", "arg3"]
-    with pytest.raises(TooManyArgumentsError, match="bandpass takes 2 input"):
-        argument_names(sig, 3)
-    assert call("matlab_argument_names", signature=encoded(sig), count=2.0) == [
-        "signal", "low_hz"]
-
-
-def test_a_lookup_names_the_arguments_it_hashes():
-    sig = {"name": "gain", "inputs": ["x", "factor"], "varargin": False, "known": True}
-    reply = call("lineage_lookup", fingerprint="f" * 64, kinds="vc", items=[[1.0, 2.0], 3.0],
-                 signature=encoded(sig))
-    assert reply[4] == ["x", "factor"]
-    assert reply[0] == cache_key("f" * 64, {"x": content_hash([1.0, 2.0])},
-                                 {"factor": content_hash(3.0)}, 1)
-    with pytest.raises(RuntimeError, match="scistack:lineage:tooManyArguments"):
-        call("lineage_lookup", fingerprint="f" * 64, kinds="ccc", items=[1.0, 2.0, 3.0],
-             signature=encoded(sig))

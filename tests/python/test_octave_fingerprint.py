@@ -201,27 +201,19 @@ def call(op: str, args: dict):
 FINGERPRINT = "f" * 64
 
 
-def signature(*inputs: str, varargin: bool = False, known: bool = True) -> np.ndarray:
-    """A function's signature as ``matlab_signature`` gives it to a Thunk, encoded as the
-    Thunk sends it."""
-    sig = {"name": "f", "inputs": list(inputs), "varargin": varargin, "known": known}
-    return np.frombuffer(encode(sig), dtype=np.uint8).copy()
-
-
 def test_lookup_computes_the_engine_cache_key():
     record_hash = "a" * 64
     signal = [1.0, 2.0, 3.0]
     key, hashes, outputs, output_hashes = call("lineage_lookup", {
         "fingerprint": FINGERPRINT, "n_outputs": 1.0, "force": False, "kinds": "ich",
-        "items": [record_hash, 20.0, "b" * 64], "signature": signature("signal", "low_hz", "how"),
-    })[:4]
+        "items": {"signal": record_hash, "low_hz": 20.0, "how": "b" * 64},
+    })
     assert key == cache_key(FINGERPRINT, {"signal": record_hash},
                             {"low_hz": content_hash(20.0), "how": "b" * 64}, 1)
     assert hashes == record_hash + content_hash(20.0) + "b" * 64
     assert outputs is None and output_hashes is None
     upstream = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 1.0,
-                                       "kinds": "v", "items": [signal],
-                                       "signature": signature("signal")})
+                                       "kinds": "v", "items": {"signal": signal}})
     assert upstream[0] == cache_key(FINGERPRINT, {"signal": content_hash(signal)}, {}, 1)
 
 
@@ -240,7 +232,7 @@ def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():
     x = 7.25
     lineage = _lineage({"x": x})
     key = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c",
-                                  "items": [x], "signature": signature("x")})[0]
+                                  "items": {"x": x}})[0]
     lineage["cache_key"] = key
     wires = [encode({"low": 1.0}), encode([1.0, "two"])]
     cell_row = np.empty((1, 2), dtype=object)  # what a MATLAB 1x2 cell of uint8 rows decodes to
@@ -248,19 +240,16 @@ def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():
         cell_row[0, k] = np.frombuffer(w, dtype=np.uint8).reshape(1, -1)
     hashes = call("lineage_put", {"cache_key": key, "outputs": cell_row, "lineage": lineage})
     assert hashes == content_hash({"low": 1.0}) + content_hash([1.0, "two"])
-    got_key, _, outputs, output_hashes, _ = call("lineage_lookup", {
-        "fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c", "items": [x],
-        "signature": signature("x")})
+    got_key, _, outputs, output_hashes = call("lineage_lookup", {
+        "fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c", "items": {"x": x}})
     assert got_key == key
     assert [bytes(np.asarray(o, dtype=np.uint8)) for o in outputs] == wires
     assert output_hashes == hashes
     forced = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 2.0,
-                                     "kinds": "c", "items": [x], "signature": signature("x"),
-                                     "force": True})
+                                     "kinds": "c", "items": {"x": x}, "force": True})
     assert forced[2] is None
     other_arity = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 3.0,
-                                          "kinds": "c", "items": [x],
-                                          "signature": signature("x")})
+                                          "kinds": "c", "items": {"x": x}})
     assert other_arity[2] is None
 
 
@@ -278,8 +267,8 @@ def test_put_refuses_a_lineage_that_does_not_match_its_key():
 
 def test_lookup_refuses_kinds_that_do_not_match_the_arguments():
     error = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "cc",
-                                    "items": [1.0], "signature": signature("x")})
+                                    "items": {"x": 1.0}})
     assert error["identifier"] == "scistack:lineage:badRecord"
     error = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "z",
-                                    "items": [1.0], "signature": signature("x")})
+                                    "items": {"x": 1.0}})
     assert error["identifier"] == "scistack:lineage:badRecord"

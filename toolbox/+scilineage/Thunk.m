@@ -76,7 +76,6 @@ classdef Thunk
 
     properties (SetAccess = private, Hidden = true)
         signature = struct('name', '', 'inputs', {{}}, 'varargin', false, 'known', false)
-        signature_wire = zeros(1, 0, 'uint8')  % the signature encoded once, for the engine
         version_digest = ''
     end
 
@@ -100,7 +99,6 @@ classdef Thunk
             end
             obj.fn = fn;
             obj.signature = scistack.internal.fingerprint_signature(fn);
-            obj.signature_wire = scistack.internal.wire_encode(obj.signature);
             if ~isempty(varargin) || ~isempty(obj.version)
                 % the engine checks the options and hashes a declared version
                 request = struct('function', obj.signature.name, ...
@@ -198,9 +196,8 @@ classdef Thunk
         function spec = spec_of(obj)
             % What a call needs, as a struct (reading properties outside the class's
             % methods would go through subsref).
-            spec = struct('fn', obj.fn, 'n_outputs', obj.n_outputs, 'signature', obj.signature, ...
-                          'signature_wire', obj.signature_wire, ...
-                          'version_digest', obj.version_digest);
+            spec = struct('fn', obj.fn, 'n_outputs', obj.n_outputs, ...
+                          'signature', obj.signature, 'version_digest', obj.version_digest);
         end
 
     end
@@ -267,9 +264,12 @@ end
 
 function reply = lookup(spec, call, force, fingerprint)
     % The engine's answer: {cache key; argument hashes (64 characters each, in argument
-    % order); outputs (wire) or []; their hashes; the arguments' names}.
-    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', {call.items}, ...
-                     'signature', spec.signature_wire);
+    % order); outputs (wire) or []; their hashes}.
+    items = struct();
+    for k = 1:numel(call.names)
+        items.(call.names{k}) = call.items{k};
+    end
+    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', items);
     if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
         request.n_outputs = spec.n_outputs;
     end
@@ -292,8 +292,9 @@ function call = classify(spec, args)
     % (an input hashed from its value), 'c' (a constant value) or 'h' (a constant that
     % stands for a known hash, shown as shown{k}); refs{k} is an input's reference.
     n = numel(args);
-    call = struct('plain', {args}, 'kinds', repmat('c', 1, n), 'items', {args}, ...
-                  'refs', {cell(1, n)}, 'shown', {args});
+    call = struct('names', {argument_names(spec.signature, n)}, 'plain', {args}, ...
+                  'kinds', repmat('c', 1, n), 'items', {args}, 'refs', {cell(1, n)}, ...
+                  'shown', {args});
     for k = 1:n
         value = args{k};
         if ~isobject(value) && ~isa(value, 'function_handle')
@@ -341,20 +342,38 @@ function tf = is_loaded_variable(value)
          isprop(value, 'version') && isprop(value, 'content_hash');
 end
 
+function names = argument_names(sig, n)
+    % Declared input names; varargin_1, ... beyond them; arg1, ... when nothing is declared.
+    declared = sig.inputs;
+    if sig.known && ~sig.varargin && n > numel(declared)
+        error('scistack:lineage:tooManyArguments', '%s takes %d input(s), %d were given', ...
+              sig.name, numel(declared), n);
+    end
+    names = cell(1, n);
+    for k = 1:n
+        if sig.known && k <= numel(declared) && ~isempty(declared{k})
+            names{k} = declared{k};
+        elseif sig.known && k > numel(declared)
+            names{k} = sprintf('varargin_%d', k - numel(declared));
+        else
+            names{k} = sprintf('arg%d', k);
+        end
+    end
+end
+
 function lineage = lineage_of(spec, call, reply, fingerprint)
-    % The lineage dict of the call, in the engine's form (LineageRecord.from_dict), its
-    % arguments named by the engine.
-    [hashes, names] = reply{[2, 5]};
+    % The lineage dict of the call, in the engine's form (LineageRecord.from_dict).
+    hashes = reply{2};
     inputs = struct();
     constants = struct();
-    for k = 1:numel(call.kinds)
+    for k = 1:numel(call.names)
         digest = hashes(64 * k - 63:64 * k);
         if call.kinds(k) == 'i' || call.kinds(k) == 'v'
             ref = call.refs{k};
             ref.content_hash = digest;
-            inputs.(names{k}) = ref;
+            inputs.(call.names{k}) = ref;
         else
-            constants.(names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
+            constants.(call.names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
         end
     end
     lineage = struct('function_name', spec.signature.name, 'fingerprint', fingerprint, ...
@@ -375,14 +394,12 @@ end
 
 function raise_unhashable(spec, call, err)
     % Name the argument that has no content hash.
-    names = scistack.internal.engine_call('matlab_argument_names', 'signature', ...
-                                          spec.signature_wire, 'count', numel(call.items));
     parameter = '';
     for k = find(call.kinds == 'c' | call.kinds == 'v')
         try
             scistack.internal.wire_encode(call.items{k});
         catch
-            parameter = names{k};
+            parameter = call.names{k};
             break
         end
     end

@@ -16,10 +16,8 @@ cache of every call, :mod:`scistack_engine.cache_store`), so that any later proc
 them; outputs only known to the engine's cache store as Python values are encoded again.
 
 =====================  ==============================================================
-``lineage_lookup``     fingerprint, n_outputs, the function's signature, the call's
-                       arguments → cache key, the arguments' hashes, the cached
-                       outputs (wire) or nothing, and the arguments' names
-``matlab_argument_names`` a signature and an argument count → the arguments' names
+``lineage_lookup``     fingerprint, n_outputs, the call's arguments → cache key, the
+                       arguments' hashes, and the cached outputs (wire) or nothing
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
 ``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
@@ -44,7 +42,6 @@ from typing import Any
 
 from ..cache_store import DatabaseCacheStore
 from ..codec import decode, encode
-from ..errors import TooManyArgumentsError
 from ..hashing import content_hash
 from ..lineage import (
     LineageFormatError,
@@ -105,40 +102,13 @@ def _from_store(key: str) -> tuple[list[bytes], list[str]] | None:
     return [encode(v) for v in outputs], [content_hash(v) for v in outputs]
 
 
-def argument_names(signature: Mapping[str, Any], n: int) -> list[str]:
-    """The names of a MATLAB lineage call's ``n`` arguments in its cache key and lineage.
-
-    ``signature`` is the function's, as ``matlab_signature`` gives it (``name``,
-    ``inputs``, ``varargin``, ``known``). Arguments are named after the declared inputs,
-    ``varargin_1``, ``varargin_2``, ... beyond them, and ``arg1``, ``arg2``, ... where
-    nothing is declared (a built-in, an input declared as ``~``). More arguments than a
-    function without ``varargin`` declares raise :class:`TooManyArgumentsError`.
-    """
-    declared = [v if isinstance(v, str) else "" for v in items(signature.get("inputs"))]
-    known = bool(signature.get("known"))
-    if known and not signature.get("varargin") and n > len(declared):
-        raise TooManyArgumentsError(
-            f"{signature.get('name')} takes {len(declared)} input(s), {n} were given")
-    names = []
-    for k in range(1, n + 1):
-        if known and k <= len(declared) and declared[k - 1]:
-            names.append(declared[k - 1])
-        elif known and k > len(declared):
-            names.append(f"varargin_{k - len(declared)}")
-        else:
-            names.append(f"arg{k}")
-    return names
-
-
 @operation("lineage_lookup")
 def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
-    """Name and hash a MATLAB call's arguments, compute its cache key and look it up.
+    """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
     Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
-    do not look the key up), ``signature`` (the function's, encoded: see
-    :func:`_signature`; it names the arguments, :func:`argument_names`), ``items`` (one
-    per argument, in argument order) and ``kinds`` (text, one letter per argument, in the
-    same order):
+    do not look the key up), ``items`` (a dict from parameter name to item, in argument
+    order) and ``kinds`` (text, one letter per argument, in the same order):
 
     * ``i``: an input whose content hash is known (a loaded record, a result passed
       on); the item is the hash;
@@ -147,51 +117,36 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     * ``h``: a constant standing for a hash the caller computed (a function handle,
       by fingerprint); the item is the hash.
 
-    Returns the list ``[cache_key, hashes, outputs, output_hashes, names]``: the key; the
-    arguments' content hashes in argument order, concatenated (64 characters each); the
-    cached outputs as wire bytes in declaration order with their content hashes,
-    concatenated (both None on a miss or with ``force``); and the arguments' names.
-    Concatenated text rather than lists because the MATLAB codec decodes one text faster
-    than many.
+    Returns the list ``[cache_key, hashes, outputs, output_hashes]``: the key; the
+    arguments' content hashes in argument order, concatenated (64 characters each); and
+    the cached outputs as wire bytes in declaration order with their content hashes,
+    concatenated (both None on a miss or with ``force``). Concatenated text rather than
+    lists because the MATLAB codec decodes one text faster than many.
     """
-    values = items(args.get("items"))
+    items = dict(args.get("items") or {})
     kinds = str(args.get("kinds") or "")
-    if len(kinds) != len(values):
+    if len(kinds) != len(items):
         raise LineageFormatError(
-            f"a call needs one kind per argument; got {len(kinds)} kinds for {len(values)} "
-            "arguments")
-    names = argument_names(_signature(args), len(values))
+            f"a call needs one kind per argument; got {len(kinds)} kinds for {len(items)} arguments"
+        )
     inputs: dict[str, str] = {}
     constants: dict[str, str] = {}
     hashes: list[str] = []
-    for name, item, kind in zip(names, values, kinds):
+    for (name, item), kind in zip(items.items(), kinds):
         if kind in "ih":
             digest = str(item)
         elif kind in "vc":
             digest = content_hash(item)
         else:
             raise LineageFormatError(f"argument {name!r} has unknown kind {kind!r}")
-        (inputs if kind in "iv" else constants)[name] = digest
+        (inputs if kind in "iv" else constants)[str(name)] = digest
         hashes.append(digest)
     n_outputs = int(args.get("n_outputs", 1))
     key = cache_key(str(args["fingerprint"]), inputs, constants, n_outputs)
     kept = None if args.get("force") else _cached(key, n_outputs)
     if kept is None:
-        return [key, "".join(hashes), None, None, names]
-    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]), names]
-
-
-@operation("matlab_argument_names")
-def _matlab_argument_names(args: dict[str, Any]) -> list[str]:
-    """The names of ``count`` arguments of a call of the function with ``signature``
-    (:func:`argument_names`): for messages about a call ``lineage_lookup`` cannot take."""
-    return argument_names(_signature(args), int(args.get("count") or 0))
-
-
-def _signature(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``signature`` a Thunk sends: its function's (``matlab_signature``), as the wire
-    bytes the Thunk encoded once when it was made."""
-    return dict(decode(stored_wire(args["signature"])))
+        return [key, "".join(hashes), None, None]
+    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1])]
 
 
 @operation("lineage_put")
