@@ -34,6 +34,7 @@ SciStack that raises it, one word per part:
 ``scistack:lineage:badRecord``           :class:`LineageFormatError`
 ``scistack:foreach:badSpec``             :class:`PlanError` (planner)
 ``scistack:foreach:badOption``           :class:`ForEachOptionError` (foreach_options)
+``scistack:foreach:badInputs``           :class:`ForEachInputsError` (gateway.scidb)
 ``scistack:foreach:badFilter``           :class:`FilterOptionError`
 ``scistack:foreach:badExecutor``         :class:`ExecutorOptionError`
 ``scistack:foreach:outputCount``         ``OutputsError`` (execution)
@@ -97,6 +98,7 @@ __all__ = [
     "RemoteError",
     "SlurmError",
     "ForEachOptionError",
+    "ForEachInputsError",
     "FilterOptionError",
     "ExecutorOptionError",
     "GatewayError",
@@ -307,6 +309,13 @@ class ForEachOptionError(ScistackError, ValueError):
     """A for_each option is unknown or has a value it does not take."""
 
     identifier = "scistack:foreach:badOption"
+
+
+class ForEachInputsError(ScistackError, ValueError):
+    """A MATLAB for_each's inputs are not named as they must be: a cell of name/value
+    pairs with valid names, or a variable group of variables alone."""
+
+    identifier = "scistack:foreach:badInputs"
 
 
 class FilterOptionError(ScistackError, TypeError):

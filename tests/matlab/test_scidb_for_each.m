@@ -266,6 +266,13 @@ quiet = evalc(['scidb.for_each(@(x) x, struct(''x'', RawEMG()), {Doubled()}, ', 
 verifyEqual(testCase, quiet, '');
 end
 
+function test_inputs_as_name_value_pairs(testCase)
+r = scidb.for_each(@helper_scale, {'x', RawEMG(), 'factor', 2}, {Doubled()}, ...
+                   'subject', 2, 'session', 'post');
+verifyEqual(testCase, r.status, {'done'});
+verifyEqual(testCase, Doubled().load('subject', 2, 'session', 'post').data, 42);
+end
+
 function test_bad_arguments(testCase)
 verifyError(testCase, @() scidb.for_each(42, struct(), {}), 'scistack:foreach:badFunction');
 verifyError(testCase, @() scidb.for_each(@sin, struct('x', {1, 2}), {}), ...
@@ -274,6 +281,10 @@ verifyError(testCase, @() scidb.for_each(@sin, struct('x', @cos), {}, 'subject',
             'scistack:foreach:badInput');
 verifyError(testCase, @() scidb.for_each(@sin, struct(), {}, 'on_error', 'stop'), ...
             'scistack:foreach:badOption');
+for bad = {{'x'}, {42, 1}, {'2x', 1}, {'x', 1, 'x', 2}, {RawEMG(), 5}}
+    verifyError(testCase, @() scidb.for_each(@sin, bad{1}, {}, 'subject', 1), ...
+                'scistack:foreach:badInputs');
+end
 verifyError(testCase, @() scidb.for_each(@sin, struct()), 'scistack:arguments:missing');
 verifyError(testCase, @() scidb.for_each(@sin, struct('x', RawEMG()), {42}, ...
                                          'subject', 1), 'scistack:arguments:badVariable');

@@ -151,6 +151,9 @@ gain(filtered.data, 3);
 verifyEqual(testCase, calls(), 3, 'a plain value is a constant, not an input: another key');
 chain = scilineage.provenance(scaled, 'chain', true);
 verifyEqual(testCase, {chain.function_name}, {'lineage_gain', 'lineage_filter'});
+verifyEqual(testCase, scilineage.provenance(scaled), scaled.lineage);
+verifyError(testCase, @() scilineage.provenance(scaled, 'depth', 2), 'scistack:lineage:badOption');
+verifyError(testCase, @() scilineage.provenance(scaled, 'chain'), 'scistack:arguments:unpaired');
 end
 
 function test_anonymous_functions_and_captured_values(testCase)

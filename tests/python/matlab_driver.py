@@ -51,16 +51,14 @@ def drive(start: Mapping[str, Any], fn: Callable[..., Any], local: Mapping[str, 
 
     ``local`` maps each input name, in the order of MATLAB's inputs struct (the order of
     the function's positional arguments), to its value as MATLAB has it; the values the
-    engine sends replace those of the inputs named in the start reply's ``sent``.
+    engine sends replace those at the start reply's ``positions``.
     """
     driven = Driven()
     started = call("run_start", **start)
     driven.replies.append(started)
     if "error" in started or started["done"]:
         return driven
-    names = list(local)
-    sent = [started["sent"]] if isinstance(started["sent"], str) else list(started["sent"])
-    positions = [names.index(n) for n in sent]
+    positions = [int(p) - 1 for p in np.asarray(started["positions"]).reshape(-1)]
     size = chunk or int(started["chunk"])
     stopped = None
     while stopped is None:
@@ -74,9 +72,10 @@ def drive(start: Mapping[str, Any], fn: Callable[..., Any], local: Mapping[str, 
             break
         values = decode(reply["values"])
         outcomes: list[tuple[int, Any, float, Any]] = []
+        n_sent = len(positions)
         for i, index in enumerate(indexes):
             args = list(local.values())
-            for position, value in zip(positions, values[i * len(sent):(i + 1) * len(sent)]):
+            for position, value in zip(positions, values[i * n_sent:(i + 1) * n_sent]):
                 args[position] = value
             try:
                 returned = fn(*args)
@@ -124,11 +123,9 @@ def commit_request(run_id: str, outcomes: Sequence[tuple[int, Any, float, Any]],
             "lengths": np.asarray([len(i) for i in items], dtype=np.float64),
             "marks": np.asarray(marked, dtype=bool),
             "blob": np.frombuffer(blob, dtype=np.uint8).copy(),
-            "identifiers": [identifier(o[3]) for o in failed],
-            "messages": [str(o[3]) for o in failed],
-            "stages": ["function"] * len(failed),
             # the user's frame, then the driver's (left out of the stack text)
-            "frame_counts": np.full(len(failed), 2.0),
-            "frame_names": ["fn", "scistack.internal.call_combinations"] * len(failed),
-            "frame_files": ["/work/fn.m", "/toolbox/call_combinations.m"] * len(failed),
-            "frame_lines": np.asarray([1.0, 40.0] * len(failed))}
+            "failures": [{"identifier": identifier(o[3]), "message": str(o[3]),
+                          "stage": "function",
+                          "names": ["fn", "scistack.internal.call_combinations"],
+                          "files": ["/work/fn.m", "/toolbox/call_combinations.m"],
+                          "lines": np.asarray([1.0, 40.0])} for o in failed]}

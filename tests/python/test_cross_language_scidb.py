@@ -261,16 +261,18 @@ def test_a_matlab_spec_normalises_to_the_spec_python_builds():
     objects = lambda *items: np.array(list(items), dtype=object)  # noqa: E731
     from_matlab = {
         "function": "bandpass_filter",
-        "inputs": {
-            "signal": {"kind": "variable", "variable": "RawEMG", "fixed": {}, "columns": ""},
-            "baseline": {"kind": "variable", "variable": "RawEMG", "fixed": {"session": "pre"},
-                         "columns": "left"},
-            "both": {"kind": "merge", "parts": objects(
+        "inputs": objects(
+            {"kind": "variable", "variable": "RawEMG", "fixed": {}, "columns": ""},
+            {"kind": "variable", "variable": "RawEMG", "fixed": {"session": "pre"},
+             "columns": "left"},
+            {"kind": "merge", "parts": objects(
                 {"kind": "variable", "variable": "RawEMG", "fixed": {}, "columns": ""},
                 {"kind": "variable", "variable": "Side", "fixed": {},
                  "columns": objects("a", "b")})},
-            "low_hz": {"kind": "constant", "value": 20.0},
-        },
+            {"kind": "constant", "value": 20.0},
+        ),
+        "input_names": objects("signal", "baseline", "both", "low_hz"),
+        "input_form": "",
         "outputs": np.array([["FilteredEMG"]], dtype=object),
         "iterables": {"subject": np.array([[1.0, 2.0, 3.0]]), "session": objects("pre", "post"),
                       "trial": np.zeros((0, 0)), "site": "lab"},

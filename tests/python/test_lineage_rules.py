@@ -76,7 +76,19 @@ def test_a_chain_is_depth_first_and_names_each_call_once():
     chain = lineage_chain(top)
     assert [item["cache_key"] for _, item in chain] == ["top", "left", "base", "right"]
     assert [path for path, _ in chain] == [(), ("x",), ("x", "a"), ("y",)]
-    assert call("lineage_chain", lineage=top) == [[], ["x"], ["x", "a"], ["y"]]
+    assert call("lineage_chain", lineage=top, options=["chain", True]) == [
+        [], ["x"], ["x", "a"], ["y"]]
+
+
+def test_a_results_provenance_follows_the_chain_only_when_asked():
+    top = lineage("top", x=lineage("left"))
+    assert call("lineage_chain", lineage=top, options=[]) is None
+    assert call("lineage_chain", lineage=top, options=["Chain", False]) is None
+    assert call("lineage_chain", lineage=top, options=["chain", 1.0]) == [[], ["x"]]
+    for options, identifier in ((["chain"], "scistack:arguments:unpaired"),
+                                (["depth", 2.0], "scistack:lineage:badOption")):
+        with pytest.raises(RuntimeError, match=identifier):
+            call("lineage_chain", lineage=top, options=options)
 
 
 def test_a_lineage_without_upstream_inputs_is_its_own_chain():

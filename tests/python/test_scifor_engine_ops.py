@@ -239,7 +239,7 @@ def test_arguments_are_sliced_values_and_tables_for_matlab():
     started = call("run_start", **start_request(
         "f", {"t": table_spec(as_struct(frame))}, {"subject": [1.0], "session": ["pre"]},
         as_table=True))
-    assert started["sent"] == ["t"]
+    assert np.asarray(started["positions"]).tolist() == [1.0]  # the table t
     chunk = call("run_next", run_id=started["run_id"], size=10.0)
     assert list(chunk["indexes"]) == [0.0]
     (passed,) = decode(chunk["values"])
@@ -303,6 +303,12 @@ def test_wrapper_errors_are_scifor_input_errors():
     reply = call("run_start", **start_request("f", {"x": spec}, {"subject": [1.0]}))
     assert reply["error"]["identifier"] == "scistack:scifor:input"
     assert "one height" in reply["error"]["message"]
+    # a constant inside a wrapper, named by its MATLAB class
+    spec = {"kind": "select", "columns": "x", "of": {"kind": "constant", "class": "double"}}
+    reply = call("run_start", **start_request("f", {"x": spec}, {"subject": [1.0]}))
+    assert reply["error"]["identifier"] == "scistack:scifor:input"
+    assert "wrap tables" in reply["error"]["message"]
+    assert reply["error"]["message"].endswith("got a double.")
 
 
 # ------------------------------------------------------------------ struct of columns rule
@@ -336,7 +342,7 @@ def test_a_struct_without_a_schema_key_stays_a_constant_in_matlab():
     started = call("run_start", **start_request(
         "f", {"signal": table_spec(as_struct(raw)), "config": table_spec(config)},
         {"subject": [1.0], "session": ["pre"]}))
-    assert started["sent"] == ["signal"]
+    assert np.asarray(started["positions"]).tolist() == [1.0]  # the signal, not config
     chunk = call("run_next", run_id=started["run_id"], size=10.0)
     assert len(decode(chunk["values"])) == 1  # the signal of the one combination
     call("run_finish", run_id=started["run_id"], status="interrupted")
@@ -629,16 +635,19 @@ def test_stack_text_is_the_users_frames_under_the_error():
     assert stack_text("", "plain", []) == "plain\n"
 
 
-def test_commit_refuses_frames_that_do_not_match_their_counts():
+def test_commit_refuses_frames_that_do_not_match_and_failures_that_are_not_structs():
     scifor.set_schema(["subject"])
-    started = call("run_start", **start_request(
-        "fragile", {"signal": table_spec(signals())}, {"subject": [1.0]}))
-    call("run_next", run_id=started["run_id"], size=1.0)
-    reply = call("run_commit", run_id=started["run_id"], indexes=np.zeros(1), ok=np.zeros(1),
-                 seconds=np.zeros(1), identifiers=["a:b"], messages=["m"], stages=["function"],
-                 frame_counts=np.ones(1), frame_names=[], frame_files=[], frame_lines=[])
-    assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
-    assert "frame_counts" in reply["error"]["message"]
+    for failure, text in (({"identifier": "a:b", "message": "m", "stage": "function",
+                            "names": ["f"], "files": [], "lines": np.ones(1)}, "differ"),
+                          ("a:b", "struct")):
+        started = call("run_start", **start_request(
+            "fragile", {"signal": table_spec(signals())}, {"subject": [1.0]}))
+        call("run_next", run_id=started["run_id"], size=1.0)
+        reply = call("run_commit", run_id=started["run_id"], indexes=np.zeros(1),
+                     ok=np.zeros(1), seconds=np.zeros(1), failures=[failure])
+        assert reply["error"]["identifier"] == "scistack:foreach:unknownRun"
+        assert text in reply["error"]["message"]
+        call("run_finish", run_id=started["run_id"], status="failed")
 
 
 def test_worker_names_come_from_the_pid_and_the_kind_of_workers():

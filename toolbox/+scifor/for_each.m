@@ -83,34 +83,10 @@ end
 request = struct('front', 'scifor', 'function', fn_name);
 request.inputs = specs;
 request.pairs = scistack.internal.sent_pairs(varargin);  % the engine tells options apart
-started = scistack.internal.engine_call('run_start', request);
-finished = started;
-if ~started.done
-    call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
-    [~, positions] = ismember(cellstr(started.sent), names);
-    driver = struct('name', fn_name, 'n_out', output_count(fn, started.n_out), ...
-                    'mark_tables', true, 'positions', reshape(positions, 1, []));
-    finished = scistack.internal.run_batches(fn, started, reshape(call_args, 1, []), driver);
-end
+call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
+finished = scistack.internal.run_batches(fn, fn_name, request, reshape(call_args, 1, []));
 result = finished.result;
 report = report_of(finished.report);
-end
-
-function n = output_count(fn, named)
-% How many outputs to ask FN for: NAMED (the engine's count of output_names) when
-% names were given ([] otherwise); else one, or none if FN has none.
-if ~isempty(named)
-    n = named;
-    return
-end
-n = 1;
-try
-    if nargout(fn) == 0
-        n = 0;
-    end
-catch
-    % builtins do not say: ask for one output
-end
 end
 
 % ------------------------------------------------------------------ report

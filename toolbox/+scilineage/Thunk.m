@@ -168,12 +168,9 @@ classdef Thunk
         end
 
         function fp = get.fingerprint(obj)
-            if ~isempty(obj.version_digest)
-                fp = obj.version_digest;
-            elseif isempty(obj.fn)
-                fp = '';
-            else
-                fp = scistack.internal.fingerprint(obj.fn);
+            fp = '';
+            if ~isempty(obj.fn)
+                fp = fingerprint_of(spec_of(obj));
             end
         end
 
@@ -257,6 +254,7 @@ function key = key_of(spec, args)
 end
 
 function fingerprint = fingerprint_of(spec)
+    % The declared version's fingerprint, else the code's.
     if ~isempty(spec.version_digest)
         fingerprint = spec.version_digest;
     else

@@ -45,24 +45,15 @@ p = scidb.internal.provenance(name, varargin, []);
 end
 
 function p = result_provenance(result, args)
-chain = false;
-if mod(numel(args), 2) ~= 0
-    error('scistack:arguments:unpaired', ...
-          'scilineage.provenance(R, ''chain'', true): options come in name/value pairs');
-end
-for k = 1:2:numel(args)
-    if ~strcmpi(char(args{k}), 'chain')
-        error('scistack:lineage:badOption', ...
-              'the provenance of a lineage result takes only the option ''chain''');
-    end
-    chain = logical(args{k + 1});
-end
+% R's lineage; with 'chain', true (the engine reads the options) it and every lineage
+% upstream: the engine says where they are, and they are taken from R as they are.
 p = result.lineage;
-if ~chain
+request = struct('lineage', p);
+request.options = args;
+paths = scistack.internal.engine_call('lineage_chain', request);
+if isempty(paths)
     return
 end
-% the engine says where the upstream lineages are; they are taken from R as they are
-paths = scistack.internal.engine_call('lineage_chain', struct('lineage', p));
 items = cell(numel(paths), 1);
 for k = 1:numel(paths)
     items{k} = p;

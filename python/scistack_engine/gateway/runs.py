@@ -6,17 +6,24 @@
 
 =================  ====================================================================
 ``run_start``      ``front`` (``"scidb"`` or ``"scifor"``) and that front's request →
-                   ``run_id``, ``sent`` (the inputs whose values the engine sends, in
-                   order; MATLAB passes the others, its constants, itself), ``chunk``
+                   ``run_id``, ``positions`` (of the function's arguments whose
+                   values the engine sends, 1-based, in order; MATLAB passes the
+                   others, its constants, itself), ``n_out``
+                   (outputs to ask of the function; empty: MATLAB asks for one unless
+                   the function declares none), ``mark_tables`` (true: outputs that
+                   are ``scifor.Table`` objects are sent as marked tables), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
                    commits), ``to_run``, ``dry_run``, ``done`` (true for a dry
                    run: the result follows at once), ``executor`` (the checked
                    option: ``"processes"`` runs on MATLAB's parallel workers), and
                    what the front adds
-``run_next``       ``run_id``, ``size`` → ``indexes`` (plan positions of the next
-                   combinations to run, 0-based) and ``values``: one wire list holding,
-                   combination after combination, the value of each sent input
+``run_next``       ``run_id``, ``size``, ``workers`` (MATLAB's parallel workers, 0
+                   for none) → ``indexes`` (plan positions of the next combinations
+                   to run, 0-based), ``values``: one wire list holding, combination
+                   after combination, the value of each sent input, and ``group``
+                   (0: call them one by one in MATLAB; else how many to hand the
+                   workers at once, see :class:`Groups`)
 ``run_commit``     ``run_id`` and the outcomes of finished combinations as flat arrays
                    (see :func:`_outcomes`) → how many the commit ``refused`` (their
                    outputs could not be kept), with their ``identifiers`` and
@@ -35,7 +42,9 @@ encoded for MATLAB, what MATLAB's outputs mean, how the result is shaped for MAT
 from __future__ import annotations
 
 import itertools
+import math
 import socket
+import statistics
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -50,7 +59,7 @@ from .dispatch import operation
 from .matlab_args import as_uint8, items, wire_bytes
 from .request_profile import raise_wire
 
-__all__ = ["Front", "register_front", "RunStateError", "stack_text", "worker_name"]
+__all__ = ["Front", "Groups", "register_front", "RunStateError", "stack_text", "worker_name"]
 
 #: MATLAB's for_each machinery: a stack text ends at the first frame of these.
 _DRIVER_FRAMES = ("call_combinations", "run_batches")
@@ -66,7 +75,8 @@ class Front(Protocol):
     """How one MATLAB front's runs are made, fed and read."""
 
     def start(self, args: Mapping[str, Any]) -> tuple[Run, dict[str, Any]]:
-        """The run a request asks for, and what the start reply adds (``sent`` at least)."""
+        """The run a request asks for, and what the start reply adds (``positions`` at
+        least)."""
 
     def values(self, run: Any, size: int) -> tuple[list[int], list[bytes]]:
         """The next combinations' plan positions, and one wire item (no header) per sent
@@ -110,11 +120,52 @@ class _Progress:
         return f"{headline} in {time.monotonic() - self.started:.1f} s" if self.shown else ""
 
 
+#: Combinations MATLAB runs itself to measure the function before its workers take groups.
+PROBE_CALLS = 3
+#: Seconds per call under which MATLAB's parallel workers would not pay off.
+SERIAL_BELOW = 1e-3
+
+
+class Groups:
+    """How many combinations MATLAB's driver hands its parallel workers at once.
+
+    The first :data:`PROBE_CALLS` combinations run in MATLAB itself, to measure the
+    function: ``run_next`` hands out no more until their outcomes are committed. A median
+    call under :data:`SERIAL_BELOW` keeps the whole run in MATLAB (workers would not pay
+    off); otherwise each group is what the workers finish in one commit interval, at least
+    two combinations per worker. MATLAB's workers (``parfeval``, ``parcellfun``) take a
+    group as two tasks per worker, so these sizes are not those of the Python executors.
+    """
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self.group: int | None = None  # None: not decided yet; 0: every call in MATLAB
+
+    def measured(self, outcomes: list[Outcome]) -> None:
+        """Note the durations of committed calls while the size is not decided."""
+        if self.group is None:
+            self.durations.extend(o.duration_s for o in outcomes)
+
+    def next(self, workers: int, size: int) -> tuple[int, int]:
+        """The combinations to hand out now (at most ``size``) and the group size, for a
+        driver with ``workers`` parallel workers (0: none)."""
+        if workers <= 0 or self.group == 0:
+            return size, 0
+        if self.group is None:
+            if len(self.durations) < PROBE_CALLS:
+                return min(size, PROBE_CALLS - len(self.durations)), 0
+            per_call = statistics.median(self.durations)
+            self.group = 0 if per_call < SERIAL_BELOW else max(
+                2 * workers, math.floor(COMMIT_SECONDS * workers / per_call))
+        return size, self.group
+
+
 @dataclass
 class _Held:
     front: Front
     run: Any
     progress: _Progress
+    groups: Groups
 
 
 _fronts: dict[str, Front] = {}
@@ -145,9 +196,10 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
     run_id = f"run-{next(_ids)}"
     mode = extra.get("progress")
     _held[run_id] = _Held(front, run, _Progress(run.function, run.to_run,
-                                                None if mode is None else bool(mode)))
+                                                None if mode is None else bool(mode)), Groups())
     reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
-             "done": False, **extra}
+             "done": False, "n_out": None, "mark_tables": False, **extra,
+             "positions": np.asarray(extra["positions"], dtype=np.float64)}  # none: still numbers
     if extra.get("dry_run"):
         reply.update(_finish(run_id, "finished"), done=True)
     return reply
@@ -156,19 +208,22 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
 @operation("run_next")
 def _run_next(args: dict[str, Any]) -> dict[str, Any]:
     held = _get(args)
+    size, group = held.groups.next(int(args.get("workers") or 0),
+                                   max(1, int(args.get("size") or 1)))
     try:
-        indexes, parts = held.front.values(held.run, max(1, int(args.get("size") or 1)))
+        indexes, parts = held.front.values(held.run, size)
     except BaseException:
         _finish(str(args.get("run_id")), "failed")
         raise
     return {"indexes": np.asarray(indexes, dtype=np.float64),
-            "values": as_uint8(wire_list(parts))}
+            "values": as_uint8(wire_list(parts)), "group": float(group)}
 
 
 @operation("run_commit")
 def _run_commit(args: dict[str, Any]) -> dict[str, Any]:
     held = _get(args)
     outcomes = _outcomes(held, args)
+    held.groups.measured(outcomes)
     failures = [o.failure for o in held.run.commit(outcomes) if o.failure]
     return {"refused": float(len(failures)),
             "identifiers": [_identifier(f) for f in failures],
@@ -202,9 +257,7 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     ``indexes`` (plan positions), ``ok`` (the function returned), ``seconds``; for those
     that returned, ``lengths`` (one per output) of their output wire items concatenated
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
-    that failed, ``identifiers``, ``messages``, ``stages`` and their stack frames:
-    ``frame_counts`` (one per failure) of the ``frame_names``, ``frame_files`` and
-    ``frame_lines`` that follow one another, innermost first. Where each ran: ``pids``,
+    that failed, their ``failures`` (see :func:`_failures`). Where each ran: ``pids``,
     one per combination, when MATLAB sends them, named by :func:`worker_name` from
     ``worker_kind`` and ``main_pid`` (absent when every call ran in MATLAB itself).
     """
@@ -264,25 +317,28 @@ def worker_name(pid: int, kind: str, main_pid: int) -> str:
 
 
 def _failures(args: Mapping[str, Any]) -> list[Failure]:
-    columns: list[list[str]] = [[str(v) for v in items(args.get(name))]
-                                for name in ("identifiers", "messages", "stages")]
-    counts = [int(n) for n in items(args.get("frame_counts"))]
-    if len({len(c) for c in columns} | {len(counts)}) > 1:
-        raise RunStateError("run_commit: identifiers, messages, stages and frame_counts "
-                            "differ in length")
-    # an empty char (a frame without a file) arrives as an empty array
-    names, files = ([v if isinstance(v, str) else "" for v in items(args.get(name))]
-                    for name in ("frame_names", "frame_files"))
-    lines = [int(n) for n in items(args.get("frame_lines"))]
-    if not len(names) == len(files) == len(lines) == sum(counts):
-        raise RunStateError("run_commit: the stack frames do not match frame_counts")
-    frames = list(zip(names, files, lines))
-    failures, start = [], 0
-    for identifier, message, stage, count in zip(*columns, counts):
-        stack = stack_text(identifier, message, frames[start:start + count])
-        failures.append(Failure(identifier, message, stack, stage or "function"))
-        start += count
+    """The failures MATLAB sends: ``failures``, one struct per failed combination as
+    ``scistack.internal.failure_report`` makes it (``identifier``, ``message``, ``stage``
+    and the stack frames, innermost first, as ``names``, ``files`` and ``lines``)."""
+    failures = []
+    for sent in items(args.get("failures")):
+        if not isinstance(sent, dict):
+            raise RunStateError("run_commit: a failure is a struct of failure_report's fields")
+        names, files = ([_text(v) for v in items(sent.get(part))] for part in ("names", "files"))
+        lines = [int(n) for n in items(sent.get("lines"))]
+        if not len(names) == len(files) == len(lines):
+            raise RunStateError("run_commit: a failure's stack names, files and lines differ "
+                                "in length")
+        identifier, message = _text(sent.get("identifier")), _text(sent.get("message"))
+        stack = stack_text(identifier, message, list(zip(names, files, lines)))
+        failures.append(Failure(identifier, message, stack, _text(sent.get("stage")) or "function"))
     return failures
+
+
+def _text(value: Any) -> str:
+    """MATLAB text; an empty char (an error without an identifier, a frame without a
+    file) arrives as an empty array."""
+    return value if isinstance(value, str) else ""
 
 
 def stack_text(identifier: str, message: str, frames: list[tuple[str, str, int]]) -> str:

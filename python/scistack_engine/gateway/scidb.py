@@ -62,8 +62,9 @@ import numpy as np
 from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import body, encode, wire_list
+from ..errors import ForEachInputsError
 from ..execution import ForEachRun
-from ..foreach_options import ForEachOptions, settle_options, split_pairs
+from ..foreach_options import ForEachOptions, is_matlab_name, settle_options, split_pairs
 from ..index import RecordInfo
 from ..metadata import MetadataError, normalize_value
 from ..planner import PlanError, _wants_table, load_batch, path_template
@@ -379,14 +380,36 @@ def _filter_spec(spec: Any) -> Any:
     return out
 
 
+def named_inputs(specs: list[Any], names: list[Any], form: str) -> dict[str, Any]:
+    """The inputs of a MATLAB for_each by name, from their ``specs`` in argument order and
+    the ``names`` the user gave with them: a struct's field names (``form`` ""), the
+    names of a cell of name/value pairs (``"pairs"``: as many names as values, each text
+    MATLAB takes as a name), or the classes of a variable group's members (``"group"``:
+    variables alone). A name given twice is refused."""
+    if form == "pairs" and len(names) != len(specs):
+        raise ForEachInputsError(
+            "for_each: inputs given as a cell are name/value pairs: {'signal', RawEMG()}")
+    if form == "pairs" and not all(is_matlab_name(n) for n in names):
+        raise ForEachInputsError("for_each: input names are valid MATLAB names given as text")
+    for name, inp in zip(names, specs):
+        if form == "group" and (not isinstance(inp, dict) or inp.get("kind") != "variable"):
+            raise ForEachInputsError(
+                "for_each: inputs given as a cell of variables (a variable group) hold only "
+                f"variable instances, not a {name}")
+    if len(set(names)) != len(names):
+        raise ForEachInputsError(f"for_each: an input is named twice in {list(names)}")
+    return {str(name): _input_spec(name, inp) for name, inp in zip(names, specs)}
+
+
 def normalize_spec(spec: Mapping[str, Any], options: ForEachOptions) -> dict[str, Any]:
-    """A for_each spec sent by MATLAB, with its settled ``options``, in the form Python's
-    ``scidb.for_each`` builds."""
-    inputs = spec.get("inputs") or {}
+    """A for_each spec sent by MATLAB (``inputs`` a cell of specs, ``input_names`` and
+    ``input_form`` as :func:`named_inputs` takes them), with its settled ``options``, in
+    the form Python's ``scidb.for_each`` builds."""
     fingerprint = spec.get("fingerprint")
     return {
         "function": str(spec.get("function") or "?"),
-        "inputs": {str(name): _input_spec(name, inp) for name, inp in inputs.items()},
+        "inputs": named_inputs(items(spec.get("inputs")), items(spec.get("input_names")),
+                               str(spec.get("input_form") or "")),
         "outputs": _name_list(spec.get("outputs")),
         "iterables": {str(k): _iterable(k, v) for k, v in (spec.get("iterables") or {}).items()},
         "where": options.where,
@@ -434,7 +457,10 @@ class _ScidbFront:
         spec["executor"] = options.executor  # kept in the run log's options
         run = ForEachRun(session.by_handle(handle), spec, language="matlab",
                          save=options.save, dry_run=options.dry_run)
-        return run, {"sent": self._sent(run), "chunk": float(spec["batch_size"]),
+        kinds = [inp["kind"] for inp in spec["inputs"].values()]
+        positions = [k for k, kind in enumerate(kinds, start=1) if kind != "constant"]
+        return run, {"positions": positions, "n_out": float(len(run.outputs)),
+                     "chunk": float(spec["batch_size"]),
                      "dry_run": options.dry_run, "send": options.save,
                      "raise": options.raise_errors, "progress": options.progress,
                      "executor": options.executor}

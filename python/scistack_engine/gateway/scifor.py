@@ -83,7 +83,8 @@ class _SciforFront:
     :func:`~scistack_engine.foreach_options.split_pairs` and checked here and by
     scifor's planner; ``batch_size`` (combinations per chunk) is the driver's; the reply
     says how MATLAB runs the function (``raise``,
-    ``progress``, ``executor``, ``n_out``: how many outputs ``output_names`` names).
+    ``progress``, ``executor``, ``n_out``: how many outputs ``output_names`` names,
+    ``mark_tables``).
     The sent inputs are the table inputs (constants stay in MATLAB); each combination's
     values are its sliced tables. What MATLAB returns is one value per output, a table
     where MATLAB marked it (``scifor.Table``); the result is scifor's table and report,
@@ -117,8 +118,9 @@ class _SciforFront:
         named = planned.output_names
         size: Any = args.get("batch_size")  # a MATLAB number, or empty
         chunk = DEFAULT_BATCH_SIZE if is_empty(size) else max(1, int(size))
-        return run, {"sent": [n for n in names if n in planned.inputs],
+        return run, {"positions": [k for k, n in enumerate(names, start=1) if n in planned.inputs],
                      "chunk": float(chunk), "dry_run": dry_run, "send": True,
+                     "mark_tables": True,
                      "raise": planned.on_error == "raise", "executor": executor,
                      "n_out": None if named is None else float(len(named)),
                      "progress": None if is_empty(progress) else flag_option("progress",
@@ -294,7 +296,9 @@ def _source(item: Mapping[str, Any], label: str) -> Any:
                  for n, part in enumerate(items(item.get("parts")), start=1)]
         return Merge(*parts)
     if kind == "constant":
-        raise InputError(f"{label}: scifor.Fixed, Select and Merge wrap tables, not constants.")
+        raise InputError(f"{label}: scifor.Fixed, scifor.Select and scifor.Merge wrap tables (a "
+                         f"table, a struct of columns or a scifor.Table), got a "
+                         f"{item.get('class') or 'constant'}.")
     raise InputError(f"{label}: unknown input kind {kind!r}.")
 
 

@@ -23,8 +23,9 @@ them; outputs only known to the engine's cache store as Python values are encode
 ``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
                        ``version``) and ``options`` (name/value pairs) → the options
                        checked, and the fingerprint a declared version stands for
-``lineage_chain``      a result's ``lineage`` → the paths (parameter names) to it and
-                       to every lineage upstream, each call once
+``lineage_chain``      a result's ``lineage`` and provenance ``options`` → with
+                       ``'chain', true`` the paths (parameter names) to it and to
+                       every lineage upstream, each call once
 ``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
                        text → its name as lineage shows it and its declared inputs
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
@@ -55,7 +56,7 @@ from ..lineage import (
 from ..matlab_code import signature
 from ..matlab_fingerprint import Fingerprints, library_roots
 from ..provenance import lineage_chain
-from .dispatch import operation
+from .dispatch import GatewayError, operation
 from .matlab_args import as_uint8, items, stored_wire
 
 __all__: list[str] = []
@@ -232,9 +233,24 @@ def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @operation("lineage_chain")
-def _lineage_chain(args: dict[str, Any]) -> list[list[str]]:
-    """The paths of :func:`scistack_engine.provenance.lineage_chain` of ``lineage``: MATLAB
-    follows them in the lineage it holds, so every value stays exactly as it was."""
+def _lineage_chain(args: dict[str, Any]) -> list[list[str]] | None:
+    """``scilineage.provenance(R, ...)`` of a lineage result: ``options`` are the
+    name/value pairs after R, of which only ``'chain'`` exists (default false). With
+    ``'chain', true`` the paths of :func:`scistack_engine.provenance.lineage_chain` of
+    ``lineage`` (MATLAB follows them in the lineage it holds, so every value stays
+    exactly as it was), else None (R's lineage alone)."""
+    pairs = items(args.get("options"))
+    if len(pairs) % 2:
+        raise GatewayError("scilineage.provenance(R, 'chain', true): options come in "
+                           "name/value pairs", "scistack:arguments:unpaired")
+    chain = False
+    for name, value in zip(pairs[::2], pairs[1::2]):
+        if not isinstance(name, str) or name.lower() != "chain":
+            raise LineageOptionError(
+                "the provenance of a lineage result takes only the option 'chain'")
+        chain = all(bool(v) for v in items(value))
+    if not chain:
+        return None
     return [list(path) for path, _ in lineage_chain(dict(args["lineage"]))]
 
 

@@ -34,26 +34,20 @@ end
 if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
-[input_specs, call_args, is_constant, readers] = input_specifications(inputs);
+[spec, call_args, readers] = input_specifications(inputs);
 out_names = output_names(outputs);
-writers = serialising_outputs(out_names);
+writers = cellfun(@serialising_instance, out_names, 'UniformOutput', false);
 if any(~cellfun(@isempty, [readers, writers]))
     plain = fn;
     fn = @(varargin) scidb.internal.serialised_call(plain, readers, writers, varargin{:});
 end
-spec = struct('function', fname, 'outputs', {out_names}, 'fingerprint', fingerprint);
-spec.inputs = input_specs;
+spec.function = fname;
+spec.outputs = out_names;
+spec.fingerprint = fingerprint;
 request = struct('front', 'scidb', 'spec', spec, 'lineage', with_lineage);
 request.pairs = scistack.internal.sent_pairs(args);  % the engine tells options apart
-started = scistack.internal.engine_call('run_start', request);
-kept = cell(0, numel(out_names));
-finished = started;
-if ~started.done
-    driver = struct('name', fname, 'n_out', numel(out_names), 'mark_tables', false, ...
-                    'positions', find(~is_constant));
-    [finished, kept] = scistack.internal.run_batches(fn, started, call_args, driver);
-end
-result = result_table(finished, out_names, kept, started.send || started.dry_run);
+[finished, kept] = scistack.internal.run_batches(fn, fname, request, call_args);
+result = result_table(finished, out_names, kept);
 info = finished.info;
 if finished.any_failed
     warning('scistack:foreach:failed', '%s', ...
@@ -61,15 +55,14 @@ if finished.any_failed
 end
 end
 
-function result = result_table(finished, out_names, kept, saved)
-% The engine's result as a table; outputs not saved are the values FN returned.
+function result = result_table(finished, out_names, kept)
+% The engine's result as a table; the outputs it has no column for (not saved) are the
+% values FN returned.
 columns = finished.columns;
-if ~saved
-    kept(end + 1:finished.rows, :) = {[]};
-    for o = 1:numel(out_names)
-        present = ~cellfun(@isempty, kept(:, o)) | strcmp(columns.status, 'done');
-        columns.(out_names{o}) = scidb.internal.tidy_column(kept(:, o), present);
-    end
+for o = find(~isfield(columns, out_names))
+    kept(end + 1:finished.rows, o) = {[]};
+    present = ~cellfun(@isempty, kept(:, o)) | strcmp(columns.status, 'done');
+    columns.(out_names{o}) = scidb.internal.tidy_column(kept(:, o), present);
 end
 result = scidb.internal.columns_table(columns, cellstr(finished.names), finished.rows);
 end
@@ -92,36 +85,46 @@ catch err
 end
 end
 
-function [specs, template, is_constant, readers] = input_specifications(inputs)
-% The engine spec of each input, the constants passed as they are, and the variable
-% inputs whose type defines from_db (an instance of it; [] elsewhere).
+function [spec, values, readers] = input_specifications(inputs)
+% The inputs as the engine takes them (SPEC.inputs, a cell of each input's spec, named by
+% SPEC.input_names as the user gave them: SPEC.input_form says how, and the engine
+% checks the names), the constants passed as they are, and the variable inputs whose
+% type defines from_db (an instance of it; [] elsewhere).
+spec = struct('input_form', '');
 if isempty(inputs)
-    inputs = struct();
+    values = {};
+    names = {};
 elseif iscell(inputs) && isa(inputs{1}, 'scidb.BaseVariable')
-    inputs = group_struct(inputs);
+    spec.input_form = 'group';  % a variable group: inputs named after their variables
+    values = reshape(inputs, 1, []);
+    names = cellfun(@class, values, 'UniformOutput', false);
 elseif iscell(inputs)
-    inputs = pairs_struct(inputs);
-elseif ~isstruct(inputs) || numel(inputs) ~= 1
+    spec.input_form = 'pairs';
+    values = reshape(inputs(2:2:end), 1, []);
+    names = reshape(inputs(1:2:end), 1, []);
+elseif isstruct(inputs) && numel(inputs) == 1
+    values = reshape(struct2cell(inputs), 1, []);
+    names = reshape(fieldnames(inputs), 1, []);
+else
     error('scistack:foreach:badInputs', ...
           ['for_each: inputs are a scalar struct (struct(''signal'', RawEMG(), ', ...
            '''low_hz'', 20)) or a cell of name/value pairs; a cell value inside struct() ', ...
            'makes a struct array: wrap it in {} or use the cell form']);
 end
-names = fieldnames(inputs);
-specs = struct();
-template = cell(1, numel(names));
-is_constant = false(1, numel(names));
-readers = cell(1, numel(names));
-for k = 1:numel(names)
-    value = inputs.(names{k});
+specs = cell(1, numel(values));
+readers = cell(1, numel(values));
+for k = 1:numel(values)
+    value = values{k};
     if isa(value, 'scidb.BaseVariable') || isa(value, 'meta.class') || ...
             (ischar(value) && scidb.internal.is_variable_class(value))
-        spec = struct('kind', 'variable', 'fixed', struct(), 'columns', '');
-        spec.variable = scidb.internal.variable_name(value, 'for_each');
-        readers{k} = serialising_instance(spec.variable);
+        specs{k} = struct('kind', 'variable', 'fixed', struct(), 'columns', '');
+        specs{k}.variable = scidb.internal.variable_name(value, 'for_each');
+        readers{k} = serialising_instance(specs{k}.variable);
+        values{k} = [];
     elseif isa(value, 'scidb.Fixed') || isa(value, 'scidb.Col') || isa(value, 'scidb.Merge') || ...
             isa(value, 'scidb.PathTemplate')
-        spec = value.spec();
+        specs{k} = value.spec();
+        values{k} = [];
     else
         try
             scistack.internal.wire_encode(value);
@@ -129,21 +132,12 @@ for k = 1:numel(names)
             error('scistack:foreach:badInput', 'for_each: input ''%s'': %s', names{k}, ...
                   err.message);
         end
-        spec = struct('kind', 'constant');
-        spec.value = value;
-        template{k} = value;
-        is_constant(k) = true;
+        specs{k} = struct('kind', 'constant');
+        specs{k}.value = value;
     end
-    specs.(names{k}) = spec;
 end
-end
-
-function writers = serialising_outputs(out_names)
-% An instance of each output type that defines to_db ([] for the others).
-writers = cell(1, numel(out_names));
-for k = 1:numel(out_names)
-    writers{k} = serialising_instance(out_names{k});
-end
+spec.inputs = specs;
+spec.input_names = names;
 end
 
 function instance = serialising_instance(name)
@@ -154,38 +148,6 @@ if scidb.internal.is_variable_class(name)
     if scidb.BaseVariable.serialises(candidate)
         instance = candidate;
     end
-end
-end
-
-function s = group_struct(members)
-% A variable group's members (a cell of instances) as inputs named after each variable.
-s = struct();
-for k = 1:numel(members)
-    if ~isa(members{k}, 'scidb.BaseVariable')
-        error('scistack:foreach:badInputs', ...
-              ['for_each: inputs given as a cell of variables (a variable group) hold ', ...
-               'only variable instances, not a %s'], class(members{k}));
-    end
-    s.(class(members{k})) = members{k};
-end
-end
-
-function s = pairs_struct(pairs)
-if mod(numel(pairs), 2) ~= 0
-    error('scistack:foreach:badInputs', ...
-          'for_each: inputs given as a cell are name/value pairs: {''signal'', RawEMG()}');
-end
-s = struct();
-for k = 1:2:numel(pairs)
-    name = pairs{k};
-    if isstring(name)
-        name = char(name);
-    end
-    if ~ischar(name) || ~isvarname(name)
-        error('scistack:foreach:badInputs', ...
-              'for_each: input names are valid MATLAB names given as text');
-    end
-    s.(name) = pairs{k + 1};
 end
 end
 

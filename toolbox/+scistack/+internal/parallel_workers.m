@@ -4,9 +4,9 @@ function workers = parallel_workers(executor, name)
 %   is 'processes' (every combination runs in this MATLAB; the engine's run_start refuses
 %   an executor that is neither 'serial' nor 'processes'), and for 'processes' a struct
 %   with fields kind ('parfeval' in MATLAB, 'parcellfun' in GNU Octave), count (the
-%   number of workers), pool (MATLAB's process pool, [] in Octave), serial_below
-%   (seconds per call under which the workers would not pay off) and main_pid (this
-%   MATLAB's process id: calls made here are the run log's worker 'main').
+%   number of workers), pool (MATLAB's process pool, [] in Octave) and main_pid (this
+%   MATLAB's process id: calls made here are the run log's worker 'main'). Whether the
+%   workers pay off, and how many combinations they take at once, the engine decides.
 %
 %   MATLAB uses the current parallel pool, or starts the default one (gcp), which must
 %   be a process pool: thread-pool workers cannot run the toolbox's functions, so a
@@ -33,8 +33,7 @@ if exist('OCTAVE_VERSION', 'builtin') ~= 0
         return
     end
     pkg('load', 'parallel');
-    workers = struct('kind', 'parcellfun', 'count', nproc(), 'pool', [], ...
-                     'serial_below', 1e-3, 'main_pid', getpid());
+    workers = struct('kind', 'parcellfun', 'count', nproc(), 'pool', [], 'main_pid', getpid());
     return
 end
 if ~license('test', 'Distrib_Computing_Toolbox') || exist('parfeval', 'file') == 0
@@ -51,5 +50,5 @@ if isa(pool, 'parallel.ThreadPool')
            'parpool(''Processes'')'], name);
 end
 workers = struct('kind', 'parfeval', 'count', pool.NumWorkers, 'pool', pool, ...
-                 'serial_below', 1e-3, 'main_pid', feature('getpid'));
+                 'main_pid', feature('getpid'));
 end

@@ -1,73 +1,81 @@
-function [finished, kept] = run_batches(fn, started, args, options)
+function [finished, kept] = run_batches(fn, name, request, args)
 %RUN_BATCHES  Run one for_each of the engine in MATLAB: the driver of every for_each (internal).
-%   [FINISHED, KEPT] = scistack.internal.run_batches(FN, STARTED, ARGS, OPTIONS) runs the
-%   for_each that the engine planned (STARTED is the reply of the engine's run_start)
-%   through the engine's for_each protocol: ask for the next chunk of combinations with
-%   their input values (run_next), call FN once per combination here, send the outcomes
-%   back (run_commit) after STARTED.chunk of them or STARTED.commit_seconds after the last
-%   commit, whichever comes first, and end the run (run_finish). scidb.for_each,
-%   scihist.for_each and scifor.for_each all run through here.
+%   [FINISHED, KEPT] = scistack.internal.run_batches(FN, NAME, REQUEST, ARGS)
+%   starts the for_each that REQUEST describes (the engine plans it: run_start) and runs
+%   it through the engine's for_each protocol: ask for the next chunk of combinations
+%   with their input values (run_next), call FN once per combination here, send the
+%   outcomes back (run_commit) after STARTED.chunk of them or STARTED.commit_seconds
+%   after the last commit, whichever comes first, and end the run (run_finish).
+%   scidb.for_each, scihist.for_each and scifor.for_each all run through here.
 %
-%   ARGS is FN's argument list (a 1-by-K cell) with the constants in place; the values
-%   the engine sends (STARTED.sent, in order) fill the positions OPTIONS.positions. How
-%   the run goes is the engine's answer in STARTED: chunk, commit_seconds, raise (stop at
-%   the first failure and rethrow it), send (false: outputs stay here, in KEPT, an
-%   N-by-n_out cell by plan position) and executor (the checked 'executor' option:
-%   'processes' runs on scistack.internal.parallel_workers); the progress lines are the
-%   engine's, shown as each commit's reply brings them. OPTIONS fields: name (the
-%   function's name, for messages), n_out (outputs asked of FN), positions, mark_tables
-%   (true: scifor.Table outputs are sent as tables).
+%   ARGS (a 1-by-K cell) is FN's argument list with the constants in place; the values
+%   the engine sends fill the positions STARTED.positions. NAME is the function's name,
+%   for messages. How the run goes is the engine's answer STARTED: n_out (outputs asked
+%   of FN; empty: one, or none when FN declares none), chunk, commit_seconds, raise (stop
+%   at the first failure and rethrow it), send (false: outputs stay here, in KEPT, an
+%   N-by-n_out cell by plan position), mark_tables (true: scifor.Table outputs are sent
+%   as tables) and executor (the checked 'executor' option: 'processes' runs on
+%   scistack.internal.parallel_workers); the progress lines are the engine's, shown as
+%   each commit's reply brings them.
 %
-%   With workers, the first three
-%   combinations run here to measure FN; a function under a millisecond goes on here,
-%   otherwise groups of combinations, each sized to finish within the commit interval,
-%   run on the workers (scistack.internal.parallel_calls), which get plain values and
-%   never call the engine. This MATLAB alone encodes, commits and writes.
+%   With workers, each chunk's reply says how many combinations to hand the workers at
+%   once (scistack.internal.parallel_calls, which get plain values and never call the
+%   engine) or that they run here: the engine measures FN on the first calls, made here,
+%   and sizes the groups. This MATLAB alone encodes, commits and writes.
 %
-%   FINISHED is the reply of run_finish. A failure of FN, or outputs the engine cannot
-%   keep, are recorded with their identifier, message and stack and the run goes on (or,
-%   with STARTED.raise, stops after committing, and the error is raised). On Ctrl-C or
-%   any other error, what finished is committed and the run ends as interrupted, with a
-%   message saying how much was kept.
+%   FINISHED is the reply of run_finish (of run_start for a dry run, which runs
+%   nothing). A failure of FN, or outputs the engine cannot keep, are recorded with
+%   their identifier, message and stack and the run goes on (or, with STARTED.raise,
+%   stops after committing, and the error is raised). On Ctrl-C or any other error, what
+%   finished is committed and the run ends as interrupted, with a message saying how
+%   much was kept.
 %
 %   Example (what scifor.for_each does):
-%     started = scistack.internal.engine_call('run_start', request);
-%     finished = scistack.internal.run_batches(@f, started, {[], 20}, options);
+%     finished = scistack.internal.run_batches(@f, 'f', request, {[], 20});
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
-for field = {'chunk', 'commit_seconds', 'raise', 'send'}
+started = scistack.internal.engine_call('run_start', request);
+options = struct('name', name, 'n_out', output_count(fn, started.n_out));
+kept = cell(0, options.n_out);
+finished = started;
+if started.done
+    return
+end
+for field = {'chunk', 'commit_seconds', 'raise', 'send', 'mark_tables'}
     options.(field{1}) = started.(field{1});  % how the engine says the run goes
 end
+positions = reshape(started.positions, 1, []);
 try
-    options.workers = scistack.internal.parallel_workers(started.executor, options.name);
+    options.workers = scistack.internal.parallel_workers(started.executor, name);
 catch err
     scistack.internal.engine_call('run_finish', 'run_id', started.run_id, 'status', 'failed');
     rethrow(err);
 end
+n_workers = 0;
+if ~isempty(options.workers)
+    n_workers = options.workers.count;
+end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
-run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic(), ...
-             'workers', options.workers, ...
-             'per_call', []);
+run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic());
 while isempty(run.failure)
     chunk = scistack.internal.engine_call('run_next', 'run_id', started.run_id, ...
-                                          'size', options.chunk);
+                                          'size', options.chunk, 'workers', n_workers);
     indexes = reshape(chunk.indexes, 1, []);
     if isempty(indexes)
         break
     end
     values = scistack.internal.wire_decode(chunk.values);
-    n_sent = numel(options.positions);
     arglists = cell(1, numel(indexes));
     for k = 1:numel(indexes)
         arglists{k} = args;
-        arglists{k}(options.positions) = values((k - 1) * n_sent + 1:k * n_sent);
+        arglists{k}(positions) = values((k - 1) * numel(positions) + 1:k * numel(positions));
     end
     done = 0;
     while done < numel(indexes) && isempty(run.failure)
         % runs until the chunk ends, a failure stops the run or a commit is due
-        [run, done] = run_group(fn, arglists, indexes, done, options, run, slot);
+        [run, done] = run_group(fn, arglists, indexes, done, chunk.group, options, run, slot);
         if pending_box('count', slot) >= options.chunk || done == numel(indexes) || ...
                 toc(run.last_commit) >= options.commit_seconds || ~isempty(run.failure)
             refused = commit(slot, started.run_id, options);
@@ -94,6 +102,23 @@ elseif ~isempty(failure)
 end
 end
 
+function n = output_count(fn, given)
+% How many outputs to ask FN for: GIVEN (the engine's count) unless empty; else one, or
+% none if FN declares none.
+n = given;
+if ~isempty(n)
+    return
+end
+n = 1;
+try
+    if nargout(fn) == 0
+        n = 0;
+    end
+catch
+    % builtins do not say: ask for one output
+end
+end
+
 function status = run_status(failure)
 if isempty(failure)
     status = 'finished';
@@ -104,29 +129,15 @@ end
 
 % ------------------------------------------------------------------ combinations
 
-function [run, done] = run_group(fn, arglists, indexes, done, options, run, slot)
-% Run the next combinations of a chunk after the first DONE: one here, or, on parallel
-% workers, a group sized to finish within the commit interval; keep each outcome.
-workers = run.workers;
-if isempty(workers) || numel(run.per_call) < 3
-    last = done + 1;  % here: serial, or measuring the function before going parallel
-else
-    per_call = median(run.per_call);
-    if per_call < workers.serial_below
-        run.workers = [];  % too cheap for workers: the rest runs here
-        last = done + 1;
-    else
-        group = floor(options.commit_seconds * workers.count / per_call);
-        last = min(numel(indexes), done + max(2 * workers.count, group));
-    end
-end
-if last == done + 1
+function [run, done] = run_group(fn, arglists, indexes, done, group, options, run, slot)
+% Run the next combinations of a chunk after the first DONE: one here (GROUP 0), or GROUP
+% of them (the engine's size) on the parallel workers; keep each outcome.
+if group == 0
+    last = done + 1;
     outcomes = scistack.internal.call_combinations(fn, options.n_out, arglists(last));
-    if ~isempty(run.workers)
-        run.per_call(end + 1) = outcomes.seconds;
-    end
 else
-    outcomes = scistack.internal.parallel_calls(run.workers, fn, options.n_out, ...
+    last = min(numel(indexes), done + group);
+    outcomes = scistack.internal.parallel_calls(options.workers, fn, options.n_out, ...
                                                 arglists(done + 1:last));
 end
 for k = 1:numel(outcomes)
@@ -139,25 +150,25 @@ done = last;
 end
 
 function run = keep_outcome(run, slot, options, index, outcome)
-% Encode a call's outputs and add its outcome to the slot's box; with OPTIONS.raise, a
-% failure stops the run (RUN.failure).
-n_out = options.n_out;
+% Encode a call's outputs (a scifor.Table, with OPTIONS.mark_tables, as its columns,
+% marked) and add its outcome to the slot's box; with OPTIONS.raise, a failure stops the
+% run (RUN.failure).
+n_out = options.n_out * options.send;
 err = [];
 failure = outcome.failure;
-items = cell(1, n_out * options.send);
-marks = false(1, n_out * options.send);
-if outcome.ok
-    try
-        if options.mark_tables
-            [items, marks] = encode_outputs(outcome.outputs);
-        elseif options.send
-            for k = 1:n_out
-                items{k} = scistack.internal.wire_encode(outcome.outputs{k}, false);
-            end
+items = cell(1, n_out);
+marks = false(1, n_out);
+try
+    for k = 1:n_out * outcome.ok
+        value = outcome.outputs{k};
+        if options.mark_tables && isa(value, 'scifor.Table')
+            value = value.Columns;
+            marks(k) = true;
         end
-    catch err
-        failure = scistack.internal.failure_report(err, 'outputs');
+        items{k} = scistack.internal.wire_encode(value, false);
     end
+catch err
+    failure = scistack.internal.failure_report(err, 'outputs');
 end
 kept = struct('index', index, 'seconds', outcome.seconds, 'ok', isempty(failure), ...
               'items', {items}, 'marks', marks, 'failure', failure, 'pid', outcome.pid);
@@ -178,21 +189,6 @@ if ~isempty(failure) && options.raise
 end
 end
 
-function [items, marks] = encode_outputs(outputs)
-% Each output as wire bytes without header; scifor.Table outputs sent as their columns.
-n = numel(outputs);
-items = cell(1, n);
-marks = false(1, n);
-for k = 1:n
-    value = outputs{k};
-    if isa(value, 'scifor.Table')
-        value = value.Columns;
-        marks(k) = true;
-    end
-    items{k} = scistack.internal.wire_encode(value, false);
-end
-end
-
 % ------------------------------------------------------------------ commits
 
 function failure = commit(slot, run_id, options)
@@ -205,7 +201,6 @@ if isempty(waiting)
     return
 end
 outcomes = [waiting{:}];
-failed = {outcomes(~[outcomes.ok]).failure};
 items = [{}, outcomes.items];
 request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
                  'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks], ...
@@ -216,15 +211,7 @@ if ~isempty(options.workers)  % the engine names each call's worker from its pid
 end
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
-fields = {'identifiers', 'identifier'; 'messages', 'message'; 'stages', 'stage'; ...
-          'frame_names', 'names'; 'frame_files', 'files'; 'frame_lines', 'lines'};
-for f = 1:size(fields, 1)
-    request.(fields{f, 1}) = cellfun(@(x) x.(fields{f, 2}), failed, 'UniformOutput', false);
-end
-request.frame_counts = cellfun(@numel, request.frame_lines);
-request.frame_names = [{}, request.frame_names{:}];
-request.frame_files = [{}, request.frame_files{:}];
-request.frame_lines = [zeros(1, 0), request.frame_lines{:}];
+request.failures = {outcomes(~[outcomes.ok]).failure};
 reply = scistack.internal.engine_call('run_commit', request);
 if ~isempty(reply.progress)
     fprintf('%s\n', reply.progress);

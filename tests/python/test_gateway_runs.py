@@ -1,0 +1,142 @@
+"""The run operations' answers that steer MATLAB's driver (``gateway/runs.py``), and how
+the gateway names a MATLAB for_each's inputs (``gateway/scidb.py``).
+
+``run_batches.m`` takes from the engine how many outputs to ask for, whether outputs are
+marked as tables, and, with parallel workers, how many combinations to hand them at once
+(:class:`~scistack_engine.gateway.runs.Groups`). These tests check those answers, from
+the rule alone and through the gateway as MATLAB asks for them, and the rules of a
+scidb for_each's input names (:func:`~scistack_engine.gateway.scidb.named_inputs`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import scifor
+from matlab_driver import call, commit_request
+from scistack_engine.batches import COMMIT_SECONDS, Outcome
+from scistack_engine.codec import encode
+from scistack_engine.errors import ForEachInputsError
+from scistack_engine.gateway.runs import PROBE_CALLS, SERIAL_BELOW, Groups
+from scistack_engine.gateway.scidb import named_inputs
+
+
+def timed(*seconds: float) -> list[Outcome]:
+    return [Outcome(k, None, duration_s=s) for k, s in enumerate(seconds)]
+
+
+def test_without_workers_every_chunk_runs_in_matlab_as_asked():
+    groups = Groups()
+    assert groups.next(0, 500) == (500, 0)
+    groups.measured(timed(1.0, 1.0, 1.0))
+    assert groups.next(0, 500) == (500, 0)
+
+
+def test_workers_wait_for_the_probe_calls_made_in_matlab():
+    groups = Groups()
+    assert groups.next(4, 500) == (PROBE_CALLS, 0)
+    groups.measured(timed(0.5))
+    assert groups.next(4, 500) == (PROBE_CALLS - 1, 0)
+    groups.measured(timed(0.5, 0.5))
+    # one commit interval of work for the workers
+    assert groups.next(4, 500) == (500, int(COMMIT_SECONDS * 4 / 0.5))
+
+
+def test_a_cheap_function_stays_in_matlab_for_the_whole_run():
+    groups = Groups()
+    groups.measured(timed(SERIAL_BELOW / 2, SERIAL_BELOW / 3, 1.0))
+    assert groups.next(4, 500) == (500, 0)
+    groups.measured(timed(5.0, 5.0, 5.0))  # decided: later calls change nothing
+    assert groups.next(4, 500) == (500, 0)
+
+
+def test_groups_hold_at_least_two_combinations_per_worker_and_are_decided_once():
+    groups = Groups()
+    groups.measured(timed(10.0, 20.0, 30.0))  # median 20 s: a commit interval holds none
+    assert groups.next(3, 500) == (500, 6)
+    groups.measured(timed(0.01, 0.01, 0.01))
+    assert groups.next(3, 500) == (500, 6)
+
+
+@pytest.fixture
+def schema():
+    saved = scifor.get_schema()
+    scifor.set_schema(["subject"])
+    yield
+    scifor.set_schema(saved)
+
+
+def start_scifor(*pairs):
+    frame = pd.DataFrame({"subject": np.arange(1.0, 11.0), "x": np.arange(10.0)})
+    return call("run_start", front="scifor", function="f",
+                inputs=[{"name": "t", "kind": "table",
+                         "value": np.frombuffer(encode(frame), dtype=np.uint8).copy()}],
+                pairs=["subject", [], *pairs])
+
+
+def test_scifor_runs_mark_tables_and_count_outputs_only_when_named(schema):
+    started = start_scifor()
+    assert started["mark_tables"] is True and started["n_out"] is None
+    call("run_finish", run_id=started["run_id"], status="finished")
+    named = start_scifor("output_names", ["lo", "hi"])
+    assert named["n_out"] == 2
+    call("run_finish", run_id=named["run_id"], status="finished")
+
+
+def test_run_next_sizes_groups_from_the_committed_probe(schema):
+    started = start_scifor("executor", "processes")
+    run_id = started["run_id"]
+    first = call("run_next", run_id=run_id, size=500.0, workers=2.0)
+    indexes = [int(i) for i in np.asarray(first["indexes"]).reshape(-1)]
+    assert len(indexes) == PROBE_CALLS and first["group"] == 0
+    outcomes = [(i, [float(i)], 0.25, None) for i in indexes]
+    call("run_commit", **commit_request(run_id, outcomes, str, lambda position: False))
+    second = call("run_next", run_id=run_id, size=500.0, workers=2.0)
+    assert np.asarray(second["indexes"]).size == 10 - PROBE_CALLS
+    assert second["group"] == int(COMMIT_SECONDS * 2 / 0.25)
+    call("run_finish", run_id=run_id, status="interrupted")
+
+
+def test_scidb_runs_ask_for_one_output_per_output_variable(tmp_path):
+    opened = call("db_open", path=str(tmp_path / "r.duckdb"), schema_keys=["subject"])
+    try:
+        spec = {"function": "f", "outputs": ["A", "B"], "fingerprint": "",
+                "inputs": {"x": {"kind": "constant", "value": 1.0}}}
+        started = call("run_start", front="scidb", spec=spec, lineage=False,
+                       pairs=["subject", [1.0], "db", {"handle": opened["handle"]},
+                              "dry_run", True])
+        assert started["n_out"] == 2 and started["mark_tables"] is False
+        assert started["done"] is True
+    finally:
+        call("db_close", handle=opened["handle"])
+
+
+# ------------------------------------------------------------------ scidb input names
+
+VARIABLE = {"kind": "variable", "variable": "RawEMG", "fixed": {}, "columns": ""}
+CONSTANT = {"kind": "constant", "value": 20.0}
+
+
+def test_inputs_are_named_as_the_user_gave_them():
+    named = named_inputs([VARIABLE, CONSTANT], ["signal", "low_hz"], "")
+    assert list(named) == ["signal", "low_hz"]
+    assert named["low_hz"] == {"kind": "constant", "value": 20.0}
+    assert list(named_inputs([VARIABLE, CONSTANT], ["signal", "low_hz"], "pairs")) == [
+        "signal", "low_hz"]
+    assert list(named_inputs([VARIABLE], ["RawEMG"], "group")) == ["RawEMG"]
+
+
+@pytest.mark.parametrize(("specs", "names", "form", "text"), [
+    ([VARIABLE], ["signal", "low_hz"], "pairs", "name/value pairs"),  # an odd cell
+    ([VARIABLE], [42.0], "pairs", "valid MATLAB names"),
+    ([VARIABLE], ["2x"], "pairs", "valid MATLAB names"),
+    ([VARIABLE], ["end"], "pairs", "valid MATLAB names"),
+    ([VARIABLE, CONSTANT], ["RawEMG", "double"], "group", "not a double"),
+    ([VARIABLE, CONSTANT], ["x", "x"], "pairs", "named twice"),
+])
+def test_badly_named_inputs_are_refused_with_matlabs_identifier(specs, names, form, text):
+    with pytest.raises(ForEachInputsError, match=text) as caught:
+        named_inputs(specs, names, form)
+    assert caught.value.identifier == "scistack:foreach:badInputs"
