@@ -617,10 +617,11 @@ class Database:
             return self.save_batch([SaveItem(variable, row, value)
                                     for row, value in zip(rows, _as_list(values))])
         key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
-        addresses = addresses_of(key_columns)
-        rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
-        with _gc_paused(), self._lock.held(), self._storage_faults():
-            return self._save_columns(variable, addresses, rows, stored)
+        with _gc_paused():  # 10,000 dicts would trigger collections of everything
+            addresses = addresses_of(key_columns)
+            rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
+            with self._lock.held(), self._storage_faults():
+                return self._save_columns(variable, addresses, rows, stored)
 
     def _check_writable(self) -> None:
         if self.read_only:
