@@ -46,6 +46,13 @@ __all__ = ["STORAGE_COMPATIBILITY", "connect", "stored_schema_keys", "snapshot",
 #: in, so files created in a newer format stay readable here as before.
 STORAGE_COMPATIBILITY = "v1.0.0"
 
+#: How large the write-ahead log grows before DuckDB folds it into the file. DuckDB's
+#: default (16 MB) makes a file of arrays saved one at a time about twice their size: a
+#: checkpoint re-writes the blob data of the table's last, partly filled row group (up to
+#: 122,880 rows) and leaves the old blocks free, so the fewer checkpoints, the less of
+#: that. The cost is a longer log to replay after a crash (seconds at most).
+CHECKPOINT_THRESHOLD = "256MB"
+
 
 def _locked_by_another_process(exc: duckdb.Error) -> bool:
     message = str(exc)
@@ -100,7 +107,8 @@ def _connect_once(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(path, read_only=read_only,
                              config={"autoinstall_known_extensions": False,
                                      "autoload_known_extensions": False,
-                                     "storage_compatibility_version": STORAGE_COMPATIBILITY})
+                                     "storage_compatibility_version": STORAGE_COMPATIBILITY,
+                                     "checkpoint_threshold": CHECKPOINT_THRESHOLD})
     except duckdb.Error as exc:
         message = str(exc)
         if _locked_by_another_process(exc):

@@ -12,8 +12,8 @@ kind           values                              columns
 ``str``        Python str                          ``value_txt``
 ``np:<code>``  NumPy float64/float32 scalars       ``value_num``
                NumPy int/uint/bool scalars         ``value_int``
-``array:f8``   float64 ndarrays of any shape       ``value_arr`` (DOUBLE[], C order) and
-                                                   ``shape``
+``array:f8``   float64 ndarrays of any shape       its raw bytes (C order) in ``_arrays``,
+                                                   ``value_array_id`` and ``shape``
 ``frame``      pandas DataFrames                   ``payload`` (wire bytes), rows also
                                                    in the variable's row table
 ``wire``       everything else                     ``payload`` (wire bytes), and

@@ -3,7 +3,12 @@
 A :class:`Database` is an open DuckDB file with fixed *schema keys* (the dimensions of the
 experiment, checked on every reopen). Records live in one table, ``_records``: one row per
 version, addressed by variable and canonical metadata, with the value in the columns chosen
-by :mod:`scistack_engine.payload`. Saving content that differs from the latest version at
+by :mod:`scistack_engine.payload`; a float64 array's bytes are a row of ``_arrays``, a
+table without any index, addressed by an increasing integer held in the record
+(``value_array_id``), so that a commit writes only its own rows (DuckDB's 1.x storage
+formats re-write a keyed table's list data at every commit). Files of format 1, whose
+arrays are ``DOUBLE[]`` in ``_records.value_arr``, are read as they are and gain the
+table when first opened read-write. Saving content that differs from the latest version at
 an address adds a version; saving the latest content again (with the same lineage) adds
 nothing; nothing is ever overwritten.
 
@@ -78,6 +83,7 @@ from .payload import (
 )
 from .runlog import create_runlog_tables, upgrade_runlog_tables
 from .views import (
+    ARRAY_MACROS,
     ROW_POSITION,
     ROW_RECORD,
     VIEW_FORMAT,
@@ -102,7 +108,8 @@ __all__ = [
     "FORMAT_VERSION",
 ]
 
-FORMAT_VERSION = "1"
+#: The layout of the tables: "1" kept arrays in ``_records.value_arr``; "2" adds ``_arrays``.
+FORMAT_VERSION = "2"
 
 
 @dataclass
@@ -118,7 +125,6 @@ class SaveItem:
     output_index: int | None = None
 
 
-_VALUE_SELECT = "kind, value_num, value_int, value_txt, value_arr, shape, payload"
 _SCALAR_SELECT = "kind, value_num, value_int, value_txt, shape, payload"
 
 
@@ -140,8 +146,8 @@ def _display_column(values: list[Any]) -> list[str | None]:
 
 #: Columns of ``_records`` besides the schema keys (a schema key may not take their names).
 _RECORD_COLUMNS = ("record_id", "variable", "address", "version", "kind", "content_hash",
-                   "value_num", "value_int", "value_txt", "value_arr", "shape", "payload",
-                   "cache_key", "lineage", "output_index", "created_at")
+                   "value_num", "value_int", "value_txt", "value_arr", "value_array_id", "shape",
+                   "payload", "cache_key", "lineage", "output_index", "created_at")
 
 
 def _check_schema_key(key: str, others: Sequence[str]) -> None:
@@ -170,6 +176,14 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _create_arrays_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table of array bytes and the SQL macros that show them as lists (no index: an
+    index on it would make each commit re-write the table's blob data)."""
+    con.execute("CREATE TABLE _arrays (array_id BIGINT NOT NULL, data BLOB NOT NULL)")
+    for sql in ARRAY_MACROS:
+        con.execute(sql)
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
@@ -234,6 +248,7 @@ class Database:
         self._indexes: dict[str, VariableIndex] = {}
         self._tx: _Transaction | None = None
         self._views: dict[str, tuple] = {}
+        self._last_array_id: int | None = None  # the largest in _arrays, read when needed
         self._before_close: list[Callable[[], None]] = []
         with self._lock.held():
             self._open_connections()
@@ -277,6 +292,7 @@ class Database:
                 self._close_connections()
             self._indexes.clear()
             self.__dict__.pop("_record_columns", None)
+            self._last_array_id = None
             self._reopen_due = True
             self._open_connections()
             self._reopen_due = False
@@ -393,8 +409,15 @@ class Database:
                     f"database {self.path!r} was created with schema keys {stored_keys}, not "
                     f"{self.schema_keys}; open it with {stored_keys} or use another file"
                 )
+            layout = stored.get("format_version", "1")
+            if not layout.isdigit() or int(layout) > int(FORMAT_VERSION):
+                raise DatabaseError(
+                    f"database {self.path!r} has the layout of format {layout}, newer than this "
+                    f"SciStack's ({FORMAT_VERSION}); open it with a newer SciStack")
             if not self.read_only:
                 upgrade_runlog_tables(con)
+                if layout != FORMAT_VERSION:
+                    self._upgrade_layout()
             return
         if tables - {"_scistack"} and not tables & {"_records"}:
             raise NotADatabaseError(
@@ -416,12 +439,22 @@ class Database:
             "CREATE TABLE _records (record_id VARCHAR PRIMARY KEY, variable VARCHAR NOT NULL, "
             "address VARCHAR NOT NULL, version INTEGER NOT NULL" + key_columns + ", "
             "kind VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, value_num DOUBLE, "
-            "value_int BIGINT, value_txt VARCHAR, value_arr DOUBLE[], shape VARCHAR, "
-            "payload BLOB, cache_key VARCHAR, lineage VARCHAR, output_index SMALLINT, "
-            "created_at TIMESTAMPTZ NOT NULL)"
+            "value_int BIGINT, value_txt VARCHAR, value_arr DOUBLE[], value_array_id BIGINT, "
+            "shape VARCHAR, payload BLOB, cache_key VARCHAR, lineage VARCHAR, "
+            "output_index SMALLINT, created_at TIMESTAMPTZ NOT NULL)"
         )
+        _create_arrays_table(con)
         create_runlog_tables(con)
         con.execute("COMMIT")
+
+    def _upgrade_layout(self) -> None:
+        """Give a file of format 1 the table of array bytes (its arrays stay where they
+        are, in ``value_arr``; the views are rebuilt by :meth:`_repair_views`)."""
+        with self.transaction():
+            self.cx.execute("ALTER TABLE _records ADD COLUMN value_array_id BIGINT")
+            _create_arrays_table(self.cx)
+            self.cx.execute("UPDATE _scistack SET value = ? WHERE key = 'format_version'",
+                            [FORMAT_VERSION])
 
     def _repair_views(self) -> None:
         """Rebuild the view of any variable whose records have no view, a view made for
@@ -591,11 +624,12 @@ class Database:
                          lineage=json.loads(text) if text else None, output_index=output_index)
                 for row, value, key, text in zip(rows, _as_list(values), keys, texts)])
         key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
-        addresses = addresses_of(key_columns)
-        rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
-        with _gc_paused(), self._lock.held(), self._storage_faults():
-            return self._save_columns(variable, addresses, rows, stored, cache_keys, lineages,
-                                      output_index)
+        with _gc_paused():  # 10,000 dicts would trigger collections of everything
+            addresses = addresses_of(key_columns)
+            rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
+            with self._lock.held(), self._storage_faults():
+                return self._save_columns(variable, addresses, rows, stored, cache_keys,
+                                          lineages, output_index)
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -677,7 +711,8 @@ class Database:
         if new:
             self._write([info for info, _, _ in new],
                         lambda: self._insert_records(new, now),
-                        [row for row in new if row[1].frame is not None])
+                        [row for row in new if row[1].frame is not None],
+                        one_statement=all(row[1].arr is None for row in new))
         return results
 
     def _latest_lookup(self, variable: str, pending: Mapping[str, RecordInfo]
@@ -719,10 +754,10 @@ class Database:
                     "view. Rename one of them")
 
     def _write(self, infos: list[RecordInfo], insert: Callable[[], None],
-               frames: Sequence[tuple] = ()) -> None:
-        """Insert new records with ``insert`` (one statement), then the DataFrame rows of
-        ``frames`` (``(RecordInfo, StoredValue, lineage)`` of frame values); the index
-        learns of the records once they are committed.
+               frames: Sequence[tuple] = (), one_statement: bool = True) -> None:
+        """Insert new records with ``insert`` (``one_statement`` or several), then the
+        DataFrame rows of ``frames`` (``(RecordInfo, StoredValue, lineage)`` of frame
+        values); the index learns of the records once they are committed.
 
         A record that changes its variable's view (a new variable, kind or key type, or
         DataFrame rows) commits in one transaction with the new view, so no crash leaves
@@ -730,7 +765,7 @@ class Database:
         """
         for variable in dict.fromkeys(info.variable for info in infos):
             self.index(variable)  # load it before the new rows land
-        if self._tx is None and not frames and not self._stale_views(infos):
+        if self._tx is None and one_statement and not frames and not self._stale_views(infos):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
             insert()
             for variable, group in _by_variable(infos).items():
@@ -759,17 +794,42 @@ class Database:
         return False
 
     def _insert_records(self, new: list[tuple], now: dt.datetime) -> None:
-        """One statement: a parameterised INSERT for one array-free record (the cheapest
-        round trip), else a bulk insert from Arrow."""
-        if len(new) == 1 and new[0][1].arr is None:
+        """The arrays' bytes into ``_arrays`` (one bulk insert, when there are any), then
+        the records: a parameterised INSERT for one record (the cheapest round trip), else
+        a bulk insert from Arrow."""
+        arrays = [stored.arr for _, stored, _ in new if stored.arr is not None]
+        array_ids: list[int | None] = [None] * len(new)
+        if arrays:
+            first = self._take_array_ids(len(arrays))
+            positions = [i for i, (_, stored, _) in enumerate(new) if stored.arr is not None]
+            for offset, position in enumerate(positions):
+                array_ids[position] = first + offset
+            if len(arrays) == 1:  # a parameter is the cheapest round trip
+                self.cx.execute("INSERT INTO _arrays VALUES (?, ?)",
+                                [first, memoryview(arrays[0]).cast("B")])
+            else:
+                self.cx.from_arrow(_arrays_table(first, arrays)).insert_into("_arrays")
+        if len(new) == 1:
             info, stored, lineage = new[0]
             row = [info.record_id, info.variable, info.address, info.version,
                    *[_display(info.metadata.get(k)) for k in self.schema_keys],
                    stored.kind, stored.content_hash, stored.num, stored.int_, stored.txt, None,
-                   stored.shape, stored.payload, info.cache_key, lineage, info.output_index, now]
+                   array_ids[0], stored.shape, stored.payload, info.cache_key, lineage,
+                   info.output_index, now]
             self.cx.execute(self._insert_sql, row)
         else:
-            self.cx.from_arrow(self._arrow_rows(new, now)).insert_into("_records")
+            self.cx.from_arrow(self._arrow_rows(new, now, array_ids)).insert_into("_records")
+
+    def _take_array_ids(self, n: int) -> int:
+        """The first of ``n`` new array ids, each larger than every id stored (the engine
+        is the table's only writer; ids of a rolled-back save are not used again)."""
+        if self._last_array_id is None:
+            [(last,)] = self.cx.execute(
+                "SELECT coalesce(max(array_id), 0) FROM _arrays").fetchall()
+            self._last_array_id = int(last)
+        first = self._last_array_id + 1
+        self._last_array_id += n
+        return first
 
     @property
     def _insert_sql(self) -> str:
@@ -820,26 +880,20 @@ class Database:
             for callback in tx.after_commit:
                 callback()
 
-    def _arrow_rows(self, new: list[tuple], now: dt.datetime) -> pa.Table:
-        """The rows of ``_records`` for ``(RecordInfo, StoredValue, lineage)`` tuples."""
+    def _arrow_rows(self, new: list[tuple], now: dt.datetime,
+                    array_ids: list[int | None]) -> pa.Table:
+        """The rows of ``_records`` for ``(RecordInfo, StoredValue, lineage)`` tuples whose
+        arrays are stored as ``array_ids``."""
         n = len(new)
         values: list[StoredValue] = [row[1] for row in new]
-        flat = [v.arr for v in values if v.arr is not None]
-        lengths = [0 if v.arr is None else len(v.arr) for v in values]
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        mask = pa.array([v.arr is None for v in values], pa.bool_())
-        # a lone array is handed to Arrow as it is: concatenating copies it
-        list_values = pa.array(flat[0] if len(flat) == 1 else
-                               np.concatenate(flat) if flat else np.zeros(0), pa.float64())
         value_columns = dict(
             kind=pa.array([v.kind for v in values], pa.string()),
             content_hash=pa.array([v.content_hash for v in values], pa.string()),
             value_num=pa.array([v.num for v in values], pa.float64()),
             value_int=pa.array([v.int_ for v in values], pa.int64()),
             value_txt=pa.array([v.txt for v in values], pa.string()),
-            value_arr=pa.LargeListArray.from_arrays(pa.array(offsets), list_values, mask=mask)
-            if n else pa.array([], pa.large_list(pa.float64())),
+            value_arr=pa.nulls(n, pa.large_list(pa.float64())),
+            value_array_id=pa.array(array_ids, pa.int64()),
             shape=pa.array([v.shape for v in values], pa.string()),
             payload=pa.array([v.payload for v in values], pa.binary()),
         )
@@ -1004,17 +1058,52 @@ class Database:
                 kind, num, int_, txt, shape, payload = rows[0]
                 return {record_id: _rebuild(kind, num, int_, txt, None, shape, payload, wire)}
         con = self.cx
-        if len(records) == 1:  # one array: a single query, no join
+        if len(records) == 1:  # one array: a point query, no join
             table = con.sql(
-                f"SELECT record_id, {_VALUE_SELECT} FROM _records WHERE record_id = $id",
+                f"SELECT record_id, {self._value_select} FROM _records WHERE record_id = $id",
                 params={"id": records[0].record_id},
             ).to_arrow_table()
-            return _values_from_arrow(table, wire)
-        record_ids = list(dict.fromkeys(r.record_id for r in records))
-        ids = con.from_arrow(pa.table({"record_id": pa.array(record_ids, pa.string())}))
-        table = ids.join(con.table("_records"), "record_id").select(
-            "record_id, " + _VALUE_SELECT).to_arrow_table()
-        return _values_from_arrow(table, wire)
+        else:
+            record_ids = list(dict.fromkeys(r.record_id for r in records))
+            ids = con.from_arrow(pa.table({"record_id": pa.array(record_ids, pa.string())}))
+            table = ids.join(con.table("_records"), "record_id").select(
+                "record_id, " + self._value_select).to_arrow_table()
+        return _values_from_arrow(table, self._read_arrays(table), wire)
+
+    @property
+    def _value_select(self) -> str:
+        """The value columns of ``_records`` (a format-1 file open read-only has no
+        ``value_array_id``: its arrays are all in ``value_arr``)."""
+        array_id = ("value_array_id" if "value_array_id" in self._record_columns
+                    else "CAST(NULL AS BIGINT) AS value_array_id")
+        return f"kind, value_num, value_int, value_txt, value_arr, {array_id}, shape, payload"
+
+    def _read_arrays(self, records: pa.Table) -> dict[int, np.ndarray]:
+        """The flat float64 arrays of ``_arrays`` that the rows of ``records`` refer to,
+        by array id (views of the bytes read, not copies)."""
+        wanted = records.column("value_array_id").drop_null()
+        if not len(wanted):
+            return {}
+        con = self.cx
+        if len(wanted) == 1:
+            table = con.sql("SELECT array_id, data FROM _arrays WHERE array_id = $id",
+                            params={"id": wanted[0].as_py()}).to_arrow_table()
+        else:
+            ids = con.from_arrow(pa.table({"array_id": wanted.unique()}))
+            table = ids.join(con.table("_arrays"), "array_id").select(
+                "array_id, data").to_arrow_table()
+        arrays: dict[int, np.ndarray] = {}
+        for batch in table.to_batches():
+            blobs = batch.column(1)
+            offsets = np.frombuffer(blobs.buffers()[1], dtype=_offset_type(blobs.type),
+                                    count=len(blobs) + 1, offset=blobs.offset
+                                    * _offset_type(blobs.type).itemsize)
+            data = blobs.buffers()[2]
+            for i, array_id in enumerate(batch.column(0).to_pylist()):
+                start, stop = int(offsets[i]), int(offsets[i + 1])
+                arrays[array_id] = np.frombuffer(data, dtype="<f8", count=(stop - start) // 8,
+                                                 offset=start)
+        return arrays
 
     def lineage_of(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """The stored lineage (a dict, or None) of each record, read with one query."""
@@ -1094,13 +1183,34 @@ def _value_arrays(stored: StoredColumns, kept: list[int]) -> dict[str, pa.Array]
         value_int=pick(stored.int_, pa.int64()),
         value_txt=pa.nulls(n, pa.string()) if txt is None else pa.array(txt, pa.string()),
         value_arr=pa.nulls(n, pa.list_(pa.float64())),
+        value_array_id=pa.nulls(n, pa.int64()),
         shape=pa.nulls(n, pa.string()),
         payload=pa.nulls(n, pa.binary()),
     )
 
 
-def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:
-    """Rebuild each row's value (or, with ``wire``, its wire bytes) by record id."""
+def _arrays_table(first_id: int, arrays: Sequence[np.ndarray]) -> pa.Table:
+    """The rows of ``_arrays`` for flat float64 arrays, numbered from ``first_id``: each
+    array's raw little-endian bytes (concatenated once)."""
+    sizes = np.fromiter((a.nbytes for a in arrays), dtype=np.int64, count=len(arrays))
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    data = np.concatenate(arrays)
+    blobs = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(arrays), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    ids = np.arange(first_id, first_id + len(arrays), dtype=np.int64)
+    return pa.table({"array_id": pa.array(ids), "data": blobs})
+
+
+def _offset_type(kind: pa.DataType) -> np.dtype:
+    """The NumPy type of a binary Arrow type's offsets."""
+    return np.dtype(np.int64 if pa.types.is_large_binary(kind) else np.int32)
+
+
+def _values_from_arrow(table: pa.Table, arrays: Mapping[int, np.ndarray],
+                       wire: bool) -> dict[str, Any]:
+    """Rebuild each row's value (or, with ``wire``, its wire bytes) by record id; the
+    arrays of ``_arrays`` are given by array id."""
     columns = {name: table.column(name).combine_chunks() if table.num_rows else table.column(name)
                for name in table.column_names}
     ids = columns["record_id"].to_pylist()
@@ -1111,16 +1221,20 @@ def _values_from_arrow(table: pa.Table, wire: bool) -> dict[str, Any]:
     shapes = columns["shape"].to_pylist()
     payloads = columns["payload"]
     arr_col = columns["value_arr"]
+    array_ids = columns["value_array_id"].to_pylist()
     out: dict[str, Any] = {}
-    # pyarrow's arrays of the array:f8 rows, when there are any
+    # pyarrow's arrays of the array:f8 rows of format 1, when there are any
     flat: Any = None
     offsets: Any = None
-    if "array:f8" in kinds:
+    if arr_col.null_count < len(arr_col):
         flat = arr_col.values.to_numpy(zero_copy_only=False)
         offsets = arr_col.offsets.to_numpy()
     for i, record_id in enumerate(ids):
         kind = kinds[i]
-        arr = flat[offsets[i]:offsets[i + 1]] if kind == "array:f8" else None
+        arr = None
+        if kind == "array:f8":
+            array_id = array_ids[i]
+            arr = flat[offsets[i]:offsets[i + 1]] if array_id is None else arrays[array_id]
         payload = payloads[i].as_py() if kind in ("wire", "frame") else None
         out[record_id] = _rebuild(kind, nums[i], ints[i], txts[i], arr, shapes[i], payload, wire)
     return out

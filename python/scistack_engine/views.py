@@ -7,7 +7,9 @@ variable holds:
 
 * numbers → ``DOUBLE`` (``BIGINT`` when every value is an integer), booleans → ``BOOLEAN``,
   text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order) with their
-  shape in a ``value_shape`` column (``BIGINT[]``);
+  shape in a ``value_shape`` column (``BIGINT[]``): an array is stored as its raw bytes in
+  ``_arrays`` (or, saved by format 1, in ``_records.value_arr``), and the SQL macro
+  :data:`ARRAY_MACROS` defines turns the bytes into the list;
 * DataFrames → no ``value`` column: the view has one row per DataFrame row and the
   DataFrame's own columns, read from the variable's row table ``_rows_<Variable>``;
 * every other value (dicts, lists, MATLAB structs, other arrays, ...) → its JSON text
@@ -33,8 +35,8 @@ import pyarrow as pa
 from .index import RecordInfo, VariableIndex
 from .payload import BOOL_KINDS, FLOAT_KINDS, INT_KINDS
 
-__all__ = ["VIEW_FORMAT", "ViewShape", "quote_identifier", "view_signature", "view_sql",
-           "rows_table", "append_frame_rows"]
+__all__ = ["VIEW_FORMAT", "ARRAY_MACROS", "ViewShape", "quote_identifier", "view_signature",
+           "view_sql", "rows_table", "append_frame_rows"]
 
 
 @dataclass
@@ -88,12 +90,40 @@ def _key_cast(types: set) -> str | None:
 
 
 #: The version of the views' SQL; a view built by another version is rebuilt on open.
-VIEW_FORMAT = 2
+VIEW_FORMAT = 3
+
+#: SQL macros, stored in the file, that read a ``BLOB`` of little-endian float64 as a
+#: ``DOUBLE[]`` in any DuckDB from 1.1 on (which has no function reinterpreting bytes):
+#: ``hex`` of the bytes reversed puts each element's 16 hex digits in order with the two
+#: digits of every byte swapped, which the nibble masks undo; the 64-bit pattern is then
+#: rebuilt exactly as sign × mantissa × a power of two (subnormals, zeros of either
+#: sign, infinities and NaN included). It costs a few microseconds per element: a view
+#: reads arrays for SQL, loads read the bytes themselves.
+ARRAY_MACROS = (
+    "CREATE OR REPLACE MACRO _scistack_f8_bits(x) AS CASE "
+    "WHEN ((x >> 52) & 2047) = 2047 THEN CASE WHEN (x & 4503599627370495) = 0 THEN "
+    "CASE WHEN (x >> 63) = 1 THEN CAST('-inf' AS DOUBLE) ELSE CAST('inf' AS DOUBLE) END "
+    "ELSE CAST('nan' AS DOUBLE) END "
+    "ELSE (CASE WHEN (x >> 63) = 1 THEN -1.0 ELSE 1.0 END) * CASE "
+    "WHEN ((x >> 52) & 2047) = 0 "
+    "THEN CAST(x & 4503599627370495 AS DOUBLE) * 4.9406564584124654e-324 "
+    "ELSE (1.0 + CAST(x & 4503599627370495 AS DOUBLE) / 4503599627370496.0) "
+    "* pow(2.0, CAST((x >> 52) & 2047 AS INTEGER) - 1023) END END",
+    "CREATE OR REPLACE MACRO _scistack_f8_digits(w) AS _scistack_f8_bits("
+    "((CAST('0x' || w AS UBIGINT) & 1085102592571150095) << 4) "
+    "| ((CAST('0x' || w AS UBIGINT) >> 4) & 1085102592571150095))",
+    "CREATE OR REPLACE MACRO _scistack_f8(b) AS list_reverse(list_transform("
+    "regexp_extract_all(reverse(hex(b)), '.{16}'), lambda w: _scistack_f8_digits(w)))",
+)
+
+#: The list of a float64 array: its format-1 column, or its bytes in ``_arrays`` (the
+#: view joins them as ``_a``).
+_ARRAY_EXPRESSION = "COALESCE(value_arr, _scistack_f8(_a.data))"
 
 #: A float64 array's shape ("2,3" in ``_records.shape``) as a list of integers.
-_SHAPE_EXPRESSION = ("CASE WHEN kind = 'array:f8' THEN CASE WHEN shape = '' THEN "
-                     "CAST([] AS BIGINT[]) ELSE CAST(string_split(shape, ',') AS BIGINT[]) END "
-                     "END AS value_shape")
+_SHAPE_EXPRESSION = ("CASE WHEN latest.kind = 'array:f8' THEN CASE WHEN latest.shape = '' "
+                     "THEN CAST([] AS BIGINT[]) ELSE CAST(string_split(latest.shape, ',') AS "
+                     "BIGINT[]) END END AS value_shape")
 
 
 def _value_expression(kinds: set) -> str | None:
@@ -108,13 +138,13 @@ def _value_expression(kinds: set) -> str | None:
     if kinds == {"str"}:
         return "value_txt"
     if kinds == {"array:f8"}:
-        return "value_arr"
+        return _ARRAY_EXPRESSION
     if kinds == {"frame"}:
         return None
     if kinds == {"wire"}:
         return "value_txt"
-    return ("COALESCE(CAST(value_num AS VARCHAR), CAST(value_int AS VARCHAR), value_txt, "
-            "CAST(value_arr AS VARCHAR))")
+    arrays = f", CAST({_ARRAY_EXPRESSION} AS VARCHAR)" if "array:f8" in kinds else ""
+    return f"COALESCE(CAST(value_num AS VARCHAR), CAST(value_int AS VARCHAR), value_txt{arrays})"
 
 
 def view_signature(shape: ViewShape, schema_keys: Sequence[str],
@@ -161,10 +191,13 @@ def view_sql(shape: ViewShape, schema_keys: Sequence[str],
         body = (f"SELECT {selected} FROM latest JOIN {quote_identifier(rows_table(variable))} f "
                 f"ON f.{ROW_RECORD} = latest.record_id ORDER BY {order}, f.{ROW_POSITION}")
     else:
-        shape_column = [_SHAPE_EXPRESSION] if "array:f8" in shape.kinds else []
-        selected = ", ".join(columns + [f"{value} AS value", *shape_column, "version",
-                                        "record_id"])
-        body = f"SELECT {selected} FROM latest ORDER BY {order}"
+        arrays = "array:f8" in shape.kinds
+        shape_column = [_SHAPE_EXPRESSION] if arrays else []
+        selected = ", ".join(columns + [f"{value} AS value", *shape_column, "latest.version",
+                                        "latest.record_id"])
+        joined = (" LEFT JOIN _arrays _a ON _a.array_id = latest.value_array_id"
+                  if arrays else "")
+        body = f"SELECT {selected} FROM latest{joined} ORDER BY {order}"
     return (f"CREATE OR REPLACE VIEW {quote_identifier(variable)} AS "
             f"WITH latest AS ({latest}) {body}")
 

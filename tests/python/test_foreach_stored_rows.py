@@ -76,11 +76,14 @@ def pipeline(db: Database) -> None:
 
 
 def stored_rows(db: Database) -> dict[str, list[str]]:
-    """The pipeline's rows as text, in a fixed order, without times, run ids and hosts."""
+    """The pipeline's rows as text, in a fixed order, without times, run ids and hosts
+    (an array as its list of floats, wherever the storage format keeps its bytes)."""
     records = db.cx.execute(
         "SELECT record_id, variable, address, version, subject, session, kind, content_hash, "
-        "value_num, value_int, value_txt, value_arr, shape, payload, cache_key, lineage, "
-        "output_index FROM _records ORDER BY variable, address, version").fetchall()
+        "value_num, value_int, value_txt, COALESCE(value_arr, _scistack_f8(a.data)), shape, "
+        "payload, cache_key, lineage, output_index FROM _records "
+        "LEFT JOIN _arrays a ON a.array_id = _records.value_array_id "
+        "ORDER BY variable, address, version").fetchall()
     runs = db.cx.execute(
         "SELECT function, language, status, n_combos, n_done, n_cached, n_skipped, n_failed, "
         "options FROM _runs ORDER BY started_at").fetchall()

@@ -69,6 +69,9 @@ def _example_database(tmp_path: pathlib.Path) -> pathlib.Path:
     db = scidb.configure_database(path, ["subject", "session", "trial"])
     Label.save("left", subject=1, session="pre", trial=1)
     Samples.save(np.arange(4.0), subject=1, session="pre", trial=1)
+    # stored as raw bytes, shown as a list by a macro the older client runs too
+    Samples.save(np.array([-0.0, 5e-324, -np.inf, np.nan, 0.1, 1.7976931348623157e308]),
+                 subject=2, session="pre", trial=1)
     Steps.save(pd.DataFrame({"t": [0.0, 0.5], "foot": ["L", "R"]}), subject=1, session="pre",
                trial=1)
     scidb.close(db)

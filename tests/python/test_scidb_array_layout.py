@@ -1,0 +1,186 @@
+"""Where float64 arrays are stored: their raw bytes in ``_arrays`` (format 2), shown as
+``DOUBLE[]`` by the views; files of format 1 (arrays in ``_records.value_arr``) are read as
+they are and upgraded when opened read-write."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+import scidb
+from scidb import BaseVariable
+from scistack_engine.connection import STORAGE_COMPATIBILITY
+from scistack_engine.errors import DatabaseError
+from scistack_engine.hashing import content_hash
+from scistack_engine.runlog import create_runlog_tables
+
+
+class Trace(BaseVariable):
+    pass
+
+
+class Gain(BaseVariable):
+    pass
+
+
+#: Values whose bit patterns a decoder gets wrong first: zeros of both signs, subnormals,
+#: the extremes, infinities, NaN, and numbers with long mantissas.
+_AWKWARD = np.array([0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+                     -np.inf, np.inf, np.nan, 0.1, -1 / 3, 12345.678, 2.0**-1000])
+
+
+def _stored_arrays(path) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT r.address, r.value_arr IS NULL, a.data FROM _records r "
+                           "JOIN _arrays a ON a.array_id = r.value_array_id "
+                           "ORDER BY a.array_id").fetchall()
+    finally:
+        con.close()
+
+
+def test_an_array_is_a_row_of_raw_bytes_and_its_view_shows_every_element(scidb_db):
+    Trace.save(_AWKWARD, subject=1, session="a")
+    Trace.save(np.arange(6.0).reshape(2, 3), subject=2, session="a")
+    [(value, shape)] = scidb_db.con.execute(
+        "SELECT value, value_shape FROM Trace WHERE subject = 1").fetchall()
+    shown = np.array(value, dtype=np.float64)
+    assert np.array_equal(shown, _AWKWARD, equal_nan=True)
+    assert np.array_equal(np.signbit(shown), np.signbit(_AWKWARD)) and shape == [13]
+    assert scidb_db.con.execute("SELECT value, value_shape FROM Trace WHERE subject = 2"
+                                ).fetchall() == [([0.0, 1.0, 2.0, 3.0, 4.0, 5.0], [2, 3])]
+    loaded = Trace.load(subject=1, session="a").data
+    assert loaded.dtype == np.float64 and np.array_equal(loaded, _AWKWARD, equal_nan=True)
+    scidb.close(scidb_db)
+    rows = _stored_arrays(scidb_db.path)
+    assert [(empty, bytes(data)) for _, empty, data in rows] == [
+        (True, _AWKWARD.astype("<f8").tobytes()), (True, np.arange(6.0).tobytes())]
+
+
+def test_array_ids_grow_across_batches_and_reopens(scidb_db):
+    Trace.save(np.zeros(2), subject=9, session="a")
+    frame = pd.DataFrame({"subject": [0, 1, 2], "session": "a",
+                          "signal": [np.full(3, float(s)) for s in range(3)]})
+    Trace.save_from_dataframe(frame, "signal", ["subject", "session"])  # one bulk insert
+    scidb.close(scidb_db)
+    db = scidb.configure_database(scidb_db.path, ["subject", "session"])
+    Trace.save(np.ones(4), subject=10, session="a")
+    loaded = {s: Trace.load(subject=s, session="a").data.tolist() for s in (0, 1, 2, 9, 10)}
+    assert loaded == {0: [0.0] * 3, 1: [1.0] * 3, 2: [2.0] * 3, 9: [0.0, 0.0], 10: [1.0] * 4}
+    ids = [row[0] for row in db.con.execute("SELECT array_id FROM _arrays").fetchall()]
+    assert len(ids) == len(set(ids)) == 5
+    scidb.close(db)
+
+
+# ---------------------------------------------------------------- files of format 1
+
+#: ``_records`` as format 1 created it.
+_FORMAT_1_RECORDS = (
+    "CREATE TABLE _records (record_id VARCHAR PRIMARY KEY, variable VARCHAR NOT NULL, "
+    "address VARCHAR NOT NULL, version INTEGER NOT NULL, subject VARCHAR, session VARCHAR, "
+    "kind VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, value_num DOUBLE, "
+    "value_int BIGINT, value_txt VARCHAR, value_arr DOUBLE[], shape VARCHAR, "
+    "payload BLOB, cache_key VARCHAR, lineage VARCHAR, output_index SMALLINT, "
+    "created_at TIMESTAMPTZ NOT NULL)")
+
+
+def _format_1_file(path) -> dict:
+    """A database as SciStack wrote it with format 1: two arrays of Trace in ``value_arr``,
+    a float of Gain, their views; returns the arrays by subject."""
+    arrays = {1: np.arange(6.0).reshape(2, 3), 2: _AWKWARD}
+    con = duckdb.connect(str(path), config={"storage_compatibility_version":
+                                            STORAGE_COMPATIBILITY})
+    con.execute("CREATE TABLE _scistack (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO _scistack VALUES ('schema_keys', '[\"subject\", \"session\"]'), "
+                "('format_version', '1'), ('display_text', '1')")
+    con.execute("CREATE TABLE _variables (name VARCHAR PRIMARY KEY, created_at TIMESTAMPTZ, "
+                "view_signature VARCHAR, frame_columns VARCHAR)")
+    con.execute(_FORMAT_1_RECORDS)
+    create_runlog_tables(con)
+    rows = [("Trace", subject, "array:f8", content_hash(value), None, value.reshape(-1).tolist(),
+             ",".join(map(str, value.shape))) for subject, value in arrays.items()]
+    rows.append(("Gain", 1, "float", content_hash(2.5), 2.5, None, None))
+    for variable, subject, kind, digest, num, arr, shape in rows:
+        address = json.dumps({"session": "a", "subject": subject}, separators=(",", ":"),
+                             sort_keys=True)
+        record_id = hashlib.sha256(
+            f"{variable}\x00{address}\x001\x00{digest}".encode()).hexdigest()[:20]
+        con.execute("INSERT INTO _records (record_id, variable, address, version, subject, "
+                    "session, kind, content_hash, value_num, value_arr, shape, created_at) "
+                    "VALUES (?, ?, ?, 1, ?, 'a', ?, ?, ?, ?, ?, now())",
+                    [record_id, variable, address, str(subject), kind, digest, num, arr, shape])
+    for variable, kind, value in (("Trace", "array:f8", "value_arr"),
+                                  ("Gain", "float", "value_num")):
+        con.execute(f"CREATE VIEW {variable} AS SELECT CAST(subject AS BIGINT) AS subject, "
+                    f"session, {value} AS value, version, record_id FROM _records "
+                    f"WHERE variable = '{variable}'")
+        signature = json.dumps({"format": 2, "frame": [], "keys": {"session": ["str"],
+                                "subject": ["int"]}, "kinds": [kind],
+                                "schema": ["subject", "session"]}, sort_keys=True)
+        con.execute("INSERT INTO _variables VALUES (?, now(), ?, '[]')", [variable, signature])
+    con.close()
+    return arrays
+
+
+def _layout(path) -> tuple[str, list[str]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        [(version,)] = con.execute(
+            "SELECT value FROM _scistack WHERE key = 'format_version'").fetchall()
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_name = '_arrays'").fetchall()]
+        return version, tables
+    finally:
+        con.close()
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+def test_a_format_1_file_opened_read_only_is_read_as_it_is(scidb_path, scidb_unconfigured):
+    arrays = _format_1_file(scidb_path)
+    db = scidb.configure_database(scidb_path, ["subject", "session"], read_only=True)
+    for subject, value in arrays.items():
+        assert _same(Trace.load(subject=subject, session="a").data, value)
+    assert [_same(v.data, arrays[v.metadata["subject"]]) for v in Trace.load_all()] == [True] * 2
+    assert Gain.load(subject=1, session="a").data == 2.5
+    scidb.close(db)
+    assert _layout(scidb_path) == ("1", [])
+
+
+def test_a_format_1_file_opened_read_write_gains_the_array_table(scidb_path, scidb_unconfigured):
+    arrays = _format_1_file(scidb_path)
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Trace.save(np.array([7.0, 8.0]), subject=3, session="a")
+    Trace.save(arrays[1] + 1, subject=1, session="a")  # version 2 over a format-1 array
+    assert _same(Trace.load(subject=2, session="a").data, arrays[2])
+    assert _same(Trace.load(subject=1, session="a", version=1).data, arrays[1])
+    assert _same(Trace.load(subject=1, session="a").data, arrays[1] + 1)
+    shown = db.con.execute("SELECT subject, value, value_shape, version FROM Trace "
+                           "ORDER BY subject").fetchall()
+    assert [(s, shape, v) for s, _, shape, v in shown] == [(1, [2, 3], 2), (2, [13], 1),
+                                                           (3, [2], 1)]
+    assert shown[0][1] == (arrays[1] + 1).reshape(-1).tolist() and shown[2][1] == [7.0, 8.0]
+    assert np.array_equal(np.array(shown[1][1], dtype=float), _AWKWARD, equal_nan=True)
+    assert db.con.execute("SELECT value FROM Gain").fetchall() == [(2.5,)]
+    scidb.close(db)
+    assert _layout(scidb_path) == ("2", ["_arrays"])
+    assert [empty for _, empty, _ in _stored_arrays(scidb_path)] == [True, True]
+
+
+def test_a_file_of_a_newer_format_is_refused(scidb_path, scidb_unconfigured):
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Gain.save(1.0, subject=1, session="a")
+    scidb.close(db)
+    con = duckdb.connect(str(scidb_path))
+    con.execute("UPDATE _scistack SET value = '3' WHERE key = 'format_version'")
+    con.close()
+    for read_only in (False, True):
+        with pytest.raises(DatabaseError, match="format 3, newer than this SciStack"):
+            scidb.configure_database(scidb_path, ["subject", "session"], read_only=read_only)
