@@ -294,12 +294,10 @@ class BaseVariable(metaclass=VariableMeta):
 
     @classmethod
     def _from_rows(cls, batches: Iterator[RecordRows]) -> Iterator[BaseVariable]:
-        from_db = cls.from_db
         for rows in batches:
-            for meta, record_id, number, digest, stored in zip(
-                    rows.metadata, rows.record_ids, rows.versions, rows.content_hashes,
-                    rows.values):
-                yield cls(from_db(stored), meta, record_id, number, digest)
+            data = [cls.from_db(v) for v in rows.values] if cls._serialises() else rows.values
+            yield from map(cls, data, rows.metadata, rows.record_ids, rows.versions,
+                           rows.content_hashes)
 
     @classmethod
     def _iterate(cls, database: Database, infos: list[RecordInfo]) -> Iterator[BaseVariable]:
