@@ -136,3 +136,16 @@ def test_load_all_iterates_without_the_index_and_allows_loads_between(scidb_db):
         assert other.record_id == item.record_id
         Streamed.save(item.data + 10, subject=item.metadata["subject"], session="post")
     assert len(list(Streamed.load_all(session="post"))) == 3
+
+
+def test_a_column_of_one_scalar_kind_is_rebuilt_as_each_value_would_be():
+    from scistack_engine.payload import from_columns, scalar_column
+
+    nums, ints, txts = [0.5, 2.0], [0, 3], ["a", "b"]
+    for kind in ("float", "int", "bool", "str"):
+        column = scalar_column([kind, kind], nums, ints, txts)
+        each = [from_columns(kind, n, i, t, None, None, None) for n, i, t in zip(nums, ints, txts)]
+        assert column == each and [type(v) for v in column] == [type(v) for v in each]
+    assert scalar_column(["float", "int"], nums, ints, txts) is None  # a mix
+    assert scalar_column(["np:i2", "np:i2"], nums, ints, txts) is None  # not a plain scalar
+    assert scalar_column([], [], [], []) is None
