@@ -118,7 +118,10 @@ def for_each(fn: Callable[..., Any], inputs: Mapping[str, Any] | None = None,
         One row per combination: its metadata, ``status`` (``done``, ``skipped``,
         ``failed``; ``would_run`` in a dry run) and ``reason``; then per output either the
         saved record id (``save=True``) or the returned value (``save=False``).
-        ``result.attrs["run_id"]`` names the run in the ``_runs`` table.
+        ``result.attrs["run_id"]`` names the run in the ``_runs`` table and
+        ``result.attrs["summary"]`` holds its counts. A saving run over more than 100,000
+        combinations has rows for its skipped and failed ones only
+        (``result.attrs["all_rows"]`` is False); every row is in ``_run_combos``.
 
     Notes
     -----

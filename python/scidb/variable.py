@@ -33,7 +33,14 @@ from scistack_engine.errors import UnsupportedValueError
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
 from scistack_engine.provenance import version_history
-from scistack_engine.selection import Selection, Version, select_records, version_selector
+from scistack_engine.selection import (
+    RecordRows,
+    Selection,
+    Version,
+    select_records,
+    stream_records,
+    version_selector,
+)
 from scistack_engine.store import SaveItem
 
 from .database import Database, get_database
@@ -275,11 +282,22 @@ class BaseVariable(metaclass=VariableMeta):
         is an error).
         """
         database = get_database(db)
-        selection = select_records(database, cls.__name__, metadata,
-                                   version_selector(version, version_id), every=True)
+        chosen = version_selector(version, version_id)
+        if not as_df:
+            streamed = stream_records(database, cls.__name__, metadata, chosen)
+            if streamed is not None:
+                return cls._from_rows(streamed)
+        selection = select_records(database, cls.__name__, metadata, chosen, every=True)
         if as_df:
             return _records_frame(cls, database, selection, include_record_id)
         return cls._iterate(database, selection.records)
+
+    @classmethod
+    def _from_rows(cls, batches: Iterator[RecordRows]) -> Iterator[BaseVariable]:
+        for rows in batches:
+            data = [cls.from_db(v) for v in rows.values] if cls._serialises() else rows.values
+            yield from map(cls, data, rows.metadata, rows.record_ids, rows.versions,
+                           rows.content_hashes)
 
     @classmethod
     def _iterate(cls, database: Database, infos: list[RecordInfo]) -> Iterator[BaseVariable]:

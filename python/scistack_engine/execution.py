@@ -13,7 +13,10 @@ only what was not committed and a rerun finds every committed output in place;
 combination reached (its metadata, status, reason and the record id of each output, or the
 value itself when nothing is saved; kept in columns while the run goes), the run summary
 and the notes to show the user. A run that stops early (interrupted, or stopped by an
-error) has rows for the combinations planned by then.
+error) has rows for the combinations planned by then. A logged run whose grid has more
+than :data:`RESULT_ROWS` combinations keeps rows only for its skipped and failed ones (at
+most that many): the run log has a row for every combination, the summary counts them, and
+the result's memory stays bounded however large the grid.
 """
 
 from __future__ import annotations
@@ -35,10 +38,17 @@ from .planner import Combo, Plan, combo_lineage, load_batch, make_plan
 from .runlog import ComboOutcome, RunLog
 from .store import Database, ReadOnlyError, SaveItem
 
-__all__ = ["ForEachRun", "OutputsError", "NOTED_PROBLEMS"]
+__all__ = ["ForEachRun", "OutputsError", "NOTED_PROBLEMS", "RESULT_ROWS"]
 
 #: Skipped or failed combinations named one by one in a run's notes; the rest are counted.
 NOTED_PROBLEMS = 20
+
+#: A logged run of a larger grid has result rows for its skipped and failed combinations
+#: only, at most this many (see the module docstring).
+RESULT_ROWS = 100_000
+
+#: The outcomes a run's summary counts.
+_COUNTED = ("done", "cached", "skipped", "failed", "would_run")
 
 
 class OutputsError(ScistackError, ValueError):
@@ -84,7 +94,8 @@ class ForEachRun:
         self._todo: deque[Combo] = deque()
         self._handed: dict[int, Combo] = {}
         self._handed_out = 0
-        self._result = _Columns([*self.plan.keys, "status", "reason", *self.outputs])
+        self._result = _Rows([*self.plan.keys, "status", "reason", *self.outputs],
+                             every=not self.save or self.plan.grid_size <= RESULT_ROWS)
         first = next(self._blocks, [])  # a bad filter or path template fails before the log
         self.log: RunLog | None = None
         if self.save:
@@ -155,7 +166,7 @@ class ForEachRun:
             elif self.save:
                 ran.append((combo, outcome, values))
             else:
-                self._result.update(combo.index, zip(self.outputs, values))
+                self._result.set_outputs(combo.index, zip(self.outputs, values))
         record_ids: dict[int, list[str]] = {}
         if self.save:
             with self.db.transaction():
@@ -168,10 +179,10 @@ class ForEachRun:
                                  o.failure.stack if o.failure else None, o.place)
                     for c, o in zip(combos, outcomes)])
         for combo, outcome in zip(combos, outcomes):
-            self._result.update(combo.index, [
-                ("status", "failed" if outcome.failure else "done"),
-                ("reason", outcome.failure.text if outcome.failure else None),
-                *zip(self.outputs, record_ids.get(combo.index, []))])
+            self._result.finish_row(combo.index, combo.metadata,
+                                    "failed" if outcome.failure else "done",
+                                    outcome.failure.text if outcome.failure else None,
+                                    zip(self.outputs, record_ids.get(combo.index, [])))
         return refused
 
     def _save_outputs(self, ran: list[tuple[Combo, Outcome, list[Any]]],
@@ -240,20 +251,21 @@ class ForEachRun:
             pass
         if self.log:
             with self.db.transaction():
-                self.log.finish(status, self._result.rows)
-        statuses = self._result.column("status")
-        tally = Counter(statuses)
-        counts = {s: tally[s] for s in ("done", "cached", "skipped", "failed", "would_run")}
+                self.log.finish(status, self._result.reached)
+        counts = {s: self._result.counts[s] for s in _COUNTED}
         summary = {"run_id": self.run_id, "function": self.function, "status": status,
-                   "combos": len(statuses), **counts,
+                   "combos": self._result.reached, **counts,
                    "seconds": round(time.perf_counter() - self.started, 6)}
         headline = f"for_each({self.function}): {counts_line(counts) or 'nothing to do'}"
-        return RunResult(self.table(), summary, headline, self._notes())
+        table = self.table()
+        table.attrs["summary"] = summary
+        table.attrs["all_rows"] = self._result.every
+        return RunResult(table, summary, headline, self._notes())
 
     def interrupted_note(self) -> str:
-        statuses = self._result.column("status")
-        saved = sum(1 for status in statuses if status in ("done", "cached"))
-        total = len(statuses) + (self.plan.grid_size - self.plan.formed if self._blocks else 0)
+        saved = self._result.counts["done"] + self._result.counts["cached"]
+        total = self._result.reached + (
+            self.plan.grid_size - self.plan.formed if self._blocks else 0)
         if not self.save:
             return f"{saved} of {total} combinations ran; nothing was saved (save=False)"
         return f"{saved} of {total} combinations saved; run again to continue"
@@ -261,7 +273,8 @@ class ForEachRun:
     # ------------------------------------------------------------------ the result
 
     def table(self) -> pd.DataFrame:
-        """The result so far: one row per combination planned, in plan order."""
+        """The result so far: one row per combination planned (or, in a large logged run,
+        per skipped or failed one), in plan order."""
         frame = pd.DataFrame({name: self._result.column(name) for name in self._result.names},
                              columns=self._result.names)
         frame.attrs["run_id"] = self.run_id
@@ -269,7 +282,7 @@ class ForEachRun:
 
     def column(self, name: str) -> list[Any]:
         """One column of the result so far (a metadata key, ``status``, ``reason`` or an
-        output), one value per combination planned."""
+        output), one value per row of :meth:`table`."""
         return self._result.column(name)
 
     def _planned_row(self, combo: Combo) -> list[tuple[str, Any]]:
@@ -303,7 +316,7 @@ class ForEachRun:
                     else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
                     for c in block if c.status != "run"])
         for combo in block:
-            self._result.append(self._planned_row(combo))
+            self._result.add(combo.index, self._planned_row(combo))
             if combo.status == "run" and not self.dry_run:
                 self._todo.append(combo)
 
@@ -316,9 +329,10 @@ class ForEachRun:
                  f"{describe_metadata({k: self._result.column(k)[i] for k in keys})}: "
                  f"{self._result.column('reason')[i]}"
                  for i in problems[:NOTED_PROBLEMS]]
-        if len(problems) > NOTED_PROBLEMS:
+        more = self._result.counts["skipped"] + self._result.counts["failed"] - len(notes)
+        if more > 0:
             where = "the run log, _run_combos" if self.log else "the result's reason column"
-            notes.append(f"... and {len(problems) - NOTED_PROBLEMS} more (see {where})")
+            notes.append(f"... and {more} more (see {where})")
         return notes
 
     # ------------------------------------------------------------------ helpers
@@ -368,30 +382,74 @@ class ForEachRun:
             combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
 
 
-class _Columns:
-    """A run's result while it goes: one list per column, a value per combination (a
-    combination's number is its row), so a row costs a pointer per column."""
+class _Rows:
+    """A run's result while it goes: the count of each status, and the rows, kept as one
+    list per column (a row costs a pointer per column).
 
-    def __init__(self, names: Sequence[str]) -> None:
+    With ``every``, each combination planned has a row, its number being its row. Without,
+    only skipped and failed combinations get one (at most :data:`RESULT_ROWS`), put in plan
+    order when read; the others are only counted.
+    """
+
+    def __init__(self, names: Sequence[str], every: bool) -> None:
         self.names = list(dict.fromkeys(names))
+        self.every = every
+        self.counts: Counter[str] = Counter()
+        self.reached = 0  # combinations planned
         self._data: dict[str, list[Any]] = {name: [] for name in self.names}
+        self._combos: list[int] = []  # without ``every``: each row's combination
+        self._sorted = True
 
-    @property
-    def rows(self) -> int:
-        return len(self._data["status"])
+    def add(self, index: int, cells: Sequence[tuple[str, Any]]) -> None:
+        """A planned combination (``cells`` include its ``status``)."""
+        self.reached += 1
+        status = dict(cells)["status"]
+        self.counts[status] += 1
+        if self.every or status == "skipped":
+            self._append(index, cells)
 
-    def append(self, cells: Iterable[tuple[str, Any]]) -> None:
-        """A new row: the cells given, None elsewhere."""
-        for column in self._data.values():
-            column.append(None)
-        self.update(self.rows - 1, cells)
+    def finish_row(self, index: int, metadata: Mapping[str, Any], status: str,
+                   reason: str | None, outputs: Iterable[tuple[str, Any]]) -> None:
+        """A combination that ran (planned with status ``run``) ended with ``status``."""
+        self.counts["run"] -= 1
+        self.counts[status] += 1
+        cells = [("status", status), ("reason", reason), *outputs]
+        if self.every:
+            self.set_outputs(index, cells)
+        elif status == "failed":
+            self._append(index, [*metadata.items(), *cells])
 
-    def update(self, row: int, cells: Iterable[tuple[str, Any]]) -> None:
+    def set_outputs(self, index: int, cells: Iterable[tuple[str, Any]]) -> None:
+        """Set cells of a combination's row (with ``every`` only)."""
         for name, value in cells:
-            self._data[name][row] = value
+            self._data[name][index] = value
 
     def column(self, name: str) -> list[Any]:
+        self._trim()
         return self._data[name]
+
+    def _append(self, index: int, cells: Iterable[tuple[str, Any]]) -> None:
+        if not self.every:
+            self._sorted = self._sorted and (not self._combos or self._combos[-1] < index)
+            self._combos.append(index)
+        for column in self._data.values():
+            column.append(None)
+        row = len(self._data["status"]) - 1
+        for name, value in cells:
+            self._data[name][row] = value
+        if len(self._combos) >= 2 * RESULT_ROWS:
+            self._trim()
+
+    def _trim(self) -> None:
+        """Put the rows in plan order and keep the first :data:`RESULT_ROWS` (a failed
+        combination may come after skipped ones planned later)."""
+        if self.every or (self._sorted and len(self._combos) <= RESULT_ROWS):
+            return
+        order = sorted(range(len(self._combos)), key=self._combos.__getitem__)[:RESULT_ROWS]
+        self._combos = [self._combos[i] for i in order]
+        for key, column in self._data.items():
+            self._data[key] = [column[i] for i in order]
+        self._sorted = True
 
 
 def _drop_unstorable(items: list[SaveItem], owners: list[tuple[int, Outcome]]

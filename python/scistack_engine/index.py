@@ -152,6 +152,8 @@ class VariableIndex:
             matched.append(hits)
         matched.sort(key=len)  # intersect from the smallest set; the posting sets are not copied
         candidates = matched[0].intersection(*matched[1:]) if len(matched) > 1 else matched[0]
+        if len(candidates) == 1:  # one address (a for_each input): no sort key is made or kept
+            return [self.addresses[a] for a in candidates]
         # a canonical order (by metadata values), the same in every process
         return [self.addresses[a] for a in sorted(candidates, key=self._sort_key_of)]
 

@@ -47,6 +47,7 @@ from .codec import decode, encode
 from .hashing import content_hash, scalar_hashes
 
 __all__ = ["StoredValue", "StoredColumns", "to_stored", "stored_columns", "from_columns",
+           "scalar_column",
            "display_text", "DISPLAY_LIMIT", "FLOAT_KINDS", "INT_KINDS", "BOOL_KINDS"]
 
 #: Longest JSON text kept for a value in ``value_txt`` (characters).
@@ -217,6 +218,21 @@ def _jsonable(value: Any, budget: list[int]) -> Any:
     if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
         return value.isoformat()
     return str(value)
+
+
+def scalar_column(kinds: list[str], nums: list[Any], ints: list[Any],
+                  txts: list[Any]) -> list[Any] | None:
+    """The values of records stored as ``float``, ``int``, ``bool`` or ``str`` (all of one
+    of these kinds), rebuilt at once as :func:`from_columns` rebuilds each; None for any
+    other kinds or a mix of kinds."""
+    first = kinds[0] if kinds else None
+    if first not in ("float", "int", "bool", "str") or kinds.count(first) != len(kinds):
+        return None
+    if first == "float":
+        return nums
+    if first == "int":
+        return ints
+    return [bool(i) for i in ints] if first == "bool" else txts
 
 
 def from_columns(kind: str, num: float | None, int_: int | None, txt: str | None,

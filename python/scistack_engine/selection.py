@@ -23,6 +23,10 @@ methods in MATLAB — asks :func:`select_records` and only renders its answer, a
 * **Nothing found** is a :class:`~scistack_engine.errors.NotFoundError` that names the
   values that exist; with ``every=True`` (``load_all``) it is an empty selection, though
   a variable with no records at all is still an error.
+* **Streamed** (:func:`stream_records`, ``load_all`` iterated): the same records in the
+  same order, read from DuckDB a batch at a time without the variable's index, when the
+  order of its key columns is the index's order (every key a schema key of one type, which
+  every record has or none has) and no lineage constant or record id is asked for.
 * **Columns** of a table of the selection (``load_all(as_df=True)``): the schema keys in
   schema order, then every other metadata key in order of first appearance, leaving out
   a key no selected record has (all schema keys when nothing was selected); with
@@ -31,17 +35,28 @@ methods in MATLAB — asks :func:`select_records` and only renders its answer, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .errors import MetadataError, NotFoundError, UnknownVariableError
 from .hashing import content_hash
 from .index import RecordInfo
-from .metadata import MetaValue, describe_metadata, is_many
-from .store import Database
+from .metadata import MetaValue, describe_metadata, is_many, normalize_query
+from .store import Database, _display
+from .views import _literal, quote_identifier
 
-__all__ = ["Selection", "Version", "select_records", "version_selector"]
+__all__ = ["Selection", "Version", "RecordRows", "select_records", "stream_records",
+           "version_selector", "STREAM_BATCH"]
+
+#: Records a streamed load reads from DuckDB at a time.
+STREAM_BATCH = 4096
+
+#: The SQL type a schema-key column is read as, by the one type its values have.
+_KEY_CASTS = {"int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "str": "VARCHAR"}
 
 #: Which versions a load means: None/"latest", a number, several numbers, "all", or a
 #: record id.
@@ -78,6 +93,119 @@ class Selection:
         if include_record_id:
             columns["record_id"] = [info.record_id for info in self.records]
         return columns
+
+
+@dataclass(frozen=True)
+class RecordRows:
+    """A batch of streamed records, one entry per record in each list."""
+
+    metadata: list[dict[str, MetaValue]]
+    record_ids: list[str]
+    versions: list[int]
+    content_hashes: list[str]
+    values: list[Any]
+
+
+def stream_records(db: Database, variable: str, metadata: Mapping[str, Any],
+                   version: Version = None) -> Iterator[RecordRows] | None:
+    """The records ``select_records(..., every=True)`` selects, in its order, read from
+    DuckDB :data:`STREAM_BATCH` at a time without building the variable's index.
+
+    None when the request needs the index: a variable without records or view, a key
+    outside the schema, of several types, or that some records have and others lack (the
+    index's order is then not the key columns'), a lineage constant, or a record id.
+    Records stored in that order already (saved in it, one version each) are read as they
+    lie; others are sorted by DuckDB, which then holds the selection while it is read.
+    """
+    shape = _streamable_keys(db, variable)
+    if shape is None or any(k not in shape[0] for k in metadata) or (
+            isinstance(version, str) and version not in ("latest", "all")):
+        return None
+    keys, newest = shape
+    where: list[str] = ["variable = ?"]
+    params: list[Any] = [variable]
+    for key, options in normalize_query(metadata).items():
+        texts = [_display(o) for o in options if type(o).__name__ == keys[key][0]]
+        if not texts:
+            return iter(())
+        where.append(f"{quote_identifier(key)} IN ({', '.join('?' * len(texts))})")
+        params += texts
+    if isinstance(version, int):
+        where.append("version = ?")
+        params.append(version)
+    elif version not in (None, "latest", "all"):
+        numbers = [int(v) for v in version]  # type: ignore[union-attr]
+        if not numbers:
+            return iter(())
+        where.append(f"version IN ({', '.join('?' * len(numbers))})")
+        params += numbers
+    names = [k for k in db.schema_keys if k in keys]
+    typed = [f"CAST({quote_identifier(k)} AS {keys[k][1]})" for k in names]
+    # the metadata as one struct column, keys in name order (as a record's address has them)
+    fields = ", ".join(f"{_literal(k)}: {t}" for k, t in sorted(zip(names, typed)))
+    latest = version in (None, "latest") and newest > 1
+    order = [*typed, "version"]
+    sort = latest or not _stored_in_order(db, variable, order)
+    sql = (f"SELECT record_id, version, content_hash, kind, value_num, value_int, value_txt, "
+           f"value_arr, shape, payload, {f'{{{fields}}}' if names else 'NULL'} AS metadata "
+           f"FROM _records WHERE {' AND '.join(where)}"
+           + (" QUALIFY version = max(version) OVER (PARTITION BY address)" if latest else "")
+           + (f" ORDER BY {', '.join(order)}" if sort else ""))
+    return _rows(db.record_batches(sql, params, STREAM_BATCH), bool(names))
+
+
+def _rows(batches: Iterator[tuple[Any, dict[str, Any]]], keyed: bool) -> Iterator[RecordRows]:
+    for batch, values in batches:
+        ids = batch.column("record_id").to_pylist()
+        yield RecordRows(batch.column("metadata").to_pylist() if keyed else [{} for _ in ids],
+                         ids, batch.column("version").to_pylist(),
+                         batch.column("content_hash").to_pylist(), [values[i] for i in ids])
+
+
+def _streamable_keys(db: Database, variable: str
+                     ) -> tuple[dict[str, tuple[str, str]], int] | None:
+    """Each metadata key of ``variable``'s records with its type name and SQL type, when
+    ordering by the key columns gives the index's order (see :func:`stream_records`), and
+    the highest version number."""
+    cx = db.cx
+    rows = cx.execute("SELECT view_signature FROM _variables WHERE name = ?",
+                      [variable]).fetchall()
+    if not rows or not rows[0][0]:
+        return None
+    keys: dict[str, tuple[str, str]] = {}
+    for key, types in json.loads(rows[0][0]).get("keys", {}).items():
+        if key not in db.schema_keys or len(types) != 1 or types[0] not in _KEY_CASTS:
+            return None
+        keys[key] = (types[0], _KEY_CASTS[types[0]])
+    counts = cx.execute(
+        "SELECT " + ", ".join(["max(version)", "count(*)",
+                               *(f"count({quote_identifier(k)})" for k in keys)])
+        + " FROM _records WHERE variable = ?", [variable]).fetchall()[0]
+    if not counts[1] or any(c != counts[1] for c in counts[2:]):
+        return None
+    return keys, counts[0]
+
+
+def _stored_in_order(db: Database, variable: str, order: list[str]) -> bool:
+    """True when ``variable``'s records lie in the table strictly ascending by the
+    ``order`` expressions (read a batch at a time; DuckDB keeps a table's insertion order
+    in a plain scan)."""
+    sql = f"SELECT {', '.join(order)} FROM _records WHERE variable = ?"
+    last: list[Any] | None = None
+    for batch, _ in db.record_batches(sql, [variable], 1 << 16, values=False):
+        columns = [c.to_numpy(zero_copy_only=False) for c in batch.columns]
+        if last is not None:
+            columns = [np.concatenate([[v], c]) for v, c in zip(last, columns)]
+        greater = np.zeros(len(columns[0]) - 1, dtype=bool)
+        equal = ~greater
+        for column in columns:  # row i + 1 after row i: greater at the first key that differs
+            before, after = column[:-1], column[1:]
+            greater |= equal & (after > before)
+            equal &= after == before
+        if not greater.all():
+            return False
+        last = [c[-1] for c in columns]
+    return True
 
 
 def version_selector(version: Any = None, version_id: Any = None) -> Version:

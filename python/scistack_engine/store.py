@@ -78,6 +78,7 @@ from .payload import (
     StoredValue,
     display_text,
     from_columns,
+    scalar_column,
     stored_columns,
     to_stored,
 )
@@ -1105,6 +1106,28 @@ class Database:
                                                  offset=start)
         return arrays
 
+    def record_batches(self, sql: str, params: Sequence[Any], rows: int, *, values: bool = True
+                       ) -> Iterator[tuple[pa.RecordBatch, dict[str, Any]]]:
+        """The rows of ``sql`` (a query of ``_records``; with ``values``, one selecting
+        ``record_id`` and the value columns, among others) ``rows`` at a time as Arrow
+        batches, each with its records' values by record id (none without ``values``).
+        Read on a cursor of its own, so other queries may run between batches; it never
+        holds more than a batch."""
+        with self._storage_faults():
+            cursor = self.cx.cursor()
+        try:
+            with self._storage_faults():
+                reader = cursor.sql(sql, params=list(params)).to_arrow_reader(rows)
+            while True:
+                with self._storage_faults():
+                    batch = next(reader, None)
+                if batch is None:
+                    return
+                yield batch, (_values_from_arrow(pa.Table.from_batches([batch]), wire=False)
+                              if values else {})
+        finally:
+            cursor.close()
+
     def lineage_of(self, record_ids: Sequence[str]) -> dict[str, dict[str, Any] | None]:
         """The stored lineage (a dict, or None) of each record, read with one query."""
         if not record_ids:
@@ -1219,6 +1242,10 @@ def _values_from_arrow(table: pa.Table, arrays: Mapping[int, np.ndarray],
     ints = columns["value_int"].to_pylist()
     txts = columns["value_txt"].to_pylist()
     shapes = columns["shape"].to_pylist()
+    if not wire:
+        scalars = scalar_column(kinds, nums, ints, txts)
+        if scalars is not None:
+            return dict(zip(ids, scalars))
     payloads = columns["payload"]
     arr_col = columns["value_arr"]
     array_ids = columns["value_array_id"].to_pylist()

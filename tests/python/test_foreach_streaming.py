@@ -128,3 +128,43 @@ def test_a_filter_that_cannot_be_planned_logs_no_run(scidb_db):
         for_each(double, inputs={"x": Signal}, outputs=[Doubled], subject=[1], session=["a"],
                  where=scidb.Sql("no_such_column > 1"), progress=False)
     assert scidb_db.con.sql("SELECT count(*) FROM _runs").fetchall() == [(0,)]
+
+
+def test_a_large_logged_run_keeps_rows_for_its_problems_only(scidb_db, monkeypatch):
+    import scistack_engine.execution as execution
+
+    _grid()
+
+    @lineage_fcn
+    def fails_on_two(x):
+        if x == 2.0:
+            raise ValueError("two")
+        return x
+
+    def run(**options):
+        return for_each(fails_on_two, inputs={"x": Signal}, outputs=[Doubled],
+                        subject=list(range(1, 8)), session=["a", "b", "c"], progress=False,
+                        force=True, **options)
+
+    full = run()
+    monkeypatch.setattr(execution, "RESULT_ROWS", 5)  # a grid of 21 is now large
+    monkeypatch.setattr(planner, "PLAN_BLOCK", 4)
+    large = run()
+    assert full.attrs["all_rows"] and not large.attrs["all_rows"]
+    assert large.attrs["summary"]["combos"] == full.attrs["summary"]["combos"] == 21
+    for key in ("done", "skipped", "failed"):
+        assert large.attrs["summary"][key] == full.attrs["summary"][key]
+    problems = full[full["status"].isin(["skipped", "failed"])].reset_index(drop=True)
+    assert len(problems) > 5 and "failed" in problems["status"].iloc[:5].tolist()
+    # the first RESULT_ROWS problems, in plan order, as in the full table
+    columns = ["subject", "session", "status", "reason"]
+    assert list(large.columns) == list(full.columns)
+    assert (large[columns].values.tolist() == problems[columns].iloc[:5].values.tolist())
+    assert large["Doubled"].isna().all()
+    # the run log still has a row per combination
+    logged = scidb_db.con.sql("SELECT count(*) FROM _run_combos WHERE run_id = ?",
+                              params=[large.attrs["run_id"]]).fetchall()[0][0]
+    assert logged == 21
+    # nothing logged: every row is kept, whatever the grid (the values are only there)
+    unsaved = run(save=False)
+    assert unsaved.attrs["all_rows"] and len(unsaved) == 21

@@ -62,7 +62,9 @@ function [result, info] = for_each(fn, inputs, outputs, varargin)
 %   'failed', 'cached'; 'would_run' in a dry run), reason, and one column per output with
 %   the saved record id (with 'save', false: the returned value). It is a table in MATLAB
 %   and a struct of N-by-1 columns in GNU Octave. [RESULT, INFO] = scidb.for_each(...)
-%   also returns INFO: run_id (the run in _runs), counts by status and seconds.
+%   also returns INFO: run_id (the run in _runs), counts by status and seconds. A
+%   saving run over more than 100,000 combinations returns rows for its skipped and
+%   failed combinations only; every row is in _run_combos.
 %
 %   Example:
 %     scidb.configure_database('experiment.duckdb', {'subject', 'session'});
