@@ -146,8 +146,8 @@ def stream_records(db: Database, variable: str, metadata: Mapping[str, Any],
     latest = version in (None, "latest") and newest > 1
     order = [*typed, "version"]
     sort = latest or not _stored_in_order(db, variable, order)
-    sql = (f"SELECT record_id, version, content_hash, kind, value_num, value_int, value_txt, "
-           f"value_arr, shape, payload, {f'{{{fields}}}' if names else 'NULL'} AS metadata "
+    sql = (f"SELECT record_id, version, content_hash, {db.value_columns}, "
+           f"{f'{{{fields}}}' if names else 'NULL'} AS metadata "
            f"FROM _records WHERE {' AND '.join(where)}"
            + (" QUALIFY version = max(version) OVER (PARTITION BY address)" if latest else "")
            + (f" ORDER BY {', '.join(order)}" if sort else ""))

@@ -1061,20 +1061,21 @@ class Database:
         con = self.cx
         if len(records) == 1:  # one array: a point query, no join
             table = con.sql(
-                f"SELECT record_id, {self._value_select} FROM _records WHERE record_id = $id",
+                f"SELECT record_id, {self.value_columns} FROM _records WHERE record_id = $id",
                 params={"id": records[0].record_id},
             ).to_arrow_table()
         else:
             record_ids = list(dict.fromkeys(r.record_id for r in records))
             ids = con.from_arrow(pa.table({"record_id": pa.array(record_ids, pa.string())}))
             table = ids.join(con.table("_records"), "record_id").select(
-                "record_id, " + self._value_select).to_arrow_table()
+                "record_id, " + self.value_columns).to_arrow_table()
         return _values_from_arrow(table, self._read_arrays(table), wire)
 
     @property
-    def _value_select(self) -> str:
-        """The value columns of ``_records`` (a format-1 file open read-only has no
-        ``value_array_id``: its arrays are all in ``value_arr``)."""
+    def value_columns(self) -> str:
+        """The value columns of ``_records`` as the ``SELECT`` list of every value read (a
+        format-1 file open read-only has no ``value_array_id``: its arrays are all in
+        ``value_arr``)."""
         array_id = ("value_array_id" if "value_array_id" in self._record_columns
                     else "CAST(NULL AS BIGINT) AS value_array_id")
         return f"kind, value_num, value_int, value_txt, value_arr, {array_id}, shape, payload"
@@ -1123,8 +1124,11 @@ class Database:
                     batch = next(reader, None)
                 if batch is None:
                     return
-                yield batch, (_values_from_arrow(pa.Table.from_batches([batch]), wire=False)
-                              if values else {})
+                if not values:
+                    yield batch, {}
+                    continue
+                table = pa.Table.from_batches([batch])
+                yield batch, _values_from_arrow(table, self._read_arrays(table), wire=False)
         finally:
             cursor.close()
 
