@@ -183,3 +183,27 @@ def test_export_command(capsys, pipeline_db, tmp_path):
     assert cli.main(["export", pipeline_db, "StepLength", "-o", str(tmp_path / "x.csv"),
                      "--where", "nokey=1"]) == 6
     assert "no key 'nokey'" in capsys.readouterr().err
+
+
+def test_sidecar_of_dataframe_records_streamed_in_several_batches(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from scistack_engine.inspection import export
+
+    monkeypatch.setattr(export, "_SIDECAR_BATCH", 2)  # five records: three batches
+    path = tmp_path / "frames.duckdb"
+    with Database(str(path), ["subject"]) as db:
+        for subject in range(5):
+            db.save("Table", pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", "b", "c"]}),
+                    {"subject": subject})
+        summary = export_variable(db, "Table", tmp_path / "t.parquet")
+        ids = {r[0] for r in db.cx.execute("SELECT record_id FROM _records").fetchall()}
+        empty = export_variable(db, "Table", tmp_path / "none.csv", where={"subject": 9})
+        # the selection's temporary table is dropped after each export
+        assert not db.cx.execute("SELECT * FROM duckdb_tables() WHERE temporary").fetchall()
+    assert summary["rows"] == 15 and summary["records"] == 5
+    sidecar = json.loads(pathlib.Path(summary["provenance"]).read_text())
+    assert sidecar["n_records"] == 5 and {r["record_id"] for r in sidecar["records"]} == ids
+    assert sorted(r["metadata"]["subject"] for r in sidecar["records"]) == [0, 1, 2, 3, 4]
+    assert empty["rows"] == empty["records"] == 0
+    assert json.loads(pathlib.Path(empty["provenance"]).read_text())["records"] == []

@@ -22,20 +22,25 @@ values). The filter is a parameterised ``WHERE`` on the view's key columns.
   text of v5 files wrongly (MATLAB reads it right): keep text ASCII for Octave.
 
 Every export writes ``<OUT>.provenance.json`` beside the file: the variable, database,
-filter and format, then per record (in the order the records are stored) its id,
+filter and format, then per record (in no set order: key them by ``record_id``) its id,
 metadata, version, content hash and what produced it (function, fingerprint, constants,
-inputs), written by DuckDB as well.
+inputs). DuckDB writes each record's JSON object and the objects are streamed to the file
+in Arrow batches.
+
+The latest-version selection (the view's window over ``_records``, narrowed by the
+filter) is computed once per export, into a temporary table that the data file and the
+sidecar both read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -50,6 +55,8 @@ __all__ = ["FORMATS", "export_variable", "write_data", "sidecar_path", "to_mat_v
 FORMATS = ("csv", "parquet", "mat")
 _MAT_LIMIT = 2**31  # bytes a MATLAB v5 file can address
 _MATLAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_TABLES = itertools.count()  # names of the temporary selection tables
+_SIDECAR_BATCH = 1 << 16  # records per batch of the sidecar's stream
 
 
 def sidecar_path(path: str | os.PathLike) -> str:
@@ -88,6 +95,8 @@ def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: s
 
     ``fmt`` is ``csv``, ``parquet`` or ``mat`` (default: from the file name). ``database``
     is the file the sidecar names (default: ``db``'s; a snapshot names what it copies).
+    The view's rows are selected once, into a temporary table that both the data file and
+    the sidecar read.
     """
     path = os.fspath(path)
     fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
@@ -97,19 +106,34 @@ def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: s
                                     "ending in one of them)")
     db.require_variable(variable)
     condition, params = _where(db, variable, where)
-    rows = write_data(db, variable, path, fmt, condition, params)
-    records = _write_sidecar(db, variable, path, fmt, where, condition, params,
-                             database or db.path)
+    with _selected(db, variable, condition, params) as source:
+        rows = write_data(db, variable, path, fmt, source)
+        records = _write_sidecar(db, variable, path, fmt, where, source, database or db.path)
     return {"variable": variable, "path": path, "format": fmt, "rows": rows,
             "records": records, "provenance": sidecar_path(path)}
 
 
-def write_data(db: Database, variable: str, path: str, fmt: str, condition: str = "",
-               params: list | None = None) -> int:
-    """The data file alone (no sidecar); returns the number of rows written."""
-    params = params or []
+@contextlib.contextmanager
+def _selected(db: Database, variable: str, condition: str, params: list) -> Iterator[str]:
+    """The view's rows an export means, computed once into a temporary table (its name)."""
+    table = f"_scistack_export_{os.getpid()}_{next(_TABLES)}"
+    db.cx.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM "
+                  f"{quote_identifier(variable)}{condition}", params)
+    try:
+        yield table
+    finally:
+        db.cx.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def write_data(db: Database, variable: str, path: str, fmt: str,
+               source: str | None = None) -> int:
+    """The data file alone (no sidecar); returns the number of rows written.
+
+    ``source`` is the relation holding the rows (default: the variable's whole view).
+    """
+    source = source or quote_identifier(variable)
     if fmt == "mat":
-        return _write_mat(db, variable, path, condition, params)
+        return _write_mat(db, variable, path, source)
     kinds = db.index(variable).kinds
     if "wire" in kinds:
         raise UnsupportedValueError(
@@ -118,40 +142,48 @@ def write_data(db: Database, variable: str, path: str, fmt: str, condition: str 
             "it as .mat, or load it in Python or MATLAB")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
     # COPY answers one row: the number of rows it wrote
-    [(written,)] = db.cx.execute(f"COPY (SELECT * FROM {quote_identifier(variable)}{condition}) "
-                                 f"TO {_sql_literal(path)} ({options})", params).fetchall()
+    [(written,)] = db.cx.execute(f"COPY (SELECT * FROM {source}) "
+                                 f"TO {_sql_literal(path)} ({options})").fetchall()
     return written
 
 
 def _write_sidecar(db: Database, variable: str, path: str, fmt: str,
-                   where: Mapping[str, Any] | None, condition: str, params: list,
-                   database: str) -> int:
-    """The provenance sidecar: a header, then DuckDB's JSON array of the records."""
+                   where: Mapping[str, Any] | None, source: str, database: str) -> int:
+    """The provenance sidecar: a header, then the records, streamed.
+
+    DuckDB writes each record's JSON object (``to_json``, vectorised); Arrow joins a batch
+    of them into one buffer, which goes to the file as it is: no row becomes a Python
+    object and nothing is written twice.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     query = (
-        "SELECT r.record_id, json(r.address) AS metadata, r.version, r.content_hash, "
-        "json_extract_string(r.lineage, '$.function_name') AS function, "
+        "SELECT to_json(s) FROM (SELECT r.record_id, json(r.address) AS metadata, r.version, "
+        "r.content_hash, json_extract_string(r.lineage, '$.function_name') AS function, "
         "json_extract_string(r.lineage, '$.fingerprint') AS fingerprint, "
         "json_extract_string(r.lineage, '$.language') AS language, "
         "json_extract(r.lineage, '$.constants') AS constants, "
         "json_extract(r.lineage, '$.inputs') AS inputs "
-        f"FROM _records r WHERE r.record_id IN (SELECT record_id FROM "
-        f"{quote_identifier(variable)}{condition})")
+        f"FROM _records r WHERE r.variable = ? AND r.record_id IN "
+        f"(SELECT record_id FROM {source})) s")
+    [(count,)] = db.cx.execute(f"SELECT count(DISTINCT record_id) FROM {source}").fetchall()
     header = {"variable": variable, "database": os.path.abspath(database), "format": fmt,
               "file": os.path.basename(path), "where": dict(where or {}),
-              "exported_at": dt.datetime.now(dt.timezone.utc).isoformat()}
-    with tempfile.TemporaryDirectory(prefix="scistack-export-") as tmp:
-        records = os.path.join(tmp, "records.json")
-        [(count,)] = db.cx.execute(f"COPY ({query}) TO {_sql_literal(records)} "
-                                   "(FORMAT json, ARRAY true)", params).fetchall()
-        header["n_records"] = count
-        with open(sidecar_path(path), "w", encoding="utf-8") as out:
-            out.write(json.dumps(header, indent=1, default=str)[:-2] + ',\n "records": ')
-            if count:
-                with open(records, encoding="utf-8") as f:
-                    shutil.copyfileobj(f, out)
-            else:
-                out.write("[]")
-            out.write("\n}\n")
+              "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+              "n_records": count}
+    reader = db.cx.sql(query, params=[variable]).to_arrow_reader(_SIDECAR_BATCH)
+    with open(sidecar_path(path), "wb") as out:
+        out.write((json.dumps(header, indent=1, default=str)[:-2] + ',\n "records": [').encode())
+        separator = b"\n"
+        for batch in reader:
+            lines = batch.column(0)
+            if len(lines):
+                whole = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+                out.write(separator)
+                out.write(pc.binary_join(whole, ",\n")[0].as_buffer())
+                separator = b",\n"
+        out.write(b"\n]\n}\n")
     return count
 
 
@@ -224,15 +256,14 @@ def _mat_metadata(value: Any) -> Any:
     )
 
 
-def _write_mat(db: Database, variable: str, path: str, condition: str, params: list) -> int:
+def _write_mat(db: Database, variable: str, path: str, source: str) -> int:
     from scipy.io import savemat
 
     if not _MATLAB_NAME.match(variable):
         raise UnsupportedValueError(f"{variable!r} is not a MATLAB variable name, so .mat "
                                     "cannot hold it under that name")
     ids = [row[0] for row in db.cx.execute(
-        f"SELECT DISTINCT record_id FROM {quote_identifier(variable)}{condition}",
-        params).fetchall()]
+        f"SELECT DISTINCT record_id FROM {source}").fetchall()]
     wanted = set(ids)
     infos = sorted((e.latest for e in db.index(variable).addresses.values()
                     if e.latest.record_id in wanted),
