@@ -359,7 +359,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     from .inspection.export import export_variable
 
     with _reading(args) as db:
-        where = parse_metadata(args.where, db.require_variable(args.variable).key_types)
+        where = parse_metadata(args.where, db.view_shape(args.variable).key_types)
         summary = export_variable(db, args.variable, args.output, args.format, where,
                                   database=args.db)
     _emit(args, summary, lambda: f"wrote {summary['rows']} rows ({summary['records']} records) "

@@ -207,3 +207,19 @@ def test_sidecar_of_dataframe_records_streamed_in_several_batches(tmp_path, monk
     assert sorted(r["metadata"]["subject"] for r in sidecar["records"]) == [0, 1, 2, 3, 4]
     assert empty["rows"] == empty["records"] == 0
     assert json.loads(pathlib.Path(empty["provenance"]).read_text())["records"] == []
+
+
+def test_csv_and_parquet_export_reads_no_index(pipeline_db, tmp_path, monkeypatch):
+    # the view's stored signature says what its values and keys are: no per-record index
+    from scistack_engine import index
+
+    def no_index(*args, **kwargs):
+        raise AssertionError("the export loaded a variable's index")
+
+    monkeypatch.setattr(index.VariableIndex, "from_rows", no_index)
+    for fmt in ("csv", "parquet"):
+        assert cli.main(["export", pipeline_db, "StepLength", "-o", str(tmp_path / f"s.{fmt}"),
+                         "--where", "subject=2"]) == 0
+    with Database(pipeline_db, None, read_only=True) as db:
+        assert db.view_shape("StepLength").key_types["subject"] == {"int"}
+        assert db.view_shape("StepLength").kinds == {"array:f8"}

@@ -65,19 +65,20 @@ def sidecar_path(path: str | os.PathLike) -> str:
 
 
 def _where(db: Database, variable: str, where: Mapping[str, Any] | None) -> tuple[str, list]:
-    """A parameterised WHERE over the view's key columns, and its parameters."""
+    """A parameterised WHERE over the view's key columns, and its parameters (a variable
+    with no records is refused here)."""
+    key_types = db.view_shape(variable).key_types
     if not where:
         return "", []
-    index = db.require_variable(variable)
     clauses, params = [], []
     for key, options in normalize_query(where).items():
-        if key not in index.key_types:
-            used = ", ".join(sorted(index.key_types)) or "none"
+        if key not in key_types:
+            used = ", ".join(sorted(key_types)) or "none"
             raise UnsupportedValueError(f"{variable} records have no key {key!r} to export by "
                                         f"(their keys: {used})")
         clauses.append(f"{quote_identifier(key)} IN ({', '.join('?' for _ in options)})")
         # the view casts a key column to its type when all values share one, else text
-        types = index.key_types[key]
+        types = key_types[key]
         typed = types <= {"int", "float"} or types == {"bool"}
         params += [v if typed or isinstance(v, str) else str(v) for v in options]
     return " WHERE " + " AND ".join(clauses), params
@@ -104,7 +105,6 @@ def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: s
         raise UnsupportedValueError(f"cannot export to {fmt!r}: the formats are "
                                     f"{', '.join(FORMATS)} (give --format or a file name "
                                     "ending in one of them)")
-    db.require_variable(variable)
     condition, params = _where(db, variable, where)
     with _selected(db, variable, condition, params) as source:
         rows = write_data(db, variable, path, fmt, source)
@@ -134,10 +134,11 @@ def write_data(db: Database, variable: str, path: str, fmt: str,
     source = source or quote_identifier(variable)
     if fmt == "mat":
         return _write_mat(db, variable, path, source)
-    kinds = db.index(variable).kinds
-    if "wire" in kinds:
+    if "wire" in db.view_shape(variable).kinds:
+        [(wire,)] = db.cx.execute("SELECT count(*) FROM _records WHERE variable = ? AND "
+                                  "kind = 'wire'", [variable]).fetchall()
         raise UnsupportedValueError(
-            f"{variable} holds values with no SQL form ({kinds['wire']} records stored as "
+            f"{variable} holds values with no SQL form ({wire} records stored as "
             f"wire bytes: lists, dicts, non-float arrays...), which {fmt} cannot hold; export "
             "it as .mat, or load it in Python or MATLAB")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
