@@ -18,8 +18,11 @@ values). The filter is a parameterised ``WHERE`` on the view's key columns.
   structs; None -> ``[]``. What ``.mat`` cannot hold (DataFrames, datetimes, integers
   outside int64, half-precision floats, dict keys that are not MATLAB names, text with
   characters outside the Basic Multilingual Plane) is refused, naming the record and the
-  type; files over 2 GB (which need v7.3) are refused too. GNU Octave 7.3 reads non-ASCII
-  text of v5 files wrongly (MATLAB reads it right): keep text ASCII for Octave.
+  type. Values over v5's 2 GB are written as MATLAB v7.3 (HDF5, :mod:`.mat73`) with the
+  same classes and sizes; ``mat_version="7.3"`` asks for that layout at any size. GNU
+  Octave 7.3 reads non-ASCII text of v5 files wrongly (MATLAB reads it right): keep text
+  ASCII for Octave. Octave's ``load`` reads a v7.3 file as plain HDF5 (see
+  ``docs/cli.md``): use v5 for Octave.
 
 Every export writes ``<OUT>.provenance.json`` beside the file: the variable, database,
 filter and format, then per record (in no set order: key them by ``record_id``) its id,
@@ -49,10 +52,13 @@ from ..errors import UnsupportedValueError
 from ..metadata import normalize_query
 from ..store import Database
 from ..views import quote_identifier
+from .mat73 import write_mat73
 
-__all__ = ["FORMATS", "export_variable", "write_data", "sidecar_path", "to_mat_value"]
+__all__ = ["FORMATS", "MAT_VERSIONS", "export_variable", "write_data", "sidecar_path",
+           "to_mat_value"]
 
 FORMATS = ("csv", "parquet", "mat")
+MAT_VERSIONS = ("5", "7.3")
 _MAT_LIMIT = 2**31  # bytes a MATLAB v5 file can address
 _MATLAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
 _TABLES = itertools.count()  # names of the temporary selection tables
@@ -89,15 +95,16 @@ def _sql_literal(text: str) -> str:
 
 
 def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: str | None = None,
-                    where: Mapping[str, Any] | None = None,
-                    database: str | None = None) -> dict[str, Any]:
+                    where: Mapping[str, Any] | None = None, database: str | None = None,
+                    mat_version: str | None = None) -> dict[str, Any]:
     """Write ``variable``'s latest records to ``path``; return a summary (rows, records,
     format, the sidecar's path).
 
     ``fmt`` is ``csv``, ``parquet`` or ``mat`` (default: from the file name). ``database``
     is the file the sidecar names (default: ``db``'s; a snapshot names what it copies).
-    The view's rows are selected once, into a temporary table that both the data file and
-    the sidecar read.
+    ``mat_version`` (``"5"`` or ``"7.3"``) forces a ``.mat`` layout; by default v5, and
+    v7.3 (HDF5) when the values are more than v5's 2 GB. The view's rows are selected
+    once, into a temporary table that both the data file and the sidecar read.
     """
     path = os.fspath(path)
     fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
@@ -107,7 +114,7 @@ def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: s
                                     "ending in one of them)")
     condition, params = _where(db, variable, where)
     with _selected(db, variable, condition, params) as source:
-        rows = write_data(db, variable, path, fmt, source)
+        rows = write_data(db, variable, path, fmt, source, mat_version)
         records = _write_sidecar(db, variable, path, fmt, where, source, database or db.path)
     return {"variable": variable, "path": path, "format": fmt, "rows": rows,
             "records": records, "provenance": sidecar_path(path)}
@@ -126,14 +133,19 @@ def _selected(db: Database, variable: str, condition: str, params: list) -> Iter
 
 
 def write_data(db: Database, variable: str, path: str, fmt: str,
-               source: str | None = None) -> int:
+               source: str | None = None, mat_version: str | None = None) -> int:
     """The data file alone (no sidecar); returns the number of rows written.
 
-    ``source`` is the relation holding the rows (default: the variable's whole view).
+    ``source`` is the relation holding the rows (default: the variable's whole view);
+    ``mat_version`` as for :func:`export_variable`.
     """
     source = source or quote_identifier(variable)
+    if mat_version is not None and (fmt != "mat" or mat_version not in MAT_VERSIONS):
+        raise UnsupportedValueError(
+            f"cannot write a .mat version {mat_version!r} as {fmt}: the .mat versions are "
+            f"{', '.join(MAT_VERSIONS)} (and only a .mat export takes one)")
     if fmt == "mat":
-        return _write_mat(db, variable, path, source)
+        return _write_mat(db, variable, path, source, mat_version)
     if "wire" in db.view_shape(variable).kinds:
         [(wire,)] = db.cx.execute("SELECT count(*) FROM _records WHERE variable = ? AND "
                                   "kind = 'wire'", [variable]).fetchall()
@@ -257,7 +269,8 @@ def _mat_metadata(value: Any) -> Any:
     )
 
 
-def _write_mat(db: Database, variable: str, path: str, source: str) -> int:
+def _write_mat(db: Database, variable: str, path: str, source: str,
+               version: str | None) -> int:
     from scipy.io import savemat
 
     if not _MATLAB_NAME.match(variable):
@@ -281,10 +294,13 @@ def _write_mat(db: Database, variable: str, path: str, source: str) -> int:
         element = [_mat_metadata(info.metadata[k]) if k in info.metadata else np.zeros((0, 0))
                    for k in keys]
         structs[row, 0] = (*element, value, float(info.version), info.record_id)
-    if size >= _MAT_LIMIT:
+    if version == "5" and size >= _MAT_LIMIT:
         raise UnsupportedValueError(
             f"{variable}: {size / 1e9:.1f} GB of values is more than a MATLAB v5 .mat file "
-            "holds (2 GB; v7.3 files are not written yet); export fewer records with "
-            "where=..., or as parquet")
-    savemat(path, {variable: structs}, oned_as="column", do_compression=False)
+            "holds (2 GB); export it as .mat version 7.3 (--mat-version 7.3), fewer records "
+            "with where=..., or as parquet")
+    if version == "7.3" or (version is None and size >= _MAT_LIMIT):
+        write_mat73(path, {variable: structs})
+    else:
+        savemat(path, {variable: structs}, oned_as="column", do_compression=False)
     return len(infos)
