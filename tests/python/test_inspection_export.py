@@ -280,6 +280,8 @@ def test_mat_version_is_chosen_by_size_and_checked(tmp_path, monkeypatch):
 
     path = tmp_path / "golden.duckdb"
     golden_db(path, ["matrix_f8_2x3"])
+    cells = export.to_mat_value([np.zeros(1000), {"x": np.zeros(500)}], "a list")
+    assert export._mat_bytes(cells) == 12_000  # cells and structs count what they hold
     monkeypatch.setattr(export, "_MAT_LIMIT", 8)  # 48 bytes of values: "over the limit"
     with Database(str(path), None, read_only=True) as db:
         export_variable(db, "Golden", tmp_path / "auto.mat")

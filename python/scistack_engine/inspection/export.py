@@ -263,6 +263,18 @@ def to_mat_value(value: Any, where: str) -> Any:
     return None  # unreachable: refuse raises
 
 
+def _mat_bytes(value: Any) -> int:
+    """About how many bytes of a .mat file ``value`` (as :func:`to_mat_value` gives it)
+    takes: its data, the elements of cells and the fields of structs counted whole."""
+    if isinstance(value, dict):
+        return sum(_mat_bytes(v) for v in value.values())
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return sum(_mat_bytes(v) for v in value.flat)
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    return 2 * len(value) if isinstance(value, str) else 16
+
+
 def _mat_metadata(value: Any) -> Any:
     return (
         float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
@@ -290,7 +302,7 @@ def _write_mat(db: Database, variable: str, path: str, source: str,
     for row, info in enumerate(infos):
         where = f"{variable} at " + ", ".join(f"{k}={v!r}" for k, v in info.metadata.items())
         value = to_mat_value(values[info.record_id], where)
-        size += value.nbytes if isinstance(value, np.ndarray) else 16
+        size += _mat_bytes(value)
         element = [_mat_metadata(info.metadata[k]) if k in info.metadata else np.zeros((0, 0))
                    for k in keys]
         structs[row, 0] = (*element, value, float(info.version), info.record_id)
