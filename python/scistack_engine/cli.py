@@ -359,9 +359,9 @@ def cmd_export(args: argparse.Namespace) -> None:
     from .inspection.export import export_variable
 
     with _reading(args) as db:
-        where = parse_metadata(args.where, db.require_variable(args.variable).key_types)
+        where = parse_metadata(args.where, db.view_shape(args.variable).key_types)
         summary = export_variable(db, args.variable, args.output, args.format, where,
-                                  database=args.db)
+                                  database=args.db, mat_version=args.mat_version)
     _emit(args, summary, lambda: f"wrote {summary['rows']} rows ({summary['records']} records) "
                                  f"of {summary['variable']} to {summary['path']}; provenance in "
                                  f"{summary['provenance']}")
@@ -501,6 +501,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--where", metavar="KEY=VALUE", action="append", default=[],
                      help="only these records, e.g. --where subject=1 --where session=pre,post")
     sub.add_argument("-o", "--output", metavar="OUT", required=True, help="the file to write")
+    sub.add_argument("--mat-version", choices=["5", "7.3"],
+                     help="the .mat layout: 5, or 7.3 (HDF5); default 5, and 7.3 for values "
+                          "over v5's 2 GB")
     sub = command("merge", cmd_merge,
                   "commit the shards of a SLURM run folder (idempotent; writes the database)",
                   reads=False)

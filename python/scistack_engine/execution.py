@@ -146,6 +146,15 @@ class ForEachRun:
         return [WorkItem(c.index, kwargs)
                 for c, kwargs in zip(combos, load_batch(self.db, self.plan, combos))]
 
+    def leave_out(self, reasons: Mapping[int, str]) -> None:
+        """Log handed-out combinations that this run will not finish as ``skipped``, each
+        with its reason (a merge of a run folder: those whose chunk has no result yet)."""
+        combos = [self._take(index) for index in reasons]
+        if self.log and combos:
+            with self.db.transaction():
+                self.log.add_combos([ComboOutcome(c.index, c.metadata, "skipped",
+                                                  reasons[c.index]) for c in combos])
+
     def commit(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
         """Save the outputs of finished combinations and log them, in one transaction.
 

@@ -105,6 +105,9 @@ def find_run_folder(db_path: str | Path, run: str) -> Path:
     given = Path(run)
     if (given / "manifest.duckdb").is_file():
         return given
+    if given.is_dir() or given.is_absolute():
+        raise NotFoundError(f"{run!r} is not a run folder: it has no manifest.duckdb (a run "
+                            "folder is .scistack-runs/<run id> beside the database)")
     base = Path(db_path).resolve().parent / ".scistack-runs"
     found = sorted(p.parent for p in base.glob(f"{run}*/manifest.duckdb")) if run else []
     if len(found) == 1:
@@ -117,7 +120,11 @@ def find_run_folder(db_path: str | Path, run: str) -> Path:
 
 
 def _manifest(folder: Path) -> tuple[dict[str, bytes], dict[int, list[int]], dict[int, str]]:
-    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+    try:
+        con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+    except duckdb.Error as exc:
+        raise SlurmError(f"{str(folder)!r} is not a SciStack run folder: its manifest.duckdb "
+                         f"cannot be read ({exc})") from exc
     try:
         run = {k: bytes(v) for k, v in con.execute("SELECT key, value FROM run").fetchall()}
         rows = con.execute("SELECT chunk, combo, key FROM items ORDER BY combo").fetchall()
@@ -183,7 +190,7 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     from .execution import ForEachRun
 
     folder = Path(folder)
-    run, _, keys = _manifest(folder)
+    run, chunks, keys = _manifest(folder)
     work = run.get("work", b"").decode()
     if "spec" not in run or not work:
         raise SlurmError(
@@ -194,6 +201,7 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     report = MergeReport(run_state(folder))
     found = {keys[r[0]]: r for chunk in report.state.complete
              for r in read_shard(shard_path(folder, chunk)) if r[0] in keys}
+    left_out: dict[int, str] = {}  # combination -> its work key, for the run log's reason
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
     merge = ForEachRun(db, spec, language=run.get("language", b"python").decode())
     report.merge_run_id = merge.run_id
@@ -211,7 +219,7 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
             for item in items:
                 result = found.pop(work_key(work, pack_value(item.kwargs)), None)
                 if result is None:
-                    report.not_merged += 1
+                    left_out[item.index] = work_key(work, pack_value(item.kwargs))
                 else:
                     outcomes.append(outcome_of((item.index, *result[1:])))
             if len(outcomes) >= MERGE_COMMIT:
@@ -220,6 +228,10 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     except BaseException:
         merge.finish("interrupted")
         raise
+    report.not_merged = len(left_out)
+    chunk_of = {keys[combo]: chunk for chunk, combos in chunks.items() for combo in combos}
+    merge.leave_out({index: _left_out_reason(report.state, chunk_of.get(key))
+                     for index, key in left_out.items()})
     summary = merge.finish("finished" if report.complete else "interrupted").summary
     report.already_saved, report.skipped = summary["cached"], summary["skipped"]
     report.unmatched = len(found)
@@ -227,6 +239,18 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
         (folder / MERGED).touch()
         report.state.merged = True
     return report
+
+
+def _left_out_reason(state: RunState, chunk: int | None) -> str:
+    """Why a merge left a combination out (its run-log row says so)."""
+    if chunk is None:
+        return ("not in the staged run (its inputs changed since): run the for_each again "
+                "to compute it")
+    if chunk in state.queued:
+        return f"no result yet: chunk {chunk} is queued or running; merge again when it ends"
+    what = ("half-written (its task died while writing the shard)"
+            if chunk in state.half_written else "lost (no shard and no task)")
+    return f"no result yet: chunk {chunk} is {what}; resubmit it, then merge again"
 
 
 def resubmit_run(folder: str | Path, chunks: Sequence[int] | None = None, *,

@@ -972,6 +972,14 @@ class Database:
             )
         return index
 
+    def view_shape(self, variable: str) -> ViewShape:
+        """The kinds and key types of a variable that has records, from its stored view
+        signature (no index is loaded; the index when no signature is stored)."""
+        signature = self._views.get(variable, (None,))[0]
+        if signature is None:
+            return ViewShape.of(self.require_variable(variable))
+        return ViewShape.from_signature(variable, signature)
+
     def find(self, variable: str, metadata: Mapping[str, Any]) -> list[AddressEntry]:
         """Address entries of ``variable`` matching ``metadata`` (values may be lists)."""
         return self.require_variable(variable).find(normalize_query(metadata))

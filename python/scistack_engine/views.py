@@ -61,6 +61,14 @@ class ViewShape:
         return shape
 
 
+    @classmethod
+    def from_signature(cls, variable: str, signature: str) -> ViewShape:
+        """The shape a stored :func:`view_signature` was made from."""
+        built = json.loads(signature)
+        return cls(variable, set(built["kinds"]),
+                   {key: set(types) for key, types in built["keys"].items()})
+
+
 def quote_identifier(name: str) -> str:
     """A double-quoted SQL identifier (embedded quotes doubled)."""
     return '"' + name.replace('"', '""') + '"'

@@ -183,3 +183,130 @@ def test_export_command(capsys, pipeline_db, tmp_path):
     assert cli.main(["export", pipeline_db, "StepLength", "-o", str(tmp_path / "x.csv"),
                      "--where", "nokey=1"]) == 6
     assert "no key 'nokey'" in capsys.readouterr().err
+
+
+def test_sidecar_of_dataframe_records_streamed_in_several_batches(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from scistack_engine.inspection import export
+
+    monkeypatch.setattr(export, "_SIDECAR_BATCH", 2)  # five records: three batches
+    path = tmp_path / "frames.duckdb"
+    with Database(str(path), ["subject"]) as db:
+        for subject in range(5):
+            db.save("Table", pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", "b", "c"]}),
+                    {"subject": subject})
+        summary = export_variable(db, "Table", tmp_path / "t.parquet")
+        ids = {r[0] for r in db.cx.execute("SELECT record_id FROM _records").fetchall()}
+        empty = export_variable(db, "Table", tmp_path / "none.csv", where={"subject": 9})
+        # the selection's temporary table is dropped after each export
+        assert not db.cx.execute("SELECT * FROM duckdb_tables() WHERE temporary").fetchall()
+    assert summary["rows"] == 15 and summary["records"] == 5
+    sidecar = json.loads(pathlib.Path(summary["provenance"]).read_text())
+    assert sidecar["n_records"] == 5 and {r["record_id"] for r in sidecar["records"]} == ids
+    assert sorted(r["metadata"]["subject"] for r in sidecar["records"]) == [0, 1, 2, 3, 4]
+    assert empty["rows"] == empty["records"] == 0
+    assert json.loads(pathlib.Path(empty["provenance"]).read_text())["records"] == []
+
+
+def test_csv_and_parquet_export_reads_no_index(pipeline_db, tmp_path, monkeypatch):
+    # the view's stored signature says what its values and keys are: no per-record index
+    from scistack_engine import index
+
+    def no_index(*args, **kwargs):
+        raise AssertionError("the export loaded a variable's index")
+
+    monkeypatch.setattr(index.VariableIndex, "from_rows", no_index)
+    for fmt in ("csv", "parquet"):
+        assert cli.main(["export", pipeline_db, "StepLength", "-o", str(tmp_path / f"s.{fmt}"),
+                         "--where", "subject=2"]) == 0
+    with Database(pipeline_db, None, read_only=True) as db:
+        assert db.view_shape("StepLength").key_types["subject"] == {"int"}
+        assert db.view_shape("StepLength").kinds == {"array:f8"}
+
+
+def matlab_class_and_size(node) -> tuple[str, list[int]]:
+    """What MATLAB's load makes of a v7.3 dataset or group, read with h5py alone: the
+    MATLAB_class attribute, and the size (HDF5 dimensions reversed; an empty array's size
+    is its data)."""
+    cls = node.attrs["MATLAB_class"].decode()
+    if cls == "struct" and not hasattr(node, "shape"):
+        return cls, [1, 1]
+    if node.attrs.get("MATLAB_empty", 0):
+        return cls, [int(n) for n in node[()]]
+    return cls, list(node.shape[::-1])
+
+
+def test_mat_version_7_3_holds_the_type_map_in_matlab_layout(tmp_path):
+    import h5py
+    import hdf5storage
+
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, sorted(MAT_EXPECTED))
+    out = tmp_path / "golden.mat"
+    assert cli.main(["export", str(path), "Golden", "-o", str(out), "--mat-version", "7.3"]) == 0
+    raw = out.read_bytes()
+    text = raw[:116].decode("ascii")
+    assert text.startswith("MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: ")
+    assert text.rstrip().endswith(" HDF5 schema 1.00 .") and len(text) == 116
+    assert raw[116:128] == bytes(8) + b"\x00\x02IM" and raw[128:512] == bytes(384)
+    with h5py.File(out, "r") as f:
+        assert f.userblock_size == 512
+        golden = f["Golden"]
+        assert golden.attrs["MATLAB_class"] == b"struct"
+        assert [b"".join(n).decode() for n in golden.attrs["MATLAB_fields"]] == [
+            "name", "value", "version", "record_id"]
+        assert golden["value"].shape == (1, len(MAT_EXPECTED))  # a N x 1 struct array
+        seen = {}
+        for i in range(len(MAT_EXPECTED)):
+            name = f[golden["name"][0, i]][()].T.tobytes().decode("utf-16-le")
+            seen[name] = matlab_class_and_size(f[golden["value"][0, i]])
+        nested = f[golden["value"][0, sorted(MAT_EXPECTED).index("dict_nested")]]
+        assert matlab_class_and_size(nested["inner"]["x"]) == ("double", [2, 1])
+    assert seen == {name: (cls, size) for name, (cls, size) in MAT_EXPECTED.items()}
+    # an independent reader of MATLAB's v7.3 layout reads the values back
+    back = hdf5storage.loadmat(str(out))["Golden"][0]  # its fields, each an N x 1 array
+    values = {name.item(): value for name, value in zip(back["name"].flat, back["value"].flat)}
+    golden = golden_values()
+    np.testing.assert_array_equal(values["array_i4_2x3x2"], golden["array_i4_2x3x2"])
+    np.testing.assert_array_equal(values["vector_c16"].ravel(), golden["vector_c16"])
+    assert values["vector_u8"].ravel().tolist() == [0, 255, 65536]
+    assert values["str_ascii"].item() == "pre" and values["float_pi"].item() == golden["float_pi"]
+    assert values["dict_nested"]["inner"][0]["x"][0].ravel().tolist() == [1.0, 2.0]
+
+
+def test_mat_version_is_chosen_by_size_and_checked(tmp_path, monkeypatch):
+    from scistack_engine.inspection import export
+
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, ["matrix_f8_2x3"])
+    cells = export.to_mat_value([np.zeros(1000), {"x": np.zeros(500)}], "a list")
+    assert export._mat_bytes(cells) == 12_000  # cells and structs count what they hold
+    monkeypatch.setattr(export, "_MAT_LIMIT", 8)  # 48 bytes of values: "over the limit"
+    with Database(str(path), None, read_only=True) as db:
+        export_variable(db, "Golden", tmp_path / "auto.mat")
+        with pytest.raises(UnsupportedValueError, match="more than a MATLAB v5.*7.3"):
+            export_variable(db, "Golden", tmp_path / "v5.mat", mat_version="5")
+        with pytest.raises(UnsupportedValueError, match="only a .mat export takes one"):
+            export_variable(db, "Golden", tmp_path / "g.csv", mat_version="7.3")
+        with pytest.raises(UnsupportedValueError, match="versions are 5, 7.3"):
+            export_variable(db, "Golden", tmp_path / "g.mat", mat_version="7")
+    assert (tmp_path / "auto.mat").read_bytes().startswith(b"MATLAB 7.3 MAT-file")
+    assert not (tmp_path / "v5.mat").exists()
+
+
+@pytest.mark.octave
+def test_octave_reads_a_v7_3_export_only_as_plain_hdf5(tmp_path):
+    # GNU Octave 7.3's load reads HDF5 files of its own layout; MATLAB's v7.3 layout it reads
+    # as plain HDF5: MATLAB_class is ignored and object references (cells, struct arrays)
+    # are unreadable, so an export's struct array does not load (docs/cli.md says so)
+    from octave_support import run_octave
+
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, ["vector_f8"])
+    out = tmp_path / "golden.mat"
+    with Database(str(path), None, read_only=True) as db:
+        export_variable(db, "Golden", out, mat_version="7.3")
+    result = run_octave(f"x = load('{out}'); printf('fields:%d\\n', numel(fieldnames(x.Golden)));")
+    assert "can't read 'value' (unknown datatype)" in result.stdout + result.stderr
+    assert "fields:0" in result.stdout

@@ -138,3 +138,84 @@ def test_merge_help_says_it_writes(capsys):
     with pytest.raises(SystemExit):
         cli.main(["merge", "--help"])
     assert "idempotent; writes the database" in capsys.readouterr().out
+
+
+def _combos(path, run_id):
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute("SELECT metadata, status, reason FROM _run_combos WHERE run_id = ? "
+                           "ORDER BY combo", [run_id]).fetchall()
+        run = con.execute("SELECT status, n_done, n_skipped FROM _runs WHERE run_id = ?",
+                          [run_id]).fetchone()
+    finally:
+        con.close()
+    return [(json.loads(m)["subject"], s, r) for m, s, r in rows], run
+
+
+def test_partial_merge_logs_the_left_out_combinations(staged):
+    from scistack_engine.store import Database
+
+    path, folder = staged
+    _run_chunk(folder, 0)  # subjects 0-2; chunk 1 (3-5) torn while writing, chunk 2 lost
+    (folder / "shards" / "000001.duckdb.partial-7").write_text("torn")
+    with Database(str(path), None) as db:
+        report = slurm_runs.merge_run(db, folder)
+    assert report.merged == 3 and report.not_merged == 5 and report.skipped == 0
+    rows, run = _combos(path, report.merge_run_id)
+    assert run == ("interrupted", 3, 5)
+    left = {subject: reason for subject, status, reason in rows if status == "skipped"}
+    assert sorted(left) == [3, 4, 5, 6, 7]
+    assert all("chunk 1 is half-written" in left[s] and "resubmit it" in left[s]
+               for s in (3, 4, 5))
+    assert all("chunk 2 is lost" in left[s] for s in (6, 7))
+    assert [s for s, status, _ in rows if status == "done"] == [0, 1, 2]
+
+
+def test_merge_refuses_what_is_not_a_run_folder(staged, capsys, tmp_path):
+    path, folder = staged
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert cli.main(["merge", str(path), str(plain)]) == cli.EXIT_CODES["not_found"]
+    assert "is not a run folder: it has no manifest.duckdb" in capsys.readouterr().err
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "manifest.duckdb").write_bytes(b"not a database")
+    assert cli.main(["merge", str(path), str(damaged)]) == cli.EXIT_CODES["error"]
+    assert "is not a SciStack run folder" in capsys.readouterr().err
+    assert cli.main(["resubmit", str(path), str(damaged), "--dry-run"]) == cli.EXIT_CODES["error"]
+    assert "is not a SciStack run folder" in capsys.readouterr().err
+
+
+@pytest.mark.octave
+def test_merge_and_resubmit_from_octave(staged):
+    from octave_support import ROOT, ensure_bridge, run_octave
+
+    path, folder = staged
+    _run_chunk(folder, 0)
+    (folder / "shards" / "000001.duckdb.partial-3").write_text("torn")
+    ensure_bridge()
+    run = folder.name[:8]
+    code = (
+        f"addpath('{ROOT / 'toolbox'}'); db = scidb.configure_database('{path}', {{'subject'}}); "
+        f"r = scistack.merge_run('{run}'); "
+        "printf('merged=%d not_merged=%d complete=%d half=%s sizes=%s\\n', r.merged, "
+        "r.not_merged, r.complete, mat2str(r.state.half_written), "
+        "mat2str(r.state.chunk_sizes)); "
+        f"r2 = scistack.merge_run('{folder}', 'db', db); "
+        "printf('again merged=%d saved=%d\\n', r2.merged, r2.already_saved); "
+        f"s = scistack.resubmit_run('{run}', 'dry_run', true); "
+        "printf('resubmittable=%s\\n', mat2str(s.resubmittable)); "
+        "try, scistack.merge_run('nosuchrun'); catch err, printf('id=%s\\n', err.identifier); end; "
+        "try, scistack.merge_run(3); catch err, printf('id=%s\\n', err.identifier); end; "
+        f"try, scistack.resubmit_run('{run}', 'chunk', 1); catch err, "
+        "printf('id=%s\\n', err.identifier); end")
+    out = run_octave(code).stdout
+    assert "merged=3 not_merged=5 complete=0 half=1 sizes=[3 3 2]" in out
+    assert "again merged=0 saved=3" in out  # the shard merged twice changes nothing
+    assert "resubmittable=[1 2]" in out
+    assert "id=scistack:db:notFound" in out
+    assert "id=scistack:arguments:badRun" in out
+    assert "id=scistack:arguments:unknownOption" in out
+    assert [(s, v) for s, v, _ in _scaled(path)] == [(0, 0.0), (1, 3.0), (2, 6.0)]

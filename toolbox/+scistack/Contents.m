@@ -13,6 +13,10 @@
 %   lineage  - A picture of the pipeline: variables, functions, coverage and staleness.
 %   report   - An HTML report of one for_each run: where it ran, what failed and why.
 %
+% SLURM run folders
+%   merge_run    - Commit the results a SLURM run folder's shards hold (idempotent; writes).
+%   resubmit_run - Submit the lost or half-written chunks of a SLURM run folder again.
+%
 % Packages
 %   scistack.internal - The engine gateway (engine_call, transport, the wire codec, the
 %                       Octave bridge) and the setup steps. Not for direct use.

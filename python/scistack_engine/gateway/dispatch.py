@@ -52,6 +52,7 @@ OPERATION_MODULES: tuple[str, ...] = (
     "scistack_engine.gateway.scilineage",   # +scilineage: Thunk calls
     "scistack_engine.gateway.scifor",       # +scifor
     "scistack_engine.gateway.inspection",   # scistack.lineage/report, scidb.export
+    "scistack_engine.gateway.run_folders",  # scistack.merge_run/resubmit_run
 )
 
 _loaded_modules: set = set()

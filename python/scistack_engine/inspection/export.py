@@ -18,24 +18,32 @@ values). The filter is a parameterised ``WHERE`` on the view's key columns.
   structs; None -> ``[]``. What ``.mat`` cannot hold (DataFrames, datetimes, integers
   outside int64, half-precision floats, dict keys that are not MATLAB names, text with
   characters outside the Basic Multilingual Plane) is refused, naming the record and the
-  type; files over 2 GB (which need v7.3) are refused too. GNU Octave 7.3 reads non-ASCII
-  text of v5 files wrongly (MATLAB reads it right): keep text ASCII for Octave.
+  type. Values over v5's 2 GB are written as MATLAB v7.3 (HDF5, :mod:`.mat73`) with the
+  same classes and sizes; ``mat_version="7.3"`` asks for that layout at any size. GNU
+  Octave 7.3 reads non-ASCII text of v5 files wrongly (MATLAB reads it right): keep text
+  ASCII for Octave. Octave's ``load`` reads a v7.3 file as plain HDF5 (see
+  ``docs/cli.md``): use v5 for Octave.
 
 Every export writes ``<OUT>.provenance.json`` beside the file: the variable, database,
-filter and format, then per record (in the order the records are stored) its id,
+filter and format, then per record (in no set order: key them by ``record_id``) its id,
 metadata, version, content hash and what produced it (function, fingerprint, constants,
-inputs), written by DuckDB as well.
+inputs). DuckDB writes each record's JSON object and the objects are streamed to the file
+in Arrow batches.
+
+The latest-version selection (the view's window over ``_records``, narrowed by the
+filter) is computed once per export, into a temporary table that the data file and the
+sidecar both read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import re
-import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -44,12 +52,17 @@ from ..errors import UnsupportedValueError
 from ..metadata import normalize_query
 from ..store import Database
 from ..views import quote_identifier
+from .mat73 import write_mat73
 
-__all__ = ["FORMATS", "export_variable", "write_data", "sidecar_path", "to_mat_value"]
+__all__ = ["FORMATS", "MAT_VERSIONS", "export_variable", "write_data", "sidecar_path",
+           "to_mat_value"]
 
 FORMATS = ("csv", "parquet", "mat")
+MAT_VERSIONS = ("5", "7.3")
 _MAT_LIMIT = 2**31  # bytes a MATLAB v5 file can address
 _MATLAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+_TABLES = itertools.count()  # names of the temporary selection tables
+_SIDECAR_BATCH = 1 << 16  # records per batch of the sidecar's stream
 
 
 def sidecar_path(path: str | os.PathLike) -> str:
@@ -58,19 +71,20 @@ def sidecar_path(path: str | os.PathLike) -> str:
 
 
 def _where(db: Database, variable: str, where: Mapping[str, Any] | None) -> tuple[str, list]:
-    """A parameterised WHERE over the view's key columns, and its parameters."""
+    """A parameterised WHERE over the view's key columns, and its parameters (a variable
+    with no records is refused here)."""
+    key_types = db.view_shape(variable).key_types
     if not where:
         return "", []
-    index = db.require_variable(variable)
     clauses, params = [], []
     for key, options in normalize_query(where).items():
-        if key not in index.key_types:
-            used = ", ".join(sorted(index.key_types)) or "none"
+        if key not in key_types:
+            used = ", ".join(sorted(key_types)) or "none"
             raise UnsupportedValueError(f"{variable} records have no key {key!r} to export by "
                                         f"(their keys: {used})")
         clauses.append(f"{quote_identifier(key)} IN ({', '.join('?' for _ in options)})")
         # the view casts a key column to its type when all values share one, else text
-        types = index.key_types[key]
+        types = key_types[key]
         typed = types <= {"int", "float"} or types == {"bool"}
         params += [v if typed or isinstance(v, str) else str(v) for v in options]
     return " WHERE " + " AND ".join(clauses), params
@@ -81,13 +95,16 @@ def _sql_literal(text: str) -> str:
 
 
 def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: str | None = None,
-                    where: Mapping[str, Any] | None = None,
-                    database: str | None = None) -> dict[str, Any]:
+                    where: Mapping[str, Any] | None = None, database: str | None = None,
+                    mat_version: str | None = None) -> dict[str, Any]:
     """Write ``variable``'s latest records to ``path``; return a summary (rows, records,
     format, the sidecar's path).
 
     ``fmt`` is ``csv``, ``parquet`` or ``mat`` (default: from the file name). ``database``
     is the file the sidecar names (default: ``db``'s; a snapshot names what it copies).
+    ``mat_version`` (``"5"`` or ``"7.3"``) forces a ``.mat`` layout; by default v5, and
+    v7.3 (HDF5) when the values are more than v5's 2 GB. The view's rows are selected
+    once, into a temporary table that both the data file and the sidecar read.
     """
     path = os.fspath(path)
     fmt = (fmt or os.path.splitext(path)[1].lstrip(".")).lower()
@@ -95,63 +112,91 @@ def export_variable(db: Database, variable: str, path: str | os.PathLike, fmt: s
         raise UnsupportedValueError(f"cannot export to {fmt!r}: the formats are "
                                     f"{', '.join(FORMATS)} (give --format or a file name "
                                     "ending in one of them)")
-    db.require_variable(variable)
     condition, params = _where(db, variable, where)
-    rows = write_data(db, variable, path, fmt, condition, params)
-    records = _write_sidecar(db, variable, path, fmt, where, condition, params,
-                             database or db.path)
+    with _selected(db, variable, condition, params) as source:
+        rows = write_data(db, variable, path, fmt, source, mat_version)
+        records = _write_sidecar(db, variable, path, fmt, where, source, database or db.path)
     return {"variable": variable, "path": path, "format": fmt, "rows": rows,
             "records": records, "provenance": sidecar_path(path)}
 
 
-def write_data(db: Database, variable: str, path: str, fmt: str, condition: str = "",
-               params: list | None = None) -> int:
-    """The data file alone (no sidecar); returns the number of rows written."""
-    params = params or []
-    if fmt == "mat":
-        return _write_mat(db, variable, path, condition, params)
-    kinds = db.index(variable).kinds
-    if "wire" in kinds:
+@contextlib.contextmanager
+def _selected(db: Database, variable: str, condition: str, params: list) -> Iterator[str]:
+    """The view's rows an export means, computed once into a temporary table (its name)."""
+    table = f"_scistack_export_{os.getpid()}_{next(_TABLES)}"
+    db.cx.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM "
+                  f"{quote_identifier(variable)}{condition}", params)
+    try:
+        yield table
+    finally:
+        db.cx.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def write_data(db: Database, variable: str, path: str, fmt: str,
+               source: str | None = None, mat_version: str | None = None) -> int:
+    """The data file alone (no sidecar); returns the number of rows written.
+
+    ``source`` is the relation holding the rows (default: the variable's whole view);
+    ``mat_version`` as for :func:`export_variable`.
+    """
+    source = source or quote_identifier(variable)
+    if mat_version is not None and (fmt != "mat" or mat_version not in MAT_VERSIONS):
         raise UnsupportedValueError(
-            f"{variable} holds values with no SQL form ({kinds['wire']} records stored as "
+            f"cannot write a .mat version {mat_version!r} as {fmt}: the .mat versions are "
+            f"{', '.join(MAT_VERSIONS)} (and only a .mat export takes one)")
+    if fmt == "mat":
+        return _write_mat(db, variable, path, source, mat_version)
+    if "wire" in db.view_shape(variable).kinds:
+        [(wire,)] = db.cx.execute("SELECT count(*) FROM _records WHERE variable = ? AND "
+                                  "kind = 'wire'", [variable]).fetchall()
+        raise UnsupportedValueError(
+            f"{variable} holds values with no SQL form ({wire} records stored as "
             f"wire bytes: lists, dicts, non-float arrays...), which {fmt} cannot hold; export "
             "it as .mat, or load it in Python or MATLAB")
     options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
     # COPY answers one row: the number of rows it wrote
-    [(written,)] = db.cx.execute(f"COPY (SELECT * FROM {quote_identifier(variable)}{condition}) "
-                                 f"TO {_sql_literal(path)} ({options})", params).fetchall()
+    [(written,)] = db.cx.execute(f"COPY (SELECT * FROM {source}) "
+                                 f"TO {_sql_literal(path)} ({options})").fetchall()
     return written
 
 
 def _write_sidecar(db: Database, variable: str, path: str, fmt: str,
-                   where: Mapping[str, Any] | None, condition: str, params: list,
-                   database: str) -> int:
-    """The provenance sidecar: a header, then DuckDB's JSON array of the records."""
+                   where: Mapping[str, Any] | None, source: str, database: str) -> int:
+    """The provenance sidecar: a header, then the records, streamed.
+
+    DuckDB writes each record's JSON object (``to_json``, vectorised); Arrow joins a batch
+    of them into one buffer, which goes to the file as it is: no row becomes a Python
+    object and nothing is written twice.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     query = (
-        "SELECT r.record_id, json(r.address) AS metadata, r.version, r.content_hash, "
-        "json_extract_string(r.lineage, '$.function_name') AS function, "
+        "SELECT to_json(s) FROM (SELECT r.record_id, json(r.address) AS metadata, r.version, "
+        "r.content_hash, json_extract_string(r.lineage, '$.function_name') AS function, "
         "json_extract_string(r.lineage, '$.fingerprint') AS fingerprint, "
         "json_extract_string(r.lineage, '$.language') AS language, "
         "json_extract(r.lineage, '$.constants') AS constants, "
         "json_extract(r.lineage, '$.inputs') AS inputs "
-        f"FROM _records r WHERE r.record_id IN (SELECT record_id FROM "
-        f"{quote_identifier(variable)}{condition})")
+        f"FROM _records r WHERE r.variable = ? AND r.record_id IN "
+        f"(SELECT record_id FROM {source})) s")
+    [(count,)] = db.cx.execute(f"SELECT count(DISTINCT record_id) FROM {source}").fetchall()
     header = {"variable": variable, "database": os.path.abspath(database), "format": fmt,
               "file": os.path.basename(path), "where": dict(where or {}),
-              "exported_at": dt.datetime.now(dt.timezone.utc).isoformat()}
-    with tempfile.TemporaryDirectory(prefix="scistack-export-") as tmp:
-        records = os.path.join(tmp, "records.json")
-        [(count,)] = db.cx.execute(f"COPY ({query}) TO {_sql_literal(records)} "
-                                   "(FORMAT json, ARRAY true)", params).fetchall()
-        header["n_records"] = count
-        with open(sidecar_path(path), "w", encoding="utf-8") as out:
-            out.write(json.dumps(header, indent=1, default=str)[:-2] + ',\n "records": ')
-            if count:
-                with open(records, encoding="utf-8") as f:
-                    shutil.copyfileobj(f, out)
-            else:
-                out.write("[]")
-            out.write("\n}\n")
+              "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+              "n_records": count}
+    reader = db.cx.sql(query, params=[variable]).to_arrow_reader(_SIDECAR_BATCH)
+    with open(sidecar_path(path), "wb") as out:
+        out.write((json.dumps(header, indent=1, default=str)[:-2] + ',\n "records": [').encode())
+        separator = b"\n"
+        for batch in reader:
+            lines = batch.column(0)
+            if len(lines):
+                whole = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
+                out.write(separator)
+                out.write(pc.binary_join(whole, ",\n")[0].as_buffer())
+                separator = b",\n"
+        out.write(b"\n]\n}\n")
     return count
 
 
@@ -218,21 +263,33 @@ def to_mat_value(value: Any, where: str) -> Any:
     return None  # unreachable: refuse raises
 
 
+def _mat_bytes(value: Any) -> int:
+    """About how many bytes of a .mat file ``value`` (as :func:`to_mat_value` gives it)
+    takes: its data, the elements of cells and the fields of structs counted whole."""
+    if isinstance(value, dict):
+        return sum(_mat_bytes(v) for v in value.values())
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return sum(_mat_bytes(v) for v in value.flat)
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    return 2 * len(value) if isinstance(value, str) else 16
+
+
 def _mat_metadata(value: Any) -> Any:
     return (
         float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
     )
 
 
-def _write_mat(db: Database, variable: str, path: str, condition: str, params: list) -> int:
+def _write_mat(db: Database, variable: str, path: str, source: str,
+               version: str | None) -> int:
     from scipy.io import savemat
 
     if not _MATLAB_NAME.match(variable):
         raise UnsupportedValueError(f"{variable!r} is not a MATLAB variable name, so .mat "
                                     "cannot hold it under that name")
     ids = [row[0] for row in db.cx.execute(
-        f"SELECT DISTINCT record_id FROM {quote_identifier(variable)}{condition}",
-        params).fetchall()]
+        f"SELECT DISTINCT record_id FROM {source}").fetchall()]
     wanted = set(ids)
     infos = sorted((e.latest for e in db.index(variable).addresses.values()
                     if e.latest.record_id in wanted),
@@ -245,14 +302,17 @@ def _write_mat(db: Database, variable: str, path: str, condition: str, params: l
     for row, info in enumerate(infos):
         where = f"{variable} at " + ", ".join(f"{k}={v!r}" for k, v in info.metadata.items())
         value = to_mat_value(values[info.record_id], where)
-        size += value.nbytes if isinstance(value, np.ndarray) else 16
+        size += _mat_bytes(value)
         element = [_mat_metadata(info.metadata[k]) if k in info.metadata else np.zeros((0, 0))
                    for k in keys]
         structs[row, 0] = (*element, value, float(info.version), info.record_id)
-    if size >= _MAT_LIMIT:
+    if version == "5" and size >= _MAT_LIMIT:
         raise UnsupportedValueError(
             f"{variable}: {size / 1e9:.1f} GB of values is more than a MATLAB v5 .mat file "
-            "holds (2 GB; v7.3 files are not written yet); export fewer records with "
-            "where=..., or as parquet")
-    savemat(path, {variable: structs}, oned_as="column", do_compression=False)
+            "holds (2 GB); export it as .mat version 7.3 (--mat-version 7.3), fewer records "
+            "with where=..., or as parquet")
+    if version == "7.3" or (version is None and size >= _MAT_LIMIT):
+        write_mat73(path, {variable: structs})
+    else:
+        savemat(path, {variable: structs}, oned_as="column", do_compression=False)
     return len(infos)
