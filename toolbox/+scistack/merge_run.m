@@ -30,7 +30,5 @@ function report = merge_run(run, varargin)
 %
 %   See also scistack.resubmit_run, scidb.for_each.
 
-request = scistack.internal.options_request(varargin, {'db'}, 'scistack.merge_run');
-request.run = run;
-report = scistack.internal.engine_call('merge', request);
+report = scidb.internal.pairs_call('merge', struct('run', run), varargin);  % the engine reads the options
 end

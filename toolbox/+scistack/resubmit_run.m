@@ -30,8 +30,5 @@ function done = resubmit_run(run, varargin)
 %
 %   See also scistack.merge_run, scidb.for_each.
 
-names = {'chunks', 'failed', 'dry_run', 'db'};
-request = scistack.internal.options_request(varargin, names, 'scistack.resubmit_run');
-request.run = run;
-done = scistack.internal.engine_call('resubmit', request);
+done = scidb.internal.pairs_call('resubmit', struct('run', run), varargin);  % the engine reads the options
 end

@@ -26,6 +26,7 @@ from .. import session
 from ..slurm_runs import find_run_folder, merge_run, resubmit_run, run_state
 from .dispatch import GatewayError, operation
 from .matlab_args import is_empty, items
+from .scidb_arguments import call_arguments
 
 __all__: list[str] = []
 
@@ -55,6 +56,7 @@ def _state(state: dict[str, Any]) -> dict[str, Any]:
 
 @operation("merge")
 def _merge(args: dict[str, Any]) -> dict[str, Any]:
+    args = call_arguments(args, ("db",), "scistack.merge_run", only_options=True)
     folder = _folder(args, "scistack.merge_run")
     report = merge_run(session.by_handle(args.get("handle")), folder).to_dict()
     return {**report, "state": _state(report["state"])}
@@ -62,6 +64,8 @@ def _merge(args: dict[str, Any]) -> dict[str, Any]:
 
 @operation("resubmit")
 def _resubmit(args: dict[str, Any]) -> dict[str, Any]:
+    args = call_arguments(args, ("chunks", "failed", "dry_run", "db"), "scistack.resubmit_run",
+                          only_options=True)
     folder = _folder(args, "scistack.resubmit_run")
     if _flag(args, "dry_run"):
         return _state(run_state(folder).to_dict())

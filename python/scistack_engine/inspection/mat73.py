@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnsupportedValueError
+
 __all__ = ["HEADER_SIZE", "header", "write_mat73"]
 
 HEADER_SIZE = 128  # bytes of MATLAB's header at the start of the 512-byte user block
@@ -53,7 +55,13 @@ def header(now: dt.datetime | None = None) -> bytes:
 def write_mat73(path: str | os.PathLike, variables: Mapping[str, Any]) -> None:
     """Write ``variables`` (name -> value as ``to_mat_value`` gives it, or a struct array
     as a NumPy structured array of objects) to a v7.3 MAT-file at ``path``."""
-    import h5py
+    try:
+        import h5py
+    except ImportError as exc:
+        raise UnsupportedValueError(
+            f"writing {os.fspath(path)!r} as a v7.3 .mat file needs h5py, which is not "
+            "installed: pip install 'scistack[mat]' (or h5py) in this Python, or export "
+            "values under 2 GB as v5") from exc
 
     with h5py.File(path, "w", userblock_size=_USERBLOCK) as file:
         layout = _Layout(file)
