@@ -30,5 +30,5 @@ function report = merge_run(run, varargin)
 %
 %   See also scistack.resubmit_run, scidb.for_each.
 
-report = scidb.internal.pairs_call('merge', struct('run', run), varargin);  % the engine reads the options
+report = scidb.internal.pairs_call('merge', struct('run', run), varargin);
 end

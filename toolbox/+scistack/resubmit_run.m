@@ -30,5 +30,5 @@ function done = resubmit_run(run, varargin)
 %
 %   See also scistack.merge_run, scidb.for_each.
 
-done = scidb.internal.pairs_call('resubmit', struct('run', run), varargin);  % the engine reads the options
+done = scidb.internal.pairs_call('resubmit', struct('run', run), varargin);
 end
