@@ -310,3 +310,14 @@ def test_octave_reads_a_v7_3_export_only_as_plain_hdf5(tmp_path):
     result = run_octave(f"x = load('{out}'); printf('fields:%d\\n', numel(fieldnames(x.Golden)));")
     assert "can't read 'value' (unknown datatype)" in result.stdout + result.stderr
     assert "fields:0" in result.stdout
+
+
+def test_mat_version_7_3_without_h5py_says_what_to_do(tmp_path, monkeypatch):
+    # inside MATLAB or Octave, whose own HDF5 library is loaded, h5py fails to import
+    path = tmp_path / "golden.duckdb"
+    golden_db(path, ["float_pi"])
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py raises ImportError
+    with Database(str(path), None, read_only=True) as db:
+        with pytest.raises(UnsupportedValueError, match="needs h5py, which cannot be "
+                                                        "imported here.*from a shell"):
+            export_variable(db, "Golden", tmp_path / "g.mat", mat_version="7.3")

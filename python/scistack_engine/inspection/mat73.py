@@ -54,14 +54,21 @@ def header(now: dt.datetime | None = None) -> bytes:
 
 def write_mat73(path: str | os.PathLike, variables: Mapping[str, Any]) -> None:
     """Write ``variables`` (name -> value as ``to_mat_value`` gives it, or a struct array
-    as a NumPy structured array of objects) to a v7.3 MAT-file at ``path``."""
+    as a NumPy structured array of objects) to a v7.3 MAT-file at ``path``.
+
+    Needs ``h5py`` (``pip install 'scistack[mat]'``). Inside MATLAB or GNU Octave, which
+    load their own HDF5 library first, h5py usually fails to import: the error then says
+    to run ``scistack export`` from a shell instead.
+    """
     try:
         import h5py
-    except ImportError as exc:
+    except Exception as exc:  # an ImportError, or a clash with an HDF5 library loaded first
         raise UnsupportedValueError(
-            f"writing {os.fspath(path)!r} as a v7.3 .mat file needs h5py, which is not "
-            "installed: pip install 'scistack[mat]' (or h5py) in this Python, or export "
-            "values under 2 GB as v5") from exc
+            f"writing {os.fspath(path)!r} as a v7.3 .mat file needs h5py, which cannot be "
+            f"imported here ({exc}): install it (pip install 'scistack[mat]'), or, inside "
+            "MATLAB or Octave (whose own HDF5 library is already loaded), run scistack "
+            "export DB VAR --mat-version 7.3 -o OUT from a shell; values under 2 GB can "
+            "also be exported as v5") from exc
 
     with h5py.File(path, "w", userblock_size=_USERBLOCK) as file:
         layout = _Layout(file)
