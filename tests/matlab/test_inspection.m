@@ -85,3 +85,30 @@ s = scidb.export('RawEMG', csv, 'subject', [1 3]);
 verifyEqual(testCase, s.rows, 2);
 verifyEqual(testCase, s.format, 'csv');
 end
+
+function test_export_mat_version(testCase)
+file = [testCase.TestData.out, '_v5.mat'];
+scidb.export(FilteredEMG(), file, 'mat_version', 5, 'subject', 2);
+loaded = load(file);
+verifyEqual(testCase, loaded.FilteredEMG.value, [4; 8; 12]);
+try
+    scidb.export(FilteredEMG(), [testCase.TestData.out, '_v6.mat'], 'mat_version', 6);
+    verifyFail(testCase, 'no error for a .mat version that does not exist');
+catch err
+    verifyEqual(testCase, err.identifier, 'scistack:value:unsupported');
+    verifyTrue(testCase, ~isempty(strfind(err.message, '7.3')));
+end
+file = [testCase.TestData.out, '_v73.mat'];
+try
+    scidb.export(FilteredEMG(), file, 'mat_version', 7.3);
+    % h5py loaded here: the file is MATLAB's HDF5 layout behind its 128-byte header
+    fid = fopen(file, 'r');
+    head = fread(fid, [1 19], '*char');
+    fclose(fid);
+    verifyEqual(testCase, head, 'MATLAB 7.3 MAT-file');
+catch err
+    % the usual case inside Octave: h5py cannot load beside Octave's own HDF5 library
+    verifyEqual(testCase, err.identifier, 'scistack:value:unsupported');
+    verifyTrue(testCase, ~isempty(strfind(err.message, 'from a shell')));
+end
+end

@@ -73,3 +73,18 @@ def test_matlab_s_name_value_pairs_are_read_by_the_engine(handle, tmp_path):
                    arguments=["subject", np.array([[1.0], [3.0]]), "session", "post",
                               "format", "csv", "db", db])
     assert summary["rows"] == 2
+
+
+def test_export_mat_version_as_matlab_sends_it(handle, tmp_path):
+    db = {"handle": handle}
+    out = tmp_path / "v73.mat"
+    call("export", variable="MeanStepLength", path=str(out),
+         arguments=["mat_version", 7.3, "db", db])
+    assert out.read_bytes().startswith(b"MATLAB 7.3 MAT-file")
+    out = tmp_path / "v5.mat"
+    call("export", variable="MeanStepLength", path=str(out),
+         arguments=["mat_version", 5.0, "db", db])
+    assert out.read_bytes().startswith(b"MATLAB 5.0 MAT-file")
+    with pytest.raises(RuntimeError, match="scistack:value:unsupported.*version '6'"):
+        call("export", variable="MeanStepLength", path=str(tmp_path / "v6.mat"),
+             arguments=["mat_version", 6.0, "db", db])

@@ -16,12 +16,18 @@ function summary = export(variable, file, varargin)
 %   sidecar's path).
 %
 %   Name/value options:
-%     'format' - 'csv', 'parquet' or 'mat' (default: from FILE's extension)
-%     'db'     - a scidb.Database (default: the current database)
+%     'format'      - 'csv', 'parquet' or 'mat' (default: from FILE's extension)
+%     'mat_version' - 5 or 7.3: the .mat layout (default: v5, and v7.3 when the
+%                     values are over v5's 2 GB). v7.3 is written with Python's h5py,
+%                     which usually cannot load inside MATLAB or Octave (their own HDF5
+%                     library is loaded first): the error then says to run
+%                     "scistack export DB VAR --mat-version 7.3 -o OUT" from a shell.
+%     'db'          - a scidb.Database (default: the current database)
 %
 %   Example:
 %     scidb.export(MeanStepLength(), 'means.csv', 'session', 'post');
 %     s = scidb.export('StepLength', 'steps.mat');
+%     s = scidb.export('StepLength', 'steps.mat', 'mat_version', 5);
 %
 %   See also scistack.lineage, scistack.report.
 

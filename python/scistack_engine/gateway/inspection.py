@@ -9,7 +9,8 @@ adds no rule of its own.
 =============  ==================================================================
 ``lineage``    format, variable, record, reduce, output -> the text, or the file
 ``report``     run, output -> the report's HTML, or the file written
-``export``     variable, path, format, metadata -> rows, records, format, sidecar
+``export``     variable, path, format, mat_version, metadata -> rows, records, format,
+               sidecar
 =============  ==================================================================
 
 Each takes its options as fields, or as MATLAB's name/value pairs in ``arguments``
@@ -75,10 +76,20 @@ def _report(args: dict[str, Any]) -> str:
     return _deliver(render_report(run_report(db, _text(args, "run"))), _text(args, "output"))
 
 
+def _mat_version(value: Any) -> str | None:
+    """A ``mat_version`` as MATLAB gives it (7.3, 5, '7.3') in the export's text form."""
+    if value is None or is_empty(value):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{float(value):g}"
+    return str(value)
+
+
 @operation("export")
 def _export(args: dict[str, Any]) -> dict[str, Any]:
-    args = call_arguments(args, ("format", "db"), "export")
+    args = call_arguments(args, ("format", "mat_version", "db"), "export")
     db = session.by_handle(args.get("handle"))
     summary = export_variable(db, str(args["variable"]), str(args["path"]),
-                              _text(args, "format"), metadata(args.get("metadata")))
+                              _text(args, "format"), metadata(args.get("metadata")),
+                              mat_version=_mat_version(args.get("mat_version")))
     return {k: summary[k] for k in ("path", "format", "rows", "records", "provenance")}
