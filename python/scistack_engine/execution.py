@@ -32,6 +32,7 @@ import pandas as pd
 
 from .batches import Failure, Outcome, RunResult, WorkItem, counts_line
 from .errors import ScistackError, UnsupportedValueError
+from .faults import interrupts_as_keyboard
 from .metadata import describe_metadata
 from .payload import to_stored
 from .planner import Combo, Plan, combo_lineage, load_batch, make_plan
@@ -138,6 +139,7 @@ class ForEachRun:
         self._handed_out += len(combos)
         return combos
 
+    @interrupts_as_keyboard()
     def next_chunk(self, size: int) -> list[WorkItem]:
         """The next combinations to run with their input values (one value query)."""
         combos = self.next_combos(size)
@@ -155,6 +157,7 @@ class ForEachRun:
                 self.log.add_combos([ComboOutcome(c.index, c.metadata, "skipped",
                                                   reasons[c.index]) for c in combos])
 
+    @interrupts_as_keyboard()
     def commit(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
         """Save the outputs of finished combinations and log them, in one transaction.
 

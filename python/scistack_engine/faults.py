@@ -13,15 +13,24 @@ instead, naming the file, what happened and what to do:
 
 Any other error is not a storage fault (None). :func:`invalidated` tells whether DuckDB
 has given up on the open database after a fault (it must then be opened again).
+
+Ctrl-C during a query is not a fault either: DuckDB's Python client takes the pending
+``KeyboardInterrupt`` itself, cancels the query and raises a plain
+``RuntimeError("Query interrupted")`` (or ``duckdb.InterruptException``), so code that
+stops on ``KeyboardInterrupt`` would miss it. :func:`interrupts_as_keyboard` (a context
+manager and decorator) raises it as the ``KeyboardInterrupt`` it was.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import duckdb
 
 from .errors import DatabaseDamagedError, DatabaseError, DatabaseIOError, DiskFullError
 
-__all__ = ["storage_fault", "invalidated"]
+__all__ = ["storage_fault", "invalidated", "interrupted", "interrupts_as_keyboard"]
 
 _FULL = ("No space left on device", "Disk quota exceeded", "disk is full")
 _CHECKSUM = ("Corrupt database file", "does not match stored checksum")
@@ -29,6 +38,26 @@ _TRUNCATED = ("Could not read enough bytes", "attempted to read")
 _READ_ONLY = ("Read-only file system",)
 _MISSING = ("No such file or directory",)
 _DENIED = ("Permission denied",)
+
+
+_INTERRUPTED = "Query interrupted"  # the text of the Python client's RuntimeError
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's report of a query cancelled by Ctrl-C (SIGINT)."""
+    return isinstance(exc, duckdb.InterruptException) or (
+        type(exc) is RuntimeError and str(exc) == _INTERRUPTED)
+
+
+@contextlib.contextmanager
+def interrupts_as_keyboard() -> Iterator[None]:
+    """Raise a query that Ctrl-C cancelled as ``KeyboardInterrupt`` (see the module)."""
+    try:
+        yield
+    except (RuntimeError, duckdb.InterruptException) as exc:
+        if interrupted(exc):
+            raise KeyboardInterrupt(str(exc)) from exc
+        raise
 
 
 def invalidated(exc: duckdb.Error) -> bool:

@@ -59,7 +59,7 @@ from .errors import (
     UnknownVariableError,
     UnsupportedValueError,
 )
-from .faults import invalidated, storage_fault
+from .faults import interrupts_as_keyboard, invalidated, storage_fault
 from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
     RESERVED_KEYS,
@@ -301,9 +301,11 @@ class Database:
     @contextlib.contextmanager
     def _storage_faults(self) -> Iterator[None]:
         """Raise DuckDB's faults of the file (damaged, full, unreachable) as SciStack
-        errors, reopening the file when DuckDB gave up on it."""
+        errors, reopening the file when DuckDB gave up on it, and a query Ctrl-C
+        cancelled as ``KeyboardInterrupt``."""
         try:
-            yield
+            with interrupts_as_keyboard():
+                yield
         except duckdb.Error as exc:
             fault = storage_fault(self.path, exc)
             if invalidated(exc):
