@@ -194,8 +194,8 @@ def _merge(quick: bool) -> list[bc.Figure]:
     if report.merged != n:
         raise RuntimeError(f"merged {report.merged} of {n}")
     return [bc.Figure(workload, "merge throughput", n / seconds, "records/s", better="higher",
-                      target=50_000, note=f"{seconds:.2f} s: planning again, matching, "
-                      "committing (the for_each commit path)")]
+                      target=50_000, note=f"{seconds:.2f} s: reading the staged combinations "
+                      "and the shards, committing (the for_each commit path)")]
 
 
 def _slurm(quick: bool) -> list[bc.Figure]:

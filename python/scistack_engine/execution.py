@@ -35,7 +35,7 @@ from .errors import ScistackError, UnsupportedValueError
 from .faults import interrupts_as_keyboard
 from .metadata import describe_metadata
 from .payload import to_stored
-from .planner import Combo, Plan, combo_lineage, load_batch, make_plan
+from .planner import Combo, Plan, combo_lineage, load_batch, make_plan, mark_saved
 from .runlog import ComboOutcome, RunLog
 from .store import Database, ReadOnlyError, SaveItem
 
@@ -74,10 +74,13 @@ class ForEachRun:
         ``False`` runs without saving or logging; the result holds the returned values.
     dry_run
         Plan only: :meth:`finish` reports what would run.
+    staged
+        Plan nothing: the combinations are the ones given to :meth:`adopt`, planned
+        earlier (a merge of a SLURM run folder: they were planned when it was staged).
     """
 
     def __init__(self, db: Database, spec: Mapping[str, Any], *, language: str = "python",
-                 save: bool = True, dry_run: bool = False) -> None:
+                 save: bool = True, dry_run: bool = False, staged: bool = False) -> None:
         self.db = db
         self.language = language
         self.spec = spec
@@ -91,13 +94,14 @@ class ForEachRun:
                 "dry_run=True")
         self.started = time.perf_counter()
         self.plan: Plan = make_plan(db, spec)
-        self._blocks: Iterator[list[Combo]] | None = self.plan.blocks()
+        self._blocks: Iterator[list[Combo]] | None = None if staged else self.plan.blocks()
         self._todo: deque[Combo] = deque()
         self._handed: dict[int, Combo] = {}
         self._handed_out = 0
         self._result = _Rows([*self.plan.keys, "status", "reason", *self.outputs],
                              every=not self.save or self.plan.grid_size <= RESULT_ROWS)
-        first = next(self._blocks, [])  # a bad filter or path template fails before the log
+        # a bad filter or path template fails before the log
+        first = next(self._blocks, []) if self._blocks else []
         self.log: RunLog | None = None
         if self.save:
             options = {k: spec.get(k) for k in ("iterables", "outputs", "as_table", "batch_size",
@@ -147,6 +151,27 @@ class ForEachRun:
             return []
         return [WorkItem(c.index, kwargs)
                 for c, kwargs in zip(combos, load_batch(self.db, self.plan, combos))]
+
+    def adopt(self, combos: list[Combo]) -> None:
+        """Take combinations planned earlier (metadata, cache key and lineage text set) as
+        the next block: those whose outputs are saved by now are logged as cached, the
+        others queued to be handed out."""
+        outputs = [self.db.index(variable) for variable in self.outputs]
+        for combo in combos:
+            mark_saved(self.spec, outputs, combo)
+        self._take_block(combos)
+
+    def saved_as(self, index: int) -> tuple[dict[str, Any], str | None, str | None]:
+        """What the outputs of a handed-out combination are saved with: its metadata, its
+        cache key and its lineage as JSON text (None without a function fingerprint)."""
+        combo = self._handed[index]
+        return combo.metadata, combo.cache_key, self._lineage_text(combo)
+
+    def _lineage_text(self, combo: Combo) -> str | None:
+        if combo.lineage is None and self.spec.get("fingerprint"):
+            return json.dumps(combo_lineage(self.plan, combo, self.language), sort_keys=True,
+                              default=str)
+        return combo.lineage
 
     def leave_out(self, reasons: Mapping[int, str]) -> None:
         """Log handed-out combinations that this run will not finish as ``skipped``, each
@@ -206,8 +231,7 @@ class ForEachRun:
         An output whose values are all Python floats, all ints, all bools or all strs is
         saved as columns (:meth:`Database.save_columns`), any other item by item; either
         way the records are those :meth:`Database.save_batch` makes of one item each."""
-        lineages = ([combo_lineage(self.plan, combo, self.language) for combo, _, _ in ran]
-                    if self.spec.get("fingerprint") else [None] * len(ran))
+        lineages = [self._lineage_text(combo) for combo, _, _ in ran]
         columns: dict[int, np.ndarray] = {}  # output position -> its values, as a column
         if self.plan.keys and ran and all(o.wires is None for _, o, _ in ran):
             for position in range(len(self.outputs)):
@@ -241,8 +265,7 @@ class ForEachRun:
         if columns and kept:
             metadata = {key: [combo.metadata[key] for (combo, _, _), _ in kept]
                         for key in self.plan.keys}
-            texts = ([json.dumps(lineage, sort_keys=True, default=str) for _, lineage in kept]
-                     if self.spec.get("fingerprint") else None)
+            texts = [lineage for _, lineage in kept] if self.spec.get("fingerprint") else None
             keys = [combo.cache_key for (combo, _, _), _ in kept] if texts else None
             for position, column in columns.items():
                 infos = self.db.save_columns(

@@ -99,6 +99,7 @@ class Combo:
     cache_key: str | None = None
     cached_records: list[str] = field(default_factory=list)
     stale: list[RecordInfo] = field(default_factory=list)  # cached, but not the latest version
+    lineage: str | None = None  # its outputs' lineage as JSON text, when worked out already
 
     @property
     def status(self) -> str:
@@ -288,12 +289,18 @@ def _plan_combo(db: Database, spec: Mapping[str, Any], combo: Combo, context: _C
         combo.cache_key = cache_key(
             context.fingerprint, _input_hashes(spec, combo), context.constants, len(output_indexes)
         )
-        if spec.get("skip_computed", True):
-            hits = _cached_outputs(output_indexes, combo)
-            combo.cached_records = [h.record_id for h in hits]
-            # computed before, but a later run saved other versions over it
-            combo.stale = [h for h, index in zip(hits, output_indexes)
-                           if index.addresses[h.address].latest.record_id != h.record_id]
+    mark_saved(spec, output_indexes, combo)
+
+
+def mark_saved(spec: Mapping[str, Any], output_indexes: Sequence[Any], combo: Combo) -> None:
+    """Set ``combo.cached_records`` (and ``stale``) when its outputs are saved already: under
+    its cache key (``skip_computed``), or at its address at all (``skip_existing``)."""
+    if combo.cache_key is not None and spec.get("skip_computed", True):
+        hits = _cached_outputs(output_indexes, combo)
+        combo.cached_records = [h.record_id for h in hits]
+        # computed before, but a later run saved other versions over it
+        combo.stale = [h for h, index in zip(hits, output_indexes)
+                       if index.addresses[h.address].latest.record_id != h.record_id]
     if spec.get("skip_existing") and output_indexes and not combo.cached_records:
         address = address_of(combo.metadata)
         at_address = [index.latest_at(address) for index in output_indexes]

@@ -277,8 +277,10 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
            finished: dict[str, ItemResult], chunk_size: int
            ) -> tuple[dict[int, list[int]], list[tuple[int, ItemResult]]]:
     """Write the manifest: the function, sys.path, and every combination's packed inputs
-    with its chunk and work key. Returns the combinations of each chunk, and those an
-    earlier run already finished (with their results), which are not staged."""
+    with its chunk and work key, and what its outputs are saved with (its packed metadata,
+    cache key and lineage text, as the run gives them: a merge plans nothing). Returns the
+    combinations of each chunk, and those an earlier run already finished (with their
+    results), which are not staged."""
     con = duckdb.connect(str(folder / "manifest.duckdb"))
     chunks: dict[int, list[int]] = {}
     reused: list[tuple[int, ItemResult]] = []
@@ -290,7 +292,9 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
                     [function, json.dumps(sys.path).encode(), (work or "").encode(),
                      pack_value(dict(getattr(run, "spec", None) or {})),
                      str(getattr(run, "language", "python")).encode()])
-        con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB, key VARCHAR)")
+        con.execute("CREATE TABLE items (chunk INTEGER, combo BIGINT, kwargs BLOB, key VARCHAR, "
+                    "metadata BLOB, cache_key VARCHAR, lineage VARCHAR)")
+        saved_as = getattr(run, "saved_as", None)
         while items := run.next_chunk(chunk_size):
             packed = [(item.index, pack_value(item.kwargs)) for item in items]
             keys = [work_key(work, kwargs) if work else None for _, kwargs in packed]
@@ -304,10 +308,15 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
                 continue
             number = len(chunks)
             chunks[number] = [index for index, _, _ in staged]
+            saved = [saved_as(index) if saved_as else ({}, None, None) for index, _, _ in staged]
             rows = pa.table({"chunk": pa.array([number] * len(staged), pa.int32()),
                              "combo": pa.array([i for i, _, _ in staged], pa.int64()),
                              "kwargs": pa.array([k for _, k, _ in staged], pa.binary()),
-                             "key": pa.array([key for _, _, key in staged], pa.string())})
+                             "key": pa.array([key for _, _, key in staged], pa.string()),
+                             "metadata": pa.array([pack_value(dict(m)) if saved_as else None
+                                                   for m, _, _ in saved], pa.binary()),
+                             "cache_key": pa.array([k for _, k, _ in saved], pa.string()),
+                             "lineage": pa.array([t for _, _, t in saved], pa.string())})
             con.from_arrow(rows).insert_into("items")
         con.execute("COMMIT")
     finally:

@@ -10,12 +10,13 @@ folder without the code that staged it:
   (a task of it is pending or running, from ``squeue``), **half-written** (a task died
   while writing its shard) or **missing** (no shard and no task: lost); the last two are
   *resubmittable*;
-* :func:`merge_run` — plans the staged for_each again from the spec in the manifest and
-  commits every combination whose result a shard holds, recognised by the work key of
-  the function's fingerprint and its packed inputs (as a rerun of for_each does), up to
-  :data:`MERGE_COMMIT` results per transaction.
-  Combinations whose outputs are already saved under their cache key are not saved
-  again, so merging twice changes nothing; a folder merged to the end is marked;
+* :func:`merge_run` — commits every staged combination whose result a shard holds, up to
+  :data:`MERGE_COMMIT` per transaction, through the for_each commit path. It plans
+  nothing: staging wrote into the manifest what each combination's outputs are saved with
+  (metadata, cache key, lineage text), the shards hold the results by combination.
+  Combinations whose outputs are already saved under their cache key are logged as cached
+  and not saved again, so merging twice changes nothing; those whose chunk has no result
+  yet are logged as left out, with why; a folder merged to the end is marked;
 * :func:`resubmit_run` — submits the resubmittable chunks (or the chunks named, or those
   whose shard holds failures: that shard is moved aside) with the folder's job script.
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,18 +37,17 @@ import duckdb
 from .batches import COMMIT_GROWTH, Outcome
 from .errors import NotFoundError, SlurmError
 from .executors import outcome_of
-from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks, work_key
+from .planner import Combo
+from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks
 from .slurm_task import partial_shards, read_shard, shard_failures, shard_path
-from .transport import pack_value, unpack_value
+from .transport import unpack_value
 
 __all__ = ["RunState", "MergeReport", "find_run_folder", "run_state", "merge_run",
            "resubmit_run"]
 
-#: Combinations read and matched at a time by a merge.
-MERGE_BATCH = 500
-
-#: The most results a merge commits in one transaction (as a quick for_each's batches grow).
-MERGE_COMMIT = COMMIT_GROWTH * MERGE_BATCH
+#: The staged combinations a merge reads from the manifest and commits in one transaction
+#: (as many as the largest batch of a quick for_each).
+MERGE_COMMIT = COMMIT_GROWTH * 500
 
 
 @dataclass
@@ -183,55 +183,49 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     Raises
     ------
     SlurmError
-        When the folder was staged without a spec (by an older SciStack: run the same
-        for_each again to merge it) or without a function fingerprint (its results cannot
-        be matched to combinations).
+        When the folder was staged without a spec or what its outputs are saved with (by
+        an older SciStack: run the same for_each again to merge it) or without a function
+        fingerprint (a merge could not tell its results are saved already).
     """
     from .execution import ForEachRun
 
     folder = Path(folder)
-    run, chunks, keys = _manifest(folder)
-    work = run.get("work", b"").decode()
-    if "spec" not in run or not work:
+    run, chunks, _ = _manifest(folder)
+    staged = _has_saved_as(folder)
+    if "spec" not in run or not staged or not run.get("work", b""):
         raise SlurmError(
             f"run folder {str(folder)!r} was staged without "
-            f"{'the for_each spec' if 'spec' not in run else 'a function fingerprint'}, so "
-            "its results cannot be matched to combinations here; run the same for_each "
-            "again with executor=Slurm(...): it merges what the array finished")
+            f"{'a function fingerprint' if staged and 'spec' in run else 'the for_each spec'}"
+            ", so its results cannot be merged here; run the same for_each again with "
+            "executor=Slurm(...): it merges what the array finished")
     report = MergeReport(run_state(folder))
-    found = {keys[r[0]]: r for chunk in report.state.complete
-             for r in read_shard(shard_path(folder, chunk)) if r[0] in keys}
-    left_out: dict[int, str] = {}  # combination -> its work key, for the run log's reason
+    found = {r[0]: r for chunk in report.state.complete
+             for r in read_shard(shard_path(folder, chunk))}
+    chunk_of = {combo: chunk for chunk, combos in chunks.items() for combo in combos}
+    left_out: dict[int, str] = {}  # combination -> why the run log says it was left out
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
-    merge = ForEachRun(db, spec, language=run.get("language", b"python").decode())
+    merge = ForEachRun(db, spec, language=run.get("language", b"python").decode(), staged=True)
     report.merge_run_id = merge.run_id
-    outcomes: list[Outcome] = []
-
-    def commit() -> None:
-        merge.commit(outcomes)
-        failed = sum(1 for o in outcomes if o.failure is not None)
-        report.failed += failed
-        report.merged += len(outcomes) - failed
-        outcomes.clear()
-
     try:
-        while items := merge.next_chunk(MERGE_BATCH):
-            for item in items:
-                result = found.pop(work_key(work, pack_value(item.kwargs)), None)
+        for block in _staged_combos(folder, MERGE_COMMIT):
+            merge.adopt(block)  # those saved by now are logged as cached
+            outcomes: list[Outcome] = []
+            for combo in merge.next_combos(len(block)):
+                result = found.pop(combo.index, None)
                 if result is None:
-                    left_out[item.index] = work_key(work, pack_value(item.kwargs))
+                    left_out[combo.index] = _left_out_reason(report.state,
+                                                             chunk_of[combo.index])
                 else:
-                    outcomes.append(outcome_of((item.index, *result[1:])))
-            if len(outcomes) >= MERGE_COMMIT:
-                commit()
-        commit()
+                    outcomes.append(outcome_of(result))
+            merge.commit(outcomes)
+            failed = sum(1 for o in outcomes if o.failure is not None)
+            report.failed += failed
+            report.merged += len(outcomes) - failed
     except BaseException:
         merge.finish("interrupted")
         raise
     report.not_merged = len(left_out)
-    chunk_of = {keys[combo]: chunk for chunk, combos in chunks.items() for combo in combos}
-    merge.leave_out({index: _left_out_reason(report.state, chunk_of.get(key))
-                     for index, key in left_out.items()})
+    merge.leave_out(left_out)
     summary = merge.finish("finished" if report.complete else "interrupted").summary
     report.already_saved, report.skipped = summary["cached"], summary["skipped"]
     report.unmatched = len(found)
@@ -241,11 +235,36 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     return report
 
 
-def _left_out_reason(state: RunState, chunk: int | None) -> str:
+def _has_saved_as(folder: Path) -> bool:
+    """Whether the manifest holds what each combination's outputs are saved with."""
+    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+    try:
+        return bool(con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' "
+            "AND column_name = 'lineage'").fetchall())
+    finally:
+        con.close()
+
+
+def _staged_combos(folder: Path, size: int) -> Iterator[list[Combo]]:
+    """The staged combinations, ``size`` at a time in plan order, with the metadata, cache
+    key and lineage text their outputs are saved with."""
+    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+    try:
+        table = con.sql("SELECT combo, metadata, cache_key, lineage FROM items "
+                        "ORDER BY combo").to_arrow_table()
+        for batch in table.to_batches(max_chunksize=size):
+            columns = batch.to_pydict()
+            yield [Combo(int(combo), unpack_value(metadata), cache_key=key, lineage=lineage)
+                   for combo, metadata, key, lineage in zip(
+                       columns["combo"], columns["metadata"], columns["cache_key"],
+                       columns["lineage"])]
+    finally:
+        con.close()
+
+
+def _left_out_reason(state: RunState, chunk: int) -> str:
     """Why a merge left a combination out (its run-log row says so)."""
-    if chunk is None:
-        return ("not in the staged run (its inputs changed since): run the for_each again "
-                "to compute it")
     if chunk in state.queued:
         return f"no result yet: chunk {chunk} is queued or running; merge again when it ends"
     what = ("half-written (its task died while writing the shard)"

@@ -115,14 +115,15 @@ FORMAT_VERSION = "2"
 
 @dataclass
 class SaveItem:
-    """One record to save: a value (or MATLAB wire bytes) at an address, with lineage."""
+    """One record to save: a value (or MATLAB wire bytes) at an address, with lineage (a
+    mapping, or its JSON text as ``json.dumps(lineage, sort_keys=True, default=str)``)."""
 
     variable: str
     metadata: Mapping[str, Any]
     value: Any = None
     wire: bytes | None = None
     cache_key: str | None = None
-    lineage: Mapping[str, Any] | None = None
+    lineage: Mapping[str, Any] | str | None = None
     output_index: int | None = None
 
 
@@ -706,9 +707,9 @@ class Database:
                               item.variable, address, metadata, version, stored.content_hash,
                               stored.kind, item.cache_key, item.output_index)
             pending[item.variable][address] = info
-            lineage = (
-                json.dumps(item.lineage, sort_keys=True, default=str) if item.lineage else None
-            )
+            lineage = (None if not item.lineage else item.lineage
+                       if isinstance(item.lineage, str)
+                       else json.dumps(item.lineage, sort_keys=True, default=str))
             new.append((info, stored, lineage))
             results.append(info)
         if new:

@@ -219,3 +219,42 @@ def test_merge_and_resubmit_from_octave(staged):
     assert "id=scistack:arguments:badRun" in out
     assert "id=scistack:arguments:unknownOption" in out
     assert [(s, v) for s, v, _ in _scaled(path)] == [(0, 0.0), (1, 3.0), (2, 6.0)]
+
+
+def _saved(path):
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT subject, content_hash, cache_key, lineage, version, "
+                           "output_index FROM _records WHERE variable = 'Scaled' "
+                           "ORDER BY subject").fetchall()
+    finally:
+        con.close()
+
+
+def test_a_merge_saves_what_a_serial_run_saves(staged, tmp_path, scidb_unconfigured):
+    path, folder = staged
+    for chunk in range(3):
+        _run_chunk(folder, chunk)
+    import duckdb
+
+    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+    try:  # staging wrote what the outputs are saved with: the merge plans nothing
+        assert con.execute("SELECT count(*) FROM items WHERE lineage IS NULL "
+                           "OR cache_key IS NULL").fetchone() == (0,)
+    finally:
+        con.close()
+    from scistack_engine.store import Database
+
+    with Database(str(path), None) as db:
+        assert slurm_runs.merge_run(db, folder).merged == 7
+    serial = tmp_path / "serial" / "serial.duckdb"
+    serial.parent.mkdir()
+    db = configure_database(serial, ["subject"])
+    for subject in range(8):
+        Raw.save(float(subject), subject=subject)
+    for_each(scale, inputs={"x": Raw}, outputs=[Scaled], subject=[])
+    db.close()
+    merged, alone = _saved(path), _saved(serial)
+    assert len(merged) == 7 and merged == alone
