@@ -395,11 +395,10 @@ def cmd_merge(args: argparse.Namespace) -> None:
         state = report["state"]
         lines = [_chunks_text(state), "",
                  f"merged {report['merged']} results, {report['failed']} failures (in the run "
-                 f"log); {report['already_saved']} already in the database, "
-                 f"{report['skipped']} skipped (an input is missing)"]
+                 f"log); {report['already_saved']} already in the database"]
         if report["unmatched"]:
             lines.append(f"{report['unmatched']} results in the shards match no combination "
-                         "now (their inputs changed since the run was staged)")
+                         "the run staged")
         if report["complete"]:
             lines.append("the run is merged to the end")
         else:

@@ -181,6 +181,9 @@ class ForEachRun:
             with self.db.transaction():
                 self.log.add_combos([ComboOutcome(c.index, c.metadata, "skipped",
                                                   reasons[c.index]) for c in combos])
+        for combo in combos:
+            self._result.finish_row(combo.index, combo.metadata, "skipped",
+                                    reasons[combo.index], ())
 
     @interrupts_as_keyboard()
     def commit(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
@@ -445,13 +448,14 @@ class _Rows:
 
     def finish_row(self, index: int, metadata: Mapping[str, Any], status: str,
                    reason: str | None, outputs: Iterable[tuple[str, Any]]) -> None:
-        """A combination that ran (planned with status ``run``) ended with ``status``."""
+        """A combination handed out to run (planned with status ``run``) ended with
+        ``status``: done, failed, or skipped when a merge left it out."""
         self.counts["run"] -= 1
         self.counts[status] += 1
         cells = [("status", status), ("reason", reason), *outputs]
         if self.every:
             self.set_outputs(index, cells)
-        elif status == "failed":
+        elif status != "done":
             self._append(index, [*metadata.items(), *cells])
 
     def set_outputs(self, index: int, cells: Iterable[tuple[str, Any]]) -> None:

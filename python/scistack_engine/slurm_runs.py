@@ -84,7 +84,6 @@ class MergeReport:
     merged: int = 0
     failed: int = 0
     already_saved: int = 0
-    skipped: int = 0
     not_merged: int = 0
     unmatched: int = 0
     merge_run_id: str | None = None
@@ -227,7 +226,7 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     report.not_merged = len(left_out)
     merge.leave_out(left_out)
     summary = merge.finish("finished" if report.complete else "interrupted").summary
-    report.already_saved, report.skipped = summary["cached"], summary["skipped"]
+    report.already_saved = summary["cached"]
     report.unmatched = len(found)
     if report.complete:
         (folder / MERGED).touch()

@@ -98,6 +98,23 @@ def test_commit_saves_logs_and_fills_the_result(scidb_db):
     assert logged[1][2] == "ValueError: too noisy"
 
 
+def test_combinations_left_out_are_skipped_in_the_log_and_the_result(scidb_db):
+    # a merge of a run folder leaves out the combinations whose chunk has no result yet
+    for s in (1, 2, 3):
+        Signal.save(float(s), subject=s, session="a")
+    run = ForEachRun(scidb_db, _spec())
+    run.next_chunk(3)
+    run.commit([Outcome(0, 10.0)])
+    run.leave_out({1: "chunk 1 is queued", 2: "chunk 1 is queued"})
+    result = run.finish("interrupted")
+    assert list(result.table["status"]) == ["done", "skipped", "skipped"]
+    assert list(result.table["reason"][1:]) == ["chunk 1 is queued"] * 2
+    assert (result.summary["done"], result.summary["skipped"]) == (1, 2)
+    logged = scidb_db.con.sql("SELECT status, reason FROM _run_combos WHERE combo > 0 "
+                              "ORDER BY combo").fetchall()
+    assert logged == [("skipped", "chunk 1 is queued")] * 2
+
+
 def test_commit_without_saving_keeps_the_values_in_the_result(scidb_db):
     Signal.save(1.0, subject=1, session="a")
     run = ForEachRun(scidb_db, _spec(iterables={"subject": [1], "session": ["a"]}), save=False)

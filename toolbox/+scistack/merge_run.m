@@ -4,14 +4,15 @@ function report = merge_run(run, varargin)
 %   RUN is the folder, or its run id (or a unique prefix of it) in .scistack-runs beside
 %   the database. A scidb.for_each with a SLURM executor stages such a folder and merges
 %   it while it waits; when that MATLAB or Python process stopped early, the array tasks
-%   may run on and leave shards nobody merged. This plans the staged for_each again from
-%   its manifest (no user code runs), commits every combination whose result a complete
-%   shard holds, with its run-log rows (a new run), and logs the combinations left out
+%   may run on and leave shards nobody merged. This reads the staged combinations from
+%   its manifest (their metadata, cache keys and lineage; no user code runs), commits
+%   every combination whose result a complete shard holds, with its run-log rows (a new
+%   run), and logs the combinations left out
 %   (their chunk queued, half-written or lost) as skipped with the reason. Combinations
 %   already saved are left alone, so merging twice changes nothing.
 %
 %   REPORT is a struct: merged, failed (results, and failures logged with their errors),
-%   already_saved, skipped, not_merged (no result yet), unmatched, complete (true once
+%   already_saved, not_merged (no result yet), unmatched, complete (true once
 %   every combination is merged; the folder is then marked merged), merge_run_id, and
 %   state, the chunks by state (complete, queued, half_written, missing, with_failures,
 %   resubmittable, chunk_sizes).
