@@ -220,13 +220,13 @@ def normalize_column(key: str, values: Any) -> list[MetaValue]:
 def addresses_of(columns: Mapping[str, Sequence[MetaValue]]) -> list[str]:
     """The canonical address of each record of normalised metadata columns (equal
     lengths, each record has every key): ``address_of`` of each row, built by column."""
-    pieces = []
-    for key in sorted(columns):
-        prefix = _json_string(key) + ":"
-        values = columns[key]
-        texts = map(str, values) if set(map(type, values)) == {int} else map(_json_text, values)
-        pieces.append([prefix + text for text in texts])
-    return ["{" + ",".join(row) + "}" for row in zip(*pieces)]
+    keys = sorted(columns)
+    # one %-format per record: a column of ints fills its "%s" itself (str of an int is
+    # its JSON text), any other column is turned into JSON texts first
+    template = "{" + ",".join(_json_string(key).replace("%", "%%") + ":%s" for key in keys) + "}"
+    texts = [values if set(map(type, values)) == {int} else list(map(_json_text, values))
+             for values in (columns[key] for key in keys)]
+    return [template % row for row in zip(*texts)]
 
 
 def _json_text(value: MetaValue) -> str:

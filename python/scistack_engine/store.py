@@ -39,7 +39,8 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import repeat
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -126,6 +127,13 @@ class SaveItem:
     lineage: Mapping[str, Any] | str | None = None
     output_index: int | None = None
 
+
+#: Arrow types of the columns of ``_records`` that :meth:`Database._record_table` gets
+#: as lists (the schema keys' display texts are text).
+_LIST_COLUMN_TYPES = {"record_id": pa.string(), "variable": pa.string(), "address": pa.string(),
+                      "version": pa.int32(), "cache_key": pa.string(), "lineage": pa.string(),
+                      "output_index": pa.int16()}
+_CREATED_AT = pa.timestamp("us", tz="UTC")
 
 _SCALAR_SELECT = "kind, value_num, value_int, value_txt, shape, payload"
 
@@ -612,28 +620,29 @@ class Database:
         ``output_index`` is every row's. The result is that of :meth:`save_batch` of one
         item per row — the same records, versions, record ids and content hashes — but a
         column of floats, ints, booleans or text is normalised, hashed and inserted
-        column by column; any other column is saved item by item.
+        column by column; any other column, and rows that repeat an address (whose
+        versions follow one another), are saved item by item.
         """
         self._check_writable()
         stored = None
         if metadata and metadata.keys() <= frozenset(self.schema_keys):
             with contextlib.suppress(UnsupportedValueError):  # item by item says where
                 stored = stored_columns(values)
-        if stored is None:
-            columns = {key: _as_list(column) for key, column in metadata.items()}
-            rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
-            keys, texts = cache_keys or [None] * len(rows), lineages or [None] * len(rows)
-            return self.save_batch([
-                SaveItem(variable, row, value, cache_key=key,
-                         lineage=json.loads(text) if text else None, output_index=output_index)
-                for row, value, key, text in zip(rows, _as_list(values), keys, texts)])
-        key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
-        with _gc_paused():  # 10,000 dicts would trigger collections of everything
-            addresses = addresses_of(key_columns)
-            rows = [dict(zip(key_columns, row)) for row in zip(*key_columns.values())]
-            with self._lock.held(), self._storage_faults():
-                return self._save_columns(variable, addresses, rows, stored, cache_keys,
-                                          lineages, output_index)
+        if stored is not None:
+            key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
+            with _gc_paused():  # 10,000 dicts would trigger collections of everything
+                addresses = addresses_of(key_columns)
+                if len(set(addresses)) == len(addresses):
+                    with self._lock.held(), self._storage_faults():
+                        return self._save_columns(variable, addresses, key_columns, stored,
+                                                  cache_keys, lineages, output_index)
+        columns = {key: _as_list(column) for key, column in metadata.items()}
+        rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        keys, texts = cache_keys or [None] * len(rows), lineages or [None] * len(rows)
+        return self.save_batch([
+            SaveItem(variable, row, value, cache_key=key,
+                     lineage=json.loads(text) if text else None, output_index=output_index)
+            for row, value, key, text in zip(rows, _as_list(values), keys, texts)])
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -641,37 +650,50 @@ class Database:
                 f"database {self.path!r} is open read-only; reopen it with read_only=False to save"
             )
 
-    def _save_columns(self, variable: str, addresses: list[str], rows: list[dict[str, Any]],
-                      stored: StoredColumns, cache_keys: Sequence[str | None] | None,
+    def _save_columns(self, variable: str, addresses: list[str],
+                      key_columns: Mapping[str, list[Any]], stored: StoredColumns,
+                      cache_keys: Sequence[str | None] | None,
                       lineages: Sequence[str | None] | None,
                       output_index: int | None) -> list[RecordInfo]:
+        """:meth:`save_columns` of rows at distinct ``addresses``, column by column: the
+        latest version at each address, the rows that change it, their versions, record
+        ids and records, and one Arrow table of them."""
         self._check_new_names([variable])
-        results: list[RecordInfo] = []
+        n = len(addresses)
+        keys = cache_keys or [None] * n
+        digests = stored.content_hashes
+        previous = list(map(self._latest_lookup(variable, {}), addresses))
+        kept = [position for position, (latest, digest, key) in enumerate(
+                    zip(previous, digests, keys, strict=True))
+                if latest is None or not _unchanged(latest, digest, key, output_index)]
+
+        def take(column: Sequence[Any]) -> list[Any]:
+            return list(column) if len(kept) == n else [column[i] for i in kept]
+
         new: list[RecordInfo] = []
-        kept: list[int] = []
-        pending: dict[str, RecordInfo] = {}
-        latest_at = self._latest_lookup(variable, pending)
-        kind = stored.kind
-        keys = cache_keys or [None] * len(rows)
-        for position, (address, metadata, digest, key) in enumerate(
-                zip(addresses, rows, stored.content_hashes, keys, strict=True)):
-            latest = latest_at(address)
-            if latest and _unchanged(latest, digest, key, output_index):
-                results.append(latest)
-                continue
-            version = latest.version + 1 if latest else 1
-            info = RecordInfo(_record_id(variable, address, version, digest), variable,
-                              address, metadata, version, digest, kind, key, output_index)
-            pending[address] = info
-            new.append(info)
-            kept.append(position)
-            results.append(info)
-        if new:
-            now = dt.datetime.now(dt.timezone.utc)
-            texts = pa.array([lineages[k] for k in kept], pa.string()) if lineages else None
-            table = self._record_table(new, _value_arrays(stored, kept), now, texts)
+        if kept:
+            kept_addresses, kept_digests, kept_keys = take(addresses), take(digests), take(keys)
+            versions = [latest.version + 1 if latest else 1 for latest in take(previous)]
+            record_ids = list(map(_record_id, repeat(variable), kept_addresses, versions,
+                                  kept_digests))
+            kept_columns = {key: take(column) for key, column in key_columns.items()}
+            rows = [dict(zip(kept_columns, row)) for row in zip(*kept_columns.values())]
+            new = list(map(RecordInfo, record_ids, repeat(variable), kept_addresses, rows,
+                           versions, kept_digests, repeat(stored.kind), kept_keys,
+                           repeat(output_index)))
+            table = self._record_table(len(new), dict(
+                record_id=record_ids, variable=pa.repeat(variable, len(new)),
+                address=kept_addresses, version=versions, cache_key=kept_keys,
+                output_index=pa.repeat(pa.scalar(output_index, pa.int16()), len(new)),
+                lineage=take(lineages) if lineages else None,
+                **{key: _display_column(column) for key, column in kept_columns.items()},
+                **_value_arrays(stored, kept)), dt.datetime.now(dt.timezone.utc))
             self._write(new, lambda: self.cx.from_arrow(table).insert_into("_records"))
-        return results
+        if len(new) == n:
+            return new
+        fresh = dict(zip(kept, new))
+        return [fresh.get(position) or cast(RecordInfo, latest)
+                for position, latest in enumerate(previous)]
 
     def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
         schema = frozenset(self.schema_keys)
@@ -888,44 +910,42 @@ class Database:
                     array_ids: list[int | None]) -> pa.Table:
         """The rows of ``_records`` for ``(RecordInfo, StoredValue, lineage)`` tuples whose
         arrays are stored as ``array_ids``."""
-        n = len(new)
+        infos: list[RecordInfo] = [row[0] for row in new]
         values: list[StoredValue] = [row[1] for row in new]
-        value_columns = dict(
+        return self._record_table(len(new), dict(
+            record_id=[i.record_id for i in infos], variable=[i.variable for i in infos],
+            address=[i.address for i in infos], version=[i.version for i in infos],
+            **{key: _display_column([i.metadata.get(key) for i in infos])
+               for key in self.schema_keys},
             kind=pa.array([v.kind for v in values], pa.string()),
             content_hash=pa.array([v.content_hash for v in values], pa.string()),
             value_num=pa.array([v.num for v in values], pa.float64()),
             value_int=pa.array([v.int_ for v in values], pa.int64()),
             value_txt=pa.array([v.txt for v in values], pa.string()),
-            value_arr=pa.nulls(n, pa.large_list(pa.float64())),
+            value_arr=pa.nulls(len(new), pa.large_list(pa.float64())),
             value_array_id=pa.array(array_ids, pa.int64()),
             shape=pa.array([v.shape for v in values], pa.string()),
             payload=pa.array([v.payload for v in values], pa.binary()),
-        )
-        return self._record_table([row[0] for row in new], value_columns, now,
-                                  pa.array([row[2] for row in new], pa.string()))
+            cache_key=[i.cache_key for i in infos], lineage=[row[2] for row in new],
+            output_index=[i.output_index for i in infos]), now)
 
-    def _record_table(self, infos: list[RecordInfo], value_columns: Mapping[str, pa.Array],
-                      now: dt.datetime, lineage: pa.Array | None = None) -> pa.Table:
-        """The rows of ``_records`` for ``infos`` with their value columns (``kind`` to
-        ``payload``), in the table's column order."""
-        n = len(infos)
-        arrays: dict[str, pa.Array] = {
-            "record_id": pa.array([i.record_id for i in infos], pa.string()),
-            "variable": pa.array([i.variable for i in infos], pa.string()),
-            "address": pa.array([i.address for i in infos], pa.string()),
-            "version": pa.array([i.version for i in infos], pa.int32()),
-        }
-        for key in self.schema_keys:
-            arrays[key] = pa.array(_display_column([i.metadata.get(key) for i in infos]),
-                                   pa.string())
-        arrays.update(value_columns)
-        arrays.update(
-            cache_key=pa.array([i.cache_key for i in infos], pa.string()),
-            lineage=lineage if lineage is not None else pa.nulls(n, pa.string()),
-            output_index=pa.array([i.output_index for i in infos], pa.int16()),
-            created_at=pa.array([now] * n, pa.timestamp("us", tz="UTC")),
-        )
-        return pa.table(arrays).select(self._record_columns)
+    def _record_table(self, n: int, columns: Mapping[str, Any], now: dt.datetime) -> pa.Table:
+        """The ``n`` rows of ``_records`` (created ``now``) from ``columns``: the value
+        columns (``kind`` to ``payload``) as Arrow arrays; ``record_id``, ``variable``,
+        ``address``, ``version``, ``cache_key``, ``lineage``, ``output_index`` and each
+        schema key's display text as lists or Arrow arrays; a schema key or ``lineage``
+        not given is null. In the table's column order."""
+        arrays: dict[str, pa.Array] = {}
+        for name in self._record_columns:
+            column = columns.get(name)
+            if name == "created_at":
+                arrays[name] = pa.repeat(pa.scalar(now, _CREATED_AT), n)
+            elif column is None:
+                arrays[name] = pa.nulls(n, pa.string())
+            else:
+                arrays[name] = column if isinstance(column, pa.Array) else pa.array(
+                    column, _LIST_COLUMN_TYPES.get(name, pa.string()))
+        return pa.table(arrays)
 
     def _write_frames(self, new: Sequence[tuple]) -> dict[str, list[str]]:
         """Append DataFrame rows to their variables' row tables.

@@ -159,9 +159,13 @@ def test_normalize_column_equals_normalize_value():
 
 
 def test_addresses_of_equals_address_of():
-    columns = {"b": [1, -2, 2.5, True], "a": ["x", "é\"\\", "", "1"]}
-    rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
-    assert addresses_of(columns) == [address_of(row) for row in rows]
+    """Mixed columns, a column of ints only (formatted as they are) and text holding
+    %-format directives (the addresses are built with one %-format per record)."""
+    for columns in ({"b": [1, -2, 2.5, True], "a": ["x", "é\"\\", "", "1"]},
+                    {"n": [0, -(2**63), 2**63 - 1, 7], "t": ["%s", "%d%%", "%(n)s", "%"]},
+                    {"only": [3, 1, 2, 3]}):
+        rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
+        assert addresses_of(columns) == [address_of(row) for row in rows]
 
 
 def test_scalar_hashes_equal_content_hash():
