@@ -29,7 +29,7 @@ from typing import Any, TypeGuard
 
 import pandas as pd
 
-from scistack_engine.errors import UnsupportedValueError
+from scistack_engine.errors import UnsupportedValueError, VariableNameWarning
 from scistack_engine.index import RecordInfo
 from scistack_engine.metadata import MetadataError, describe_metadata, validate_identifier
 from scistack_engine.provenance import version_history
@@ -53,14 +53,6 @@ _registry: dict[str, type] = {}
 
 #: Records fetched per query when iterating over many records.
 LOAD_BATCH = 2000
-
-
-class VariableNameWarning(UserWarning):
-    """A variable type is defined under a name another module already defines.
-
-    Both classes are the one variable of that name in the database; lookups by name
-    return the class defined last.
-    """
 
 
 def _where(cls: type) -> str:

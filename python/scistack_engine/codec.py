@@ -34,7 +34,8 @@ import pandas as pd
 
 from .errors import UnsupportedValueError, WireFormatError
 
-__all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "framed", "wire_list"]
+__all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "framed", "wire_list",
+           "with_entry"]
 
 #: Every encoded value starts with these bytes: "SSW" and the format version.
 HEADER = b"SSW\x01"
@@ -108,6 +109,21 @@ def wire_list(items: Sequence[bytes]) -> bytes:
     Lets a reply carry many stored values in one list without decoding them first.
     """
     return b"".join([HEADER, b"l", _U64.pack(len(items)), *items])
+
+
+def with_entry(wire: bytes, key: str, value: bytes) -> bytes:
+    """The wire bytes of the dict ``wire`` with one more entry, ``key``: ``value`` (wire
+    bytes, header included), last; neither is decoded.
+
+    Lets a reply carry something beside its result (the gateway's warnings) without
+    encoding the result again.
+    """
+    if wire[:len(HEADER) + 1] != HEADER + b"d":
+        raise WireFormatError("wire bytes of a dict are needed to add an entry to")
+    start = len(HEADER) + 1
+    (count,) = _U64.unpack_from(wire, start)
+    return b"".join([wire[:start], _U64.pack(count + 1), wire[start + 8:], b"s", _text(key),
+                     body(value)])
 
 
 def _u64(n: int) -> bytes:

@@ -49,6 +49,21 @@ SciStack that raises it, one word per part:
 ``scistack:cli:badUsage``                :class:`CommandLineError` (the ``scistack`` command)
 =======================================  ===========================================
 
+Warnings follow the same rule: every warning SciStack issues on purpose derives from
+:class:`ScistackWarning` and carries its ``identifier``, which the gateway sends with
+its reply and the toolbox raises with MATLAB's ``warning(identifier, message)`` (so
+``warning('off', identifier)`` silences it there):
+
+=======================================  ===========================================
+``scistack:warning``                     :class:`ScistackWarning` (the root)
+``scistack:db:tornWriteAheadLog``        :class:`WriteAheadLogWarning` (connection)
+``scistack:db:closedUnfolded``           :class:`UnfoldedCloseWarning` (store)
+``scistack:db:variableRedefined``        :class:`VariableNameWarning` (``scidb``)
+=======================================  ===========================================
+
+Any other warning raised during a gateway operation reaches MATLAB as
+``scistack:engine:<its class name>``.
+
 The MATLAB toolbox adds its own areas for what it checks before calling the engine
 (``scistack:arguments:*``, ``scistack:engine:*``, ``scistack:bridge:*``; the gateway
 raises ``scistack:arguments:*`` too, as a :class:`GatewayError`, where it reads a MATLAB
@@ -103,6 +118,10 @@ __all__ = [
     "ExecutorOptionError",
     "GatewayError",
     "CommandLineError",
+    "ScistackWarning",
+    "WriteAheadLogWarning",
+    "UnfoldedCloseWarning",
+    "VariableNameWarning",
     # defined beside the for_each modules, see __getattr__
     "PlanError",  # noqa: F822
     "OutputsError",  # noqa: F822
@@ -351,6 +370,38 @@ class CommandLineError(ScistackError, ValueError):
     """A ``scistack`` command argument that cannot be understood (exit status 2)."""
 
     identifier = "scistack:cli:badUsage"
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+class ScistackWarning(UserWarning):
+    """Base class of every warning issued by SciStack."""
+
+    identifier = "scistack:warning"
+
+
+class WriteAheadLogWarning(ScistackWarning):
+    """A database's write-ahead log ended inside a transaction, so DuckDB dropped its tail."""
+
+    identifier = "scistack:db:tornWriteAheadLog"
+
+
+class UnfoldedCloseWarning(ScistackWarning):
+    """A database closed without folding its write-ahead log into the file (a last
+    checkpoint failed); every commit is kept in the log and replayed on the next open."""
+
+    identifier = "scistack:db:closedUnfolded"
+
+
+class VariableNameWarning(ScistackWarning):
+    """A variable type is defined under a name another module already defines.
+
+    Both classes are the one variable of that name in the database; lookups by name
+    return the class defined last.
+    """
+
+    identifier = "scistack:db:variableRedefined"
 
 
 # --------------------------------------------------------------------------- elsewhere

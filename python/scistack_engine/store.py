@@ -57,6 +57,7 @@ from .errors import (
     NotFoundError,
     ReadOnlyError,
     SchemaMismatchError,
+    UnfoldedCloseWarning,
     UnknownVariableError,
     UnsupportedValueError,
 )
@@ -381,7 +382,7 @@ class Database:
                 warnings.warn(f"database {self.path!r} closed without folding its write-ahead "
                               f"log into the file ({fault or exc}); every commit is kept in "
                               f"{self.path + '.wal'!r} and replayed when the file is next "
-                              "opened", stacklevel=2)
+                              "opened", UnfoldedCloseWarning, stacklevel=2)
 
     def _close_connections(self) -> None:
         con, self._con = self._con, None

@@ -31,6 +31,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .errors import WriteAheadLogWarning
+
 __all__ = ["TornTail", "torn_tail", "WriteAheadLogWarning"]
 
 _END_MARK = 0xFFFF
@@ -38,10 +40,6 @@ _FIELD_TYPE, _FIELD_VERSION, _FIELD_DATABASE, _FIELD_ITERATION = 100, 101, 102, 
 _TYPE_VERSION, _TYPE_FLUSH = 98, 100
 _FRAME = struct.Struct("<QQ")
 _FLUSH_START = struct.pack("<H", _FIELD_TYPE) + bytes([_TYPE_FLUSH])
-
-
-class WriteAheadLogWarning(UserWarning):
-    """A database's write-ahead log ended inside a transaction, so DuckDB dropped its tail."""
 
 
 @dataclass(frozen=True)

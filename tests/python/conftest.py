@@ -28,6 +28,22 @@ def _close_current_scidb() -> None:
 
 
 @pytest.fixture
+def temporary_ops():
+    """Register gateway operations for one test and remove them afterwards."""
+    from scistack_engine import gateway
+
+    added = []
+
+    def add(name, fn):
+        gateway.operation(name)(fn)
+        added.append(name)
+
+    yield add
+    for name in added:
+        gateway.dispatch._OPERATIONS.pop(name, None)
+
+
+@pytest.fixture
 def scidb_unconfigured():
     """No scidb database is configured while the test runs (nor after it)."""
     _close_current_scidb()

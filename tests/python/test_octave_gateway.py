@@ -26,20 +26,6 @@ def call(op, args=None, **extra) -> dict:
     return decode(gateway.handle(encode(request)))
 
 
-@pytest.fixture
-def temporary_ops():
-    """Register operations for one test and remove them afterwards."""
-    added = []
-
-    def add(name, fn):
-        gateway.operation(name)(fn)
-        added.append(name)
-
-    yield add
-    for name in added:
-        gateway.dispatch._OPERATIONS.pop(name, None)
-
-
 def test_ping_returns_the_engine_version():
     assert call("ping", {}) == {"ok": scistack_engine.__version__}
 

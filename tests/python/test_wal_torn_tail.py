@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from scistack_engine import gateway, session
+from scistack_engine.codec import decode, encode
 from scistack_engine.connection import connect
 from scistack_engine.wal import WriteAheadLogWarning, torn_tail
 
@@ -110,3 +112,18 @@ def test_logs_it_cannot_read_are_not_judged(tmp_path):
     version_3 = tmp_path / "encrypted.wal"
     version_3.write_bytes(b"\x64\x00\x62\x65\x00\x03\xff\xff" + b"\0" * 40)
     assert torn_tail(str(version_3)) is None
+
+
+def test_a_gateway_open_sends_the_warning_to_matlab(left_behind, tmp_path):
+    """Through the gateway the warning travels with the reply, under its identifier."""
+    size = Path(str(left_behind) + ".wal").stat().st_size
+    copy = _copy_with_log(left_behind, tmp_path / "gateway", size - 10)
+    request = {"op": "db_open", "args": {"path": str(copy), "schema_keys": ["subject"]},
+               "profile": "octave"}
+    reply = decode(gateway.handle(encode(request)))
+    try:
+        [sent] = reply["warnings"]
+        assert sent["identifier"] == "scistack:db:tornWriteAheadLog"
+        assert str(copy) in sent["message"] and ".wal" in sent["message"]
+    finally:
+        session.close(session.by_handle(reply["ok"]["handle"]))

@@ -12,6 +12,13 @@ but bytes crosses the language boundary (the encoding is ``docs/data-model.md``)
 * A reply is ``{"ok": <result>}`` or ``{"error": {"identifier": ..., "message": ...,
   "type": ...}}``, where ``identifier`` is ``scistack:<area>:<reason>`` and becomes the
   MATLAB error identifier.
+* The warnings Python issues while an operation runs are captured, not printed: a reply
+  with any also holds ``"warnings"``, a list of ``{"identifier": ..., "message": ...}``
+  in the order they were issued (the identifier a :class:`~scistack_engine.errors.ScistackWarning`'s
+  own, else ``scistack:engine:<class name>``), which the toolbox raises with MATLAB's
+  ``warning`` before it returns the result or raises the error. Every SciStack warning is
+  sent each time it is issued (MATLAB's warning state decides what shows); other warnings
+  follow Python's filters.
 
 Operations are plain functions taking the ``args`` dict, registered by name with the
 :func:`operation` decorator; any engine module can add its own. This module holds the
@@ -23,16 +30,17 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import __version__
-from ..codec import decode, encode
-from ..errors import GatewayError, ScistackError
+from ..codec import decode, encode, with_entry
+from ..errors import GatewayError, ScistackError, ScistackWarning
 from ..hashing import content_hash
-from .profile import lower_active, serving
+from .profile import PROFILES, lower, lower_active, serving
 from .request_profile import raise_wire
 
 __all__ = ["handle", "operation", "operations", "GatewayError", "OPERATION_MODULES"]
@@ -98,21 +106,36 @@ def handle(request: bytes) -> bytes:
     Never raises: every failure, including a malformed request or a result outside the
     value model, comes back as an ``{"error": ...}`` reply.
     """
-    try:
-        op, args, profile = _parse(request)
-        fn = _OPERATIONS.get(op)
-        if fn is None:
-            _load_operation_modules()
+    profile = None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScistackWarning)
+        try:
+            op, args, profile = _parse(request)
             fn = _OPERATIONS.get(op)
-        if fn is None:
-            raise GatewayError(
-                f"unknown engine operation {op!r}; known: {', '.join(sorted(_OPERATIONS))}",
-                identifier="scistack:gateway:unknownOperation",
-            )
-        with serving(profile):
-            return lower_active(encode({"ok": fn(args)}))
-    except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
-        return _error_reply(exc)
+            if fn is None:
+                _load_operation_modules()
+                fn = _OPERATIONS.get(op)
+            if fn is None:
+                raise GatewayError(
+                    f"unknown engine operation {op!r}; known: {', '.join(sorted(_OPERATIONS))}",
+                    identifier="scistack:gateway:unknownOperation",
+                )
+            with serving(profile):
+                reply = lower_active(encode({"ok": fn(args)}))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an error reply
+            reply = _error_reply(exc)
+    if not caught:
+        return reply
+    sent = encode([_warning(w) for w in caught])
+    if profile in PROFILES:
+        sent = lower(sent, profile)
+    return with_entry(reply, "warnings", sent)
+
+
+def _warning(caught: warnings.WarningMessage) -> dict[str, str]:
+    """A captured warning as the reply sends it: its identifier and its message."""
+    return {"identifier": _identifier(caught.message, "scistack:engine:warning"),
+            "message": _safe(str(caught.message)) or caught.category.__name__}
 
 
 def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
@@ -144,15 +167,16 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
 _MATLAB_IDENTIFIER = re.compile(r"[A-Za-z]\w*(:[A-Za-z]\w*)+", re.ASCII)
 
 
-def _identifier(exc: BaseException) -> str:
-    """The reply's identifier: the error's own ``scistack:`` one, else
-    ``scistack:engine:<class name>``, else ``scistack:engine:error``; always one MATLAB's
-    ``error`` accepts, so the toolbox raises it as it is."""
+def _identifier(exc: BaseException | Warning | str,
+                fallback: str = "scistack:engine:error") -> str:
+    """The identifier of an error or warning: its own ``scistack:`` one, else
+    ``scistack:engine:<class name>``, else ``fallback``; always one MATLAB's ``error`` and
+    ``warning`` accept, so the toolbox raises it as it is."""
     for ident in (getattr(exc, "identifier", None), f"scistack:engine:{type(exc).__name__}"):
         if isinstance(ident, str) and ident.startswith("scistack:") and \
                 _MATLAB_IDENTIFIER.fullmatch(ident):
             return ident
-    return "scistack:engine:error"
+    return fallback
 
 
 def _error_reply(exc: BaseException) -> bytes:
@@ -169,16 +193,17 @@ def _error_reply(exc: BaseException) -> bytes:
         return _plain_error_reply(identifier, type(exc).__name__)
 
 
+def _safe(text: str) -> str:
+    """``text`` made encodable: what UTF-8 cannot hold (a lone surrogate) replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _plain_error_reply(identifier: str, type_name: str) -> bytes:
     """An error reply for when the error's own message cannot be encoded (e.g. text that
     is not valid UTF-8): the message is replaced, every text made encodable."""
-
-    def safe(text: str) -> str:
-        return text.encode("utf-8", "replace").decode("utf-8")
-
-    return encode({"error": {"identifier": safe(identifier),
-                             "message": f"{safe(type_name)} (its message could not be encoded)",
-                             "type": safe(type_name)}})
+    return encode({"error": {"identifier": _safe(identifier),
+                             "message": f"{_safe(type_name)} (its message could not be encoded)",
+                             "type": _safe(type_name)}})
 
 
 def _load_operation_modules() -> None:

@@ -12,8 +12,11 @@ function result = engine_call(op, varargin)
 %   reply, which the engine lowers to that profile, decoded with
 %   scistack.internal.wire_decode. An engine failure is raised as an error whose
 %   identifier is the engine's scistack:<area>:<reason> (for example
-%   scistack:gateway:unknownOperation). This is the only way toolbox code reaches
-%   Python; operations are registered in python/scistack_engine/gateway.py.
+%   scistack:gateway:unknownOperation). The warnings the engine issued during the
+%   operation are raised first with warning(IDENTIFIER, MESSAGE), under the engine's
+%   scistack:<area>:<what> identifiers (for example scistack:db:tornWriteAheadLog), so
+%   warning('off', IDENTIFIER) silences one. This is the only way toolbox code reaches
+%   Python; operations are registered in python/scistack_engine/gateway/.
 %
 %   Example:
 %     v = scistack.internal.engine_call('ping');                  % engine version
@@ -62,7 +65,17 @@ if numel(reply) > 24 && all(reply(1:24) == ok_head)
     result = scistack.internal.wire_decode(reply, 25);
     return
 end
-raise_reply_error(scistack.internal.wire_decode(reply));
+reply = scistack.internal.wire_decode(reply);
+if isstruct(reply) && isfield(reply, 'warnings')
+    for k = 1:numel(reply.warnings)
+        warning(reply.warnings{k}.identifier, '%s', reply.warnings{k}.message);
+    end
+end
+if isstruct(reply) && isfield(reply, 'ok')
+    result = reply.ok;
+    return
+end
+raise_reply_error(reply);
 end
 
 function bytes = encode_pairs(pairs)
