@@ -48,7 +48,7 @@ def add_piece_column(con: duckdb.DuckDBPyConnection) -> None:
 def pieces(flat: np.ndarray) -> list[memoryview]:
     """The pieces of a flat float64 array's bytes: views of its buffer, not copies (an
     empty array is one empty piece)."""
-    raw = memoryview(flat).cast("B")
+    raw = flat.data.cast("B")
     return [raw[start:start + PIECE_BYTES] for start in range(0, max(len(raw), 1), PIECE_BYTES)]
 
 
@@ -58,7 +58,7 @@ def insert(con: duckdb.DuckDBPyConnection, first_id: int, arrays: Sequence[np.nd
     round trip), else one Arrow insert of every piece."""
     if len(arrays) == 1 and arrays[0].nbytes <= PIECE_BYTES:
         con.execute("INSERT INTO _arrays VALUES (?, ?, 0)",
-                    [first_id, memoryview(arrays[0]).cast("B")])
+                    [first_id, arrays[0].data.cast("B")])
         return
     ids: list[int] = []
     numbers: list[int] = []
