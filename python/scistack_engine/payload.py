@@ -252,5 +252,8 @@ def from_columns(kind: str, num: float | None, int_: int | None, txt: str | None
         return dtype.type(num if dtype.kind == "f" else int_)
     if kind == "array:f8":
         dims = tuple(int(n) for n in shape.split(",")) if shape else ()
-        return np.array(arr, dtype=np.float64).reshape(dims)
+        # a read-only view of the bytes read is copied; an array of its own (the pieces of
+        # a big array, joined) is used as it is
+        owned = isinstance(arr, np.ndarray) and arr.flags.writeable and arr.base is None
+        return np.array(arr, dtype=np.float64, copy=not owned).reshape(dims)
     return decode(payload)  # type: ignore[arg-type]

@@ -46,6 +46,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from . import arrays
 from .codec import decode, encode
 from .connection import connect, stored_schema_keys
 from .connections import ThreadCursors, WriteLock
@@ -86,7 +87,6 @@ from .payload import (
 )
 from .runlog import create_runlog_tables, upgrade_runlog_tables
 from .views import (
-    ARRAY_MACROS,
     ROW_POSITION,
     ROW_RECORD,
     VIEW_FORMAT,
@@ -111,8 +111,9 @@ __all__ = [
     "FORMAT_VERSION",
 ]
 
-#: The layout of the tables: "1" kept arrays in ``_records.value_arr``; "2" adds ``_arrays``.
-FORMAT_VERSION = "2"
+#: The layout of the tables: "1" kept arrays in ``_records.value_arr``; "2" adds ``_arrays``,
+#: one row per array; "3" stores a big array there in pieces (``_arrays.piece``).
+FORMAT_VERSION = "3"
 
 
 @dataclass
@@ -187,14 +188,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _create_arrays_table(con: duckdb.DuckDBPyConnection) -> None:
-    """The table of array bytes and the SQL macros that show them as lists (no index: an
-    index on it would make each commit re-write the table's blob data)."""
-    con.execute("CREATE TABLE _arrays (array_id BIGINT NOT NULL, data BLOB NOT NULL)")
-    for sql in ARRAY_MACROS:
-        con.execute(sql)
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
@@ -303,6 +296,7 @@ class Database:
                 self._close_connections()
             self._indexes.clear()
             self.__dict__.pop("_record_columns", None)
+            self.__dict__.pop("_array_pieces", None)
             self._last_array_id = None
             self._reopen_due = True
             self._open_connections()
@@ -430,7 +424,7 @@ class Database:
             if not self.read_only:
                 upgrade_runlog_tables(con)
                 if layout != FORMAT_VERSION:
-                    self._upgrade_layout()
+                    self._upgrade_layout(layout)
             return
         if tables - {"_scistack"} and not tables & {"_records"}:
             raise NotADatabaseError(
@@ -456,16 +450,21 @@ class Database:
             "shape VARCHAR, payload BLOB, cache_key VARCHAR, lineage VARCHAR, "
             "output_index SMALLINT, created_at TIMESTAMPTZ NOT NULL)"
         )
-        _create_arrays_table(con)
+        arrays.create_table(con)
         create_runlog_tables(con)
         con.execute("COMMIT")
 
-    def _upgrade_layout(self) -> None:
-        """Give a file of format 1 the table of array bytes (its arrays stay where they
-        are, in ``value_arr``; the views are rebuilt by :meth:`_repair_views`)."""
+    def _upgrade_layout(self, layout: str) -> None:
+        """Bring a file of format 1 or 2 to :data:`FORMAT_VERSION`: format 1 gains the
+        table of array bytes (its arrays stay where they are, in ``value_arr``), format 2
+        the ``piece`` column of that table (each of its arrays is piece 0); the views are
+        rebuilt by :meth:`_repair_views`."""
         with self.transaction():
-            self.cx.execute("ALTER TABLE _records ADD COLUMN value_array_id BIGINT")
-            _create_arrays_table(self.cx)
+            if layout == "1":
+                self.cx.execute("ALTER TABLE _records ADD COLUMN value_array_id BIGINT")
+                arrays.create_table(self.cx)
+            else:
+                arrays.add_piece_column(self.cx)
             self.cx.execute("UPDATE _scistack SET value = ? WHERE key = 'format_version'",
                             [FORMAT_VERSION])
 
@@ -736,11 +735,39 @@ class Database:
             new.append((info, stored, lineage))
             results.append(info)
         if new:
-            self._write([info for info, _, _ in new],
-                        lambda: self._insert_records(new, now),
-                        [row for row in new if row[1].frame is not None],
-                        one_statement=all(row[1].arr is None for row in new))
+            ahead = self._commit_big_arrays([stored for _, stored, _ in new])
+            try:
+                self._write([info for info, _, _ in new],
+                            lambda: self._insert_records(new, now, ahead),
+                            [row for row in new if row[1].frame is not None],
+                            one_statement=all(row[1].arr is None or id(row[1]) in ahead
+                                              for row in new))
+            except BaseException:
+                if ahead and self._con is not None:
+                    with contextlib.suppress(duckdb.Error):
+                        arrays.delete(self.cx, list(ahead.values()))
+                raise
         return results
+
+    def _commit_big_arrays(self, values: Sequence[StoredValue]) -> dict[int, int]:
+        """Outside a transaction, commit the pieces of each array longer than one piece
+        ahead of its record (:mod:`scistack_engine.arrays`); return their array ids by
+        ``id()`` of the stored value."""
+        big = [v for v in values
+               if v.arr is not None and v.arr.nbytes > arrays.PIECE_BYTES]
+        if self._tx is not None or not big:
+            return {}
+        ahead: dict[int, int] = {}
+        try:
+            for stored in big:
+                assert stored.arr is not None
+                ahead[id(stored)] = self._take_array_ids(1)
+                arrays.commit_pieces(self.cx, ahead[id(stored)], stored.arr)
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                arrays.delete(self.cx, list(ahead.values()))
+            raise
+        return ahead
 
     def _latest_lookup(self, variable: str, pending: Mapping[str, RecordInfo]
                        ) -> Callable[[str], RecordInfo | None]:
@@ -820,22 +847,19 @@ class Database:
                 return True
         return False
 
-    def _insert_records(self, new: list[tuple], now: dt.datetime) -> None:
-        """The arrays' bytes into ``_arrays`` (one bulk insert, when there are any), then
-        the records: a parameterised INSERT for one record (the cheapest round trip), else
-        a bulk insert from Arrow."""
-        arrays = [stored.arr for _, stored, _ in new if stored.arr is not None]
-        array_ids: list[int | None] = [None] * len(new)
-        if arrays:
-            first = self._take_array_ids(len(arrays))
-            positions = [i for i, (_, stored, _) in enumerate(new) if stored.arr is not None]
+    def _insert_records(self, new: list[tuple], now: dt.datetime,
+                        ahead: Mapping[int, int]) -> None:
+        """The arrays' bytes into ``_arrays`` (those not committed ``ahead``, by ``id()`` of
+        their stored value), then the records: a parameterised INSERT for one record (the
+        cheapest round trip), else a bulk insert from Arrow."""
+        array_ids: list[int | None] = [ahead.get(id(stored)) for _, stored, _ in new]
+        positions = [i for i, (_, stored, _) in enumerate(new)
+                     if stored.arr is not None and array_ids[i] is None]
+        if positions:
+            first = self._take_array_ids(len(positions))
             for offset, position in enumerate(positions):
                 array_ids[position] = first + offset
-            if len(arrays) == 1:  # a parameter is the cheapest round trip
-                self.cx.execute("INSERT INTO _arrays VALUES (?, ?)",
-                                [first, memoryview(arrays[0]).cast("B")])
-            else:
-                self.cx.from_arrow(_arrays_table(first, arrays)).insert_into("_arrays")
+            arrays.insert(self.cx, first, [new[i][1].arr for i in positions])
         if len(new) == 1:
             info, stored, lineage = new[0]
             row = [info.record_id, info.variable, info.address, info.version,
@@ -1114,30 +1138,19 @@ class Database:
 
     def _read_arrays(self, records: pa.Table) -> dict[int, np.ndarray]:
         """The flat float64 arrays of ``_arrays`` that the rows of ``records`` refer to,
-        by array id (views of the bytes read, not copies)."""
+        by array id (:func:`scistack_engine.arrays.read`)."""
         wanted = records.column("value_array_id").drop_null()
         if not len(wanted):
             return {}
-        con = self.cx
-        if len(wanted) == 1:
-            table = con.sql("SELECT array_id, data FROM _arrays WHERE array_id = $id",
-                            params={"id": wanted[0].as_py()}).to_arrow_table()
-        else:
-            ids = con.from_arrow(pa.table({"array_id": wanted.unique()}))
-            table = ids.join(con.table("_arrays"), "array_id").select(
-                "array_id, data").to_arrow_table()
-        arrays: dict[int, np.ndarray] = {}
-        for batch in table.to_batches():
-            blobs = batch.column(1)
-            offsets = np.frombuffer(blobs.buffers()[1], dtype=_offset_type(blobs.type),
-                                    count=len(blobs) + 1, offset=blobs.offset
-                                    * _offset_type(blobs.type).itemsize)
-            data = blobs.buffers()[2]
-            for i, array_id in enumerate(batch.column(0).to_pylist()):
-                start, stop = int(offsets[i]), int(offsets[i + 1])
-                arrays[array_id] = np.frombuffer(data, dtype="<f8", count=(stop - start) // 8,
-                                                 offset=start)
-        return arrays
+        return arrays.read(self.cx, wanted, self._array_pieces)
+
+    @functools.cached_property
+    def _array_pieces(self) -> bool:
+        """Whether ``_arrays`` has its ``piece`` column (not so in a format-2 file open
+        read-only)."""
+        return bool(self.cx.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND table_name = '_arrays' AND column_name = 'piece'").fetchall()[0][0])
 
     def record_batches(self, sql: str, params: Sequence[Any], rows: int, *, values: bool = True
                        ) -> Iterator[tuple[pa.RecordBatch, dict[str, Any]]]:
@@ -1246,24 +1259,6 @@ def _value_arrays(stored: StoredColumns, kept: list[int]) -> dict[str, pa.Array]
         shape=pa.nulls(n, pa.string()),
         payload=pa.nulls(n, pa.binary()),
     )
-
-
-def _arrays_table(first_id: int, arrays: Sequence[np.ndarray]) -> pa.Table:
-    """The rows of ``_arrays`` for flat float64 arrays, numbered from ``first_id``: each
-    array's raw little-endian bytes (concatenated once)."""
-    sizes = np.fromiter((a.nbytes for a in arrays), dtype=np.int64, count=len(arrays))
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    data = np.concatenate(arrays)
-    blobs = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(arrays), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-    ids = np.arange(first_id, first_id + len(arrays), dtype=np.int64)
-    return pa.table({"array_id": pa.array(ids), "data": blobs})
-
-
-def _offset_type(kind: pa.DataType) -> np.dtype:
-    """The NumPy type of a binary Arrow type's offsets."""
-    return np.dtype(np.int64 if pa.types.is_large_binary(kind) else np.int32)
 
 
 def _values_from_arrow(table: pa.Table, arrays: Mapping[int, np.ndarray],

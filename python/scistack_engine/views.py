@@ -8,8 +8,8 @@ variable holds:
 * numbers → ``DOUBLE`` (``BIGINT`` when every value is an integer), booleans → ``BOOLEAN``,
   text → ``VARCHAR``, float64 arrays → ``DOUBLE[]`` (flattened in C order) with their
   shape in a ``value_shape`` column (``BIGINT[]``): an array is stored as its raw bytes in
-  ``_arrays`` (or, saved by format 1, in ``_records.value_arr``), and the SQL macro
-  :data:`ARRAY_MACROS` defines turns the bytes into the list;
+  ``_arrays`` (in pieces when big; or, saved by format 1, in ``_records.value_arr``), and
+  the SQL macro :data:`ARRAY_MACROS` defines turns the bytes into the list;
 * DataFrames → no ``value`` column: the view has one row per DataFrame row and the
   DataFrame's own columns, read from the variable's row table ``_rows_<Variable>``;
 * every other value (dicts, lists, MATLAB structs, other arrays, ...) → its JSON text
@@ -98,7 +98,7 @@ def _key_cast(types: set) -> str | None:
 
 
 #: The version of the views' SQL; a view built by another version is rebuilt on open.
-VIEW_FORMAT = 3
+VIEW_FORMAT = 4
 
 #: SQL macros, stored in the file, that read a ``BLOB`` of little-endian float64 as a
 #: ``DOUBLE[]`` in any DuckDB from 1.1 on (which has no function reinterpreting bytes):
@@ -124,9 +124,15 @@ ARRAY_MACROS = (
     "regexp_extract_all(reverse(hex(b)), '.{16}'), lambda w: _scistack_f8_digits(w)))",
 )
 
-#: The list of a float64 array: its format-1 column, or its bytes in ``_arrays`` (the
-#: view joins them as ``_a``).
-_ARRAY_EXPRESSION = "COALESCE(value_arr, _scistack_f8(_a.data))"
+#: The list of a float64 array: its format-1 column, or its pieces in ``_arrays`` joined
+#: in order (:data:`_ARRAY_JOIN`, as ``_a.arr``).
+_ARRAY_EXPRESSION = "COALESCE(value_arr, _a.arr)"
+
+#: The arrays of the latest records, each its pieces' lists joined in order (only the
+#: pieces of those records are decoded).
+_ARRAY_JOIN = (" LEFT JOIN (SELECT array_id, flatten(list(_scistack_f8(data) ORDER BY piece)) "
+               "AS arr FROM _arrays WHERE array_id IN (SELECT value_array_id FROM latest) "
+               "GROUP BY array_id) _a ON _a.array_id = latest.value_array_id")
 
 #: A float64 array's shape ("2,3" in ``_records.shape``) as a list of integers.
 _SHAPE_EXPRESSION = ("CASE WHEN latest.kind = 'array:f8' THEN CASE WHEN latest.shape = '' "
@@ -203,8 +209,7 @@ def view_sql(shape: ViewShape, schema_keys: Sequence[str],
         shape_column = [_SHAPE_EXPRESSION] if arrays else []
         selected = ", ".join(columns + [f"{value} AS value", *shape_column, "latest.version",
                                         "latest.record_id"])
-        joined = (" LEFT JOIN _arrays _a ON _a.array_id = latest.value_array_id"
-                  if arrays else "")
+        joined = _ARRAY_JOIN if arrays else ""
         body = f"SELECT {selected} FROM latest{joined} ORDER BY {order}"
     return (f"CREATE OR REPLACE VIEW {quote_identifier(variable)} AS "
             f"WITH latest AS ({latest}) {body}")

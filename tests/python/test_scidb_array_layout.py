@@ -170,7 +170,7 @@ def test_a_format_1_file_opened_read_write_gains_the_array_table(scidb_path, sci
     assert np.array_equal(np.array(shown[1][1], dtype=float), _AWKWARD, equal_nan=True)
     assert db.con.execute("SELECT value FROM Gain").fetchall() == [(2.5,)]
     scidb.close(db)
-    assert _layout(scidb_path) == ("2", ["_arrays"])
+    assert _layout(scidb_path) == ("3", ["_arrays"])
     assert [empty for _, empty, _ in _stored_arrays(scidb_path)] == [True, True]
 
 
@@ -179,8 +179,81 @@ def test_a_file_of_a_newer_format_is_refused(scidb_path, scidb_unconfigured):
     Gain.save(1.0, subject=1, session="a")
     scidb.close(db)
     con = duckdb.connect(str(scidb_path))
-    con.execute("UPDATE _scistack SET value = '3' WHERE key = 'format_version'")
+    con.execute("UPDATE _scistack SET value = '4' WHERE key = 'format_version'")
     con.close()
     for read_only in (False, True):
-        with pytest.raises(DatabaseError, match="format 3, newer than this SciStack"):
+        with pytest.raises(DatabaseError, match="format 4, newer than this SciStack"):
             scidb.configure_database(scidb_path, ["subject", "session"], read_only=read_only)
+
+
+def _pieces_by_array(path) -> list[tuple[int, int]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute("SELECT array_id, count(*) FROM _arrays GROUP BY 1 ORDER BY 1"
+                           ).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_big_array_is_stored_in_pieces_and_reads_back_whole(scidb_path, scidb_unconfigured,
+                                                              monkeypatch):
+    from scistack_engine import arrays
+
+    monkeypatch.setattr(arrays, "PIECE_BYTES", 64)  # 8 elements a piece
+    big = np.arange(30.0).reshape(3, 10) / 7
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Trace.save(np.array([1.0, 2.0]), subject=1, session="a")
+    Trace.save(big, subject=2, session="a")  # committed piece by piece, then the record
+    with db.transaction():  # inside a transaction: the pieces are written with the record
+        Trace.save(big + 1, subject=3, session="a")
+    Trace.save(np.zeros(0), subject=4, session="a")
+    assert _same(Trace.load(subject=2, session="a").data, big)
+    assert _same(Trace.load(subject=3, session="a").data, big + 1)
+    loaded = {r.metadata["subject"]: r.data for r in Trace.load_all()}
+    assert _same(loaded[2], big) and _same(loaded[3], big + 1) and loaded[4].shape == (0,)
+    assert content_hash(big) == db.index("Trace").addresses[
+        '{"session":"a","subject":2}'].versions[-1].content_hash
+    shown = dict(db.con.execute("SELECT subject, value FROM Trace").fetchall())
+    assert shown[2] == big.reshape(-1).tolist() and shown[3] == (big + 1).reshape(-1).tolist()
+    assert shown[4] == []
+    scidb.close(db)
+    assert [n for _, n in _pieces_by_array(scidb_path)] == [1, 4, 4, 1]
+
+
+def test_a_failed_save_leaves_no_pieces(scidb_path, scidb_unconfigured, monkeypatch):
+    from scistack_engine import arrays
+    from scistack_engine.store import Database
+
+    monkeypatch.setattr(arrays, "PIECE_BYTES", 64)
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Trace.save(np.array([1.0, 2.0]), subject=1, session="a")
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("record insert failed")
+
+    monkeypatch.setattr(Database, "_insert_records", refuse)
+    with pytest.raises(RuntimeError):
+        Trace.save(np.arange(40.0), subject=2, session="a")
+    monkeypatch.undo()
+    scidb.close(db)
+    assert [n for _, n in _pieces_by_array(scidb_path)] == [1]
+
+
+def test_a_format_2_file_opened_read_write_gains_array_pieces(scidb_path, scidb_unconfigured):
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Trace.save(np.arange(6.0).reshape(2, 3), subject=1, session="a")
+    scidb.close(db)
+    con = duckdb.connect(str(scidb_path))  # back to format 2: no piece column
+    con.execute("ALTER TABLE _arrays DROP COLUMN piece")
+    con.execute("UPDATE _scistack SET value = '2' WHERE key = 'format_version'")
+    con.close()
+    db = scidb.configure_database(scidb_path, ["subject", "session"], read_only=True)
+    assert _same(Trace.load(subject=1, session="a").data, np.arange(6.0).reshape(2, 3))
+    scidb.close(db)
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Trace.save(np.arange(3.0), subject=2, session="a")
+    assert _same(Trace.load(subject=1, session="a").data, np.arange(6.0).reshape(2, 3))
+    assert db.con.execute("SELECT value FROM Trace ORDER BY subject").fetchall() == [
+        ([0.0, 1.0, 2.0, 3.0, 4.0, 5.0],), ([0.0, 1.0, 2.0],)]
+    scidb.close(db)
+    assert _layout(scidb_path) == ("3", ["_arrays"])

@@ -1,0 +1,119 @@
+"""The bytes of float64 arrays: the ``_arrays`` table, written in pieces and read whole.
+
+A float64 array is stored as its raw little-endian bytes in C order, in rows of
+``_arrays(array_id, data, piece)``: an array of at most :data:`PIECE_BYTES` is one row
+(piece 0); a longer one is consecutive pieces of :data:`PIECE_BYTES` (the last shorter),
+numbered 0, 1, ... under one ``array_id``. Its record holds the ``array_id``. The table
+has no index (an index would make each commit re-write the table's blob data).
+
+A big array saved outside a caller's transaction has its pieces committed one by one,
+each in a transaction of its own, before its record: DuckDB then holds one piece of it
+at a time beyond what it has written, instead of the whole value several times over.
+Until the record commits nothing refers to the pieces; a crash in between leaves rows no
+record reads (their ids are never used again: new ids exceed every stored one), and a
+failed save deletes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from .views import ARRAY_MACROS
+
+__all__ = ["PIECE_BYTES", "create_table", "add_piece_column", "pieces", "insert",
+           "commit_pieces", "delete", "read"]
+
+#: Bytes of one piece of a big array (a multiple of 8: pieces hold whole elements).
+PIECE_BYTES = 4 << 20
+
+
+def create_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The table of array bytes and the SQL macros that show them as lists."""
+    con.execute("CREATE TABLE _arrays (array_id BIGINT NOT NULL, data BLOB NOT NULL, "
+                "piece INTEGER NOT NULL DEFAULT 0)")
+    for sql in ARRAY_MACROS:
+        con.execute(sql)
+
+
+def add_piece_column(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a format-2 ``_arrays`` (one row per array) its ``piece`` column: 0 everywhere."""
+    con.execute("ALTER TABLE _arrays ADD COLUMN piece INTEGER DEFAULT 0")
+    con.execute("ALTER TABLE _arrays ALTER COLUMN piece SET NOT NULL")
+
+
+def pieces(flat: np.ndarray) -> list[memoryview]:
+    """The pieces of a flat float64 array's bytes: views of its buffer, not copies (an
+    empty array is one empty piece)."""
+    raw = flat.data.cast("B")
+    return [raw[start:start + PIECE_BYTES] for start in range(0, max(len(raw), 1), PIECE_BYTES)]
+
+
+def insert(con: duckdb.DuckDBPyConnection, first_id: int, arrays: Sequence[np.ndarray]) -> None:
+    """The rows of ``arrays`` (flat float64), numbered from ``first_id``, in the caller's
+    transaction: one parameterised ``INSERT`` for a lone one-piece array (the cheapest
+    round trip), else one Arrow insert of every piece."""
+    if len(arrays) == 1 and arrays[0].nbytes <= PIECE_BYTES:
+        con.execute("INSERT INTO _arrays VALUES (?, ?, 0)",
+                    [first_id, arrays[0].data.cast("B")])
+        return
+    ids: list[int] = []
+    numbers: list[int] = []
+    sizes: list[int] = []
+    for array_id, flat in enumerate(arrays, first_id):
+        parts = pieces(flat)
+        ids += [array_id] * len(parts)
+        numbers += range(len(parts))
+        sizes += [len(part) for part in parts]
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    data = np.concatenate(arrays)
+    blobs = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(sizes), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    con.from_arrow(pa.table({"array_id": pa.array(ids, pa.int64()), "data": blobs,
+                             "piece": pa.array(numbers, pa.int32())})).insert_into("_arrays")
+
+
+def commit_pieces(con: duckdb.DuckDBPyConnection, array_id: int, flat: np.ndarray) -> None:
+    """Write a flat float64 array as ``array_id``, each piece committed on its own (no
+    transaction may be open on ``con``)."""
+    for number, part in enumerate(pieces(flat)):
+        con.execute("INSERT INTO _arrays VALUES (?, ?, ?)", [array_id, part, number])
+
+
+def delete(con: duckdb.DuckDBPyConnection, array_ids: Sequence[int]) -> None:
+    """Remove the rows of ``array_ids`` (of a save that failed after committing them)."""
+    con.execute("DELETE FROM _arrays WHERE array_id IN (SELECT unnest(?))", [list(array_ids)])
+
+
+def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array, has_pieces: bool
+         ) -> dict[int, np.ndarray]:
+    """The flat float64 arrays of the ids in ``wanted`` (an Arrow array without nulls), by
+    array id: a one-piece array is a read-only view of the bytes read, a longer one the
+    concatenation of its pieces. ``has_pieces`` is False for a format-2 file open
+    read-only (its table has no ``piece`` column: every array is one row)."""
+    piece = "piece" if has_pieces else "0 AS piece"
+    if len(wanted) == 1:
+        table = con.sql(f"SELECT array_id, data, {piece} FROM _arrays WHERE array_id = $id "
+                        "ORDER BY piece", params={"id": wanted[0].as_py()}).to_arrow_table()
+    else:
+        ids = con.from_arrow(pa.table({"array_id": wanted.unique()}))
+        table = ids.join(con.table("_arrays"), "array_id").select(
+            f"array_id, data, {piece}").order("array_id, piece").to_arrow_table()
+    parts: dict[int, list[np.ndarray]] = {}
+    for batch in table.to_batches():
+        blobs = batch.column(1)
+        offset_type = np.dtype(np.int64 if pa.types.is_large_binary(blobs.type) else np.int32)
+        offsets = np.frombuffer(blobs.buffers()[1], dtype=offset_type, count=len(blobs) + 1,
+                                offset=blobs.offset * offset_type.itemsize)
+        data = blobs.buffers()[2]
+        for i, array_id in enumerate(batch.column(0).to_pylist()):
+            start, stop = int(offsets[i]), int(offsets[i + 1])
+            parts.setdefault(array_id, []).append(
+                np.frombuffer(data, dtype="<f8", count=(stop - start) // 8, offset=start)
+                if data is not None else np.empty(0))
+    return {array_id: found[0] if len(found) == 1 else np.concatenate(found)
+            for array_id, found in parts.items()}
