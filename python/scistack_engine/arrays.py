@@ -12,20 +12,26 @@ at a time beyond what it has written, instead of the whole value several times o
 Until the record commits nothing refers to the pieces; a crash in between leaves rows no
 record reads (their ids are never used again: new ids exceed every stored one), and a
 failed save deletes them.
+
+Reading gathers an array's pieces in any order into one array allocated at the size its
+record's shape gives, so a big array is held once (plus a piece in flight), never as its
+pieces and their concatenation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .views import ARRAY_MACROS
 
 __all__ = ["PIECE_BYTES", "create_table", "add_piece_column", "pieces", "insert",
-           "commit_pieces", "delete", "read"]
+           "commit_pieces", "delete", "read", "longer_than_a_piece"]
 
 #: Bytes of one piece of a big array (a multiple of 8: pieces hold whole elements).
 PIECE_BYTES = 4 << 20
@@ -89,12 +95,37 @@ def delete(con: duckdb.DuckDBPyConnection, array_ids: Sequence[int]) -> None:
     con.execute("DELETE FROM _arrays WHERE array_id IN (SELECT unnest(?))", [list(array_ids)])
 
 
-def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array, has_pieces: bool
-         ) -> dict[int, np.ndarray]:
+def longer_than_a_piece(ids: pa.Array | pa.ChunkedArray, shapes: pa.Array | pa.ChunkedArray
+                        ) -> dict[int, int]:
+    """The arrays of records (their ``value_array_id`` and ``shape`` columns) stored in
+    more than one piece: array id -> element count."""
+    # a shape text of k characters counts fewer than 10**k elements, so one shorter than
+    # the digits of a piece's element count (6 for 524,288) fits a piece: only the few
+    # longer texts are read in Python
+    digits = len(str(PIECE_BYTES // 8))
+    candidates = pc.and_(pc.is_valid(ids), pc.greater_equal(pc.utf8_length(shapes), digits))
+    found = {}
+    for array_id, shape in zip(ids.filter(candidates).to_pylist(),
+                               shapes.filter(candidates).to_pylist()):
+        count = math.prod(int(n) for n in shape.split(","))
+        if count * 8 > PIECE_BYTES:
+            found[array_id] = count
+    return found
+
+
+def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array | pa.ChunkedArray, has_pieces: bool,
+         long: Mapping[int, int] | None = None) -> dict[int, np.ndarray]:
     """The flat float64 arrays of the ids in ``wanted`` (an Arrow array without nulls), by
-    array id: a one-piece array is a read-only view of the bytes read, a longer one the
-    concatenation of its pieces. ``has_pieces`` is False for a format-2 file open
-    read-only (its table has no ``piece`` column: every array is one row)."""
+    array id. ``long`` names those stored in several pieces, with their element counts
+    (:func:`longer_than_a_piece`): each is read into one array of that size; the others
+    are read-only views of the bytes read. ``has_pieces`` is False for a format-2 file
+    open read-only (its table has no ``piece`` column: every array is one row)."""
+    found = {array_id: _read_long(con, array_id, count)
+             for array_id, count in (long or {}).items() if has_pieces}
+    if found:
+        wanted = wanted.filter(pc.invert(pc.is_in(wanted, pa.array(list(found), pa.int64()))))
+    if not len(wanted):
+        return found
     piece = "piece" if has_pieces else "0 AS piece"
     if len(wanted) == 1:
         table = con.sql(f"SELECT array_id, data, {piece} FROM _arrays WHERE array_id = $id "
@@ -115,5 +146,21 @@ def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array, has_pieces: bool
             parts.setdefault(array_id, []).append(
                 np.frombuffer(data, dtype="<f8", count=(stop - start) // 8, offset=start)
                 if data is not None else np.empty(0))
-    return {array_id: found[0] if len(found) == 1 else np.concatenate(found)
-            for array_id, found in parts.items()}
+    found.update((array_id, pieces_of[0] if len(pieces_of) == 1 else np.concatenate(pieces_of))
+                 for array_id, pieces_of in parts.items())
+    return found
+
+
+def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.ndarray:
+    """The array ``array_id`` of ``count`` elements, its pieces streamed a few at a time
+    into their places."""
+    out = np.empty(count, dtype="<f8")
+    raw = out.view(np.uint8)
+    reader = con.sql("SELECT piece, data FROM _arrays WHERE array_id = $id",
+                     params={"id": array_id}).to_arrow_reader(4)
+    for batch in reader:
+        for number, blob in zip(batch.column(0).to_pylist(), batch.column(1)):
+            data = blob.as_buffer()
+            start = number * PIECE_BYTES
+            raw[start:start + data.size] = np.frombuffer(data, dtype=np.uint8)
+    return out

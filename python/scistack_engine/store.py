@@ -1139,10 +1139,12 @@ class Database:
     def _read_arrays(self, records: pa.Table) -> dict[int, np.ndarray]:
         """The flat float64 arrays of ``_arrays`` that the rows of ``records`` refer to,
         by array id (:func:`scistack_engine.arrays.read`)."""
-        wanted = records.column("value_array_id").drop_null()
+        ids = records.column("value_array_id")
+        wanted = ids.drop_null()
         if not len(wanted):
             return {}
-        return arrays.read(self.cx, wanted, self._array_pieces)
+        long = arrays.longer_than_a_piece(ids, records.column("shape"))
+        return arrays.read(self.cx, wanted, self._array_pieces, long)
 
     @functools.cached_property
     def _array_pieces(self) -> bool:
