@@ -40,6 +40,7 @@ from .executors import outcome_of
 from .planner import Combo
 from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks
 from .slurm_task import partial_shards, read_shards, shard_failures, shard_path
+from .store import gc_paused
 from .transport import unpack_value
 
 __all__ = ["RunState", "MergeReport", "find_run_folder", "run_state", "merge_run",
@@ -209,25 +210,31 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
             ", so its results cannot be merged here; run the same for_each again with "
             "executor=Slurm(...): it merges what the array finished")
     report = MergeReport(_state(folder, run, chunks))
-    found = {r[0]: r for r in read_shards([shard_path(folder, chunk)
-                                           for chunk in report.state.complete])}
+    with gc_paused():
+        found = {r[0]: r for r in read_shards([shard_path(folder, chunk)
+                                               for chunk in report.state.complete])}
     chunk_of = {combo: chunk for chunk, combos in chunks.items() for combo in combos}
     left_out: dict[int, str] = {}  # combination -> why the run log says it was left out
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
     merge = ForEachRun(db, spec, language=run.get("language", b"python").decode(), staged=True)
     report.merge_run_id = merge.run_id
+    blocks = _staged_combos(folder, MERGE_COMMIT)
     try:
-        for block in _staged_combos(folder, MERGE_COMMIT):
-            merge.adopt(block)  # those saved by now are logged as cached
-            outcomes: list[Outcome] = []
-            for combo in merge.next_combos(len(block)):
-                result = found.pop(combo.index, None)
-                if result is None:
-                    left_out[combo.index] = _left_out_reason(report.state,
-                                                             chunk_of[combo.index])
-                else:
-                    outcomes.append(outcome_of(result))
-            merge.commit(outcomes)
+        while True:
+            with gc_paused():  # a block's many small objects would trigger collections
+                block = next(blocks, None)
+                if block is None:
+                    break
+                merge.adopt(block)  # those saved by now are logged as cached
+                outcomes: list[Outcome] = []
+                for combo in merge.next_combos(len(block)):
+                    result = found.pop(combo.index, None)
+                    if result is None:
+                        left_out[combo.index] = _left_out_reason(report.state,
+                                                                 chunk_of[combo.index])
+                    else:
+                        outcomes.append(outcome_of(result))
+                merge.commit(outcomes)
             failed = sum(1 for o in outcomes if o.failure is not None)
             report.failed += failed
             report.merged += len(outcomes) - failed
