@@ -177,8 +177,9 @@ def _state(folder: Path, run: dict[str, bytes], chunks: dict[int, list[int]]) ->
     state.complete = [chunk for chunk, shard in shards.items() if shard.exists()]
     failures = shard_failures([shards[chunk] for chunk in state.complete])
     state.with_failures = [chunk for chunk, n in zip(state.complete, failures) if n]
+    complete = set(state.complete)
     for chunk in shards:
-        if chunk in state.complete:
+        if chunk in complete:
             continue
         if queued and chunk in queued:
             state.queued.append(chunk)
