@@ -373,9 +373,12 @@ def _input_hash(inp: Mapping[str, Any], records: list[RecordInfo], spec: Mapping
 def _cached_outputs(output_indexes: Sequence[Any], combo: Combo) -> list[RecordInfo]:
     """The records holding every output of ``combo`` under its cache key, else []."""
     found: list[RecordInfo] = []
-    address = address_of(combo.metadata)
+    address = None  # worked out only when a record has the cache key (most have none)
     for index in output_indexes:
-        hits = [i for i in index.by_cache_key.get(combo.cache_key, ()) if i.address == address]
+        keyed = index.by_cache_key.get(combo.cache_key, ())
+        if keyed and address is None:
+            address = address_of(combo.metadata)
+        hits = [i for i in keyed if i.address == address]
         if not hits:
             return []
         found.append(hits[-1])

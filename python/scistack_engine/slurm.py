@@ -48,7 +48,7 @@ from .errors import SlurmError
 from .executors import Executor, Stream, outcome_of
 from .pool import ENGINE_PARENT
 from .slurm_task import partial_shards, read_shard, shard_path
-from .transport import pack_function, pack_value
+from .transport import pack_function, pack_pickled, pack_value
 from .worker import ItemResult
 
 __all__ = ["Slurm"]
@@ -277,7 +277,7 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
            finished: dict[str, ItemResult], chunk_size: int
            ) -> tuple[dict[int, list[int]], list[tuple[int, ItemResult]]]:
     """Write the manifest: the function, sys.path, and every combination's packed inputs
-    with its chunk and work key, and what its outputs are saved with (its packed metadata,
+    with its chunk and work key, and what its outputs are saved with (its pickled metadata,
     cache key and lineage text, as the run gives them: a merge plans nothing). Returns the
     combinations of each chunk, and those an earlier run already finished (with their
     results), which are not staged."""
@@ -313,7 +313,7 @@ def _stage(folder: Path, run: Run, function: bytes, work: str | None,
                              "combo": pa.array([i for i, _, _ in staged], pa.int64()),
                              "kwargs": pa.array([k for _, k, _ in staged], pa.binary()),
                              "key": pa.array([key for _, _, key in staged], pa.string()),
-                             "metadata": pa.array([pack_value(dict(m)) if saved_as else None
+                             "metadata": pa.array([pack_pickled(dict(m)) if saved_as else None
                                                    for m, _, _ in saved], pa.binary()),
                              "cache_key": pa.array([k for _, k, _ in saved], pa.string()),
                              "lineage": pa.array([t for _, _, t in saved], pa.string())})

@@ -39,7 +39,8 @@ from .errors import NotFoundError, SlurmError
 from .executors import outcome_of
 from .planner import Combo
 from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks
-from .slurm_task import partial_shards, read_shard, shard_failures, shard_path
+from .slurm_task import partial_shards, read_shards, shard_failures, shard_path
+from .store import gc_paused
 from .transport import unpack_value
 
 __all__ = ["RunState", "MergeReport", "find_run_folder", "run_state", "merge_run",
@@ -118,7 +119,9 @@ def find_run_folder(db_path: str | Path, run: str) -> Path:
                         "the run id")
 
 
-def _manifest(folder: Path) -> tuple[dict[str, bytes], dict[int, list[int]], dict[int, str]]:
+def _manifest(folder: Path) -> tuple[dict[str, bytes], dict[int, list[int]], bool]:
+    """The manifest's run table, the combinations of each chunk, and whether it holds what
+    each combination's outputs are saved with."""
     try:
         con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
     except duckdb.Error as exc:
@@ -126,13 +129,16 @@ def _manifest(folder: Path) -> tuple[dict[str, bytes], dict[int, list[int]], dic
                          f"cannot be read ({exc})") from exc
     try:
         run = {k: bytes(v) for k, v in con.execute("SELECT key, value FROM run").fetchall()}
-        rows = con.execute("SELECT chunk, combo, key FROM items ORDER BY combo").fetchall()
+        rows = con.execute("SELECT chunk, combo FROM items ORDER BY combo").fetchall()
+        staged = bool(con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' "
+            "AND column_name = 'lineage'").fetchall())
     finally:
         con.close()
     chunks: dict[int, list[int]] = {}
-    for chunk, combo, _ in rows:
+    for chunk, combo in rows:
         chunks.setdefault(int(chunk), []).append(int(combo))
-    return run, chunks, {int(combo): key for _, combo, key in rows}
+    return run, chunks, staged
 
 
 def _queued_chunks(folder: Path) -> set[int] | None:
@@ -157,17 +163,25 @@ def run_state(folder: str | Path) -> RunState:
     """The state of each chunk of a run folder (see the module docstring)."""
     folder = Path(folder)
     run, chunks, _ = _manifest(folder)
+    return _state(folder, run, chunks)
+
+
+def _state(folder: Path, run: dict[str, bytes], chunks: dict[int, list[int]]) -> RunState:
+    """:func:`run_state` of a folder whose manifest is read already."""
     spec = unpack_value(run["spec"]) if "spec" in run else {}
     queued = _queued_chunks(folder)
     state = RunState(str(folder), str(spec.get("function") or "?"),
                      sum(map(len, chunks.values())), {c: len(v) for c, v in chunks.items()},
                      queue_known=queued is not None, merged=(folder / MERGED).exists())
-    for chunk in sorted(chunks):
-        if shard_path(folder, chunk).exists():
-            state.complete.append(chunk)
-            if shard_failures(shard_path(folder, chunk)):
-                state.with_failures.append(chunk)
-        elif queued and chunk in queued:
+    shards = {chunk: shard_path(folder, chunk) for chunk in sorted(chunks)}
+    state.complete = [chunk for chunk, shard in shards.items() if shard.exists()]
+    failures = shard_failures([shards[chunk] for chunk in state.complete])
+    state.with_failures = [chunk for chunk, n in zip(state.complete, failures) if n]
+    complete = set(state.complete)
+    for chunk in shards:
+        if chunk in complete:
+            continue
+        if queued and chunk in queued:
             state.queued.append(chunk)
         elif partial_shards(folder, chunk):
             state.half_written.append(chunk)
@@ -189,34 +203,39 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     from .execution import ForEachRun
 
     folder = Path(folder)
-    run, chunks, _ = _manifest(folder)
-    staged = _has_saved_as(folder)
+    run, chunks, staged = _manifest(folder)
     if "spec" not in run or not staged or not run.get("work", b""):
         raise SlurmError(
             f"run folder {str(folder)!r} was staged without "
             f"{'a function fingerprint' if staged and 'spec' in run else 'the for_each spec'}"
             ", so its results cannot be merged here; run the same for_each again with "
             "executor=Slurm(...): it merges what the array finished")
-    report = MergeReport(run_state(folder))
-    found = {r[0]: r for chunk in report.state.complete
-             for r in read_shard(shard_path(folder, chunk))}
+    report = MergeReport(_state(folder, run, chunks))
+    with gc_paused():
+        found = {r[0]: r for r in read_shards([shard_path(folder, chunk)
+                                               for chunk in report.state.complete])}
     chunk_of = {combo: chunk for chunk, combos in chunks.items() for combo in combos}
     left_out: dict[int, str] = {}  # combination -> why the run log says it was left out
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
     merge = ForEachRun(db, spec, language=run.get("language", b"python").decode(), staged=True)
     report.merge_run_id = merge.run_id
+    blocks = _staged_combos(folder, MERGE_COMMIT)
     try:
-        for block in _staged_combos(folder, MERGE_COMMIT):
-            merge.adopt(block)  # those saved by now are logged as cached
-            outcomes: list[Outcome] = []
-            for combo in merge.next_combos(len(block)):
-                result = found.pop(combo.index, None)
-                if result is None:
-                    left_out[combo.index] = _left_out_reason(report.state,
-                                                             chunk_of[combo.index])
-                else:
-                    outcomes.append(outcome_of(result))
-            merge.commit(outcomes)
+        while True:
+            with gc_paused():  # a block's many small objects would trigger collections
+                block = next(blocks, None)
+                if block is None:
+                    break
+                merge.adopt(block)  # those saved by now are logged as cached
+                outcomes: list[Outcome] = []
+                for combo in merge.next_combos(len(block)):
+                    result = found.pop(combo.index, None)
+                    if result is None:
+                        left_out[combo.index] = _left_out_reason(report.state,
+                                                                 chunk_of[combo.index])
+                    else:
+                        outcomes.append(outcome_of(result))
+                merge.commit(outcomes)
             failed = sum(1 for o in outcomes if o.failure is not None)
             report.failed += failed
             report.merged += len(outcomes) - failed
@@ -232,17 +251,6 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
         (folder / MERGED).touch()
         report.state.merged = True
     return report
-
-
-def _has_saved_as(folder: Path) -> bool:
-    """Whether the manifest holds what each combination's outputs are saved with."""
-    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
-    try:
-        return bool(con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' "
-            "AND column_name = 'lineage'").fetchall())
-    finally:
-        con.close()
 
 
 def _staged_combos(folder: Path, size: int) -> Iterator[list[Combo]]:

@@ -17,6 +17,8 @@ import json
 import os
 import pickle
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -25,7 +27,7 @@ import pyarrow as pa
 from .worker import ItemResult, run_chunk
 
 __all__ = ["shard_path", "partial_shards", "read_chunk", "write_shard", "read_shard",
-           "shard_failures", "main"]
+           "read_shards", "shard_failures", "main"]
 
 
 def shard_path(folder: Path, chunk: int) -> Path:
@@ -78,26 +80,43 @@ def write_shard(folder: Path, chunk: int, results: list[ItemResult]) -> Path:
 
 def read_shard(path: Path) -> list[ItemResult]:
     """The results a complete shard holds."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        rows = con.execute("SELECT combo, returned, failure, duration_s, host, pid, worker "
-                           "FROM results ORDER BY combo").fetchall()
-    finally:
-        con.close()
+    return read_shards([path])
+
+
+def read_shards(paths: Sequence[Path]) -> list[ItemResult]:
+    """The results the complete shards ``paths`` hold, shard by shard, each in combination
+    order (the shards are attached to one connection: opening each costs far more)."""
+    with _attached(paths) as (con, names):
+        rows = [row for name in names for row in con.execute(
+            "SELECT combo, returned, failure, duration_s, host, pid, worker "
+            f"FROM {name}.results ORDER BY combo").fetchall()]
     return [(int(combo), None if returned is None else bytes(returned),
              None if failure is None else pickle.loads(failure), float(duration),
              (host, int(pid), worker))
             for combo, returned, failure, duration, host, pid, worker in rows]
 
 
-def shard_failures(path: Path) -> int:
-    """How many failed combinations a complete shard holds (its results are not read)."""
-    con = duckdb.connect(str(path), read_only=True)
+def shard_failures(paths: Sequence[Path]) -> list[int]:
+    """How many failed combinations each complete shard of ``paths`` holds (their results
+    are not read)."""
+    with _attached(paths) as (con, names):
+        return [int(con.execute(f"SELECT count(*) FROM {name}.results WHERE failure IS NOT "
+                                "NULL").fetchall()[0][0]) for name in names]
+
+
+@contextmanager
+def _attached(paths: Sequence[Path]) -> Iterator[tuple[duckdb.DuckDBPyConnection, list[str]]]:
+    """An in-memory connection with each shard of ``paths`` attached read-only, and the
+    name each is attached as."""
+    con = duckdb.connect()
     try:
-        row = con.execute("SELECT count(*) FROM results WHERE failure IS NOT NULL").fetchone()
+        names = [f"shard{k}" for k in range(len(paths))]
+        for name, path in zip(names, paths):
+            quoted = str(path).replace("'", "''")
+            con.execute(f"ATTACH '{quoted}' AS {name} (READ_ONLY)")
+        yield con, names
     finally:
         con.close()
-    return int(row[0]) if row else 0
 
 
 def _run_here(function: bytes, items: list[tuple[int, bytes]], name: str,

@@ -109,6 +109,7 @@ __all__ = [
     "NotFoundError",
     "UnknownVariableError",
     "FORMAT_VERSION",
+    "gc_paused",
 ]
 
 #: The layout of the tables: "1" kept arrays in ``_records.value_arr``; "2" adds ``_arrays``,
@@ -178,7 +179,7 @@ def _check_schema_key(key: str, others: Sequence[str]) -> None:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector: a batch allocates many small objects that
     would otherwise trigger collections costing a third of the batch's time."""
     enabled = gc.isenabled()
@@ -603,7 +604,7 @@ class Database:
         existing record is returned.
         """
         self._check_writable()
-        with _gc_paused(), self._lock.held(), self._storage_faults():
+        with gc_paused(), self._lock.held(), self._storage_faults():
             return self._save_batch(items)
 
     def save_columns(self, variable: str, metadata: Mapping[str, Any], values: Any, *,
@@ -630,7 +631,7 @@ class Database:
                 stored = stored_columns(values)
         if stored is not None:
             key_columns = {key: normalize_column(key, column) for key, column in metadata.items()}
-            with _gc_paused():  # 10,000 dicts would trigger collections of everything
+            with gc_paused():  # 10,000 dicts would trigger collections of everything
                 addresses = addresses_of(key_columns)
                 if len(set(addresses)) == len(addresses):
                     with self._lock.held(), self._storage_faults():

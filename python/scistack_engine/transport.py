@@ -31,8 +31,8 @@ from .batches import Failure
 from .codec import decode, encode
 from .errors import RemoteError, UnsendableFunctionError, UnsupportedValueError
 
-__all__ = ["pack_function", "unpack_function",
-           "pack_value", "unpack_value", "PackedFailure", "pack_failure", "unpack_failure"]
+__all__ = ["pack_function", "unpack_function", "pack_value", "pack_pickled", "unpack_value",
+           "PackedFailure", "pack_failure", "unpack_failure"]
 
 _BY_REFERENCE, _BY_VALUE = b"R", b"C"
 _WIRE, _PICKLE = b"W", b"P"
@@ -85,7 +85,14 @@ def pack_value(value: Any) -> bytes:
     try:
         return _WIRE + encode(value)
     except UnsupportedValueError:
-        return _PICKLE + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return pack_pickled(value)
+
+
+def pack_pickled(value: Any) -> bytes:
+    """``value`` pickled, for :func:`unpack_value` in Python only: what this engine writes
+    and reads back itself (a run folder's staged metadata), an order of magnitude quicker
+    to read than wire bytes and exactly the objects given."""
+    return _PICKLE + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def unpack_value(blob: bytes) -> Any:

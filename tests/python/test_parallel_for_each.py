@@ -31,6 +31,7 @@ from scistack_engine.errors import UnsendableFunctionError
 from scistack_engine.executors import Serial, resolve_executor
 from scistack_engine.transport import (
     pack_function,
+    pack_pickled,
     pack_value,
     unpack_function,
     unpack_value,
@@ -286,6 +287,15 @@ def test_values_travel_as_wire_bytes_and_others_pickled():
     assert pack_value(Path("/tmp"))[:1] == b"P" and unpack_value(pack_value(Path("/x"))) == Path(
         "/x"
     )
+
+
+def test_pickled_values_come_back_as_the_very_objects_packed():
+    metadata = {"subject": np.int64(3), "trial": 2, "side": "L", "when": (1, 2.5)}
+    packed = pack_pickled(metadata)
+    assert packed[:1] == b"P"
+    back = unpack_value(packed)
+    assert back == metadata and list(back) == list(metadata)
+    assert [type(v) for v in back.values()] == [type(v) for v in metadata.values()]
 
 
 # ------------------------------------------------------------------ real processes and signals

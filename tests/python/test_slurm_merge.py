@@ -123,6 +123,29 @@ def test_merge_is_callable_from_python_and_reads_the_run_log(staged):
     assert runs == [("finished", 7, 1)]
 
 
+def test_a_merge_leaves_the_garbage_collector_on_even_when_interrupted(staged, monkeypatch):
+    import gc
+
+    from scistack_engine.execution import ForEachRun
+    from scistack_engine.store import Database
+
+    path, folder = staged
+    for chunk in range(3):
+        _run_chunk(folder, chunk)
+
+    def interrupted(self, outcomes):
+        assert not gc.isenabled()  # paused while a block is committed
+        raise KeyboardInterrupt
+
+    with Database(str(path), None) as db:
+        with monkeypatch.context() as patch:
+            patch.setattr(ForEachRun, "commit", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                slurm_runs.merge_run(db, folder)
+        assert gc.isenabled()
+        assert slurm_runs.merge_run(db, folder).merged == 7 and gc.isenabled()
+
+
 def test_merge_and_resubmit_errors_have_exit_codes(staged, capsys, tmp_path):
     path, folder = staged
     assert cli.main(["merge", str(path), "nosuchrun"]) == cli.EXIT_CODES["not_found"]
