@@ -67,16 +67,20 @@ def _merge(capsys, path, run):
     return status, json.loads(capsys.readouterr().out)
 
 
-def _scaled(path):
+def _scaled_rows(path, columns):
+    """``columns`` of the Scaled records in the file at ``path``, by subject."""
     import duckdb
 
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("SELECT CAST(subject AS INTEGER), value_num, version "
-                           "FROM _records "
-                           "WHERE variable = 'Scaled' ORDER BY subject").fetchall()
+        return con.execute(f"SELECT {columns} FROM _records WHERE variable = 'Scaled' "
+                           "ORDER BY subject").fetchall()
     finally:
         con.close()
+
+
+def _scaled(path):
+    return _scaled_rows(path, "CAST(subject AS INTEGER), value_num, version")
 
 
 def test_merge_commits_the_finished_chunks_and_names_what_is_missing(staged, capsys):
@@ -245,15 +249,8 @@ def test_merge_and_resubmit_from_octave(staged):
 
 
 def _saved(path):
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute("SELECT subject, content_hash, cache_key, lineage, version, "
-                           "output_index FROM _records WHERE variable = 'Scaled' "
-                           "ORDER BY subject").fetchall()
-    finally:
-        con.close()
+    return _scaled_rows(path, "subject, content_hash, cache_key, lineage, version, "
+                              "output_index")
 
 
 def test_a_merge_saves_what_a_serial_run_saves(staged, tmp_path, scidb_unconfigured):
