@@ -16,7 +16,8 @@ and the notes to show the user. A run that stops early (interrupted, or stopped 
 error) has rows for the combinations planned by then. A logged run whose grid has more
 than :data:`RESULT_ROWS` combinations keeps rows only for its skipped and failed ones (at
 most that many): the run log has a row for every combination, the summary counts them, and
-the result's memory stays bounded however large the grid.
+the result's memory stays bounded however large the grid. So does a staged run (a merge of
+a run folder, whose report is the summary) of any size.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class ForEachRun:
     staged
         Plan nothing: the combinations are the ones given to :meth:`adopt`, planned
         earlier (a merge of a SLURM run folder: they were planned when it was staged).
+        Its result keeps rows only for skipped and failed combinations.
     """
 
     def __init__(self, db: Database, spec: Mapping[str, Any], *, language: str = "python",
@@ -99,7 +101,8 @@ class ForEachRun:
         self._handed: dict[int, Combo] = {}
         self._handed_out = 0
         self._result = _Rows([*self.plan.keys, "status", "reason", *self.outputs],
-                             every=not self.save or self.plan.grid_size <= RESULT_ROWS)
+                             every=not staged and (not self.save
+                                                  or self.plan.grid_size <= RESULT_ROWS))
         # a bad filter or path template fails before the log
         first = next(self._blocks, []) if self._blocks else []
         self.log: RunLog | None = None
