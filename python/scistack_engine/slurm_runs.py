@@ -119,26 +119,25 @@ def find_run_folder(db_path: str | Path, run: str) -> Path:
                         "the run id")
 
 
-def _manifest(folder: Path) -> tuple[dict[str, bytes], dict[int, list[int]], bool]:
-    """The manifest's run table, the combinations of each chunk, and whether it holds what
-    each combination's outputs are saved with."""
+def _open_manifest(folder: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the folder's manifest."""
     try:
-        con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
+        return duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
     except duckdb.Error as exc:
         raise SlurmError(f"{str(folder)!r} is not a SciStack run folder: its manifest.duckdb "
                          f"cannot be read ({exc})") from exc
-    try:
-        run = {k: bytes(v) for k, v in con.execute("SELECT key, value FROM run").fetchall()}
-        rows = con.execute("SELECT chunk, combo FROM items ORDER BY combo").fetchall()
-        staged = bool(con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'items' "
-            "AND column_name = 'lineage'").fetchall())
-    finally:
-        con.close()
-    chunks: dict[int, list[int]] = {}
-    for chunk, combo in rows:
-        chunks.setdefault(int(chunk), []).append(int(combo))
-    return run, chunks, staged
+
+
+def _manifest(con: duckdb.DuckDBPyConnection
+              ) -> tuple[dict[str, bytes], dict[int, list[int]], bool]:
+    """The manifest's run table, the combinations of each chunk, and whether it holds what
+    each combination's outputs are saved with."""
+    run = {k: bytes(v) for k, v in con.execute("SELECT key, value FROM run").fetchall()}
+    chunks = {int(chunk): combos for chunk, combos in con.execute(
+        "SELECT chunk, list(combo ORDER BY combo) FROM items GROUP BY chunk ORDER BY chunk"
+    ).fetchall()}
+    columns = con.execute("SELECT * FROM items LIMIT 0").description
+    return run, chunks, any(column[0] == "lineage" for column in columns)
 
 
 def _queued_chunks(folder: Path) -> set[int] | None:
@@ -162,7 +161,11 @@ def _queued_chunks(folder: Path) -> set[int] | None:
 def run_state(folder: str | Path) -> RunState:
     """The state of each chunk of a run folder (see the module docstring)."""
     folder = Path(folder)
-    run, chunks, _ = _manifest(folder)
+    con = _open_manifest(folder)
+    try:
+        run, chunks, _ = _manifest(con)
+    finally:
+        con.close()
     return _state(folder, run, chunks)
 
 
@@ -200,10 +203,19 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
         an older SciStack: run the same for_each again to merge it) or without a function
         fingerprint (a merge could not tell its results are saved already).
     """
+    folder = Path(folder)
+    con = _open_manifest(folder)  # open through the merge: it reads the staged blocks
+    try:
+        return _merge(db, folder, con)
+    finally:
+        con.close()
+
+
+def _merge(db: Any, folder: Path, con: duckdb.DuckDBPyConnection) -> MergeReport:
+    """:func:`merge_run` with the folder's manifest open as ``con``."""
     from .execution import ForEachRun
 
-    folder = Path(folder)
-    run, chunks, staged = _manifest(folder)
+    run, chunks, staged = _manifest(con)
     if "spec" not in run or not staged or not run.get("work", b""):
         raise SlurmError(
             f"run folder {str(folder)!r} was staged without "
@@ -219,7 +231,7 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone
     merge = ForEachRun(db, spec, language=run.get("language", b"python").decode(), staged=True)
     report.merge_run_id = merge.run_id
-    blocks = _staged_combos(folder, MERGE_COMMIT)
+    blocks = _staged_combos(con, MERGE_COMMIT)
     try:
         while True:
             with gc_paused():  # a block's many small objects would trigger collections
@@ -253,21 +265,17 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     return report
 
 
-def _staged_combos(folder: Path, size: int) -> Iterator[list[Combo]]:
-    """The staged combinations, ``size`` at a time in plan order, with the metadata, cache
-    key and lineage text their outputs are saved with."""
-    con = duckdb.connect(str(folder / "manifest.duckdb"), read_only=True)
-    try:
-        table = con.sql("SELECT combo, metadata, cache_key, lineage FROM items "
-                        "ORDER BY combo").to_arrow_table()
-        for batch in table.to_batches(max_chunksize=size):
-            columns = batch.to_pydict()
-            yield [Combo(int(combo), unpack_value(metadata), cache_key=key, lineage=lineage)
-                   for combo, metadata, key, lineage in zip(
-                       columns["combo"], columns["metadata"], columns["cache_key"],
-                       columns["lineage"])]
-    finally:
-        con.close()
+def _staged_combos(con: duckdb.DuckDBPyConnection, size: int) -> Iterator[list[Combo]]:
+    """The staged combinations of the manifest ``con``, ``size`` at a time in plan order,
+    with the metadata, cache key and lineage text their outputs are saved with."""
+    table = con.sql("SELECT combo, metadata, cache_key, lineage FROM items "
+                    "ORDER BY combo").to_arrow_table()
+    for batch in table.to_batches(max_chunksize=size):
+        columns = batch.to_pydict()
+        yield [Combo(int(combo), unpack_value(metadata), cache_key=key, lineage=lineage)
+               for combo, metadata, key, lineage in zip(
+                   columns["combo"], columns["metadata"], columns["cache_key"],
+                   columns["lineage"])]
 
 
 def _left_out_reason(state: RunState, chunk: int) -> str:
