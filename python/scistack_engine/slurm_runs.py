@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +39,10 @@ from .errors import NotFoundError, SlurmError
 from .executors import outcome_of
 from .planner import Combo
 from .slurm import MERGED, SUBMISSIONS, Slurm, queued_tasks
-from .slurm_task import partial_shards, read_shards, shard_failures, shard_path
+from .slurm_task import partial_shards, shard_failures, shard_path, shards_apart
 from .store import gc_paused
 from .transport import unpack_value
+from .worker import ItemResult
 
 __all__ = ["RunState", "MergeReport", "find_run_folder", "run_state", "merge_run",
            "resubmit_run"]
@@ -169,8 +170,10 @@ def run_state(folder: str | Path) -> RunState:
     return _state(folder, run, chunks)
 
 
-def _state(folder: Path, run: dict[str, bytes], chunks: dict[int, list[int]]) -> RunState:
-    """:func:`run_state` of a folder whose manifest is read already."""
+def _state(folder: Path, run: dict[str, bytes], chunks: dict[int, list[int]],
+           count_failures: Callable[[list[Path]], list[int]] = shard_failures) -> RunState:
+    """:func:`run_state` of a folder whose manifest is read already; ``count_failures``
+    counts the failures each complete shard holds."""
     spec = unpack_value(run["spec"]) if "spec" in run else {}
     queued = _queued_chunks(folder)
     state = RunState(str(folder), str(spec.get("function") or "?"),
@@ -178,7 +181,7 @@ def _state(folder: Path, run: dict[str, bytes], chunks: dict[int, list[int]]) ->
                      queue_known=queued is not None, merged=(folder / MERGED).exists())
     shards = {chunk: shard_path(folder, chunk) for chunk in sorted(chunks)}
     state.complete = [chunk for chunk, shard in shards.items() if shard.exists()]
-    failures = shard_failures([shards[chunk] for chunk in state.complete])
+    failures = count_failures([shards[chunk] for chunk in state.complete])
     state.with_failures = [chunk for chunk, n in zip(state.complete, failures) if n]
     complete = set(state.complete)
     for chunk in shards:
@@ -222,10 +225,15 @@ def _merge(db: Any, folder: Path, con: duckdb.DuckDBPyConnection) -> MergeReport
             f"{'a function fingerprint' if staged and 'spec' in run else 'the for_each spec'}"
             ", so its results cannot be merged here; run the same for_each again with "
             "executor=Slurm(...): it merges what the array finished")
-    report = MergeReport(_state(folder, run, chunks))
-    with gc_paused():
-        found = {r[0]: r for r in read_shards([shard_path(folder, chunk)
-                                               for chunk in report.state.complete])}
+    shards: list[list[ItemResult]] = []
+
+    def read(paths: list[Path]) -> list[int]:  # the state's failure counts, as it reads
+        with gc_paused():
+            shards[:] = shards_apart(paths)
+        return [sum(1 for result in results if result[2] is not None) for results in shards]
+
+    report = MergeReport(_state(folder, run, chunks, read))
+    found = {result[0]: result for results in shards for result in results}
     chunk_of = {combo: chunk for chunk, combos in chunks.items() for combo in combos}
     left_out: dict[int, str] = {}  # combination -> why the run log says it was left out
     spec = {**unpack_value(run["spec"]), "skip_computed": True}  # saved ones are not redone

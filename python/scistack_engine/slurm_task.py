@@ -27,7 +27,7 @@ import pyarrow as pa
 from .worker import ItemResult, run_chunk
 
 __all__ = ["shard_path", "partial_shards", "read_chunk", "write_shard", "read_shard",
-           "read_shards", "shard_failures", "main"]
+           "read_shards", "shards_apart", "shard_failures", "main"]
 
 
 def shard_path(folder: Path, chunk: int) -> Path:
@@ -86,14 +86,20 @@ def read_shard(path: Path) -> list[ItemResult]:
 def read_shards(paths: Sequence[Path]) -> list[ItemResult]:
     """The results the complete shards ``paths`` hold, shard by shard, each in combination
     order (the shards are attached to one connection: opening each costs far more)."""
+    return [result for results in shards_apart(paths) for result in results]
+
+
+def shards_apart(paths: Sequence[Path]) -> list[list[ItemResult]]:
+    """:func:`read_shards`, one list of results per shard of ``paths``."""
     with _attached(paths) as (con, names):
-        rows = [row for name in names for row in con.execute(
-            "SELECT combo, returned, failure, duration_s, host, pid, worker "
-            f"FROM {name}.results ORDER BY combo").fetchall()]
-    return [(int(combo), None if returned is None else bytes(returned),
-             None if failure is None else pickle.loads(failure), float(duration),
-             (host, int(pid), worker))
-            for combo, returned, failure, duration, host, pid, worker in rows]
+        shards = [con.execute("SELECT combo, returned, failure, duration_s, host, pid, worker "
+                              f"FROM {name}.results ORDER BY combo").fetchall()
+                  for name in names]
+    return [[(int(combo), None if returned is None else bytes(returned),
+              None if failure is None else pickle.loads(failure), float(duration),
+              (host, int(pid), worker))
+             for combo, returned, failure, duration, host, pid, worker in rows]
+            for rows in shards]
 
 
 def shard_failures(paths: Sequence[Path]) -> list[int]:
