@@ -663,10 +663,14 @@ class Database:
         n = len(addresses)
         keys = cache_keys or [None] * n
         digests = stored.content_hashes
-        previous = list(map(self._latest_lookup(variable, {}), addresses))
-        kept = [position for position, (latest, digest, key) in enumerate(
-                    zip(previous, digests, keys, strict=True))
-                if latest is None or not _unchanged(latest, digest, key, output_index)]
+        lookup = self._latest_lookup(variable, {})
+        if len(self.index(variable)) or (self._tx is not None and self._tx.latest):
+            previous = list(map(lookup, addresses))
+            kept = [position for position, (latest, digest, key) in enumerate(
+                        zip(previous, digests, keys, strict=True))
+                    if latest is None or not _unchanged(latest, digest, key, output_index)]
+        else:  # a variable without records: every row is its first version
+            previous, kept = [None] * n, list(range(n))
 
         def take(column: Sequence[Any]) -> list[Any]:
             return list(column) if len(kept) == n else [column[i] for i in kept]
