@@ -11,6 +11,7 @@ answered from it without a database round trip; only values are read from DuckDB
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -98,8 +99,17 @@ class VariableIndex:
     def add(self, info: RecordInfo) -> None:
         self.extend((info,))
 
-    def extend(self, infos: Iterable[RecordInfo]) -> None:
-        """Add records, each newer than those already at its address."""
+    def extend(self, infos: Iterable[RecordInfo],
+               key_columns: Mapping[str, Sequence[MetaValue]] | None = None) -> None:
+        """Add records, each newer than those already at its address.
+
+        ``key_columns``, when given, is the records' metadata as columns (each key's
+        values in the order of ``infos``; every record has exactly these keys): the
+        index is then the same, but its postings are built a column at a time.
+        """
+        if key_columns is not None:
+            self._extend_columns(list(infos), key_columns)
+            return
         addresses = self.addresses
         kinds = self.kinds
         for info in infos:
@@ -120,6 +130,42 @@ class VariableIndex:
             entry.versions.append(info)
             self._count += 1
             kinds[info.kind] = kinds.get(info.kind, 0) + 1
+            if info.cache_key:
+                self.by_cache_key.setdefault(info.cache_key, []).append(info)
+
+    def _extend_columns(self, infos: list[RecordInfo],
+                        key_columns: Mapping[str, Sequence[MetaValue]]) -> None:
+        """:meth:`extend` with the metadata given as columns: the addresses new to the
+        index are grouped by each key's (type, value) and each group joins its posting
+        set at once."""
+        addresses = self.addresses
+        fresh: list[int] = []  # positions of the records at addresses new to the index
+        for position, info in enumerate(infos):
+            entry = addresses.get(info.address)
+            if entry is None:
+                entry = addresses[info.address] = AddressEntry(info.address, info.metadata, [])
+                fresh.append(position)
+            entry.versions.append(info)
+        every = len(fresh) == len(infos)
+        new_addresses = [info.address for info in infos] if every else [
+            infos[position].address for position in fresh]
+        for key, column in key_columns.items():
+            values = column if every else [column[position] for position in fresh]
+            groups: dict[tuple, list[str]] = {}
+            for pair, address in zip(zip(map(type, values), values), new_addresses):
+                groups.setdefault(pair, []).append(address)
+            postings = self._postings.setdefault(key, {}) if groups else {}
+            for pair, group in groups.items():
+                hits = postings.get(pair)
+                if hits is None:
+                    postings[pair] = set(group)
+                    self.key_types.setdefault(key, set()).add(pair[0].__name__)
+                else:
+                    hits.update(group)
+        self._count += len(infos)
+        for kind, count in Counter(info.kind for info in infos).items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
+        for info in infos:
             if info.cache_key:
                 self.by_cache_key.setdefault(info.cache_key, []).append(info)
 

@@ -663,10 +663,14 @@ class Database:
         n = len(addresses)
         keys = cache_keys or [None] * n
         digests = stored.content_hashes
-        previous = list(map(self._latest_lookup(variable, {}), addresses))
-        kept = [position for position, (latest, digest, key) in enumerate(
-                    zip(previous, digests, keys, strict=True))
-                if latest is None or not _unchanged(latest, digest, key, output_index)]
+        lookup = self._latest_lookup(variable, {})
+        if len(self.index(variable)) or (self._tx is not None and self._tx.latest):
+            previous = list(map(lookup, addresses))
+            kept = [position for position, (latest, digest, key) in enumerate(
+                        zip(previous, digests, keys, strict=True))
+                    if latest is None or not _unchanged(latest, digest, key, output_index)]
+        else:  # a variable without records: every row is its first version
+            previous, kept = [None] * n, list(range(n))
 
         def take(column: Sequence[Any]) -> list[Any]:
             return list(column) if len(kept) == n else [column[i] for i in kept]
@@ -689,7 +693,8 @@ class Database:
                 lineage=take(lineages) if lineages else None,
                 **{key: _display_column(column) for key, column in kept_columns.items()},
                 **_value_arrays(stored, kept)), dt.datetime.now(dt.timezone.utc))
-            self._write(new, lambda: self.cx.from_arrow(table).insert_into("_records"))
+            self._write(new, lambda: self.cx.from_arrow(table).insert_into("_records"),
+                        key_columns=kept_columns)
         if len(new) == n:
             return new
         fresh = dict(zip(kept, new))
@@ -809,42 +814,57 @@ class Database:
                     "view. Rename one of them")
 
     def _write(self, infos: list[RecordInfo], insert: Callable[[], None],
-               frames: Sequence[tuple] = (), one_statement: bool = True) -> None:
+               frames: Sequence[tuple] = (), one_statement: bool = True,
+               key_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
         """Insert new records with ``insert`` (``one_statement`` or several), then the
         DataFrame rows of ``frames`` (``(RecordInfo, StoredValue, lineage)`` of frame
         values); the index learns of the records once they are committed.
+        ``key_columns``, when the records are all of one variable and one kind, is their
+        metadata as columns (their view shape and index entries are then made a column
+        at a time).
 
         A record that changes its variable's view (a new variable, kind or key type, or
         DataFrame rows) commits in one transaction with the new view, so no crash leaves
         records without their view.
         """
-        for variable in dict.fromkeys(info.variable for info in infos):
+        if key_columns is None:
+            groups = _by_variable(infos)
+            shapes = {variable: ViewShape.of_records(variable, group)
+                      for variable, group in groups.items()}
+        else:
+            groups = {infos[0].variable: infos}
+            shapes = {infos[0].variable: ViewShape.of_columns(infos[0].variable, infos[0].kind,
+                                                              key_columns)}
+        for variable in groups:
             self.index(variable)  # load it before the new rows land
-        if self._tx is None and one_statement and not frames and not self._stale_views(infos):
+        if self._tx is None and one_statement and not frames and not self._stale_views(shapes):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
             insert()
-            for variable, group in _by_variable(infos).items():
-                self._indexes[variable].extend(group)
+            for variable, group in groups.items():
+                self._indexes[variable].extend(group, key_columns)
             return
         with self.transaction():
             assert self._tx is not None
             insert()
-            self._tx.add(infos)
+            self._tx.add(groups, shapes, key_columns)
             frame_columns = self._write_frames(frames)
-            self._refresh_views(dict.fromkeys(i.variable for i in infos), frame_columns)
+            self._refresh_views(groups, frame_columns)
 
-    def _shape(self, variable: str, records: Iterable[RecordInfo] = ()) -> ViewShape:
+    def _shape(self, variable: str, records: ViewShape | None = None) -> ViewShape:
         """The view shape of ``variable``: its indexed records, those of the open
-        transaction, and ``records``."""
-        pending = self._tx.records.get(variable, []) if self._tx is not None else []
-        return ViewShape.of(self.index(variable),
-                            [*pending, *(i for i in records if i.variable == variable)])
+        transaction, and the shape of ``records`` not yet in either."""
+        shape = ViewShape.of(self.index(variable))
+        pending = self._tx.shapes.get(variable) if self._tx is not None else None
+        for more in (pending, records):
+            if more is not None:
+                shape.include(more)
+        return shape
 
-    def _stale_views(self, infos: Sequence[RecordInfo]) -> bool:
-        """Whether saving ``infos`` changes the view of any of their variables."""
-        for variable in dict.fromkeys(i.variable for i in infos):
+    def _stale_views(self, shapes: Mapping[str, ViewShape]) -> bool:
+        """Whether records of these view shapes (by variable) change any of their views."""
+        for variable, shape in shapes.items():
             signature, columns = self._views.get(variable, (None, []))
-            if view_signature(self._shape(variable, infos), self.schema_keys, columns) != signature:
+            if view_signature(self._shape(variable, shape), self.schema_keys, columns) != signature:
                 return True
         return False
 
@@ -927,8 +947,8 @@ class Database:
                     raise
                 finally:
                     self._tx = None
-            for variable, infos in tx.records.items():
-                self._indexes[variable].extend(infos)
+            for variable, infos, key_columns in tx.batches:
+                self._indexes[variable].extend(infos, key_columns)
             for callback in tx.after_commit:
                 callback()
 
@@ -1206,17 +1226,26 @@ class _Transaction:
     """The open transaction: what to restore if it rolls back."""
 
     views: dict[str, tuple]
-    #: records inserted in it, by variable, added to the indexes after the COMMIT
-    records: dict[str, list[RecordInfo]] = field(default_factory=dict)
+    #: records inserted in it, added to the indexes after the COMMIT: (variable, its
+    #: records, their metadata as columns or None), in the order they were inserted
+    batches: list[tuple[str, list[RecordInfo], Mapping[str, Sequence[Any]] | None]] = field(
+        default_factory=list)
+    #: the view shape of the records inserted in it, by variable
+    shapes: dict[str, ViewShape] = field(default_factory=dict)
     #: the latest record inserted in it at each (variable, address)
     latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
     #: what to do once it committed (see Database.transaction)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
-    def add(self, infos: Iterable[RecordInfo]) -> None:
-        for info in infos:
-            self.records.setdefault(info.variable, []).append(info)
-            self.latest[(info.variable, info.address)] = info
+    def add(self, groups: Mapping[str, list[RecordInfo]], shapes: Mapping[str, ViewShape],
+            key_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
+        """Records inserted, by variable, with their view shapes (``key_columns``: the
+        metadata of the one variable's records as columns)."""
+        for variable, infos in groups.items():
+            self.batches.append((variable, infos, key_columns))
+            self.latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
+            self.shapes.setdefault(variable, ViewShape(variable, set(), {})).include(
+                shapes[variable])
 
 
 def _unchanged(latest: RecordInfo, digest: str, cache_key: str | None,

@@ -49,17 +49,36 @@ class ViewShape:
     key_types: dict[str, set[str]]
 
     @classmethod
-    def of(cls, index: VariableIndex, records: Iterable[RecordInfo] = ()) -> ViewShape:
-        """The shape of the index's records plus ``records`` (not yet in the index)."""
-        shape = cls(index.variable, set(index.kinds),
-                    {key: set(types) for key, types in index.key_types.items()})
+    def of(cls, index: VariableIndex) -> ViewShape:
+        """The shape of the index's records."""
+        return cls(index.variable, set(index.kinds),
+                   {key: set(types) for key, types in index.key_types.items()})
+
+    @classmethod
+    def of_records(cls, variable: str, records: Iterable[RecordInfo]) -> ViewShape:
+        """The shape of ``records`` alone."""
         records = list(records)
-        shape.kinds.update({info.kind for info in records})
+        shape = cls(variable, {info.kind for info in records}, {})
         pairs = {(key, type(value)) for info in records for key, value in info.metadata.items()}
         for key, kind in pairs:
             shape.key_types.setdefault(key, set()).add(kind.__name__)
         return shape
 
+    @classmethod
+    def of_columns(cls, variable: str, kind: str,
+                   key_columns: Mapping[str, Sequence[Any]]) -> ViewShape:
+        """The shape of records of one ``kind`` whose metadata are ``key_columns`` (each
+        key's values, one per record): :meth:`of_records` of them, a column at a time."""
+        return cls(variable, {kind},
+                   {key: {t.__name__ for t in set(map(type, column))}
+                    for key, column in key_columns.items() if len(column)})
+
+    def include(self, other: ViewShape) -> ViewShape:
+        """Add the kinds and key types of ``other``; return this shape."""
+        self.kinds.update(other.kinds)
+        for key, types in other.key_types.items():
+            self.key_types.setdefault(key, set()).update(types)
+        return self
 
     @classmethod
     def from_signature(cls, variable: str, signature: str) -> ViewShape:
