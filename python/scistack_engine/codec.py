@@ -27,15 +27,15 @@ import math
 import struct
 import zoneinfo
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .errors import UnsupportedValueError, WireFormatError
 
-__all__ = ["HEADER", "encode", "decode", "iter_chunks", "body", "framed", "wire_list",
-           "with_entry"]
+__all__ = ["HEADER", "ClassHint", "encode", "decode", "iter_chunks", "body", "framed",
+           "wire_list", "with_entry"]
 
 #: Every encoded value starts with these bytes: "SSW" and the format version.
 HEADER = b"SSW\x01"
@@ -66,6 +66,17 @@ _SUPPORTED = (
 
 
 # --------------------------------------------------------------------------- encoding
+
+
+class ClassHint(NamedTuple):
+    """A value encoded under a MATLAB class hint (tag ``h``, ``docs/data-model.md`` 2.4):
+    how the engine asks for a MATLAB class in a reply (``struct`` over an object array of
+    dicts with the same keys: a struct array). Decoding gives the plain value; the
+    canonical form (the content hash) leaves the hint out."""
+
+    hint: str
+    value: Any
+
 
 
 def encode(value: Any) -> bytes:
@@ -222,6 +233,10 @@ class _Encoder:
             self.datetime(v)
         elif t is dt.date:
             emit(b"D" + _I64.pack(v.toordinal() - _EPOCH_ORDINAL))
+        elif t is ClassHint:
+            if not self.canonical:
+                emit(b"h" + _text(v.hint))
+            self.item(v.value)
         else:
             raise UnsupportedValueError(
                 f"cannot store a value of type {t.__module__}.{t.__qualname__}; "

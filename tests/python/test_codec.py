@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from scistack_engine.codec import HEADER, decode, encode
+from scistack_engine.codec import HEADER, ClassHint, body, decode, encode
 from scistack_engine.errors import UnsupportedValueError, WireFormatError
+from scistack_engine.hashing import content_hash
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -365,3 +366,11 @@ def test_property_dataframes_round_trip(data):
     }
     df = pd.DataFrame(columns)
     pd.testing.assert_frame_equal(df, roundtrip(df))
+
+
+def test_a_class_hint_is_written_before_its_value_and_left_out_of_the_hash():
+    value = [1.0, "a"]
+    wire = encode(ClassHint("struct", value))
+    assert wire == HEADER + b"h" + struct.pack("<Q", 6) + b"struct" + body(encode(value))
+    assert decode(wire) == value
+    assert content_hash(ClassHint("struct", value)) == content_hash(value)

@@ -16,6 +16,7 @@ import pytest
 from scistack_engine.codec import HEADER, body, decode, encode
 from scistack_engine.errors import NotRepresentableError, UnsupportedValueError, WireFormatError
 from scistack_engine.gateway.dispatch import handle
+from scistack_engine.gateway.matlab_args import struct_array
 from scistack_engine.gateway.profile import lower, lower_active, serving
 
 U64 = struct.Struct("<Q")
@@ -155,6 +156,19 @@ def test_struct_arrays_and_cells_drop_their_hints(profile):
     cells = b"O" + U64.pack(1) + U64.pack(2) + f8(1.0) + b"n"
     assert lower(hinted("cell:2x1", cells), profile) == HEADER + cells
     assert lower(hinted("future:3", f8(1.0)), profile) == HEADER + f8(1.0)
+
+
+@pytest.mark.parametrize("profile", ["matlab", "octave"])
+def test_struct_arrays_the_engine_sends_are_n_by_1_and_python_reads_an_object_array(profile):
+    records = [{"a": 1.0, "b": "x"}, {"a": 2.0, "b": "y"}]
+    reply = lower(encode(struct_array(records)), profile)
+    head = b"O" + U64.pack(1) + U64.pack(2)
+    assert reply == HEADER + b"Z" + head + b"".join(
+        fields_item(b"d", ("a", f8(r["a"])), ("b", b"s" + text(r["b"]))) for r in records)
+    plain = decode(encode(struct_array(records)))
+    assert plain.dtype == object and plain.shape == (2,) and list(plain) == records
+    assert lower(encode(struct_array([])), profile) == HEADER + b"Z" + b"O" + U64.pack(1) + \
+        U64.pack(0)
 
 
 def test_strings_are_texts_and_where_they_are_missing():

@@ -185,9 +185,8 @@ classdef Database
             % provenance (as DB.provenance gives it) of the latest version of every
             % record, of every variable, whose metadata has these values; a partial
             % address matches every record under it. Ordered by variable, then address.
-            reply = scidb.internal.pairs_call('schema_provenance', ...
-                                              struct('handle', db.handle), varargin);
-            p = scidb.internal.struct_list(reply);
+            p = scidb.internal.pairs_call('schema_provenance', struct('handle', db.handle), ...
+                                          varargin);
         end
 
         function v = list_versions(db, variable, varargin)

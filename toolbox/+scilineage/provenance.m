@@ -61,5 +61,5 @@ for k = 1:numel(paths)
         items{k} = items{k}.inputs.(step{1}).lineage;
     end
 end
-p = scidb.internal.struct_list(items);
+p = reshape([items{:}], [], 1);  % the same fields in the same order: one struct array
 end

@@ -5,7 +5,8 @@ no list type, so the same intent arrives in several forms: a list is a cell (a P
 or an object array when the cell is not a row), a numeric row or column, or one scalar;
 "nothing" is ``[]``, ``''`` or ``{}``; names are a char row, a cellstr or a string array.
 Every adapter of the gateway reads its arguments through these functions, so all of them
-agree on the forms; none of them holds a rule of the engine.
+agree on the forms; none of them holds a rule of the engine. Replies have two forms of
+their own here: nested wire bytes (:func:`as_uint8`) and struct arrays (:func:`struct_array`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from ..codec import ClassHint
 from .dispatch import GatewayError
 from .profile import lower_active
 from .request_profile import raise_wire
 
 __all__ = ["items", "is_empty", "is_many", "one_or_list", "texts", "wire_bytes", "stored_wire",
-           "as_uint8", "metadata"]
+           "as_uint8", "struct_array", "metadata"]
 
 
 def items(value: Any) -> list[Any]:
@@ -81,6 +83,14 @@ def as_uint8(wire: bytes) -> np.ndarray:
     """Wire bytes to send back nested in a reply: a uint8 vector MATLAB receives as such,
     lowered to the profile of the request (see :mod:`scistack_engine.gateway.profile`)."""
     return np.frombuffer(lower_active(wire), dtype=np.uint8).copy()
+
+
+def struct_array(records: list[dict[str, Any]]) -> ClassHint:
+    """Dicts with the same keys in the same order, to send back as an N-by-1 MATLAB struct
+    array (0-by-1 without fields when there are none); Python reads a 1-D object array."""
+    column = np.empty(len(records), dtype=object)
+    column[:] = records
+    return ClassHint("struct", column)
 
 
 def one_or_list(value: Any) -> Any:

@@ -28,9 +28,11 @@ request that names no handle uses the current database. Which records a load mea
                        (and ``record_id`` with ``include_record_id``) and every value
                        in one wire list
 ``list_versions``      variable, metadata → versions with when each was saved and what
-                       produced it
-``provenance``         variable, metadata, version (chain=true: upstream too)
-``schema_provenance``  metadata → the provenance of every record at that address
+                       produced it (a struct array)
+``provenance``         variable, metadata, version (chain=true: upstream too, a struct
+                       array)
+``schema_provenance``  metadata → the provenance of every record at that address (a
+                       struct array)
 ``var_group``          ``action`` add/remove (group, variables), get (group) or list
                        → the group's member names (or the group names)
 ``prune_lineage_cache`` drop what no saved record needs from the lineage cache →
@@ -61,7 +63,7 @@ import numpy as np
 
 from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
-from ..codec import body, encode, wire_list
+from ..codec import ClassHint, body, encode, wire_list
 from ..errors import ForEachInputsError
 from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, is_matlab_name, settle_options, split_pairs
@@ -80,6 +82,7 @@ from .matlab_args import (
     metadata,
     one_or_list,
     stored_wire,
+    struct_array,
     texts,
 )
 from .runs import register_front
@@ -209,9 +212,10 @@ def _version_arg(value: Any) -> Any:
 
 
 @operation("list_versions")
-def _list_versions(args: dict[str, Any]) -> list[dict[str, Any]]:
+def _list_versions(args: dict[str, Any]) -> ClassHint:
     args = call_arguments(args, ("db",), "list_versions")
-    return version_history(_db(args), str(args["variable"]), metadata(args.get("metadata")))
+    return struct_array(
+        version_history(_db(args), str(args["variable"]), metadata(args.get("metadata"))))
 
 
 @operation("provenance")
@@ -220,14 +224,14 @@ def _provenance(args: dict[str, Any]) -> Any:
     db = _db(args)
     given = args.get("version")
     version = None if given is None or is_empty(given) else int(given)
-    ask = provenance_chain if args.get("chain") else provenance
-    return ask(db, str(args["variable"]), metadata(args.get("metadata")), version)
+    where = (db, str(args["variable"]), metadata(args.get("metadata")), version)
+    return struct_array(provenance_chain(*where)) if args.get("chain") else provenance(*where)
 
 
 @operation("schema_provenance")
-def _schema_provenance(args: dict[str, Any]) -> list[dict[str, Any]]:
+def _schema_provenance(args: dict[str, Any]) -> ClassHint:
     args = call_arguments(args, (), "get_provenance_by_schema")
-    return provenance_by_schema(_db(args), metadata(args.get("metadata")))
+    return struct_array(provenance_by_schema(_db(args), metadata(args.get("metadata"))))
 
 
 @operation("var_group")

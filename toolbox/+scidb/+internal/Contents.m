@@ -8,7 +8,6 @@
 % Records
 %   provenance        - Ask the engine how a record was produced.
 %   list_versions     - Every version of a variable at some metadata.
-%   struct_list       - A cell of structs as an N-by-1 struct array.
 %
 % for_each
 %   run_for_each      - scidb.for_each and scihist.for_each: arguments in, result table out.

@@ -16,5 +16,5 @@ function v = list_versions(variable, args, handle)
 %   See also scidb.BaseVariable, scidb.Database.
 
 request = struct('variable', variable, 'handle', handle);
-v = scidb.internal.struct_list(scidb.internal.pairs_call('list_versions', request, args));
+v = scidb.internal.pairs_call('list_versions', request, args);
 end

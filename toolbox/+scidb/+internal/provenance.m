@@ -18,7 +18,4 @@ function p = provenance(variable, args, handle)
 
 p = scidb.internal.pairs_call('provenance', struct('variable', variable, 'handle', handle), ...
                               args);
-if iscell(p)  % a chain
-    p = scidb.internal.struct_list(p);
-end
 end
