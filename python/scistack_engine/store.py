@@ -881,7 +881,9 @@ class Database:
                 array_ids[position] = first + offset
             arrays.insert(self.cx, first, [new[i][1].arr for i in positions])
         if len(new) == 1:
-            self.cx.execute(self._insert_sql(), self._record_row(*new[0], array_ids[0], now))
+            info, stored, lineage = new[0]
+            self.cx.execute(self._insert_sql(),
+                            self._record_row(info, stored, lineage, array_ids[0], now))
         else:
             self.cx.from_arrow(self._arrow_rows(new, now, array_ids)).insert_into("_records")
 
