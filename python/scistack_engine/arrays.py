@@ -13,6 +13,11 @@ Until the record commits nothing refers to the pieces; a crash in between leaves
 record reads (their ids are never used again: new ids exceed every stored one), and a
 failed save deletes them.
 
+A lone array of one piece saved with its record is written by the same statement as the
+record (:func:`with_row`: the array's ``INSERT`` in a ``WITH`` clause), where DuckDB
+allows it (:func:`inserts_in_with`): one statement is one commit, so the record's failure
+leaves no row of its array, and a save costs one round trip and one commit.
+
 Reading gathers an array's pieces in any order into one array allocated at the size its
 record's shape gives, so a big array is held once (plus a piece in flight), never as its
 pieces and their concatenation.
@@ -20,6 +25,7 @@ pieces and their concatenation.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -31,7 +37,7 @@ import pyarrow.compute as pc
 from .views import ARRAY_MACROS
 
 __all__ = ["PIECE_BYTES", "create_table", "add_piece_column", "pieces", "insert",
-           "commit_pieces", "delete", "read", "longer_than_a_piece"]
+           "inserts_in_with", "with_row", "commit_pieces", "delete", "read", "longer_than_a_piece"]
 
 #: Bytes of one piece of a big array (a multiple of 8: pieces hold whole elements).
 PIECE_BYTES = 4 << 20
@@ -81,6 +87,30 @@ def insert(con: duckdb.DuckDBPyConnection, first_id: int, arrays: Sequence[np.nd
         pa.large_binary(), len(sizes), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
     con.from_arrow(pa.table({"array_id": pa.array(ids, pa.int64()), "data": blobs,
                              "piece": pa.array(numbers, pa.int32())})).insert_into("_arrays")
+
+
+@functools.cache
+def inserts_in_with() -> bool:
+    """Whether this DuckDB runs an ``INSERT`` inside a ``WITH`` clause (2.0 does, 1.1 says
+    "A CTE needs a SELECT"); tried once per process on a database in memory."""
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE TABLE t (x INTEGER)")
+        con.execute("WITH n AS (INSERT INTO t VALUES (1) RETURNING x) "
+                    "INSERT INTO t SELECT x + 1 FROM n")
+        return con.execute("SELECT count(*) FROM t").fetchall() == [(2,)]
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def with_row(statement: str) -> str:
+    """``statement`` preceded by the ``INSERT`` of one one-piece array row, in one SQL
+    statement: its first two parameters are the array's id and bytes, and ``statement``
+    must read the CTE ``new_array`` (one row) for the array row to be written."""
+    return ("WITH new_array AS (INSERT INTO _arrays VALUES (?, ?, 0) RETURNING array_id) "
+            + statement)
 
 
 def commit_pieces(con: duckdb.DuckDBPyConnection, array_id: int, flat: np.ndarray) -> None:

@@ -746,8 +746,8 @@ class Database:
                 self._write([info for info, _, _ in new],
                             lambda: self._insert_records(new, now, ahead),
                             [row for row in new if row[1].frame is not None],
-                            one_statement=all(row[1].arr is None or id(row[1]) in ahead
-                                              for row in new))
+                            one_statement=self._with_array_row(new, ahead)
+                            or all(row[1].arr is None or id(row[1]) in ahead for row in new))
             except BaseException:
                 if ahead and self._con is not None:
                     with contextlib.suppress(duckdb.Error):
@@ -868,11 +868,30 @@ class Database:
                 return True
         return False
 
+    @staticmethod
+    def _with_array_row(new: list[tuple], ahead: Mapping[int, int]) -> bool:
+        """Whether ``new`` is one record whose array of one piece (not committed ``ahead``)
+        is written by the record's own statement (:func:`arrays.with_row`)."""
+        if len(new) != 1:
+            return False
+        arr = new[0][1].arr
+        return (arr is not None and arr.nbytes <= arrays.PIECE_BYTES
+                and id(new[0][1]) not in ahead and arrays.inserts_in_with())
+
     def _insert_records(self, new: list[tuple], now: dt.datetime,
                         ahead: Mapping[int, int]) -> None:
         """The arrays' bytes into ``_arrays`` (those not committed ``ahead``, by ``id()`` of
         their stored value), then the records: a parameterised INSERT for one record (the
-        cheapest round trip), else a bulk insert from Arrow."""
+        cheapest round trip; with its array of one piece, one statement for both), else a
+        bulk insert from Arrow."""
+        if self._with_array_row(new, ahead):
+            info, stored, lineage = new[0]
+            assert stored.arr is not None
+            array_id = self._take_array_ids(1)
+            self.cx.execute(arrays.with_row(self._insert_sql(select_from="new_array")),
+                            [array_id, stored.arr.data.cast("B"),
+                             *self._record_row(info, stored, lineage, array_id, now)])
+            return
         array_ids: list[int | None] = [ahead.get(id(stored)) for _, stored, _ in new]
         positions = [i for i, (_, stored, _) in enumerate(new)
                      if stored.arr is not None and array_ids[i] is None]
@@ -883,12 +902,8 @@ class Database:
             arrays.insert(self.cx, first, [new[i][1].arr for i in positions])
         if len(new) == 1:
             info, stored, lineage = new[0]
-            row = [info.record_id, info.variable, info.address, info.version,
-                   *[_display(info.metadata.get(k)) for k in self.schema_keys],
-                   stored.kind, stored.content_hash, stored.num, stored.int_, stored.txt, None,
-                   array_ids[0], stored.shape, stored.payload, info.cache_key, lineage,
-                   info.output_index, now]
-            self.cx.execute(self._insert_sql, row)
+            self.cx.execute(self._insert_sql(),
+                            self._record_row(info, stored, lineage, array_ids[0], now))
         else:
             self.cx.from_arrow(self._arrow_rows(new, now, array_ids)).insert_into("_records")
 
@@ -903,12 +918,22 @@ class Database:
         self._last_array_id += n
         return first
 
-    @property
-    def _insert_sql(self) -> str:
-        """The INSERT of one row given in the order of :meth:`_arrow_rows`."""
+    def _record_row(self, info: RecordInfo, stored: StoredValue, lineage: str | None,
+                    array_id: int | None, now: dt.datetime) -> list:
+        """The parameters of :meth:`_insert_sql` for one record."""
+        return [info.record_id, info.variable, info.address, info.version,
+                *[_display(info.metadata.get(k)) for k in self.schema_keys],
+                stored.kind, stored.content_hash, stored.num, stored.int_, stored.txt, None,
+                array_id, stored.shape, stored.payload, info.cache_key, lineage,
+                info.output_index, now]
+
+    def _insert_sql(self, select_from: str | None = None) -> str:
+        """The INSERT of one row given in the order of :meth:`_arrow_rows`: its values, or
+        (``select_from``) a SELECT of them from that one-row table."""
         columns = [*_RECORD_COLUMNS[:4], *self.schema_keys, *_RECORD_COLUMNS[4:]]
-        return (f"INSERT INTO _records ({', '.join(map(quote_identifier, columns))}) VALUES ("
-                + ", ".join(["?"] * len(columns)) + ")")
+        values = ", ".join(["?"] * len(columns))
+        rows = f"SELECT {values} FROM {select_from}" if select_from else f"VALUES ({values})"
+        return f"INSERT INTO _records ({', '.join(map(quote_identifier, columns))}) {rows}"
 
     @functools.cached_property
     def _record_columns(self) -> list[str]:

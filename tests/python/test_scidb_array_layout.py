@@ -239,6 +239,56 @@ def test_a_failed_save_leaves_no_pieces(scidb_path, scidb_unconfigured, monkeypa
     assert [n for _, n in _pieces_by_array(scidb_path)] == [1]
 
 
+@pytest.mark.parametrize("in_one_statement", [True, False])
+def test_a_lone_array_and_its_record_are_written_together_or_not_at_all(
+        scidb_path, scidb_unconfigured, monkeypatch, in_one_statement):
+    """Saved alone outside a transaction, an array of one piece is written by its record's
+    statement (where DuckDB allows an INSERT in a WITH clause; else in one transaction):
+    the stored bytes are the array's, and a record insert that DuckDB refuses leaves no
+    array row and nothing in the index."""
+    from scistack_engine import arrays
+    from scistack_engine.store import Database
+
+    if not in_one_statement:
+        monkeypatch.setattr(arrays, "inserts_in_with", lambda: False)
+    statements: list[str] = []
+    with_row = arrays.with_row
+    monkeypatch.setattr(arrays, "with_row", lambda sql: statements.append(sql) or with_row(sql))
+    db = scidb.configure_database(scidb_path, ["subject", "session"])
+    Trace.save(np.array([1.0, 2.0]), subject=1, session="a")  # the view is made here
+    Trace.save(_AWKWARD, subject=2, session="a")
+    # the first save (with its view, in a transaction) also uses the one statement
+    assert len(statements) == (2 if in_one_statement else 0)
+    record_row = Database._record_row
+
+    def without_record_id(self, *args):
+        return [None, *record_row(self, *args)[1:]]  # the record's NOT NULL key refuses it
+
+    monkeypatch.setattr(Database, "_record_row", without_record_id)
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        Trace.save(np.arange(5.0), subject=3, session="a")
+    monkeypatch.setattr(Database, "_record_row", record_row)
+    assert '{"session":"a","subject":3}' not in db.index("Trace").addresses
+    assert db.con.execute("SELECT count(*) FROM _records").fetchall() == [(2,)]
+    Trace.save(np.arange(4.0), subject=3, session="a")
+    assert _same(Trace.load(subject=3, session="a").data, np.arange(4.0))
+    scidb.close(db)
+    assert [(address, bytes(data)) for address, _, data in _stored_arrays(scidb_path)] == [
+        ('{"session":"a","subject":1}', np.array([1.0, 2.0]).tobytes()),
+        ('{"session":"a","subject":2}', _AWKWARD.astype("<f8").tobytes()),
+        ('{"session":"a","subject":3}', np.arange(4.0).tobytes())]
+    con = duckdb.connect(str(scidb_path), read_only=True)
+    assert con.execute("SELECT count(*) FROM _arrays").fetchall() == [(3,)]  # no orphan
+    con.close()
+
+
+def test_inserts_in_with_matches_this_duckdb():
+    from scistack_engine import arrays
+
+    major = int(duckdb.__version__.split(".")[0])
+    assert arrays.inserts_in_with() is (major >= 2)
+
+
 def test_a_format_2_file_opened_read_write_gains_array_pieces(scidb_path, scidb_unconfigured):
     db = scidb.configure_database(scidb_path, ["subject", "session"])
     Trace.save(np.arange(6.0).reshape(2, 3), subject=1, session="a")
