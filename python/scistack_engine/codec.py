@@ -78,7 +78,6 @@ class ClassHint(NamedTuple):
     value: Any
 
 
-
 def encode(value: Any) -> bytes:
     """Encode ``value`` as wire bytes (header included).
 

@@ -27,7 +27,7 @@ import pyarrow as pa
 from .worker import ItemResult, run_chunk
 
 __all__ = ["shard_path", "partial_shards", "read_chunk", "write_shard", "read_shard",
-           "read_shards", "shards_apart", "shard_failures", "main"]
+           "shards_apart", "shard_failures", "main"]
 
 
 def shard_path(folder: Path, chunk: int) -> Path:
@@ -79,18 +79,14 @@ def write_shard(folder: Path, chunk: int, results: list[ItemResult]) -> Path:
 
 
 def read_shard(path: Path) -> list[ItemResult]:
-    """The results a complete shard holds."""
-    return read_shards([path])
-
-
-def read_shards(paths: Sequence[Path]) -> list[ItemResult]:
-    """The results the complete shards ``paths`` hold, shard by shard, each in combination
-    order (the shards are attached to one connection: opening each costs far more)."""
-    return [result for results in shards_apart(paths) for result in results]
+    """The results a complete shard holds, in combination order."""
+    return shards_apart([path])[0]
 
 
 def shards_apart(paths: Sequence[Path]) -> list[list[ItemResult]]:
-    """:func:`read_shards`, one list of results per shard of ``paths``."""
+    """The results of each complete shard of ``paths``, one list per shard, each in
+    combination order (the shards are attached to one connection: opening each costs far
+    more)."""
     with _attached(paths) as (con, names):
         shards = [con.execute("SELECT combo, returned, failure, duration_s, host, pid, worker "
                               f"FROM {name}.results ORDER BY combo").fetchall()
