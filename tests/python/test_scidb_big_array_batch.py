@@ -140,3 +140,37 @@ def test_a_read_in_the_transaction_of_pieces_ahead_raises_and_the_default_one_re
     with scidb_db.transaction():  # the pieces are written in it: it reads them
         info = scidb_db.save("Out", big + 1, {"subject": 2})
         assert np.array_equal(scidb_db.fetch_values([info])[info.record_id], big + 1)
+
+
+_KILLED = r"""
+import os, sys
+import numpy as np
+import scidb
+from scistack_engine import batches
+batches.COMMIT_BYTES = 1 << 20  # the result of the first combination passes it
+db = scidb.configure_database(sys.argv[1], ["subject"])
+class Small(scidb.BaseVariable):
+    pass
+class Out(scidb.BaseVariable):
+    pass
+for subject in (1, 2):
+    Small.save(float(subject), subject=subject)
+def grow(x):
+    if x == 2:
+        os._exit(3)  # killed while the second combination runs
+    return np.arange(int(sys.argv[2]), dtype=float)
+scidb.for_each(grow, inputs={"x": Small}, outputs=[Out], subject=[1, 2])
+"""
+
+
+def test_a_kill_after_a_big_result_keeps_it_whole(tmp_path, scidb_unconfigured):
+    from scistack_engine import arrays
+
+    path, count = tmp_path / "killed.duckdb", arrays.PIECE_BYTES // 8 * 3 + 7  # four pieces
+    done = subprocess.run([sys.executable, "-c", _KILLED, str(path), str(count)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    scidb.configure_database(path, ["subject"])
+    assert np.array_equal(Out.load(subject=1).data, np.arange(count, dtype=float))
+    with pytest.raises(scidb.NotFoundError):
+        Out.load(subject=2)
