@@ -53,9 +53,9 @@ __all__ = ["WorkItem", "Failure", "Place", "Outcome", "RunResult", "Run", "ForEa
 COMMIT_SECONDS = 5.0
 
 #: Bytes of arrays and wires held by the outcomes gathered past which they are committed,
-#: however few: 16 pieces of a big array (``arrays.PIECE_BYTES``), so that a commit,
-#: which DuckDB holds a few times over until it ends, stays a few hundred MB at most,
-#: while a COMMIT (a few ms) per 64 MB costs nothing measurable next to writing them.
+#: however few: 16 pieces of a big array (``arrays.PIECE_BYTES``), so that a commit of
+#: small arrays, which DuckDB holds 4-5 times over until it ends, stays near 300 MB,
+#: while one COMMIT per 64 MB written costs nothing beside writing them.
 COMMIT_BYTES = 64 << 20
 
 #: A batch gathered faster than this doubles the count of outcomes the next one gathers.
