@@ -265,6 +265,7 @@ class Database:
         con = self._con = connect(self.path, self.read_only, self._timeout)
         try:
             self._readers = ThreadCursors(con.cursor())
+            self._piece_writer = con.cursor()  # commits big arrays' pieces in a transaction
             self._user_cons = ThreadCursors(con.cursor())
             self.schema_keys: list[str] = (self._given_keys if self._given_keys is not None
                                            else stored_schema_keys(con, self.path))
@@ -384,6 +385,7 @@ class Database:
         if con is not None:
             self._user_cons.close()
             self._readers.close()
+            self._piece_writer.close()
             con.close()
 
     def before_close(self, callback: Callable[[], None]) -> None:
@@ -749,30 +751,34 @@ class Database:
                             one_statement=self._with_array_row(new, ahead)
                             or all(row[1].arr is None or id(row[1]) in ahead for row in new))
             except BaseException:
-                if ahead and self._con is not None:
+                if ahead and self._con is not None and self._tx is None:  # else at ROLLBACK
                     with contextlib.suppress(duckdb.Error):
                         arrays.delete(self.cx, list(ahead.values()))
                 raise
         return results
 
     def _commit_big_arrays(self, values: Sequence[StoredValue]) -> dict[int, int]:
-        """Outside a transaction, commit the pieces of each array longer than one piece
-        ahead of its record (:mod:`scistack_engine.arrays`); return their array ids by
-        ``id()`` of the stored value."""
+        """Commit the pieces of each array longer than one piece ahead of its record
+        (:mod:`scistack_engine.arrays`) — outside a transaction, or in one opened with
+        ``arrays_ahead`` (through a connection of their own, each piece still committed
+        on its own); return their array ids by ``id()`` of the stored value."""
         big = [v for v in values
                if v.arr is not None and v.arr.nbytes > arrays.PIECE_BYTES]
-        if self._tx is not None or not big:
+        if not big or (self._tx is not None and not self._tx.arrays_ahead):
             return {}
+        con = self.cx if self._tx is None else self._piece_writer
         ahead: dict[int, int] = {}
         try:
             for stored in big:
                 assert stored.arr is not None
                 ahead[id(stored)] = self._take_array_ids(1)
-                arrays.commit_pieces(self.cx, ahead[id(stored)], stored.arr)
+                arrays.commit_pieces(con, ahead[id(stored)], stored.arr)
         except BaseException:
             with contextlib.suppress(duckdb.Error):
-                arrays.delete(self.cx, list(ahead.values()))
+                arrays.delete(con, list(ahead.values()))
             raise
+        if self._tx is not None:
+            self._tx.ahead += ahead.values()
         return ahead
 
     def _latest_lookup(self, variable: str, pending: Mapping[str, RecordInfo]
@@ -943,7 +949,7 @@ class Database:
             "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[list[Callable[[], None]]]:
+    def transaction(self, *, arrays_ahead: bool = False) -> Iterator[list[Callable[[], None]]]:
         """One transaction around a block; nested blocks join the outer one.
 
         Views change inside it, with the records that change them; the index learns of
@@ -952,13 +958,23 @@ class Database:
         back and this object's views are restored. The block gets a list to which it may
         append callbacks, run (still under the lock) once the outermost COMMIT succeeded;
         they are dropped on a rollback.
+
+        A big array saved in it (longer than :data:`arrays.PIECE_BYTES`) is by default
+        written whole in the transaction, which DuckDB holds until the COMMIT: the peak
+        memory grows by about 4-5x the array (a lone save: under 2x; see
+        docs/storage.md). With ``arrays_ahead`` (for_each's commits, which read no array
+        they write) the outermost transaction commits each big array's pieces one by one
+        ahead of the COMMIT, through a connection of its own, as a lone save does: the
+        records stay atomic (a rollback deletes those pieces, a crash leaves them
+        orphaned, never read), but the block's connection does not see them: reading
+        such an array in the block raises a :class:`DatabaseError`.
         """
         with self._lock.held():
             if self._tx is not None:
                 yield self._tx.after_commit
                 return
             con = self.cx
-            tx = self._tx = _Transaction(dict(self._views))
+            tx = self._tx = _Transaction(dict(self._views), arrays_ahead)
             with self._storage_faults():
                 try:
                     con.execute("BEGIN")
@@ -968,6 +984,9 @@ class Database:
                     if self._con is not None:
                         with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it
                             con.execute("ROLLBACK")
+                        if tx.ahead:
+                            with contextlib.suppress(duckdb.Error):
+                                arrays.delete(con, tx.ahead)
                     self._views = tx.views
                     raise
                 finally:
@@ -1251,6 +1270,10 @@ class _Transaction:
     """The open transaction: what to restore if it rolls back."""
 
     views: dict[str, tuple]
+    #: whether big arrays' pieces commit ahead of it (see Database.transaction)
+    arrays_ahead: bool = False
+    #: the array ids whose pieces committed ahead of it (deleted if it rolls back)
+    ahead: list[int] = field(default_factory=list)
     #: records inserted in it, added to the indexes after the COMMIT: (variable, its
     #: records, their metadata as columns or None), in the order they were inserted
     batches: list[tuple[str, list[RecordInfo], Mapping[str, Sequence[Any]] | None]] = field(
