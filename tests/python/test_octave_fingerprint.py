@@ -218,7 +218,7 @@ def test_lookup_computes_the_engine_cache_key():
                             {"low_hz": content_hash(20.0), "how": "b" * 64}, 1)
     assert hashes == record_hash + content_hash(20.0) + "b" * 64
     assert outputs is None and output_hashes is None
-    assert names == ["signal", "low_hz", "how"]
+    assert names == "signal,low_hz,how"
     upstream = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 1.0,
                                        "kinds": "v", "items": [signal],
                                        "signature": signature_key("signal")})
@@ -290,10 +290,10 @@ def test_lookup_names_the_arguments_after_the_signature():
         return call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "c" * count,
                                        "items": [1.0] * count, "signature": key})
 
-    assert names(signature_key("x", varargin=True), 3)[4] == ["x", "varargin_1", "varargin_2"]
-    assert names(signature_key("", "y"), 2)[4] == ["arg1", "y"]
-    assert names(signature_key(known=False), 2)[4] == ["arg1", "arg2"]
-    assert names("", 1)[4] == ["arg1"]
+    assert names(signature_key("x", varargin=True), 3)[4] == "x,varargin_1,varargin_2"
+    assert names(signature_key("", "y"), 2)[4] == "arg1,y"
+    assert names(signature_key(known=False), 2)[4] == "arg1,arg2"
+    assert names("", 1)[4] == "arg1"
     error = names(signature_key("x"), 2)
     assert error["identifier"] == "scistack:lineage:tooManyArguments"
     assert "fn takes 1 input(s), 2 were given" in error["message"]

@@ -264,7 +264,7 @@ end
 
 function reply = lookup(spec, call, force, fingerprint)
     % The engine's answer: {cache key; argument hashes (64 characters each, in argument
-    % order); outputs (wire) or []; their hashes; argument names}.
+    % order); outputs (wire) or []; their hashes; the arguments' names, comma-separated}.
     request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', {call.items}, ...
                      'signature', spec.signature.key);
     if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
@@ -341,7 +341,7 @@ end
 function lineage = lineage_of(spec, call, reply, fingerprint)
     % The lineage dict of the call, in the engine's form (LineageRecord.from_dict).
     hashes = reply{2};
-    names = reply{5};
+    names = regexp(reply{5}, ',', 'split');
     inputs = struct();
     constants = struct();
     for k = 1:numel(call.kinds)
@@ -377,7 +377,7 @@ function raise_unhashable(spec, call, fingerprint, err)
     blank = struct('kinds', repmat('h', size(call.kinds)), ...
                    'items', {repmat({''}, size(call.kinds))});
     reply = lookup(spec, blank, true, fingerprint);
-    names = reply{5};
+    names = regexp(reply{5}, ',', 'split');
     for k = find(call.kinds == 'c' | call.kinds == 'v')
         try
             scistack.internal.wire_encode(call.items{k});

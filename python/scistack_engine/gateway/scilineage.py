@@ -128,9 +128,9 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     Returns the list ``[cache_key, hashes, outputs, output_hashes, names]``: the key; the
     arguments' content hashes in argument order, concatenated (64 characters each); the
     cached outputs as wire bytes in declaration order with their content hashes,
-    concatenated (both None on a miss or with ``force``); and the arguments' names.
-    Concatenated text rather than lists because the MATLAB codec decodes one text faster
-    than many. More arguments than the function declares are
+    concatenated (both None on a miss or with ``force``); and the arguments' names,
+    separated by commas. Concatenated text rather than lists because the MATLAB codec
+    decodes one text faster than many. More arguments than the function declares are
     ``scistack:lineage:tooManyArguments``.
     """
     kinds = str(args.get("kinds") or "")
@@ -159,8 +159,9 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     key = cache_key(str(args["fingerprint"]), inputs, constants, n_outputs)
     kept = None if args.get("force") else _cached(key, n_outputs)
     if kept is None:
-        return [key, "".join(hashes), None, None, names]
-    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]), names]
+        return [key, "".join(hashes), None, None, ",".join(names)]
+    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]),
+            ",".join(names)]
 
 
 @lru_cache(maxsize=256)
