@@ -27,23 +27,29 @@ pieces and their concatenation.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .connection import CHECKPOINT_THRESHOLD, CHECKPOINT_THRESHOLD_BYTES
 from .errors import DatabaseError
 from .views import ARRAY_MACROS
 
 __all__ = ["PIECE_BYTES", "create_table", "add_piece_column", "pieces", "insert",
-           "inserts_in_with", "with_row", "commit_pieces", "delete", "read", "longer_than_a_piece"]
+           "inserts_in_with", "with_row", "commit_pieces", "checkpoints_deferred", "delete",
+           "read", "longer_than_a_piece"]
 
 #: Bytes of one piece of a big array (a multiple of 8: pieces hold whole elements).
 PIECE_BYTES = 4 << 20
+
+#: Pieces of a big array read by one query (:func:`read`): 16 MB.
+PIECES_PER_READ = 4
 
 
 def create_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -123,6 +129,28 @@ def commit_pieces(con: duckdb.DuckDBPyConnection, array_id: int, flat: np.ndarra
         con.execute("INSERT INTO _arrays VALUES (?, ?, ?)", [array_id, part, number])
 
 
+@contextlib.contextmanager
+def checkpoints_deferred(con: duckdb.DuckDBPyConnection, nbytes: int) -> Iterator[None]:
+    """No automatic checkpoint while the block logs ``nbytes`` (the pieces of big arrays):
+    DuckDB's ``checkpoint_threshold`` is raised by them, and set back to SciStack's
+    after (:data:`~scistack_engine.connection.CHECKPOINT_THRESHOLD`).
+
+    A checkpoint among the pieces folds those committed so far into the file, and the
+    next re-writes them with the rest (it re-writes the blob data of ``_arrays``' last,
+    partly filled row group), reading them back and holding the column twice over: for
+    a lone 600 MB array saved into a new file, the checkpoint at 512 MB of log grew the
+    peak by 1.3x the array. Deferred, the checkpoint the log calls for at the next
+    commit (the record's) writes the pieces once; until then DuckDB holds them (at most
+    the threshold plus ``nbytes``). A row group that already holds blob data in the file
+    is re-written, and held twice, by whichever checkpoint comes.
+    """
+    con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD_BYTES + nbytes}B'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+
+
 def delete(con: duckdb.DuckDBPyConnection, array_ids: Sequence[int]) -> None:
     """Remove the rows of ``array_ids`` (of a save that failed after committing them)."""
     con.execute("DELETE FROM _arrays WHERE array_id IN (SELECT unnest(?))", [list(array_ids)])
@@ -185,22 +213,64 @@ def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array | pa.ChunkedArray, has
 
 
 def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.ndarray:
-    """The array ``array_id`` of ``count`` elements, its pieces streamed a few at a time
-    into their places; a piece this connection does not see (committed ahead of a
-    transaction still open on it) is an error, never uninitialised bytes."""
+    """The array ``array_id`` of ``count`` elements, its pieces read
+    :data:`PIECES_PER_READ` at a time into their places, DuckDB's copies of each group
+    dropped before the next (:func:`_block_dropper`); a piece this connection does not
+    see (committed ahead of a transaction still open on it) is an error, never
+    uninitialised bytes.
+
+    One query of every piece would hold them all at once: DuckDB's scan hands over
+    vectors of 2,048 rows, so every piece of the array is copied out of its blocks before
+    the first reaches Python (3x the array in all, measured at 600 MB). A query per few
+    pieces copies only those, except while the rows' versions are still kept in memory
+    (in the process that saved them), when each copies the whole vector.
+    """
     out = np.empty(count, dtype="<f8")
     raw = out.view(np.uint8)
-    filled = 0
-    reader = con.sql("SELECT piece, data FROM _arrays WHERE array_id = $id",
-                     params={"id": array_id}).to_arrow_reader(4)
-    for batch in reader:
-        for number, blob in zip(batch.column(0).to_pylist(), batch.column(1)):
-            data = blob.as_buffer()
+    total = -(-raw.size // PIECE_BYTES)
+    drop_blocks = _block_dropper(con)
+    for first in range(0, total, PIECES_PER_READ):
+        rows = con.execute("SELECT piece, data FROM _arrays WHERE array_id = ? "
+                           "AND piece >= ? AND piece < ?",
+                           [array_id, first, first + PIECES_PER_READ]).fetchall()
+        expected = min(PIECES_PER_READ, total - first)
+        if len(rows) != expected or len({number for number, _ in rows}) != expected:
+            raise DatabaseError(f"array {array_id} has {len(rows)} of its pieces "
+                                f"{first}-{first + expected - 1} (of {total}) in view: the "
+                                "others are not committed, or not visible in the open "
+                                "transaction")
+        for number, data in rows:
             start = number * PIECE_BYTES
-            raw[start:start + data.size] = np.frombuffer(data, dtype=np.uint8)
-            filled += data.size
-    if filled != raw.size:
-        raise DatabaseError(f"array {array_id} has {filled:,} of its {raw.size:,} bytes "
-                            "in view: its other pieces are not committed, or not visible "
-                            "in the open transaction")
+            if len(data) != min(PIECE_BYTES, raw.size - start):
+                raise DatabaseError(f"array {array_id}: piece {number} holds {len(data):,} "
+                                    f"bytes, not the {min(PIECE_BYTES, raw.size - start):,} "
+                                    "its record's shape calls for")
+            raw[start:start + len(data)] = np.frombuffer(data, dtype=np.uint8)
+        del rows
+        drop_blocks()
     return out
+
+
+def _block_dropper(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
+    """A function that makes DuckDB free the blocks read since this call, as far as no
+    query holds them.
+
+    DuckDB keeps every block it reads in its buffer pool until its memory limit (80% of
+    RAM unless set) pushes it out, and has no statement that drops one; a long array
+    read whole would stay there beside its copy (2x the array). Lowering the limit to
+    what was in use at this call (plus a piece) evicts down to it; the limit is set back
+    at once, to the value DuckDB shows (to a tenth of its unit). A limit that cannot be
+    met (memory that queries hold) evicts what it can and is left as it was.
+    """
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    in_use = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
+    lower = f"SET memory_limit = '{int(in_use or 0) + PIECE_BYTES}B'"
+
+    def drop() -> None:
+        try:
+            with contextlib.suppress(duckdb.OutOfMemoryException):
+                con.execute(lower)
+        finally:
+            con.execute(f"SET memory_limit = '{limit}'")
+
+    return drop

@@ -51,7 +51,8 @@ STORAGE_COMPATIBILITY = "v1.0.0"
 #: checkpoint re-writes the blob data of the table's last, partly filled row group (up to
 #: 122,880 rows) and leaves the old blocks free, so the fewer checkpoints, the less of
 #: that. The cost is a longer log to replay after a crash (seconds at most).
-CHECKPOINT_THRESHOLD = "256MB"
+CHECKPOINT_THRESHOLD_BYTES = 256_000_000
+CHECKPOINT_THRESHOLD = f"{CHECKPOINT_THRESHOLD_BYTES}B"
 
 
 def _locked_by_another_process(exc: duckdb.Error) -> bool:

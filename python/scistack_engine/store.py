@@ -768,11 +768,17 @@ class Database:
             return {}
         con = self.cx if self._tx is None else self._piece_writer
         ahead: dict[int, int] = {}
+        # a lone save's pieces go without a checkpoint among them (a for_each batch's
+        # keep DuckDB's threshold: deferred, its log would hold every array of the batch)
+        logged = sum(cast(np.ndarray, v.arr).nbytes for v in big)
+        deferred = (arrays.checkpoints_deferred(con, logged) if self._tx is None
+                    else contextlib.nullcontext())
         try:
-            for stored in big:
-                assert stored.arr is not None
-                ahead[id(stored)] = self._take_array_ids(1)
-                arrays.commit_pieces(con, ahead[id(stored)], stored.arr)
+            with deferred:
+                for stored in big:
+                    assert stored.arr is not None
+                    ahead[id(stored)] = self._take_array_ids(1)
+                    arrays.commit_pieces(con, ahead[id(stored)], stored.arr)
         except BaseException:
             with contextlib.suppress(duckdb.Error):
                 arrays.delete(con, list(ahead.values()))
