@@ -254,13 +254,14 @@ class ForEachRun:
                                           combo.cache_key, lineage,
                                           position if lineage else None))
                     owners.append((position, outcome))
+        windowed = self.plan.windowed
         try:
-            infos = self.db.save_batch(items) if items else []
+            infos = self.db.save_batch(items, windowed=windowed) if items else []
         except UnsupportedValueError:
             # save_batch validates everything before writing: nothing is written yet.
             # Fail only the combinations whose outputs cannot be stored; save the rest.
             items, owners, unstorable = _drop_unstorable(items, owners)
-            infos = self.db.save_batch(items) if items else []
+            infos = self.db.save_batch(items, windowed=windowed) if items else []
         else:
             unstorable = []
         saved: dict[int, list[str]] = {o.index: [""] * len(self.outputs) for _, o, _ in ran}
@@ -277,7 +278,8 @@ class ForEachRun:
                 infos = self.db.save_columns(
                     self.outputs[position], metadata,
                     column if len(kept) == len(ran) else column[storable],
-                    cache_keys=keys, lineages=texts, output_index=position if texts else None)
+                    cache_keys=keys, lineages=texts, output_index=position if texts else None,
+                    windowed=windowed)
                 for ((_, outcome, _), _), info in zip(kept, infos):
                     saved[outcome.index][position] = info.record_id
         for (_, outcome, _), _ in kept:
@@ -418,7 +420,8 @@ class ForEachRun:
         infos = self.db.save_batch([
             SaveItem(info.variable, info.metadata, wire=wires[info.record_id],
                      cache_key=info.cache_key, lineage=lineages[info.record_id],
-                     output_index=info.output_index) for _, info in stale])
+                     output_index=info.output_index) for _, info in stale],
+            windowed=self.plan.windowed)
         for (combo, old), new in zip(stale, infos):
             combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
 
