@@ -35,8 +35,9 @@ def _state(index: VariableIndex) -> tuple:
 MIXED = {"subject": [1, True, 1.0, "1", 2, 2, False, 0],
          "trial": [0, 0, 0, 0, 1, 2, 3, 3]}
 SCALARS = {"subject": [n // 10 for n in range(100)], "trial": [n % 10 for n in range(100)]}
-# each column of one type other than int
-TYPED = {"subject": ["a", "b", "a", "c", "b", "a"], "trial": [True, True, False, True, False, False]}
+# each column of one type other than int (the records are at distinct addresses)
+TYPED = {"subject": ["a", "b", "a", "c", "b", "c"],
+         "trial": [True, True, False, True, False, False]}
 
 
 @pytest.mark.parametrize("columns", [MIXED, SCALARS, TYPED, {"subject": [], "trial": []}],
