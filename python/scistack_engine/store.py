@@ -193,8 +193,16 @@ def gc_paused() -> Iterator[None]:
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
-    text = f"{variable}\x00{address}\x00{version}\x00{digest}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    return _record_ids(variable, (address,), (version,), (digest,))[0]
+
+
+def _record_ids(variable: str, addresses: Iterable[str], versions: Iterable[int],
+                digests: Iterable[str]) -> list[str]:
+    """The id of each record of ``variable`` at an address, with a version and a content
+    hash: the first 20 hex digits of the SHA-256 of the four, NUL-separated."""
+    sha256 = hashlib.sha256
+    return [sha256(f"{variable}\x00{address}\x00{version}\x00{digest}".encode())
+            .hexdigest()[:20] for address, version, digest in zip(addresses, versions, digests)]
 
 
 #: Files open in this process (absolute path -> database): each process has one index of a
@@ -687,8 +695,7 @@ class Database:
         if kept:
             kept_addresses, kept_digests, kept_keys = take(addresses), take(digests), take(keys)
             versions = take(versions)
-            record_ids = list(map(_record_id, repeat(variable), kept_addresses, versions,
-                                  kept_digests))
+            record_ids = _record_ids(variable, kept_addresses, versions, kept_digests)
             kept_columns = {key: take(column) for key, column in key_columns.items()}
             rows = list(map(dict, map(zip, repeat(list(kept_columns)),
                                       zip(*kept_columns.values()))))
