@@ -11,7 +11,6 @@ answered from it without a database round trip; only values are read from DuckDB
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -143,11 +142,11 @@ class VariableIndex:
                             hits.add(info.address)
                 entry.versions.append(info)
         self._count += len(infos)
-        for name, count in Counter(info.kind for info in infos).items():
-            self.kinds[name] = self.kinds.get(name, 0) + count
+        kinds, by_cache_key = self.kinds, self.by_cache_key
         for info in infos:
+            kinds[info.kind] = kinds.get(info.kind, 0) + 1
             if info.cache_key:
-                self.by_cache_key.setdefault(info.cache_key, []).append(info)
+                by_cache_key.setdefault(info.cache_key, []).append(info)
 
     def _extend_columns(self, infos: Sequence[RecordInfo],
                         key_columns: Mapping[str, Sequence[MetaValue]]) -> None:
