@@ -150,10 +150,11 @@ def _display(value: Any) -> str | None:
     return value if isinstance(value, str) else repr(value)
 
 
-def _display_column(values: list[Any]) -> list[str | None]:
-    """:func:`_display` of each value (of a column of integers at once)."""
-    if set(map(type, values)) == {int}:
-        return list(map(str, values))
+def _display_column(values: Sequence[Any]) -> list[str | None] | pa.Array:
+    """:func:`_display` of each value (of a column of integers, which fit in 64 bits,
+    by Arrow at once)."""
+    if values and set(map(type, values)) == {int}:
+        return pa.array(values, pa.int64()).cast(pa.string())
     return list(map(_display, values))
 
 
@@ -192,8 +193,16 @@ def gc_paused() -> Iterator[None]:
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
-    text = f"{variable}\x00{address}\x00{version}\x00{digest}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    return _record_ids(variable, (address,), (version,), (digest,))[0]
+
+
+def _record_ids(variable: str, addresses: Iterable[str], versions: Iterable[int],
+                digests: Iterable[str]) -> list[str]:
+    """The id of each record of ``variable`` at an address, with a version and a content
+    hash: the first 20 hex digits of the SHA-256 of the four, NUL-separated."""
+    sha256 = hashlib.sha256
+    return [sha256(f"{variable}\x00{address}\x00{version}\x00{digest}".encode())
+            .hexdigest()[:20] for address, version, digest in zip(addresses, versions, digests)]
 
 
 #: Files open in this process (absolute path -> database): each process has one index of a
@@ -538,6 +547,11 @@ class Database:
         with self._lock.held():  # loaded under the lock: no save lands half-way
             if variable in self._indexes:
                 return self._indexes[variable]
+            if not self.read_only and variable not in self._views:
+                # opened read-write, every variable with records has a view (repaired on
+                # opening), so this one has none yet: nothing to read
+                index = self._indexes[variable] = VariableIndex(variable, self.schema_keys)
+                return index
             with self._storage_faults():
                 rows = self.cx.execute(
                     "SELECT address, version, record_id, content_hash, kind, cache_key, "
@@ -671,20 +685,22 @@ class Database:
             kept = [position for position, (latest, digest, key) in enumerate(
                         zip(previous, digests, keys, strict=True))
                     if latest is None or not _unchanged(latest, digest, key, output_index)]
+            versions: Sequence[int] = [latest.version + 1 if latest else 1
+                                       for latest in previous]
         else:  # a variable without records: every row is its first version
-            previous, kept = [None] * n, list(range(n))
+            previous, kept, versions = [None] * n, list(range(n)), [1] * n
 
-        def take(column: Sequence[Any]) -> list[Any]:
-            return list(column) if len(kept) == n else [column[i] for i in kept]
+        def take(column: Sequence[Any]) -> Sequence[Any]:
+            return column if len(kept) == n else [column[i] for i in kept]
 
         new: list[RecordInfo] = []
         if kept:
             kept_addresses, kept_digests, kept_keys = take(addresses), take(digests), take(keys)
-            versions = [latest.version + 1 if latest else 1 for latest in take(previous)]
-            record_ids = list(map(_record_id, repeat(variable), kept_addresses, versions,
-                                  kept_digests))
+            versions = take(versions)
+            record_ids = _record_ids(variable, kept_addresses, versions, kept_digests)
             kept_columns = {key: take(column) for key, column in key_columns.items()}
-            rows = [dict(zip(kept_columns, row)) for row in zip(*kept_columns.values())]
+            rows = list(map(dict, map(zip, repeat(list(kept_columns)),
+                                      zip(*kept_columns.values()))))
             new = list(map(RecordInfo, record_ids, repeat(variable), kept_addresses, rows,
                            versions, kept_digests, repeat(stored.kind), kept_keys,
                            repeat(output_index)))
@@ -1064,10 +1080,11 @@ class Database:
             if new_signature == signature and variable not in frame_columns:
                 continue
             self.cx.execute(view_sql(shape, self.schema_keys, columns))
+            # a variable without a view has no row yet: a plain INSERT costs less
             self.cx.execute(
-                "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                "SET view_signature = excluded.view_signature, "
-                "frame_columns = excluded.frame_columns",
+                "INSERT INTO _variables VALUES (?, ?, ?, ?)" + (
+                    " ON CONFLICT (name) DO UPDATE SET view_signature = excluded.view_signature, "
+                    "frame_columns = excluded.frame_columns" if variable in self._views else ""),
                 [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)],
             )
             self._views[variable] = (new_signature, columns)
@@ -1280,10 +1297,20 @@ class _Transaction:
         default_factory=list)
     #: the view shape of the records inserted in it, by variable
     shapes: dict[str, ViewShape] = field(default_factory=dict)
-    #: the latest record inserted in it at each (variable, address)
-    latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
     #: what to do once it committed (see Database.transaction)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: :attr:`latest` of the first ``_folded`` batches
+    _latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
+    _folded: int = 0
+
+    @property
+    def latest(self) -> dict[tuple[str, str], RecordInfo]:
+        """The latest record inserted in it at each (variable, address); made from the
+        batches when asked for (a transaction that saves once never asks)."""
+        for variable, infos, _ in self.batches[self._folded:]:
+            self._latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
+        self._folded = len(self.batches)
+        return self._latest
 
     def add(self, groups: Mapping[str, list[RecordInfo]], shapes: Mapping[str, ViewShape],
             key_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
@@ -1291,7 +1318,6 @@ class _Transaction:
         metadata of the one variable's records as columns)."""
         for variable, infos in groups.items():
             self.batches.append((variable, infos, key_columns))
-            self.latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
             self.shapes.setdefault(variable, ViewShape(variable, set(), {})).include(
                 shapes[variable])
 
@@ -1329,7 +1355,7 @@ def _value_arrays(stored: StoredColumns, kept: list[int]) -> dict[str, pa.Array]
     hashes = stored.content_hashes if every else [stored.content_hashes[i] for i in kept]
     txt = stored.txt if stored.txt is None or every else [stored.txt[i] for i in kept]
     return dict(
-        kind=pa.array([stored.kind] * n, pa.string()),
+        kind=pa.repeat(stored.kind, n),
         content_hash=pa.array(hashes, pa.string()),
         value_num=pick(stored.num, pa.float64()),
         value_int=pick(stored.int_, pa.int64()),
