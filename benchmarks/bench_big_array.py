@@ -1,10 +1,13 @@
 """Peak memory of saving and loading one big float64 array, as a multiple of its size.
 
 One array of 600 MB (``--quick``: 200 MB) is saved with one ``save`` into a fresh file
-database and loaded back with ``load``; each figure is the growth of the process's peak
-RSS over the call (:class:`bench_common.PeakRss`, which counts DuckDB's own memory),
-divided by the array's size. The array itself is not counted in the save (it exists
-before) and is counted in the load (it is the result).
+database, loaded back with ``load``, and returned by the function of a one-combination
+``for_each``, which saves it (in a process of its own: the memory the save and the load
+left to DuckDB and to the allocator would otherwise be reused); each figure is the
+growth of the process's peak RSS over the call (:class:`bench_common.PeakRss`, which
+counts DuckDB's own memory), divided by the array's size. The array itself is not
+counted in the save and the for_each (it exists before) and is counted in the load (it
+is the result).
 
 Floors (a plain DuckDB file in the same process, the same array, one statement each):
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -54,6 +58,33 @@ def _floor(directory, values, column: str) -> float:
     return rss.growth
 
 
+def _for_each_growth(directory, size_mb: int) -> int:
+    """Peak RSS growth of a one-combination for_each whose function returns an array of
+    ``size_mb`` MB made before it, measured in a new process (:func:`_for_each_child`)."""
+    done = subprocess.run([sys.executable, __file__, "--for-each-child", str(size_mb),
+                           str(directory / "for_each.duckdb")],
+                          capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[-1])
+
+
+def _for_each_child(size_mb: int, path: str) -> int:
+    import numpy as np
+
+    import scidb
+
+    values = np.random.default_rng(0).standard_normal(int(size_mb * bc.MB) // 8)
+    scidb.configure_database(path, ["subject", "trial"])
+    seed, out = bc.new_variable("Seed"), bc.new_variable("BigArray")
+    seed.save(0.0, subject=0, trial=0)
+    out.save(np.zeros(3), subject=0, trial=0)  # the variable exists: no first-save cost
+    gc.collect()
+    with bc.PeakRss() as batch:
+        scidb.for_each(lambda x: values, inputs={"x": seed}, outputs=[out],
+                       subject=[0], trial=[0])
+    assert batch.growth is not None, "peak RSS cannot be measured here"
+    return batch.growth
+
+
 def run(quick: bool = False) -> list[bc.Figure]:
     import numpy as np
 
@@ -75,6 +106,9 @@ def run(quick: bool = False) -> list[bc.Figure]:
         gc.collect()
         list_floor = _floor(directory, values, "DOUBLE[]")
         blob_floor = _floor(directory, values, "BLOB")
+        del values
+        gc.collect()
+        batch = _for_each_growth(directory, size_mb)
     if saving.growth is None:
         print("peak RSS cannot be measured here (no /proc/self/clear_refs)")
         return []
@@ -87,8 +121,13 @@ def run(quick: bool = False) -> list[bc.Figure]:
                   note=f"BLOB floor (one INSERT of the bytes): {blob_floor / payload:.2f} ×"),
         bc.Figure(workload, "load: peak RSS growth / array size", loading.growth / payload,
                   "×", target=2.0),
+        bc.Figure(workload, "for_each returning it: peak RSS growth / array size",
+                  batch / payload, "×", target=2.0),
     ]
 
 
 if __name__ == "__main__":
-    bc.main(TITLE, run)
+    if sys.argv[1:2] == ["--for-each-child"]:
+        print(_for_each_child(int(sys.argv[2]), sys.argv[3]))
+    else:
+        bc.main(TITLE, run)

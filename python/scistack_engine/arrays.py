@@ -6,9 +6,11 @@ A float64 array is stored as its raw little-endian bytes in C order, in rows of
 numbered 0, 1, ... under one ``array_id``. Its record holds the ``array_id``. The table
 has no index (an index would make each commit re-write the table's blob data).
 
-A big array saved outside a caller's transaction has its pieces committed one by one,
-each in a transaction of its own, before its record: DuckDB then holds one piece of it
-at a time beyond what it has written, instead of the whole value several times over.
+A big array saved outside a caller's transaction, or in one that commits them ahead
+(``Database.transaction(arrays_ahead=True)``, as for_each's batches do, through a
+connection of its own), has its pieces committed one by one, each in a transaction of
+its own, before its record: DuckDB then holds one piece of it at a time beyond what it
+has written, instead of the whole value several times over.
 Until the record commits nothing refers to the pieces; a crash in between leaves rows no
 record reads (their ids are never used again: new ids exceed every stored one), and a
 failed save deletes them.
@@ -34,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import DatabaseError
 from .views import ARRAY_MACROS
 
 __all__ = ["PIECE_BYTES", "create_table", "add_piece_column", "pieces", "insert",
@@ -183,9 +186,11 @@ def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array | pa.ChunkedArray, has
 
 def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.ndarray:
     """The array ``array_id`` of ``count`` elements, its pieces streamed a few at a time
-    into their places."""
+    into their places; a piece this connection does not see (committed ahead of a
+    transaction still open on it) is an error, never uninitialised bytes."""
     out = np.empty(count, dtype="<f8")
     raw = out.view(np.uint8)
+    filled = 0
     reader = con.sql("SELECT piece, data FROM _arrays WHERE array_id = $id",
                      params={"id": array_id}).to_arrow_reader(4)
     for batch in reader:
@@ -193,4 +198,9 @@ def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.
             data = blob.as_buffer()
             start = number * PIECE_BYTES
             raw[start:start + data.size] = np.frombuffer(data, dtype=np.uint8)
+            filled += data.size
+    if filled != raw.size:
+        raise DatabaseError(f"array {array_id} has {filled:,} of its {raw.size:,} bytes "
+                            "in view: its other pieces are not committed, or not visible "
+                            "in the open transaction")
     return out

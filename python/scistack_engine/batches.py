@@ -14,16 +14,19 @@ Every for_each — over the database (``scidb``, ``scihist``) or over in-memory 
 4. **result** — :meth:`Run.finish` ends the run with a status and returns its
    :class:`RunResult`: the result table, the run summary and what to tell the user.
 
-:func:`drive` is the loop in one process. It commits after a count of outcomes **or**
-``commit_seconds`` after the last commit, whichever comes first, so that a kill loses
-seconds of work, never hours. The count starts at ``batch_size`` and adapts to the
-function's speed: while a batch gathers in less than :data:`QUICK_BATCH_SECONDS` it
-doubles, up to :data:`COMMIT_GROWTH` × ``batch_size``, so a cheap function pays for few
-COMMITs; the outcomes held are then at most about a second's worth, fewer than the time
-bound lets a slow function gather. On Ctrl-C it commits what finished, ends the run as
-``interrupted`` and raises :class:`ForEachInterrupted`, which says how much was kept. The
-MATLAB toolbox runs the same loop in MATLAB (``+scistack/+internal/run_batches.m``) through
-the gateway's run operations.
+:func:`drive` is the loop in one process. It commits after a count of outcomes, **or**
+``commit_seconds`` after the last commit, **or** once the outcomes held pass
+``commit_bytes`` of arrays and wire bytes (:func:`held_bytes`), whichever comes first, so
+that a kill loses seconds of work, never hours, and the outcomes waiting for a commit
+hold at most about :data:`COMMIT_BYTES` plus one outcome. The count starts at
+``batch_size`` and adapts to the function's speed: while a batch gathers in less than
+:data:`QUICK_BATCH_SECONDS` it doubles, up to :data:`COMMIT_GROWTH` × ``batch_size``,
+so a cheap function pays for few COMMITs; the outcomes held are then at most about a
+second's worth, fewer than the time bound lets a slow function gather. On Ctrl-C it
+commits what finished, ends the run as ``interrupted`` and raises
+:class:`ForEachInterrupted`, which says how much was kept. The MATLAB toolbox runs the
+same loop in MATLAB (``+scistack/+internal/run_batches.m``) through the gateway's run
+operations.
 
 This module uses the standard library only (and ``tqdm`` when a progress bar is asked for),
 so that ``scifor``, which needs nothing but pandas, runs on the same protocol.
@@ -43,10 +46,17 @@ from typing import Any, Protocol
 
 __all__ = ["WorkItem", "Failure", "Place", "Outcome", "RunResult", "Run", "ForEachInterrupted",
            "Outcomes", "drive", "serial_outcomes", "call_item", "COMMIT_SECONDS",
-           "AUTO_PROGRESS_DELAY", "QUICK_BATCH_SECONDS", "COMMIT_GROWTH"]
+           "AUTO_PROGRESS_DELAY", "QUICK_BATCH_SECONDS", "COMMIT_GROWTH", "COMMIT_BYTES",
+           "held_bytes"]
 
 #: Seconds after which the outcomes gathered so far are committed, however few.
 COMMIT_SECONDS = 5.0
+
+#: Bytes of arrays and wires held by the outcomes gathered past which they are committed,
+#: however few: 16 pieces of a big array (``arrays.PIECE_BYTES``), so that a commit of
+#: small arrays, which DuckDB holds 4-5 times over until it ends, stays near 300 MB,
+#: while one COMMIT per 64 MB written costs nothing beside writing them.
+COMMIT_BYTES = 64 << 20
 
 #: A batch gathered faster than this doubles the count of outcomes the next one gathers.
 QUICK_BATCH_SECONDS = 0.5
@@ -180,6 +190,18 @@ def call_item(call: Callable[..., Any], item: WorkItem) -> Outcome:
     return Outcome(item.index, returned, duration_s=time.perf_counter() - start, place=place)
 
 
+def held_bytes(outcome: Outcome) -> int:
+    """The bytes an outcome holds as far as :func:`drive`'s byte bound counts them: its
+    wire bytes, or the ``nbytes`` of what was returned (of each value of a tuple: one
+    per output); other values count nothing."""
+    if outcome.wires is not None:
+        return sum(len(wire) for wire in outcome.wires)
+    returned = outcome.returned
+    values = returned if isinstance(returned, tuple) else (returned,)
+    return sum(n for n in (getattr(value, "nbytes", 0) for value in values)
+               if isinstance(n, int))
+
+
 def serial_outcomes(run: Run, call: Callable[..., Any],
                     size: int) -> Generator[Outcome, None, None]:
     """Every combination of ``run`` called here, in plan order, read ``size`` at a time."""
@@ -199,7 +221,8 @@ class Outcomes(Protocol):
 
 def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = None,
           stop_on_error: bool = False, batch_size: int = 500,
-          commit_seconds: float = COMMIT_SECONDS, progress: bool | None = None,
+          commit_seconds: float = COMMIT_SECONDS, commit_bytes: int | None = None,
+          progress: bool | None = None,
           on_stop: Callable[[Outcome], None] | None = None) -> RunResult:
     """Run every combination of ``run``; commit the outcomes as they come; the result.
 
@@ -220,6 +243,9 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
         more while batches are quick (see the module docstring).
     commit_seconds
         Commit what finished once this long has passed since the last commit.
+    commit_bytes
+        Commit what finished once it holds more than this many bytes
+        (:func:`held_bytes`); default :data:`COMMIT_BYTES`.
     progress
         Show a progress bar: ``True`` always, ``False`` never, ``None`` when stderr is a
         terminal and the run lasts more than :data:`AUTO_PROGRESS_DELAY` seconds.
@@ -234,6 +260,8 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
     """
     bar = _progress_bar(run, progress)
     pending: list[Outcome] = []
+    pending_bytes = 0
+    byte_bound = COMMIT_BYTES if commit_bytes is None else commit_bytes
     last_commit = time.monotonic()
     commit_size = batch_size
     stop: Outcome | None = None
@@ -241,10 +269,11 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
               else serial_outcomes(run, call, batch_size))
 
     def commit() -> None:
-        nonlocal last_commit, commit_size, stop
+        nonlocal last_commit, commit_size, stop, pending_bytes
         full = len(pending) >= commit_size
         refused = run.commit(pending)
         pending.clear()
+        pending_bytes = 0
         now = time.monotonic()
         if full and now - last_commit < QUICK_BATCH_SECONDS:
             commit_size = min(2 * commit_size, COMMIT_GROWTH * batch_size)
@@ -257,12 +286,13 @@ def drive(run: Run, call: Callable[..., Any], *, executor: Outcomes | None = Non
             for outcome in stream:
                 if outcome is not None:
                     pending.append(outcome)
+                    pending_bytes += held_bytes(outcome)
                     if bar is not None:
                         bar.update(1)
                     if outcome.failure is not None and stop_on_error:
                         stop = outcome
                         break
-                if len(pending) >= commit_size or (
+                if len(pending) >= commit_size or pending_bytes > byte_bound or (
                         pending and time.monotonic() - last_commit >= commit_seconds):
                     commit()
                     if stop is not None:

@@ -16,7 +16,8 @@ text rules of that fingerprint, so that MATLAB and GNU Octave apply the same one
   function declarations (names and input names).
 * :func:`anonymous_text` — the canonical ``func2str`` text of an anonymous function (MATLAB
   prints ``@(x)f(x,k)``, Octave ``@(x) f (x, k)``).
-* :func:`signature` — a function's declared inputs, which name a Thunk call's arguments.
+* :func:`signature` — a function's declared inputs, which name a Thunk call's arguments
+  (:meth:`Signature.argument_names`).
 
 The closure over the files a function calls, which files are libraries, and what is
 kept between calls are :mod:`scistack_engine.matlab_fingerprint`'s; what a name resolves
@@ -230,6 +231,18 @@ class Signature:
     inputs: list[str] = field(default_factory=list)
     varargin: bool = False
     known: bool = False
+
+    def argument_names(self, count: int) -> list[str]:
+        """The names of a call's ``count`` arguments, as its lineage records them: the
+        declared inputs, ``varargin_1``, ``varargin_2``, ... beyond them, and ``arg<k>``
+        where nothing is declared (a ``~`` input, or a function whose declaration cannot
+        be read). Raises ValueError when the declaration takes fewer arguments."""
+        declared = len(self.inputs)
+        if self.known and not self.varargin and count > declared:
+            raise ValueError(f"{self.name} takes {declared} input(s), {count} were given")
+        return [self.inputs[k] if self.known and k < declared and self.inputs[k]
+                else f"varargin_{k + 1 - declared}" if self.known and k >= declared
+                else f"arg{k + 1}" for k in range(count)]
 
 
 def signature(name: str, *, file: str = "", local: bool = False, anonymous: str = "") -> Signature:

@@ -151,10 +151,11 @@ def _display(value: Any) -> str | None:
     return value if isinstance(value, str) else repr(value)
 
 
-def _display_column(values: list[Any]) -> list[str | None]:
-    """:func:`_display` of each value (of a column of integers at once)."""
-    if set(map(type, values)) == {int}:
-        return list(map(str, values))
+def _display_column(values: Sequence[Any]) -> list[str | None] | pa.Array:
+    """:func:`_display` of each value (of a column of integers, which fit in 64 bits,
+    by Arrow at once)."""
+    if values and set(map(type, values)) == {int}:
+        return pa.array(values, pa.int64()).cast(pa.string())
     return list(map(_display, values))
 
 
@@ -193,8 +194,16 @@ def gc_paused() -> Iterator[None]:
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
-    text = f"{variable}\x00{address}\x00{version}\x00{digest}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    return _record_ids(variable, (address,), (version,), (digest,))[0]
+
+
+def _record_ids(variable: str, addresses: Iterable[str], versions: Iterable[int],
+                digests: Iterable[str]) -> list[str]:
+    """The id of each record of ``variable`` at an address, with a version and a content
+    hash: the first 20 hex digits of the SHA-256 of the four, NUL-separated."""
+    sha256 = hashlib.sha256
+    return [sha256(f"{variable}\x00{address}\x00{version}\x00{digest}".encode())
+            .hexdigest()[:20] for address, version, digest in zip(addresses, versions, digests)]
 
 
 #: Files open in this process (absolute path -> database): each process has one index of a
@@ -266,6 +275,7 @@ class Database:
         con = self._con = connect(self.path, self.read_only, self._timeout)
         try:
             self._readers = ThreadCursors(con.cursor())
+            self._piece_writer = con.cursor()  # commits big arrays' pieces in a transaction
             self._user_cons = ThreadCursors(con.cursor())
             self.schema_keys: list[str] = (self._given_keys if self._given_keys is not None
                                            else stored_schema_keys(con, self.path))
@@ -385,6 +395,7 @@ class Database:
         if con is not None:
             self._user_cons.close()
             self._readers.close()
+            self._piece_writer.close()
             con.close()
 
     def before_close(self, callback: Callable[[], None]) -> None:
@@ -537,6 +548,11 @@ class Database:
         with self._lock.held():  # loaded under the lock: no save lands half-way
             if variable in self._indexes:
                 return self._indexes[variable]
+            if not self.read_only and variable not in self._views:
+                # opened read-write, every variable with records has a view (repaired on
+                # opening), so this one has none yet: nothing to read
+                index = self._indexes[variable] = VariableIndex(variable, self.schema_keys)
+                return index
             with self._storage_faults():
                 rows = self.cx.execute(
                     "SELECT address, version, record_id, content_hash, kind, cache_key, "
@@ -732,20 +748,22 @@ class Database:
             kept = [position for position, (latest, digest, key) in enumerate(
                         zip(previous, digests, keys, strict=True))
                     if latest is None or not _unchanged(latest, digest, key, output_index)]
+            versions: Sequence[int] = [latest.version + 1 if latest else 1
+                                       for latest in previous]
         else:  # a variable without records: every row is its first version
-            previous, kept = [None] * n, list(range(n))
+            previous, kept, versions = [None] * n, list(range(n)), [1] * n
 
-        def take(column: Sequence[Any]) -> list[Any]:
-            return list(column) if len(kept) == n else [column[i] for i in kept]
+        def take(column: Sequence[Any]) -> Sequence[Any]:
+            return column if len(kept) == n else [column[i] for i in kept]
 
         new: list[RecordInfo] = []
         if kept:
             kept_addresses, kept_digests, kept_keys = take(addresses), take(digests), take(keys)
-            versions = [latest.version + 1 if latest else 1 for latest in take(previous)]
-            record_ids = list(map(_record_id, repeat(variable), kept_addresses, versions,
-                                  kept_digests))
+            versions = take(versions)
+            record_ids = _record_ids(variable, kept_addresses, versions, kept_digests)
             kept_columns = {key: take(column) for key, column in key_columns.items()}
-            rows = [dict(zip(kept_columns, row)) for row in zip(*kept_columns.values())]
+            rows = list(map(dict, map(zip, repeat(list(kept_columns)),
+                                      zip(*kept_columns.values()))))
             new = list(map(RecordInfo, record_ids, repeat(variable), kept_addresses, rows,
                            versions, kept_digests, repeat(stored.kind), kept_keys,
                            repeat(output_index)))
@@ -815,30 +833,34 @@ class Database:
                             or all(row[1].arr is None or id(row[1]) in ahead for row in new),
                             windowed=windowed)
             except BaseException:
-                if ahead and self._con is not None:
+                if ahead and self._con is not None and self._tx is None:  # else at ROLLBACK
                     with contextlib.suppress(duckdb.Error):
                         arrays.delete(self.cx, list(ahead.values()))
                 raise
         return results
 
     def _commit_big_arrays(self, values: Sequence[StoredValue]) -> dict[int, int]:
-        """Outside a transaction, commit the pieces of each array longer than one piece
-        ahead of its record (:mod:`scistack_engine.arrays`); return their array ids by
-        ``id()`` of the stored value."""
+        """Commit the pieces of each array longer than one piece ahead of its record
+        (:mod:`scistack_engine.arrays`) — outside a transaction, or in one opened with
+        ``arrays_ahead`` (through a connection of their own, each piece still committed
+        on its own); return their array ids by ``id()`` of the stored value."""
         big = [v for v in values
                if v.arr is not None and v.arr.nbytes > arrays.PIECE_BYTES]
-        if self._tx is not None or not big:
+        if not big or (self._tx is not None and not self._tx.arrays_ahead):
             return {}
+        con = self.cx if self._tx is None else self._piece_writer
         ahead: dict[int, int] = {}
         try:
             for stored in big:
                 assert stored.arr is not None
                 ahead[id(stored)] = self._take_array_ids(1)
-                arrays.commit_pieces(self.cx, ahead[id(stored)], stored.arr)
+                arrays.commit_pieces(con, ahead[id(stored)], stored.arr)
         except BaseException:
             with contextlib.suppress(duckdb.Error):
-                arrays.delete(self.cx, list(ahead.values()))
+                arrays.delete(con, list(ahead.values()))
             raise
+        if self._tx is not None:
+            self._tx.ahead += ahead.values()
         return ahead
 
     def _save_windows(self, items: Sequence[SaveItem]) -> dict[str, VariableIndex]:
@@ -1042,7 +1064,7 @@ class Database:
             "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[list[Callable[[], None]]]:
+    def transaction(self, *, arrays_ahead: bool = False) -> Iterator[list[Callable[[], None]]]:
         """One transaction around a block; nested blocks join the outer one.
 
         Views change inside it, with the records that change them; the index learns of
@@ -1051,13 +1073,23 @@ class Database:
         back and this object's views are restored. The block gets a list to which it may
         append callbacks, run (still under the lock) once the outermost COMMIT succeeded;
         they are dropped on a rollback.
+
+        A big array saved in it (longer than :data:`arrays.PIECE_BYTES`) is by default
+        written whole in the transaction, which DuckDB holds until the COMMIT: the peak
+        memory grows by about 4-5x the array (a lone save: under 2x; see
+        docs/storage.md). With ``arrays_ahead`` (for_each's commits, which read no array
+        they write) the outermost transaction commits each big array's pieces one by one
+        ahead of the COMMIT, through a connection of its own, as a lone save does: the
+        records stay atomic (a rollback deletes those pieces, a crash leaves them
+        orphaned, never read), but the block's connection does not see them: reading
+        such an array in the block raises a :class:`DatabaseError`.
         """
         with self._lock.held():
             if self._tx is not None:
                 yield self._tx.after_commit
                 return
             con = self.cx
-            tx = self._tx = _Transaction(dict(self._views))
+            tx = self._tx = _Transaction(dict(self._views), arrays_ahead)
             with self._storage_faults():
                 try:
                     con.execute("BEGIN")
@@ -1067,6 +1099,9 @@ class Database:
                     if self._con is not None:
                         with contextlib.suppress(duckdb.Error):  # a failed COMMIT ended it
                             con.execute("ROLLBACK")
+                        if tx.ahead:
+                            with contextlib.suppress(duckdb.Error):
+                                arrays.delete(con, tx.ahead)
                     self._views = tx.views
                     raise
                 finally:
@@ -1147,10 +1182,11 @@ class Database:
             if new_signature == signature and variable not in frame_columns:
                 continue
             self.cx.execute(view_sql(shape, self.schema_keys, columns))
+            # a variable without a view has no row yet: a plain INSERT costs less
             self.cx.execute(
-                "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                "SET view_signature = excluded.view_signature, "
-                "frame_columns = excluded.frame_columns",
+                "INSERT INTO _variables VALUES (?, ?, ?, ?)" + (
+                    " ON CONFLICT (name) DO UPDATE SET view_signature = excluded.view_signature, "
+                    "frame_columns = excluded.frame_columns" if variable in self._views else ""),
                 [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)],
             )
             self._views[variable] = (new_signature, columns)
@@ -1357,8 +1393,12 @@ class _Transaction:
     """The open transaction: what to restore if it rolls back."""
 
     views: dict[str, tuple]
-    #: records inserted in it, added to the indexes after the COMMIT: (variable, its
-    #: records, their metadata as columns or None), in the order they were inserted
+    #: whether big arrays' pieces commit ahead of it (see Database.transaction)
+    arrays_ahead: bool = False
+    #: the array ids whose pieces committed ahead of it (deleted if it rolls back)
+    ahead: list[int] = field(default_factory=list)
+    #: records inserted in it, added to the indexes loaded after the COMMIT: (variable,
+    #: its records, their metadata as columns or None), in the order they were inserted
     batches: list[tuple[str, list[RecordInfo], Mapping[str, Sequence[Any]] | None]] = field(
         default_factory=list)
     #: the variables whose records were inserted in it while their index was not loaded
@@ -1366,10 +1406,20 @@ class _Transaction:
     unindexed: set[str] = field(default_factory=set)
     #: the view shape of the records inserted in it, by variable
     shapes: dict[str, ViewShape] = field(default_factory=dict)
-    #: the latest record inserted in it at each (variable, address)
-    latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
     #: what to do once it committed (see Database.transaction)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: :attr:`latest` of the first ``_folded`` batches
+    _latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
+    _folded: int = 0
+
+    @property
+    def latest(self) -> dict[tuple[str, str], RecordInfo]:
+        """The latest record inserted in it at each (variable, address); made from the
+        batches when asked for (a transaction that saves once never asks)."""
+        for variable, infos, _ in self.batches[self._folded:]:
+            self._latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
+        self._folded = len(self.batches)
+        return self._latest
 
     def add(self, groups: Mapping[str, list[RecordInfo]], shapes: Mapping[str, ViewShape],
             key_columns: Mapping[str, Sequence[Any]] | None,
@@ -1377,11 +1427,9 @@ class _Transaction:
         """Records inserted, by variable, with their view shapes (``key_columns``: the
         metadata of the one variable's records as columns; ``indexes``: those loaded)."""
         for variable, infos in groups.items():
-            if variable in indexes:
-                self.batches.append((variable, infos, key_columns))
-            else:
+            self.batches.append((variable, infos, key_columns))
+            if variable not in indexes:
                 self.unindexed.add(variable)
-            self.latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
             self.shapes.setdefault(variable, ViewShape(variable, set(), {})).include(
                 shapes[variable])
 
@@ -1419,7 +1467,7 @@ def _value_arrays(stored: StoredColumns, kept: list[int]) -> dict[str, pa.Array]
     hashes = stored.content_hashes if every else [stored.content_hashes[i] for i in kept]
     txt = stored.txt if stored.txt is None or every else [stored.txt[i] for i in kept]
     return dict(
-        kind=pa.array([stored.kind] * n, pa.string()),
+        kind=pa.repeat(stored.kind, n),
         content_hash=pa.array(hashes, pa.string()),
         value_num=pick(stored.num, pa.float64()),
         value_int=pick(stored.int_, pa.int64()),

@@ -257,6 +257,15 @@ t = Doubled().load_all();
 verifyEqual(testCase, sort(t.data), [20; 22; 40; 42; 60]);
 end
 
+function test_outputs_past_commit_bytes_commit_before_the_next_call(testCase)
+setappdata(0, 'scistack_seen', []);
+r = scidb.for_each(@helper_big_unless_first, struct('x', RawEMG()), {Doubled()}, ...
+                   'subject', [1 2], 'session', 'pre');
+verifyEqual(testCase, r.status, {'done'; 'done'});
+verifyTrue(testCase, isequal(getappdata(0, 'scistack_seen'), true));
+rmappdata(0, 'scistack_seen');
+end
+
 function test_progress_lines_can_be_forced(testCase)
 text = evalc(['scidb.for_each(@(x) x, struct(''x'', RawEMG()), {Doubled()}, ', ...
               '''subject'', [1 2 3], ''session'', ''pre'', ''progress'', true);']);

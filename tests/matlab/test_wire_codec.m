@@ -22,14 +22,14 @@ end
 
 function test_column_vector_is_sent_with_its_size(testCase)
 b = scistack.internal.wire_encode(int16([5; -1]));
-expected = [83 83 87 1, 97, 2 0 0 0 0 0 0 0, double('i2'), double('F'), ...
+expected = [83 83 87 1, 65, 5 0 0 0 0 0 0 0, double('int16'), 0, ...
             2 0 0 0 0 0 0 0, 2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 5 0, 255 255];
 verifyEqual(testCase, b, uint8(expected));
 end
 
 function test_row_vector_keeps_two_dimensions(testCase)
 b = scistack.internal.wire_encode(uint8([7 8 9]));
-expected = [83 83 87 1, 97, 2 0 0 0 0 0 0 0, double('u1'), double('F'), ...
+expected = [83 83 87 1, 65, 5 0 0 0 0 0 0 0, double('uint8'), 0, ...
             2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 3 0 0 0 0 0 0 0, 7 8 9];
 verifyEqual(testCase, b, uint8(expected));
 end
@@ -37,13 +37,17 @@ end
 function test_matrix_is_written_column_major(testCase)
 b = scistack.internal.wire_encode(int8([1 2 3; 4 5 6]));
 verifyEqual(testCase, b(end - 5:end), uint8([1 4 2 5 3 6]));
-verifyEqual(testCase, char(b(16)), 'F');
+verifyEqual(testCase, char(b(14:17)), 'int8');
 end
 
 function test_scalar_numeric_classes_are_numpy_scalars(testCase)
+% sent as a 1x1 'A' item, which the engine stores as a NumPy scalar ('g')
 b = scistack.internal.wire_encode(single(0.5));
-verifyEqual(testCase, b, uint8([83 83 87 1, 103, 2 0 0 0 0 0 0 0, double('f4'), ...
+verifyEqual(testCase, b, uint8([83 83 87 1, 65, 6 0 0 0 0 0 0 0, double('single'), 0, ...
+                                2 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, 1 0 0 0 0 0 0 0, ...
                                 0 0 0 63]));
+verifyEqual(testCase, class(scistack.internal.engine_call('echo', 'value', single(0.5))), ...
+            'single');
 end
 
 function test_struct_is_dict_in_field_order(testCase)

@@ -93,4 +93,5 @@ def test_gateway_operations_answer_matlab_requests():
     assert call("matlab_fingerprint", names=["sum"], found=["/opt/sum.m"], **request) == \
         content_hash({"scheme": "scistack-matlab-library-v1", "function": "sum"})
     sig = call("matlab_signature", name="lineage_gain", file=str(HELPERS / "lineage_gain.m"))
-    assert sig == {"name": "lineage_gain", "inputs": ["x"], "varargin": True, "known": True}
+    assert sig == {"name": "lineage_gain", "inputs": ["x"], "varargin": True, "known": True,
+                   "key": '["lineage_gain", ["x"], true, true]'}

@@ -201,19 +201,27 @@ def call(op: str, args: dict):
 FINGERPRINT = "f" * 64
 
 
+def signature_key(*inputs: str, varargin: bool = False, known: bool = True) -> str:
+    """The ``key`` of a ``matlab_signature`` reply for a function declaring ``inputs``."""
+    return json.dumps(["fn", list(inputs), varargin, known])
+
+
 def test_lookup_computes_the_engine_cache_key():
     record_hash = "a" * 64
     signal = [1.0, 2.0, 3.0]
-    key, hashes, outputs, output_hashes = call("lineage_lookup", {
+    key, hashes, outputs, output_hashes, names = call("lineage_lookup", {
         "fingerprint": FINGERPRINT, "n_outputs": 1.0, "force": False, "kinds": "ich",
-        "items": {"signal": record_hash, "low_hz": 20.0, "how": "b" * 64},
+        "items": [record_hash, 20.0, "b" * 64],
+        "signature": signature_key("signal", "low_hz", "how"),
     })
     assert key == cache_key(FINGERPRINT, {"signal": record_hash},
                             {"low_hz": content_hash(20.0), "how": "b" * 64}, 1)
     assert hashes == record_hash + content_hash(20.0) + "b" * 64
     assert outputs is None and output_hashes is None
+    assert names == "signal,low_hz,how"
     upstream = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 1.0,
-                                       "kinds": "v", "items": {"signal": signal}})
+                                       "kinds": "v", "items": [signal],
+                                       "signature": signature_key("signal")})
     assert upstream[0] == cache_key(FINGERPRINT, {"signal": content_hash(signal)}, {}, 1)
 
 
@@ -232,7 +240,7 @@ def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():
     x = 7.25
     lineage = _lineage({"x": x})
     key = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c",
-                                  "items": {"x": x}})[0]
+                                  "items": [x], "signature": signature_key("x")})[0]
     lineage["cache_key"] = key
     wires = [encode({"low": 1.0}), encode([1.0, "two"])]
     cell_row = np.empty((1, 2), dtype=object)  # what a MATLAB 1x2 cell of uint8 rows decodes to
@@ -240,16 +248,19 @@ def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():
         cell_row[0, k] = np.frombuffer(w, dtype=np.uint8).reshape(1, -1)
     hashes = call("lineage_put", {"cache_key": key, "outputs": cell_row, "lineage": lineage})
     assert hashes == content_hash({"low": 1.0}) + content_hash([1.0, "two"])
-    got_key, _, outputs, output_hashes = call("lineage_lookup", {
-        "fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c", "items": {"x": x}})
+    got_key, _, outputs, output_hashes, _ = call("lineage_lookup", {
+        "fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c", "items": [x],
+        "signature": signature_key("x")})
     assert got_key == key
     assert [bytes(np.asarray(o, dtype=np.uint8)) for o in outputs] == wires
     assert output_hashes == hashes
     forced = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 2.0,
-                                     "kinds": "c", "items": {"x": x}, "force": True})
+                                     "kinds": "c", "items": [x], "force": True,
+                                     "signature": signature_key("x")})
     assert forced[2] is None
     other_arity = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 3.0,
-                                          "kinds": "c", "items": {"x": x}})
+                                          "kinds": "c", "items": [x],
+                                          "signature": signature_key("x")})
     assert other_arity[2] is None
 
 
@@ -267,8 +278,22 @@ def test_put_refuses_a_lineage_that_does_not_match_its_key():
 
 def test_lookup_refuses_kinds_that_do_not_match_the_arguments():
     error = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "cc",
-                                    "items": {"x": 1.0}})
+                                    "items": [1.0], "signature": signature_key("x")})
     assert error["identifier"] == "scistack:lineage:badRecord"
     error = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "z",
-                                    "items": {"x": 1.0}})
+                                    "items": [1.0], "signature": signature_key("x")})
     assert error["identifier"] == "scistack:lineage:badRecord"
+
+
+def test_lookup_names_the_arguments_after_the_signature():
+    def names(key: str, count: int):
+        return call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "c" * count,
+                                       "items": [1.0] * count, "signature": key})
+
+    assert names(signature_key("x", varargin=True), 3)[4] == "x,varargin_1,varargin_2"
+    assert names(signature_key("", "y"), 2)[4] == "arg1,y"
+    assert names(signature_key(known=False), 2)[4] == "arg1,arg2"
+    assert names("", 1)[4] == "arg1"
+    error = names(signature_key("x"), 2)
+    assert error["identifier"] == "scistack:lineage:tooManyArguments"
+    assert "fn takes 1 input(s), 2 were given" in error["message"]

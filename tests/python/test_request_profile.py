@@ -270,3 +270,31 @@ def test_the_gateway_raises_requests_and_nested_values():
             + b"s" + text("args") + b"d" + u64(1) + b"s" + text("value") + item)
     reply = decode(dispatch.handle(hand))
     assert reply == {"ok": content_hash(pd.Timestamp(NS, unit="ns"))}
+
+
+def matlab_array(cls: str, size: tuple[int, ...], data: bytes, is_complex: bool = False) -> bytes:
+    """An ``A`` request item: MATLAB's class, complexity, size, column-major data."""
+    return b"A" + text(cls) + bytes((is_complex,)) + u64(len(size), *size) + data
+
+
+def test_matlab_arrays_are_stored_with_the_dtype_of_their_class():
+    column = np.array([1.5, -2.0, 3.0])
+    assert raise_wire(HEADER + matlab_array("double", (3, 1), column.tobytes())) == \
+        HEADER + b"a" + text("f8") + b"F" + u64(1, 3) + column.tobytes()  # the vector rule
+    matrix = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int16)
+    stored = raise_wire(HEADER + matlab_array("int16", (2, 3), matrix.tobytes(order="F")))
+    assert stored == HEADER + b"a" + text("i2") + b"F" + u64(2, 2, 3) + \
+        matrix.tobytes(order="F")
+    assert raise_wire(HEADER + matlab_array("uint8", (1, 1), b"\x07")) == encode(np.uint8(7))
+    parts = np.array([1.0, 2.0], dtype=np.float32).tobytes()
+    assert decode(raise_wire(HEADER + matlab_array("single", (1, 1), parts, True))) == \
+        np.complex64(1 + 2j)
+    flags = decode(raise_wire(HEADER + matlab_array("logical", (1, 2), b"\x01\x00")))
+    assert flags.dtype == bool and flags.tolist() == [[True, False]]
+
+
+def test_matlab_arrays_without_a_dtype_are_refused():
+    with pytest.raises(UnsupportedValueError, match="complex integers"):
+        raise_wire(HEADER + matlab_array("int8", (1, 1), b"\x01\x02", True))
+    with pytest.raises(WireFormatError, match="unknown MATLAB class"):
+        raise_wire(HEADER + matlab_array("quaternion", (1, 1), b""))

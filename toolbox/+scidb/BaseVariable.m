@@ -114,13 +114,10 @@ classdef BaseVariable
             if scidb.BaseVariable.serialises(obj)
                 values = cellfun(@(v) obj.from_db(v), values, 'UniformOutput', false);
             end
-            keys = reply.keys;
-            if ischar(keys)
-                keys = {keys};
-            end
-            columns = reply.columns;
+            columns = reply.columns;  % reply.keys, a cell (the engine sends a list)
             columns.data = scidb.internal.tidy_column(values, true(numel(values), 1));
-            result = scidb.internal.columns_table(columns, [reshape(keys, 1, []), {'data'}], ...
+            result = scidb.internal.columns_table(columns, ...
+                                                  [reshape(reply.keys, 1, []), {'data'}], ...
                                                   numel(values));
         end
 

@@ -123,16 +123,12 @@ classdef Database
             %
             % Example:
             %   db.add_to_var_group('kinematics', {RawKinematicData(), StepLength()});
-            scistack.internal.engine_call('var_group', 'handle', db.handle, ...
-                                          'action', 'add', 'group', char(group), ...
-                                          'variables', scidb.Database.names_of(variables));
+            db.change_var_group('add', group, variables);
         end
 
         function remove_from_var_group(db, group, variables)
             % DB.remove_from_var_group(GROUP, VARS) removes VARS from GROUP.
-            scistack.internal.engine_call('var_group', 'handle', db.handle, ...
-                                          'action', 'remove', 'group', char(group), ...
-                                          'variables', scidb.Database.names_of(variables));
+            db.change_var_group('remove', group, variables);
         end
 
         function members = get_var_group(db, group)
@@ -198,18 +194,14 @@ classdef Database
 
     end
 
-    methods (Static, Access = private)
+    methods (Access = private)
 
-        function names = names_of(variables)
-            % The names of one variable or of a cell (or string array) of them.
-            if isstring(variables)
-                variables = cellstr(variables);
-            end
-            if ~iscell(variables)
-                variables = {variables};
-            end
-            names = cellfun(@(v) scidb.internal.variable_name(v, 'variable group'), ...
-                            reshape(variables, 1, []), 'UniformOutput', false);
+        function change_var_group(db, action, group, variables)
+            % ACTION ('add' or 'remove') the variables VARIABLES to or from GROUP.
+            names = scidb.internal.variable_name(variables, 'variable group');
+            scistack.internal.engine_call('var_group', 'handle', db.handle, ...
+                                          'action', action, 'group', char(group), ...
+                                          'variables', names);
         end
 
     end

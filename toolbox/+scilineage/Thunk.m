@@ -23,10 +23,10 @@ classdef Thunk
     %     anything else  - a constant, FN receives it as is.
     %   A loaded variable is identified by its record's content hash, so change a copy of
     %   its data (x = raw.data; x(1) = 0;), never raw.data itself, before passing it.
-    %   Arguments are named after FN's declared inputs (bandpass_filter(signal, low_hz,
-    %   high_hz) records the constants low_hz and high_hz), extra arguments of a
-    %   varargin function varargin_1, varargin_2, ..., and the arguments of a function
-    %   whose declaration cannot be read (built-in) arg1, arg2, ....
+    %   Arguments are named (by the engine) after FN's declared inputs
+    %   (bandpass_filter(signal, low_hz, high_hz) records the constants low_hz and
+    %   high_hz), extra arguments of a varargin function varargin_1, varargin_2, ..., and
+    %   the arguments of a function whose declaration cannot be read (built-in) arg1, arg2, ....
     %
     %   The cache key is computed by the engine from FN's fingerprint
     %   (scistack.internal.fingerprint: its code and the user functions it calls), the
@@ -75,7 +75,7 @@ classdef Thunk
     end
 
     properties (SetAccess = private, Hidden = true)
-        signature = struct('name', '', 'inputs', {{}}, 'varargin', false, 'known', false)
+        signature = struct('name', '', 'key', '')
         version_digest = ''
     end
 
@@ -264,12 +264,9 @@ end
 
 function reply = lookup(spec, call, force, fingerprint)
     % The engine's answer: {cache key; argument hashes (64 characters each, in argument
-    % order); outputs (wire) or []; their hashes}.
-    items = struct();
-    for k = 1:numel(call.names)
-        items.(call.names{k}) = call.items{k};
-    end
-    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', items);
+    % order); outputs (wire) or []; their hashes; the arguments' names, comma-separated}.
+    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', {call.items}, ...
+                     'signature', spec.signature.key);
     if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
         request.n_outputs = spec.n_outputs;
     end
@@ -282,7 +279,7 @@ function reply = lookup(spec, call, force, fingerprint)
         if ~strcmp(err.identifier, 'scistack:value:unsupported')
             rethrow(err);
         end
-        raise_unhashable(spec, call, err);
+        raise_unhashable(spec, call, fingerprint, err);
     end
 end
 
@@ -292,9 +289,8 @@ function call = classify(spec, args)
     % (an input hashed from its value), 'c' (a constant value) or 'h' (a constant that
     % stands for a known hash, shown as shown{k}); refs{k} is an input's reference.
     n = numel(args);
-    call = struct('names', {argument_names(spec.signature, n)}, 'plain', {args}, ...
-                  'kinds', repmat('c', 1, n), 'items', {args}, 'refs', {cell(1, n)}, ...
-                  'shown', {args});
+    call = struct('plain', {args}, 'kinds', repmat('c', 1, n), 'items', {args}, ...
+                  'refs', {cell(1, n)}, 'shown', {args});
     for k = 1:n
         value = args{k};
         if ~isobject(value) && ~isa(value, 'function_handle')
@@ -342,38 +338,20 @@ function tf = is_loaded_variable(value)
          isprop(value, 'version') && isprop(value, 'content_hash');
 end
 
-function names = argument_names(sig, n)
-    % Declared input names; varargin_1, ... beyond them; arg1, ... when nothing is declared.
-    declared = sig.inputs;
-    if sig.known && ~sig.varargin && n > numel(declared)
-        error('scistack:lineage:tooManyArguments', '%s takes %d input(s), %d were given', ...
-              sig.name, numel(declared), n);
-    end
-    names = cell(1, n);
-    for k = 1:n
-        if sig.known && k <= numel(declared) && ~isempty(declared{k})
-            names{k} = declared{k};
-        elseif sig.known && k > numel(declared)
-            names{k} = sprintf('varargin_%d', k - numel(declared));
-        else
-            names{k} = sprintf('arg%d', k);
-        end
-    end
-end
-
 function lineage = lineage_of(spec, call, reply, fingerprint)
     % The lineage dict of the call, in the engine's form (LineageRecord.from_dict).
     hashes = reply{2};
+    names = regexp(reply{5}, ',', 'split');
     inputs = struct();
     constants = struct();
-    for k = 1:numel(call.names)
+    for k = 1:numel(call.kinds)
         digest = hashes(64 * k - 63:64 * k);
         if call.kinds(k) == 'i' || call.kinds(k) == 'v'
             ref = call.refs{k};
             ref.content_hash = digest;
-            inputs.(call.names{k}) = ref;
+            inputs.(names{k}) = ref;
         else
-            constants.(call.names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
+            constants.(names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
         end
     end
     lineage = struct('function_name', spec.signature.name, 'fingerprint', fingerprint, ...
@@ -392,14 +370,19 @@ function wire = encode_output(spec, value, k)
     end
 end
 
-function raise_unhashable(spec, call, err)
-    % Name the argument that has no content hash.
+function raise_unhashable(spec, call, fingerprint, err)
+    % Name the argument that has no content hash (the engine names them all from the
+    % kinds alone).
     parameter = '';
+    blank = struct('kinds', repmat('h', size(call.kinds)), ...
+                   'items', {repmat({''}, size(call.kinds))});
+    reply = lookup(spec, blank, true, fingerprint);
+    names = regexp(reply{5}, ',', 'split');
     for k = find(call.kinds == 'c' | call.kinds == 'v')
         try
             scistack.internal.wire_encode(call.items{k});
         catch
-            parameter = call.names{k};
+            parameter = names{k};
             break
         end
     end

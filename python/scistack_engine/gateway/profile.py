@@ -65,7 +65,7 @@ from ..codec import HEADER, _Reader, body, encode
 from ..errors import NotRepresentableError, UnsupportedValueError, WireFormatError
 from .matlab_names import is_field_name, make_unique_strings, make_valid_name, table_names
 
-__all__ = ["PROFILES", "lower", "lower_active", "serving"]
+__all__ = ["PROFILES", "MATLAB_CLASS", "lower", "lower_active", "serving"]
 
 #: The profiles a request may name.
 PROFILES = ("matlab", "octave")
@@ -79,7 +79,8 @@ _NAT = np.iinfo(np.int64).min
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _SECONDS_PER = {"m": 60, "h": 3600, "D": 86400, "W": 604800}
 _KEPT_KINDS = frozenset("biufc")
-_MATLAB_CLASS = {"b1": "logical", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
+#: The MATLAB class of each stored dtype code (the ``A`` items of replies and requests).
+MATLAB_CLASS = {"b1": "logical", "i1": "int8", "i2": "int16", "i4": "int32", "i8": "int64",
                  "u1": "uint8", "u2": "uint16", "u4": "uint32", "u8": "uint64",
                  "f4": "single", "f8": "double", "c8": "single", "c16": "double"}
 
@@ -147,7 +148,7 @@ def text_bytes(s: str | bytes) -> bytes:
 
 def _array_head(dtype: np.dtype, shape: tuple[int, ...]) -> bytes:
     """The head of an ``A`` item: MATLAB class, bytes per element, complexity, shape."""
-    return (b"A" + text_bytes(_MATLAB_CLASS[dtype.kind + str(dtype.itemsize)])
+    return (b"A" + text_bytes(MATLAB_CLASS[dtype.kind + str(dtype.itemsize)])
             + bytes((dtype.itemsize, dtype.kind == "c")) + _U64.pack(len(shape))
             + b"".join(_U64.pack(n) for n in shape))
 

@@ -45,9 +45,17 @@ The request tags (u64 little-endian counts, as everywhere):
 ``P`` containers.Map
     its keys, then its values, each a ``Y`` cell. Stored as ``h containers.Map`` + ``d``
     of the key and value items in order.
+``A`` numeric and logical arrays
+    MATLAB's class (an ``s`` body), a complexity byte, u64 dimensions, MATLAB's size,
+    then the column-major data (real and imaginary parts interleaved): the reply's ``A``
+    without its byte width. Stored as ``g`` (1-by-1) or ``a`` in ``F`` order with the
+    dtype of the class (the table :mod:`.profile` lowers dtypes with) and MATLAB's size
+    after the vector rule (an N-by-1 array is stored with the 1-D shape ``(N)``);
+    complex integers are refused.
 ``a`` arrays
-    an N-by-1 array sent with MATLAB's size ``(N, 1)`` in ``F`` order is stored with
-    the 1-D shape ``(N)`` (the vector rule); other arrays are stored as sent.
+    as ``A``, but with the dtype code: an N-by-1 array sent with MATLAB's size
+    ``(N, 1)`` in ``F`` order is stored with the 1-D shape ``(N)``; other arrays are
+    stored as sent.
 
 A timetable or a zone of ``UTCLeapSeconds`` is refused here too. The size of an ``a``
 item follows the vector rule: a 1-D shape ``(N)`` is MATLAB's N-by-1.
@@ -60,7 +68,7 @@ import struct
 import numpy as np
 
 from ..errors import UnsupportedValueError, WireFormatError
-from .profile import RewritingWalk, text_bytes
+from .profile import MATLAB_CLASS, RewritingWalk, text_bytes
 
 __all__ = ["raise_wire"]
 
@@ -68,7 +76,11 @@ _U64 = struct.Struct("<Q")
 _I64 = struct.Struct("<q")
 _MISSING = 2**64 - 1
 _NAT = np.iinfo(np.int64).min
-_REQUEST_TAGS = frozenset(b"WTLKQ")
+_REQUEST_TAGS = frozenset(b"WTLKQA")
+#: The dtype codes of a MATLAB class: (real, complex); None where MATLAB has no such array.
+_CODES: dict[str, list[str | None]] = {}
+for _code, _class in MATLAB_CLASS.items():
+    _CODES.setdefault(_class, [None, None])[_code.startswith("c")] = _code
 _CONTAINER_TAGS = frozenset(b"YZCP")
 
 
@@ -220,6 +232,12 @@ class _Raising(RewritingWalk):
             if size == (1, 1):
                 return b"g" + text_bytes("m8[ns]") + ticks.astype("<i8").tobytes()
             return _hint("duration", size) + _array(ticks, "m8[ns]", size)
+        if tag == b"A":
+            size, values = self.matlab_array()
+            code = values.dtype.str[1:]
+            if size == (1, 1):
+                return b"g" + text_bytes(code) + values.tobytes()
+            return _array(values, code, size)
         if tag == b"K":
             size, column = self.categorical()
             return _hint("categorical", size) + _series(column, int(np.prod(size)))
@@ -314,9 +332,12 @@ class _Raising(RewritingWalk):
         raise WireFormatError(f"expected text at byte {r.pos - 1}")
 
     def numbers(self) -> tuple[tuple[int, ...], np.ndarray]:
-        """An ``f``, ``?``, ``g`` or ``a`` item: MATLAB size and the values, column-major."""
+        """An ``f``, ``?``, ``g``, ``A`` or ``a`` item: MATLAB size and the values,
+        column-major."""
         r = self.r
         tag = r.tag()
+        if tag == b"A":
+            return self.matlab_array()
         if tag == b"f":
             return (1, 1), np.array([r.f64()])
         if tag == b"?":
@@ -333,6 +354,21 @@ class _Raising(RewritingWalk):
         if order == b"C" and len(shape) > 1:
             values = values.reshape(shape).reshape(-1, order="F")
         return ((shape[0], 1) if len(shape) == 1 else shape), values
+
+    def matlab_array(self) -> tuple[tuple[int, ...], np.ndarray]:
+        """An ``A`` item after its tag: MATLAB size and the values, column-major."""
+        r = self.r
+        cls = r.text()
+        is_complex = r.take(1)[0] != 0
+        if cls not in _CODES:
+            raise WireFormatError(f"an array of unknown MATLAB class {cls!r}")
+        code = _CODES[cls][is_complex]
+        if code is None:
+            raise _refuse("cannot encode complex integers; supported: numeric, logical and "
+                          "char arrays (integers real)")
+        dtype = np.dtype("<" + code)
+        shape, n = r.shape(dtype.itemsize)
+        return shape, np.frombuffer(r.take(n * dtype.itemsize), dtype=dtype)
 
     def times(self) -> tuple[tuple[int, ...], np.ndarray, str]:
         """A ``T`` item after its tag: MATLAB size, nanosecond ticks, zone."""
@@ -430,7 +466,7 @@ class _Raising(RewritingWalk):
             csize = self.size()
             _one_column(name, csize)
             return b"o" + _U64.pack(int(np.prod(csize))) + b"".join(self.elements(csize))
-        if tag in (b"f", b"g", b"a", b"?") and not cls:
+        if tag in (b"f", b"g", b"a", b"A", b"?") and not cls:
             r.pos = start
             if tag == b"?":
                 r.take(1)

@@ -14,10 +14,11 @@
                    are ``scifor.Table`` objects are sent as marked tables), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
-                   commits), ``to_run``, ``dry_run``, ``done`` (true for a dry
-                   run: the result follows at once), ``executor`` (the checked
-                   option: ``"processes"`` runs on MATLAB's parallel workers), and
-                   what the front adds
+                   commits), ``commit_bytes`` (the encoded outputs past which the
+                   outcomes gathered are committed), ``to_run``, ``dry_run``,
+                   ``done`` (true for a dry run: the result follows at once),
+                   ``executor`` (the checked option: ``"processes"`` runs on MATLAB's
+                   parallel workers), and what the front adds
 ``run_next``       ``run_id``, ``size``, ``workers`` (MATLAB's parallel workers, 0
                    for none) → ``indexes`` (plan positions of the next combinations
                    to run, 0-based), ``values``: one wire list holding, combination
@@ -52,6 +53,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .. import batches
 from ..batches import AUTO_PROGRESS_DELAY, COMMIT_SECONDS, Failure, Outcome, Place, Run, RunResult
 from ..codec import framed, wire_list
 from ..errors import ScistackError
@@ -198,6 +200,7 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
     _held[run_id] = _Held(front, run, _Progress(run.function, run.to_run,
                                                 None if mode is None else bool(mode)), Groups())
     reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
+             "commit_bytes": float(batches.COMMIT_BYTES),
              "done": False, "n_out": None, "mark_tables": False, **extra,
              "positions": np.asarray(extra["positions"], dtype=np.float64)}  # none: still numbers
     if extra.get("dry_run"):

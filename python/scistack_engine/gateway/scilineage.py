@@ -16,8 +16,9 @@ cache of every call, :mod:`scistack_engine.cache_store`), so that any later proc
 them; outputs only known to the engine's cache store as Python values are encoded again.
 
 =====================  ==============================================================
-``lineage_lookup``     fingerprint, n_outputs, the call's arguments → cache key, the
-                       arguments' hashes, and the cached outputs (wire) or nothing
+``lineage_lookup``     fingerprint, n_outputs, the function's signature, the call's
+                       arguments → cache key, the arguments' hashes, the cached
+                       outputs (wire) or nothing, and the arguments' names
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
 ``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
@@ -27,7 +28,8 @@ them; outputs only known to the engine's cache store as Python values are encode
                        ``'chain', true`` the paths (parameter names) to it and to
                        every lineage upstream, each call once
 ``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
-                       text → its name as lineage shows it and its declared inputs
+                       text → its name as lineage shows it, its declared inputs, and
+                       all of it as one text (``key``) for ``lineage_lookup``
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
                        MATLAB must resolve first (:mod:`scistack_engine.matlab_fingerprint`)
 ``library_roots``     what MATLAB or Octave knows of its folders → the library folders
@@ -37,9 +39,11 @@ them; outputs only known to the engine's cache store as Python values are encode
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from ..cache_store import DatabaseCacheStore
@@ -53,7 +57,7 @@ from ..lineage import (
     check_thunk_options,
     get_cache_store,
 )
-from ..matlab_code import signature
+from ..matlab_code import Signature, signature
 from ..matlab_fingerprint import Fingerprints, library_roots
 from ..provenance import lineage_chain
 from .dispatch import GatewayError, operation
@@ -109,8 +113,10 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
     Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
-    do not look the key up), ``items`` (a dict from parameter name to item, in argument
-    order) and ``kinds`` (text, one letter per argument, in the same order):
+    do not look the key up), ``signature`` (the ``key`` of ``matlab_signature``'s reply,
+    which names the arguments: :meth:`~scistack_engine.matlab_code.Signature.argument_names`),
+    ``items`` (a cell, one item per argument in argument order) and ``kinds`` (text, one
+    letter per argument, in the same order):
 
     * ``i``: an input whose content hash is known (a loaded record, a result passed
       on); the item is the hash;
@@ -119,36 +125,53 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     * ``h``: a constant standing for a hash the caller computed (a function handle,
       by fingerprint); the item is the hash.
 
-    Returns the list ``[cache_key, hashes, outputs, output_hashes]``: the key; the
-    arguments' content hashes in argument order, concatenated (64 characters each); and
-    the cached outputs as wire bytes in declaration order with their content hashes,
-    concatenated (both None on a miss or with ``force``). Concatenated text rather than
-    lists because the MATLAB codec decodes one text faster than many.
+    Returns the list ``[cache_key, hashes, outputs, output_hashes, names]``: the key; the
+    arguments' content hashes in argument order, concatenated (64 characters each); the
+    cached outputs as wire bytes in declaration order with their content hashes,
+    concatenated (both None on a miss or with ``force``); and the arguments' names,
+    separated by commas. Concatenated text rather than lists because the MATLAB codec
+    decodes one text faster than many. More arguments than the function declares are
+    ``scistack:lineage:tooManyArguments``.
     """
-    items = dict(args.get("items") or {})
     kinds = str(args.get("kinds") or "")
-    if len(kinds) != len(items):
+    values = items(args.get("items"))
+    try:
+        names = _signature_of(str(args.get("signature") or "")).argument_names(len(values))
+    except ValueError as exc:
+        raise GatewayError(str(exc), "scistack:lineage:tooManyArguments") from exc
+    if len(kinds) != len(values):
         raise LineageFormatError(
-            f"a call needs one kind per argument; got {len(kinds)} kinds for {len(items)} arguments"
-        )
+            f"a call needs one kind per argument; got {len(kinds)} kinds for {len(values)} "
+            "arguments")
     inputs: dict[str, str] = {}
     constants: dict[str, str] = {}
     hashes: list[str] = []
-    for (name, item), kind in zip(items.items(), kinds):
+    for name, item, kind in zip(names, values, kinds):
         if kind in "ih":
             digest = str(item)
         elif kind in "vc":
             digest = content_hash(item)
         else:
             raise LineageFormatError(f"argument {name!r} has unknown kind {kind!r}")
-        (inputs if kind in "iv" else constants)[str(name)] = digest
+        (inputs if kind in "iv" else constants)[name] = digest
         hashes.append(digest)
     n_outputs = int(args.get("n_outputs", 1))
     key = cache_key(str(args["fingerprint"]), inputs, constants, n_outputs)
     kept = None if args.get("force") else _cached(key, n_outputs)
     if kept is None:
-        return [key, "".join(hashes), None, None]
-    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1])]
+        return [key, "".join(hashes), None, None, ",".join(names)]
+    return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]),
+            ",".join(names)]
+
+
+@lru_cache(maxsize=256)
+def _signature_of(key: str) -> Signature:
+    """The signature a ``matlab_signature`` reply's ``key`` stands for ("" : nothing is
+    known of the inputs)."""
+    if not key:
+        return Signature("")
+    name, inputs, varargin, known = json.loads(key)
+    return Signature(name, list(inputs), varargin, known)
 
 
 @operation("lineage_put")
@@ -257,12 +280,14 @@ def _lineage_chain(args: dict[str, Any]) -> list[list[str]] | None:
 @operation("matlab_signature")
 def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
     """The signature of a MATLAB function (:func:`scistack_engine.matlab_code.signature`)
-    as a struct: ``name``, ``inputs``, ``varargin``, ``known``."""
+    as a struct: ``name``, ``inputs``, ``varargin``, ``known``, and ``key``, the same as
+    one text, which ``lineage_lookup`` reads."""
     found = signature(str(args.get("name") or ""), file=str(args.get("file") or ""),
                       local=bool(args.get("local", False)),
                       anonymous=str(args.get("anonymous") or ""))
     return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
-            "known": found.known}
+            "known": found.known,
+            "key": json.dumps([found.name, list(found.inputs), found.varargin, found.known])}
 
 
 @operation("library_roots")

@@ -35,7 +35,10 @@ if isempty(fingerprint)
     fingerprint = provenance_fingerprint(fn, fname, with_lineage);
 end
 [spec, call_args, readers] = input_specifications(inputs);
-out_names = output_names(outputs);
+if isempty(outputs)
+    outputs = {};
+end
+out_names = cellstr(scidb.internal.variable_name(outputs, 'for_each outputs'));
 writers = cellfun(@serialising_instance, out_names, 'UniformOutput', false);
 if any(~cellfun(@isempty, [readers, writers]))
     plain = fn;
@@ -148,23 +151,5 @@ if scidb.internal.is_variable_class(name)
     if scidb.BaseVariable.serialises(candidate)
         instance = candidate;
     end
-end
-end
-
-function names = output_names(outputs)
-if isempty(outputs)
-    names = cell(1, 0);
-    return
-end
-if ~iscell(outputs)
-    if isstring(outputs) && numel(outputs) > 1
-        outputs = cellstr(outputs);
-    else
-        outputs = {outputs};
-    end
-end
-names = cell(1, numel(outputs));
-for k = 1:numel(outputs)
-    names{k} = scidb.internal.variable_name(outputs{k}, 'for_each outputs');
 end
 end

@@ -8,10 +8,11 @@ function sig = fingerprint_signature(fh)
 %     varargin  true when the function also takes varargin
 %     known     false when no declaration could be read (built-in and compiled
 %               functions): then nothing is known about the inputs
-%   scilineage.Thunk names the arguments of a call after the declared inputs, as Python
-%   does, so that bandpass_filter(signal, low_hz, high_hz) records the constants low_hz
-%   and high_hz. This finds the function's file; the engine reads the declaration
-%   ('matlab_signature' operation).
+%     key       all of it as one text, which a Thunk call sends the engine
+%   The engine names the arguments of a scilineage.Thunk call after the declared inputs,
+%   as Python does, so that bandpass_filter(signal, low_hz, high_hz) records the
+%   constants low_hz and high_hz. This finds the function's file; the engine reads the
+%   declaration ('matlab_signature' operation).
 %
 %   Example:
 %     sig = scistack.internal.fingerprint_signature(@(signal, gain) gain * signal);

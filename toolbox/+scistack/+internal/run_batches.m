@@ -4,19 +4,20 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %   starts the for_each that REQUEST describes (the engine plans it: run_start) and runs
 %   it through the engine's for_each protocol: ask for the next chunk of combinations
 %   with their input values (run_next), call FN once per combination here, send the
-%   outcomes back (run_commit) after STARTED.chunk of them or STARTED.commit_seconds
-%   after the last commit, whichever comes first, and end the run (run_finish).
+%   outcomes back (run_commit) after STARTED.chunk of them, STARTED.commit_seconds
+%   after the last commit or once their encoded outputs pass STARTED.commit_bytes,
+%   whichever comes first, and end the run (run_finish).
 %   scidb.for_each, scihist.for_each and scifor.for_each all run through here.
 %
 %   ARGS (a 1-by-K cell) is FN's argument list with the constants in place; the values
 %   the engine sends fill the positions STARTED.positions. NAME is the function's name,
 %   for messages. How the run goes is the engine's answer STARTED: n_out (outputs asked
-%   of FN; empty: one, or none when FN declares none), chunk, commit_seconds, raise (stop
-%   at the first failure and rethrow it), send (false: outputs stay here, in KEPT, an
-%   N-by-n_out cell by plan position), mark_tables (true: scifor.Table outputs are sent
-%   as tables) and executor (the checked 'executor' option: 'processes' runs on
-%   scistack.internal.parallel_workers); the progress lines are the engine's, shown as
-%   each commit's reply brings them.
+%   of FN; empty: one, or none when FN declares none), chunk, commit_seconds,
+%   commit_bytes, raise (stop at the first failure and rethrow it), send (false:
+%   outputs stay here, in KEPT, an N-by-n_out cell by plan position), mark_tables
+%   (true: scifor.Table outputs are sent as tables) and executor (the checked
+%   'executor' option: 'processes' runs on scistack.internal.parallel_workers); the
+%   progress lines are the engine's, shown as each commit's reply brings them.
 %
 %   With workers, each chunk's reply says how many combinations to hand the workers at
 %   once (scistack.internal.parallel_calls, which get plain values and never call the
@@ -42,7 +43,7 @@ finished = started;
 if started.done
     return
 end
-for field = {'chunk', 'commit_seconds', 'raise', 'send', 'mark_tables'}
+for field = {'chunk', 'commit_seconds', 'commit_bytes', 'raise', 'send', 'mark_tables'}
     options.(field{1}) = started.(field{1});  % how the engine says the run goes
 end
 positions = reshape(started.positions, 1, []);
@@ -76,8 +77,7 @@ while isempty(run.failure)
     while done < numel(indexes) && isempty(run.failure)
         % runs until the chunk ends, a failure stops the run or a commit is due
         [run, done] = run_group(fn, arglists, indexes, done, chunk.group, options, run, slot);
-        if pending_box('count', slot) >= options.chunk || done == numel(indexes) || ...
-                toc(run.last_commit) >= options.commit_seconds || ~isempty(run.failure)
+        if commit_due(slot, options, run) || done == numel(indexes)
             refused = commit(slot, started.run_id, options);
             if isempty(run.failure)
                 run.failure = refused;
@@ -100,6 +100,15 @@ if isstruct(failure)
 elseif ~isempty(failure)
     rethrow(failure);
 end
+end
+
+function due = commit_due(slot, options, run)
+% Whether the outcomes waiting in the slot are to be committed now: OPTIONS.chunk of
+% them, OPTIONS.commit_seconds since the last commit, more than OPTIONS.commit_bytes of
+% encoded outputs, or a failure that stops the run.
+due = pending_box('count', slot) >= options.chunk || ...
+      toc(run.last_commit) >= options.commit_seconds || ...
+      pending_box('bytes', slot) > options.commit_bytes || ~isempty(run.failure);
 end
 
 function n = output_count(fn, given)
@@ -225,9 +234,10 @@ end
 
 function out = pending_box(action, slot, value)
 % The outcomes not committed yet, one slot per run (runs nest when FN itself runs a
-% for_each): 'open' a slot with room for VALUE outcomes, 'add' one, 'count' them,
-% 'take' them all, ask whether it 'is_open', 'close' it. Kept here, outside the
-% loop's variables, so that an interrupt's cleanup can still commit them.
+% for_each): 'open' a slot with room for VALUE outcomes, 'add' one, 'count' them, sum
+% the 'bytes' of their encoded outputs, 'take' them all, ask whether it 'is_open',
+% 'close' it. Kept here, outside the loop's variables, so that an interrupt's cleanup
+% can still commit them.
 persistent held
 if isempty(held)
     held = {};
@@ -238,14 +248,18 @@ switch action
         n = held{slot}.count + 1;
         held{slot}.count = n;
         held{slot}.outcomes{n} = value;
+        held{slot}.bytes = held{slot}.bytes + sum(cellfun(@numel, value.items));
         out = n;
     case 'take'
         out = held{slot}.outcomes(1:held{slot}.count);
         held{slot}.count = 0;
+        held{slot}.bytes = 0;
     case 'count'
         out = held{slot}.count;
+    case 'bytes'
+        out = held{slot}.bytes;
     case 'open'
-        held{end + 1} = struct('count', 0, 'outcomes', {cell(1, slot)});
+        held{end + 1} = struct('count', 0, 'bytes', 0, 'outcomes', {cell(1, slot)});
         out = numel(held);
     case 'is_open'
         out = slot <= numel(held);

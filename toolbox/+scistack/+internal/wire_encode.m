@@ -5,20 +5,22 @@ function bytes = wire_encode(value, with_header)
 %
 %   Encoded as (MATLAB value -> wire item):
 %     1x1 double            'f'      1x1 complex double     'c'
-%     1x1 logical           '?'      1x1 single/int*/uint*  'g' (NumPy scalar)
-%     numeric/logical arrays         'a' in column-major ('F') order, MATLAB's size
-%                                    (the engine stores an N-by-1 one with shape (N))
+%     1x1 logical           '?'
+%     other numeric and logical arrays  'A': MATLAB's class and size, column-major data
+%                           (the engine stores it as 'g', a NumPy scalar, when 1x1,
+%                           else as 'a' with the dtype of the class, an N-by-1 one
+%                           with shape (N))
 %     char row (and '')     's' (UTF-8); other char arrays 'C': their codes (uint16)
 %     cell array            'Y': MATLAB's size, the elements in column-major order
 %     scalar struct         'd' with text keys
 %     struct array          'Z': MATLAB's size, the field names, then per element
 %                           (column-major) its field values
 %     containers.Map        'P': its keys, then its values (two cell arrays)
-%   'C', 'Y', 'Z' and 'P', and the string, table, datetime, duration and categorical values that
-%   scistack.internal.encode_matlab_only writes in MATLAB, are items of the MATLAB
-%   request profile, which the engine raises to the stored encoding ('h char:size' +
-%   'a' U1, 'h cell:size' + 'O', 'h struct:size' + 'O' of dicts, 'h containers.Map' +
-%   'd', ...; docs/data-model.md section 2.7).
+%   'A', 'C', 'Y', 'Z' and 'P', and the string, table, datetime, duration and
+%   categorical values that scistack.internal.encode_matlab_only writes in MATLAB, are
+%   items of the MATLAB request profile, which the engine raises to the stored encoding
+%   ('g' or 'a', 'h char:size' + 'a' U1, 'h cell:size' + 'O', 'h struct:size' + 'O' of
+%   dicts, 'h containers.Map' + 'd', ...; docs/data-model.md section 2.7).
 %
 %   Anything else (function handles, objects, sparse matrices, complex integers) raises
 %   an error with identifier scistack:value:unsupported.
@@ -52,7 +54,7 @@ switch class(v)
                 b = [99, typecast([real(v), imag(v)], 'uint8')];
             end
         else
-            b = encode_array(v, 'f8', 'c16');
+            b = encode_array(v);
         end
     case 'char'
         b = encode_char(v);
@@ -70,10 +72,10 @@ switch class(v)
         elseif numel(v) == 1
             b = uint8([63, v]);
         else
-            b = encode_array(v, 'b1', '');
+            b = encode_array(v);
         end
     case {'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64'}
-        b = encode_numeric(v);
+        b = encode_array(v);
     case 'containers.Map'
         b = encode_map(v);
     case {'string', 'table', 'timetable', 'datetime', 'duration', 'categorical'}
@@ -83,43 +85,20 @@ switch class(v)
 end
 end
 
-function b = encode_numeric(v)
-% A single or integer array, or a 1x1 value as a NumPy scalar ('g').
-persistent codes
-if isempty(codes)
-    codes = struct('single', {{'f4', 'c8'}}, 'int8', {{'i1', ''}}, 'uint8', {{'u1', ''}}, ...
-                   'int16', {{'i2', ''}}, 'uint16', {{'u2', ''}}, 'int32', {{'i4', ''}}, ...
-                   'uint32', {{'u4', ''}}, 'int64', {{'i8', ''}}, 'uint64', {{'u8', ''}});
-end
-[code, complex_code] = codes.(class(v)){:};
-if numel(v) ~= 1
-    b = encode_array(v, code, complex_code);
-elseif isreal(v)
-    b = [103, text_bytes(code), typecast(v, 'uint8')];
-elseif isempty(complex_code)
-    unsupported(v, 'complex integers');
-else
-    b = [103, text_bytes(complex_code), typecast([real(v), imag(v)], 'uint8')];
-end
-end
-
-function b = encode_array(v, code, complex_code)
-% An 'a' item: dtype, order 'F', MATLAB's size, raw column-major data.
-sz = size(v);
+function b = encode_array(v)
+% An 'A' item: the class, the complexity, MATLAB's size, then the column-major data (real
+% and imaginary parts interleaved); the engine gives it the dtype of the class.
 if islogical(v)
     data = uint8(reshape(v, 1, []));
 elseif isreal(v)
     data = typecast(reshape(v, 1, []), 'uint8');
-elseif isempty(complex_code)
-    unsupported(v, 'complex integers');
 else
-    code = complex_code;
     data = typecast(reshape([reshape(real(v), 1, []); reshape(imag(v), 1, [])], 1, []), ...
                     'uint8');
 end
-% (concatenating uint8 with uint8 only: mixing in doubles costs a conversion pass)
-b = [uint8([97, numel(code), 0, 0, 0, 0, 0, 0, 0, double(code), 70]), ...
-     typecast(uint64([numel(sz), sz]), 'uint8'), data];
+cls = class(v);  % (concatenating uint8 with uint8 only: doubles cost a conversion pass)
+b = [uint8([65, numel(cls), 0, 0, 0, 0, 0, 0, 0, double(cls), ~isreal(v)]), ...
+     typecast(uint64([ndims(v), size(v)]), 'uint8'), data];
 end
 
 function b = encode_char(v)
@@ -134,7 +113,7 @@ if sz(1) == 1 && sz(2) > 0 && numel(sz) == 2
 elseif sz(1) == 0 && sz(2) == 0 && numel(sz) == 2
     b = uint8([115, 0, 0, 0, 0, 0, 0, 0, 0]);
 else
-    b = [67, encode_array(uint16(v), 'u2', '')];
+    b = [67, encode_array(uint16(v))];
 end
 end
 
