@@ -245,8 +245,8 @@ class ForEachRun:
                     columns[position] = column
         items: list[SaveItem] = []
         owners: list[tuple[int, Outcome]] = []  # (output position, outcome) of each item
-        for (combo, outcome, values), lineage in zip(ran if len(columns) < len(self.outputs)
-                                                     else (), lineages):
+        by_item = ran if len(columns) < len(self.outputs) else []  # an output not a column
+        for (combo, outcome, values), lineage in zip(by_item, lineages):
             wires: Sequence[bytes | None] = outcome.wires or [None] * len(values)
             for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
                 if position not in columns:
