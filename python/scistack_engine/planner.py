@@ -341,6 +341,18 @@ def mark_saved(spec: Mapping[str, Any], output_indexes: Sequence[Any], combo: Co
             combo.cached_records = [info.record_id for info in latest]
 
 
+def mark_saved_all(spec: Mapping[str, Any], output_indexes: Sequence[Any],
+                   combos: Sequence[Combo]) -> None:
+    """:func:`mark_saved` of each of ``combos``, which nothing marked yet: a combination
+    whose cache key no record of the first output holds is saved already only where
+    ``skip_existing`` looks at its address, so it is passed over when that is off."""
+    keyed = output_indexes[0].by_cache_key if output_indexes else {}
+    every = not output_indexes or bool(spec.get("skip_existing"))
+    for combo in combos:
+        if every or combo.cache_key in keyed:
+            mark_saved(spec, output_indexes, combo)
+
+
 def _format_path(template: str, metadata: Mapping[str, Any]) -> str:
     try:
         return template.format(**metadata)
