@@ -548,9 +548,7 @@ class Database:
         with self._lock.held():  # loaded under the lock: no save lands half-way
             if variable in self._indexes:
                 return self._indexes[variable]
-            if not self.read_only and variable not in self._views:
-                # opened read-write, every variable with records has a view (repaired on
-                # opening), so this one has none yet: nothing to read
+            if self._surely_empty(variable):  # nothing to read
                 index = self._indexes[variable] = VariableIndex(variable, self.schema_keys)
                 return index
             with self._storage_faults():
@@ -578,10 +576,10 @@ class Database:
         index = self._indexes.get(variable)
         if index is not None:
             return index
-        if variable not in self._views:  # no records
+        if self._surely_empty(variable):
             return VariableIndex(variable, self.schema_keys)
-        signature = self._views[variable][0]
-        if signature is None:  # a view stored before view signatures: the whole index
+        signature = self._views.get(variable, (None,))[0]
+        if signature is None:  # no view (read-only), or one stored before view signatures
             return self.index(variable)
         key_types = ViewShape.from_signature(variable, signature).key_types
         where: list[str] = ["variable = ?"]
@@ -600,6 +598,12 @@ class Database:
         window.key_types = key_types
         return window
 
+    def _surely_empty(self, variable: str) -> bool:
+        """Whether ``variable`` has no records without asking the file: a file opened
+        read-write has a view for every variable with records (views are repaired on
+        opening); a read-only one may lack a view that a crash left unmade."""
+        return not self.read_only and variable not in self._views
+
     def key_values(self, variable: str, key: str) -> set[MetaValue]:
         """Every value that ``key`` takes in the metadata of ``variable``'s records (from
         the index when it is loaded, else with one query)."""
@@ -607,7 +611,7 @@ class Database:
         if index is not None:
             return {entry.metadata[key] for entry in index.addresses.values()
                     if key in entry.metadata}
-        if variable not in self._views:
+        if self._surely_empty(variable):
             return set()
         with self._lock.held(), self._storage_faults():
             texts = self.cx.execute(
@@ -1200,13 +1204,14 @@ class Database:
 
     def require_records(self, variable: str) -> None:
         """A clear error naming what exists unless ``variable`` has records (known from
-        its view: no index is loaded)."""
-        if variable not in self._views:
-            known = ", ".join(self.variables()) or "none yet"
-            raise UnknownVariableError(
-                f"no records of variable {variable!r} in {self.path!r} (variables with "
-                f"records: {known}); save some first"
-            )
+        its view: no index is loaded unless a read-only file lacks the view)."""
+        if variable in self._views or (self.read_only and len(self.index(variable))):
+            return
+        known = ", ".join(self.variables()) or "none yet"
+        raise UnknownVariableError(
+            f"no records of variable {variable!r} in {self.path!r} (variables with "
+            f"records: {known}); save some first"
+        )
 
     def view_shape(self, variable: str) -> ViewShape:
         """The kinds and key types of a variable that has records, from its stored view

@@ -210,3 +210,22 @@ def test_a_window_holds_only_the_records_a_block_may_match(scidb_db):
     assert len(db.window("WinNothing", {"subject": {1}})) == 0
     assert db.key_values("WinSignal", "session") == {"pre", "post"}
     scidb.close(db)
+
+
+def test_a_read_only_file_missing_a_view_still_plans_from_its_records(scidb_db, monkeypatch):
+    """A crash between records and their view leaves no view; a read-write open repairs
+    it, a read-only one cannot, and its records must still be found."""
+    monkeypatch.setattr(planner, "WINDOWED_FROM", 0)
+    for subject in (1, 2):
+        WinSignal.save(np.ones(2) * subject, subject=subject, session="pre")
+    scidb_db.cx.execute("DELETE FROM _variables WHERE name = 'WinSignal'")
+    scidb_db.cx.execute("DROP VIEW WinSignal")
+    path = scidb_db.path
+    scidb.close(scidb_db)
+    db = scidb.configure_database(path, ["subject", "session"], read_only=True)
+    try:
+        result = scidb.for_each(_double, inputs={"signal": WinSignal}, outputs=[WinOut],
+                                subject=[], session=["pre"], save=False)
+        assert result["status"].tolist() == ["done", "done"]
+    finally:
+        scidb.close(db)
