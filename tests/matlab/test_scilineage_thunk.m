@@ -253,6 +253,14 @@ function test_arguments_without_a_content_hash_are_errors(testCase)
 filter_fn = scilineage.Thunk(@lineage_filter);
 verifyError(testCase, @() filter_fn(LineageOpaque(), 1, 2), ...
             'scistack:lineage:unhashableArgument');
+try
+    filter_fn(1, LineageOpaque(), 2);
+    verifyFail(testCase, 'no error raised');
+catch err
+    verifyTrue(testCase, strncmp(err.message, ...
+                                 'lineage_filter: argument ''low_hz'' has no content hash', 53), ...
+               err.message);
+end
 verifyEqual(testCase, calls(), 0);
 end
 

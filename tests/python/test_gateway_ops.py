@@ -231,3 +231,14 @@ def test_column_selections_are_read_from_the_forms_matlab_sends():
         with pytest.raises(Exception) as caught:
             columns(bad)
         assert getattr(caught.value, "identifier", "") == "scistack:arguments:badColumns"
+
+
+def test_name_value_pairs_sent_as_a_cell_become_the_args():
+    def reply(pairs):
+        sent = np.empty(len(pairs), dtype=object)
+        sent[:] = pairs
+        return decode(gateway.handle(encode({"op": "echo", "args": sent})))
+
+    assert reply(["value", 5.0])["ok"] == 5.0
+    for pairs in (["value", 5.0, "extra"], [1.0, 5.0], ["1st", 5.0], ["a" * 64, 5.0]):
+        assert reply(pairs)["error"]["identifier"] == "scistack:engine:badArguments", pairs

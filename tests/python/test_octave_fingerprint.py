@@ -225,6 +225,21 @@ def test_lookup_computes_the_engine_cache_key():
     assert upstream[0] == cache_key(FINGERPRINT, {"signal": content_hash(signal)}, {}, 1)
 
 
+def test_lookup_names_the_argument_matlab_could_not_encode():
+    error = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "cc",
+                                    "items": ["", ""], "unhashable": 2.0,
+                                    "reason": "cannot encode values of class 'Gain'",
+                                    "signature": signature_key("signal", "gain")})
+    assert error["identifier"] == "scistack:lineage:unhashableArgument"
+    assert error["message"].startswith(
+        "fn: argument 'gain' has no content hash, so the call has no cache key (cannot "
+        "encode values of class 'Gain'). Pass data")
+    unknown = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "c", "items": [""],
+                                      "unhashable": 0.0, "reason": "?",
+                                      "signature": signature_key("signal")})
+    assert "argument '' has no content hash" in unknown["message"]
+
+
 def _lineage(key_parts: dict, n_outputs: int = 2) -> dict:
     return {
         "function_name": "split",

@@ -279,7 +279,19 @@ function reply = lookup(spec, call, force, fingerprint)
         if ~strcmp(err.identifier, 'scistack:value:unsupported')
             rethrow(err);
         end
-        raise_unhashable(spec, call, fingerprint, err);
+        % the engine names the first argument that cannot be encoded, and raises
+        request.unhashable = 0;
+        for k = find(call.kinds == 'c' | call.kinds == 'v')
+            try
+                scistack.internal.wire_encode(call.items{k});
+            catch
+                request.unhashable = k;
+                break
+            end
+        end
+        request.items = repmat({''}, size(call.items));
+        request.reason = err.message;
+        scistack.internal.engine_call('lineage_lookup', request);
     end
 end
 
@@ -368,27 +380,4 @@ function wire = encode_output(spec, value, k)
                    'string, datetime and categorical in MATLAB)'];
         error('scistack:lineage:unstorableOutput', message, k, spec.signature.name, err.message);
     end
-end
-
-function raise_unhashable(spec, call, fingerprint, err)
-    % Name the argument that has no content hash (the engine names them all from the
-    % kinds alone).
-    parameter = '';
-    blank = struct('kinds', repmat('h', size(call.kinds)), ...
-                   'items', {repmat({''}, size(call.kinds))});
-    reply = lookup(spec, blank, true, fingerprint);
-    names = regexp(reply{5}, ',', 'split');
-    for k = find(call.kinds == 'c' | call.kinds == 'v')
-        try
-            scistack.internal.wire_encode(call.items{k});
-        catch
-            parameter = names{k};
-            break
-        end
-    end
-    message = ['%s: argument ''%s'' has no content hash, so the call has no cache key ', ...
-               '(%s). Pass data of the supported types; loaded variables and lineage ', ...
-               'results are unwrapped only when passed directly, not inside a cell or struct'];
-    error('scistack:lineage:unhashableArgument', message, spec.signature.name, parameter, ...
-          err.message);
 end

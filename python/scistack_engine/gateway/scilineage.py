@@ -131,14 +131,20 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     concatenated (both None on a miss or with ``force``); and the arguments' names,
     separated by commas. Concatenated text rather than lists because the MATLAB codec
     decodes one text faster than many. More arguments than the function declares are
-    ``scistack:lineage:tooManyArguments``.
+    ``scistack:lineage:tooManyArguments``. With ``unhashable`` (the 1-based position of
+    an argument MATLAB could not encode, 0 when not known) and ``reason``, it raises
+    ``scistack:lineage:unhashableArgument`` naming that argument instead.
     """
     kinds = str(args.get("kinds") or "")
     values = items(args.get("items"))
+    signature = _signature_of(str(args.get("signature") or ""))
     try:
-        names = _signature_of(str(args.get("signature") or "")).argument_names(len(values))
+        names = signature.argument_names(len(values))
     except ValueError as exc:
         raise GatewayError(str(exc), "scistack:lineage:tooManyArguments") from exc
+    if "unhashable" in args:
+        raise _unhashable(signature.name, names, int(args["unhashable"]),
+                          str(args.get("reason") or ""))
     if len(kinds) != len(values):
         raise LineageFormatError(
             f"a call needs one kind per argument; got {len(kinds)} kinds for {len(values)} "
@@ -162,6 +168,17 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
         return [key, "".join(hashes), None, None, ",".join(names)]
     return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]),
             ",".join(names)]
+
+
+def _unhashable(function: str, names: list[str], position: int, reason: str) -> GatewayError:
+    """The error of a call whose argument at ``position`` (1-based; 0: not known) could
+    not be encoded, so that the call has no cache key; ``reason`` is the encoder's."""
+    name = names[position - 1] if 0 < position <= len(names) else ""
+    return GatewayError(
+        f"{function}: argument '{name}' has no content hash, so the call has no cache key "
+        f"({reason}). Pass data of the supported types; loaded variables and lineage "
+        "results are unwrapped only when passed directly, not inside a cell or struct",
+        "scistack:lineage:unhashableArgument")
 
 
 @lru_cache(maxsize=256)
