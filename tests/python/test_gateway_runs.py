@@ -19,6 +19,8 @@ from matlab_driver import call, commit_request
 from scistack_engine.batches import COMMIT_SECONDS, Outcome
 from scistack_engine.codec import encode
 from scistack_engine.errors import ForEachInputsError
+from scistack_engine.gateway import runs
+from scistack_engine.gateway import scifor as gateway_scifor  # noqa: F401 - registers its front
 from scistack_engine.gateway.runs import PROBE_CALLS, SERIAL_BELOW, Groups
 from scistack_engine.gateway.scidb import named_inputs
 
@@ -68,18 +70,44 @@ def schema():
     scifor.set_schema(saved)
 
 
-def start_scifor(*pairs):
+def start_request(*pairs):
     frame = pd.DataFrame({"subject": np.arange(1.0, 11.0), "x": np.arange(10.0)})
-    return call("run_start", front="scifor", function="f",
-                inputs=[{"name": "t", "kind": "table",
-                         "value": np.frombuffer(encode(frame), dtype=np.uint8).copy()}],
-                pairs=["subject", [], *pairs])
+    return {"front": "scifor", "function": "f",
+            "inputs": [{"name": "t", "kind": "table",
+                        "value": np.frombuffer(encode(frame), dtype=np.uint8).copy()}],
+            "pairs": ["subject", [], *pairs]}
+
+
+def start_scifor(*pairs):
+    return call("run_start", **start_request(*pairs))
+
+
+@pytest.mark.parametrize("pairs, fails, status", [
+    ((), True, "finished"), (("on_error", "raise"), False, "finished"),
+    (("on_error", "raise"), True, "failed")])
+def test_a_run_ends_as_failed_when_a_failure_stopped_it(schema, monkeypatch, pairs, fails,
+                                                         status):
+    started = start_scifor(*pairs)
+    run = runs._held[started["run_id"]].run
+    ended = []
+    monkeypatch.setattr(run, "finish", lambda how, finish=run.finish: ended.append(how)
+                        or finish(how))
+    call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
+    call("run_commit", **commit_request(started["run_id"],
+                                        [(0, [1.0], 0.1, ValueError("boom") if fails else None)],
+                                        lambda error: "scistack:test:boom",
+                                        lambda position: False))
+    call("run_finish", run_id=started["run_id"])
+    assert ended == [status]
 
 
 def test_scifor_runs_mark_tables_and_count_outputs_only_when_named(schema):
     started = start_scifor()
-    assert started["mark_tables"] is True and started["n_out"] is None
+    assert started["mark_tables"] is True and started["n_out"] == 1
     call("run_finish", run_id=started["run_id"], status="finished")
+    none_declared = call("run_start", **{**start_request(), "declared_outputs": 0.0})
+    assert none_declared["n_out"] == 0
+    call("run_finish", run_id=none_declared["run_id"], status="finished")
     named = start_scifor("output_names", ["lo", "hi"])
     assert named["n_out"] == 2
     call("run_finish", run_id=named["run_id"], status="finished")

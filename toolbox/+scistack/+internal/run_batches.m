@@ -12,7 +12,7 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %   ARGS (a 1-by-K cell) is FN's argument list with the constants in place; the values
 %   the engine sends fill the positions STARTED.positions. NAME is the function's name,
 %   for messages. How the run goes is the engine's answer STARTED: n_out (outputs asked
-%   of FN; empty: one, or none when FN declares none), chunk, commit_seconds,
+%   of FN: the engine's count, else one, or none when FN declares none), chunk, commit_seconds,
 %   commit_bytes, raise (stop at the first failure and rethrow it), send (false:
 %   outputs stay here, in KEPT, an N-by-n_out cell by plan position), mark_tables
 %   (true: scifor.Table outputs are sent as tables) and executor (the checked
@@ -25,7 +25,7 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %   and sizes the groups. This MATLAB alone encodes, commits and writes.
 %
 %   FINISHED is the reply of run_finish (of run_start for a dry run, which runs
-%   nothing). A failure of FN, or outputs the engine cannot keep, are recorded with
+%   nothing), which ends the run as failed when a failure stopped it, else finished. A failure of FN, or outputs the engine cannot keep, are recorded with
 %   their identifier, message and stack and the run goes on (or, with STARTED.raise,
 %   stops after committing, and the error is raised). On Ctrl-C or any other error, what
 %   finished is committed and the run ends as interrupted, with a message saying how
@@ -36,8 +36,14 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
+request.declared_outputs = -1;  % what FN declares (-1: it does not say), for STARTED.n_out
+try
+    request.declared_outputs = nargout(fn);
+catch
+    % builtins do not say
+end
 started = scistack.internal.engine_call('run_start', request);
-options = struct('name', name, 'n_out', output_count(fn, started.n_out));
+options = struct('name', name, 'n_out', started.n_out);
 kept = cell(0, options.n_out);
 finished = started;
 if started.done
@@ -88,8 +94,7 @@ while isempty(run.failure)
 end
 failure = run.failure;
 pending_box('close', slot);
-finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id, ...
-                                         'status', run_status(failure));
+finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id);
 clear('cleanup');
 kept = run.kept;
 if ~isempty(finished.closing)
@@ -109,31 +114,6 @@ function due = commit_due(slot, options, run)
 due = pending_box('count', slot) >= options.chunk || ...
       toc(run.last_commit) >= options.commit_seconds || ...
       pending_box('bytes', slot) > options.commit_bytes || ~isempty(run.failure);
-end
-
-function n = output_count(fn, given)
-% How many outputs to ask FN for: GIVEN (the engine's count) unless empty; else one, or
-% none if FN declares none.
-n = given;
-if ~isempty(n)
-    return
-end
-n = 1;
-try
-    if nargout(fn) == 0
-        n = 0;
-    end
-catch
-    % builtins do not say: ask for one output
-end
-end
-
-function status = run_status(failure)
-if isempty(failure)
-    status = 'finished';
-else
-    status = 'failed';
-end
 end
 
 % ------------------------------------------------------------------ combinations
