@@ -25,9 +25,10 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %   and sizes the groups. This MATLAB alone encodes, commits and writes.
 %
 %   FINISHED is the reply of run_finish (of run_start for a dry run, which runs
-%   nothing), which ends the run as failed when a failure stopped it, else finished. A failure of FN, or outputs the engine cannot keep, are recorded with
-%   their identifier, message and stack and the run goes on (or, with STARTED.raise,
-%   stops after committing, and the error is raised). On Ctrl-C or any other error, what
+%   nothing), which ends the run as failed when a failure stopped it, else finished.
+%   A failure of FN, or outputs the engine cannot keep, are recorded with their
+%   identifier, message and stack and the run goes on (or, with STARTED.raise, stops
+%   after committing, and the error is raised). On Ctrl-C or any other error, what
 %   finished is committed and the run ends as interrupted, with a message saying how
 %   much was kept.
 %
