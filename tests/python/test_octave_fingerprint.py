@@ -15,6 +15,7 @@ a failure.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 
@@ -209,7 +210,7 @@ def signature_key(*inputs: str, varargin: bool = False, known: bool = True) -> s
 def test_lookup_computes_the_engine_cache_key():
     record_hash = "a" * 64
     signal = [1.0, 2.0, 3.0]
-    key, hashes, outputs, output_hashes, names = call("lineage_lookup", {
+    key, hashes, outputs, output_hashes, names, fingerprint = call("lineage_lookup", {
         "fingerprint": FINGERPRINT, "n_outputs": 1.0, "force": False, "kinds": "ich",
         "items": [record_hash, 20.0, "b" * 64],
         "signature": signature_key("signal", "low_hz", "how"),
@@ -218,7 +219,7 @@ def test_lookup_computes_the_engine_cache_key():
                             {"low_hz": content_hash(20.0), "how": "b" * 64}, 1)
     assert hashes == record_hash + content_hash(20.0) + "b" * 64
     assert outputs is None and output_hashes is None
-    assert names == "signal,low_hz,how"
+    assert names == "signal,low_hz,how" and fingerprint == FINGERPRINT
     upstream = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 1.0,
                                        "kinds": "v", "items": [signal],
                                        "signature": signature_key("signal")})
@@ -263,7 +264,7 @@ def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():
         cell_row[0, k] = np.frombuffer(w, dtype=np.uint8).reshape(1, -1)
     hashes = call("lineage_put", {"cache_key": key, "outputs": cell_row, "lineage": lineage})
     assert hashes == content_hash({"low": 1.0}) + content_hash([1.0, "two"])
-    got_key, _, outputs, output_hashes, _ = call("lineage_lookup", {
+    got_key, _, outputs, output_hashes, _, _ = call("lineage_lookup", {
         "fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c", "items": [x],
         "signature": signature_key("x")})
     assert got_key == key
@@ -312,3 +313,17 @@ def test_lookup_names_the_arguments_after_the_signature():
     error = names(signature_key("x"), 2)
     assert error["identifier"] == "scistack:lineage:tooManyArguments"
     assert "fn takes 1 input(s), 2 were given" in error["message"]
+
+
+def test_lookup_fingerprints_the_function_it_is_described_in_the_same_call(tmp_path):
+    described = {"handle": "anonymous\0@() 2\0\0", "path": "", "pwd": str(tmp_path),
+                 "libraries": {"roots": [str(tmp_path / "lib") + os.sep], "fold_case": False}}
+    call("matlab_fingerprint", {"reset": True})
+    first = call("lineage_lookup", {"kinds": "c", "items": [1.0],
+                                    "signature": signature_key("x"), "handle": described["handle"]})
+    assert first == {"resolve": [], "rehash": False, "libraries": True}
+    reply = call("lineage_lookup", {"kinds": "c", "items": [1.0],
+                                    "signature": signature_key("x"), **described})
+    digest = call("matlab_fingerprint", described)
+    assert len(digest) == 64 and reply[5] == digest
+    assert reply[0] == cache_key(digest, {}, {"x": content_hash(1.0)}, 1)

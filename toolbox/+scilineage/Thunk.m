@@ -216,10 +216,9 @@ function varargout = run_call(spec, args, force, wanted)
                    'with scilineage.Thunk(fn, ''n_outputs'', %d)'];
         error('scistack:lineage:outputCount', message, spec.signature.name, n, wanted, wanted);
     end
-    fingerprint = fingerprint_of(spec);
     call = classify(spec, args);
-    reply = lookup(spec, call, force, fingerprint);
-    lineage = lineage_of(spec, call, reply, fingerprint);
+    reply = lookup(spec, call, force);
+    lineage = lineage_of(spec, call, reply);
     if ~force && ~isempty(reply{3})
         wires = reply{3};
         hashes = reply{4};  % 64 characters per output
@@ -249,7 +248,7 @@ end
 
 function key = key_of(spec, args)
     call = classify(spec, args);
-    reply = lookup(spec, call, true, fingerprint_of(spec));
+    reply = lookup(spec, call, true);
     key = reply{1};
 end
 
@@ -262,11 +261,11 @@ function fingerprint = fingerprint_of(spec)
     end
 end
 
-function reply = lookup(spec, call, force, fingerprint)
+function reply = lookup(spec, call, force)
     % The engine's answer: {cache key; argument hashes (64 characters each, in argument
-    % order); outputs (wire) or []; their hashes; the arguments' names, comma-separated}.
-    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', {call.items}, ...
-                     'signature', spec.signature.key);
+    % order); outputs (wire) or []; their hashes; the arguments' names, comma-separated;
+    % the fingerprint}. The engine fingerprints FN's code in the same call.
+    request = struct('kinds', call.kinds, 'items', {call.items}, 'signature', spec.signature.key);
     if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
         request.n_outputs = spec.n_outputs;
     end
@@ -274,11 +273,17 @@ function reply = lookup(spec, call, force, fingerprint)
         request.force = true;
     end
     try
-        reply = scistack.internal.engine_call('lineage_lookup', request);
+        if isempty(spec.version_digest)
+            reply = scistack.internal.fingerprint(spec.fn, 'lineage_lookup', request);
+        else
+            request.fingerprint = spec.version_digest;
+            reply = scistack.internal.engine_call('lineage_lookup', request);
+        end
     catch err
         if ~strcmp(err.identifier, 'scistack:value:unsupported')
             rethrow(err);
         end
+        fingerprint_of(spec);  % raises when FN's captured values cannot be encoded
         % the engine names the first argument that cannot be encoded, and raises
         request.unhashable = 0;
         for k = find(call.kinds == 'c' | call.kinds == 'v')
@@ -350,7 +355,7 @@ function tf = is_loaded_variable(value)
          isprop(value, 'version') && isprop(value, 'content_hash');
 end
 
-function lineage = lineage_of(spec, call, reply, fingerprint)
+function lineage = lineage_of(spec, call, reply)
     % The lineage dict of the call, in the engine's form (LineageRecord.from_dict).
     hashes = reply{2};
     names = regexp(reply{5}, ',', 'split');
@@ -366,7 +371,7 @@ function lineage = lineage_of(spec, call, reply, fingerprint)
             constants.(names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
         end
     end
-    lineage = struct('function_name', spec.signature.name, 'fingerprint', fingerprint, ...
+    lineage = struct('function_name', spec.signature.name, 'fingerprint', reply{6}, ...
                      'language', 'matlab', 'n_outputs', spec.n_outputs, ...
                      'cache_key', reply{1}, 'inputs', inputs, 'constants', constants);
 end

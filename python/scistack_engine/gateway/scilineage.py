@@ -1,9 +1,10 @@
 """Gateway adapter for the MATLAB ``+scilineage`` package: one round trip per Thunk call.
 
 A ``scilineage.Thunk`` call in MATLAB or GNU Octave asks the engine once before running
-anything (``lineage_lookup``): the engine hashes the call's data inputs and constants,
-computes the cache key with the one rule of :func:`scistack_engine.lineage.cache_key`, and
-answers with the cached outputs when the call was made before. After a miss MATLAB runs
+anything (``lineage_lookup``): the engine fingerprints the function's code, hashes the
+call's data inputs and constants, computes the cache key with the one rule of
+:func:`scistack_engine.lineage.cache_key`, and answers with the cached outputs when the
+call was made before. After a miss MATLAB runs
 the function and hands the outputs and the call's lineage record back (``lineage_put``);
 the record is validated with :meth:`LineageRecord.from_dict`, so MATLAB cannot store a
 record whose key the rule would not give.
@@ -16,9 +17,10 @@ cache of every call, :mod:`scistack_engine.cache_store`), so that any later proc
 them; outputs only known to the engine's cache store as Python values are encoded again.
 
 =====================  ==============================================================
-``lineage_lookup``     fingerprint, n_outputs, the function's signature, the call's
-                       arguments → cache key, the arguments' hashes, the cached
-                       outputs (wire) or nothing, and the arguments' names
+``lineage_lookup``     fingerprint (or the function's description), n_outputs, the
+                       function's signature, the call's arguments → cache key, the
+                       arguments' hashes, the cached outputs (wire) or nothing, the
+                       arguments' names and the fingerprint
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
 ``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
@@ -112,7 +114,9 @@ def _from_store(key: str) -> tuple[list[bytes], list[str]] | None:
 def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
-    Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
+    Arguments: ``fingerprint``, or instead the function's description that
+    ``matlab_fingerprint`` takes (then the reply may be that operation's names to
+    resolve first, and the same request with them follows), ``n_outputs`` (default 1), ``force`` (default false; true:
     do not look the key up), ``signature`` (the ``key`` of ``matlab_signature``'s reply,
     which names the arguments: :meth:`~scistack_engine.matlab_code.Signature.argument_names`),
     ``items`` (a cell, one item per argument in argument order) and ``kinds`` (text, one
@@ -125,11 +129,12 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     * ``h``: a constant standing for a hash the caller computed (a function handle,
       by fingerprint); the item is the hash.
 
-    Returns the list ``[cache_key, hashes, outputs, output_hashes, names]``: the key; the
+    Returns the list ``[cache_key, hashes, outputs, output_hashes, names, fingerprint]``:
+    the key; the
     arguments' content hashes in argument order, concatenated (64 characters each); the
     cached outputs as wire bytes in declaration order with their content hashes,
-    concatenated (both None on a miss or with ``force``); and the arguments' names,
-    separated by commas. Concatenated text rather than lists because the MATLAB codec
+    concatenated (both None on a miss or with ``force``); the arguments' names,
+    separated by commas; and the fingerprint the key was made with. Concatenated text rather than lists because the MATLAB codec
     decodes one text faster than many. More arguments than the function declares are
     ``scistack:lineage:tooManyArguments``. With ``unhashable`` (the 1-based position of
     an argument MATLAB could not encode, 0 when not known) and ``reason``, it raises
@@ -145,6 +150,11 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     if "unhashable" in args:
         raise _unhashable(signature.name, names, int(args["unhashable"]),
                           str(args.get("reason") or ""))
+    fingerprint = args.get("fingerprint")
+    if fingerprint is None:  # the function's description instead: fingerprint it first
+        fingerprint = _fingerprints.request(args)
+        if isinstance(fingerprint, dict):
+            return fingerprint  # the names MATLAB must resolve before
     if len(kinds) != len(values):
         raise LineageFormatError(
             f"a call needs one kind per argument; got {len(kinds)} kinds for {len(values)} "
@@ -162,12 +172,12 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
         (inputs if kind in "iv" else constants)[name] = digest
         hashes.append(digest)
     n_outputs = int(args.get("n_outputs", 1))
-    key = cache_key(str(args["fingerprint"]), inputs, constants, n_outputs)
+    key = cache_key(str(fingerprint), inputs, constants, n_outputs)
     kept = None if args.get("force") else _cached(key, n_outputs)
     if kept is None:
-        return [key, "".join(hashes), None, None, ",".join(names)]
+        return [key, "".join(hashes), None, None, ",".join(names), fingerprint]
     return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]),
-            ",".join(names)]
+            ",".join(names), fingerprint]
 
 
 def _unhashable(function: str, names: list[str], position: int, reason: str) -> GatewayError:
