@@ -111,16 +111,17 @@ def _from_store(key: str) -> tuple[list[bytes], list[str]] | None:
 
 
 @operation("lineage_lookup")
-def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
+def _lineage_lookup(args: dict[str, Any]) -> list[Any] | dict[str, Any]:
     """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
     Arguments: ``fingerprint``, or instead the function's description that
     ``matlab_fingerprint`` takes (then the reply may be that operation's names to
-    resolve first, and the same request with them follows), ``n_outputs`` (default 1), ``force`` (default false; true:
-    do not look the key up), ``signature`` (the ``key`` of ``matlab_signature``'s reply,
-    which names the arguments: :meth:`~scistack_engine.matlab_code.Signature.argument_names`),
-    ``items`` (a cell, one item per argument in argument order) and ``kinds`` (text, one
-    letter per argument, in the same order):
+    resolve first, and the same request with them follows), ``n_outputs`` (default 1),
+    ``force`` (default false; true: do not look the key up), ``signature`` (the ``key``
+    of ``matlab_signature``'s reply, which names the arguments:
+    :meth:`~scistack_engine.matlab_code.Signature.argument_names`), ``items`` (a cell,
+    one item per argument in argument order) and ``kinds`` (text, one letter per
+    argument, in the same order):
 
     * ``i``: an input whose content hash is known (a loaded record, a result passed
       on); the item is the hash;
@@ -130,12 +131,12 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
       by fingerprint); the item is the hash.
 
     Returns the list ``[cache_key, hashes, outputs, output_hashes, names, fingerprint]``:
-    the key; the
-    arguments' content hashes in argument order, concatenated (64 characters each); the
-    cached outputs as wire bytes in declaration order with their content hashes,
-    concatenated (both None on a miss or with ``force``); the arguments' names,
-    separated by commas; and the fingerprint the key was made with. Concatenated text rather than lists because the MATLAB codec
-    decodes one text faster than many. More arguments than the function declares are
+    the key; the arguments' content hashes in argument order, concatenated (64
+    characters each); the cached outputs as wire bytes in declaration order with their
+    content hashes, concatenated (both None on a miss or with ``force``); the
+    arguments' names, separated by commas; and the fingerprint the key was made with.
+    Concatenated text rather than lists because the MATLAB codec decodes one text
+    faster than many. More arguments than the function declares are
     ``scistack:lineage:tooManyArguments``. With ``unhashable`` (the 1-based position of
     an argument MATLAB could not encode, 0 when not known) and ``reason``, it raises
     ``scistack:lineage:unhashableArgument`` naming that argument instead.
