@@ -242,3 +242,12 @@ def test_name_value_pairs_sent_as_a_cell_become_the_args():
     assert reply(["value", 5.0])["ok"] == 5.0
     for pairs in (["value", 5.0, "extra"], [1.0, 5.0], ["1st", 5.0], ["a" * 64, 5.0]):
         assert reply(pairs)["error"]["identifier"] == "scistack:engine:badArguments", pairs
+
+
+def test_a_handle_is_open_until_closed_and_closing_twice_is_harmless(tmp_path):
+    opened = call("db_open", path=str(tmp_path / "o.duckdb"), schema_keys=["subject"])
+    assert call("db_is_open", handle=opened["handle"]) is True
+    assert call("db_close", handle=opened["handle"]) is True
+    assert call("db_is_open", handle=opened["handle"]) is False
+    assert call("db_close", handle=opened["handle"]) is False
+    assert call("db_is_open", handle=12345.0) is False

@@ -15,10 +15,12 @@ request that names no handle uses the current database. Which records a load mea
 
 =====================  ==============================================================
 ``db_open``            open/create a file: path, schema_keys, read_only → handle
-``db_close``           close a handle (default: the current database)
+``db_close``           close a handle (default: the current database); closing twice
+                       is harmless
 ``db_configure``       path, arguments (configure_database's varargin), folder: open
                        the file as the current database, closing an earlier opening
 ``db_current``         the current database (handle, path, schema keys) or an error
+``db_is_open``         whether the database of a handle is open
 ``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
@@ -64,7 +66,7 @@ import numpy as np
 from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import ClassHint, body, encode, wire_list
-from ..errors import ForEachInputsError
+from ..errors import ForEachInputsError, NotConfiguredError
 from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, is_matlab_name, settle_options, split_pairs
 from ..index import RecordInfo
@@ -136,8 +138,22 @@ def _db_open(args: dict[str, Any]) -> dict[str, Any]:
 
 @operation("db_close")
 def _db_close(args: dict[str, Any]) -> bool:
+    """Close the database of ``handle`` (default: the current one); closing twice is
+    harmless (False: there was nothing to close)."""
     handle = args.get("handle")
+    if handle is not None and not _is_open(args):
+        return False
     return session.close(None if handle is None else session.by_handle(handle))
+
+
+@operation("db_is_open")
+def _is_open(args: dict[str, Any]) -> bool:
+    """Whether the database of ``handle`` is open."""
+    try:
+        session.by_handle(args["handle"])
+    except NotConfiguredError:
+        return False
+    return True
 
 
 @operation("db_configure")
