@@ -98,7 +98,8 @@ classdef Thunk
                       'scilineage.Thunk wraps a function handle (@fn), not a %s', class(fn));
             end
             obj.fn = fn;
-            obj.signature = scistack.internal.fingerprint_signature(fn);
+            % the name and declared inputs (scistack_engine.matlab_code.signature)
+            obj.signature = scistack.internal.fingerprint(fn, 'matlab_signature', struct());
             if ~isempty(varargin) || ~isempty(obj.version)
                 % the engine checks the options and hashes a declared version
                 request = struct('function', obj.signature.name, ...

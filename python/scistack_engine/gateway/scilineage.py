@@ -29,9 +29,9 @@ them; outputs only known to the engine's cache store as Python values are encode
 ``lineage_chain``      a result's ``lineage`` and provenance ``options`` → with
                        ``'chain', true`` the paths (parameter names) to it and to
                        every lineage upstream, each call once
-``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
-                       text → its name as lineage shows it, its declared inputs, and
-                       all of it as one text (``key``) for ``lineage_lookup``
+``matlab_signature``   a function handle's description (as ``matlab_fingerprint``
+                       takes it) → its name as lineage shows it, its declared inputs,
+                       and all of it as one text (``key``) for ``lineage_lookup``
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
                        MATLAB must resolve first (:mod:`scistack_engine.matlab_fingerprint`)
 ``library_roots``     what MATLAB or Octave knows of its folders → the library folders
@@ -59,7 +59,7 @@ from ..lineage import (
     check_thunk_options,
     get_cache_store,
 )
-from ..matlab_code import Signature, signature
+from ..matlab_code import Signature
 from ..matlab_fingerprint import Fingerprints, library_roots
 from ..provenance import lineage_chain
 from .dispatch import GatewayError, operation
@@ -307,12 +307,13 @@ def _lineage_chain(args: dict[str, Any]) -> list[list[str]] | None:
 
 @operation("matlab_signature")
 def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
-    """The signature of a MATLAB function (:func:`scistack_engine.matlab_code.signature`)
-    as a struct: ``name``, ``inputs``, ``varargin``, ``known``, and ``key``, the same as
-    one text, which ``lineage_lookup`` reads."""
-    found = signature(str(args.get("name") or ""), file=str(args.get("file") or ""),
-                      local=bool(args.get("local", False)),
-                      anonymous=str(args.get("anonymous") or ""))
+    """The signature of the MATLAB function a handle's description names (the request
+    of ``matlab_fingerprint``: :meth:`Fingerprints.signature`) as a struct: ``name``,
+    ``inputs``, ``varargin``, ``known``, and ``key``, the same as one text, which
+    ``lineage_lookup`` reads; or the name MATLAB must resolve first."""
+    found = _fingerprints.signature(args)
+    if isinstance(found, dict):
+        return found
     return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
             "known": found.known,
             "key": json.dumps([found.name, list(found.inputs), found.varargin, found.known])}

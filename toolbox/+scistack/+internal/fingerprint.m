@@ -41,10 +41,11 @@ function [digest, info] = fingerprint(fh, operation, request)
 %   name in the fingerprint) and INFO.files (the user files that entered it).
 %
 %   REPLY = scistack.internal.fingerprint(FH, OPERATION, REQUEST) runs the engine
-%   operation OPERATION, one that fingerprints the function it is given (lineage_lookup),
-%   with the fields of the struct REQUEST and FH's description, so that the fingerprint
-%   and the operation take one engine call; REPLY is the operation's. An argument
-%   of REQUEST that cannot be encoded raises scistack:value:unsupported.
+%   operation OPERATION, one that fingerprints the function it is given (lineage_lookup)
+%   or reads its declaration (matlab_signature: the captured values are not sent), with
+%   the fields of the struct REQUEST and FH's description, so that the fingerprint and
+%   the operation take one engine call; REPLY is the operation's. An argument of REQUEST
+%   that cannot be encoded raises scistack:value:unsupported.
 %
 %   scistack.internal.fingerprint('reset') forgets everything kept between calls.
 %
@@ -56,8 +57,7 @@ function [digest, info] = fingerprint(fh, operation, request)
 %     fp = scistack.internal.fingerprint(@(x) max(x, [], 2));
 %     [fp, info] = scistack.internal.fingerprint(@scistack.version);
 %
-%   See also scilineage.Thunk, scistack.internal.fingerprint_signature,
-%   scistack.internal.engine_call.
+%   See also scilineage.Thunk, scistack.internal.engine_call.
 
 persistent sent  % the search path and working folder the engine last saw
 if ischar(fh) && strcmp(fh, 'reset')
@@ -74,7 +74,7 @@ if nargin < 2
     operation = 'matlab_fingerprint';
     request = struct();
 end
-request = describe(fh, nargout > 1, request);
+request = describe(fh, nargout > 1, request, ~strcmp(operation, 'matlab_signature'));
 environment = {path(), pwd()};
 if ~isequal(environment, sent)
     [request.path, request.pwd] = environment{:};
@@ -109,9 +109,10 @@ if nargout > 1
 end
 end
 
-function request = describe(fh, with_info, request)
+function request = describe(fh, with_info, request, with_workspace)
 % REQUEST with what the engine needs to know about FH: type, text, file and local
-% function name (joined by NUL characters), captured values, and whether INFO is wanted.
+% function name (joined by NUL characters), captured values (WITH_WORKSPACE: not for a
+% signature), and whether INFO is wanted.
 info = functions(fh);
 file = '';
 if isfield(info, 'file') && ~isempty(info.file)
@@ -127,7 +128,8 @@ request.handle = [info.type, char(0), func2str(fh), char(0), file, char(0), loca
 if with_info
     request.info = true;
 end
-if strcmp(info.type, 'anonymous') && isfield(info, 'workspace') && ~isempty(info.workspace)
+if with_workspace && strcmp(info.type, 'anonymous') && isfield(info, 'workspace') && ...
+        ~isempty(info.workspace)
     workspace = info.workspace;
     if iscell(workspace)
         workspace = workspace{1};
