@@ -255,7 +255,7 @@ end
 
 function sig = signature_of(fh)
 % The engine's reading of FH's declaration, as scilineage.Thunk asks for it.
-sig = scistack.internal.fingerprint(fh, 'matlab_signature', struct());
+sig = scistack.internal.fingerprint(fh, 'thunk_options', struct());
 end
 
 function name = unique_name(stem)

@@ -269,6 +269,14 @@ make = scilineage.Thunk(@(x) LineageOpaque());
 verifyError(testCase, @() make(fresh_signal()), 'scistack:lineage:unstorableOutput');
 end
 
+function test_a_thunk_shows_its_function_and_options(testCase)
+shown = evalc('disp(scilineage.Thunk(@lineage_filter, ''n_outputs'', 2, ''version'', ''v2''))');
+verifyEqual(testCase, strtrim(shown), ...
+            'scilineage.Thunk of lineage_filter, n_outputs 2, version ''v2''');
+verifyEqual(testCase, strtrim(evalc('disp(scilineage.Thunk())')), ...
+            'scilineage.Thunk (no function)');
+end
+
 function test_options(testCase)
 verifyError(testCase, @() scilineage.Thunk(@lineage_filter, 'n_outputs', 0), ...
             'scistack:lineage:badOption');

@@ -203,7 +203,7 @@ FINGERPRINT = "f" * 64
 
 
 def signature_key(*inputs: str, varargin: bool = False, known: bool = True) -> str:
-    """The ``key`` of a ``matlab_signature`` reply for a function declaring ``inputs``."""
+    """The ``key`` of a ``thunk_options`` reply for a function declaring ``inputs``."""
     return json.dumps(["fn", list(inputs), varargin, known])
 
 

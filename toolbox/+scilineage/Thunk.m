@@ -75,7 +75,8 @@ classdef Thunk
     end
 
     properties (SetAccess = private, Hidden = true)
-        signature = struct('name', '', 'key', '')
+        % what the engine made of the function (thunk_options: name, key, shown, ...)
+        signature = struct('name', '', 'key', '', 'shown', 'scilineage.Thunk (no function)')
         version_digest = ''
     end
 
@@ -98,18 +99,14 @@ classdef Thunk
                       'scilineage.Thunk wraps a function handle (@fn), not a %s', class(fn));
             end
             obj.fn = fn;
-            % the name and declared inputs (scistack_engine.matlab_code.signature)
-            obj.signature = scistack.internal.fingerprint(fn, 'matlab_signature', struct());
-            if ~isempty(varargin) || ~isempty(obj.version)
-                % the engine checks the options and hashes a declared version
-                request = struct('function', obj.signature.name, ...
-                                 'n_outputs', obj.n_outputs, 'version', obj.version);
-                request.options = varargin;
-                options = scistack.internal.engine_call('thunk_options', request);
-                obj.n_outputs = double(options.n_outputs);
-                obj.version = options.version;
-                obj.version_digest = options.version_digest;
-            end
+            % the engine reads FN's name and declared inputs (signature.name, .key),
+            % checks the options, hashes a declared version and makes the display line
+            request = struct('n_outputs', obj.n_outputs, 'version', obj.version);
+            request.options = varargin;
+            obj.signature = scistack.internal.fingerprint(fn, 'thunk_options', request);
+            obj.n_outputs = double(obj.signature.n_outputs);
+            obj.version = obj.signature.version;
+            obj.version_digest = obj.signature.version_digest;
         end
 
         function varargout = subsref(obj, s)
@@ -176,18 +173,7 @@ classdef Thunk
         end
 
         function disp(obj)
-            if isempty(obj.fn)
-                fprintf('  scilineage.Thunk (no function)\n');
-                return
-            end
-            extra = '';
-            if obj.n_outputs ~= 1
-                extra = sprintf(', n_outputs %d', obj.n_outputs);
-            end
-            if ~isempty(obj.version)
-                extra = sprintf('%s, version ''%s''', extra, obj.version);
-            end
-            fprintf('  scilineage.Thunk of %s%s\n', obj.signature.name, extra);
+            fprintf('  %s\n', obj.signature.shown);
         end
 
     end

@@ -23,15 +23,15 @@ them; outputs only known to the engine's cache store as Python values are encode
                        arguments' names and the fingerprint
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
-``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
-                       ``version``) and ``options`` (name/value pairs) → the options
-                       checked, and the fingerprint a declared version stands for
+``thunk_options``      a Thunk's function handle (its description, as
+                       ``matlab_fingerprint`` takes it), defaults (``n_outputs``,
+                       ``version``) and ``options`` (name/value pairs) → the function's
+                       name as lineage shows it, its declared inputs, all of it as one
+                       text (``key``) for ``lineage_lookup``, the options checked, the
+                       fingerprint a declared version stands for, the display line
 ``lineage_chain``      a result's ``lineage`` and provenance ``options`` → with
                        ``'chain', true`` the paths (parameter names) to it and to
                        every lineage upstream, each call once
-``matlab_signature``   a function handle's description (as ``matlab_fingerprint``
-                       takes it) → its name as lineage shows it, its declared inputs,
-                       and all of it as one text (``key``) for ``lineage_lookup``
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
                        MATLAB must resolve first (:mod:`scistack_engine.matlab_fingerprint`)
 ``library_roots``     what MATLAB or Octave knows of its folders → the library folders
@@ -118,7 +118,7 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any] | dict[str, Any]:
     ``matlab_fingerprint`` takes (then the reply may be that operation's names to
     resolve first, and the same request with them follows), ``n_outputs`` (default 1),
     ``force`` (default false; true: do not look the key up), ``signature`` (the ``key``
-    of ``matlab_signature``'s reply, which names the arguments:
+    of ``thunk_options``' reply, which names the arguments:
     :meth:`~scistack_engine.matlab_code.Signature.argument_names`), ``items`` (a cell,
     one item per argument in argument order) and ``kinds`` (text, one letter per
     argument, in the same order):
@@ -194,7 +194,7 @@ def _unhashable(function: str, names: list[str], position: int, reason: str) -> 
 
 @lru_cache(maxsize=256)
 def _signature_of(key: str) -> Signature:
-    """The signature a ``matlab_signature`` reply's ``key`` stands for ("" : nothing is
+    """The signature a ``thunk_options`` reply's ``key`` stands for ("" : nothing is
     known of the inputs)."""
     if not key:
         return Signature("")
@@ -258,11 +258,20 @@ def _thunk_option(name: Any, value: Any, options: dict[str, Any]) -> None:
 
 @operation("thunk_options")
 def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
-    """The options of a MATLAB ``scilineage.Thunk``: ``options`` (a cell of name/value
-    pairs) applied over the defaults ``n_outputs`` and ``version`` ("" for none), checked
-    by :func:`~scistack_engine.lineage.check_thunk_options`. Returns ``n_outputs``,
-    ``version`` and ``version_digest``, the fingerprint standing for ``function``'s code
-    when a version is declared ("" when not)."""
+    """What a MATLAB ``scilineage.Thunk`` is made of, from the description of its
+    function handle (the request of ``matlab_fingerprint``) and its options.
+
+    The function's signature (:meth:`Fingerprints.signature`): ``name``, ``inputs``,
+    ``varargin``, ``known``, and ``key``, the same as one text, which ``lineage_lookup``
+    reads (or the name MATLAB must resolve first). The options: ``options`` (a cell of
+    name/value pairs) applied over the defaults ``n_outputs`` and ``version`` ("" for
+    none), checked by :func:`~scistack_engine.lineage.check_thunk_options`, as
+    ``n_outputs``, ``version`` and ``version_digest``, the fingerprint standing for the
+    function's code when a version is declared ("" when not). And ``shown``, the line
+    that displays the Thunk."""
+    found = _fingerprints.signature(args)
+    if isinstance(found, dict):
+        return found
     pairs = items(args.get("options"))
     if len(pairs) % 2:
         raise LineageOptionError(
@@ -275,12 +284,18 @@ def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
     check_thunk_options(given.get("n_outputs", options["n_outputs"]),
                         given.get("version", options["version"] or None))
     options.update(given)
-    digest = ""
+    digest = shown = ""
+    if options["n_outputs"] != 1:
+        shown = f", n_outputs {options['n_outputs']}"
     if options["version"]:
-        digest = content_hash({"scheme": MATLAB_VERSION_SCHEME,
-                               "function": str(args.get("function") or ""),
+        digest = content_hash({"scheme": MATLAB_VERSION_SCHEME, "function": found.name,
                                "version": options["version"]})
-    return {**options, "version_digest": digest}
+        shown += f", version '{options['version']}'"
+    return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
+            "known": found.known,
+            "key": json.dumps([found.name, list(found.inputs), found.varargin, found.known]),
+            **options, "version_digest": digest,
+            "shown": f"scilineage.Thunk of {found.name}{shown}"}
 
 
 @operation("lineage_chain")
@@ -303,20 +318,6 @@ def _lineage_chain(args: dict[str, Any]) -> list[list[str]] | None:
     if not chain:
         return None
     return [list(path) for path, _ in lineage_chain(dict(args["lineage"]))]
-
-
-@operation("matlab_signature")
-def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
-    """The signature of the MATLAB function a handle's description names (the request
-    of ``matlab_fingerprint``: :meth:`Fingerprints.signature`) as a struct: ``name``,
-    ``inputs``, ``varargin``, ``known``, and ``key``, the same as one text, which
-    ``lineage_lookup`` reads; or the name MATLAB must resolve first."""
-    found = _fingerprints.signature(args)
-    if isinstance(found, dict):
-        return found
-    return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
-            "known": found.known,
-            "key": json.dumps([found.name, list(found.inputs), found.varargin, found.known])}
 
 
 @operation("library_roots")

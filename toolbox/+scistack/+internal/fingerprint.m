@@ -42,7 +42,7 @@ function [digest, info] = fingerprint(fh, operation, request)
 %
 %   REPLY = scistack.internal.fingerprint(FH, OPERATION, REQUEST) runs the engine
 %   operation OPERATION, one that fingerprints the function it is given (lineage_lookup)
-%   or reads its declaration (matlab_signature: the captured values are not sent), with
+%   or reads its declaration (thunk_options: the captured values are not sent), with
 %   the fields of the struct REQUEST and FH's description, so that the fingerprint and
 %   the operation take one engine call; REPLY is the operation's. An argument of REQUEST
 %   that cannot be encoded raises scistack:value:unsupported.
@@ -74,7 +74,7 @@ if nargin < 2
     operation = 'matlab_fingerprint';
     request = struct();
 end
-request = describe(fh, nargout > 1, request, ~strcmp(operation, 'matlab_signature'));
+request = describe(fh, nargout > 1, request, ~strcmp(operation, 'thunk_options'));
 environment = {path(), pwd()};
 if ~isequal(environment, sent)
     [request.path, request.pwd] = environment{:};
@@ -112,7 +112,7 @@ end
 function request = describe(fh, with_info, request, with_workspace)
 % REQUEST with what the engine needs to know about FH: type, text, file and local
 % function name (joined by NUL characters), captured values (WITH_WORKSPACE: not for a
-% signature), and whether INFO is wanted.
+% declaration), and whether INFO is wanted.
 info = functions(fh);
 file = '';
 if isfield(info, 'file') && ~isempty(info.file)
