@@ -93,12 +93,15 @@ def test_a_run_ends_as_failed_when_a_failure_stopped_it(schema, monkeypatch, pai
     monkeypatch.setattr(run, "finish", lambda how, finish=run.finish: ended.append(how)
                         or finish(how))
     call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
-    call("run_commit", **commit_request(started["run_id"],
-                                        [(0, [1.0], 0.1, ValueError("boom") if fails else None)],
-                                        lambda error: "scistack:test:boom",
-                                        lambda position: False))
-    call("run_finish", run_id=started["run_id"])
+    committed = call("run_commit", **commit_request(
+        started["run_id"], [(0, [1.0], 0.1, ValueError("boom") if fails else None)],
+        lambda error: "scistack:test:boom", lambda position: False))
+    finished = call("run_finish", run_id=started["run_id"])
     assert ended == [status]
+    assert committed["stop"] is (status == "failed")
+    # what MATLAB raises once the run has ended: the failure that stopped it
+    assert finished["failure"] == ({"identifier": "scistack:test:boom", "message": "boom"}
+                                   if status == "failed" else None)
 
 
 def test_scifor_runs_mark_tables_and_count_outputs_only_when_named(schema):

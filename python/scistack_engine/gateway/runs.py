@@ -28,13 +28,15 @@
                    workers at once, see :class:`Groups`)
 ``run_commit``     ``run_id`` and the outcomes of finished combinations as flat arrays
                    (see :func:`_outcomes`) → how many the commit ``refused`` (their
-                   outputs could not be kept), with their ``identifiers`` and
-                   ``messages``, and the ``progress`` line to show ("" for none)
+                   outputs could not be kept), whether to ``stop`` (a run with
+                   ``raise`` met its first failure), and the ``progress`` line to
+                   show ("" for none)
 ``run_finish``     ``run_id``, ``status`` (default: ``failed`` when a failure stopped
                    a run with ``raise``, else ``finished``) → the result (its shape is
                    the front's), the ``line`` of counts, the ``closing`` line to
-                   show ("" unless progress lines were shown), and for
-                   ``interrupted`` the ``note`` of what was kept
+                   show ("" unless progress lines were shown), for
+                   ``interrupted`` the ``note`` of what was kept, and the
+                   ``failure`` that stopped the run (identifier, message; None)
 =================  ====================================================================
 
 What differs between fronts — how a run is made from the request, how input values are
@@ -171,7 +173,7 @@ class _Held:
     progress: _Progress
     groups: Groups
     stops: bool = False  # the run stops at its first failure (option 'raise')
-    failed: bool = False  # a committed outcome failed, or the commit refused one
+    failure: dict[str, str] | None = None  # the failure that stopped it (identifier, message)
 
 
 _fronts: dict[str, Front] = {}
@@ -234,11 +236,14 @@ def _run_commit(args: dict[str, Any]) -> dict[str, Any]:
     held = _get(args)
     outcomes = _outcomes(held, args)
     held.groups.measured(outcomes)
+    sent = [o.failure for o in outcomes if o.failure]
     failures = [o.failure for o in held.run.commit(outcomes) if o.failure]
-    held.failed = held.failed or bool(failures) or any(o.failure for o in outcomes)
-    return {"refused": float(len(failures)),
-            "identifiers": [_identifier(f) for f in failures],
-            "messages": [f.message for f in failures], "progress": held.progress.line(outcomes)}
+    if held.stops and held.failure is None and (sent or failures):
+        # what MATLAB raises: the first failure it sent, else the first the commit refused
+        held.failure = {"identifier": sent[0].error_type if sent else _identifier(failures[0]),
+                        "message": (sent or failures)[0].message}
+    return {"refused": float(len(failures)), "stop": held.failure is not None,
+            "progress": held.progress.line(outcomes)}
 
 
 def _identifier(failure: Failure) -> str:
@@ -254,8 +259,7 @@ def _run_finish(args: dict[str, Any]) -> dict[str, Any]:
     run_id = str(args.get("run_id"))
     status = args.get("status")
     if not status:
-        held = _get(args)
-        status = "failed" if held.stops and held.failed else "finished"
+        status = "failed" if _get(args).failure else "finished"
     return _finish(run_id, str(status))
 
 
@@ -266,7 +270,8 @@ def _finish(run_id: str, status: str) -> dict[str, Any]:
     note = held.run.interrupted_note() if status == "interrupted" else ""
     result = held.run.finish(status)
     return {**held.front.result(held.run, result), "line": result.headline,
-            "closing": held.progress.end(result.headline), "note": note}
+            "closing": held.progress.end(result.headline), "note": note,
+            "failure": held.failure}
 
 
 def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:

@@ -66,8 +66,8 @@ if ~isempty(options.workers)
 end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
-run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic());
-while isempty(run.failure)
+run = struct('kept', {cell(0, options.n_out)}, 'stop', false, 'last_commit', tic());
+while ~run.stop
     chunk = scistack.internal.engine_call('run_next', 'run_id', started.run_id, ...
                                           'size', options.chunk, 'workers', n_workers);
     indexes = reshape(chunk.indexes, 1, []);
@@ -81,19 +81,15 @@ while isempty(run.failure)
         arglists{k}(positions) = values((k - 1) * numel(positions) + 1:k * numel(positions));
     end
     done = 0;
-    while done < numel(indexes) && isempty(run.failure)
+    while done < numel(indexes) && ~run.stop
         % runs until the chunk ends, a failure stops the run or a commit is due
         [run, done] = run_group(fn, arglists, indexes, done, chunk.group, options, run, slot);
         if commit_due(slot, options, run) || done == numel(indexes)
-            refused = commit(slot, started.run_id, options);
-            if isempty(run.failure)
-                run.failure = refused;
-            end
+            run.stop = commit(slot, started.run_id, options) || run.stop;
             run.last_commit = tic();
         end
     end
 end
-failure = run.failure;
 pending_box('close', slot);
 finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id);
 clear('cleanup');
@@ -101,10 +97,8 @@ kept = run.kept;
 if ~isempty(finished.closing)
     fprintf('%s\n', finished.closing);  % closes the progress lines the engine had shown
 end
-if isstruct(failure)
-    error(failure);
-elseif ~isempty(failure)
-    rethrow(failure);
+if ~isempty(finished.failure)  % what stopped the run, as the engine recorded it
+    error(finished.failure);
 end
 end
 
@@ -114,7 +108,7 @@ function due = commit_due(slot, options, run)
 % encoded outputs, or a failure that stops the run.
 due = pending_box('count', slot) >= options.chunk || ...
       toc(run.last_commit) >= options.commit_seconds || ...
-      pending_box('bytes', slot) > options.commit_bytes || ~isempty(run.failure);
+      pending_box('bytes', slot) > options.commit_bytes || run.stop;
 end
 
 % ------------------------------------------------------------------ combinations
@@ -132,7 +126,7 @@ else
 end
 for k = 1:numel(outcomes)
     run = keep_outcome(run, slot, options, indexes(done + k), outcomes(k));
-    if ~isempty(run.failure)
+    if run.stop
         break
     end
 end
@@ -142,9 +136,8 @@ end
 function run = keep_outcome(run, slot, options, index, outcome)
 % Encode a call's outputs (a scifor.Table, with OPTIONS.mark_tables, as its columns,
 % marked) and add its outcome to the slot's box; with OPTIONS.raise, a failure stops the
-% run (RUN.failure).
+% run (RUN.stop).
 n_out = options.n_out * options.send;
-err = [];
 failure = outcome.failure;
 items = cell(1, n_out);
 marks = false(1, n_out);
@@ -171,21 +164,15 @@ else
     kept.marks = false(1, 0);
 end
 pending_box('add', slot, kept);
-if ~isempty(failure) && options.raise
-    if isempty(err)
-        err = struct('identifier', failure.identifier, 'message', failure.message);
-    end
-    run.failure = err;
-end
+run.stop = run.stop || (~isempty(failure) && options.raise);
 end
 
 % ------------------------------------------------------------------ commits
 
-function failure = commit(slot, run_id, options)
+function stop = commit(slot, run_id, options)
 % Send the outcomes waiting in the slot to the engine in one call (one transaction
-% there). With OPTIONS.raise, FAILURE is the error of the first outcome the commit
-% refused, else [].
-failure = [];
+% there). STOP: the engine's answer whether a failure stopped the run (with 'raise').
+stop = false;
 waiting = pending_box('take', slot);
 if isempty(waiting)
     return
@@ -206,11 +193,7 @@ reply = scistack.internal.engine_call('run_commit', request);
 if ~isempty(reply.progress)
     fprintf('%s\n', reply.progress);
 end
-if options.raise && reply.refused > 0
-    identifiers = cellstr(reply.identifiers);
-    messages = cellstr(reply.messages);
-    failure = struct('identifier', identifiers{1}, 'message', messages{1});
-end
+stop = reply.stop;
 end
 
 function out = pending_box(action, slot, value)
