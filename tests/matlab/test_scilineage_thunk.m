@@ -267,6 +267,13 @@ end
 function test_outputs_that_cannot_be_cached_are_errors(testCase)
 make = scilineage.Thunk(@(x) LineageOpaque());
 verifyError(testCase, @() make(fresh_signal()), 'scistack:lineage:unstorableOutput');
+try
+    make(fresh_signal());
+    verifyFail(testCase, 'no error raised');
+catch err
+    verifyTrue(testCase, strncmp(err.message, 'output 1 of @(x)LineageOpaque() cannot be', 41), ...
+               err.message);
+end
 end
 
 function test_a_thunk_shows_its_function_and_options(testCase)

@@ -241,6 +241,14 @@ def test_lookup_names_the_argument_matlab_could_not_encode():
     assert "argument '' has no content hash" in unknown["message"]
 
 
+def test_put_names_the_output_matlab_could_not_encode():
+    error = call("lineage_put", {"unstorable": 2.0, "reason": "cannot encode a Gain",
+                                 "function": "split"})
+    assert error["identifier"] == "scistack:lineage:unstorableOutput"
+    assert error["message"].startswith(
+        "output 2 of split cannot be cached: cannot encode a Gain. Return values of the")
+
+
 def _lineage(key_parts: dict, n_outputs: int = 2) -> dict:
     return {
         "function_name": "split",

@@ -366,10 +366,8 @@ end
 function wire = encode_output(spec, value, k)
     try
         wire = scistack.internal.wire_encode(value);
-    catch err
-        message = ['output %d of %s cannot be cached: %s. Return values of the supported ', ...
-                   'types (numeric, logical, char, cell, struct, containers.Map; table, ', ...
-                   'string, datetime and categorical in MATLAB)'];
-        error('scistack:lineage:unstorableOutput', message, k, spec.signature.name, err.message);
+    catch err  % the engine raises scistack:lineage:unstorableOutput, naming the output
+        scistack.internal.engine_call('lineage_put', 'unstorable', k, 'reason', err.message, ...
+                                      'function', spec.signature.name);
     end
 end

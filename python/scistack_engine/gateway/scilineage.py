@@ -208,8 +208,16 @@ def _lineage_put(args: dict[str, Any]) -> str:
 
     ``lineage`` is the call's lineage dict (the form of :meth:`LineageRecord.to_dict`,
     language ``"matlab"``); it must be valid and name ``cache_key``. Returns the
-    outputs' content hashes, concatenated (64 characters each).
+    outputs' content hashes, concatenated (64 characters each). With ``unstorable``
+    (the 1-based output MATLAB could not encode), ``reason`` and ``function`` it raises
+    ``scistack:lineage:unstorableOutput`` instead.
     """
+    if "unstorable" in args:
+        raise GatewayError(
+            f"output {int(args['unstorable'])} of {args.get('function', '')} cannot be cached: "
+            f"{args.get('reason', '')}. Return values of the supported types (numeric, "
+            "logical, char, cell, struct, containers.Map; table, string, datetime and "
+            "categorical in MATLAB)", "scistack:lineage:unstorableOutput")
     key = str(args["cache_key"])
     lineage: Mapping[str, Any] = dict(args["lineage"])
     record = LineageRecord.from_dict(lineage)
