@@ -251,3 +251,13 @@ def test_a_handle_is_open_until_closed_and_closing_twice_is_harmless(tmp_path):
     assert call("db_is_open", handle=opened["handle"]) is False
     assert call("db_close", handle=opened["handle"]) is False
     assert call("db_is_open", handle=12345.0) is False
+
+
+def test_ping_checks_the_version_the_toolbox_expects():
+    from scistack_engine import __version__
+
+    assert call("ping") == __version__
+    assert call("ping", version=__version__, python="/x/python") == __version__
+    with pytest.raises(RuntimeError, match="scistack:setup:versionMismatch: the engine in "
+                       "'/x/python' is version .* but the toolbox is 0.0.0: run"):
+        call("ping", version="0.0.0", python="/x/python")

@@ -239,7 +239,15 @@ def _load_operation_modules() -> None:
 
 @operation("ping")
 def _ping(args: dict[Any, Any]) -> str:
-    """The engine's version: proves the engine answers."""
+    """The engine's version: proves the engine answers. With ``version`` (the toolbox's,
+    from ``scistack.setup``) another engine version is ``scistack:setup:versionMismatch``,
+    whose message names the interpreter ``python``."""
+    expected = args.get("version")
+    if expected is not None and expected != __version__:
+        raise GatewayError(
+            f"the engine in '{args.get('python', '')}' is version {__version__} but the "
+            f"toolbox is {expected}: run scistack.setup('Reinstall', true), restarting "
+            "first if Python already ran", identifier="scistack:setup:versionMismatch")
     return __version__
 
 
