@@ -16,8 +16,9 @@ import pytest
 
 import scifor
 from matlab_driver import call, commit_request
+from scistack_engine import gateway
 from scistack_engine.batches import COMMIT_SECONDS, Outcome
-from scistack_engine.codec import encode
+from scistack_engine.codec import decode, encode
 from scistack_engine.errors import ForEachInputsError
 from scistack_engine.gateway import runs
 from scistack_engine.gateway import scifor as gateway_scifor  # noqa: F401 - registers its front
@@ -171,3 +172,26 @@ def test_badly_named_inputs_are_refused_with_matlabs_identifier(specs, names, fo
     with pytest.raises(ForEachInputsError, match=text) as caught:
         named_inputs(specs, names, form)
     assert caught.value.identifier == "scistack:foreach:badInputs"
+
+
+def test_a_scidb_run_that_finished_with_failures_warns_with_its_notes(tmp_path):
+    opened = call("db_open", path=str(tmp_path / "w.duckdb"), schema_keys=["subject"])
+    try:
+        spec = {"function": "f", "outputs": ["A"], "fingerprint": "",
+                "inputs": {"x": {"kind": "constant", "value": 1.0}}}
+        for stop, warned in ((False, ["scistack:foreach:failed"]), (True, [])):
+            started = call("run_start", front="scidb", spec=spec, lineage=False,
+                           pairs=["subject", [1.0], "db", {"handle": opened["handle"]},
+                                  "on_error", "raise" if stop else "continue"])
+            call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
+            call("run_commit", **commit_request(started["run_id"],
+                                                [(0, None, 0.1, ValueError("boom"))],
+                                                lambda error: "scistack:test:boom",
+                                                lambda position: False))
+            reply = decode(gateway.handle(encode({"op": "run_finish",
+                                                  "args": {"run_id": started["run_id"]}})))
+            assert [w["identifier"] for w in reply.get("warnings", [])] == warned
+            if warned:
+                assert "subject=1" in reply["warnings"][0]["message"]
+    finally:
+        call("db_close", handle=opened["handle"])

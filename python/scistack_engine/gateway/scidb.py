@@ -58,6 +58,7 @@ for_each plan, log and skip alike.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,7 +67,7 @@ import numpy as np
 from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import ClassHint, body, encode, wire_list
-from ..errors import ForEachInputsError, NotConfiguredError
+from ..errors import ForEachFailedWarning, ForEachInputsError, NotConfiguredError
 from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, is_matlab_name, settle_options, split_pairs
 from ..index import RecordInfo
@@ -518,7 +519,9 @@ class _ScidbFront:
         """The result table as ``columns`` in the order ``names``: metadata columns
         (numbers as doubles), ``status``, ``reason`` ("" where none) and each saved
         output's record ids ("" where none) as text arrays; the outputs of a run that
-        saves nothing are MATLAB's to add. ``info`` is the summary MATLAB returns."""
+        saves nothing are MATLAB's to add. ``info`` is the summary MATLAB returns. A run
+        that finished with failed combinations warns with its notes
+        (:class:`~scistack_engine.errors.ForEachFailedWarning`)."""
         table = result.table
         keys = list(run.plan.keys)
         columns = {key: _column(run.column(key)) for key in keys}
@@ -529,9 +532,10 @@ class _ScidbFront:
         s = result.summary
         info = {"run_id": run.run_id or "", "n_done": s["done"], "n_failed": s["failed"],
                 "n_skipped": s["skipped"], "n_cached": s["cached"], "seconds": s["seconds"]}
+        if s["failed"] and s["status"] == "finished":
+            warnings.warn(ForEachFailedWarning("\n".join(result.notes)), stacklevel=1)
         return {"columns": columns, "names": [*keys, "status", "reason", *run.outputs],
-                "rows": float(len(table)), "info": info, "notes": result.notes,
-                "any_failed": bool(s["failed"])}
+                "rows": float(len(table)), "info": info}
 
 
 def _texts(values: Any) -> np.ndarray:
