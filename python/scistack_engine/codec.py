@@ -48,6 +48,9 @@ Chunk = bytes | memoryview
 _U64 = struct.Struct("<Q")
 _I64 = struct.Struct("<q")
 _F64 = struct.Struct("<d")
+#: The first bytes of a whole encoding of one float or int, and how its 8 bytes read.
+_SCALAR_HEADS = {HEADER + b"f": _F64, HEADER + b"i": _I64}
+_SCALAR_SIZE = len(HEADER) + 1 + 8
 _EPOCH_NAIVE = dt.datetime(1970, 1, 1)
 _EPOCH_UTC = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -452,6 +455,8 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
         When it holds a time zone this machine does not know.
     """
     buf = memoryview(data)
+    if len(buf) == _SCALAR_SIZE and bytes(buf[:5]) in _SCALAR_HEADS:  # a float or int
+        return _SCALAR_HEADS[bytes(buf[:5])].unpack_from(buf, 5)[0]
     if bytes(buf[:4]) != HEADER:
         raise WireFormatError(
             f"not SciStack wire data: expected header {HEADER!r}, got {bytes(buf[:4])!r}"

@@ -122,6 +122,7 @@ __all__ = [
     "WriteAheadLogWarning",
     "UnfoldedCloseWarning",
     "VariableNameWarning",
+    "ForEachFailedWarning",
     # defined beside the for_each modules, see __getattr__
     "PlanError",  # noqa: F822
     "OutputsError",  # noqa: F822
@@ -402,6 +403,13 @@ class VariableNameWarning(ScistackWarning):
     """
 
     identifier = "scistack:db:variableRedefined"
+
+
+class ForEachFailedWarning(ScistackWarning):
+    """A MATLAB for_each finished with failed combinations: the message is the run's notes
+    (the first failures, how many more, where to read them)."""
+
+    identifier = "scistack:foreach:failed"
 
 
 # --------------------------------------------------------------------------- elsewhere

@@ -36,7 +36,7 @@ from .errors import ScistackError, UnsupportedValueError
 from .faults import interrupts_as_keyboard
 from .metadata import describe_metadata
 from .payload import to_stored
-from .planner import Combo, Plan, combo_lineage, load_batch, make_plan, mark_saved
+from .planner import Combo, Plan, combo_lineage, load_batch, make_plan, mark_saved_all
 from .runlog import ComboOutcome, RunLog
 from .store import Database, ReadOnlyError, SaveItem
 
@@ -159,9 +159,8 @@ class ForEachRun:
         """Take combinations planned earlier (metadata, cache key and lineage text set) as
         the next block: those whose outputs are saved by now are logged as cached, the
         others queued to be handed out."""
-        outputs = [self.db.index(variable) for variable in self.outputs]
-        for combo in combos:
-            mark_saved(self.spec, outputs, combo)
+        mark_saved_all(self.spec, [self.db.index(variable) for variable in self.outputs],
+                       combos)
         self._take_block(combos)
 
     def saved_as(self, index: int) -> tuple[dict[str, Any], str | None, str | None]:
@@ -246,7 +245,8 @@ class ForEachRun:
                     columns[position] = column
         items: list[SaveItem] = []
         owners: list[tuple[int, Outcome]] = []  # (output position, outcome) of each item
-        for (combo, outcome, values), lineage in zip(ran, lineages):
+        by_item = ran if len(columns) < len(self.outputs) else []  # an output not a column
+        for (combo, outcome, values), lineage in zip(by_item, lineages):
             wires: Sequence[bytes | None] = outcome.wires or [None] * len(values)
             for position, (variable, value, wire) in enumerate(zip(self.outputs, values, wires)):
                 if position not in columns:
@@ -254,19 +254,20 @@ class ForEachRun:
                                           combo.cache_key, lineage,
                                           position if lineage else None))
                     owners.append((position, outcome))
+        windowed = self.plan.windowed
         try:
-            infos = self.db.save_batch(items) if items else []
+            infos = self.db.save_batch(items, windowed=windowed) if items else []
         except UnsupportedValueError:
             # save_batch validates everything before writing: nothing is written yet.
             # Fail only the combinations whose outputs cannot be stored; save the rest.
             items, owners, unstorable = _drop_unstorable(items, owners)
-            infos = self.db.save_batch(items) if items else []
+            infos = self.db.save_batch(items, windowed=windowed) if items else []
         else:
             unstorable = []
         saved: dict[int, list[str]] = {o.index: [""] * len(self.outputs) for _, o, _ in ran}
         for (position, owner), info in zip(owners, infos):
             saved[owner.index][position] = info.record_id
-        storable = np.array([outcome.failure is None for _, outcome, _ in ran], dtype=bool)
+        storable = [outcome.failure is None for _, outcome, _ in ran]
         kept = [(row, lineage) for row, lineage, ok in zip(ran, lineages, storable) if ok]
         if columns and kept:
             metadata = {key: [combo.metadata[key] for (combo, _, _), _ in kept]
@@ -276,8 +277,9 @@ class ForEachRun:
             for position, column in columns.items():
                 infos = self.db.save_columns(
                     self.outputs[position], metadata,
-                    column if len(kept) == len(ran) else column[storable],
-                    cache_keys=keys, lineages=texts, output_index=position if texts else None)
+                    column if len(kept) == len(ran) else column[np.array(storable, bool)],
+                    cache_keys=keys, lineages=texts, output_index=position if texts else None,
+                    windowed=windowed)
                 for ((_, outcome, _), _), info in zip(kept, infos):
                     saved[outcome.index][position] = info.record_id
         for (_, outcome, _), _ in kept:
@@ -326,10 +328,12 @@ class ForEachRun:
         output), one value per row of :meth:`table`."""
         return self._result.column(name)
 
-    def _planned_row(self, combo: Combo) -> list[tuple[str, Any]]:
-        status, reason = combo.status, combo.missing
-        if self.dry_run and status == "run":
-            status = "would_run"
+    def _planned_status(self, combo: Combo) -> str:
+        status = combo.status
+        return "would_run" if self.dry_run and status == "run" else status
+
+    def _planned_row(self, combo: Combo, status: str) -> list[tuple[str, Any]]:
+        reason = combo.missing
         if status == "cached":
             computed = self.spec.get("fingerprint") and self.spec.get("skip_computed", True)
             reason = ("already computed with this function, code and inputs"
@@ -357,8 +361,10 @@ class ForEachRun:
                     else ComboOutcome(c.index, c.metadata, "cached", None, 0.0, c.cached_records)
                     for c in block if c.status != "run"])
         for combo in block:
-            self._result.add(combo.index, self._planned_row(combo))
-            if combo.status == "run" and not self.dry_run:
+            status = self._planned_status(combo)
+            self._result.add(combo.index, status, self._planned_row(combo, status)
+                             if self._result.keeps(status) else ())
+            if status == "run":
                 self._todo.append(combo)
 
     def _notes(self) -> list[str]:
@@ -418,7 +424,8 @@ class ForEachRun:
         infos = self.db.save_batch([
             SaveItem(info.variable, info.metadata, wire=wires[info.record_id],
                      cache_key=info.cache_key, lineage=lineages[info.record_id],
-                     output_index=info.output_index) for _, info in stale])
+                     output_index=info.output_index) for _, info in stale],
+            windowed=self.plan.windowed)
         for (combo, old), new in zip(stale, infos):
             combo.cached_records[combo.cached_records.index(old.record_id)] = new.record_id
 
@@ -441,12 +448,16 @@ class _Rows:
         self._combos: list[int] = []  # without ``every``: each row's combination
         self._sorted = True
 
-    def add(self, index: int, cells: Sequence[tuple[str, Any]]) -> None:
-        """A planned combination (``cells`` include its ``status``)."""
+    def keeps(self, status: str) -> bool:
+        """Whether a combination planned with ``status`` gets a row."""
+        return self.every or status == "skipped"
+
+    def add(self, index: int, status: str, cells: Sequence[tuple[str, Any]]) -> None:
+        """A planned combination with ``status``; ``cells`` (its ``status`` among them)
+        are its row when it :meth:`keeps` one."""
         self.reached += 1
-        status = dict(cells)["status"]
         self.counts[status] += 1
-        if self.every or status == "skipped":
+        if self.keeps(status):
             self._append(index, cells)
 
     def finish_row(self, index: int, metadata: Mapping[str, Any], status: str,
@@ -455,11 +466,11 @@ class _Rows:
         ``status``: done, failed, or skipped when a merge left it out."""
         self.counts["run"] -= 1
         self.counts[status] += 1
-        cells = [("status", status), ("reason", reason), *outputs]
         if self.every:
-            self.set_outputs(index, cells)
+            self.set_outputs(index, [("status", status), ("reason", reason), *outputs])
         elif status != "done":
-            self._append(index, [*metadata.items(), *cells])
+            self._append(index, [*metadata.items(), ("status", status), ("reason", reason),
+                                 *outputs])
 
     def set_outputs(self, index: int, cells: Iterable[tuple[str, Any]]) -> None:
         """Set cells of a combination's row (with ``every`` only)."""

@@ -34,7 +34,7 @@ import math
 import os
 import time
 import weakref
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from typing import Any
 
 from .batches import Failure, Outcome, Place, Run, WorkItem, call_item, serial_outcomes
@@ -169,15 +169,28 @@ def _packed(chunk: Sequence[WorkItem]) -> list[tuple[int, bytes]]:
     return [(item.index, pack_value(item.kwargs)) for item in chunk]
 
 
-def outcome_of(result: ItemResult) -> Outcome:
-    """The outcome a worker's result stands for (values and failures unpacked)."""
-    index, returned, failure, duration, (host, pid, worker) = result
-    place = Place(host, pid, worker)
+def outcome_of(result: ItemResult, places: dict[tuple[str, int, str], Place] | None = None
+               ) -> Outcome:
+    """The outcome a worker's result stands for (values and failures unpacked); ``places``
+    holds the :class:`Place` of each place seen so far, to share (it learns this one)."""
+    index, returned, failure, duration, where = result
+    place = places.get(where) if places is not None else None
+    if place is None:
+        place = Place(*where)
+        if places is not None:
+            places[where] = place
     if failure is not None:
-        return Outcome(index, failure=unpack_failure(failure, f"worker {worker} on {host}"),
+        return Outcome(index, failure=unpack_failure(failure, f"worker {place.worker} on "
+                                                             f"{place.host}"),
                        duration_s=duration, place=place)
     assert returned is not None
     return Outcome(index, unpack_value(returned), duration_s=duration, place=place)
+
+
+def outcomes_of(results: Iterable[ItemResult]) -> list[Outcome]:
+    """:func:`outcome_of` each result; results from one place share one :class:`Place`."""
+    places: dict[tuple[str, int, str], Place] = {}
+    return [outcome_of(result, places) for result in results]
 
 
 def _lost(chunk: Sequence[WorkItem], error_type: str, reason: str) -> list[Outcome]:
@@ -260,8 +273,7 @@ class Processes(_Chunked):
                 elif isinstance(event, ChunkDone):
                     held.pop(event.worker, None)
                     refill()  # the worker runs its next chunk while these are committed
-                    for result in event.results:
-                        yield outcome_of(result)
+                    yield from outcomes_of(event.results)
                 elif event.worker in held:
                     chunk = held.pop(event.worker)
                     yield from _lost(chunk, "WorkerDied", (
@@ -331,8 +343,7 @@ class Dask(_Chunked):
                 for future in done:
                     chunk = held.pop(future)
                     if future.status == "finished":
-                        for result in future.result():
-                            yield outcome_of(result)
+                        yield from outcomes_of(future.result())
                     elif future.status == "lost":
                         # it ran, but its result went down with a worker: run it again
                         held[self._submit(function, chunk)] = chunk

@@ -11,7 +11,6 @@ answered from it without a database round trip; only values are read from DuckDB
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -51,6 +50,18 @@ class AddressEntry:
 _NO_ADDRESSES: set[str] = frozenset()  # type: ignore[assignment]
 
 _TYPE_RANK = {bool: 0, int: 1, float: 1, str: 2}
+
+
+def _grouped(keys: Sequence, addresses: Sequence[str]) -> dict:
+    """The addresses of each distinct key, in order of first appearance."""
+    groups: dict = {}
+    for key, address in zip(keys, addresses):
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [address]
+        else:
+            group.append(address)
+    return groups
 
 
 def _sort_key(metadata: Mapping[str, MetaValue], schema_keys: Sequence[str]) -> tuple:
@@ -104,70 +115,77 @@ class VariableIndex:
         """Add records, each newer than those already at its address.
 
         ``key_columns``, when given, is the records' metadata as columns (each key's
-        values in the order of ``infos``; every record has exactly these keys): the
-        index is then the same, but its postings are built a column at a time.
+        values in the order of ``infos``; every record has exactly these keys, and the
+        records are at distinct addresses): the index is then the same, but its postings
+        are built a column at a time.
         """
+        infos = infos if isinstance(infos, (list, tuple)) else list(infos)
         if key_columns is not None:
-            self._extend_columns(list(infos), key_columns)
-            return
-        addresses = self.addresses
-        kinds = self.kinds
+            self._extend_columns(infos, key_columns)
+        else:
+            addresses = self.addresses
+            for info in infos:
+                entry = addresses.get(info.address)
+                if entry is None:
+                    entry = addresses[info.address] = AddressEntry(info.address, info.metadata,
+                                                                   [])
+                    for key, value in info.metadata.items():
+                        postings = self._postings.get(key)
+                        if postings is None:
+                            postings = self._postings[key] = {}
+                        kind = type(value)
+                        hits = postings.get((kind, value))
+                        if hits is None:
+                            postings[(kind, value)] = {info.address}
+                            self.key_types.setdefault(key, set()).add(kind.__name__)
+                        else:
+                            hits.add(info.address)
+                entry.versions.append(info)
+        self._count += len(infos)
+        kinds, by_cache_key = self.kinds, self.by_cache_key
         for info in infos:
-            entry = addresses.get(info.address)
-            if entry is None:
-                entry = addresses[info.address] = AddressEntry(info.address, info.metadata, [])
-                for key, value in info.metadata.items():
-                    postings = self._postings.get(key)
-                    if postings is None:
-                        postings = self._postings[key] = {}
-                    kind = type(value)
-                    hits = postings.get((kind, value))
-                    if hits is None:
-                        postings[(kind, value)] = {info.address}
-                        self.key_types.setdefault(key, set()).add(kind.__name__)
-                    else:
-                        hits.add(info.address)
-            entry.versions.append(info)
-            self._count += 1
             kinds[info.kind] = kinds.get(info.kind, 0) + 1
             if info.cache_key:
-                self.by_cache_key.setdefault(info.cache_key, []).append(info)
+                by_cache_key.setdefault(info.cache_key, []).append(info)
 
-    def _extend_columns(self, infos: list[RecordInfo],
+    def _extend_columns(self, infos: Sequence[RecordInfo],
                         key_columns: Mapping[str, Sequence[MetaValue]]) -> None:
-        """:meth:`extend` with the metadata given as columns: the addresses new to the
-        index are grouped by each key's (type, value) and each group joins its posting
-        set at once."""
+        """The address entries and postings of :meth:`extend` with the metadata given as
+        columns: the addresses new to the index are grouped by each key's value and each
+        group joins its posting set at once."""
         addresses = self.addresses
-        fresh: list[int] = []  # positions of the records at addresses new to the index
-        for position, info in enumerate(infos):
-            entry = addresses.get(info.address)
-            if entry is None:
-                entry = addresses[info.address] = AddressEntry(info.address, info.metadata, [])
-                fresh.append(position)
-            entry.versions.append(info)
-        every = len(fresh) == len(infos)
-        new_addresses = [info.address for info in infos] if every else [
-            infos[position].address for position in fresh]
+        fresh: Sequence[RecordInfo] = infos
+        positions: list[int] | None = None  # of the records at new addresses, unless all are
+        if addresses:
+            positions = []
+            for position, info in enumerate(infos):
+                entry = addresses.get(info.address)
+                if entry is None:
+                    positions.append(position)
+                else:
+                    entry.versions.append(info)
+            fresh = [infos[position] for position in positions]
+        addresses.update({info.address: AddressEntry(info.address, info.metadata, [info])
+                          for info in fresh})
+        new_addresses = [info.address for info in fresh]
         for key, column in key_columns.items():
-            values = column if every else [column[position] for position in fresh]
-            groups: dict[tuple, list[str]] = {}
-            for pair, address in zip(zip(map(type, values), values), new_addresses):
-                groups.setdefault(pair, []).append(address)
-            postings = self._postings.setdefault(key, {}) if groups else {}
-            for pair, group in groups.items():
+            values = column if positions is None else [column[p] for p in positions]
+            types = set(map(type, values))
+            groups: Iterable[tuple[tuple, list[str]]]
+            if len(types) == 1:  # group by value; each (type, value) pair is made once
+                [kind] = types
+                by_value = _grouped(values, new_addresses)
+                groups = zip([(kind, value) for value in by_value], by_value.values())
+            else:
+                groups = _grouped(list(zip(map(type, values), values)), new_addresses).items()
+            postings = self._postings.setdefault(key, {}) if values else {}
+            for pair, group in groups:
                 hits = postings.get(pair)
                 if hits is None:
                     postings[pair] = set(group)
                     self.key_types.setdefault(key, set()).add(pair[0].__name__)
                 else:
                     hits.update(group)
-        self._count += len(infos)
-        for kind, count in Counter(info.kind for info in infos).items():
-            self.kinds[kind] = self.kinds.get(kind, 0) + count
-        for info in infos:
-            if info.cache_key:
-                self.by_cache_key.setdefault(info.cache_key, []).append(info)
 
     def _sort_key_of(self, address: str) -> tuple:
         """The address's sort key, computed when first needed and kept."""

@@ -43,7 +43,7 @@ import numpy as np
 
 from .errors import FingerprintError, UnsupportedValueError
 from .hashing import content_hash
-from .matlab_code import anonymous_text, parse, read_source
+from .matlab_code import Signature, anonymous_text, parse, read_source, signature
 
 __all__ = ["Fingerprints", "file_label", "library_roots", "under_roots", "is_user_file"]
 
@@ -218,6 +218,28 @@ class Fingerprints:
             if args.get("info"):
                 return {"digest": digest, "name": name, "files": files}
             return digest
+
+    def signature(self, args: dict[str, Any]) -> Signature | dict[str, Any]:
+        """The signature (:func:`~scistack_engine.matlab_code.signature`) of the function
+        a request of :meth:`request` describes (``handle``): an anonymous function's from
+        its text, a named or local function's from its file. A named function whose
+        description has no file (a built-in, or ``functions`` did not say) is looked up
+        first: the reply is then the name to resolve, and the same request follows with
+        ``names`` and ``found``. The ``path`` and ``pwd`` sent with it are noted as
+        :meth:`request` notes them."""
+        kind, text, file, _ = (str(args.get("handle", "")).split("\0") + [""] * 4)[:4]
+        local = kind in ("scopedfunction", "subfunction")
+        with self.lock:
+            if self.roots is not None and "path" in args:
+                self._check_environment(str(args["path"]), str(args.get("pwd", "")))
+        name = re.sub(r"^@", "", text)
+        if kind != "anonymous" and not file and not local and kind != "nested":
+            found = _texts(args.get("found"))
+            if not found:
+                return {"resolve": [name], "rehash": False, "libraries": False}
+            file = str(found[0])
+        return signature(name, file=file, local=local,
+                         anonymous=text if kind == "anonymous" else "")
 
     def _user(self, file: str) -> bool:
         return is_user_file(file, self.roots or [], self.fold_case)

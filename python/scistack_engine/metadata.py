@@ -214,6 +214,8 @@ def normalize_column(key: str, values: Any) -> list[MetaValue]:
             if not bool(whole.any()):
                 return array.astype(np.float64).tolist()
     items = values.tolist() if hasattr(values, "tolist") else list(values)
+    if items and set(map(type, items)) == {int} and -(2**63) <= min(items) and max(items) < 2**63:
+        return items  # Python ints within 64 bits are their own canonical form
     return [normalize_value(key, v) for v in items]
 
 

@@ -59,7 +59,7 @@ import pandas as pd
 
 from .errors import ScistackError
 from .hashing import content_hash, file_hash
-from .index import RecordInfo
+from .index import RecordInfo, VariableIndex
 from .lineage import cache_key
 from .metadata import address_of, check_schema_keys, describe_metadata, normalize_value
 from .store import Database
@@ -80,6 +80,10 @@ DEFAULT_BATCH_SIZE = 500
 
 #: Combinations planned at a time (see :class:`Plan`): what a run holds of its grid.
 PLAN_BLOCK = 2048
+
+#: From this many combinations a run is *windowed* (see :class:`Plan`): it reads the records
+#: of a block at a time instead of loading its variables' indexes.
+WINDOWED_FROM = 20_000
 
 
 class PlanError(ScistackError, ValueError):
@@ -110,11 +114,13 @@ class Combo:
 
 @dataclass
 class _Context:
-    """What planning each combination reads besides its metadata."""
+    """What planning each combination of a block reads besides its metadata: the index
+    (or window) each variable input reads, by ``id()`` of its spec, and the outputs'."""
 
     fingerprint: str | None
     constants: dict[str, str]
-    output_indexes: list[Any]
+    input_indexes: dict[int, VariableIndex]
+    output_indexes: list[VariableIndex]
 
 
 class Plan:
@@ -128,6 +134,12 @@ class Plan:
     variable it also writes, or an iterable lists a value twice; such a run is planned in
     one block, up front. (A path input is checked when its block is planned: a function
     that writes the files later combinations read is not supported.)
+
+    A run of at least :data:`WINDOWED_FROM` combinations planned in blocks is *windowed*:
+    each block reads, with one query per input and output, the records it may match
+    (:meth:`Database.window`) instead of loading the variables' whole indexes, and its
+    outputs are saved the same way (``windowed`` saves), so the run holds a block's
+    records, not every record of its variables. The decisions are the same.
     """
 
     def __init__(self, db: Database, spec: Mapping[str, Any],
@@ -145,17 +157,18 @@ class Plan:
         repeated = any(len(set(values)) < len(values) for values in iterables.values())
         independent = not (read & set(spec.get("outputs") or ()) or repeated)
         self.block_size = PLAN_BLOCK if independent else max(1, self.grid_size)
+        #: whether the run reads its records a block at a time (see above)
+        self.windowed = independent and self.grid_size >= WINDOWED_FROM
 
     def blocks(self) -> Iterator[list[Combo]]:
         """The planned combinations, a block at a time (each numbered in plan order)."""
         spec, db = self.spec, self.db
-        outputs = list(spec.get("outputs") or [])
         fingerprint = spec.get("fingerprint")
         constants = {name: content_hash(inp["value"]) for name, inp in spec["inputs"].items()
                      if inp["kind"] == "constant"} if fingerprint else {}
-        context = _Context(fingerprint, constants, [db.index(o) for o in outputs])
         grid = itertools.product(*self.iterables.values())
         number = 0
+        context = None
         while block := [dict(zip(self.keys, values))
                         for values in itertools.islice(grid, self.block_size)]:
             self.formed += len(block)
@@ -164,9 +177,29 @@ class Plan:
                 block = [m for m, k in zip(block, keep) if k]
             combos = [Combo(number + i, m) for i, m in enumerate(block)]
             number += len(combos)
+            if context is None or self.windowed:
+                context = _Context(fingerprint, constants, *self._indexes(block))
             for combo in combos:
-                _plan_combo(db, spec, combo, context)
+                _plan_combo(spec, combo, context)
             yield combos
+
+    def _indexes(self, block: list[dict[str, Any]]
+                 ) -> tuple[dict[int, VariableIndex], list[VariableIndex]]:
+        """The index each variable input and each output reads for ``block``: the whole
+        indexes, or for a windowed run the windows of the block's metadata values."""
+        db = self.db
+        outputs = list(self.spec.get("outputs") or [])
+        if not self.windowed:
+            return ({id(inp): db.index(inp["variable"]) for _, inp in _variable_inputs(self.spec)},
+                    [db.index(o) for o in outputs])
+        values = {key: {m[key] for m in block} for key in self.keys}
+        inputs = {}
+        for _, inp in _variable_inputs(self.spec):
+            fixed = inp.get("fixed") or {}
+            asked = {key: v for key, v in values.items() if key not in fixed}
+            asked.update({key: {normalize_value(key, v)} for key, v in fixed.items()})
+            inputs[id(inp)] = db.window(inp["variable"], asked)
+        return inputs, [db.window(o, values) for o in outputs]
 
 
 # ------------------------------------------------------------------ spec helpers
@@ -194,20 +227,19 @@ def _check_spec(db: Database, spec: Mapping[str, Any]) -> None:
     check_schema_keys(spec.get("iterables") or {}, db.schema_keys,
                       f"for_each({spec.get('function') or '?'}) iterables")
     for _, inp in _variable_inputs(spec):
-        db.require_variable(inp["variable"])
+        db.require_records(inp["variable"])
 
 
 def _resolve_iterables(db: Database, spec: Mapping[str, Any]) -> dict[str, list[Any]]:
     resolved: dict[str, list[Any]] = {}
     for key, values in (spec.get("iterables") or {}).items():
         if values is None or (isinstance(values, (list, tuple)) and len(values) == 0):
-            present = set()
+            present: set[tuple[str, Any]] = set()
             for _, inp in _variable_inputs(spec):
                 if key in (inp.get("fixed") or {}):
                     continue
-                for entry in db.index(inp["variable"]).addresses.values():
-                    if key in entry.metadata:
-                        present.add((type(entry.metadata[key]).__name__, entry.metadata[key]))
+                present.update((type(value).__name__, value)
+                               for value in db.key_values(inp["variable"], key))
             if not present:
                 raise PlanError(
                     f"{key}=[] means every value of {key!r} in the inputs, but no input "
@@ -231,9 +263,8 @@ def _as_list(values: Any) -> list[Any]:
 
 
 def _records_for(
-    db: Database, inp: Mapping[str, Any], metadata: Mapping[str, Any]
+    index: VariableIndex, inp: Mapping[str, Any], metadata: Mapping[str, Any]
 ) -> list[RecordInfo]:
-    index = db.index(inp["variable"])
     fixed = inp.get("fixed") or {}
     query = {k: (v,) for k, v in metadata.items() if k in index.key_types and k not in fixed}
     query.update({k: (normalize_value(k, v),) for k, v in fixed.items()})
@@ -263,18 +294,19 @@ def _filter_variables(where: Mapping[str, Any] | None) -> Iterator[str]:
         yield from _filter_variables(arg)
 
 
-def _plan_combo(db: Database, spec: Mapping[str, Any], combo: Combo, context: _Context) -> None:
+def _plan_combo(spec: Mapping[str, Any], combo: Combo, context: _Context) -> None:
     """Resolve one combination's input records, its cache key and whether it is cached."""
+    indexes = context.input_indexes
     for name, inp in spec["inputs"].items():
         if inp["kind"] == "variable":
-            found = _records_for(db, inp, combo.metadata)
+            found = _records_for(indexes[id(inp)], inp, combo.metadata)
             if not found:
                 combo.missing = _describe(inp, combo.metadata)
                 return
             combo.records[name] = found
         elif inp["kind"] == "merge":
             for position, part in enumerate(inp["parts"]):
-                found = _records_for(db, part, combo.metadata)
+                found = _records_for(indexes[id(part)], part, combo.metadata)
                 if not found:
                     combo.missing = _describe(part, combo.metadata)
                     return
@@ -307,6 +339,18 @@ def mark_saved(spec: Mapping[str, Any], output_indexes: Sequence[Any], combo: Co
         latest = [info for info in at_address if info is not None]
         if len(latest) == len(at_address):
             combo.cached_records = [info.record_id for info in latest]
+
+
+def mark_saved_all(spec: Mapping[str, Any], output_indexes: Sequence[Any],
+                   combos: Sequence[Combo]) -> None:
+    """:func:`mark_saved` of each of ``combos``, which nothing marked yet: a combination
+    whose cache key no record of the first output holds is saved already only where
+    ``skip_existing`` looks at its address, so it is passed over when that is off."""
+    keyed = output_indexes[0].by_cache_key if output_indexes else {}
+    every = not output_indexes or bool(spec.get("skip_existing"))
+    for combo in combos:
+        if every or combo.cache_key in keyed:
+            mark_saved(spec, output_indexes, combo)
 
 
 def _format_path(template: str, metadata: Mapping[str, Any]) -> str:
@@ -495,8 +539,8 @@ def evaluate_filter(db: Database, spec: Mapping[str, Any], metadata_list: list[d
 def _compare_filter(
     db: Database, spec: Mapping[str, Any], metadata_list: list[dict[str, Any]]
 ) -> list[bool]:
-    db.require_variable(spec["variable"])
-    per_combo = [_records_for(db, spec, m) for m in metadata_list]
+    index = db.require_variable(spec["variable"])
+    per_combo = [_records_for(index, spec, m) for m in metadata_list]
     values = db.fetch_values([r for recs in per_combo for r in recs])
     cmp, target = spec["cmp"], spec["value"]
 

@@ -85,7 +85,16 @@ def json_texts(objects: Sequence[Mapping[str, Any]]) -> list[str]:
     """``json.dumps(dict(o), sort_keys=True, default=str)`` of each mapping (of text keys),
     the same text, made by joining each key's encoded value into the layout of the
     objects' keys (worked out once per set of keys; each distinct int and str value is
-    encoded once)."""
+    encoded once; when every object has the same keys, each holding ints, one template is
+    filled per object)."""
+    keys = tuple(objects[0]) if objects else ()
+    if keys and all(tuple(obj) == keys for obj in objects):
+        order = sorted(keys)
+        columns = [[obj[key] for obj in objects] for key in order]
+        if all(set(map(type, column)) == {int} for column in columns):  # str(int) is its JSON
+            template = "{" + ", ".join(json.dumps(key).replace("%", "%%") + ": %s"
+                                       for key in order) + "}"
+            return [template % row for row in zip(*columns)]
     layouts: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     encoded: dict[tuple[type, Any], str] = {}
     texts = []

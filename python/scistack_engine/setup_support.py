@@ -995,7 +995,23 @@ def report_for(args):
                             "detail": traceback.format_exc()}}
     if not report.get("ok"):
         report.setdefault("python", python_facts())
+        report["error"] = raised_error(report.get("error"))
     return report
+
+
+def raised_error(error):
+    """The error a failed report carries as the toolbox raises it: its own identifier
+    when it is one of :data:`IDENTIFIERS`, else ``helperFailed`` naming it, and always a
+    message."""
+    error = dict(error) if isinstance(error, dict) else {}
+    identifier = str(error.get("identifier") or "")
+    message = str(error.get("message") or "")
+    if identifier not in IDENTIFIERS:
+        message = "SciStack's setup helper failed (%s): %s" % (identifier, message)
+        identifier = HELPER_FAILED
+    error.update(identifier=identifier,
+                 message=message or "SciStack's setup helper failed without saying why")
+    return error
 
 
 def main(argv=None):

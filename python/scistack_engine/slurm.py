@@ -45,7 +45,7 @@ import pyarrow as pa
 
 from .batches import Failure, Outcome, Run
 from .errors import SlurmError
-from .executors import Executor, Stream, outcome_of
+from .executors import Executor, Stream, outcome_of, outcomes_of
 from .pool import ENGINE_PARENT
 from .slurm_task import partial_shards, read_shard, shard_path
 from .transport import pack_function, pack_pickled, pack_value
@@ -139,8 +139,7 @@ class Slurm(Executor):
                 time.sleep(self.poll_seconds)
                 for chunk in [c for c in chunks if shard_path(folder, c).exists()]:
                     del chunks[chunk]
-                    for result in read_shard(shard_path(folder, chunk)):
-                        yield outcome_of(result)
+                    yield from outcomes_of(read_shard(shard_path(folder, chunk)))
                 queued = self._queued()
                 ended = {c for task, c in tasks.items() if task not in queued and c in chunks
                          and not shard_path(folder, c).exists()}

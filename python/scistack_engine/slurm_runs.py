@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
-from .batches import COMMIT_GROWTH, Outcome
+from .batches import COMMIT_GROWTH, Outcome, Place
 from .errors import NotFoundError, SlurmError
 from .executors import outcome_of
 from .planner import Combo
@@ -209,7 +210,8 @@ def merge_run(db: Any, folder: str | Path) -> MergeReport:
     folder = Path(folder)
     con = _open_manifest(folder)  # open through the merge: it reads the staged blocks
     try:
-        return _merge(db, folder, con)
+        with gc_paused():  # its many small objects would trigger collections of everything
+            return _merge(db, folder, con)
     finally:
         con.close()
 
@@ -228,8 +230,7 @@ def _merge(db: Any, folder: Path, con: duckdb.DuckDBPyConnection) -> MergeReport
     shards: list[list[ItemResult]] = []
 
     def read(paths: list[Path]) -> list[int]:  # the state's failure counts, as it reads
-        with gc_paused():
-            shards[:] = shards_apart(paths)
+        shards[:] = shards_apart(paths)
         return [sum(1 for result in results if result[2] is not None) for results in shards]
 
     report = MergeReport(_state(folder, run, chunks, read))
@@ -240,22 +241,19 @@ def _merge(db: Any, folder: Path, con: duckdb.DuckDBPyConnection) -> MergeReport
     merge = ForEachRun(db, spec, language=run.get("language", b"python").decode(), staged=True)
     report.merge_run_id = merge.run_id
     blocks = _staged_combos(con, MERGE_COMMIT)
+    places: dict[tuple[str, int, str], Place] = {}  # each worker's, shared by its outcomes
     try:
-        while True:
-            with gc_paused():  # a block's many small objects would trigger collections
-                block = next(blocks, None)
-                if block is None:
-                    break
-                merge.adopt(block)  # those saved by now are logged as cached
-                outcomes: list[Outcome] = []
-                for combo in merge.next_combos(len(block)):
-                    result = found.pop(combo.index, None)
-                    if result is None:
-                        left_out[combo.index] = _left_out_reason(report.state,
-                                                                 chunk_of[combo.index])
-                    else:
-                        outcomes.append(outcome_of(result))
-                merge.commit(outcomes)
+        while (block := next(blocks, None)) is not None:
+            merge.adopt(block)  # those saved by now are logged as cached
+            outcomes: list[Outcome] = []
+            for combo in merge.next_combos(len(block)):
+                result = found.pop(combo.index, None)
+                if result is None:
+                    left_out[combo.index] = _left_out_reason(report.state,
+                                                             chunk_of[combo.index])
+                else:
+                    outcomes.append(outcome_of(result, places))
+            merge.commit(outcomes)
             failed = sum(1 for o in outcomes if o.failure is not None)
             report.failed += failed
             report.merged += len(outcomes) - failed
@@ -276,8 +274,9 @@ def _merge(db: Any, folder: Path, con: duckdb.DuckDBPyConnection) -> MergeReport
 def _staged_combos(con: duckdb.DuckDBPyConnection, size: int) -> Iterator[list[Combo]]:
     """The staged combinations of the manifest ``con``, ``size`` at a time in plan order,
     with the metadata, cache key and lineage text their outputs are saved with."""
-    table = con.sql("SELECT combo, metadata, cache_key, lineage FROM items "
-                    "ORDER BY combo").to_arrow_table()
+    table = con.sql("SELECT combo, metadata, cache_key, lineage FROM items").to_arrow_table()
+    if (np.diff(table.column("combo").to_numpy()) < 0).any():  # staged in plan order, mostly
+        table = table.sort_by("combo")  # (sorting the rows in SQL costs more than reading them)
     for batch in table.to_batches(max_chunksize=size):
         columns = batch.to_pydict()
         yield [Combo(int(combo), unpack_value(metadata), cache_key=key, lineage=lineage)

@@ -66,6 +66,7 @@ from .faults import interrupts_as_keyboard, invalidated, storage_fault
 from .index import AddressEntry, RecordInfo, VariableIndex
 from .metadata import (
     RESERVED_KEYS,
+    MetaValue,
     address_of,
     addresses_of,
     check_schema_keys,
@@ -150,10 +151,11 @@ def _display(value: Any) -> str | None:
     return value if isinstance(value, str) else repr(value)
 
 
-def _display_column(values: list[Any]) -> list[str | None]:
-    """:func:`_display` of each value (of a column of integers at once)."""
-    if set(map(type, values)) == {int}:
-        return list(map(str, values))
+def _display_column(values: Sequence[Any]) -> list[str | None] | pa.Array:
+    """:func:`_display` of each value (of a column of integers, which fit in 64 bits,
+    by Arrow at once)."""
+    if values and set(map(type, values)) == {int}:
+        return pa.array(values, pa.int64()).cast(pa.string())
     return list(map(_display, values))
 
 
@@ -192,8 +194,16 @@ def gc_paused() -> Iterator[None]:
 
 
 def _record_id(variable: str, address: str, version: int, digest: str) -> str:
-    text = f"{variable}\x00{address}\x00{version}\x00{digest}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+    return _record_ids(variable, (address,), (version,), (digest,))[0]
+
+
+def _record_ids(variable: str, addresses: Iterable[str], versions: Iterable[int],
+                digests: Iterable[str]) -> list[str]:
+    """The id of each record of ``variable`` at an address, with a version and a content
+    hash: the first 20 hex digits of the SHA-256 of the four, NUL-separated."""
+    sha256 = hashlib.sha256
+    return [sha256(f"{variable}\x00{address}\x00{version}\x00{digest}".encode())
+            .hexdigest()[:20] for address, version, digest in zip(addresses, versions, digests)]
 
 
 #: Files open in this process (absolute path -> database): each process has one index of a
@@ -538,6 +548,9 @@ class Database:
         with self._lock.held():  # loaded under the lock: no save lands half-way
             if variable in self._indexes:
                 return self._indexes[variable]
+            if self._surely_empty(variable):  # nothing to read
+                index = self._indexes[variable] = VariableIndex(variable, self.schema_keys)
+                return index
             with self._storage_faults():
                 rows = self.cx.execute(
                     "SELECT address, version, record_id, content_hash, kind, cache_key, "
@@ -547,6 +560,64 @@ class Database:
                 variable, self.schema_keys, rows
             )
         return index
+
+    def window(self, variable: str, values: Mapping[str, Iterable[MetaValue]]) -> VariableIndex:
+        """An index of the records of ``variable`` that a query with these metadata values
+        may match: the whole index when it is loaded, else one of just those records, read
+        with one query and not kept (how a for_each over a large grid holds a block of
+        records instead of every record; see :meth:`save_batch`'s ``windowed``).
+
+        ``values`` maps metadata keys to the values a query will ask for; a key maps only
+        where every query asks for one of its values. The window holds every record that
+        has each of these schema keys at one of its values (a superset of what any such
+        query matches), and the key types of the whole variable, so a query answered by
+        it matches what the whole index would match.
+        """
+        index = self._indexes.get(variable)
+        if index is not None:
+            return index
+        if self._surely_empty(variable):
+            return VariableIndex(variable, self.schema_keys)
+        signature = self._views.get(variable, (None,))[0]
+        if signature is None:  # no view (read-only), or one stored before view signatures
+            return self.index(variable)
+        key_types = ViewShape.from_signature(variable, signature).key_types
+        where: list[str] = ["variable = ?"]
+        params: list[Any] = [variable]
+        for key, key_values in values.items():
+            if key in self.schema_keys and key in key_types:
+                where.append(f"{quote_identifier(key)} IN (SELECT unnest(?))")
+                texts = {_display(v) for v in key_values}
+                params.append(sorted(t for t in texts if t is not None))
+        with self._lock.held(), self._storage_faults():
+            rows = self.cx.execute(
+                "SELECT address, version, record_id, content_hash, kind, cache_key, "
+                f"output_index FROM _records WHERE {' AND '.join(where)} ORDER BY version",
+                params).fetchall()
+        window = VariableIndex.from_rows(variable, self.schema_keys, rows)
+        window.key_types = key_types
+        return window
+
+    def _surely_empty(self, variable: str) -> bool:
+        """Whether ``variable`` has no records without asking the file: a file opened
+        read-write has a view for every variable with records (views are repaired on
+        opening); a read-only one may lack a view that a crash left unmade."""
+        return not self.read_only and variable not in self._views
+
+    def key_values(self, variable: str, key: str) -> set[MetaValue]:
+        """Every value that ``key`` takes in the metadata of ``variable``'s records (from
+        the index when it is loaded, else with one query)."""
+        index = self._indexes.get(variable)
+        if index is not None:
+            return {entry.metadata[key] for entry in index.addresses.values()
+                    if key in entry.metadata}
+        if self._surely_empty(variable):
+            return set()
+        with self._lock.held(), self._storage_faults():
+            texts = self.cx.execute(
+                "SELECT DISTINCT json_extract(address, ?)::VARCHAR FROM _records "
+                "WHERE variable = ?", [f"$.{key}", variable]).fetchall()
+        return {json.loads(text) for (text,) in texts if text is not None}
 
     def variables(self) -> list[str]:
         """Names of the variables that have records, sorted."""
@@ -596,7 +667,8 @@ class Database:
         """Save one value; return the record it is stored as (new or already there)."""
         return self.save_batch([SaveItem(variable, metadata, value, wire, cache_key, lineage)])[0]
 
-    def save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
+    def save_batch(self, items: Sequence[SaveItem], *, windowed: bool = False
+                   ) -> list[RecordInfo]:
         """Save many records in one transaction; return one :class:`RecordInfo` per item.
 
         Every key and value is validated and encoded before anything is written, so a bad
@@ -604,17 +676,23 @@ class Database:
         :class:`~scistack_engine.metadata.UnknownMetadataKeyError`. An item whose content
         (and cache key) equals the latest version at its address is not written again; its
         existing record is returned.
+
+        ``windowed`` saves without loading the index of a variable whose index is not
+        loaded: the latest versions at the items' addresses are read with one query
+        (:meth:`window`) and the index stays unloaded (it is loaded, with these records,
+        when something needs it). The records are the same either way.
         """
         self._check_writable()
         with gc_paused(), self._lock.held(), self._storage_faults():
-            return self._save_batch(items)
+            return self._save_batch(items, windowed)
 
     def save_columns(self, variable: str, metadata: Mapping[str, Any], values: Any, *,
                      cache_keys: Sequence[str | None] | None = None,
                      lineages: Sequence[str | None] | None = None,
-                     output_index: int | None = None) -> list[RecordInfo]:
+                     output_index: int | None = None, windowed: bool = False
+                     ) -> list[RecordInfo]:
         """Save one record of ``variable`` per row of columns (a DataFrame's columns);
-        return one :class:`RecordInfo` per row.
+        return one :class:`RecordInfo` per row (``windowed``: as for :meth:`save_batch`).
 
         ``metadata`` maps each key to its column and ``values`` is the column of values
         (pandas Series, NumPy arrays or lists of one length; a row's value is the
@@ -638,14 +716,16 @@ class Database:
                 if len(set(addresses)) == len(addresses):
                     with self._lock.held(), self._storage_faults():
                         return self._save_columns(variable, addresses, key_columns, stored,
-                                                  cache_keys, lineages, output_index)
+                                                  cache_keys, lineages, output_index,
+                                                  windowed)
         columns = {key: _as_list(column) for key, column in metadata.items()}
         rows = [dict(zip(columns, row)) for row in zip(*columns.values())]
         keys, texts = cache_keys or [None] * len(rows), lineages or [None] * len(rows)
         return self.save_batch([
             SaveItem(variable, row, value, cache_key=key,
                      lineage=json.loads(text) if text else None, output_index=output_index)
-            for row, value, key, text in zip(rows, _as_list(values), keys, texts)])
+            for row, value, key, text in zip(rows, _as_list(values), keys, texts)],
+            windowed=windowed)
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -657,7 +737,7 @@ class Database:
                       key_columns: Mapping[str, list[Any]], stored: StoredColumns,
                       cache_keys: Sequence[str | None] | None,
                       lineages: Sequence[str | None] | None,
-                      output_index: int | None) -> list[RecordInfo]:
+                      output_index: int | None, windowed: bool) -> list[RecordInfo]:
         """:meth:`save_columns` of rows at distinct ``addresses``, column by column: the
         latest version at each address, the rows that change it, their versions, record
         ids and records, and one Arrow table of them."""
@@ -665,26 +745,29 @@ class Database:
         n = len(addresses)
         keys = cache_keys or [None] * n
         digests = stored.content_hashes
-        lookup = self._latest_lookup(variable, {})
-        if len(self.index(variable)) or (self._tx is not None and self._tx.latest):
+        index = self.window(variable, key_columns) if windowed else self.index(variable)
+        lookup = self._latest_lookup(variable, {}, index)
+        if len(index) or (self._tx is not None and self._tx.latest):
             previous = list(map(lookup, addresses))
             kept = [position for position, (latest, digest, key) in enumerate(
                         zip(previous, digests, keys, strict=True))
                     if latest is None or not _unchanged(latest, digest, key, output_index)]
+            versions: Sequence[int] = [latest.version + 1 if latest else 1
+                                       for latest in previous]
         else:  # a variable without records: every row is its first version
-            previous, kept = [None] * n, list(range(n))
+            previous, kept, versions = [None] * n, list(range(n)), [1] * n
 
-        def take(column: Sequence[Any]) -> list[Any]:
-            return list(column) if len(kept) == n else [column[i] for i in kept]
+        def take(column: Sequence[Any]) -> Sequence[Any]:
+            return column if len(kept) == n else [column[i] for i in kept]
 
         new: list[RecordInfo] = []
         if kept:
             kept_addresses, kept_digests, kept_keys = take(addresses), take(digests), take(keys)
-            versions = [latest.version + 1 if latest else 1 for latest in take(previous)]
-            record_ids = list(map(_record_id, repeat(variable), kept_addresses, versions,
-                                  kept_digests))
+            versions = take(versions)
+            record_ids = _record_ids(variable, kept_addresses, versions, kept_digests)
             kept_columns = {key: take(column) for key, column in key_columns.items()}
-            rows = [dict(zip(kept_columns, row)) for row in zip(*kept_columns.values())]
+            rows = list(map(dict, map(zip, repeat(list(kept_columns)),
+                                      zip(*kept_columns.values()))))
             new = list(map(RecordInfo, record_ids, repeat(variable), kept_addresses, rows,
                            versions, kept_digests, repeat(stored.kind), kept_keys,
                            repeat(output_index)))
@@ -696,19 +779,20 @@ class Database:
                 **{key: _display_column(column) for key, column in kept_columns.items()},
                 **_value_arrays(stored, kept)), dt.datetime.now(dt.timezone.utc))
             self._write(new, lambda: self.cx.from_arrow(table).insert_into("_records"),
-                        key_columns=kept_columns)
+                        key_columns=kept_columns, windowed=windowed)
         if len(new) == n:
             return new
         fresh = dict(zip(kept, new))
         return [fresh.get(position) or cast(RecordInfo, latest)
                 for position, latest in enumerate(previous)]
 
-    def _save_batch(self, items: Sequence[SaveItem]) -> list[RecordInfo]:
+    def _save_batch(self, items: Sequence[SaveItem], windowed: bool) -> list[RecordInfo]:
         schema = frozenset(self.schema_keys)
         for item in items:
             if not item.metadata.keys() <= schema:
                 check_schema_keys(item.metadata, self.schema_keys,
                                   f"{item.variable} at {describe_metadata(item.metadata)}")
+        indexes = self._save_windows(items) if windowed else {}
         now = dt.datetime.now(dt.timezone.utc)
         results: list[RecordInfo] = []
         new: list[tuple] = []  # (RecordInfo, StoredValue, lineage json)
@@ -726,7 +810,8 @@ class Database:
             lookup = lookups.get(item.variable)
             if lookup is None:
                 lookup = lookups[item.variable] = self._latest_lookup(
-                    item.variable, pending.setdefault(item.variable, {}))
+                    item.variable, pending.setdefault(item.variable, {}),
+                    indexes[item.variable] if windowed else self.index(item.variable))
             latest = lookup(address)
             if latest and _unchanged(latest, stored.content_hash, item.cache_key,
                                      item.output_index):
@@ -749,7 +834,8 @@ class Database:
                             lambda: self._insert_records(new, now, ahead),
                             [row for row in new if row[1].frame is not None],
                             one_statement=self._with_array_row(new, ahead)
-                            or all(row[1].arr is None or id(row[1]) in ahead for row in new))
+                            or all(row[1].arr is None or id(row[1]) in ahead for row in new),
+                            windowed=windowed)
             except BaseException:
                 if ahead and self._con is not None and self._tx is None:  # else at ROLLBACK
                     with contextlib.suppress(duckdb.Error):
@@ -787,12 +873,30 @@ class Database:
             self._tx.ahead += ahead.values()
         return ahead
 
-    def _latest_lookup(self, variable: str, pending: Mapping[str, RecordInfo]
-                       ) -> Callable[[str], RecordInfo | None]:
+    def _save_windows(self, items: Sequence[SaveItem]) -> dict[str, VariableIndex]:
+        """For a windowed save: per variable, the window (:meth:`window`) of its items'
+        schema-key values (the keys every item of the variable has)."""
+        values: dict[str, dict[str, set[MetaValue]]] = {}
+        for item in items:
+            metadata = normalize_metadata(item.metadata)
+            seen = values.get(item.variable)
+            if seen is None:
+                values[item.variable] = {key: {value} for key, value in metadata.items()}
+                continue
+            for key in list(seen):
+                if key in metadata:
+                    seen[key].add(metadata[key])
+                else:
+                    del seen[key]
+        return {variable: self.window(variable, by_key) for variable, by_key in values.items()}
+
+    def _latest_lookup(self, variable: str, pending: Mapping[str, RecordInfo],
+                       index: VariableIndex) -> Callable[[str], RecordInfo | None]:
         """The latest version at an address of ``variable``: saved earlier in this batch
-        (``pending``, by address), in the open transaction, or stored."""
+        (``pending``, by address), in the open transaction, or stored (in ``index``, its
+        index or a window of it holding the addresses asked for)."""
         in_tx = self._tx.latest if self._tx is not None else None
-        entries = self.index(variable).addresses
+        entries = index.addresses
 
         def latest(address: str) -> RecordInfo | None:
             info = pending.get(address)
@@ -827,13 +931,14 @@ class Database:
 
     def _write(self, infos: list[RecordInfo], insert: Callable[[], None],
                frames: Sequence[tuple] = (), one_statement: bool = True,
-               key_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
+               key_columns: Mapping[str, Sequence[Any]] | None = None,
+               windowed: bool = False) -> None:
         """Insert new records with ``insert`` (``one_statement`` or several), then the
         DataFrame rows of ``frames`` (``(RecordInfo, StoredValue, lineage)`` of frame
-        values); the index learns of the records once they are committed.
-        ``key_columns``, when the records are all of one variable and one kind, is their
-        metadata as columns (their view shape and index entries are then made a column
-        at a time).
+        values); the index learns of the records once they are committed (``windowed``:
+        an index not loaded stays so). ``key_columns``, when the records are all of one
+        variable and one kind, is their metadata as columns (their view shape and index
+        entries are then made a column at a time).
 
         A record that changes its variable's view (a new variable, kind or key type, or
         DataFrame rows) commits in one transaction with the new view, so no crash leaves
@@ -847,36 +952,50 @@ class Database:
             groups = {infos[0].variable: infos}
             shapes = {infos[0].variable: ViewShape.of_columns(infos[0].variable, infos[0].kind,
                                                               key_columns)}
-        for variable in groups:
-            self.index(variable)  # load it before the new rows land
-        if self._tx is None and one_statement and not frames and not self._stale_views(shapes):
+        if not windowed:
+            for variable in groups:
+                self.index(variable)  # load it before the new rows land
+        if (self._tx is None and one_statement and not frames
+                and not self._stale_views(shapes, windowed)):
             # one statement is its own transaction: no BEGIN/COMMIT round trips
             insert()
             for variable, group in groups.items():
-                self._indexes[variable].extend(group, key_columns)
+                if variable in self._indexes:
+                    self._indexes[variable].extend(group, key_columns)
             return
         with self.transaction():
             assert self._tx is not None
             insert()
-            self._tx.add(groups, shapes, key_columns)
+            self._tx.add(groups, shapes, key_columns, self._indexes)
             frame_columns = self._write_frames(frames)
-            self._refresh_views(groups, frame_columns)
+            self._refresh_views(groups, frame_columns, windowed)
 
-    def _shape(self, variable: str, records: ViewShape | None = None) -> ViewShape:
-        """The view shape of ``variable``: its indexed records, those of the open
-        transaction, and the shape of ``records`` not yet in either."""
-        shape = ViewShape.of(self.index(variable))
+    def _shape(self, variable: str, records: ViewShape | None = None,
+               windowed: bool = False) -> ViewShape:
+        """The view shape of ``variable``: its indexed records (``windowed``, when its index
+        is not loaded: its stored view signature), those of the open transaction, and the
+        shape of ``records`` not yet in either."""
+        signature = self._views.get(variable, (None,))[0]
+        if not windowed or variable in self._indexes:
+            shape = ViewShape.of(self.index(variable))
+        elif signature is not None:
+            shape = ViewShape.from_signature(variable, signature)
+        elif variable not in self._views:  # no records yet
+            shape = ViewShape(variable, set(), {})
+        else:  # a view stored before view signatures
+            shape = ViewShape.of(self.index(variable))
         pending = self._tx.shapes.get(variable) if self._tx is not None else None
         for more in (pending, records):
             if more is not None:
                 shape.include(more)
         return shape
 
-    def _stale_views(self, shapes: Mapping[str, ViewShape]) -> bool:
+    def _stale_views(self, shapes: Mapping[str, ViewShape], windowed: bool = False) -> bool:
         """Whether records of these view shapes (by variable) change any of their views."""
         for variable, shape in shapes.items():
             signature, columns = self._views.get(variable, (None, []))
-            if view_signature(self._shape(variable, shape), self.schema_keys, columns) != signature:
+            if view_signature(self._shape(variable, shape, windowed), self.schema_keys,
+                              columns) != signature:
                 return True
         return False
 
@@ -997,8 +1116,11 @@ class Database:
                     raise
                 finally:
                     self._tx = None
+                    for variable in tx.unindexed:  # an index loaded inside it read its rows
+                        self._indexes.pop(variable, None)
             for variable, infos, key_columns in tx.batches:
-                self._indexes[variable].extend(infos, key_columns)
+                if variable in self._indexes:
+                    self._indexes[variable].extend(infos, key_columns)
             for callback in tx.after_commit:
                 callback()
 
@@ -1058,22 +1180,23 @@ class Database:
         return columns_of
 
     def _refresh_views(self, variables: Iterable[str],
-                       frame_columns: Mapping[str, list[str]]) -> None:
+                       frame_columns: Mapping[str, list[str]], windowed: bool = False) -> None:
         """Rewrite the view of each variable whose records changed what it shows, or whose
         DataFrame rows were appended to (their row-table columns given); call inside the
-        transaction that changed them."""
+        transaction that changed them (``windowed``: see :meth:`_shape`)."""
         for variable in variables:
             signature, columns = self._views.get(variable, (None, []))
             columns = frame_columns.get(variable, columns)
-            shape = self._shape(variable)
+            shape = self._shape(variable, windowed=windowed)
             new_signature = view_signature(shape, self.schema_keys, columns)
             if new_signature == signature and variable not in frame_columns:
                 continue
             self.cx.execute(view_sql(shape, self.schema_keys, columns))
+            # a variable without a view has no row yet: a plain INSERT costs less
             self.cx.execute(
-                "INSERT INTO _variables VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE "
-                "SET view_signature = excluded.view_signature, "
-                "frame_columns = excluded.frame_columns",
+                "INSERT INTO _variables VALUES (?, ?, ?, ?)" + (
+                    " ON CONFLICT (name) DO UPDATE SET view_signature = excluded.view_signature, "
+                    "frame_columns = excluded.frame_columns" if variable in self._views else ""),
                 [variable, dt.datetime.now(dt.timezone.utc), new_signature, json.dumps(columns)],
             )
             self._views[variable] = (new_signature, columns)
@@ -1082,14 +1205,19 @@ class Database:
 
     def require_variable(self, variable: str) -> VariableIndex:
         """The index of a variable that has records, or a clear error naming what exists."""
-        index = self.index(variable)
-        if not len(index):
-            known = ", ".join(self.variables()) or "none yet"
-            raise UnknownVariableError(
-                f"no records of variable {variable!r} in {self.path!r} (variables with "
-                f"records: {known}); save some first"
-            )
-        return index
+        self.require_records(variable)
+        return self.index(variable)
+
+    def require_records(self, variable: str) -> None:
+        """A clear error naming what exists unless ``variable`` has records (known from
+        its view: no index is loaded unless a read-only file lacks the view)."""
+        if variable in self._views or (self.read_only and len(self.index(variable))):
+            return
+        known = ", ".join(self.variables()) or "none yet"
+        raise UnknownVariableError(
+            f"no records of variable {variable!r} in {self.path!r} (variables with "
+            f"records: {known}); save some first"
+        )
 
     def view_shape(self, variable: str) -> ViewShape:
         """The kinds and key types of a variable that has records, from its stored view
@@ -1280,24 +1408,39 @@ class _Transaction:
     arrays_ahead: bool = False
     #: the array ids whose pieces committed ahead of it (deleted if it rolls back)
     ahead: list[int] = field(default_factory=list)
-    #: records inserted in it, added to the indexes after the COMMIT: (variable, its
-    #: records, their metadata as columns or None), in the order they were inserted
+    #: records inserted in it, added to the indexes loaded after the COMMIT: (variable,
+    #: its records, their metadata as columns or None), in the order they were inserted
     batches: list[tuple[str, list[RecordInfo], Mapping[str, Sequence[Any]] | None]] = field(
         default_factory=list)
+    #: the variables whose records were inserted in it while their index was not loaded
+    #: (a windowed save): an index loaded before it ends is dropped
+    unindexed: set[str] = field(default_factory=set)
     #: the view shape of the records inserted in it, by variable
     shapes: dict[str, ViewShape] = field(default_factory=dict)
-    #: the latest record inserted in it at each (variable, address)
-    latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
     #: what to do once it committed (see Database.transaction)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: :attr:`latest` of the first ``_folded`` batches
+    _latest: dict[tuple[str, str], RecordInfo] = field(default_factory=dict)
+    _folded: int = 0
+
+    @property
+    def latest(self) -> dict[tuple[str, str], RecordInfo]:
+        """The latest record inserted in it at each (variable, address); made from the
+        batches when asked for (a transaction that saves once never asks)."""
+        for variable, infos, _ in self.batches[self._folded:]:
+            self._latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
+        self._folded = len(self.batches)
+        return self._latest
 
     def add(self, groups: Mapping[str, list[RecordInfo]], shapes: Mapping[str, ViewShape],
-            key_columns: Mapping[str, Sequence[Any]] | None = None) -> None:
+            key_columns: Mapping[str, Sequence[Any]] | None,
+            indexes: Mapping[str, VariableIndex]) -> None:
         """Records inserted, by variable, with their view shapes (``key_columns``: the
-        metadata of the one variable's records as columns)."""
+        metadata of the one variable's records as columns; ``indexes``: those loaded)."""
         for variable, infos in groups.items():
             self.batches.append((variable, infos, key_columns))
-            self.latest.update(zip(zip(repeat(variable), (i.address for i in infos)), infos))
+            if variable not in indexes:
+                self.unindexed.add(variable)
             self.shapes.setdefault(variable, ViewShape(variable, set(), {})).include(
                 shapes[variable])
 
@@ -1335,7 +1478,7 @@ def _value_arrays(stored: StoredColumns, kept: list[int]) -> dict[str, pa.Array]
     hashes = stored.content_hashes if every else [stored.content_hashes[i] for i in kept]
     txt = stored.txt if stored.txt is None or every else [stored.txt[i] for i in kept]
     return dict(
-        kind=pa.array([stored.kind] * n, pa.string()),
+        kind=pa.repeat(stored.kind, n),
         content_hash=pa.array(hashes, pa.string()),
         value_num=pick(stored.num, pa.float64()),
         value_int=pick(stored.int_, pa.int64()),

@@ -151,7 +151,7 @@ function test_malformed_request_gets_an_error_reply(testCase)
 reply = scistack.internal.wire_decode(scistack.internal.transport(uint8('not wire data')));
 verifyEqual(testCase, reply.error.identifier, 'scistack:value:badEncoding');
 verifyEqual(testCase, reply.error.type, 'WireFormatError');
-request = scistack.internal.wire_encode(struct('op', 'echo', 'args', {{1}}));
+request = scistack.internal.wire_encode(struct('op', 'echo', 'args', 'not a struct'));
 reply = scistack.internal.wire_decode(scistack.internal.transport(request));
 verifyEqual(testCase, reply.error.identifier, 'scistack:gateway:badRequest');
 end

@@ -236,19 +236,27 @@ verifyEqual(testCase, scistack.internal.fingerprint(@lineage_unicode_label), ...
 end
 
 function test_signature_names_the_declared_inputs(testCase)
-sig = scistack.internal.fingerprint_signature(@lineage_filter);
-verifyEqual(testCase, sig.inputs, {'signal', 'low_hz', 'high_hz'});
+sig = signature_of(@lineage_filter);
+verifyEqual(testCase, reshape(sig.inputs, 1, []), {'signal', 'low_hz', 'high_hz'});
 verifyFalse(testCase, sig.varargin);
-sig = scistack.internal.fingerprint_signature(@lineage_gain);
-verifyEqual(testCase, sig.inputs, {'x'});
+sig = signature_of(@lineage_gain);
+verifyEqual(testCase, reshape(sig.inputs, 1, []), {'x'});
 verifyTrue(testCase, sig.varargin);
-sig = scistack.internal.fingerprint_signature(@(signal, gain) gain * signal);
-verifyEqual(testCase, sig.inputs, {'signal', 'gain'});
-sig = scistack.internal.fingerprint_signature(@sum);
+sig = signature_of(@(signal, gain) gain * signal);
+verifyEqual(testCase, reshape(sig.inputs, 1, []), {'signal', 'gain'});
+sig = signature_of(@sum);
 verifyFalse(testCase, sig.known);
+k = 2;
+sig = signature_of(@(x) x * k);  % the captured values are not described
+verifyEqual(testCase, sig.name, '@(x)x*k');
 end
 
 % ----------------------------------------------------------------- helpers
+
+function sig = signature_of(fh)
+% The engine's reading of FH's declaration, as scilineage.Thunk asks for it.
+sig = scistack.internal.fingerprint(fh, 'thunk_options', struct());
+end
 
 function name = unique_name(stem)
 % A function name no other test uses (function files are cached by name).

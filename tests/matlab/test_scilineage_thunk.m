@@ -253,12 +253,35 @@ function test_arguments_without_a_content_hash_are_errors(testCase)
 filter_fn = scilineage.Thunk(@lineage_filter);
 verifyError(testCase, @() filter_fn(LineageOpaque(), 1, 2), ...
             'scistack:lineage:unhashableArgument');
+try
+    filter_fn(1, LineageOpaque(), 2);
+    verifyFail(testCase, 'no error raised');
+catch err
+    verifyTrue(testCase, strncmp(err.message, ...
+                                 'lineage_filter: argument ''low_hz'' has no content hash', 53), ...
+               err.message);
+end
 verifyEqual(testCase, calls(), 0);
 end
 
 function test_outputs_that_cannot_be_cached_are_errors(testCase)
 make = scilineage.Thunk(@(x) LineageOpaque());
 verifyError(testCase, @() make(fresh_signal()), 'scistack:lineage:unstorableOutput');
+try
+    make(fresh_signal());
+    verifyFail(testCase, 'no error raised');
+catch err
+    verifyTrue(testCase, strncmp(err.message, 'output 1 of @(x)LineageOpaque() cannot be', 41), ...
+               err.message);
+end
+end
+
+function test_a_thunk_shows_its_function_and_options(testCase)
+shown = evalc('disp(scilineage.Thunk(@lineage_filter, ''n_outputs'', 2, ''version'', ''v2''))');
+verifyEqual(testCase, strtrim(shown), ...
+            'scilineage.Thunk of lineage_filter, n_outputs 2, version ''v2''');
+verifyEqual(testCase, strtrim(evalc('disp(scilineage.Thunk())')), ...
+            'scilineage.Thunk (no function)');
 end
 
 function test_options(testCase)

@@ -192,20 +192,6 @@ verifyError(testCase, @() scistack.internal.setup_python({old}, quiet(testCase))
             'scistack:setup:pythonVersion');
 end
 
-function test_an_unknown_identifier_becomes_helper_failed(testCase)
-assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
-path = fullfile(testCase.TestData.folder, 'strange');
-python = fake_python(testCase, 'strange', prepare_report(path, {'ensure'}), ...
-                     failed_report('ensure', 'other:thing', 'odd'), 1);
-try
-    scistack.internal.setup_python({python}, quiet(testCase));
-    verifyFail(testCase, 'no error raised');
-catch err
-    verifyEqual(testCase, err.identifier, 'scistack:setup:helperFailed');
-    verifyTrue(testCase, ~isempty(strfind(err.message, 'other:thing')), err.message);
-end
-end
-
 function test_an_unreadable_ensure_report_is_helper_failed(testCase)
 assumeTrue(testCase, isunix(), 'fake Pythons are shell scripts');
 path = fullfile(testCase.TestData.folder, 'garbled');

@@ -91,15 +91,12 @@ def drive(start: Mapping[str, Any], fn: Callable[..., Any], local: Mapping[str, 
                                                                   identifier, marks)))
         if "error" in driven.last:
             return driven
-        if raise_on_error and driven.last["refused"]:
-            refused = driven.last
-            call("run_finish", run_id=started["run_id"], status="failed")
-            # what MATLAB raises: the first refused outcome's error
-            driven.replies.append({"error": {"identifier": refused["identifiers"][0],
-                                             "message": refused["messages"][0]}})
+        if driven.last["stop"]:
+            driven.replies.append(call("run_finish", run_id=started["run_id"]))
+            # what MATLAB raises after the run ends: the failure that stopped it
+            driven.replies.append({"error": dict(driven.last["failure"])})
             return driven
-    driven.replies.append(call("run_finish", run_id=started["run_id"],
-                               status="failed" if stopped else "finished"))
+    driven.replies.append(call("run_finish", run_id=started["run_id"]))
     return driven
 
 

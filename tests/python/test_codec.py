@@ -374,3 +374,16 @@ def test_a_class_hint_is_written_before_its_value_and_left_out_of_the_hash():
     assert wire == HEADER + b"h" + struct.pack("<Q", 6) + b"struct" + body(encode(value))
     assert decode(wire) == value
     assert content_hash(ClassHint("struct", value)) == content_hash(value)
+
+
+@given(st.one_of(st.floats(allow_nan=True), st.integers(-(2**63), 2**63 - 1),
+                 st.text(max_size=1), st.booleans(), st.none()))
+def test_a_whole_encoding_of_one_scalar_decodes_as_the_reader_reads_it(value):
+    # decode reads a lone float or int straight from its 8 bytes; other values of the same
+    # length (an empty string's encoding, say) go through the reader
+    from scistack_engine.codec import _Reader
+
+    data = encode(value)
+    expected = _Reader(memoryview(data), len(HEADER)).item()
+    assert_same(decode(data), expected)
+    assert_same(decode(bytearray(data)), expected)

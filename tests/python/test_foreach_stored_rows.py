@@ -117,6 +117,9 @@ def test_run_log_json_texts_equal_json_dumps():
                {"k": [1, {"b": 2, "a": 1}], "t": 1}, {"t": True}, {"t": 1.0}, {"t": 1},
                {"d": np.float64(2.5), "e": Opaque()}]
     assert json_texts(objects) == [json.dumps(o, sort_keys=True, default=str) for o in objects]
+    same_keys = [{"trial": t, "subject": -t, "100%": 10**30 + t} for t in range(3)]
+    for objects in (same_keys, [*same_keys, {"trial": True, "subject": 0, "100%": 0}]):
+        assert json_texts(objects) == [json.dumps(o, sort_keys=True) for o in objects]
 
 
 if __name__ == "__main__":

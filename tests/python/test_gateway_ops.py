@@ -231,3 +231,33 @@ def test_column_selections_are_read_from_the_forms_matlab_sends():
         with pytest.raises(Exception) as caught:
             columns(bad)
         assert getattr(caught.value, "identifier", "") == "scistack:arguments:badColumns"
+
+
+def test_name_value_pairs_sent_as_a_cell_become_the_args():
+    def reply(pairs):
+        sent = np.empty(len(pairs), dtype=object)
+        sent[:] = pairs
+        return decode(gateway.handle(encode({"op": "echo", "args": sent})))
+
+    assert reply(["value", 5.0])["ok"] == 5.0
+    for pairs in (["value", 5.0, "extra"], [1.0, 5.0], ["1st", 5.0], ["a" * 64, 5.0]):
+        assert reply(pairs)["error"]["identifier"] == "scistack:engine:badArguments", pairs
+
+
+def test_a_handle_is_open_until_closed_and_closing_twice_is_harmless(tmp_path):
+    opened = call("db_open", path=str(tmp_path / "o.duckdb"), schema_keys=["subject"])
+    assert call("db_is_open", handle=opened["handle"]) is True
+    assert call("db_close", handle=opened["handle"]) is True
+    assert call("db_is_open", handle=opened["handle"]) is False
+    assert call("db_close", handle=opened["handle"]) is False
+    assert call("db_is_open", handle=12345.0) is False
+
+
+def test_ping_checks_the_version_the_toolbox_expects():
+    from scistack_engine import __version__
+
+    assert call("ping") == __version__
+    assert call("ping", version=__version__, python="/x/python") == __version__
+    with pytest.raises(RuntimeError, match="scistack:setup:versionMismatch: the engine in "
+                       "'/x/python' is version .* but the toolbox is 0.0.0: run"):
+        call("ping", version="0.0.0", python="/x/python")

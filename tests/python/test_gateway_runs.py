@@ -16,9 +16,12 @@ import pytest
 
 import scifor
 from matlab_driver import call, commit_request
+from scistack_engine import gateway
 from scistack_engine.batches import COMMIT_SECONDS, Outcome
-from scistack_engine.codec import encode
+from scistack_engine.codec import decode, encode
 from scistack_engine.errors import ForEachInputsError
+from scistack_engine.gateway import runs
+from scistack_engine.gateway import scifor as gateway_scifor  # noqa: F401 - registers its front
 from scistack_engine.gateway.runs import PROBE_CALLS, SERIAL_BELOW, Groups
 from scistack_engine.gateway.scidb import named_inputs
 
@@ -68,18 +71,47 @@ def schema():
     scifor.set_schema(saved)
 
 
-def start_scifor(*pairs):
+def start_request(*pairs):
     frame = pd.DataFrame({"subject": np.arange(1.0, 11.0), "x": np.arange(10.0)})
-    return call("run_start", front="scifor", function="f",
-                inputs=[{"name": "t", "kind": "table",
-                         "value": np.frombuffer(encode(frame), dtype=np.uint8).copy()}],
-                pairs=["subject", [], *pairs])
+    return {"front": "scifor", "function": "f",
+            "inputs": [{"name": "t", "kind": "table",
+                        "value": np.frombuffer(encode(frame), dtype=np.uint8).copy()}],
+            "pairs": ["subject", [], *pairs]}
+
+
+def start_scifor(*pairs):
+    return call("run_start", **start_request(*pairs))
+
+
+@pytest.mark.parametrize("pairs, fails, status", [
+    ((), True, "finished"), (("on_error", "raise"), False, "finished"),
+    (("on_error", "raise"), True, "failed")])
+def test_a_run_ends_as_failed_when_a_failure_stopped_it(schema, monkeypatch, pairs, fails,
+                                                         status):
+    started = start_scifor(*pairs)
+    run = runs._held[started["run_id"]].run
+    ended = []
+    monkeypatch.setattr(run, "finish", lambda how, finish=run.finish: ended.append(how)
+                        or finish(how))
+    call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
+    committed = call("run_commit", **commit_request(
+        started["run_id"], [(0, [1.0], 0.1, ValueError("boom") if fails else None)],
+        lambda error: "scistack:test:boom", lambda position: False))
+    finished = call("run_finish", run_id=started["run_id"])
+    assert ended == [status]
+    assert committed["stop"] is (status == "failed")
+    # what MATLAB raises once the run has ended: the failure that stopped it
+    assert finished["failure"] == ({"identifier": "scistack:test:boom", "message": "boom"}
+                                   if status == "failed" else None)
 
 
 def test_scifor_runs_mark_tables_and_count_outputs_only_when_named(schema):
     started = start_scifor()
-    assert started["mark_tables"] is True and started["n_out"] is None
+    assert started["mark_tables"] is True and started["n_out"] == 1
     call("run_finish", run_id=started["run_id"], status="finished")
+    none_declared = call("run_start", **{**start_request(), "declared_outputs": 0.0})
+    assert none_declared["n_out"] == 0
+    call("run_finish", run_id=none_declared["run_id"], status="finished")
     named = start_scifor("output_names", ["lo", "hi"])
     assert named["n_out"] == 2
     call("run_finish", run_id=named["run_id"], status="finished")
@@ -140,3 +172,26 @@ def test_badly_named_inputs_are_refused_with_matlabs_identifier(specs, names, fo
     with pytest.raises(ForEachInputsError, match=text) as caught:
         named_inputs(specs, names, form)
     assert caught.value.identifier == "scistack:foreach:badInputs"
+
+
+def test_a_scidb_run_that_finished_with_failures_warns_with_its_notes(tmp_path):
+    opened = call("db_open", path=str(tmp_path / "w.duckdb"), schema_keys=["subject"])
+    try:
+        spec = {"function": "f", "outputs": ["A"], "fingerprint": "",
+                "inputs": {"x": {"kind": "constant", "value": 1.0}}}
+        for stop, warned in ((False, ["scistack:foreach:failed"]), (True, [])):
+            started = call("run_start", front="scidb", spec=spec, lineage=False,
+                           pairs=["subject", [1.0], "db", {"handle": opened["handle"]},
+                                  "on_error", "raise" if stop else "continue"])
+            call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
+            call("run_commit", **commit_request(started["run_id"],
+                                                [(0, None, 0.1, ValueError("boom"))],
+                                                lambda error: "scistack:test:boom",
+                                                lambda position: False))
+            reply = decode(gateway.handle(encode({"op": "run_finish",
+                                                  "args": {"run_id": started["run_id"]}})))
+            assert [w["identifier"] for w in reply.get("warnings", [])] == warned
+            if warned:
+                assert "subject=1" in reply["warnings"][0]["message"]
+    finally:
+        call("db_close", handle=opened["handle"])

@@ -35,10 +35,13 @@ def _state(index: VariableIndex) -> tuple:
 MIXED = {"subject": [1, True, 1.0, "1", 2, 2, False, 0],
          "trial": [0, 0, 0, 0, 1, 2, 3, 3]}
 SCALARS = {"subject": [n // 10 for n in range(100)], "trial": [n % 10 for n in range(100)]}
+# each column of one type other than int (the records are at distinct addresses)
+TYPED = {"subject": ["a", "b", "a", "c", "b", "c"],
+         "trial": [True, True, False, True, False, False]}
 
 
-@pytest.mark.parametrize("columns", [MIXED, SCALARS, {"subject": [], "trial": []}],
-                         ids=["mixed", "scalars", "empty"])
+@pytest.mark.parametrize("columns", [MIXED, SCALARS, TYPED, {"subject": [], "trial": []}],
+                         ids=["mixed", "scalars", "typed", "empty"])
 def test_extend_by_columns_matches_record_by_record(columns):
     by_row, by_column = VariableIndex("V", SCHEMA), VariableIndex("V", SCHEMA)
     infos = _records(columns, cache_key="k")

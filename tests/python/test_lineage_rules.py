@@ -20,24 +20,33 @@ def call(op, **args):
     return reply["ok"]
 
 
+def described(name):
+    """The description MATLAB sends of a handle to the function ``name`` (file unread)."""
+    return f"simple\0{name}\0/nowhere/{name}.m\0"
+
+
 def options(*pairs, **defaults):
     cell = np.empty(len(pairs), dtype=object)
     cell[:] = list(pairs)
-    return call("thunk_options", function="bandpass", options=cell, **defaults)
+    return call("thunk_options", handle=described("bandpass"), options=cell, **defaults)
 
 
 def test_thunk_options_apply_over_the_defaults_without_regard_to_case():
     got = options("N_OUTPUTS", 2.0)
-    assert got == {"n_outputs": 2, "version": "", "version_digest": ""}
+    assert {k: got[k] for k in ("n_outputs", "version", "version_digest", "name")} == {
+        "n_outputs": 2, "version": "", "version_digest": "", "name": "bandpass"}
+    assert got["shown"] == "scilineage.Thunk of bandpass, n_outputs 2"
     inherited = options(n_outputs=3.0, version="v1")
     assert inherited["n_outputs"] == 3 and inherited["version"] == "v1"
+    assert inherited["shown"] == "scilineage.Thunk of bandpass, n_outputs 3, version 'v1'"
+    assert options()["shown"] == "scilineage.Thunk of bandpass"
 
 
 def test_a_declared_version_is_hashed_with_the_function_name():
     got = options("version", "v2")
     assert got["version_digest"] == content_hash(
         {"scheme": "scistack-matlab-version-v1", "function": "bandpass", "version": "v2"})
-    other = call("thunk_options", function="lowpass", options=["version", "v2"])
+    other = call("thunk_options", handle=described("lowpass"), options=["version", "v2"])
     assert other["version_digest"] != got["version_digest"]
 
 

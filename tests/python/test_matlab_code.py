@@ -92,6 +92,16 @@ def test_gateway_operations_answer_matlab_requests():
                                                      "libraries": False}
     assert call("matlab_fingerprint", names=["sum"], found=["/opt/sum.m"], **request) == \
         content_hash({"scheme": "scistack-matlab-library-v1", "function": "sum"})
-    sig = call("matlab_signature", name="lineage_gain", file=str(HELPERS / "lineage_gain.m"))
-    assert sig == {"name": "lineage_gain", "inputs": ["x"], "varargin": True, "known": True,
-                   "key": '["lineage_gain", ["x"], true, true]'}
+    gain = f"simple\0lineage_gain\0{HELPERS / 'lineage_gain.m'}\0"
+    sig = call("thunk_options", handle=gain)
+    assert {k: sig[k] for k in ("name", "inputs", "varargin", "known", "key")} == {
+        "name": "lineage_gain", "inputs": ["x"], "varargin": True, "known": True,
+        "key": '["lineage_gain", ["x"], true, true]'}
+    assert call("thunk_options", handle="simple\0@sum\0\0") == {
+        "resolve": ["sum"], "rehash": False, "libraries": False}
+    assert call("thunk_options", handle="simple\0@sum\0\0", names=["sum"],
+                found=[""])["known"] is False
+    local = f"scopedfunction\0helper\0{HELPERS / 'lineage_gain.m'}\0helper"
+    assert call("thunk_options", handle=local)["name"] == "helper"
+    anonymous = call("thunk_options", handle="anonymous\0@(a, b) a + b\0\0")
+    assert anonymous["inputs"] == ["a", "b"] and anonymous["name"] == "@(a,b)a+b"

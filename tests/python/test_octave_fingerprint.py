@@ -15,6 +15,7 @@ a failure.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 
@@ -202,14 +203,14 @@ FINGERPRINT = "f" * 64
 
 
 def signature_key(*inputs: str, varargin: bool = False, known: bool = True) -> str:
-    """The ``key`` of a ``matlab_signature`` reply for a function declaring ``inputs``."""
+    """The ``key`` of a ``thunk_options`` reply for a function declaring ``inputs``."""
     return json.dumps(["fn", list(inputs), varargin, known])
 
 
 def test_lookup_computes_the_engine_cache_key():
     record_hash = "a" * 64
     signal = [1.0, 2.0, 3.0]
-    key, hashes, outputs, output_hashes, names = call("lineage_lookup", {
+    key, hashes, outputs, output_hashes, names, fingerprint = call("lineage_lookup", {
         "fingerprint": FINGERPRINT, "n_outputs": 1.0, "force": False, "kinds": "ich",
         "items": [record_hash, 20.0, "b" * 64],
         "signature": signature_key("signal", "low_hz", "how"),
@@ -218,11 +219,34 @@ def test_lookup_computes_the_engine_cache_key():
                             {"low_hz": content_hash(20.0), "how": "b" * 64}, 1)
     assert hashes == record_hash + content_hash(20.0) + "b" * 64
     assert outputs is None and output_hashes is None
-    assert names == "signal,low_hz,how"
+    assert names == "signal,low_hz,how" and fingerprint == FINGERPRINT
     upstream = call("lineage_lookup", {"fingerprint": FINGERPRINT, "n_outputs": 1.0,
                                        "kinds": "v", "items": [signal],
                                        "signature": signature_key("signal")})
     assert upstream[0] == cache_key(FINGERPRINT, {"signal": content_hash(signal)}, {}, 1)
+
+
+def test_lookup_names_the_argument_matlab_could_not_encode():
+    error = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "cc",
+                                    "items": ["", ""], "unhashable": 2.0,
+                                    "reason": "cannot encode values of class 'Gain'",
+                                    "signature": signature_key("signal", "gain")})
+    assert error["identifier"] == "scistack:lineage:unhashableArgument"
+    assert error["message"].startswith(
+        "fn: argument 'gain' has no content hash, so the call has no cache key (cannot "
+        "encode values of class 'Gain'). Pass data")
+    unknown = call("lineage_lookup", {"fingerprint": FINGERPRINT, "kinds": "c", "items": [""],
+                                      "unhashable": 0.0, "reason": "?",
+                                      "signature": signature_key("signal")})
+    assert "argument '' has no content hash" in unknown["message"]
+
+
+def test_put_names_the_output_matlab_could_not_encode():
+    error = call("lineage_put", {"unstorable": 2.0, "reason": "cannot encode a Gain",
+                                 "function": "split"})
+    assert error["identifier"] == "scistack:lineage:unstorableOutput"
+    assert error["message"].startswith(
+        "output 2 of split cannot be cached: cannot encode a Gain. Return values of the")
 
 
 def _lineage(key_parts: dict, n_outputs: int = 2) -> dict:
@@ -248,7 +272,7 @@ def test_put_keeps_the_exact_bytes_and_a_lookup_returns_them():
         cell_row[0, k] = np.frombuffer(w, dtype=np.uint8).reshape(1, -1)
     hashes = call("lineage_put", {"cache_key": key, "outputs": cell_row, "lineage": lineage})
     assert hashes == content_hash({"low": 1.0}) + content_hash([1.0, "two"])
-    got_key, _, outputs, output_hashes, _ = call("lineage_lookup", {
+    got_key, _, outputs, output_hashes, _, _ = call("lineage_lookup", {
         "fingerprint": FINGERPRINT, "n_outputs": 2.0, "kinds": "c", "items": [x],
         "signature": signature_key("x")})
     assert got_key == key
@@ -297,3 +321,17 @@ def test_lookup_names_the_arguments_after_the_signature():
     error = names(signature_key("x"), 2)
     assert error["identifier"] == "scistack:lineage:tooManyArguments"
     assert "fn takes 1 input(s), 2 were given" in error["message"]
+
+
+def test_lookup_fingerprints_the_function_it_is_described_in_the_same_call(tmp_path):
+    described = {"handle": "anonymous\0@() 2\0\0", "path": "", "pwd": str(tmp_path),
+                 "libraries": {"roots": [str(tmp_path / "lib") + os.sep], "fold_case": False}}
+    call("matlab_fingerprint", {"reset": True})
+    first = call("lineage_lookup", {"kinds": "c", "items": [1.0],
+                                    "signature": signature_key("x"), "handle": described["handle"]})
+    assert first == {"resolve": [], "rehash": False, "libraries": True}
+    reply = call("lineage_lookup", {"kinds": "c", "items": [1.0],
+                                    "signature": signature_key("x"), **described})
+    digest = call("matlab_fingerprint", described)
+    assert len(digest) == 64 and reply[5] == digest
+    assert reply[0] == cache_key(digest, {}, {"x": content_hash(1.0)}, 1)

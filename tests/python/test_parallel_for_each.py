@@ -482,3 +482,15 @@ def test_a_dask_worker_that_dies_fails_its_chunk_and_the_run_goes_on(scidb_db, d
     assert all("KilledWorker" in reason for reason in failed["reason"]), list(failed["reason"])
     assert set(result[result["status"] == "done"]["subject"]) >= {1}
     assert (result["status"] == "done").sum() + len(failed) == 8
+
+
+def test_results_from_one_place_share_one_place_and_keep_their_values():
+    from scistack_engine.executors import outcomes_of
+
+    where = ("node-1", 41, "w0")
+    outcomes = outcomes_of([(k, pack_value(k * 1.5), None, 0.25, where) for k in range(3)]
+                           + [(3, pack_value("x"), None, 0.5, ("node-2", 7, "w1"))])
+    assert [o.returned for o in outcomes] == [0.0, 1.5, 3.0, "x"]
+    assert outcomes[0].place is outcomes[1].place is outcomes[2].place
+    places = [(o.place.host, o.place.pid, o.place.worker) for o in outcomes]
+    assert places == [where] * 3 + [("node-2", 7, "w1")]

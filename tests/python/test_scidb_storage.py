@@ -403,7 +403,8 @@ def test_save_from_dataframe_uses_one_transaction(scidb_db, monkeypatch):
     calls = []
     original = scidb_db.save_batch
     monkeypatch.setattr(
-        scidb_db, "save_batch", lambda items: calls.append(len(items)) or original(items)
+        scidb_db, "save_batch",
+        lambda items, **options: calls.append(len(items)) or original(items, **options)
     )
     frame = pd.DataFrame({"subject": range(50), "session": "pre",
                           "signal": [np.full(3, float(i)) for i in range(50)]})

@@ -102,9 +102,11 @@ def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=Tru
     driven = drive(start, fn, {n: local for n, (_, local) in inputs.items()},
                    n_out=1 if names is None else int(np.size(names)),
                    raise_on_error=options.get("on_error") == "raise" and raise_from_fn)
-    if driven.failed:
+    # a run that a failure stopped ends (its finish reply), then the failure is raised
+    finished = driven.replies[-2] if driven.failed and driven.calls > 1 else driven.last
+    if "result" not in finished:
         return None, None, driven.calls, driven
-    return driven.last["result"], records_of(driven.last["report"]), driven.calls, driven
+    return finished["result"], records_of(finished["report"]), driven.calls, driven
 
 
 def records_of(report: dict) -> dict:
@@ -488,7 +490,8 @@ def test_on_error_raise_stops_at_the_first_function_error():
         fragile, {"signal": (table_spec(raw), None), "low_hz": ({"kind": "constant"}, 20)},
         {"subject": [1.0, 2.0], "session": ["pre"]}, on_error="raise")
     assert report["summary"]["ran"] == 1 and report["summary"]["errors"] == 1
-    assert driven.last["line"].startswith("for_each(fragile)")
+    assert driven.replies[-2]["line"].startswith("for_each(fragile)")
+    assert driven.last["error"]["identifier"] == "test:ValueError" and driven.failed
     run_id = driven.replies[0]["run_id"]
     assert call("run_next", run_id=run_id, size=1.0)["error"]["identifier"] == (
         "scistack:foreach:unknownRun")

@@ -324,6 +324,24 @@ def test_an_unexpected_error_is_helper_failed(monkeypatch, capsys):
     assert "Traceback" in report["error"]["detail"]
 
 
+def test_a_failure_is_reported_under_an_identifier_the_toolbox_raises(monkeypatch, capsys):
+    def failing(identifier, message):
+        def fail(*args, **kwargs):
+            raise helper.SetupError(identifier, message)
+        monkeypatch.setattr(helper, "check", fail)
+        helper.main(["check"])
+        return json.loads(capsys.readouterr().out)["error"]
+
+    assert failing(helper.NO_VENV, "no venv") == {
+        "identifier": helper.NO_VENV, "message": "no venv", "detail": ""}
+    odd = failing("other:thing", "odd")
+    assert odd["identifier"] == helper.HELPER_FAILED
+    assert odd["message"] == "SciStack's setup helper failed (other:thing): odd"
+    silent = failing(helper.PIP_FAILED, "")
+    assert silent["message"] == "SciStack's setup helper failed without saying why"
+    assert helper.raised_error(None)["identifier"] == helper.HELPER_FAILED
+
+
 def test_every_identifier_is_one_the_toolbox_documents():
     known = (ROOT / "toolbox" / "+scistack" / "+internal" / "setup_python.m").read_text()
     for identifier in helper.IDENTIFIERS:

@@ -278,3 +278,21 @@ def test_a_merge_saves_what_a_serial_run_saves(staged, tmp_path, scidb_unconfigu
     db.close()
     merged, alone = _saved(path), _saved(serial)
     assert len(merged) == 7 and merged == alone
+
+
+def test_staged_combinations_come_in_plan_order_however_the_manifest_lists_them(staged):
+    _, folder = staged
+    import duckdb
+
+    con = duckdb.connect(str(folder / "manifest.duckdb"))
+    try:
+        con.execute("CREATE TABLE reversed AS SELECT * FROM items ORDER BY combo DESC")
+        con.execute("DROP TABLE items")
+        con.execute("ALTER TABLE reversed RENAME TO items")
+        listed = [row[0] for row in con.execute("SELECT combo FROM items").fetchall()]
+        blocks = list(slurm_runs._staged_combos(con, 3))
+    finally:
+        con.close()
+    assert listed == sorted(listed, reverse=True)
+    assert [len(block) for block in blocks] == [3, 3, 2]
+    assert [combo.index for block in blocks for combo in block] == sorted(listed)

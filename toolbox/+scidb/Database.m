@@ -61,15 +61,8 @@ classdef Database
 
         function close(db)
             % close(DB) closes the database file in the engine.
-            if isempty(db.handle)
-                return
-            end
-            try
+            if ~isempty(db.handle)  % (closing twice is harmless)
                 scistack.internal.engine_call('db_close', 'handle', db.handle);
-            catch err
-                if ~strcmp(err.identifier, 'scistack:db:notConfigured')
-                    rethrow(err);
-                end
             end
         end
 
@@ -95,16 +88,8 @@ classdef Database
 
         function tf = is_open(db)
             % TF = DB.is_open() is true while this opening of the file is open.
-            tf = false;
-            if isempty(db.handle)
-                return
-            end
-            try
-                scistack.internal.engine_call('db_current', 'handle', db.handle);
-                tf = true;
-            catch
-                tf = false;
-            end
+            tf = ~isempty(db.handle) && ...
+                 scistack.internal.engine_call('db_is_open', 'handle', db.handle);
         end
 
         function p = provenance(db, variable, varargin)

@@ -75,7 +75,8 @@ classdef Thunk
     end
 
     properties (SetAccess = private, Hidden = true)
-        signature = struct('name', '', 'key', '')
+        % what the engine made of the function (thunk_options: name, key, shown, ...)
+        signature = struct('name', '', 'key', '', 'shown', 'scilineage.Thunk (no function)')
         version_digest = ''
     end
 
@@ -98,17 +99,14 @@ classdef Thunk
                       'scilineage.Thunk wraps a function handle (@fn), not a %s', class(fn));
             end
             obj.fn = fn;
-            obj.signature = scistack.internal.fingerprint_signature(fn);
-            if ~isempty(varargin) || ~isempty(obj.version)
-                % the engine checks the options and hashes a declared version
-                request = struct('function', obj.signature.name, ...
-                                 'n_outputs', obj.n_outputs, 'version', obj.version);
-                request.options = varargin;
-                options = scistack.internal.engine_call('thunk_options', request);
-                obj.n_outputs = double(options.n_outputs);
-                obj.version = options.version;
-                obj.version_digest = options.version_digest;
-            end
+            % the engine reads FN's name and declared inputs (signature.name, .key),
+            % checks the options, hashes a declared version and makes the display line
+            request = struct('n_outputs', obj.n_outputs, 'version', obj.version);
+            request.options = varargin;
+            obj.signature = scistack.internal.fingerprint(fn, 'thunk_options', request);
+            obj.n_outputs = double(obj.signature.n_outputs);
+            obj.version = obj.signature.version;
+            obj.version_digest = obj.signature.version_digest;
         end
 
         function varargout = subsref(obj, s)
@@ -175,18 +173,7 @@ classdef Thunk
         end
 
         function disp(obj)
-            if isempty(obj.fn)
-                fprintf('  scilineage.Thunk (no function)\n');
-                return
-            end
-            extra = '';
-            if obj.n_outputs ~= 1
-                extra = sprintf(', n_outputs %d', obj.n_outputs);
-            end
-            if ~isempty(obj.version)
-                extra = sprintf('%s, version ''%s''', extra, obj.version);
-            end
-            fprintf('  scilineage.Thunk of %s%s\n', obj.signature.name, extra);
+            fprintf('  %s\n', obj.signature.shown);
         end
 
     end
@@ -216,10 +203,9 @@ function varargout = run_call(spec, args, force, wanted)
                    'with scilineage.Thunk(fn, ''n_outputs'', %d)'];
         error('scistack:lineage:outputCount', message, spec.signature.name, n, wanted, wanted);
     end
-    fingerprint = fingerprint_of(spec);
     call = classify(spec, args);
-    reply = lookup(spec, call, force, fingerprint);
-    lineage = lineage_of(spec, call, reply, fingerprint);
+    reply = lookup(spec, call, force);
+    lineage = lineage_of(spec, call, reply);
     if ~force && ~isempty(reply{3})
         wires = reply{3};
         hashes = reply{4};  % 64 characters per output
@@ -249,7 +235,7 @@ end
 
 function key = key_of(spec, args)
     call = classify(spec, args);
-    reply = lookup(spec, call, true, fingerprint_of(spec));
+    reply = lookup(spec, call, true);
     key = reply{1};
 end
 
@@ -262,11 +248,11 @@ function fingerprint = fingerprint_of(spec)
     end
 end
 
-function reply = lookup(spec, call, force, fingerprint)
+function reply = lookup(spec, call, force)
     % The engine's answer: {cache key; argument hashes (64 characters each, in argument
-    % order); outputs (wire) or []; their hashes; the arguments' names, comma-separated}.
-    request = struct('fingerprint', fingerprint, 'kinds', call.kinds, 'items', {call.items}, ...
-                     'signature', spec.signature.key);
+    % order); outputs (wire) or []; their hashes; the arguments' names, comma-separated;
+    % the fingerprint}. The engine fingerprints FN's code in the same call.
+    request = struct('kinds', call.kinds, 'items', {call.items}, 'signature', spec.signature.key);
     if spec.n_outputs ~= 1  % (each field costs an encoding step: defaults are left out)
         request.n_outputs = spec.n_outputs;
     end
@@ -274,12 +260,30 @@ function reply = lookup(spec, call, force, fingerprint)
         request.force = true;
     end
     try
-        reply = scistack.internal.engine_call('lineage_lookup', request);
+        if isempty(spec.version_digest)
+            reply = scistack.internal.fingerprint(spec.fn, 'lineage_lookup', request);
+        else
+            request.fingerprint = spec.version_digest;
+            reply = scistack.internal.engine_call('lineage_lookup', request);
+        end
     catch err
         if ~strcmp(err.identifier, 'scistack:value:unsupported')
             rethrow(err);
         end
-        raise_unhashable(spec, call, fingerprint, err);
+        fingerprint_of(spec);  % raises when FN's captured values cannot be encoded
+        % the engine names the first argument that cannot be encoded, and raises
+        request.unhashable = 0;
+        for k = find(call.kinds == 'c' | call.kinds == 'v')
+            try
+                scistack.internal.wire_encode(call.items{k});
+            catch
+                request.unhashable = k;
+                break
+            end
+        end
+        request.items = repmat({''}, size(call.items));
+        request.reason = err.message;
+        scistack.internal.engine_call('lineage_lookup', request);
     end
 end
 
@@ -338,7 +342,7 @@ function tf = is_loaded_variable(value)
          isprop(value, 'version') && isprop(value, 'content_hash');
 end
 
-function lineage = lineage_of(spec, call, reply, fingerprint)
+function lineage = lineage_of(spec, call, reply)
     % The lineage dict of the call, in the engine's form (LineageRecord.from_dict).
     hashes = reply{2};
     names = regexp(reply{5}, ',', 'split');
@@ -354,7 +358,7 @@ function lineage = lineage_of(spec, call, reply, fingerprint)
             constants.(names{k}) = struct('value', {call.shown{k}}, 'content_hash', digest);
         end
     end
-    lineage = struct('function_name', spec.signature.name, 'fingerprint', fingerprint, ...
+    lineage = struct('function_name', spec.signature.name, 'fingerprint', reply{6}, ...
                      'language', 'matlab', 'n_outputs', spec.n_outputs, ...
                      'cache_key', reply{1}, 'inputs', inputs, 'constants', constants);
 end
@@ -362,33 +366,8 @@ end
 function wire = encode_output(spec, value, k)
     try
         wire = scistack.internal.wire_encode(value);
-    catch err
-        message = ['output %d of %s cannot be cached: %s. Return values of the supported ', ...
-                   'types (numeric, logical, char, cell, struct, containers.Map; table, ', ...
-                   'string, datetime and categorical in MATLAB)'];
-        error('scistack:lineage:unstorableOutput', message, k, spec.signature.name, err.message);
+    catch err  % the engine raises scistack:lineage:unstorableOutput, naming the output
+        scistack.internal.engine_call('lineage_put', 'unstorable', k, 'reason', err.message, ...
+                                      'function', spec.signature.name);
     end
-end
-
-function raise_unhashable(spec, call, fingerprint, err)
-    % Name the argument that has no content hash (the engine names them all from the
-    % kinds alone).
-    parameter = '';
-    blank = struct('kinds', repmat('h', size(call.kinds)), ...
-                   'items', {repmat({''}, size(call.kinds))});
-    reply = lookup(spec, blank, true, fingerprint);
-    names = regexp(reply{5}, ',', 'split');
-    for k = find(call.kinds == 'c' | call.kinds == 'v')
-        try
-            scistack.internal.wire_encode(call.items{k});
-        catch
-            parameter = names{k};
-            break
-        end
-    end
-    message = ['%s: argument ''%s'' has no content hash, so the call has no cache key ', ...
-               '(%s). Pass data of the supported types; loaded variables and lineage ', ...
-               'results are unwrapped only when passed directly, not inside a cell or struct'];
-    error('scistack:lineage:unhashableArgument', message, spec.signature.name, parameter, ...
-          err.message);
 end

@@ -105,13 +105,9 @@ info.environment = chosen.environment;
 if ~strcmp(chosen.action, 'loaded') && ~strcmp(chosen.candidate, from_environment)
     setpref('scistack', 'python', info.python);
 end
-info.engine = scistack.internal.engine_call('ping');
-if ~strcmp(info.engine, scistack.version())
-    error('scistack:setup:versionMismatch', ...
-          ['the engine in ''%s'' is version %s but the toolbox is %s: run ', ...
-           'scistack.setup(''Reinstall'', true), restarting first if Python already ran'], ...
-          info.python, info.engine, scistack.version());
-end
+% the engine checks that it is the toolbox's version (scistack:setup:versionMismatch)
+info.engine = scistack.internal.engine_call('ping', 'version', scistack.version(), ...
+                                            'python', info.python);
 if nargout == 0
     fprintf('SciStack engine %s ready (%s, Python %s)\n', info.engine, info.runtime, ...
             info.python);

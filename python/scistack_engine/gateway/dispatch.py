@@ -4,7 +4,8 @@ MATLAB (through ``py.``) and GNU Octave (through the toolbox's MEX bridge) call
 :func:`handle` with a wire-encoded request and get wire-encoded reply bytes back; nothing
 but bytes crosses the language boundary (the encoding is ``docs/data-model.md``).
 
-* A request is the dict ``{"op": <name>, "args": <dict>}``, and from the toolbox also
+* A request is the dict ``{"op": <name>, "args": <dict>}`` (``args`` may also be a cell
+  of name/value pairs, which becomes the dict), and from the toolbox also
   ``"profile": "matlab"`` or ``"octave"``: the reply, and every wire value nested in it,
   is then lowered to that profile (:mod:`scistack_engine.gateway.profile`).
 * Values MATLAB sends in the request (and nested as wire bytes) may use the MATLAB request
@@ -152,6 +153,8 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
         raise GatewayError(f"the request's op must be text, got {type(op).__name__}")
     if args is None:
         args = {}
+    if isinstance(args, np.ndarray) and args.dtype == object:
+        args = _pairs(list(args.reshape(-1)))
     if not isinstance(args, dict):
         raise GatewayError(
             f"the args of operation {op!r} must be a dict (a MATLAB struct), got "
@@ -161,6 +164,24 @@ def _parse(request: Any) -> tuple[str, dict[Any, Any], str | None]:
     if profile is not None and not isinstance(profile, str):
         raise GatewayError(f"the request's profile must be text, got {type(profile).__name__}")
     return op, args, profile
+
+
+#: What MATLAB's ``isvarname`` accepts: a field name of a struct.
+_MATLAB_FIELD = re.compile(r"[A-Za-z]\w{0,62}", re.ASCII)
+
+
+def _pairs(values: list[Any]) -> dict[str, Any]:
+    """The args of ``engine_call(op, name, value, ...)``, sent as the cell of the pairs:
+    a dict in their order, each name a valid MATLAB field name."""
+    if len(values) % 2:
+        raise GatewayError("usage: engine_call(op), engine_call(op, args) or "
+                           "engine_call(op, name, value, ...)",
+                           identifier="scistack:engine:badArguments")
+    for name in values[::2]:
+        if not isinstance(name, str) or not _MATLAB_FIELD.fullmatch(name):
+            raise GatewayError("argument names must be valid field names given as char; "
+                               f"got {name!r}", identifier="scistack:engine:badArguments")
+    return dict(zip(values[::2], values[1::2]))
 
 
 #: What MATLAB's ``error`` accepts as an identifier (components of letters, digits, _).
@@ -218,7 +239,15 @@ def _load_operation_modules() -> None:
 
 @operation("ping")
 def _ping(args: dict[Any, Any]) -> str:
-    """The engine's version: proves the engine answers."""
+    """The engine's version: proves the engine answers. With ``version`` (the toolbox's,
+    from ``scistack.setup``) another engine version is ``scistack:setup:versionMismatch``,
+    whose message names the interpreter ``python``."""
+    expected = args.get("version")
+    if expected is not None and expected != __version__:
+        raise GatewayError(
+            f"the engine in '{args.get('python', '')}' is version {__version__} but the "
+            f"toolbox is {expected}: run scistack.setup('Reinstall', true), restarting "
+            "first if Python already ran", identifier="scistack:setup:versionMismatch")
     return __version__
 
 

@@ -9,8 +9,9 @@
                    ``run_id``, ``positions`` (of the function's arguments whose
                    values the engine sends, 1-based, in order; MATLAB passes the
                    others, its constants, itself), ``n_out``
-                   (outputs to ask of the function; empty: MATLAB asks for one unless
-                   the function declares none), ``mark_tables`` (true: outputs that
+                   (outputs to ask of the function: the front's count, else one, or
+                   none when ``declared_outputs``, MATLAB's ``nargout`` of the
+                   function, is 0), ``mark_tables`` (true: outputs that
                    are ``scifor.Table`` objects are sent as marked tables), ``chunk``
                    (combinations to ask for at a time, and the most outcomes to gather
                    before a commit), ``commit_seconds`` (the longest wait between
@@ -27,12 +28,15 @@
                    workers at once, see :class:`Groups`)
 ``run_commit``     ``run_id`` and the outcomes of finished combinations as flat arrays
                    (see :func:`_outcomes`) → how many the commit ``refused`` (their
-                   outputs could not be kept), with their ``identifiers`` and
-                   ``messages``, and the ``progress`` line to show ("" for none)
-``run_finish``     ``run_id``, ``status`` → the result (its shape is the front's), the
-                   ``line`` of counts, the ``closing`` line to show ("" unless progress
-                   lines were shown), and for ``interrupted`` the ``note`` of what was
-                   kept
+                   outputs could not be kept), whether to ``stop`` (a run with
+                   ``raise`` met its first failure), and the ``progress`` line to
+                   show ("" for none)
+``run_finish``     ``run_id``, ``status`` (default: ``failed`` when a failure stopped
+                   a run with ``raise``, else ``finished``) → the result (its shape is
+                   the front's), the ``line`` of counts, the ``closing`` line to
+                   show ("" unless progress lines were shown), for
+                   ``interrupted`` the ``note`` of what was kept, and the
+                   ``failure`` that stopped the run (identifier, message; None)
 =================  ====================================================================
 
 What differs between fronts — how a run is made from the request, how input values are
@@ -168,6 +172,8 @@ class _Held:
     run: Any
     progress: _Progress
     groups: Groups
+    stops: bool = False  # the run stops at its first failure (option 'raise')
+    failure: dict[str, str] | None = None  # the failure that stopped it (identifier, message)
 
 
 _fronts: dict[str, Front] = {}
@@ -198,11 +204,14 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
     run_id = f"run-{next(_ids)}"
     mode = extra.get("progress")
     _held[run_id] = _Held(front, run, _Progress(run.function, run.to_run,
-                                                None if mode is None else bool(mode)), Groups())
+                                                None if mode is None else bool(mode)), Groups(),
+                          stops=bool(extra.get("raise")))
     reply = {"run_id": run_id, "to_run": run.to_run, "commit_seconds": COMMIT_SECONDS,
              "commit_bytes": float(batches.COMMIT_BYTES),
              "done": False, "n_out": None, "mark_tables": False, **extra,
              "positions": np.asarray(extra["positions"], dtype=np.float64)}  # none: still numbers
+    if reply["n_out"] is None:  # one output, or none when the function declares none
+        reply["n_out"] = 0.0 if args.get("declared_outputs") == 0 else 1.0
     if extra.get("dry_run"):
         reply.update(_finish(run_id, "finished"), done=True)
     return reply
@@ -227,10 +236,14 @@ def _run_commit(args: dict[str, Any]) -> dict[str, Any]:
     held = _get(args)
     outcomes = _outcomes(held, args)
     held.groups.measured(outcomes)
+    sent = [o.failure for o in outcomes if o.failure]
     failures = [o.failure for o in held.run.commit(outcomes) if o.failure]
-    return {"refused": float(len(failures)),
-            "identifiers": [_identifier(f) for f in failures],
-            "messages": [f.message for f in failures], "progress": held.progress.line(outcomes)}
+    if held.stops and held.failure is None and (sent or failures):
+        # what MATLAB raises: the first failure it sent, else the first the commit refused
+        held.failure = {"identifier": sent[0].error_type if sent else _identifier(failures[0]),
+                        "message": (sent or failures)[0].message}
+    return {"refused": float(len(failures)), "stop": held.failure is not None,
+            "progress": held.progress.line(outcomes)}
 
 
 def _identifier(failure: Failure) -> str:
@@ -241,7 +254,13 @@ def _identifier(failure: Failure) -> str:
 
 @operation("run_finish")
 def _run_finish(args: dict[str, Any]) -> dict[str, Any]:
-    return _finish(str(args.get("run_id")), str(args.get("status") or "finished"))
+    """End a run as ``status`` says; without one, as ``failed`` when a failure stopped it
+    (option ``raise``), else ``finished``."""
+    run_id = str(args.get("run_id"))
+    status = args.get("status")
+    if not status:
+        status = "failed" if _get(args).failure else "finished"
+    return _finish(run_id, str(status))
 
 
 def _finish(run_id: str, status: str) -> dict[str, Any]:
@@ -251,7 +270,8 @@ def _finish(run_id: str, status: str) -> dict[str, Any]:
     note = held.run.interrupted_note() if status == "interrupted" else ""
     result = held.run.finish(status)
     return {**held.front.result(held.run, result), "line": result.headline,
-            "closing": held.progress.end(result.headline), "note": note}
+            "closing": held.progress.end(result.headline), "note": note,
+            "failure": held.failure}
 
 
 def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:

@@ -15,10 +15,12 @@ request that names no handle uses the current database. Which records a load mea
 
 =====================  ==============================================================
 ``db_open``            open/create a file: path, schema_keys, read_only → handle
-``db_close``           close a handle (default: the current database)
+``db_close``           close a handle (default: the current database); closing twice
+                       is harmless
 ``db_configure``       path, arguments (configure_database's varargin), folder: open
                        the file as the current database, closing an earlier opening
 ``db_current``         the current database (handle, path, schema keys) or an error
+``db_is_open``         whether the database of a handle is open
 ``add_schema_key``     add a schema key to a database (default: the current one) → keys
 ``save``               variable, metadata, value (wire), lineage → record id
 ``load``               variable, metadata, version, constants → records
@@ -56,6 +58,7 @@ for_each plan, log and skip alike.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,7 +67,7 @@ import numpy as np
 from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import ClassHint, body, encode, wire_list
-from ..errors import ForEachInputsError
+from ..errors import ForEachFailedWarning, ForEachInputsError, NotConfiguredError
 from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, is_matlab_name, settle_options, split_pairs
 from ..index import RecordInfo
@@ -136,8 +139,22 @@ def _db_open(args: dict[str, Any]) -> dict[str, Any]:
 
 @operation("db_close")
 def _db_close(args: dict[str, Any]) -> bool:
+    """Close the database of ``handle`` (default: the current one); closing twice is
+    harmless (False: there was nothing to close)."""
     handle = args.get("handle")
+    if handle is not None and not _is_open(args):
+        return False
     return session.close(None if handle is None else session.by_handle(handle))
+
+
+@operation("db_is_open")
+def _is_open(args: dict[str, Any]) -> bool:
+    """Whether the database of ``handle`` is open."""
+    try:
+        session.by_handle(args["handle"])
+    except NotConfiguredError:
+        return False
+    return True
 
 
 @operation("db_configure")
@@ -502,7 +519,9 @@ class _ScidbFront:
         """The result table as ``columns`` in the order ``names``: metadata columns
         (numbers as doubles), ``status``, ``reason`` ("" where none) and each saved
         output's record ids ("" where none) as text arrays; the outputs of a run that
-        saves nothing are MATLAB's to add. ``info`` is the summary MATLAB returns."""
+        saves nothing are MATLAB's to add. ``info`` is the summary MATLAB returns. A run
+        that finished with failed combinations warns with its notes
+        (:class:`~scistack_engine.errors.ForEachFailedWarning`)."""
         table = result.table
         keys = list(run.plan.keys)
         columns = {key: _column(run.column(key)) for key in keys}
@@ -513,9 +532,10 @@ class _ScidbFront:
         s = result.summary
         info = {"run_id": run.run_id or "", "n_done": s["done"], "n_failed": s["failed"],
                 "n_skipped": s["skipped"], "n_cached": s["cached"], "seconds": s["seconds"]}
+        if s["failed"] and s["status"] == "finished":
+            warnings.warn(ForEachFailedWarning("\n".join(result.notes)), stacklevel=1)
         return {"columns": columns, "names": [*keys, "status", "reason", *run.outputs],
-                "rows": float(len(table)), "info": info, "notes": result.notes,
-                "any_failed": bool(s["failed"])}
+                "rows": float(len(table)), "info": info}
 
 
 def _texts(values: Any) -> np.ndarray:

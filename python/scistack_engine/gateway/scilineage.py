@@ -1,9 +1,10 @@
 """Gateway adapter for the MATLAB ``+scilineage`` package: one round trip per Thunk call.
 
 A ``scilineage.Thunk`` call in MATLAB or GNU Octave asks the engine once before running
-anything (``lineage_lookup``): the engine hashes the call's data inputs and constants,
-computes the cache key with the one rule of :func:`scistack_engine.lineage.cache_key`, and
-answers with the cached outputs when the call was made before. After a miss MATLAB runs
+anything (``lineage_lookup``): the engine fingerprints the function's code, hashes the
+call's data inputs and constants, computes the cache key with the one rule of
+:func:`scistack_engine.lineage.cache_key`, and answers with the cached outputs when the
+call was made before. After a miss MATLAB runs
 the function and hands the outputs and the call's lineage record back (``lineage_put``);
 the record is validated with :meth:`LineageRecord.from_dict`, so MATLAB cannot store a
 record whose key the rule would not give.
@@ -16,20 +17,21 @@ cache of every call, :mod:`scistack_engine.cache_store`), so that any later proc
 them; outputs only known to the engine's cache store as Python values are encoded again.
 
 =====================  ==============================================================
-``lineage_lookup``     fingerprint, n_outputs, the function's signature, the call's
-                       arguments → cache key, the arguments' hashes, the cached
-                       outputs (wire) or nothing, and the arguments' names
+``lineage_lookup``     fingerprint (or the function's description), n_outputs, the
+                       function's signature, the call's arguments → cache key, the
+                       arguments' hashes, the cached outputs (wire) or nothing, the
+                       arguments' names and the fingerprint
 ``lineage_put``        cache key, outputs (wire), lineage dict → the outputs' content
                        hashes; keeps the outputs under the key
-``thunk_options``      a Thunk's ``function`` name, defaults (``n_outputs``,
-                       ``version``) and ``options`` (name/value pairs) → the options
-                       checked, and the fingerprint a declared version stands for
+``thunk_options``      a Thunk's function handle (its description, as
+                       ``matlab_fingerprint`` takes it), defaults (``n_outputs``,
+                       ``version``) and ``options`` (name/value pairs) → the function's
+                       name as lineage shows it, its declared inputs, all of it as one
+                       text (``key``) for ``lineage_lookup``, the options checked, the
+                       fingerprint a declared version stands for, the display line
 ``lineage_chain``      a result's ``lineage`` and provenance ``options`` → with
                        ``'chain', true`` the paths (parameter names) to it and to
                        every lineage upstream, each call once
-``matlab_signature``   a function's ``name``, ``file``, ``local``, or ``anonymous``
-                       text → its name as lineage shows it, its declared inputs, and
-                       all of it as one text (``key``) for ``lineage_lookup``
 ``matlab_fingerprint`` a function handle's description → its digest, or the names
                        MATLAB must resolve first (:mod:`scistack_engine.matlab_fingerprint`)
 ``library_roots``     what MATLAB or Octave knows of its folders → the library folders
@@ -57,7 +59,7 @@ from ..lineage import (
     check_thunk_options,
     get_cache_store,
 )
-from ..matlab_code import Signature, signature
+from ..matlab_code import Signature
 from ..matlab_fingerprint import Fingerprints, library_roots
 from ..provenance import lineage_chain
 from .dispatch import GatewayError, operation
@@ -109,14 +111,17 @@ def _from_store(key: str) -> tuple[list[bytes], list[str]] | None:
 
 
 @operation("lineage_lookup")
-def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
+def _lineage_lookup(args: dict[str, Any]) -> list[Any] | dict[str, Any]:
     """Hash a MATLAB call's arguments, compute its cache key and look it up.
 
-    Arguments: ``fingerprint``, ``n_outputs`` (default 1), ``force`` (default false; true:
-    do not look the key up), ``signature`` (the ``key`` of ``matlab_signature``'s reply,
-    which names the arguments: :meth:`~scistack_engine.matlab_code.Signature.argument_names`),
-    ``items`` (a cell, one item per argument in argument order) and ``kinds`` (text, one
-    letter per argument, in the same order):
+    Arguments: ``fingerprint``, or instead the function's description that
+    ``matlab_fingerprint`` takes (then the reply may be that operation's names to
+    resolve first, and the same request with them follows), ``n_outputs`` (default 1),
+    ``force`` (default false; true: do not look the key up), ``signature`` (the ``key``
+    of ``thunk_options``' reply, which names the arguments:
+    :meth:`~scistack_engine.matlab_code.Signature.argument_names`), ``items`` (a cell,
+    one item per argument in argument order) and ``kinds`` (text, one letter per
+    argument, in the same order):
 
     * ``i``: an input whose content hash is known (a loaded record, a result passed
       on); the item is the hash;
@@ -125,20 +130,32 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
     * ``h``: a constant standing for a hash the caller computed (a function handle,
       by fingerprint); the item is the hash.
 
-    Returns the list ``[cache_key, hashes, outputs, output_hashes, names]``: the key; the
-    arguments' content hashes in argument order, concatenated (64 characters each); the
-    cached outputs as wire bytes in declaration order with their content hashes,
-    concatenated (both None on a miss or with ``force``); and the arguments' names,
-    separated by commas. Concatenated text rather than lists because the MATLAB codec
-    decodes one text faster than many. More arguments than the function declares are
-    ``scistack:lineage:tooManyArguments``.
+    Returns the list ``[cache_key, hashes, outputs, output_hashes, names, fingerprint]``:
+    the key; the arguments' content hashes in argument order, concatenated (64
+    characters each); the cached outputs as wire bytes in declaration order with their
+    content hashes, concatenated (both None on a miss or with ``force``); the
+    arguments' names, separated by commas; and the fingerprint the key was made with.
+    Concatenated text rather than lists because the MATLAB codec decodes one text
+    faster than many. More arguments than the function declares are
+    ``scistack:lineage:tooManyArguments``. With ``unhashable`` (the 1-based position of
+    an argument MATLAB could not encode, 0 when not known) and ``reason``, it raises
+    ``scistack:lineage:unhashableArgument`` naming that argument instead.
     """
     kinds = str(args.get("kinds") or "")
     values = items(args.get("items"))
+    signature = _signature_of(str(args.get("signature") or ""))
     try:
-        names = _signature_of(str(args.get("signature") or "")).argument_names(len(values))
+        names = signature.argument_names(len(values))
     except ValueError as exc:
         raise GatewayError(str(exc), "scistack:lineage:tooManyArguments") from exc
+    if "unhashable" in args:
+        raise _unhashable(signature.name, names, int(args["unhashable"]),
+                          str(args.get("reason") or ""))
+    fingerprint = args.get("fingerprint")
+    if fingerprint is None:  # the function's description instead: fingerprint it first
+        fingerprint = _fingerprints.request(args)
+        if isinstance(fingerprint, dict):
+            return fingerprint  # the names MATLAB must resolve before
     if len(kinds) != len(values):
         raise LineageFormatError(
             f"a call needs one kind per argument; got {len(kinds)} kinds for {len(values)} "
@@ -156,17 +173,28 @@ def _lineage_lookup(args: dict[str, Any]) -> list[Any]:
         (inputs if kind in "iv" else constants)[name] = digest
         hashes.append(digest)
     n_outputs = int(args.get("n_outputs", 1))
-    key = cache_key(str(args["fingerprint"]), inputs, constants, n_outputs)
+    key = cache_key(str(fingerprint), inputs, constants, n_outputs)
     kept = None if args.get("force") else _cached(key, n_outputs)
     if kept is None:
-        return [key, "".join(hashes), None, None, ",".join(names)]
+        return [key, "".join(hashes), None, None, ",".join(names), fingerprint]
     return [key, "".join(hashes), [as_uint8(w) for w in kept[0]], "".join(kept[1]),
-            ",".join(names)]
+            ",".join(names), fingerprint]
+
+
+def _unhashable(function: str, names: list[str], position: int, reason: str) -> GatewayError:
+    """The error of a call whose argument at ``position`` (1-based; 0: not known) could
+    not be encoded, so that the call has no cache key; ``reason`` is the encoder's."""
+    name = names[position - 1] if 0 < position <= len(names) else ""
+    return GatewayError(
+        f"{function}: argument '{name}' has no content hash, so the call has no cache key "
+        f"({reason}). Pass data of the supported types; loaded variables and lineage "
+        "results are unwrapped only when passed directly, not inside a cell or struct",
+        "scistack:lineage:unhashableArgument")
 
 
 @lru_cache(maxsize=256)
 def _signature_of(key: str) -> Signature:
-    """The signature a ``matlab_signature`` reply's ``key`` stands for ("" : nothing is
+    """The signature a ``thunk_options`` reply's ``key`` stands for ("" : nothing is
     known of the inputs)."""
     if not key:
         return Signature("")
@@ -180,8 +208,16 @@ def _lineage_put(args: dict[str, Any]) -> str:
 
     ``lineage`` is the call's lineage dict (the form of :meth:`LineageRecord.to_dict`,
     language ``"matlab"``); it must be valid and name ``cache_key``. Returns the
-    outputs' content hashes, concatenated (64 characters each).
+    outputs' content hashes, concatenated (64 characters each). With ``unstorable``
+    (the 1-based output MATLAB could not encode), ``reason`` and ``function`` it raises
+    ``scistack:lineage:unstorableOutput`` instead.
     """
+    if "unstorable" in args:
+        raise GatewayError(
+            f"output {int(args['unstorable'])} of {args.get('function', '')} cannot be cached: "
+            f"{args.get('reason', '')}. Return values of the supported types (numeric, "
+            "logical, char, cell, struct, containers.Map; table, string, datetime and "
+            "categorical in MATLAB)", "scistack:lineage:unstorableOutput")
     key = str(args["cache_key"])
     lineage: Mapping[str, Any] = dict(args["lineage"])
     record = LineageRecord.from_dict(lineage)
@@ -230,11 +266,20 @@ def _thunk_option(name: Any, value: Any, options: dict[str, Any]) -> None:
 
 @operation("thunk_options")
 def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
-    """The options of a MATLAB ``scilineage.Thunk``: ``options`` (a cell of name/value
-    pairs) applied over the defaults ``n_outputs`` and ``version`` ("" for none), checked
-    by :func:`~scistack_engine.lineage.check_thunk_options`. Returns ``n_outputs``,
-    ``version`` and ``version_digest``, the fingerprint standing for ``function``'s code
-    when a version is declared ("" when not)."""
+    """What a MATLAB ``scilineage.Thunk`` is made of, from the description of its
+    function handle (the request of ``matlab_fingerprint``) and its options.
+
+    The function's signature (:meth:`Fingerprints.signature`): ``name``, ``inputs``,
+    ``varargin``, ``known``, and ``key``, the same as one text, which ``lineage_lookup``
+    reads (or the name MATLAB must resolve first). The options: ``options`` (a cell of
+    name/value pairs) applied over the defaults ``n_outputs`` and ``version`` ("" for
+    none), checked by :func:`~scistack_engine.lineage.check_thunk_options`, as
+    ``n_outputs``, ``version`` and ``version_digest``, the fingerprint standing for the
+    function's code when a version is declared ("" when not). And ``shown``, the line
+    that displays the Thunk."""
+    found = _fingerprints.signature(args)
+    if isinstance(found, dict):
+        return found
     pairs = items(args.get("options"))
     if len(pairs) % 2:
         raise LineageOptionError(
@@ -247,12 +292,18 @@ def _thunk_options(args: dict[str, Any]) -> dict[str, Any]:
     check_thunk_options(given.get("n_outputs", options["n_outputs"]),
                         given.get("version", options["version"] or None))
     options.update(given)
-    digest = ""
+    digest = shown = ""
+    if options["n_outputs"] != 1:
+        shown = f", n_outputs {options['n_outputs']}"
     if options["version"]:
-        digest = content_hash({"scheme": MATLAB_VERSION_SCHEME,
-                               "function": str(args.get("function") or ""),
+        digest = content_hash({"scheme": MATLAB_VERSION_SCHEME, "function": found.name,
                                "version": options["version"]})
-    return {**options, "version_digest": digest}
+        shown += f", version '{options['version']}'"
+    return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
+            "known": found.known,
+            "key": json.dumps([found.name, list(found.inputs), found.varargin, found.known]),
+            **options, "version_digest": digest,
+            "shown": f"scilineage.Thunk of {found.name}{shown}"}
 
 
 @operation("lineage_chain")
@@ -275,19 +326,6 @@ def _lineage_chain(args: dict[str, Any]) -> list[list[str]] | None:
     if not chain:
         return None
     return [list(path) for path, _ in lineage_chain(dict(args["lineage"]))]
-
-
-@operation("matlab_signature")
-def _matlab_signature(args: dict[str, Any]) -> dict[str, Any]:
-    """The signature of a MATLAB function (:func:`scistack_engine.matlab_code.signature`)
-    as a struct: ``name``, ``inputs``, ``varargin``, ``known``, and ``key``, the same as
-    one text, which ``lineage_lookup`` reads."""
-    found = signature(str(args.get("name") or ""), file=str(args.get("file") or ""),
-                      local=bool(args.get("local", False)),
-                      anonymous=str(args.get("anonymous") or ""))
-    return {"name": found.name, "inputs": list(found.inputs), "varargin": found.varargin,
-            "known": found.known,
-            "key": json.dumps([found.name, list(found.inputs), found.varargin, found.known])}
 
 
 @operation("library_roots")

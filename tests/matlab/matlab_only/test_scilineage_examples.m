@@ -74,7 +74,7 @@ end
 function test_anonymous_text_of_matlab(testCase)
 k = 2;
 fh = @(x) max(x, [], k);
-sig = scistack.internal.fingerprint_signature(fh);
+sig = scistack.internal.fingerprint(fh, 'thunk_options', struct());
 verifyEqual(testCase, sig.name, '@(x)max(x,[],k)');
 verifyEqual(testCase, numel(scistack.internal.fingerprint(fh)), 64);
 end

@@ -51,11 +51,7 @@ request = struct('front', 'scidb', 'spec', spec, 'lineage', with_lineage);
 request.pairs = scistack.internal.sent_pairs(args);  % the engine tells options apart
 [finished, kept] = scistack.internal.run_batches(fn, fname, request, call_args);
 result = result_table(finished, out_names, kept);
-info = finished.info;
-if finished.any_failed
-    warning('scistack:foreach:failed', '%s', ...
-            strjoin(reshape(cellstr(finished.notes), 1, []), sprintf('\n')));
-end
+info = finished.info;  % (failed combinations: the engine warned, scistack:foreach:failed)
 end
 
 function result = result_table(finished, out_names, kept)

@@ -39,7 +39,6 @@
 % Function fingerprints (what scilineage cache keys are made of; the engine's
 % scistack_engine.matlab_code reads the sources)
 %   fingerprint                - The code fingerprint of a function: its code and what it calls.
-%   fingerprint_signature      - A function's name and declared input names.
 %   fingerprint_libraries      - The folders whose functions are named, not followed.
 %
 % Example

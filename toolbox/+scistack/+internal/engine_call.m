@@ -52,8 +52,8 @@ switch nargin
                   'the arguments of an engine operation are a scalar struct');
         end
         args = scistack.internal.wire_encode(varargin{1}, false);
-    otherwise
-        args = encode_pairs(varargin);
+    otherwise  % name/value pairs: the engine checks them and makes them the args
+        args = scistack.internal.wire_encode(varargin, false);
 end
 
 % The request dict {'op': op, 'args': args, 'profile': ...} is written around the args.
@@ -76,34 +76,6 @@ if isstruct(reply) && isfield(reply, 'ok')
     return
 end
 raise_reply_error(reply);
-end
-
-function bytes = encode_pairs(pairs)
-% Name/value pairs as the wire dict of the args (what a struct of them encodes to).
-n = numel(pairs);
-if mod(n, 2) ~= 0
-    error('scistack:engine:badArguments', ...
-          'usage: engine_call(op), engine_call(op, args) or engine_call(op, name, value, ...)');
-end
-if n == 2 && ischar(pairs{1}) && isvarname(pairs{1})  % the common case, unrolled
-    bytes = [uint8([100, 1, 0, 0, 0, 0, 0, 0, 0, 115, numel(pairs{1}), 0, 0, 0, 0, 0, 0, ...
-                    0, double(pairs{1})]), scistack.internal.wire_encode(pairs{2}, false)];
-    return
-end
-parts = cell(1, n + 1);
-parts{1} = [uint8(100), typecast(uint64(n / 2), 'uint8')];
-for k = 1:2:n
-    name = pairs{k};
-    if ~ischar(name) || ~isvarname(name)
-        error('scistack:engine:badArguments', ...
-              'argument names must be valid field names given as char; got a %s', ...
-              class(name));
-    end
-    % a valid name has at most 63 characters: its length fits one byte
-    parts{k + 1} = [115, numel(name), 0, 0, 0, 0, 0, 0, 0, uint8(name)];
-    parts{k + 2} = scistack.internal.wire_encode(pairs{k + 1}, false);
-end
-bytes = [parts{:}];
 end
 
 function raise_reply_error(reply)

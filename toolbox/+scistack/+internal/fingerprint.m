@@ -1,4 +1,4 @@
-function [digest, info] = fingerprint(fh)
+function [digest, info] = fingerprint(fh, operation, request)
 %FINGERPRINT  The code fingerprint of a MATLAB function: 64 hex characters naming what it runs.
 %   FP = scistack.internal.fingerprint(FH) returns the fingerprint of the function handle
 %   FH, a 64-character lowercase hex SHA-256 digest that enters the cache keys of
@@ -40,6 +40,13 @@ function [digest, info] = fingerprint(fh)
 %   [FP, INFO] = scistack.internal.fingerprint(FH) also returns INFO.name (the function's
 %   name in the fingerprint) and INFO.files (the user files that entered it).
 %
+%   REPLY = scistack.internal.fingerprint(FH, OPERATION, REQUEST) runs the engine
+%   operation OPERATION, one that fingerprints the function it is given (lineage_lookup)
+%   or reads its declaration (thunk_options: the captured values are not sent), with
+%   the fields of the struct REQUEST and FH's description, so that the fingerprint and
+%   the operation take one engine call; REPLY is the operation's. An argument of REQUEST
+%   that cannot be encoded raises scistack:value:unsupported.
+%
 %   scistack.internal.fingerprint('reset') forgets everything kept between calls.
 %
 %   Errors: scistack:lineage:unfingerprintable for a handle to a nested function, a
@@ -50,8 +57,7 @@ function [digest, info] = fingerprint(fh)
 %     fp = scistack.internal.fingerprint(@(x) max(x, [], 2));
 %     [fp, info] = scistack.internal.fingerprint(@scistack.version);
 %
-%   See also scilineage.Thunk, scistack.internal.fingerprint_signature,
-%   scistack.internal.engine_call.
+%   See also scilineage.Thunk, scistack.internal.engine_call.
 
 persistent sent  % the search path and working folder the engine last saw
 if ischar(fh) && strcmp(fh, 'reset')
@@ -64,26 +70,26 @@ end
 if ~isa(fh, 'function_handle')
     error('scistack:lineage:badArgument', 'expected a function handle, got a %s', class(fh));
 end
-request = describe(fh, nargout > 1);
+if nargin < 2
+    operation = 'matlab_fingerprint';
+    request = struct();
+end
+request = describe(fh, nargout > 1, request, ~strcmp(operation, 'thunk_options'));
 environment = {path(), pwd()};
 if ~isequal(environment, sent)
     [request.path, request.pwd] = environment{:};
 end
 try
-    if numel(fieldnames(request)) == 1  % the common case: one text argument
-        reply = scistack.internal.engine_call('matlab_fingerprint', 'handle', request.handle);
-    else
-        reply = scistack.internal.engine_call('matlab_fingerprint', request);
-    end
+    reply = scistack.internal.engine_call(operation, request);
 catch err
-    if ~strcmp(err.identifier, 'scistack:value:unsupported')
+    if ~strcmp(err.identifier, 'scistack:value:unsupported') || nargin > 1
         rethrow(err);
     end
     error('scistack:lineage:unfingerprintable', ...
           ['the anonymous function %s captures a value that has no content hash (%s); ', ...
            'pass it as an argument of the call instead'], func2str(fh), err.message);
 end
-while isstruct(reply) && ~isfield(reply, 'digest')  % names to resolve first
+while isstruct(reply) && isfield(reply, 'resolve')  % names to resolve first
     if reply.libraries
         request.libraries = scistack.internal.fingerprint_libraries();
         [request.path, request.pwd] = environment{:};
@@ -93,7 +99,7 @@ while isstruct(reply) && ~isfield(reply, 'digest')  % names to resolve first
     end
     request.names = reply.resolve;
     request.found = cellfun(@where_is, reply.resolve, 'UniformOutput', false);
-    reply = scistack.internal.engine_call('matlab_fingerprint', request);
+    reply = scistack.internal.engine_call(operation, request);
 end
 sent = environment;
 digest = reply;
@@ -103,9 +109,10 @@ if nargout > 1
 end
 end
 
-function request = describe(fh, with_info)
-% What the engine needs to know about FH: type, text, file and local function name
-% (joined by NUL characters), captured values, and whether INFO is wanted.
+function request = describe(fh, with_info, request, with_workspace)
+% REQUEST with what the engine needs to know about FH: type, text, file and local
+% function name (joined by NUL characters), captured values (WITH_WORKSPACE: not for a
+% declaration), and whether INFO is wanted.
 info = functions(fh);
 file = '';
 if isfield(info, 'file') && ~isempty(info.file)
@@ -117,11 +124,12 @@ local = '';
 if isfield(info, 'function')
     local = info.function;
 end
-request = struct('handle', [info.type, char(0), func2str(fh), char(0), file, char(0), local]);
+request.handle = [info.type, char(0), func2str(fh), char(0), file, char(0), local];
 if with_info
     request.info = true;
 end
-if strcmp(info.type, 'anonymous') && isfield(info, 'workspace') && ~isempty(info.workspace)
+if with_workspace && strcmp(info.type, 'anonymous') && isfield(info, 'workspace') && ...
+        ~isempty(info.workspace)
     workspace = info.workspace;
     if iscell(workspace)
         workspace = workspace{1};

@@ -12,7 +12,7 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %   ARGS (a 1-by-K cell) is FN's argument list with the constants in place; the values
 %   the engine sends fill the positions STARTED.positions. NAME is the function's name,
 %   for messages. How the run goes is the engine's answer STARTED: n_out (outputs asked
-%   of FN; empty: one, or none when FN declares none), chunk, commit_seconds,
+%   of FN: the engine's count, else one, or none when FN declares none), chunk, commit_seconds,
 %   commit_bytes, raise (stop at the first failure and rethrow it), send (false:
 %   outputs stay here, in KEPT, an N-by-n_out cell by plan position), mark_tables
 %   (true: scifor.Table outputs are sent as tables) and executor (the checked
@@ -25,9 +25,10 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %   and sizes the groups. This MATLAB alone encodes, commits and writes.
 %
 %   FINISHED is the reply of run_finish (of run_start for a dry run, which runs
-%   nothing). A failure of FN, or outputs the engine cannot keep, are recorded with
-%   their identifier, message and stack and the run goes on (or, with STARTED.raise,
-%   stops after committing, and the error is raised). On Ctrl-C or any other error, what
+%   nothing), which ends the run as failed when a failure stopped it, else finished.
+%   A failure of FN, or outputs the engine cannot keep, are recorded with their
+%   identifier, message and stack and the run goes on (or, with STARTED.raise, stops
+%   after committing, and the error is raised). On Ctrl-C or any other error, what
 %   finished is committed and the run ends as interrupted, with a message saying how
 %   much was kept.
 %
@@ -36,8 +37,14 @@ function [finished, kept] = run_batches(fn, name, request, args)
 %
 %   See also scidb.for_each, scifor.for_each, scistack.internal.engine_call.
 
+request.declared_outputs = -1;  % what FN declares (-1: it does not say), for STARTED.n_out
+try
+    request.declared_outputs = nargout(fn);
+catch
+    % builtins do not say
+end
 started = scistack.internal.engine_call('run_start', request);
-options = struct('name', name, 'n_out', output_count(fn, started.n_out));
+options = struct('name', name, 'n_out', started.n_out);
 kept = cell(0, options.n_out);
 finished = started;
 if started.done
@@ -59,8 +66,8 @@ if ~isempty(options.workers)
 end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
-run = struct('kept', {cell(0, options.n_out)}, 'failure', [], 'last_commit', tic());
-while isempty(run.failure)
+run = struct('kept', {cell(0, options.n_out)}, 'stop', false, 'last_commit', tic());
+while ~run.stop
     chunk = scistack.internal.engine_call('run_next', 'run_id', started.run_id, ...
                                           'size', options.chunk, 'workers', n_workers);
     indexes = reshape(chunk.indexes, 1, []);
@@ -74,31 +81,24 @@ while isempty(run.failure)
         arglists{k}(positions) = values((k - 1) * numel(positions) + 1:k * numel(positions));
     end
     done = 0;
-    while done < numel(indexes) && isempty(run.failure)
+    while done < numel(indexes) && ~run.stop
         % runs until the chunk ends, a failure stops the run or a commit is due
         [run, done] = run_group(fn, arglists, indexes, done, chunk.group, options, run, slot);
         if commit_due(slot, options, run) || done == numel(indexes)
-            refused = commit(slot, started.run_id, options);
-            if isempty(run.failure)
-                run.failure = refused;
-            end
+            run.stop = commit(slot, started.run_id, options) || run.stop;
             run.last_commit = tic();
         end
     end
 end
-failure = run.failure;
 pending_box('close', slot);
-finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id, ...
-                                         'status', run_status(failure));
+finished = scistack.internal.engine_call('run_finish', 'run_id', started.run_id);
 clear('cleanup');
 kept = run.kept;
 if ~isempty(finished.closing)
     fprintf('%s\n', finished.closing);  % closes the progress lines the engine had shown
 end
-if isstruct(failure)
-    error(failure);
-elseif ~isempty(failure)
-    rethrow(failure);
+if ~isempty(finished.failure)  % what stopped the run, as the engine recorded it
+    error(finished.failure);
 end
 end
 
@@ -108,32 +108,7 @@ function due = commit_due(slot, options, run)
 % encoded outputs, or a failure that stops the run.
 due = pending_box('count', slot) >= options.chunk || ...
       toc(run.last_commit) >= options.commit_seconds || ...
-      pending_box('bytes', slot) > options.commit_bytes || ~isempty(run.failure);
-end
-
-function n = output_count(fn, given)
-% How many outputs to ask FN for: GIVEN (the engine's count) unless empty; else one, or
-% none if FN declares none.
-n = given;
-if ~isempty(n)
-    return
-end
-n = 1;
-try
-    if nargout(fn) == 0
-        n = 0;
-    end
-catch
-    % builtins do not say: ask for one output
-end
-end
-
-function status = run_status(failure)
-if isempty(failure)
-    status = 'finished';
-else
-    status = 'failed';
-end
+      pending_box('bytes', slot) > options.commit_bytes || run.stop;
 end
 
 % ------------------------------------------------------------------ combinations
@@ -151,7 +126,7 @@ else
 end
 for k = 1:numel(outcomes)
     run = keep_outcome(run, slot, options, indexes(done + k), outcomes(k));
-    if ~isempty(run.failure)
+    if run.stop
         break
     end
 end
@@ -161,9 +136,8 @@ end
 function run = keep_outcome(run, slot, options, index, outcome)
 % Encode a call's outputs (a scifor.Table, with OPTIONS.mark_tables, as its columns,
 % marked) and add its outcome to the slot's box; with OPTIONS.raise, a failure stops the
-% run (RUN.failure).
+% run (RUN.stop).
 n_out = options.n_out * options.send;
-err = [];
 failure = outcome.failure;
 items = cell(1, n_out);
 marks = false(1, n_out);
@@ -190,21 +164,15 @@ else
     kept.marks = false(1, 0);
 end
 pending_box('add', slot, kept);
-if ~isempty(failure) && options.raise
-    if isempty(err)
-        err = struct('identifier', failure.identifier, 'message', failure.message);
-    end
-    run.failure = err;
-end
+run.stop = run.stop || (~isempty(failure) && options.raise);
 end
 
 % ------------------------------------------------------------------ commits
 
-function failure = commit(slot, run_id, options)
+function stop = commit(slot, run_id, options)
 % Send the outcomes waiting in the slot to the engine in one call (one transaction
-% there). With OPTIONS.raise, FAILURE is the error of the first outcome the commit
-% refused, else [].
-failure = [];
+% there). STOP: the engine's answer whether a failure stopped the run (with 'raise').
+stop = false;
 waiting = pending_box('take', slot);
 if isempty(waiting)
     return
@@ -225,11 +193,7 @@ reply = scistack.internal.engine_call('run_commit', request);
 if ~isempty(reply.progress)
     fprintf('%s\n', reply.progress);
 end
-if options.raise && reply.refused > 0
-    identifiers = cellstr(reply.identifiers);
-    messages = cellstr(reply.messages);
-    failure = struct('identifier', identifiers{1}, 'message', messages{1});
-end
+stop = reply.stop;
 end
 
 function out = pending_box(action, slot, value)

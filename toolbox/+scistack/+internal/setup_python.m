@@ -168,26 +168,9 @@ end
 end
 
 function raise_failed(report)
-% Raise the failure of a helper report under its identifier (scistack:setup: ones only).
-if report.ok
-    return
+% Raise the failure of a helper report under its identifier (one of scistack:setup:, as
+% the helper makes it: scistack_engine.setup_support.raised_error).
+if ~report.ok
+    error(report.error.identifier, '%s', report.error.message);
 end
-identifier = '';
-message = '';
-if isfield(report, 'error') && isstruct(report.error)
-    if isfield(report.error, 'identifier')
-        identifier = char(report.error.identifier);
-    end
-    if isfield(report.error, 'message')
-        message = char(report.error.message);
-    end
-end
-if isempty(regexp(identifier, '^scistack:setup:[A-Za-z]+$', 'once'))
-    message = sprintf('SciStack''s setup helper failed (%s): %s', identifier, message);
-    identifier = 'scistack:setup:helperFailed';
-end
-if isempty(message)
-    message = 'SciStack''s setup helper failed without saying why';
-end
-error(identifier, '%s', message);
 end
