@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import duckdb
 import numpy as np
@@ -214,21 +214,20 @@ def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array | pa.ChunkedArray, has
 
 def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.ndarray:
     """The array ``array_id`` of ``count`` elements, its pieces read
-    :data:`PIECES_PER_READ` at a time into their places, DuckDB's copies of each group
-    dropped before the next (:func:`_block_dropper`); a piece this connection does not
-    see (committed ahead of a transaction still open on it) is an error, never
-    uninitialised bytes.
+    :data:`PIECES_PER_READ` at a time into their places; a piece this connection does not
+    see (committed ahead of a transaction still open on it), or of the wrong length, is
+    an error, never uninitialised bytes.
 
     One query of every piece would hold them all at once: DuckDB's scan hands over
     vectors of 2,048 rows, so every piece of the array is copied out of its blocks before
-    the first reaches Python (3x the array in all, measured at 600 MB). A query per few
-    pieces copies only those, except while the rows' versions are still kept in memory
-    (in the process that saved them), when each copies the whole vector.
+    the first reaches Python (3x the array in all, measured at 600 MB in a new process).
+    A query per few pieces copies only those (1.1-1.2x), except in the process that saved
+    them, where each query copies the whole vector (2.9x at 600 MB; one query of every
+    piece measured 1.5-1.9x there).
     """
     out = np.empty(count, dtype="<f8")
     raw = out.view(np.uint8)
     total = -(-raw.size // PIECE_BYTES)
-    drop_blocks = _block_dropper(con)
     for first in range(0, total, PIECES_PER_READ):
         rows = con.execute("SELECT piece, data FROM _arrays WHERE array_id = ? "
                            "AND piece >= ? AND piece < ?",
@@ -247,30 +246,4 @@ def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.
                                     "its record's shape calls for")
             raw[start:start + len(data)] = np.frombuffer(data, dtype=np.uint8)
         del rows
-        drop_blocks()
     return out
-
-
-def _block_dropper(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
-    """A function that makes DuckDB free the blocks read since this call, as far as no
-    query holds them.
-
-    DuckDB keeps every block it reads in its buffer pool until its memory limit (80% of
-    RAM unless set) pushes it out, and has no statement that drops one; a long array
-    read whole would stay there beside its copy (2x the array). Lowering the limit to
-    what was in use at this call (plus a piece) evicts down to it; the limit is set back
-    at once, to the value DuckDB shows (to a tenth of its unit). A limit that cannot be
-    met (memory that queries hold) evicts what it can and is left as it was.
-    """
-    limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    in_use = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0]
-    lower = f"SET memory_limit = '{int(in_use or 0) + PIECE_BYTES}B'"
-
-    def drop() -> None:
-        try:
-            with contextlib.suppress(duckdb.OutOfMemoryException):
-                con.execute(lower)
-        finally:
-            con.execute(f"SET memory_limit = '{limit}'")
-
-    return drop

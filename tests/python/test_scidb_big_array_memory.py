@@ -1,6 +1,6 @@
 """Saving one big array grows the peak memory by less than twice its size, also when
 its log outgrows DuckDB's checkpoint threshold; loading it back (in a new process) holds
-it about once.
+it once, plus the blocks DuckDB keeps cached.
 
 Each measurement runs in a fresh process and reads that process's peak RSS: SciStack's
 ``save`` of a 160 MB float64 array against the cheapest raw DuckDB insert of the same
@@ -24,7 +24,8 @@ _MEASURE = r"""
 import gc, os, resource, sys
 import numpy as np
 path, how, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-values = np.random.default_rng(0).standard_normal(size // 8)
+if how != "scistack-load":  # (made before the peak is read: the load must not see it)
+    values = np.random.default_rng(0).standard_normal(size // 8)
 if how.startswith("scistack"):
     import scidb
     db = scidb.configure_database(path, ["subject"])
@@ -34,7 +35,6 @@ if how.startswith("scistack"):
         Big.save(np.zeros(3), subject="warm-up")
         save = lambda: Big.save(values, subject="big")
     else:  # the array the other process saved, loaded back
-        del values
         Big.load(subject="warm-up")
         save = lambda: Big.load(subject="big").data
 else:
@@ -86,10 +86,9 @@ def test_saving_an_array_longer_than_the_checkpoint_threshold_writes_it_once(tmp
 def test_loading_a_big_array_reads_its_pieces_into_one_array(tmp_path):
     _peak_growth(tmp_path, "scistack")
     needs = _peak_growth(tmp_path, "scistack-load", file="scistack")
-    # the result itself is 1x, a few pieces in flight, DuckDB's buffers of the blocks read
-    # dropped as it goes: measured 1.1x; one query of every piece (DuckDB copies all of
-    # them before handing over the first) and the blocks kept measured 2.2x; gathering
-    # the pieces, then concatenating them, 4.0x
-    assert needs < 1.6 * _SIZE, (
+    # the result itself is 1x, plus a few pieces in flight and the blocks DuckDB keeps
+    # cached: measured 2.3x (2.1x at 600 MB); one query of every piece (DuckDB copies
+    # all of them before handing over the first) measured 3.2x (3.1x at 600 MB)
+    assert needs < 2.7 * _SIZE, (
         f"load of a {_SIZE / 1e6:.0f} MB array grew the peak RSS by {needs / _SIZE:.2f}× "
         "its size")
