@@ -123,6 +123,7 @@ __all__ = [
     "UnfoldedCloseWarning",
     "VariableNameWarning",
     "ForEachFailedWarning",
+    "NoProvenanceWarning",
     # defined beside the for_each modules, see __getattr__
     "PlanError",  # noqa: F822
     "OutputsError",  # noqa: F822
@@ -410,6 +411,13 @@ class ForEachFailedWarning(ScistackWarning):
     (the first failures, how many more, where to read them)."""
 
     identifier = "scistack:foreach:failed"
+
+
+class NoProvenanceWarning(ScistackWarning):
+    """A MATLAB for_each without lineage saves its outputs without provenance: its function
+    could not be fingerprinted (the message says why)."""
+
+    identifier = "scistack:foreach:noProvenance"
 
 
 # --------------------------------------------------------------------------- elsewhere

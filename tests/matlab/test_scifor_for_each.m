@@ -53,6 +53,8 @@ verifyEqual(testCase, report.summary.function_name, 'bandpass_filter');
 verifyEqual(testCase, [report.summary.combos, report.summary.ran, ...
                        report.summary.skipped, report.summary.errors], [6 5 1 0]);
 verifySize(testCase, report.errors, [0 1]);
+verifyEqual(testCase, fieldnames(report.errors), ...
+            {'combo'; 'stage'; 'error_type'; 'message'; 'traceback'});
 end
 
 function test_every_value_present_with_empty_iterables(testCase)

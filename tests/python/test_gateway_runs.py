@@ -25,6 +25,11 @@ from scistack_engine.gateway import scifor as gateway_scifor  # noqa: F401 - reg
 from scistack_engine.gateway.runs import PROBE_CALLS, SERIAL_BELOW, Groups
 from scistack_engine.gateway.scidb import named_inputs
 
+#: MATLAB's workers as run_next is told of them: none, and two parcellfun workers of
+#: GNU Octave's process 100.
+NO_WORKERS = {"kind": "", "count": 0.0, "main_pid": 0.0}
+PARCELLFUN = {"kind": "parcellfun", "count": 2.0, "main_pid": 100.0}
+
 
 def timed(*seconds: float) -> list[Outcome]:
     return [Outcome(k, None, duration_s=s) for k, s in enumerate(seconds)]
@@ -93,7 +98,7 @@ def test_a_run_ends_as_failed_when_a_failure_stopped_it(schema, monkeypatch, pai
     ended = []
     monkeypatch.setattr(run, "finish", lambda how, finish=run.finish: ended.append(how)
                         or finish(how))
-    call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
+    call("run_next", run_id=started["run_id"], size=1.0, workers=NO_WORKERS)
     committed = call("run_commit", **commit_request(
         started["run_id"], [(0, [1.0], 0.1, ValueError("boom") if fails else None)],
         lambda error: "scistack:test:boom", lambda position: False))
@@ -120,12 +125,12 @@ def test_scifor_runs_mark_tables_and_count_outputs_only_when_named(schema):
 def test_run_next_sizes_groups_from_the_committed_probe(schema):
     started = start_scifor("executor", "processes")
     run_id = started["run_id"]
-    first = call("run_next", run_id=run_id, size=500.0, workers=2.0)
+    first = call("run_next", run_id=run_id, size=500.0, workers=PARCELLFUN)
     indexes = [int(i) for i in np.asarray(first["indexes"]).reshape(-1)]
     assert len(indexes) == PROBE_CALLS and first["group"] == 0
     outcomes = [(i, [float(i)], 0.25, None) for i in indexes]
     call("run_commit", **commit_request(run_id, outcomes, str, lambda position: False))
-    second = call("run_next", run_id=run_id, size=500.0, workers=2.0)
+    second = call("run_next", run_id=run_id, size=500.0, workers=PARCELLFUN)
     assert np.asarray(second["indexes"]).size == 10 - PROBE_CALLS
     assert second["group"] == int(COMMIT_SECONDS * 2 / 0.25)
     call("run_finish", run_id=run_id, status="interrupted")
@@ -183,7 +188,7 @@ def test_a_scidb_run_that_finished_with_failures_warns_with_its_notes(tmp_path):
             started = call("run_start", front="scidb", spec=spec, lineage=False,
                            pairs=["subject", [1.0], "db", {"handle": opened["handle"]},
                                   "on_error", "raise" if stop else "continue"])
-            call("run_next", run_id=started["run_id"], size=1.0, workers=0.0)
+            call("run_next", run_id=started["run_id"], size=1.0, workers=NO_WORKERS)
             call("run_commit", **commit_request(started["run_id"],
                                                 [(0, None, 0.1, ValueError("boom"))],
                                                 lambda error: "scistack:test:boom",
@@ -193,5 +198,23 @@ def test_a_scidb_run_that_finished_with_failures_warns_with_its_notes(tmp_path):
             assert [w["identifier"] for w in reply.get("warnings", [])] == warned
             if warned:
                 assert "subject=1" in reply["warnings"][0]["message"]
+    finally:
+        call("db_close", handle=opened["handle"])
+
+
+def test_a_scidb_run_whose_function_matlab_could_not_fingerprint_warns(tmp_path):
+    opened = call("db_open", path=str(tmp_path / "p.duckdb"), schema_keys=["subject"])
+    try:
+        spec = {"function": "f", "outputs": ["A"], "fingerprint": "",
+                "inputs": {"x": {"kind": "constant", "value": 1.0}}}
+        for reason, warned in (("", []), ("no source file", ["scistack:foreach:noProvenance"])):
+            reply = decode(gateway.handle(encode({"op": "run_start", "args": {
+                "front": "scidb", "spec": {**spec, "unfingerprinted": reason}, "lineage": False,
+                "pairs": ["subject", [1.0], "db", {"handle": opened["handle"]}]}})))
+            assert [w["identifier"] for w in reply.get("warnings", [])] == warned
+            if warned:
+                assert reply["warnings"][0]["message"] == (
+                    "for_each(f): outputs are saved without provenance: no source file")
+            call("run_finish", run_id=reply["ok"]["run_id"], status="interrupted")
     finally:
         call("db_close", handle=opened["handle"])

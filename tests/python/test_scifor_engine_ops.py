@@ -110,13 +110,12 @@ def matlab_for_each(fn, inputs, iterables, *, batch_size=None, raise_from_fn=Tru
 
 
 def records_of(report: dict) -> dict:
-    """The report with its skipped and errors lists back as records (dicts), from the
-    fields-and-values form MATLAB turns into struct arrays."""
+    """The report with its skipped and errors struct arrays as lists of records (dicts):
+    Python reads one as an object array, and an empty one as a dict of its fields."""
     out = dict(report)
     for part in ("skipped", "errors"):
-        fields, values = report[part]["fields"], report[part]["values"]
-        out[part] = [dict(zip(fields, values[i:i + len(fields)]))
-                     for i in range(0, len(values), len(fields))]
+        records = report[part]
+        out[part] = [] if isinstance(records, dict) else list(records)
     return out
 
 

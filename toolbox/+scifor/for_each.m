@@ -86,19 +86,5 @@ request.pairs = scistack.internal.sent_pairs(varargin);  % the engine tells opti
 call_args = cellfun(@(name) inputs.(name), names, 'UniformOutput', false);
 finished = scistack.internal.run_batches(fn, fn_name, request, reshape(call_args, 1, []));
 result = finished.result;
-report = report_of(finished.report);
-end
-
-% ------------------------------------------------------------------ report
-
-function report = report_of(raw)
-% The run report, its skipped and errors records (fields and values, from the engine)
-% as N-by-1 struct arrays.
-report = raw;
-for part = {'skipped', 'errors'}
-    records = raw.(part{1});
-    fields = cellstr(records.fields);
-    values = reshape([{}, records.values], numel(fields), []).';
-    report.(part{1}) = cell2struct(values, fields(:), 2);
-end
+report = finished.report;  % its skipped and errors: N-by-1 struct arrays
 end

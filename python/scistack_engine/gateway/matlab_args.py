@@ -85,9 +85,13 @@ def as_uint8(wire: bytes) -> np.ndarray:
     return np.frombuffer(lower_active(wire), dtype=np.uint8).copy()
 
 
-def struct_array(records: list[dict[str, Any]]) -> ClassHint:
+def struct_array(records: list[dict[str, Any]], fields: tuple[str, ...] = ()) -> ClassHint:
     """Dicts with the same keys in the same order, to send back as an N-by-1 MATLAB struct
-    array (0-by-1 without fields when there are none); Python reads a 1-D object array."""
+    array; Python reads a 1-D object array. When there are none, a 0-by-1 struct array
+    with the ``fields`` given (none by default): the hint is then over a dict of those
+    fields, each ``None``, which is what Python reads."""
+    if not records and fields:
+        return ClassHint("struct", dict.fromkeys(fields))
     column = np.empty(len(records), dtype=object)
     column[:] = records
     return ClassHint("struct", column)

@@ -22,7 +22,8 @@ rewrites the rest, in both profiles (``docs/data-model.md`` 2.6 has the byte lay
   all doubles (``A``; mixed keys are refused), then the values (``O``);
 * ``U`` (UTF-32) scalars become ``s`` items, and ``U`` arrays ``W`` (UTF-8 text at its
   shape); ``f2`` becomes ``f4``; a Series (``S``) becomes its column, lowered;
-* no class hint reaches the toolbox: a struct array becomes ``Z`` + its ``O``, a char
+* no class hint reaches the toolbox: a struct array becomes ``Z`` + its ``O`` (an empty
+  one with fields ``Z`` + a ``d`` of them), a char
   array ``C`` + its codes at their size, a hinted datetime or categorical column its
   values at the hint's size, strings the form below; other hints are dropped;
 * a DataFrame (``F``) gets the names MATLAB uses as they are (:mod:`.matlab_names`).
@@ -275,7 +276,7 @@ class _Lowering(RewritingWalk):
             r.item()
             r.index()
             self.column(size)
-        elif cls == "struct" and ahead == b"O":
+        elif cls == "struct" and ahead in (b"O", b"d"):  # a d: the fields of an empty one
             self.out.append(b"Z")
             self.item()
         elif cls == "char" and size is not None:

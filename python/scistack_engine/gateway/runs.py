@@ -20,8 +20,10 @@
                    ``done`` (true for a dry run: the result follows at once),
                    ``executor`` (the checked option: ``"processes"`` runs on MATLAB's
                    parallel workers), and what the front adds
-``run_next``       ``run_id``, ``size``, ``workers`` (MATLAB's parallel workers, 0
-                   for none) → ``indexes`` (plan positions of the next combinations
+``run_next``       ``run_id``, ``size``, ``workers`` (MATLAB's parallel workers:
+                   ``kind``, "" for none, ``count`` and ``main_pid``, MATLAB's own
+                   process id; the run log names the calls' workers from them, see
+                   :func:`worker_name`) → ``indexes`` (plan positions of the next combinations
                    to run, 0-based), ``values``: one wire list holding, combination
                    after combination, the value of each sent input, and ``group``
                    (0: call them one by one in MATLAB; else how many to hand the
@@ -173,6 +175,7 @@ class _Held:
     progress: _Progress
     groups: Groups
     stops: bool = False  # the run stops at its first failure (option 'raise')
+    workers: tuple[str, int] = ("", 0)  # MATLAB's workers: their kind, MATLAB's own pid
     failure: dict[str, str] | None = None  # the failure that stopped it (identifier, message)
 
 
@@ -220,7 +223,11 @@ def _run_start(args: dict[str, Any]) -> dict[str, Any]:
 @operation("run_next")
 def _run_next(args: dict[str, Any]) -> dict[str, Any]:
     held = _get(args)
-    size, group = held.groups.next(int(args.get("workers") or 0),
+    workers = args.get("workers")
+    workers = workers if isinstance(workers, Mapping) else {}
+    kind = workers.get("kind")
+    held.workers = (kind if isinstance(kind, str) else "", int(workers.get("main_pid") or 0))
+    size, group = held.groups.next(int(workers.get("count") or 0),
                                    max(1, int(args.get("size") or 1)))
     try:
         indexes, parts = held.front.values(held.run, size)
@@ -281,8 +288,8 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     that returned, ``lengths`` (one per output) of their output wire items concatenated
     in ``blob``, and ``marks`` (one per output: MATLAB marked it as a table); for those
     that failed, their ``failures`` (see :func:`_failures`). Where each ran: ``pids``,
-    one per combination, when MATLAB sends them, named by :func:`worker_name` from
-    ``worker_kind`` and ``main_pid`` (absent when every call ran in MATLAB itself).
+    one per combination, when MATLAB sends them, named by :func:`worker_name` from the
+    workers ``run_next`` was last told of.
     """
     indexes = [int(i) for i in items(args.get("indexes"))]
     ok = [bool(v) for v in items(args.get("ok"))]
@@ -291,7 +298,7 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     marks = [bool(v) for v in items(args.get("marks"))] or [False] * len(lengths)
     blob = wire_bytes(args.get("blob", np.zeros(0)))
     failures = _failures(args)
-    places = _places(args, len(indexes))
+    places = _places(held, args, len(indexes))
     n_ok = sum(ok)
     if not (len(ok) == len(indexes) == len(seconds)) or len(failures) != len(ok) - n_ok:
         raise RunStateError("run_commit: indexes, ok, seconds and the failures differ in length")
@@ -317,15 +324,13 @@ def _outcomes(held: _Held, args: Mapping[str, Any]) -> list[Outcome]:
     return outcomes
 
 
-def _places(args: Mapping[str, Any], n: int) -> list[Place | None]:
+def _places(held: _Held, args: Mapping[str, Any], n: int) -> list[Place | None]:
     pids = [int(p) for p in items(args.get("pids"))]
     if not pids:
         return [None] * n
     if len(pids) != n:
         raise RunStateError("run_commit: pids differ in length from indexes")
-    kind = args.get("worker_kind")
-    kind = kind if isinstance(kind, str) else ""
-    main = int(args.get("main_pid") or 0) if kind else 0
+    kind, main = held.workers
     host = socket.gethostname()
     return [Place(host, pid, worker_name(pid, kind, main)) for pid in pids]
 

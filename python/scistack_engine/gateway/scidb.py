@@ -67,7 +67,12 @@ import numpy as np
 from .. import cache_store, session, var_groups
 from ..batches import Outcome, RunResult
 from ..codec import ClassHint, body, encode, wire_list
-from ..errors import ForEachFailedWarning, ForEachInputsError, NotConfiguredError
+from ..errors import (
+    ForEachFailedWarning,
+    ForEachInputsError,
+    NoProvenanceWarning,
+    NotConfiguredError,
+)
 from ..execution import ForEachRun
 from ..foreach_options import ForEachOptions, is_matlab_name, settle_options, split_pairs
 from ..index import RecordInfo
@@ -467,13 +472,21 @@ class _ScidbFront:
     as stored bytes where a value is one record's (so MATLAB class hints survive);
     selections, tables and merges are built by the planner as in Python. Outputs arrive
     encoded and are stored as such. The result is the run's table as text and number
-    columns, and the summary MATLAB returns as ``info``.
+    columns, and the summary MATLAB returns as ``info``. A spec whose function MATLAB
+    could not fingerprint (a run without lineage) says why in ``unfingerprinted``: the
+    run saves without provenance and warns so
+    (:class:`~scistack_engine.errors.NoProvenanceWarning`).
     """
 
     def start(self, args: Mapping[str, Any]) -> tuple[ForEachRun, dict[str, Any]]:
         given, iterables = split_pairs(items(args.get("pairs")), "scidb")
         handle = database_handle(given.pop("db", None))
         options = matlab_options(given, bool(args.get("lineage", False)))
+        unfingerprinted = args["spec"].get("unfingerprinted")
+        if unfingerprinted:
+            warnings.warn(NoProvenanceWarning(
+                f"for_each({args['spec'].get('function')}): outputs are saved without "
+                f"provenance: {unfingerprinted}"), stacklevel=1)
         spec = normalize_spec({**args["spec"], "iterables": iterables}, options)
         spec["executor"] = options.executor  # kept in the run log's options
         run = ForEachRun(session.by_handle(handle), spec, language="matlab",

@@ -41,10 +41,10 @@ from scifor.errors import FilterError, InputError
 from scifor.protocol import TableRun, plan
 
 from ..batches import Outcome, RunResult
-from ..codec import body, decode, encode
+from ..codec import ClassHint, body, decode, encode
 from ..foreach_options import as_table_option, executor_option, flag_option, split_pairs
 from .dispatch import operation
-from .matlab_args import is_empty, items, stored_wire, texts
+from .matlab_args import is_empty, items, stored_wire, struct_array, texts
 from .runs import register_front
 
 __all__ = ["DEFAULT_BATCH_SIZE", "table_from_struct"]
@@ -88,7 +88,7 @@ class _SciforFront:
     The sent inputs are the table inputs (constants stay in MATLAB); each combination's
     values are its sliced tables. What MATLAB returns is one value per output, a table
     where MATLAB marked it (``scifor.Table``); the result is scifor's table and report,
-    its skipped and errors records as ``fields`` and ``values`` (see :func:`_records`).
+    its skipped and errors records as struct arrays (see :func:`_records`).
     """
 
     def start(self, args: Mapping[str, Any]) -> tuple[TableRun, dict[str, Any]]:
@@ -155,8 +155,8 @@ class _SciforFront:
 
     def result(self, run: TableRun, result: RunResult) -> dict[str, Any]:
         table = result.table
-        report = {part: _records(table.attrs[part], fields)
-                  for part, fields in _REPORT_FIELDS.items()}
+        report: dict[str, Any] = {part: _records(table.attrs[part], fields)
+                                  for part, fields in _REPORT_FIELDS.items()}
         # 'function' is a MATLAB keyword, never a struct field: the summary says function_name
         report["summary"] = {("function_name" if key == "function" else key): value
                              for key, value in table.attrs["summary"].items()}
@@ -169,10 +169,10 @@ _REPORT_FIELDS = {"skipped": ("combo", "reason"),
                   "errors": ("combo", "stage", "error_type", "message", "traceback")}
 
 
-def _records(records: list[dict[str, Any]], fields: tuple[str, ...]) -> dict[str, Any]:
-    """Report records as MATLAB makes a struct array of them (cell2struct): the
-    ``fields`` and the ``values``, record after record."""
-    return {"fields": list(fields), "values": [r[f] for r in records for f in fields]}
+def _records(records: list[dict[str, Any]], fields: tuple[str, ...]) -> ClassHint:
+    """Report records as an N-by-1 MATLAB struct array with ``fields`` (0-by-1 when there
+    are none)."""
+    return struct_array([{f: r[f] for f in fields} for r in records], fields)
 
 
 register_front("scifor", _SciforFront())

@@ -31,10 +31,17 @@ end
 [fn, fname] = scistack.internal.function_of(fn, 'scistack:foreach:badFunction', ...
                                             ['for_each: the first argument is the function ', ...
                                              'to run, as a handle (@bandpass_filter), not a %s']);
-if isempty(fingerprint)
-    fingerprint = provenance_fingerprint(fn, fname, with_lineage);
-end
 [spec, call_args, readers] = input_specifications(inputs);
+if isempty(fingerprint)  % lineage needs one; without, the engine warns: no provenance
+    try
+        fingerprint = scistack.internal.fingerprint(fn);
+    catch err
+        if with_lineage
+            rethrow(err);
+        end
+        spec.unfingerprinted = err.message;
+    end
+end
 if isempty(outputs)
     outputs = {};
 end
@@ -67,22 +74,6 @@ result = scidb.internal.columns_table(columns, cellstr(finished.names), finished
 end
 
 % ------------------------------------------------------------------ arguments
-
-function fingerprint = provenance_fingerprint(fn, fname, with_lineage)
-% The code fingerprint saved with the outputs. Lineage needs it; a plain for_each records
-% it as provenance, and runs without provenance (warning) when FN cannot be fingerprinted.
-if with_lineage
-    fingerprint = scistack.internal.fingerprint(fn);
-    return
-end
-try
-    fingerprint = scistack.internal.fingerprint(fn);
-catch err
-    warning('scistack:foreach:noProvenance', ...
-            'for_each(%s): outputs are saved without provenance: %s', fname, err.message);
-    fingerprint = '';
-end
-end
 
 function [spec, values, readers] = input_specifications(inputs)
 % The inputs as the engine takes them (SPEC.inputs, a cell of each input's spec, named by

@@ -1,12 +1,12 @@
 function workers = parallel_workers(executor, name)
 %PARALLEL_WORKERS  The workers a for_each's 'executor' option asks for (internal).
-%   WORKERS = scistack.internal.parallel_workers(EXECUTOR, NAME) is [] unless EXECUTOR
-%   is 'processes' (every combination runs in this MATLAB; the engine's run_start refuses
-%   an executor that is neither 'serial' nor 'processes'), and for 'processes' a struct
-%   with fields kind ('parfeval' in MATLAB, 'parcellfun' in GNU Octave), count (the
-%   number of workers), pool (MATLAB's process pool, [] in Octave) and main_pid (this
-%   MATLAB's process id: calls made here are the run log's worker 'main'). Whether the
-%   workers pay off, and how many combinations they take at once, the engine decides.
+%   WORKERS = scistack.internal.parallel_workers(EXECUTOR, NAME) is a struct: kind
+%   ('parfeval' in MATLAB, 'parcellfun' in GNU Octave, '' without workers: every
+%   combination runs in this MATLAB), count (the number of workers, 0 without), pool
+%   (MATLAB's process pool, [] in Octave) and main_pid (this MATLAB's process id: calls
+%   made here are the run log's worker 'main'). Only EXECUTOR 'processes' asks for
+%   workers (run_start refuses one that is neither 'serial' nor 'processes'); whether they
+%   pay off, and how many combinations they take at once, the engine decides (run_next).
 %
 %   MATLAB uses the current parallel pool, or starts the default one (gcp), which must
 %   be a process pool: thread-pool workers cannot run the toolbox's functions, so a
@@ -20,7 +20,7 @@ function workers = parallel_workers(executor, name)
 %
 %   See also scistack.internal.parallel_calls, scistack.internal.run_batches.
 
-workers = [];
+workers = struct('kind', '', 'count', 0, 'pool', [], 'main_pid', 0);
 if ~(ischar(executor) || isstring(executor)) || ~strcmp(executor, 'processes')
     return
 end

@@ -44,14 +44,12 @@ catch
     % builtins do not say
 end
 started = scistack.internal.engine_call('run_start', request);
-options = struct('name', name, 'n_out', started.n_out);
+options = started;  % how the engine says the run goes (n_out, chunk, ..., mark_tables)
+options.name = name;
 kept = cell(0, options.n_out);
 finished = started;
 if started.done
     return
-end
-for field = {'chunk', 'commit_seconds', 'commit_bytes', 'raise', 'send', 'mark_tables'}
-    options.(field{1}) = started.(field{1});  % how the engine says the run goes
 end
 positions = reshape(started.positions, 1, []);
 try
@@ -60,16 +58,13 @@ catch err
     scistack.internal.engine_call('run_finish', 'run_id', started.run_id, 'status', 'failed');
     rethrow(err);
 end
-n_workers = 0;
-if ~isempty(options.workers)
-    n_workers = options.workers.count;
-end
 slot = pending_box('open', options.chunk);  % what is not committed yet: the cleanup sees it
 cleanup = onCleanup(@() interrupted(slot, started.run_id, options));
 run = struct('kept', {cell(0, options.n_out)}, 'stop', false, 'last_commit', tic());
 while ~run.stop
     chunk = scistack.internal.engine_call('run_next', 'run_id', started.run_id, ...
-                                          'size', options.chunk, 'workers', n_workers);
+                                          'size', options.chunk, ...
+                                          'workers', rmfield(options.workers, 'pool'));
     indexes = reshape(chunk.indexes, 1, []);
     if isempty(indexes)
         break
@@ -181,11 +176,7 @@ outcomes = [waiting{:}];
 items = [{}, outcomes.items];
 request = struct('run_id', run_id, 'indexes', [outcomes.index], 'ok', [outcomes.ok], ...
                  'seconds', [outcomes.seconds], 'marks', [false(1, 0), outcomes.marks], ...
-                 'pids', [outcomes.pid]);
-if ~isempty(options.workers)  % the engine names each call's worker from its pid
-    request.worker_kind = options.workers.kind;
-    request.main_pid = options.workers.main_pid;
-end
+                 'pids', [outcomes.pid]);  % the engine names the workers from them
 request.lengths = cellfun(@numel, items);
 request.blob = [zeros(1, 0, 'uint8'), items{:}];
 request.failures = {outcomes(~[outcomes.ok]).failure};

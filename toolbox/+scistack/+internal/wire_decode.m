@@ -10,11 +10,11 @@ function value = wire_decode(bytes, first)
 %   The engine lowers stored values before they reach MATLAB (times as integer ticks,
 %   text as UTF-8, names a struct or table takes, every array column-major at its
 %   MATLAB size, docs/data-model.md section 2.6), so this is a plain reader:
-%     'f' double, '?' logical, 's' char row, 'n' [],
+%     'f' double, '?' logical, 's' char row, 'n' [], 'C' char array (its codes),
 %     'A' array: its MATLAB class, bytes per element, complexity, shape and
 %         column-major data (a 0-d array 1x1, a 1-D array N-by-1),
 %     'O' object array, 'W' text array (elements column-major) -> cell array,
-%     'Z' struct array (an object array of structs), 'C' char array (its codes),
+%     'Z' struct array (an object array of structs; a 'd': an empty one's fields),
 %     'd' dict (its keys field names) -> struct, 'm' map (its keys all text or all
 %         doubles, then its values) -> containers.Map,
 %     'X' a class GNU Octave lacks (string, datetime, duration, categorical, table):
@@ -109,7 +109,9 @@ switch tag
         v = reshape(text_cells(raw, counts), [shape, 1, 1]);
     case 90 % 'Z' struct array: an object array of structs with the same fields
         [v, p] = decode_item(b, p);
-        if isempty(v)
+        if isstruct(v)  % a struct ('d'): the fields of an empty, 0-by-1, struct array
+            v = repmat(v, 0, 1);
+        elseif isempty(v)
             v = repmat(struct(), size(v));
         else
             v = reshape([v{:}], size(v));
