@@ -14,7 +14,7 @@ import pytest
 
 import scidb
 import scihist
-from scidb import BaseVariable, Fixed, Merge
+from scidb import BaseVariable, Fixed, Merge, Processes
 from scistack_engine import planner
 
 
@@ -100,7 +100,14 @@ def _two_outputs_then_skip_existing():
     return [first, again]
 
 
-SCENARIOS = {"plain": _plain, "fixed_and_aggregated": _fixed_and_aggregated,
+def _on_processes():
+    return [scidb.for_each(_double, inputs={"signal": WinSignal}, outputs=[WinOut],
+                           subject=[1, 2, 3, "4"], session=["pre", "post"],
+                           executor=Processes(workers=2, chunk_size=2))]
+
+
+SCENARIOS = {"plain": _plain, "on_processes": _on_processes,
+             "fixed_and_aggregated": _fixed_and_aggregated,
              "merged": _merged, "lineage_reruns": _lineage_reruns,
              "two_outputs_then_skip_existing": _two_outputs_then_skip_existing}
 
