@@ -115,9 +115,13 @@ SCENARIOS = {"plain": _plain, "on_processes": _on_processes,
 def _stored(db):
     records = db.cx.execute(
         "SELECT record_id, variable, address, version, kind, content_hash, value_num, "
-        "value_int, value_txt, value_array_id, shape, cache_key, lineage, output_index "
+        "value_int, value_txt, shape, cache_key, lineage, output_index "
         "FROM _records ORDER BY record_id").fetchall()
-    arrays = db.cx.execute("SELECT array_id, data FROM _arrays ORDER BY array_id").fetchall()
+    # by record: array ids follow the order of the commits (completion order on workers)
+    arrays = db.cx.execute(
+        "SELECT r.record_id, a.piece, a.data FROM _records r "
+        "JOIN _arrays a ON a.array_id = r.value_array_id ORDER BY r.record_id, a.piece"
+    ).fetchall()
     combos = db.cx.execute(
         "SELECT r.function, c.combo, c.metadata, c.status, c.reason, c.record_ids "
         "FROM _run_combos c JOIN _runs r USING (run_id) ORDER BY r.started_at, c.combo"
