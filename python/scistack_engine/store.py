@@ -792,15 +792,15 @@ class Database:
             if not item.metadata.keys() <= schema:
                 check_schema_keys(item.metadata, self.schema_keys,
                                   f"{item.variable} at {describe_metadata(item.metadata)}")
-        indexes = self._save_windows(items) if windowed else {}
+        normalized = [normalize_metadata(item.metadata) for item in items]
+        indexes = self._save_windows(items, normalized) if windowed else {}
         now = dt.datetime.now(dt.timezone.utc)
         results: list[RecordInfo] = []
         new: list[tuple] = []  # (RecordInfo, StoredValue, lineage json)
         pending: dict[str, dict[str, RecordInfo]] = {}  # by variable, by address
         lookups: dict[str, Callable[[str], RecordInfo | None]] = {}
         self._check_new_names(item.variable for item in items)
-        for item in items:
-            metadata = normalize_metadata(item.metadata)
+        for item, metadata in zip(items, normalized):
             address = address_of(metadata)
             try:
                 stored = to_stored(item.value, item.wire)
@@ -873,12 +873,13 @@ class Database:
             self._tx.ahead += ahead.values()
         return ahead
 
-    def _save_windows(self, items: Sequence[SaveItem]) -> dict[str, VariableIndex]:
+    def _save_windows(self, items: Sequence[SaveItem],
+                      normalized: Sequence[Mapping[str, MetaValue]]) -> dict[str, VariableIndex]:
         """For a windowed save: per variable, the window (:meth:`window`) of its items'
-        schema-key values (the keys every item of the variable has)."""
+        schema-key values (the keys every item of the variable has; ``normalized``: each
+        item's metadata, normalised)."""
         values: dict[str, dict[str, set[MetaValue]]] = {}
-        for item in items:
-            metadata = normalize_metadata(item.metadata)
+        for item, metadata in zip(items, normalized):
             seen = values.get(item.variable)
             if seen is None:
                 values[item.variable] = {key: {value} for key, value in metadata.items()}
@@ -975,15 +976,12 @@ class Database:
         """The view shape of ``variable``: its indexed records (``windowed``, when its index
         is not loaded: its stored view signature), those of the open transaction, and the
         shape of ``records`` not yet in either."""
-        signature = self._views.get(variable, (None,))[0]
         if not windowed or variable in self._indexes:
             shape = ViewShape.of(self.index(variable))
-        elif signature is not None:
-            shape = ViewShape.from_signature(variable, signature)
-        elif variable not in self._views:  # no records yet
+        elif variable in self._views:
+            shape = self.view_shape(variable)
+        else:  # no records yet
             shape = ViewShape(variable, set(), {})
-        else:  # a view stored before view signatures
-            shape = ViewShape.of(self.index(variable))
         pending = self._tx.shapes.get(variable) if self._tx is not None else None
         for more in (pending, records):
             if more is not None:
