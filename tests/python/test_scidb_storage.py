@@ -581,6 +581,27 @@ def test_load_takes_a_record_id_as_the_version(scidb_db):
     assert [v.version for v in every] == [1, 2]
 
 
+def test_a_version_is_read_by_record_id_through_an_index_without_a_uniqueness_check(scidb_db):
+    """Record ids are unique by construction; a primary key's check on every insert
+    would cost more than the rest of a bulk save, so new files index the id instead."""
+    from scistack_engine.store import _SCALAR_SELECT
+
+    record_id = RawEMG.save(1.5, subject=1, session="pre")
+    RawEMG.save(2.5, subject=2, session="pre")
+    con = scidb_db.cx
+    constraints = {row[0] for row in con.execute(
+        "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = '_records'"
+    ).fetchall()}
+    assert constraints == {"NOT NULL"}
+    assert con.execute("SELECT index_name, expressions FROM duckdb_indexes() "
+                       "WHERE table_name = '_records'").fetchall() == [
+        ("_records_record_id", "[record_id]")]
+    plan = con.execute(f"EXPLAIN ANALYZE SELECT {_SCALAR_SELECT} FROM _records "
+                       f"WHERE record_id = '{record_id}'").fetchall()[0][1]
+    assert "Index Scan" in plan
+    assert RawEMG.load(subject=1, session="pre").data == 1.5
+
+
 def test_load_all_with_record_ids_and_versions(scidb_db):
     first = MaxActivation.save(0.5, subject=1, session="pre")
     second = MaxActivation.save(0.75, subject=1, session="pre")
