@@ -195,6 +195,8 @@ class ForEachRun:
         outputs cannot be stored, is logged as failed and saves nothing; those outcomes are
         returned (with their ``failure`` set). When the spec carries a function
         fingerprint, each output is saved with the combination's lineage and cache key.
+        A windowed run then folds the database's log once it is long enough
+        (:meth:`Database.fold_log`).
         """
         combos = [self._take(outcome.index) for outcome in outcomes]
         refused: list[Outcome] = []
@@ -220,6 +222,8 @@ class ForEachRun:
                                  record_ids.get(c.index, []),
                                  o.failure.stack if o.failure else None, o.place)
                     for c, o in zip(combos, outcomes)])
+            if self.plan.windowed:  # DuckDB's memory bounded by its log, not by the grid
+                self.db.fold_log()
         for combo, outcome in zip(combos, outcomes):
             self._result.finish_row(combo.index, combo.metadata,
                                     "failed" if outcome.failure else "done",

@@ -46,7 +46,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from . import arrays
+from . import arrays, buffers
 from .codec import decode, encode
 from .connection import connect, stored_schema_keys
 from .connections import ThreadCursors, WriteLock
@@ -280,6 +280,7 @@ class Database:
         """Connect, check (or create) the tables, read the views (call under the lock)."""
         con = self._con = connect(self.path, self.read_only, self._timeout)
         try:
+            self._memory_limit = buffers.memory_limit(con)  # DuckDB's default: none is set
             self._readers = ThreadCursors(con.cursor())
             self._piece_writer = con.cursor()  # commits big arrays' pieces in a transaction
             self._user_cons = ThreadCursors(con.cursor())
@@ -1077,6 +1078,19 @@ class Database:
         return [row[0] for row in self.cx.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
             "AND table_name = '_records' ORDER BY ordinal_position").fetchall()]
+
+    def fold_log(self) -> bool:
+        """Fold the write-ahead log into the file and let DuckDB drop its cached blocks,
+        once the log holds :data:`buffers.FOLD_LOG_BYTES` (:func:`buffers.fold_log`;
+        between transactions only); whether it did. A long run calls it after its commits
+        so that DuckDB's memory is bounded by the log, not by the run."""
+        if self.read_only or self.path == ":memory:":
+            return False
+        with self._lock.held():
+            if self._tx is not None:
+                return False
+            with self._storage_faults():
+                return buffers.fold_log(self.cx, self.path, self._memory_limit)
 
     @contextlib.contextmanager
     def transaction(self, *, arrays_ahead: bool = False) -> Iterator[list[Callable[[], None]]]:
