@@ -164,7 +164,7 @@ def run(quick: bool = False) -> list[bc.Figure]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1] in ("--for-each-child", "--transaction-child"):
+    if sys.argv[1:2] in (["--for-each-child"], ["--transaction-child"]):
         print(_save_child(int(sys.argv[2]), sys.argv[3], sys.argv[1][2:-len("-child")]))
     elif sys.argv[1:2] == ["--load-child"]:
         print(_load_child(sys.argv[2]))
