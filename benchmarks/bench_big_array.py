@@ -4,7 +4,8 @@ One array of 600 MB (``--quick``: 200 MB) is saved with one ``save`` into a fres
 database, loaded back with ``load`` in the same process and in a new one (as a later
 session does), and returned by the function of a one-combination ``for_each``, which
 saves it (in a process of its own: the memory the save and the load left to DuckDB and
-to the allocator would otherwise be reused); each figure is the
+to the allocator would otherwise be reused), and saved with one ``save`` inside
+``db.transaction()`` (likewise in a process of its own); each figure is the
 growth of the process's peak RSS over the call (:class:`bench_common.PeakRss`, which
 counts DuckDB's own memory), divided by the array's size. The array itself is not
 counted in the save and the for_each (it exists before) and is counted in the load (it
@@ -59,31 +60,38 @@ def _floor(directory, values, column: str) -> float:
     return rss.growth
 
 
-def _for_each_growth(directory, size_mb: int) -> int:
-    """Peak RSS growth of a one-combination for_each whose function returns an array of
-    ``size_mb`` MB made before it, measured in a new process (:func:`_for_each_child`)."""
-    done = subprocess.run([sys.executable, __file__, "--for-each-child", str(size_mb),
-                           str(directory / "for_each.duckdb")],
+def _child_growth(directory, size_mb: int, how: str) -> int:
+    """Peak RSS growth of saving an array of ``size_mb`` MB made before, measured in a new
+    process (:func:`_save_child`): ``how`` is ``for-each`` or ``transaction``."""
+    done = subprocess.run([sys.executable, __file__, f"--{how}-child", str(size_mb),
+                           str(directory / f"{how}.duckdb")],
                           capture_output=True, text=True, check=True)
     return int(done.stdout.split()[-1])
 
 
-def _for_each_child(size_mb: int, path: str) -> int:
+def _save_child(size_mb: int, path: str, how: str) -> int:
+    """The growth of a one-combination for_each whose function returns the array
+    (``how``: ``for-each``), or of one ``save`` of it inside ``db.transaction()``, up to
+    and with the COMMIT (``transaction``)."""
     import numpy as np
 
     import scidb
 
     values = np.random.default_rng(0).standard_normal(int(size_mb * bc.MB) // 8)
-    scidb.configure_database(path, ["subject", "trial"])
+    db = scidb.configure_database(path, ["subject", "trial"])
     seed, out = bc.new_variable("Seed"), bc.new_variable("BigArray")
     seed.save(0.0, subject=0, trial=0)
     out.save(np.zeros(3), subject=0, trial=0)  # the variable exists: no first-save cost
     gc.collect()
-    with bc.PeakRss() as batch:
-        scidb.for_each(lambda x: values, inputs={"x": seed}, outputs=[out],
-                       subject=[0], trial=[0])
-    assert batch.growth is not None, "peak RSS cannot be measured here"
-    return batch.growth
+    with bc.PeakRss() as saving:
+        if how == "for-each":
+            scidb.for_each(lambda x: values, inputs={"x": seed}, outputs=[out],
+                           subject=[0], trial=[0])
+        else:
+            with db.transaction():
+                out.save(values, subject=1, trial=1)
+    assert saving.growth is not None, "peak RSS cannot be measured here"
+    return saving.growth
 
 
 def _load_growth(path: str) -> int:
@@ -132,7 +140,8 @@ def run(quick: bool = False) -> list[bc.Figure]:
         blob_floor = _floor(directory, values, "BLOB")
         del values
         gc.collect()
-        batch = _for_each_growth(directory, size_mb)
+        batch = _child_growth(directory, size_mb, "for-each")
+        in_transaction = _child_growth(directory, size_mb, "transaction")
     if saving.growth is None:
         print("peak RSS cannot be measured here (no /proc/self/clear_refs)")
         return []
@@ -149,12 +158,14 @@ def run(quick: bool = False) -> list[bc.Figure]:
                   loading.growth / payload, "×", target=2.0),
         bc.Figure(workload, "for_each returning it: peak RSS growth / array size",
                   batch / payload, "×", target=2.0),
+        bc.Figure(workload, "save in db.transaction(): peak RSS growth / array size",
+                  in_transaction / payload, "×", target=2.0),
     ]
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--for-each-child"]:
-        print(_for_each_child(int(sys.argv[2]), sys.argv[3]))
+    if sys.argv[1:2] in (["--for-each-child"], ["--transaction-child"]):
+        print(_save_child(int(sys.argv[2]), sys.argv[3], sys.argv[1][2:-len("-child")]))
     elif sys.argv[1:2] == ["--load-child"]:
         print(_load_child(sys.argv[2]))
     else:

@@ -6,11 +6,10 @@ A float64 array is stored as its raw little-endian bytes in C order, in rows of
 numbered 0, 1, ... under one ``array_id``. Its record holds the ``array_id``. The table
 has no index (an index would make each commit re-write the table's blob data).
 
-A big array saved outside a caller's transaction, or in one that commits them ahead
-(``Database.transaction(arrays_ahead=True)``, as for_each's batches do, through a
-connection of its own), has its pieces committed one by one, each in a transaction of
-its own, before its record: DuckDB then holds one piece of it at a time beyond what it
-has written, instead of the whole value several times over.
+A big array has its pieces committed one by one, each in a transaction of its own,
+before its record (inside a caller's transaction, such as a for_each batch's, through a
+connection of its own): DuckDB then holds one piece of it at a time beyond what it has
+written, instead of the whole value several times over.
 Until the record commits nothing refers to the pieces; a crash in between leaves rows no
 record reads (their ids are never used again: new ids exceed every stored one), and a
 failed save deletes them.
@@ -30,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import duckdb
 import numpy as np
@@ -175,13 +174,18 @@ def longer_than_a_piece(ids: pa.Array | pa.ChunkedArray, shapes: pa.Array | pa.C
 
 
 def read(con: duckdb.DuckDBPyConnection, wanted: pa.Array | pa.ChunkedArray, has_pieces: bool,
-         long: Mapping[int, int] | None = None) -> dict[int, np.ndarray]:
+         long: Mapping[int, int] | None = None,
+         ahead: tuple[duckdb.DuckDBPyConnection, Collection[int]] | None = None
+         ) -> dict[int, np.ndarray]:
     """The flat float64 arrays of the ids in ``wanted`` (an Arrow array without nulls), by
     array id. ``long`` names those stored in several pieces, with their element counts
     (:func:`longer_than_a_piece`): each is read into one array of that size; the others
     are read-only views of the bytes read. ``has_pieces`` is False for a format-2 file
-    open read-only (its table has no ``piece`` column: every array is one row)."""
-    found = {array_id: _read_long(con, array_id, count)
+    open read-only (its table has no ``piece`` column: every array is one row).
+    ``ahead`` is a connection and the ids of the long arrays committed ahead of the
+    transaction open on ``con`` (which does not see them): they are read through it."""
+    committed, ids_ahead = ahead if ahead is not None else (con, ())
+    found = {array_id: _read_long(committed if array_id in ids_ahead else con, array_id, count)
              for array_id, count in (long or {}).items() if has_pieces}
     if found:
         wanted = wanted.filter(pc.invert(pc.is_in(wanted, pa.array(list(found), pa.int64()))))
@@ -221,9 +225,11 @@ def _read_long(con: duckdb.DuckDBPyConnection, array_id: int, count: int) -> np.
     One query of every piece would hold them all at once: DuckDB's scan hands over
     vectors of 2,048 rows, so every piece of the array is copied out of its blocks before
     the first reaches Python (3x the array in all, measured at 600 MB in a new process).
-    A query per few pieces copies only those (1.1-1.2x), except in the process that saved
-    them, where each query copies the whole vector (2.9x at 600 MB; one query of every
-    piece measured 1.5-1.9x there).
+    A query per few pieces copies only those (1.1-1.2x), except in the process whose
+    checkpoint wrote them: there the first query of any one piece makes DuckDB load every
+    block of the row group's blob column (its buffer pool then holds 1.0x the array, the
+    peak grows by 2x; after the database is closed and opened again, 0.02x), 2.9x in all
+    at 600 MB.
     """
     out = np.empty(count, dtype="<f8")
     raw = out.view(np.uint8)

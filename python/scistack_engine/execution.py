@@ -213,7 +213,7 @@ class ForEachRun:
                 self._result.set_outputs(combo.index, zip(self.outputs, values))
         record_ids: dict[int, list[str]] = {}
         if self.save:
-            with self.db.transaction(arrays_ahead=True):
+            with self.db.transaction():
                 refused += self._save_outputs(ran, record_ids)
                 assert self.log is not None
                 self.log.add_combos([

@@ -282,7 +282,7 @@ class Database:
         try:
             self._memory_limit = buffers.memory_limit(con)  # DuckDB's default: none is set
             self._readers = ThreadCursors(con.cursor())
-            self._piece_writer = con.cursor()  # commits big arrays' pieces in a transaction
+            self._piece_writer = con.cursor()  # big arrays' pieces in a transaction
             self._user_cons = ThreadCursors(con.cursor())
             self.schema_keys: list[str] = (self._given_keys if self._given_keys is not None
                                            else stored_schema_keys(con, self.path))
@@ -853,12 +853,12 @@ class Database:
 
     def _commit_big_arrays(self, values: Sequence[StoredValue]) -> dict[int, int]:
         """Commit the pieces of each array longer than one piece ahead of its record
-        (:mod:`scistack_engine.arrays`) — outside a transaction, or in one opened with
-        ``arrays_ahead`` (through a connection of their own, each piece still committed
-        on its own); return their array ids by ``id()`` of the stored value."""
+        (:mod:`scistack_engine.arrays`), each piece on its own; inside a transaction
+        through a connection of their own (:meth:`transaction`). Return their array ids
+        by ``id()`` of the stored value."""
         big = [v for v in values
                if v.arr is not None and v.arr.nbytes > arrays.PIECE_BYTES]
-        if not big or (self._tx is not None and not self._tx.arrays_ahead):
+        if not big:
             return {}
         con = self.cx if self._tx is None else self._piece_writer
         ahead: dict[int, int] = {}
@@ -1093,7 +1093,7 @@ class Database:
                 return buffers.fold_log(self.cx, self.path, self._memory_limit)
 
     @contextlib.contextmanager
-    def transaction(self, *, arrays_ahead: bool = False) -> Iterator[list[Callable[[], None]]]:
+    def transaction(self) -> Iterator[list[Callable[[], None]]]:
         """One transaction around a block; nested blocks join the outer one.
 
         Views change inside it, with the records that change them; the index learns of
@@ -1103,22 +1103,22 @@ class Database:
         append callbacks, run (still under the lock) once the outermost COMMIT succeeded;
         they are dropped on a rollback.
 
-        A big array saved in it (longer than :data:`arrays.PIECE_BYTES`) is by default
-        written whole in the transaction, which DuckDB holds until the COMMIT: the peak
-        memory grows by about 4-5x the array (a lone save: under 2x; see
-        docs/storage.md). With ``arrays_ahead`` (for_each's commits, which read no array
-        they write) the outermost transaction commits each big array's pieces one by one
-        ahead of the COMMIT, through a connection of its own, as a lone save does: the
-        records stay atomic (a rollback deletes those pieces, a crash leaves them
-        orphaned, never read), but the block's connection does not see them: reading
-        such an array in the block raises a :class:`DatabaseError`.
+        A big array saved in it (longer than :data:`arrays.PIECE_BYTES`) has its pieces
+        committed one by one ahead of the COMMIT, through a connection of its own, as a
+        lone save does: written inside the transaction, DuckDB would hold the array
+        until the COMMIT and then need 3x more to log it (docs/storage.md). The records
+        stay atomic: no record refers to the pieces before the COMMIT, a rollback
+        deletes them, a crash leaves them orphaned, never read. The block's connection
+        does not see them (its snapshot is older): this object reads them through the
+        connection that wrote them, so a load in the block returns them, but SQL run on
+        the block's connection does not.
         """
         with self._lock.held():
             if self._tx is not None:
                 yield self._tx.after_commit
                 return
             con = self.cx
-            tx = self._tx = _Transaction(dict(self._views), arrays_ahead)
+            tx = self._tx = _Transaction(dict(self._views))
             with self._storage_faults():
                 try:
                     con.execute("BEGIN")
@@ -1362,7 +1362,9 @@ class Database:
         if not len(wanted):
             return {}
         long = arrays.longer_than_a_piece(ids, records.column("shape"))
-        return arrays.read(self.cx, wanted, self._array_pieces, long)
+        ahead = frozenset(self._tx.ahead) if self._tx is not None else frozenset()
+        return arrays.read(self.cx, wanted, self._array_pieces, long,
+                           ahead=(self._piece_writer, ahead) if ahead else None)
 
     @functools.cached_property
     def _array_pieces(self) -> bool:
@@ -1423,8 +1425,6 @@ class _Transaction:
     """The open transaction: what to restore if it rolls back."""
 
     views: dict[str, tuple]
-    #: whether big arrays' pieces commit ahead of it (see Database.transaction)
-    arrays_ahead: bool = False
     #: the array ids whose pieces committed ahead of it (deleted if it rolls back)
     ahead: list[int] = field(default_factory=list)
     #: records inserted in it, added to the indexes loaded after the COMMIT: (variable,
