@@ -43,12 +43,18 @@ assert np.array_equal(loaded, grow(2)), "the array read back differs"
 """
 
 
+def _peak_growth(script: str, path) -> int:
+    """The peak-RSS growth (bytes) that ``script`` prints last, run in a process of its
+    own on the database file ``path`` with arrays of ``_SIZE`` bytes."""
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(_SIZE)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split()[-1])
+
+
 @pytest.mark.slow  # a process that allocates ~0.5 GB
 def test_for_each_over_big_arrays_peaks_under_twice_one_array(tmp_path):
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(tmp_path / "big.duckdb"),
-                           str(_SIZE)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    needs = int(done.stdout.split()[-1])
+    needs = _peak_growth(_MEASURE, tmp_path / "big.duckdb")
     # each array (1x) is committed in pieces ahead of its record as soon as it is
     # returned (the batch passes the byte bound), measured 1.48x; both arrays held, then
     # written in one transaction, measured 7.3-8.6x
@@ -168,10 +174,7 @@ assert np.array_equal(Big.load(subject=1).data, values), "the array read back di
 
 @pytest.mark.slow  # a process that allocates ~0.5 GB
 def test_a_big_array_saved_in_a_transaction_peaks_under_twice_its_size(tmp_path):
-    done = subprocess.run([sys.executable, "-c", _IN_TRANSACTION, str(tmp_path / "tx.duckdb"),
-                           str(_SIZE)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    needs = int(done.stdout.split()[-1])
+    needs = _peak_growth(_IN_TRANSACTION, tmp_path / "tx.duckdb")
     # its pieces commit ahead of the transaction's COMMIT: measured 1.9x at 600 MB;
     # written inside the transaction, DuckDB's COMMIT logged them at 3.8-5.3x
     assert needs < 2.0 * _SIZE, (
