@@ -123,6 +123,11 @@ FORMAT_VERSION = "3"
 #: rest of a bulk insert. Files made before it keep their primary key instead.
 RECORD_ID_INDEX = "CREATE INDEX _records_record_id ON _records (record_id)"
 
+#: The rows of a variable's records that its index is built from
+#: (:meth:`VariableIndex.from_rows`), before any further filter and the ``ORDER BY``.
+_INDEX_ROWS = ("SELECT address, version, record_id, content_hash, kind, cache_key, "
+               "output_index FROM _records WHERE variable = ?")
+
 
 @dataclass
 class SaveItem:
@@ -560,10 +565,7 @@ class Database:
                 index = self._indexes[variable] = VariableIndex(variable, self.schema_keys)
                 return index
             with self._storage_faults():
-                rows = self.cx.execute(
-                    "SELECT address, version, record_id, content_hash, kind, cache_key, "
-                    "output_index FROM _records WHERE variable = ? ORDER BY version",
-                    [variable]).fetchall()
+                rows = self.cx.execute(f"{_INDEX_ROWS} ORDER BY version", [variable]).fetchall()
             index = self._indexes[variable] = VariableIndex.from_rows(
                 variable, self.schema_keys, rows
             )
@@ -590,18 +592,15 @@ class Database:
         if signature is None:  # no view (read-only), or one stored before view signatures
             return self.index(variable)
         key_types = ViewShape.from_signature(variable, signature).key_types
-        where: list[str] = ["variable = ?"]
+        where = ""
         params: list[Any] = [variable]
         for key, key_values in values.items():
             if key in self.schema_keys and key in key_types:
-                where.append(f"{quote_identifier(key)} IN (SELECT unnest(?))")
+                where += f" AND {quote_identifier(key)} IN (SELECT unnest(?))"
                 texts = {_display(v) for v in key_values}
                 params.append(sorted(t for t in texts if t is not None))
         with self._lock.held(), self._storage_faults():
-            rows = self.cx.execute(
-                "SELECT address, version, record_id, content_hash, kind, cache_key, "
-                f"output_index FROM _records WHERE {' AND '.join(where)} ORDER BY version",
-                params).fetchall()
+            rows = self.cx.execute(f"{_INDEX_ROWS}{where} ORDER BY version", params).fetchall()
         window = VariableIndex.from_rows(variable, self.schema_keys, rows)
         window.key_types = key_types
         return window
